@@ -1,0 +1,18 @@
+"""Template context every page needs: the user's school, roles and current year."""
+
+from . import roles
+from .permissions import has_role, user_school
+from .selectors import current_year
+
+
+def school(request):
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    school = user_school(user)
+    return {
+        "current_school": school,
+        "current_year": current_year(school) if school else None,
+        "user_role_labels": [label for name, label in roles.LABELS.items() if has_role(user, name)],
+        "can_manage_setup": user.has_perm("schoolrecords.manage_school_setup"),
+    }

@@ -1,0 +1,22 @@
+"""Send a user whose password was set by someone else to change it before anything else."""
+
+from django.shortcuts import redirect
+from django.urls import reverse
+
+
+class ForcePasswordChangeMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and self._must_change(user):
+            allowed = {reverse("password_change"), reverse("password_change_done"), reverse("logout")}
+            if request.path not in allowed and not request.path.startswith(("/static/", "/i18n/")):
+                return redirect("password_change")
+        return self.get_response(request)
+
+    @staticmethod
+    def _must_change(user) -> bool:
+        profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
+        return bool(profile and profile.must_change_password)

@@ -1,0 +1,170 @@
+"""Read queries over the master data, each scoped to a school and free of N+1 loops."""
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, Q, QuerySet
+
+from . import models as m
+from .permissions import objects_for
+
+User = get_user_model()
+
+
+def current_year(school: m.School | None) -> m.SchoolYear | None:
+    if school is None:
+        return None
+    years = m.SchoolYear.objects.filter(school=school)
+    return years.filter(is_current=True).first() or years.order_by("-start_date").first()
+
+
+def years_of(school: m.School) -> QuerySet[m.SchoolYear]:
+    return m.SchoolYear.objects.filter(school=school).prefetch_related("terms").order_by("-start_date")
+
+
+def classes_of(year: m.SchoolYear) -> QuerySet[m.SchoolClass]:
+    studying = Q(enrolments__status=m.Enrolment.Status.STUDYING)
+    return (
+        m.SchoolClass.objects.filter(year=year)
+        .select_related("homeroom_teacher__profile")
+        .annotate(student_count=Count("enrolments", filter=studying, distinct=True))
+        .order_by("grade", "name")
+    )
+
+
+def visible_classes(user, year: m.SchoolYear) -> QuerySet[m.SchoolClass]:
+    """Classes the user may see: the whole school for leadership, else the granted ones."""
+    return objects_for(
+        user, "schoolrecords.view_schoolclass", classes_of(year), school_path="year__school"
+    )
+
+
+def staff_of(school: m.School, *, include_left: bool = True) -> QuerySet[m.StaffProfile]:
+    qs = (
+        m.StaffProfile.objects.filter(school=school)
+        .select_related("user", "department")
+        .prefetch_related("user__groups")
+        .order_by("full_name")
+    )
+    if not include_left:
+        qs = qs.filter(status=m.StaffProfile.Status.ACTIVE)
+    return qs
+
+
+def active_teachers(school: m.School) -> QuerySet[User]:
+    return (
+        User.objects.filter(profile__school=school, profile__status=m.StaffProfile.Status.ACTIVE, is_active=True)
+        .select_related("profile")
+        .order_by("profile__full_name")
+    )
+
+
+def subjects_of(school: m.School) -> QuerySet[m.Subject]:
+    return m.Subject.objects.filter(school=school).select_related("department").order_by("order", "name")
+
+
+def grade_subjects(year: m.SchoolYear, grade: int | None = None) -> QuerySet[m.GradeSubject]:
+    qs = m.GradeSubject.objects.filter(year=year).select_related("subject")
+    if grade is not None:
+        qs = qs.filter(grade=grade)
+    return qs.order_by("grade", "subject__order", "subject__name")
+
+
+def periods_matrix(year: m.SchoolYear) -> dict[tuple[int, int], int]:
+    """{(grade, subject_id): periods per year} for the year's set-up screen."""
+    return {(gs.grade, gs.subject_id): gs.periods_per_year for gs in m.GradeSubject.objects.filter(year=year)}
+
+
+def assignments_of_class(school_class: m.SchoolClass) -> QuerySet[m.TeachingAssignment]:
+    return (
+        m.TeachingAssignment.objects.filter(school_class=school_class, end_date__isnull=True)
+        .select_related("subject", "teacher__profile")
+        .order_by("subject__order", "subject__name")
+    )
+
+
+def assignments_of_teacher(user, year: m.SchoolYear | None) -> QuerySet[m.TeachingAssignment]:
+    if year is None:
+        return m.TeachingAssignment.objects.none()
+    studying = Q(school_class__enrolments__status=m.Enrolment.Status.STUDYING)
+    return (
+        m.TeachingAssignment.objects.filter(teacher=user, year=year, end_date__isnull=True)
+        .select_related("school_class", "subject")
+        .annotate(student_count=Count("school_class__enrolments", filter=studying, distinct=True))
+        .order_by("school_class__grade", "school_class__name", "subject__order")
+    )
+
+
+def class_roster(school_class: m.SchoolClass) -> QuerySet[m.Enrolment]:
+    """Every enrolment of the class, the ones that ended included, in Vietnamese list order."""
+    return (
+        m.Enrolment.objects.filter(school_class=school_class)
+        .select_related("student")
+        .order_by("student__full_name")
+    )
+
+
+def sort_vietnamese(enrolments) -> list[m.Enrolment]:
+    """Class lists sort by given name, then the whole name, as the printed ledger does."""
+    from .text import vietnamese_sort_key
+
+    return sorted(
+        enrolments,
+        key=lambda e: (vietnamese_sort_key(e.student.given_name), vietnamese_sort_key(e.student.full_name)),
+    )
+
+
+def setup_gaps(year: m.SchoolYear) -> dict:
+    """What the admin board still has to do for the year: the home page's to-do list."""
+    classes = list(classes_of(year))
+    studied = {}
+    for gs in m.GradeSubject.objects.filter(year=year).select_related("subject"):
+        studied.setdefault(gs.grade, []).append(gs.subject)
+    assigned = set(
+        m.TeachingAssignment.objects.filter(year=year, end_date__isnull=True).values_list("school_class_id", "subject_id")
+    )
+    unassigned = [
+        (school_class, subject)
+        for school_class in classes
+        for subject in studied.get(school_class.grade, [])
+        if (school_class.pk, subject.pk) not in assigned
+    ]
+    return {
+        "classes": classes,
+        "classes_without_homeroom": [c for c in classes if c.homeroom_teacher_id is None],
+        "empty_classes": [c for c in classes if c.student_count == 0],
+        "grades_without_subjects": sorted({c.grade for c in classes} - set(studied)),
+        "unassigned": unassigned,
+        "terms": list(year.terms.order_by("number")),
+    }
+
+
+def staff_awaiting_first_login(school: m.School) -> QuerySet[m.StaffProfile]:
+    return staff_of(school, include_left=False).filter(must_change_password=True)
+
+
+def department_members(department: m.Department) -> QuerySet[m.StaffProfile]:
+    return (
+        m.StaffProfile.objects.filter(department=department, status=m.StaffProfile.Status.ACTIVE)
+        .select_related("user")
+        .prefetch_related(
+            Prefetch(
+                "user__assignments",
+                queryset=m.TeachingAssignment.objects.filter(end_date__isnull=True).select_related(
+                    "school_class", "subject"
+                ),
+                to_attr="open_assignments",
+            )
+        )
+        .order_by("full_name")
+    )
+
+
+def school_counts(school: m.School, year: m.SchoolYear | None) -> dict:
+    if year is None:
+        return {"classes": 0, "students": 0, "staff": 0}
+    return {
+        "classes": m.SchoolClass.objects.filter(year=year).count(),
+        "students": m.Enrolment.objects.filter(
+            school_class__year=year, status=m.Enrolment.Status.STUDYING
+        ).count(),
+        "staff": m.StaffProfile.objects.filter(school=school, status=m.StaffProfile.Status.ACTIVE).count(),
+    }

@@ -1,0 +1,497 @@
+"""Every change to the school's master data: one function each, with the acting user and a reason.
+
+Each service checks the actor's permission, runs in a transaction, validates with
+full_clean() and saves with the actor and reason recorded in simple-history. Object
+permissions (django-guardian) are granted and revoked here and nowhere else.
+"""
+
+import datetime
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Model
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from guardian.shortcuts import assign_perm, remove_perm
+
+from . import models as m
+from . import roles
+from .permissions import require
+
+User = get_user_model()
+
+SYSTEM_USERNAME = "system"
+SETUP = "schoolrecords.manage_school_setup"
+
+
+def system_user() -> User:
+    """The account that commands and background jobs act as; it cannot log in."""
+    user, created = User.objects.get_or_create(
+        username=SYSTEM_USERNAME,
+        defaults={"is_superuser": True, "is_staff": False, "first_name": "Hệ thống"},
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    return user
+
+
+def record(obj: Model, *, actor, reason: str, update_fields: Iterable[str] | None = None) -> Model:
+    """Validate and save one history-tracked row with who and why."""
+    obj.full_clean()
+    obj._history_user = actor
+    obj._change_reason = reason
+    if update_fields is None:
+        obj.save()
+    else:
+        obj.save(update_fields=list(update_fields))
+    return obj
+
+
+def _school_role_group(name: str) -> Group:
+    return Group.objects.get_or_create(name=name)[0]
+
+
+# --- years and terms -------------------------------------------------------------------
+
+@transaction.atomic
+def school_year_create(
+    *, actor, school: m.School, name: str, start_date: datetime.date, end_date: datetime.date,
+    term_dates: tuple[tuple[datetime.date, datetime.date], tuple[datetime.date, datetime.date]],
+    make_current: bool = False, reason: str = "",
+) -> m.SchoolYear:
+    require(actor, SETUP, school)
+    reason = reason or _("School year created")
+    year = record(m.SchoolYear(school=school, name=name, start_date=start_date, end_date=end_date),
+                  actor=actor, reason=reason)
+    for number, (term_start, term_end) in enumerate(term_dates, start=1):
+        _check_term_inside_year(year, term_start, term_end)
+        record(m.Term(year=year, number=number, start_date=term_start, end_date=term_end), actor=actor, reason=reason)
+    if make_current:
+        school_year_make_current(actor=actor, year=year, reason=reason)
+    return year
+
+
+def _check_term_inside_year(year: m.SchoolYear, start: datetime.date, end: datetime.date) -> None:
+    if start < year.start_date or end > year.end_date:
+        raise ValidationError(_("A term must lie inside its school year."))
+
+
+@transaction.atomic
+def school_year_update(*, actor, year: m.SchoolYear, reason: str = "", **fields) -> m.SchoolYear:
+    year = m.SchoolYear.objects.select_for_update().get(pk=year.pk)
+    require(actor, SETUP, year)
+    for name, value in fields.items():
+        setattr(year, name, value)
+    return record(year, actor=actor, reason=reason or _("School year changed"))
+
+
+@transaction.atomic
+def term_update(*, actor, term: m.Term, start_date: datetime.date, end_date: datetime.date,
+                reason: str = "") -> m.Term:
+    term = m.Term.objects.select_for_update().select_related("year").get(pk=term.pk)
+    require(actor, SETUP, term)
+    _check_term_inside_year(term.year, start_date, end_date)
+    term.start_date, term.end_date = start_date, end_date
+    return record(term, actor=actor, reason=reason or _("Term dates changed"))
+
+
+@transaction.atomic
+def school_year_make_current(*, actor, year: m.SchoolYear, reason: str = "") -> m.SchoolYear:
+    require(actor, SETUP, year)
+    reason = reason or _("Current school year changed")
+    for other in m.SchoolYear.objects.select_for_update().filter(school_id=year.school_id, is_current=True):
+        if other.pk != year.pk:
+            other.is_current = False
+            record(other, actor=actor, reason=reason, update_fields=["is_current"])
+    year.refresh_from_db()
+    if not year.is_current:
+        year.is_current = True
+        record(year, actor=actor, reason=reason, update_fields=["is_current"])
+    return year
+
+
+# --- departments and subjects ----------------------------------------------------------
+
+@transaction.atomic
+def department_save(*, actor, school: m.School, name: str, department: m.Department | None = None,
+                    reason: str = "") -> m.Department:
+    require(actor, SETUP, school)
+    department = department or m.Department(school=school)
+    department.name = name
+    return record(department, actor=actor, reason=reason or _("Department saved"))
+
+
+@transaction.atomic
+def department_set_head(*, actor, department: m.Department, head: User | None, reason: str = "") -> m.Department:
+    department = m.Department.objects.select_for_update().get(pk=department.pk)
+    require(actor, SETUP, department)
+    if head is not None:
+        _require_staff_of(head, department.school_id)
+    previous = department.head
+    if previous == head:
+        return department
+    department.head = head
+    record(department, actor=actor, reason=reason or _("Department head changed"), update_fields=["head"])
+    if previous is not None:
+        remove_perm("schoolrecords.review_department", previous, department)
+        _sync_derived_roles(previous)
+    if head is not None:
+        assign_perm("schoolrecords.review_department", head, department)
+        _sync_derived_roles(head)
+    return department
+
+
+@transaction.atomic
+def subject_save(*, actor, school: m.School, subject: m.Subject | None = None, reason: str = "",
+                 **fields) -> m.Subject:
+    require(actor, SETUP, school)
+    subject = subject or m.Subject(school=school)
+    for name, value in fields.items():
+        setattr(subject, name, value)
+    return record(subject, actor=actor, reason=reason or _("Subject saved"))
+
+
+@transaction.atomic
+def grade_subjects_set(*, actor, year: m.SchoolYear, grade: int, periods: dict[int, int | None],
+                       reason: str = "") -> list[m.GradeSubject]:
+    """Set which subjects a grade studies and their periods per year (None: not studied).
+
+    A subject already used by a teaching assignment of that grade cannot be removed.
+    """
+    require(actor, SETUP, year)
+    reason = reason or _("Subjects of grade %(grade)s changed") % {"grade": grade}
+    current = {gs.subject_id: gs for gs in m.GradeSubject.objects.select_for_update().filter(year=year, grade=grade)}
+    subjects = {s.pk: s for s in m.Subject.objects.filter(school_id=year.school_id, pk__in=periods)}
+    kept = []
+    for subject_id, value in periods.items():
+        if subject_id not in subjects:
+            raise ValidationError(_("Unknown subject."))
+        existing = current.get(subject_id)
+        if value:
+            if existing is None:
+                kept.append(record(m.GradeSubject(year=year, grade=grade, subject=subjects[subject_id],
+                                                  periods_per_year=value), actor=actor, reason=reason))
+            elif existing.periods_per_year != value:
+                existing.periods_per_year = value
+                kept.append(record(existing, actor=actor, reason=reason, update_fields=["periods_per_year"]))
+            else:
+                kept.append(existing)
+        elif existing is not None:
+            in_use = m.TeachingAssignment.objects.filter(
+                year=year, school_class__grade=grade, subject_id=subject_id, end_date__isnull=True
+            ).exists()
+            if in_use:
+                raise ValidationError(
+                    _("%(subject)s is still taught in grade %(grade)s; end its assignments first.")
+                    % {"subject": subjects[subject_id].name, "grade": grade}
+                )
+            existing._history_user = actor
+            existing._change_reason = reason
+            existing.delete()
+    return kept
+
+
+# --- classes and homeroom --------------------------------------------------------------
+
+@transaction.atomic
+def school_class_save(*, actor, year: m.SchoolYear, name: str, grade: int,
+                      homeroom_teacher: User | None = None, school_class: m.SchoolClass | None = None,
+                      reason: str = "") -> m.SchoolClass:
+    require(actor, SETUP, year)
+    reason = reason or _("Class saved")
+    school_class = school_class or m.SchoolClass(year=year)
+    school_class.name, school_class.grade = name.strip(), grade
+    record(school_class, actor=actor, reason=reason)
+    homeroom_assign(actor=actor, school_class=school_class, teacher=homeroom_teacher, reason=reason)
+    return school_class
+
+
+@transaction.atomic
+def homeroom_assign(*, actor, school_class: m.SchoolClass, teacher: User | None, reason: str = "") -> m.SchoolClass:
+    school_class = m.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    previous = school_class.homeroom_teacher
+    if previous == teacher:
+        return school_class
+    if teacher is not None:
+        _require_staff_of(teacher, school_class.year.school_id)
+    school_class.homeroom_teacher = teacher
+    record(school_class, actor=actor, reason=reason or _("Homeroom teacher changed"),
+           update_fields=["homeroom_teacher"])
+    if previous is not None:
+        remove_perm("schoolrecords.homeroom_schoolclass", previous, school_class)
+        _sync_class_view(previous, school_class)
+        _sync_derived_roles(previous)
+    if teacher is not None:
+        assign_perm("schoolrecords.homeroom_schoolclass", teacher, school_class)
+        assign_perm("schoolrecords.view_schoolclass", teacher, school_class)
+        _sync_derived_roles(teacher)
+    return school_class
+
+
+# --- teaching assignments --------------------------------------------------------------
+
+@transaction.atomic
+def assignment_create(*, actor, school_class: m.SchoolClass, subject: m.Subject, teacher: User,
+                      start_date: datetime.date | None = None, reason: str = "") -> m.TeachingAssignment:
+    """Give a class's subject to a teacher, ending whoever taught it before."""
+    school_class = m.SchoolClass.objects.select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    _require_staff_of(teacher, school_class.year.school_id)
+    if subject.school_id != school_class.year.school_id:
+        raise ValidationError(_("Unknown subject."))
+    if not m.GradeSubject.objects.filter(year=school_class.year, grade=school_class.grade, subject=subject).exists():
+        raise ValidationError(
+            _("Grade %(grade)s does not study %(subject)s this year.")
+            % {"grade": school_class.grade, "subject": subject.name}
+        )
+    start_date = start_date or max(timezone.localdate(), school_class.year.start_date)
+    reason = reason or _("Teaching assignment created")
+    current = (
+        m.TeachingAssignment.objects.select_for_update()
+        .filter(school_class=school_class, subject=subject, end_date__isnull=True)
+        .first()
+    )
+    if current is not None:
+        if current.teacher_id == teacher.pk:
+            return current
+        assignment_end(actor=actor, assignment=current, end_date=max(start_date, current.start_date), reason=reason)
+    assignment = record(
+        m.TeachingAssignment(year=school_class.year, school_class=school_class, subject=subject,
+                             teacher=teacher, start_date=start_date),
+        actor=actor, reason=reason,
+    )
+    assign_perm("schoolrecords.teach_assignment", teacher, assignment)
+    assign_perm("schoolrecords.view_schoolclass", teacher, school_class)
+    _sync_derived_roles(teacher)
+    return assignment
+
+
+@transaction.atomic
+def assignment_end(*, actor, assignment: m.TeachingAssignment, end_date: datetime.date | None = None,
+                   reason: str = "") -> m.TeachingAssignment:
+    assignment = m.TeachingAssignment.objects.select_for_update().select_related("year").get(pk=assignment.pk)
+    require(actor, SETUP, assignment)
+    if assignment.end_date is not None:
+        return assignment
+    assignment.end_date = max(end_date or timezone.localdate(), assignment.start_date)
+    record(assignment, actor=actor, reason=reason or _("Teaching assignment ended"), update_fields=["end_date"])
+    remove_perm("schoolrecords.teach_assignment", assignment.teacher, assignment)
+    _sync_class_view(assignment.teacher, assignment.school_class)
+    _sync_derived_roles(assignment.teacher)
+    return assignment
+
+
+def _sync_class_view(user: User, school_class: m.SchoolClass) -> None:
+    """A teacher sees a class while they teach in it or are its homeroom teacher."""
+    still_needed = (
+        school_class.homeroom_teacher_id == user.pk
+        or m.TeachingAssignment.objects.filter(school_class=school_class, teacher=user, end_date__isnull=True).exists()
+    )
+    if not still_needed:
+        remove_perm("schoolrecords.view_schoolclass", user, school_class)
+
+
+def _sync_derived_roles(user: User) -> None:
+    """Homeroom teacher, subject teacher and department head follow from what the user holds."""
+    derived = {
+        roles.HOMEROOM_TEACHER: m.SchoolClass.objects.filter(homeroom_teacher=user).exists(),
+        roles.SUBJECT_TEACHER: m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True).exists(),
+        roles.DEPARTMENT_HEAD: m.Department.objects.filter(head=user).exists(),
+    }
+    for name, holds in derived.items():
+        group = _school_role_group(name)
+        if holds:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+    for cache in ("_role_cache", "_perm_cache", "_group_perm_cache", "_user_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+def _require_staff_of(user: User, school_id: int) -> None:
+    profile = m.StaffProfile.objects.filter(user=user).first()
+    if profile is None or profile.school_id != school_id:
+        raise ValidationError(_("This person is not a staff member of the school."))
+    if profile.status != m.StaffProfile.Status.ACTIVE or not user.is_active:
+        raise ValidationError(_("%(name)s has left the school.") % {"name": profile.full_name})
+
+
+# --- staff accounts --------------------------------------------------------------------
+
+ASSIGNABLE_ROLES = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.ADMIN_BOARD, roles.CLERK, roles.SUBJECT_TEACHER)
+
+
+@transaction.atomic
+def staff_create(*, actor, school: m.School, username: str, full_name: str, password: str,
+                 position: str = "", department: m.Department | None = None, phone: str = "",
+                 role_names: Iterable[str] = (), must_change_password: bool = True,
+                 reason: str = "") -> m.StaffProfile:
+    require(actor, SETUP, school)
+    reason = reason or _("Staff account created")
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": _("This login name is already taken.")})
+    user = User(username=username, first_name=full_name[:150])
+    validate_password(password, user)
+    user.set_password(password)
+    record(user, actor=actor, reason=reason)
+    profile = record(
+        m.StaffProfile(user=user, school=school, full_name=full_name, position=position, department=department,
+                       phone=phone, must_change_password=must_change_password),
+        actor=actor, reason=reason,
+    )
+    staff_set_roles(actor=actor, profile=profile, role_names=role_names, reason=reason)
+    return profile
+
+
+@transaction.atomic
+def staff_update(*, actor, profile: m.StaffProfile, reason: str = "", **fields) -> m.StaffProfile:
+    profile = m.StaffProfile.objects.select_for_update().get(pk=profile.pk)
+    require(actor, SETUP, profile)
+    for name, value in fields.items():
+        setattr(profile, name, value)
+    record(profile, actor=actor, reason=reason or _("Staff details changed"))
+    if profile.user.first_name != profile.full_name[:150]:
+        profile.user.first_name = profile.full_name[:150]
+        record(profile.user, actor=actor, reason=reason or _("Staff details changed"), update_fields=["first_name"])
+    return profile
+
+
+@transaction.atomic
+def staff_set_roles(*, actor, profile: m.StaffProfile, role_names: Iterable[str], reason: str = "") -> None:
+    """Set the roles the board gives by hand; derived roles (homeroom, head) follow assignments."""
+    require(actor, SETUP, profile)
+    wanted = set(role_names)
+    unknown = wanted - set(ASSIGNABLE_ROLES)
+    if unknown:
+        raise ValidationError(_("Unknown role."))
+    user = profile.user
+    for name in ASSIGNABLE_ROLES:
+        if name == roles.SUBJECT_TEACHER:
+            continue  # follows the teaching assignments, but may be given ahead of them
+        group = _school_role_group(name)
+        if name in wanted:
+            user.groups.add(group)
+        else:
+            user.groups.remove(group)
+    if roles.SUBJECT_TEACHER in wanted:
+        user.groups.add(_school_role_group(roles.SUBJECT_TEACHER))
+    # Group membership is not a history-tracked row; the profile's history carries the note.
+    record(profile, actor=actor, reason=(reason or _("Roles changed")) + ": " + ", ".join(sorted(wanted)))
+    for cache in ("_role_cache", "_perm_cache", "_group_perm_cache"):
+        user.__dict__.pop(cache, None)
+
+
+@transaction.atomic
+def staff_reset_password(*, actor, profile: m.StaffProfile, password: str, reason: str = "") -> None:
+    profile = m.StaffProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    require(actor, SETUP, profile)
+    validate_password(password, profile.user)
+    profile.user.set_password(password)
+    record(profile.user, actor=actor, reason=reason or _("Password reset by the admin board"),
+           update_fields=["password"])
+    profile.must_change_password = True
+    record(profile, actor=actor, reason=reason or _("Password reset by the admin board"),
+           update_fields=["must_change_password"])
+
+
+@transaction.atomic
+def password_changed(*, user: User) -> None:
+    """The user chose their own password: the first-login obligation is met."""
+    profile = m.StaffProfile.objects.select_for_update().filter(user=user).first()
+    if profile is not None and profile.must_change_password:
+        profile.must_change_password = False
+        record(profile, actor=user, reason=_("Password changed by its owner"), update_fields=["must_change_password"])
+
+
+@transaction.atomic
+def staff_deactivate(*, actor, profile: m.StaffProfile, left_on: datetime.date, reason: str) -> m.StaffProfile:
+    """A leaver keeps their account and everything they wrote; they can no longer log in or teach."""
+    profile = m.StaffProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    require(actor, SETUP, profile)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    if actor.pk == profile.user_id:
+        raise ValidationError(_("You cannot deactivate your own account."))
+    for assignment in m.TeachingAssignment.objects.filter(teacher=profile.user, end_date__isnull=True):
+        assignment_end(actor=actor, assignment=assignment, end_date=left_on, reason=reason)
+    for school_class in m.SchoolClass.objects.filter(homeroom_teacher=profile.user):
+        homeroom_assign(actor=actor, school_class=school_class, teacher=None, reason=reason)
+    for department in m.Department.objects.filter(head=profile.user):
+        department_set_head(actor=actor, department=department, head=None, reason=reason)
+    profile.status, profile.left_on = m.StaffProfile.Status.LEFT, left_on
+    record(profile, actor=actor, reason=reason, update_fields=["status", "left_on"])
+    profile.user.is_active = False
+    record(profile.user, actor=actor, reason=reason, update_fields=["is_active"])
+    return profile
+
+
+@transaction.atomic
+def staff_reactivate(*, actor, profile: m.StaffProfile, reason: str) -> m.StaffProfile:
+    profile = m.StaffProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    require(actor, SETUP, profile)
+    profile.status, profile.left_on = m.StaffProfile.Status.ACTIVE, None
+    record(profile, actor=actor, reason=reason or _("Staff account reactivated"), update_fields=["status", "left_on"])
+    profile.user.is_active = True
+    record(profile.user, actor=actor, reason=reason or _("Staff account reactivated"), update_fields=["is_active"])
+    return profile
+
+
+# --- students and enrolments -----------------------------------------------------------
+
+@transaction.atomic
+def student_save(*, actor, school: m.School, student: m.Student | None = None, reason: str = "",
+                 **fields) -> m.Student:
+    require(actor, SETUP, school)
+    student = student or m.Student(school=school)
+    for name, value in fields.items():
+        setattr(student, name, value)
+    return record(student, actor=actor, reason=reason or _("Student saved"))
+
+
+@transaction.atomic
+def enrolment_create(*, actor, student: m.Student, school_class: m.SchoolClass,
+                     start_date: datetime.date | None = None, reason: str = "") -> m.Enrolment:
+    school_class = m.SchoolClass.objects.select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    if student.school_id != school_class.year.school_id:
+        raise ValidationError(_("The student belongs to another school."))
+    open_elsewhere = m.Enrolment.objects.filter(
+        student=student, school_class__year=school_class.year, status=m.Enrolment.Status.STUDYING
+    ).exclude(school_class=school_class)
+    if open_elsewhere.exists():
+        raise ValidationError(
+            _("%(name)s is already studying in %(class)s this year.")
+            % {"name": student.full_name, "class": open_elsewhere.first().school_class.name}
+        )
+    existing = m.Enrolment.objects.filter(student=student, school_class=school_class).first()
+    if existing is not None:
+        return existing
+    return record(
+        m.Enrolment(student=student, school_class=school_class,
+                    start_date=start_date or school_class.year.start_date),
+        actor=actor, reason=reason or _("Student enrolled"),
+    )
+
+
+@transaction.atomic
+def enrolment_end(*, actor, enrolment: m.Enrolment, status: str, end_date: datetime.date,
+                  reason: str) -> m.Enrolment:
+    """A transfer out or a drop-out: the enrolment stays, with its end date and status."""
+    enrolment = m.Enrolment.objects.select_for_update().select_related("school_class__year").get(pk=enrolment.pk)
+    require(actor, SETUP, enrolment)
+    if status == m.Enrolment.Status.STUDYING:
+        raise ValidationError(_("Choose how the enrolment ends."))
+    if enrolment.status != m.Enrolment.Status.STUDYING:
+        raise ValidationError(_("This enrolment has already ended."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    enrolment.status, enrolment.end_date = status, end_date
+    enrolment.note = reason[:255]
+    return record(enrolment, actor=actor, reason=reason, update_fields=["status", "end_date", "note"])

@@ -1,0 +1,28 @@
+"""Security logging: failed logins, lockouts and permission refusals with user, address and UTC time."""
+
+import logging
+
+from axes.signals import user_locked_out
+from django.contrib.auth.signals import user_logged_in, user_login_failed
+from django.dispatch import receiver
+
+log = logging.getLogger("schoolrecords.security")
+
+
+def client_address(request) -> str:
+    return request.META.get("REMOTE_ADDR", "-") if request is not None else "-"
+
+
+@receiver(user_login_failed)
+def on_login_failed(sender, credentials, request=None, **kwargs):
+    log.warning("login_failed user=%s address=%s", credentials.get("username", "-"), client_address(request))
+
+
+@receiver(user_logged_in)
+def on_logged_in(sender, request, user, **kwargs):
+    log.info("login user=%s address=%s", user.get_username(), client_address(request))
+
+
+@receiver(user_locked_out)
+def on_locked_out(sender, request, username, ip_address, **kwargs):
+    log.warning("lockout user=%s address=%s", username, ip_address)

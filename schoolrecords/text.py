@@ -1,0 +1,27 @@
+"""Vietnamese text rules with no Django in them: alphabetical order of names."""
+
+import unicodedata
+
+# The Vietnamese alphabet: ă and â sort after a, đ after d, ê after e, ô and ơ after o, ư after u.
+_ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
+_RANK = {letter: index for index, letter in enumerate(_ALPHABET)}
+# Tone marks decide order only between otherwise equal words: none, grave, hook, tilde, acute, dot.
+_TONES = {"\u0300": 1, "\u0309": 2, "\u0303": 3, "\u0301": 4, "\u0323": 5}
+_LETTER_MARKS = {"\u0306", "\u0302", "\u031b"}  # breve, circumflex, horn: part of the letter
+
+
+def _split(char: str) -> tuple[str, int]:
+    """A character's letter (with breve/circumflex/horn kept) and its tone rank."""
+    decomposed = unicodedata.normalize("NFD", char.lower())
+    base = "".join(c for c in decomposed if not unicodedata.combining(c) or c in _LETTER_MARKS)
+    tone = next((_TONES[c] for c in decomposed if c in _TONES), 0)
+    return unicodedata.normalize("NFC", base), tone
+
+
+def vietnamese_sort_key(text: str) -> tuple:
+    letters, tones = [], []
+    for char in unicodedata.normalize("NFC", text.strip()):
+        letter, tone = _split(char)
+        letters.append(_RANK.get(letter, 100 + ord(letter[0]) if letter else 0))
+        tones.append(tone)
+    return tuple(letters), tuple(tones)

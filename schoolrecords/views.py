@@ -1,0 +1,68 @@
+"""Pages every staff member uses: the home page per role, a class page, the password change."""
+
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from . import models as m
+from . import roles, selectors, services
+from .permissions import has_role, require, user_school
+
+
+@login_required
+def home(request):
+    user = request.user
+    school = user_school(user)
+    year = selectors.current_year(school)
+    context = {"school": school, "year": year, "sections": []}
+    if school is None:
+        return render(request, "schoolrecords/home.html", context)
+    if has_role(user, roles.PRINCIPAL, roles.VICE_PRINCIPAL):
+        context["overview"] = selectors.school_counts(school, year)
+        context["overview_classes"] = selectors.classes_of(year) if year else []
+    if has_role(user, roles.ADMIN_BOARD) and year is not None:
+        context["gaps"] = selectors.setup_gaps(year)
+        context["awaiting_first_login"] = selectors.staff_awaiting_first_login(school)
+    if has_role(user, roles.CLERK) and year is not None:
+        context["clerk_classes"] = selectors.classes_of(year)
+    if year is not None:
+        context["teaching"] = selectors.assignments_of_teacher(user, year)
+        context["homeroom"] = selectors.classes_of(year).filter(homeroom_teacher=user)
+    if has_role(user, roles.DEPARTMENT_HEAD):
+        context["departments"] = [
+            (department, selectors.department_members(department))
+            for department in m.Department.objects.filter(head=user, school=school)
+        ]
+    return render(request, "schoolrecords/home.html", context)
+
+
+@login_required
+def class_detail(request, pk: int):
+    school_class = get_object_or_404(m.SchoolClass.objects.select_related("year", "homeroom_teacher__profile"), pk=pk)
+    require(request.user, "schoolrecords.view_schoolclass", school_class)
+    roster = selectors.sort_vietnamese(selectors.class_roster(school_class))
+    return render(request, "schoolrecords/class_detail.html", {
+        "school_class": school_class,
+        "roster": roster,
+        "assignments": selectors.assignments_of_class(school_class),
+    })
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """What django-axes shows after too many failed log-ins (HTTP 429)."""
+    from django.conf import settings
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+class PasswordChange(auth_views.PasswordChangeView):
+    """Django's password change, which also clears the first-login obligation."""
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.password_changed(user=self.request.user)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
