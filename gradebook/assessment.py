@@ -128,8 +128,8 @@ def parse_score(text: str) -> Decimal | None:
         return None
     if any(char.isspace() for char in raw):
         raise ScoreInputError(MSG_SCORE_SPACE)
-    # An IME can produce full-width or other-script digits that look right on screen; Decimal
-    # would silently accept them, the printed ledger and exports would not.
+    # An IME can produce full-width or other-script digits that look right on screen, so a
+    # plain "not a number" would puzzle the teacher; name the actual problem instead.
     if any(char.isdecimal() and char not in _ASCII_DIGITS for char in raw):
         raise ScoreInputError(MSG_SCORE_DIGITS)
     match = _SCORE_SHAPE.fullmatch(raw)

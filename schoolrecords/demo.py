@@ -182,11 +182,11 @@ def _staff(actor, school, person: Person, departments, reason) -> User:
 
 def _students(actor, school, year, classes, size: DemoSize, reason) -> None:
     existing = set(m.Student.objects.filter(school=school).values_list("code", flat=True))
-    for class_index, (name, school_class) in enumerate(classes.items()):
+    for name, school_class in classes.items():
         rng = random.Random(f"{SCHOOL_CODE}-{name}")
         birth_year = 2025 - school_class.grade - 6
         for number in range(1, size.students_per_class + 1):
-            code = f"HS{school_class.grade}{class_index:02d}{number:03d}"
+            code = f"HS{name}{number:03d}"
             female = rng.random() < 0.5
             family = rng.choice(FAMILY)
             middle = rng.choice(MIDDLE_FEMALE if female else MIDDLE_MALE)
@@ -194,7 +194,7 @@ def _students(actor, school, year, classes, size: DemoSize, reason) -> None:
             parent_family = rng.choice(FAMILY)
             fields = {
                 "code": code,
-                "registration_number": f"{class_index + 1:02d}{number:03d}/{2025 - (school_class.grade - 6)}",
+                "registration_number": f"{name}{number:03d}/{2025 - (school_class.grade - 6)}",
                 "full_name": f"{family} {middle} {given}",
                 "date_of_birth": datetime.date(birth_year, rng.randint(1, 12), rng.randint(1, 28)),
                 "gender": m.Student.Gender.FEMALE if female else m.Student.Gender.MALE,

@@ -207,8 +207,7 @@ def school_class_save(*, actor, year: m.SchoolYear, name: str, grade: int,
     school_class = school_class or m.SchoolClass(year=year)
     school_class.name, school_class.grade = name.strip(), grade
     record(school_class, actor=actor, reason=reason)
-    homeroom_assign(actor=actor, school_class=school_class, teacher=homeroom_teacher, reason=reason)
-    return school_class
+    return homeroom_assign(actor=actor, school_class=school_class, teacher=homeroom_teacher, reason=reason)
 
 
 @transaction.atomic

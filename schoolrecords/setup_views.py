@@ -1,20 +1,315 @@
-"""The admin board's yearly set-up: years and terms, subjects and periods, classes, staff, assignments."""
+"""The admin board's yearly set-up: years and terms, subjects and periods, classes, assignments, students."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import render
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
+from . import forms as f
+from . import models as m
+from . import selectors, services
 from .permissions import require, user_school
-from . import selectors
 
 SETUP = "schoolrecords.manage_school_setup"
+GRADES = {
+    m.School.Level.PRIMARY: [1, 2, 3, 4, 5],
+    m.School.Level.LOWER_SECONDARY: [6, 7, 8, 9],
+    m.School.Level.UPPER_SECONDARY: [10, 11, 12],
+}
+
+
+def _school(request) -> m.School:
+    require(request.user, SETUP)
+    school = user_school(request.user)
+    if school is None:
+        raise Http404
+    return school
+
+
+def _year(request, pk: int) -> m.SchoolYear:
+    school = _school(request)
+    return get_object_or_404(m.SchoolYear, pk=pk, school=school)
+
+
+def _class(request, pk: int) -> m.SchoolClass:
+    school = _school(request)
+    return get_object_or_404(m.SchoolClass.objects.select_related("year", "homeroom_teacher__profile"),
+                             pk=pk, year__school=school)
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal at the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 @login_required
 def index(request):
-    require(request.user, SETUP)
-    school = user_school(request.user)
+    school = _school(request)
     year = selectors.current_year(school)
     return render(request, "schoolrecords/setup/index.html", {
-        "school": school, "year": year, "years": selectors.years_of(school) if school else [],
+        "school": school, "year": year, "years": selectors.years_of(school),
         "gaps": selectors.setup_gaps(year) if year else None,
+    })
+
+
+# --- years and terms -------------------------------------------------------------------
+
+@login_required
+def year_list(request):
+    school = _school(request)
+    form = f.SchoolYearForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            year = services.school_year_create(
+                actor=request.user, school=school, name=data["name"], start_date=data["start_date"],
+                end_date=data["end_date"],
+                term_dates=((data["term1_start"], data["term1_end"]), (data["term2_start"], data["term2_end"])),
+                make_current=data["make_current"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("School year %(name)s created.") % {"name": year.name})
+            return redirect("setup:year_edit", pk=year.pk)
+    return render(request, "schoolrecords/setup/year_list.html", {
+        "years": selectors.years_of(school), "form": form,
+    })
+
+
+@login_required
+def year_edit(request, pk: int):
+    year = _year(request, pk)
+    terms = list(year.terms.order_by("number"))
+    term_forms = [(t, f.TermDatesForm(request.POST if request.POST.get("term") == str(t.pk) else None,
+                                      prefix=f"t{t.pk}", initial={"start_date": t.start_date,
+                                                                  "end_date": t.end_date})) for t in terms]
+    settings_form = f.YearSettingsForm(request.POST if "settings" in request.POST else None,
+                                       initial={"comment_subject_can_adjust": year.comment_subject_can_adjust})
+    if request.method == "POST":
+        try:
+            if "make_current" in request.POST:
+                services.school_year_make_current(actor=request.user, year=year)
+                messages.success(request, _("%(name)s is now the current year.") % {"name": year.name})
+                return redirect("setup:year_edit", pk=year.pk)
+            if "settings" in request.POST and settings_form.is_valid():
+                services.school_year_update(actor=request.user, year=year, **settings_form.cleaned_data)
+                messages.success(request, _("Saved."))
+                return redirect("setup:year_edit", pk=year.pk)
+            for term, form in term_forms:
+                if form.is_bound and form.is_valid():
+                    try:
+                        services.term_update(actor=request.user, term=term, **form.cleaned_data)
+                    except ValidationError as error:
+                        _apply_errors(form, error)
+                    else:
+                        messages.success(request, _("Saved."))
+                        return redirect("setup:year_edit", pk=year.pk)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+    return render(request, "schoolrecords/setup/year_edit.html", {
+        "year": year, "term_forms": term_forms, "settings_form": settings_form,
+        "history": year.history.select_related("history_user__profile")[:50],
+    })
+
+
+# --- subjects and periods --------------------------------------------------------------
+
+@login_required
+def subject_list(request):
+    school = _school(request)
+    form = f.SubjectForm(request.POST or None, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subject_save(actor=request.user, school=school, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Subject saved."))
+            return redirect("setup:subject_list")
+    return render(request, "schoolrecords/setup/subject_list.html", {
+        "subjects": selectors.subjects_of(school), "form": form,
+    })
+
+
+@login_required
+def subject_edit(request, pk: int):
+    school = _school(request)
+    subject = get_object_or_404(m.Subject, pk=pk, school=school)
+    form = f.SubjectForm(request.POST or None, instance=subject, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.subject_save(actor=request.user, school=school, subject=subject, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Subject saved."))
+            return redirect("setup:subject_list")
+    return render(request, "schoolrecords/setup/subject_edit.html", {
+        "subject": subject, "form": form,
+        "history": subject.history.select_related("history_user__profile")[:50],
+    })
+
+
+@login_required
+def periods(request, pk: int):
+    year = _year(request, pk)
+    grades = GRADES[year.school.level]
+    subjects = list(selectors.subjects_of(year.school))
+    form = f.PeriodsForm(request.POST or None, grades=grades, subjects=subjects,
+                         initial_periods=selectors.periods_matrix(year))
+    if request.method == "POST" and form.is_valid():
+        try:
+            with transaction.atomic():
+                for grade in grades:
+                    services.grade_subjects_set(actor=request.user, year=year, grade=grade,
+                                                periods=form.periods_for(grade))
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Subjects and periods saved."))
+            return redirect("setup:periods", pk=year.pk)
+    return render(request, "schoolrecords/setup/periods.html", {"year": year, "form": form, "grades": grades})
+
+
+# --- classes, homeroom and teaching assignments ----------------------------------------
+
+@login_required
+def class_list(request, pk: int):
+    year = _year(request, pk)
+    teachers = list(selectors.active_teachers(year.school))
+    form = f.SchoolClassForm(request.POST or None, grades=GRADES[year.school.level], teachers=teachers, year=year)
+    if request.method == "POST" and form.is_valid():
+        try:
+            school_class = services.school_class_save(
+                actor=request.user, year=year, name=form.cleaned_data["name"], grade=form.cleaned_data["grade"],
+                homeroom_teacher=form.homeroom(),
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Class %(name)s created.") % {"name": school_class.name})
+            return redirect("setup:class_edit", pk=school_class.pk)
+    return render(request, "schoolrecords/setup/class_list.html", {
+        "year": year, "classes": selectors.classes_of(year), "form": form,
+    })
+
+
+@login_required
+def class_edit(request, pk: int):
+    school_class = _class(request, pk)
+    year = school_class.year
+    teachers = list(selectors.active_teachers(year.school))
+    current = {a.subject_id: a.teacher_id for a in selectors.assignments_of_class(school_class)}
+    class_form = f.SchoolClassForm(
+        request.POST if "save_class" in request.POST else None, grades=GRADES[year.school.level],
+        teachers=teachers, year=year, instance=school_class,
+        initial={"name": school_class.name, "grade": school_class.grade,
+                 "homeroom_teacher": school_class.homeroom_teacher_id},
+    )
+    assignments_form = f.AssignmentsForm(
+        request.POST if "save_assignments" in request.POST else None,
+        grade_subjects=selectors.grade_subjects(year, school_class.grade), teachers=teachers, current=current,
+    )
+    student_form = f.StudentForm(request.POST if "add_student" in request.POST else None,
+                                 school=year.school, prefix="student")
+    if request.method == "POST":
+        if class_form.is_bound and class_form.is_valid():
+            try:
+                services.school_class_save(actor=request.user, year=year, school_class=school_class,
+                                           name=class_form.cleaned_data["name"],
+                                           grade=class_form.cleaned_data["grade"],
+                                           homeroom_teacher=class_form.homeroom())
+            except ValidationError as error:
+                _apply_errors(class_form, error)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect("setup:class_edit", pk=school_class.pk)
+        if assignments_form.is_bound and assignments_form.is_valid():
+            try:
+                _save_assignments(request.user, school_class, current, assignments_form.chosen())
+            except ValidationError as error:
+                _apply_errors(assignments_form, error)
+            else:
+                messages.success(request, _("Teaching assignments saved."))
+                return redirect("setup:class_edit", pk=school_class.pk)
+        if student_form.is_bound and student_form.is_valid():
+            try:
+                with transaction.atomic():
+                    student = services.student_save(actor=request.user, school=year.school,
+                                                    **student_form.cleaned_data)
+                    services.enrolment_create(actor=request.user, student=student, school_class=school_class)
+            except ValidationError as error:
+                _apply_errors(student_form, error)
+            else:
+                messages.success(request, _("%(name)s added to the class.") % {"name": student.full_name})
+                return redirect("setup:class_edit", pk=school_class.pk)
+    return render(request, "schoolrecords/setup/class_edit.html", {
+        "school_class": school_class, "class_form": class_form, "assignments_form": assignments_form,
+        "student_form": student_form, "roster": selectors.sort_vietnamese(selectors.class_roster(school_class)),
+        "end_form": f.EnrolmentEndForm(),
+        "history": school_class.history.select_related("history_user__profile")[:50],
+    })
+
+
+@transaction.atomic
+def _save_assignments(actor, school_class, current: dict[int, int], chosen: dict[int, object]) -> None:
+    subjects = {s.pk: s for s in m.Subject.objects.filter(pk__in=chosen)}
+    for subject_id, teacher in chosen.items():
+        if (teacher.pk if teacher else None) == current.get(subject_id):
+            continue
+        if teacher is None:
+            assignment = m.TeachingAssignment.objects.get(school_class=school_class, subject_id=subject_id,
+                                                          end_date__isnull=True)
+            services.assignment_end(actor=actor, assignment=assignment)
+        else:
+            services.assignment_create(actor=actor, school_class=school_class, subject=subjects[subject_id],
+                                       teacher=teacher)
+
+
+@login_required
+@require_POST
+def enrolment_end(request, pk: int):
+    school = _school(request)
+    enrolment = get_object_or_404(m.Enrolment.objects.select_related("student", "school_class"), pk=pk,
+                                  school_class__year__school=school)
+    form = f.EnrolmentEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.enrolment_end(actor=request.user, enrolment=enrolment, **form.cleaned_data)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("The enrolment of %(name)s has ended.") % {"name": enrolment.student})
+    else:
+        problems = [f"{form.fields[name].label}: {' '.join(errs)}" for name, errs in form.errors.items()]
+        messages.error(request, "; ".join(problems))
+    return redirect("setup:class_edit", pk=enrolment.school_class_id)
+
+
+@login_required
+def student_edit(request, pk: int):
+    school = _school(request)
+    student = get_object_or_404(m.Student, pk=pk, school=school)
+    form = f.StudentForm(request.POST or None, instance=student, school=school)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.student_save(actor=request.user, school=school, student=student, **form.cleaned_data)
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("setup:student_edit", pk=student.pk)
+    return render(request, "schoolrecords/setup/student_edit.html", {
+        "student": student, "form": form,
+        "enrolments": student.enrolments.select_related("school_class__year"),
+        "history": student.history.select_related("history_user__profile")[:50],
     })

@@ -1,10 +1,14 @@
 """Shared test set-up: the demo school is built once per test database, with a fast password hasher."""
 
-import pytest
-from django.conf import settings
+import os
 
-# Hashing the demo passwords with PBKDF2 would take most of the suite's time.
-settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+import pytest
+
+if os.environ.get("DJANGO_SETTINGS_MODULE"):  # absent when a pure module is tested with -p no:django
+    from django.conf import settings
+
+    # Hashing the demo passwords with PBKDF2 would take most of the suite's time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_collection_modifyitems(config, items):
@@ -66,3 +70,34 @@ def login(client):
         return client
 
     return _login
+
+
+@pytest.fixture
+def other_school(db):
+    """A second school with one year, class, subject, teacher and assignment: never visible to the demo's staff."""
+    import datetime
+
+    from schoolrecords import models as m
+    from schoolrecords import services
+
+    system = services.system_user()
+    school = m.School.objects.create(code="THCS-OTHER", name="Trường THCS Khác")
+    year = services.school_year_create(
+        actor=system, school=school, name="2025-2026", start_date=datetime.date(2025, 9, 5),
+        end_date=datetime.date(2026, 5, 31),
+        term_dates=((datetime.date(2025, 9, 5), datetime.date(2026, 1, 10)),
+                    (datetime.date(2026, 1, 12), datetime.date(2026, 5, 25))),
+        make_current=True,
+    )
+    subject = services.subject_save(actor=system, school=school, code="toan", name="Toán")
+    services.grade_subjects_set(actor=system, year=year, grade=6, periods={subject.pk: 140})
+    teacher = services.staff_create(actor=system, school=school, username="other_teacher", full_name="Người Khác",
+                                    password="another-pass-2026", role_names=["subject_teacher"]).user
+    school_class = services.school_class_save(actor=system, year=year, name="6A1", grade=6, homeroom_teacher=teacher)
+    assignment = services.assignment_create(actor=system, school_class=school_class, subject=subject, teacher=teacher,
+                                            start_date=year.start_date)
+    student = services.student_save(actor=system, school=school, code="X001", full_name="Trần Văn Xa",
+                                    date_of_birth=datetime.date(2014, 3, 1), gender="male")
+    enrolment = services.enrolment_create(actor=system, student=student, school_class=school_class)
+    return {"school": school, "year": year, "subject": subject, "teacher": teacher, "school_class": school_class,
+            "assignment": assignment, "student": student, "enrolment": enrolment}

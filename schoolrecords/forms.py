@@ -1,0 +1,217 @@
+"""Forms of the yearly set-up: years and terms, subjects, periods per grade, classes and assignments."""
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from . import models as m
+
+YEAR_NAME = re.compile(r"^(\d{4})-(\d{4})$")
+
+
+class DateInput(forms.DateInput):
+    """A text field in dd/mm/yyyy, which every browser shows the same way."""
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric",
+                                                   "size": 10, **kwargs.pop("attrs", {})}, **kwargs)
+
+
+def date_field(label):
+    return forms.DateField(label=label, widget=DateInput(), input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+
+
+class SchoolYearForm(forms.Form):
+    name = forms.CharField(label=_("School year"), max_length=9, help_text=_("For example 2025-2026"))
+    start_date = date_field(_("Start date"))
+    end_date = date_field(_("End date"))
+    term1_start = date_field(_("Term I starts"))
+    term1_end = date_field(_("Term I ends"))
+    term2_start = date_field(_("Term II starts"))
+    term2_end = date_field(_("Term II ends"))
+    make_current = forms.BooleanField(label=_("Make it the current year"), required=False, initial=True)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        match = YEAR_NAME.match(name)
+        if not match or int(match.group(2)) != int(match.group(1)) + 1:
+            raise ValidationError(_("Write the year as two consecutive years, for example 2025-2026."))
+        return name
+
+    def clean(self):
+        data = super().clean()
+        order = ["start_date", "term1_start", "term1_end", "term2_start", "term2_end", "end_date"]
+        if all(data.get(key) for key in order):
+            if not data["start_date"] < data["end_date"]:
+                self.add_error("end_date", _("The year must end after it starts."))
+            if not data["term1_start"] < data["term1_end"]:
+                self.add_error("term1_end", _("A term must end after it starts."))
+            if not data["term2_start"] < data["term2_end"]:
+                self.add_error("term2_end", _("A term must end after it starts."))
+            if not data["term1_end"] < data["term2_start"]:
+                self.add_error("term2_start", _("Term II must start after term I ends."))
+            if data["term1_start"] < data["start_date"]:
+                self.add_error("term1_start", _("A term must lie inside its school year."))
+            if data["term2_end"] > data["end_date"]:
+                self.add_error("term2_end", _("A term must lie inside its school year."))
+        return data
+
+
+class TermDatesForm(forms.Form):
+    start_date = date_field(_("Start date"))
+    end_date = date_field(_("End date"))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start_date") and data.get("end_date") and not data["start_date"] < data["end_date"]:
+            self.add_error("end_date", _("A term must end after it starts."))
+        return data
+
+
+class YearSettingsForm(forms.Form):
+    comment_subject_can_adjust = forms.BooleanField(
+        label=_("A comment subject may be the single subject of the adjustment (TT22 art. 9.3)"), required=False
+    )
+
+
+class SubjectForm(forms.ModelForm):
+    class Meta:
+        model = m.Subject
+        fields = ["code", "name", "assessment_mode", "is_foreign_language", "department", "order"]
+
+    def __init__(self, *args, school: m.School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["department"].queryset = m.Department.objects.filter(school=school)
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip().lower()
+        clash = m.Subject.objects.filter(school=self.school, code=code).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Another subject already has this code."))
+        return code
+
+
+class PeriodsForm(forms.Form):
+    """One number field per (grade, subject): periods per year, blank when the grade does not study it."""
+
+    def __init__(self, *args, grades: list[int], subjects: list[m.Subject], initial_periods: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grades, self.subjects = grades, subjects
+        for subject in subjects:
+            for grade in grades:
+                self.fields[self.key(grade, subject.pk)] = forms.IntegerField(
+                    label=f"{subject.name} {grade}", required=False, min_value=1, max_value=400,
+                    initial=initial_periods.get((grade, subject.pk)),
+                    widget=forms.NumberInput(attrs={"min": 1, "max": 400}),
+                )
+
+    @staticmethod
+    def key(grade: int, subject_id: int) -> str:
+        return f"p_{grade}_{subject_id}"
+
+    def rows(self):
+        for subject in self.subjects:
+            yield subject, [self[self.key(grade, subject.pk)] for grade in self.grades]
+
+    def periods_for(self, grade: int) -> dict[int, int | None]:
+        return {s.pk: self.cleaned_data.get(self.key(grade, s.pk)) for s in self.subjects}
+
+
+def teacher_choices(teachers) -> list[tuple[str, str]]:
+    return [("", "—")] + [(str(u.pk), f"{u.profile.full_name} ({u.username})") for u in teachers]
+
+
+class SchoolClassForm(forms.Form):
+    name = forms.CharField(label=_("Class"), max_length=20, help_text=_("For example 6A1"))
+    grade = forms.TypedChoiceField(label=_("Grade"), coerce=int)
+    homeroom_teacher = forms.TypedChoiceField(label=_("Homeroom teacher"), required=False, coerce=int,
+                                              empty_value=None)
+
+    def __init__(self, *args, grades: list[int], teachers, year: m.SchoolYear,
+                 instance: m.SchoolClass | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year, self.instance = year, instance
+        self.fields["grade"].choices = [(g, str(g)) for g in grades]
+        self.fields["homeroom_teacher"].choices = teacher_choices(teachers)
+        self.teachers = {u.pk: u for u in teachers}
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip().upper()
+        clash = m.SchoolClass.objects.filter(year=self.year, name=name)
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("This year already has a class with this name."))
+        return name
+
+    def clean(self):
+        data = super().clean()
+        name, grade = data.get("name"), data.get("grade")
+        if name and grade and not name.startswith(str(grade)):
+            self.add_error("name", _("A class name starts with its grade, for example %(example)s.")
+                           % {"example": f"{grade}A1"})
+        return data
+
+    def homeroom(self):
+        pk = self.cleaned_data.get("homeroom_teacher")
+        return self.teachers.get(pk) if pk else None
+
+
+class AssignmentsForm(forms.Form):
+    """One teacher choice per subject the class's grade studies."""
+
+    def __init__(self, *args, grade_subjects, teachers, current: dict[int, int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.grade_subjects = list(grade_subjects)
+        self.teachers = {u.pk: u for u in teachers}
+        choices = teacher_choices(teachers)
+        for gs in self.grade_subjects:
+            self.fields[f"s_{gs.subject_id}"] = forms.TypedChoiceField(
+                label=gs.subject.name, choices=choices, required=False, coerce=int, empty_value=None,
+                initial=current.get(gs.subject_id),
+            )
+
+    def rows(self):
+        for gs in self.grade_subjects:
+            yield gs, self[f"s_{gs.subject_id}"]
+
+    def chosen(self) -> dict[int, object]:
+        return {gs.subject_id: self.teachers.get(self.cleaned_data.get(f"s_{gs.subject_id}"))
+                for gs in self.grade_subjects}
+
+
+class EnrolmentEndForm(forms.Form):
+    status = forms.ChoiceField(label=_("How the enrolment ends"), choices=[
+        (m.Enrolment.Status.TRANSFERRED_OUT, m.Enrolment.Status.TRANSFERRED_OUT.label),
+        (m.Enrolment.Status.DROPPED, m.Enrolment.Status.DROPPED.label),
+    ])
+    end_date = date_field(_("Date"))
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class StudentForm(forms.ModelForm):
+    class Meta:
+        model = m.Student
+        fields = ["code", "registration_number", "full_name", "date_of_birth", "gender", "ethnicity",
+                  "place_of_birth", "address", "father_name", "father_phone", "mother_name", "mother_phone",
+                  "guardian_name", "guardian_phone"]
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args, school: m.School, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.school = school
+        self.fields["date_of_birth"].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
+
+    def clean_code(self):
+        code = self.cleaned_data["code"].strip()
+        clash = m.Student.objects.filter(school=self.school, code=code).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Another student already has this code."))
+        return code
+
+    def validate_unique(self):
+        # The school is not a form field; uniqueness per school is checked in clean_code.
+        pass

@@ -1,0 +1,204 @@
+"""The board's yearly set-up screens: years, subjects and periods, classes, assignments and students."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from schoolrecords import models as m
+from schoolrecords import services
+from schoolrecords.permissions import allowed
+
+pytestmark = pytest.mark.django_db
+
+GOOD_YEAR = {
+    "name": "2026-2027", "start_date": "05/09/2026", "end_date": "31/05/2027",
+    "term1_start": "05/09/2026", "term1_end": "16/01/2027", "term2_start": "18/01/2027",
+    "term2_end": "25/05/2027", "make_current": "",
+}
+
+
+def test_board_creates_a_year_with_its_two_terms_typed_as_dd_mm_yyyy(demo, login):
+    response = login("board").post(reverse("setup:year_list"), GOOD_YEAR)
+    year = m.SchoolYear.objects.get(school=demo.school, name="2026-2027")
+    assert response.status_code == 302
+    assert [(t.number, t.start_date) for t in year.terms.order_by("number")] == [
+        (1, datetime.date(2026, 9, 5)), (2, datetime.date(2027, 1, 18))]
+    assert year.history.get().history_user.username == "board"
+    assert not year.is_current  # the demo's year stays current unless asked
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "message"),
+    [({"name": "2026-2028"}, "name", "2025-2026"),
+     ({"term2_start": "01/01/2027"}, "term2_start", ""),
+     ({"end_date": "31/02/2027"}, "end_date", "")],
+)
+def test_a_wrong_year_is_refused_at_its_field_and_nothing_is_saved(demo, login, change, field, message):
+    response = login("board").post(reverse("setup:year_list"), GOOD_YEAR | change)
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assert message in " ".join(response.context["form"].errors[field])
+    assert not m.SchoolYear.objects.filter(name__in=["2026-2027", "2026-2028"]).exists()
+    assert not m.Term.objects.filter(start_date__year=2026).exists()
+
+
+def test_term_dates_change_with_history(demo, login):
+    term = demo.year.terms.get(number=2)
+    response = login("board").post(reverse("setup:year_edit", args=[demo.year.pk]), {
+        "term": term.pk, f"t{term.pk}-start_date": "13/01/2026", f"t{term.pk}-end_date": "24/05/2026"})
+    assert response.status_code == 302
+    term.refresh_from_db()
+    assert term.start_date == datetime.date(2026, 1, 13)
+    assert term.history.latest().history_user.username == "board"
+
+
+def test_periods_matrix_sets_what_each_grade_studies(demo, login):
+    informatics = demo.subject("tin")
+    client = login("board")
+    page = client.get(reverse("setup:periods", args=[demo.year.pk]))
+    data = {name: field.initial or "" for name, field in page.context["form"].fields.items()}
+    data[f"p_6_{informatics.pk}"] = "70"
+    response = client.post(reverse("setup:periods", args=[demo.year.pk]), data)
+    assert response.status_code == 302
+    assert m.GradeSubject.objects.get(year=demo.year, grade=6, subject=informatics).periods_per_year == 70
+
+
+def test_a_subject_still_taught_cannot_be_removed_from_a_grade(demo, login):
+    math = demo.subject("toan")
+    client = login("board")
+    page = client.get(reverse("setup:periods", args=[demo.year.pk]))
+    data = {name: field.initial or "" for name, field in page.context["form"].fields.items()}
+    data[f"p_6_{math.pk}"] = ""
+    response = client.post(reverse("setup:periods", args=[demo.year.pk]), data)
+    assert response.status_code == 200
+    assert "Toán" in " ".join(response.context["form"].non_field_errors())
+    assert m.GradeSubject.objects.filter(year=demo.year, grade=6, subject=math).exists()
+
+
+def test_board_creates_a_class_with_a_homeroom_teacher(demo, login):
+    teacher = demo.user("gv_gdcd")
+    response = login("board").post(reverse("setup:class_list", args=[demo.year.pk]),
+                                   {"name": "6a3", "grade": "6", "homeroom_teacher": str(teacher.pk)})
+    school_class = m.SchoolClass.objects.get(year=demo.year, name="6A3")
+    assert response.status_code == 302
+    assert allowed(demo.user("gv_gdcd"), "schoolrecords.homeroom_schoolclass", school_class)
+
+
+def test_a_class_name_must_start_with_its_grade(demo, login):
+    response = login("board").post(reverse("setup:class_list", args=[demo.year.pk]), {"name": "7B1", "grade": "6"})
+    assert response.context["form"].errors["name"]
+    assert not m.SchoolClass.objects.filter(name="7B1").exists()
+
+
+def test_changing_a_teacher_moves_the_score_entry_right(demo, login):
+    school_class, math = demo.school_class("6A1"), demo.subject("toan")
+    newcomer = demo.user("head_math")
+    client = login("board")
+    page = client.get(reverse("setup:class_edit", args=[school_class.pk]))
+    form = page.context["assignments_form"]
+    data = {name: (form[name].initial or "") for name in form.fields} | {"save_assignments": "1"}
+    data[f"s_{math.pk}"] = str(newcomer.pk)
+    response = client.post(reverse("setup:class_edit", args=[school_class.pk]), data)
+    assert response.status_code == 302
+    new_assignment = demo.assignment("6A1", "toan")
+    assert new_assignment.teacher == newcomer
+    old = m.TeachingAssignment.objects.get(school_class=school_class, subject=math, teacher__username="teacher_math")
+    assert old.end_date is not None
+    assert not allowed(demo.user("teacher_math"), "schoolrecords.teach_assignment", old)
+    assert allowed(demo.user("head_math"), "schoolrecords.teach_assignment", new_assignment)
+    assert new_assignment.history.get().history_user.username == "board"
+
+
+def test_a_transfer_ends_the_enrolment_but_keeps_it(demo, login):
+    enrolment = m.Enrolment.objects.filter(school_class=demo.school_class("7A1")).first()
+    response = login("board").post(reverse("setup:enrolment_end", args=[enrolment.pk]), {
+        "status": "transferred_out", "end_date": "02/03/2026", "reason": "Chuyển về Hải Phòng"})
+    assert response.status_code == 302
+    enrolment.refresh_from_db()
+    assert enrolment.status == "transferred_out" and enrolment.end_date == datetime.date(2026, 3, 2)
+    assert enrolment.history.latest().history_change_reason == "Chuyển về Hải Phòng"
+
+
+def test_enrolments_are_never_deleted(demo):
+    enrolment = m.Enrolment.objects.first()
+    with pytest.raises(m.models.ProtectedError):
+        enrolment.delete()
+    assert m.Enrolment.objects.filter(pk=enrolment.pk).exists()
+
+
+def test_adding_a_student_enrols_them_and_a_bad_date_saves_nothing(demo, login):
+    school_class = demo.school_class("6A2")
+    url = reverse("setup:class_edit", args=[school_class.pk])
+    data = {"add_student": "1", "student-code": "HSNEW1", "student-full_name": "Lê Thị Mới",
+            "student-date_of_birth": "30/02/2014", "student-gender": "female", "student-ethnicity": "Kinh"}
+    client = login("board")
+    response = client.post(url, data)
+    assert response.context["student_form"].errors["date_of_birth"]
+    assert not m.Student.objects.filter(code="HSNEW1").exists()
+    response = client.post(url, data | {"student-date_of_birth": "28/02/2014"})
+    assert response.status_code == 302
+    assert m.Enrolment.objects.filter(student__code="HSNEW1", school_class=school_class).exists()
+
+
+def test_student_details_keep_their_history(demo, login):
+    student = m.Student.objects.filter(school=demo.school).first()
+    client = login("board")
+    page = client.get(reverse("setup:student_edit", args=[student.pk]))
+    data = {k: ("" if v is None else v) for k, v in page.context["form"].initial.items()}
+    data["date_of_birth"] = student.date_of_birth.strftime("%d/%m/%Y")
+    data["address"] = "Số 1, phường Mạo Khê"
+    response = client.post(reverse("setup:student_edit", args=[student.pk]), data)
+    assert response.status_code == 302
+    latest = student.history.latest()
+    assert latest.address == "Số 1, phường Mạo Khê" and latest.history_user.username == "board"
+    page = client.get(reverse("setup:student_edit", args=[student.pk]))
+    assert "Lê Minh Quang" in page.content.decode()  # the board member's name in the history table
+
+
+def _add_classes(demo, count: int) -> None:
+    board = demo.user("board")
+    for index in range(count):
+        school_class = services.school_class_save(actor=board, year=demo.year, name=f"9B{index}", grade=9,
+                                                  homeroom_teacher=demo.user("gv_cn"))
+        student = services.student_save(actor=board, school=demo.school, code=f"QC{index}", full_name="Ngô Văn Tư",
+                                        date_of_birth=datetime.date(2011, 1, 1), gender="male")
+        services.enrolment_create(actor=board, student=student, school_class=school_class)
+
+
+@pytest.mark.parametrize("url_name", ["setup:class_list", "setup:periods"])
+def test_set_up_lists_take_the_same_queries_whatever_their_length(demo, login, django_assert_max_num_queries,
+                                                                   url_name, django_assert_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login("board")
+    url = reverse(url_name, args=[demo.year.pk])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    _add_classes(demo, 6)
+    with CaptureQueriesContext(connection) as large:
+        assert client.get(url).status_code == 200
+    assert len(large) == len(small)
+
+
+@pytest.mark.parametrize("url_name", ["home", "class_detail"])
+def test_home_and_class_pages_do_not_grow_with_rows(demo, login, url_name):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = login("principal")
+    url = reverse(url_name, args=[demo.school_class("9A1").pk] if url_name == "class_detail" else [])
+    client.get(url)
+    with CaptureQueriesContext(connection) as small:
+        client.get(url)
+    _add_classes(demo, 5)
+    board = demo.user("board")
+    for index in range(5):
+        student = services.student_save(actor=board, school=demo.school, code=f"QD{index}", full_name="Lò Thị Năm",
+                                        date_of_birth=datetime.date(2011, 1, 1), gender="female")
+        services.enrolment_create(actor=board, student=student, school_class=demo.school_class("9A1"))
+    with CaptureQueriesContext(connection) as large:
+        client.get(url)
+    assert len(large) == len(small)
