@@ -20,3 +20,25 @@ class ForcePasswordChangeMiddleware:
     def _must_change(user) -> bool:
         profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
         return bool(profile and profile.must_change_password)
+
+
+class SchoolLanguageMiddleware:
+    """Vietnamese unless the person chose another language; the browser's own language is not asked.
+
+    School computers often run an English browser, and the people using them read Vietnamese.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.utils import translation
+
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+        language = chosen if chosen in dict(settings.LANGUAGES) else settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        return response

@@ -372,17 +372,18 @@ def staff_set_roles(*, actor, profile: m.StaffProfile, role_names: Iterable[str]
         raise ValidationError(_("Unknown role."))
     user = profile.user
     for name in ASSIGNABLE_ROLES:
-        if name == roles.SUBJECT_TEACHER:
-            continue  # follows the teaching assignments, but may be given ahead of them
         group = _school_role_group(name)
         if name in wanted:
             user.groups.add(group)
+        elif name == roles.SUBJECT_TEACHER:
+            # May be given ahead of the assignments, but stays while the person still teaches.
+            if not m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True).exists():
+                user.groups.remove(group)
         else:
             user.groups.remove(group)
-    if roles.SUBJECT_TEACHER in wanted:
-        user.groups.add(_school_role_group(roles.SUBJECT_TEACHER))
     # Group membership is not a history-tracked row; the profile's history carries the note.
-    record(profile, actor=actor, reason=(reason or _("Roles changed")) + ": " + ", ".join(sorted(wanted)))
+    labels = ", ".join(str(roles.LABELS[name]) for name in ASSIGNABLE_ROLES if name in wanted) or "—"
+    record(profile, actor=actor, reason=f"{reason or _('Roles changed')}: {labels}")
     for cache in ("_role_cache", "_perm_cache", "_group_perm_cache"):
         user.__dict__.pop(cache, None)
 
@@ -418,6 +419,8 @@ def staff_deactivate(*, actor, profile: m.StaffProfile, left_on: datetime.date, 
         raise ValidationError({"reason": _("Give a reason.")})
     if actor.pk == profile.user_id:
         raise ValidationError(_("You cannot deactivate your own account."))
+    if profile.status == m.StaffProfile.Status.LEFT:
+        raise ValidationError(_("%(name)s has left the school.") % {"name": profile.full_name})
     for assignment in m.TeachingAssignment.objects.filter(teacher=profile.user, end_date__isnull=True):
         assignment_end(actor=actor, assignment=assignment, end_date=left_on, reason=reason)
     for school_class in m.SchoolClass.objects.filter(homeroom_teacher=profile.user):

@@ -42,6 +42,7 @@ def staff_update_with_roles(*, actor, profile: m.StaffProfile, details: dict, ro
 
     Only what changed is written, so the history shows real changes. Subject teacher is
     taken away only from someone who no longer teaches: their open assignments come first.
+    Nobody removes themselves from the admin board, so a school cannot lock itself out.
     """
     profile = m.StaffProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
     require(actor, SETUP, profile)
@@ -53,6 +54,9 @@ def staff_update_with_roles(*, actor, profile: m.StaffProfile, details: dict, ro
     wanted = set(role_names)
     if wanted == current:
         return
+    if actor.pk == user.pk and roles.ADMIN_BOARD in current - wanted:
+        raise ValidationError({"roles": _("You cannot take the admin board role from your own account: "
+                                          "another member of the board must do it.")})
     dropping_subject_teacher = roles.SUBJECT_TEACHER in current - wanted
     if dropping_subject_teacher:
         teaching = m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True).count()

@@ -2,13 +2,15 @@
 # Installs what the school records system needs on a Debian machine, idempotently:
 # Debian packages (apt-get update only when one is missing), a Python 3.12+ virtualenv
 # in ./.venv, the pinned pip requirements (only when they changed) and the compiled
-# Vietnamese messages. A second run changes nothing and takes a second or two.
+# Vietnamese messages. A second run changes nothing and takes well under a second.
 #
-#   scripts/bootstrap.sh           what the demo and production need
-#   scripts/bootstrap.sh --test    plus the test requirements, chromium and docker-compose
+#   scripts/bootstrap.sh                  what the demo and production need
+#   scripts/bootstrap.sh --test           plus the test requirements, chromium and docker-compose
+#   scripts/bootstrap.sh --print-python   which Python a new .venv would use, and stop
 #
 # PYTHON=/path/to/python3.12 picks the interpreter for a new .venv; otherwise the first
 # Python 3.12+ of: python3.13/python3.12 on PATH, pyenv's versions, Debian's python3.
+# A .venv whose Python is older than 3.12 (or broken) is recreated.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,30 +20,20 @@ MODE=demo
 case "${1:-}" in
     "") ;;
     --test) MODE=test ;;
-    *) echo "usage: $0 [--test]" >&2; exit 2 ;;
+    --print-python) MODE=print-python ;;
+    *) echo "usage: $0 [--test | --print-python]" >&2; exit 2 ;;
 esac
 
 VENV="$ROOT/.venv"
 MIN_PYTHON="3.12"
-started=$SECONDS
-
-say() { printf '==> %s\n' "$*"; }
-die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
-
-# Two runs in the same tree (the demo and the tests, say) must not build .venv at the same time.
-if command -v flock >/dev/null; then
-    exec 9>"/tmp/schoolrecords-bootstrap.$(printf '%s' "$ROOT" | sha256sum | cut -c1-12).lock"
-    flock 9
-fi
-
-# --- Debian packages ---------------------------------------------------------------------
 # WeasyPrint: pango (with its FreeType backend) and harfbuzz's subsetter for fast font
 # embedding; DejaVu has every Vietnamese glyph; gettext compiles the catalogue.
 APT_PACKAGES=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext)
-if [[ $MODE == test ]]; then
-    # chromium for the browser tests, docker-compose for `docker-compose config`.
-    APT_PACKAGES+=(chromium docker-compose)
-fi
+# The tests also drive Debian's chromium and check docker-compose.yml with docker-compose.
+APT_TEST_PACKAGES=(chromium docker-compose)
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }
 
 missing_packages() {
     local package
@@ -51,21 +43,18 @@ missing_packages() {
 }
 
 apt_install() {
-    command -v dpkg-query >/dev/null || die "this script installs Debian packages with apt-get; it needs Debian (or Ubuntu)."
+    command -v dpkg-query >/dev/null || die "this script installs Debian packages with apt-get; it needs Debian."
     local missing
     mapfile -t missing < <(missing_packages "$@")
     ((${#missing[@]} == 0)) && return 0
-    ((EUID == 0)) || die "Debian packages missing: ${missing[*]}. Run this as root, or install them first: apt-get install ${missing[*]}"
+    ((EUID == 0)) || die "Debian packages missing: ${missing[*]}. Run this as root, or first: apt-get install ${missing[*]}"
     say "Installing Debian packages: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends -o DPkg::Lock::Timeout=300 "${missing[@]}" >/dev/null
 }
 
-apt_install "${APT_PACKAGES[@]}"
-
-# --- Python 3.12+ and ./.venv ----------------------------------------------------------
-python_ok() {  # is "$1" a working Python >= 3.12?
+python_ok() {  # is "$1" a working Python 3.12 or newer?
     "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1
 }
 
@@ -76,14 +65,15 @@ find_python() {
         echo "$PYTHON"
         return
     fi
-    # A pyenv shim on PATH exists even when its version is not selected; python_ok runs it to be sure.
+    # A pyenv shim is on PATH even when its version is not selected (and then fails): run it to be sure.
     for candidate in python3.13 python3.12; do
         if command -v "$candidate" >/dev/null && python_ok "$candidate"; then
             "$candidate" -c 'import sys; print(sys.executable)'
             return
         fi
     done
-    # pyenv's versions, also when pyenv is not on PATH (a non-interactive shell skips ~/.bashrc).
+    # pyenv's versions, newest first, also when pyenv is not on PATH (a non-interactive shell
+    # does not read ~/.bashrc).
     local roots=()
     if command -v pyenv >/dev/null; then roots+=("$(pyenv root)"); fi
     roots+=("${PYENV_ROOT:-}" "${HOME:-/root}/.pyenv" /root/.pyenv)
@@ -103,6 +93,31 @@ find_python() {
     return 1
 }
 
+NO_PYTHON="no Python $MIN_PYTHON or newer found (Debian 12's python3 is 3.11).
+Looked for: python3.13 and python3.12 on PATH, pyenv's versions 3.12 and 3.13, Debian's /usr/bin/python3.
+Install one (e.g. 'pyenv install 3.12', or use Debian 13 whose python3 is 3.13), or name it:
+    PYTHON=/path/to/python3.12 scripts/demo.sh    (or scripts/test.sh)"
+
+if [[ $MODE == print-python ]]; then
+    find_python || die "$NO_PYTHON"
+    exit 0
+fi
+
+started=$SECONDS
+# Two runs in the same tree (the demo and the tests, say) must not build .venv at the same time.
+if command -v flock >/dev/null; then
+    exec 9>"/tmp/schoolrecords-bootstrap.$(printf '%s' "$ROOT" | sha256sum | cut -c1-12).lock"
+    flock 9
+fi
+
+# --- Debian packages -----------------------------------------------------------------
+if [[ $MODE == test ]]; then
+    apt_install "${APT_PACKAGES[@]}" "${APT_TEST_PACKAGES[@]}"
+else
+    apt_install "${APT_PACKAGES[@]}"
+fi
+
+# --- Python 3.12+ in ./.venv -----------------------------------------------------------
 if [[ -x "$VENV/bin/python" ]] && python_ok "$VENV/bin/python" && "$VENV/bin/python" -m pip --version >/dev/null 2>&1; then
     :  # the existing virtualenv is good
 else
@@ -110,22 +125,20 @@ else
         say "Recreating .venv: its Python is missing, broken or older than $MIN_PYTHON"
         rm -rf "$VENV"
     fi
-    PY="$(find_python)" || die "no Python $MIN_PYTHON or newer found (Debian 12's python3 is 3.11).
-Looked for: python3.13 and python3.12 on PATH, pyenv versions 3.12/3.13, Debian's /usr/bin/python3.
-Install one (e.g. 'pyenv install 3.12', or use Debian 13 whose python3 is 3.13) or name it: PYTHON=/path/to/python3.12 $0"
+    PY="$(find_python)" || die "$NO_PYTHON"
     if [[ "$PY" == /usr/bin/python3 ]] && ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then
         apt_install python3-venv
     fi
-    say "Creating .venv with $PY ($("$PY" -c 'import platform; print(platform.python_version())'))"
+    say "Creating .venv with $PY (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
     "$PY" -m venv "$VENV"
 fi
 
-# --- pip requirements, only when they changed ----------------------------------------
+# --- pip requirements, only when they changed ------------------------------------------
 requirements_hash() {  # the requirement files' contents and the virtualenv's Python version
     { cat "$@"; "$VENV/bin/python" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1
 }
 
-install_requirements() {  # $1: the file pip reads; the rest: every file it includes
+install_requirements() {  # $1: the file pip reads, then every file it includes
     local file="$1" stamp="$VENV/.installed-$1.sha256" hash
     hash="$(requirements_hash "$@")"
     [[ -f "$stamp" && "$(<"$stamp")" == "$hash" ]] && return 0
@@ -134,19 +147,17 @@ install_requirements() {  # $1: the file pip reads; the rest: every file it incl
     echo "$hash" >"$stamp"
 }
 
+install_requirements requirements.txt requirements.txt
 if [[ $MODE == test ]]; then
     install_requirements requirements-test.txt requirements-test.txt requirements.txt
-    # requirements-test.txt includes requirements.txt, which is therefore installed too.
-    requirements_hash requirements.txt >"$VENV/.installed-requirements.txt.sha256"
-else
-    install_requirements requirements.txt requirements.txt
 fi
 
 # --- the Vietnamese catalogue ----------------------------------------------------------
-# The .mo files are build output: compile every .po that is newer than its .mo.
+# The .mo files are build output: compile when a .po is newer than its .mo (or has none),
+# the same test compilemessages applies to each file.
 stale=0
 while IFS= read -r -d '' po; do
-    [[ "${po%.po}.mo" -nt "$po" ]] || stale=1
+    if [[ ! -e "${po%.po}.mo" || "$po" -nt "${po%.po}.mo" ]]; then stale=1; fi
 done < <(find . \( -path ./.venv -o -path ./.git -o -path ./var -o -path ./node_modules \) -prune \
               -o -path '*/locale/*/LC_MESSAGES/*.po' -print0)
 if ((stale)); then

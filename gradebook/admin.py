@@ -1,0 +1,17 @@
+"""Django admin for scores: read-only, with their history; every change goes through gradebook.services."""
+
+from django.contrib import admin
+
+from schoolrecords.admin import ReadOnlyHistoryAdmin
+
+from .models import Score
+
+
+@admin.register(Score)
+class ScoreAdmin(ReadOnlyHistoryAdmin):
+    list_display = ["enrolment", "subject", "term", "kind", "index", "value", "comment_passed", "status", "version",
+                    "updated_at", "updated_by"]
+    list_filter = ["term__year", "term", "subject", "kind", "status"]
+    list_select_related = ["enrolment__student", "enrolment__school_class", "subject", "term__year", "updated_by"]
+    search_fields = ["enrolment__student__full_name", "enrolment__student__code"]
+    raw_id_fields = ["enrolment", "updated_by"]

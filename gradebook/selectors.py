@@ -1,0 +1,368 @@
+"""Reads of the gradebook: the score grid of one class's subject and term, and a cell's history.
+
+Every read checks gradebook.permissions and runs a constant number of queries, whatever the
+size of the class.
+"""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import F
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from schoolrecords import models as sm
+from schoolrecords.selectors import sort_vietnamese
+
+from . import assessment
+from . import permissions as policy
+from .models import MAX_REGULAR, Score, column_label, format_average, format_comment, format_result
+
+# --- the grid --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of the grid: an assessment slot (kind, index) or a computed average."""
+
+    key: str  # "tx1" … "tx4", "gk", "ck", "term", "year"
+    label: str  # the ledger's short heading: ĐĐGtx1, ĐĐGgk, ĐTBmhk …
+    title: str  # the long heading, for a tooltip
+    kind: str | None = None  # Score.Kind for assessment columns, None for computed ones
+    index: int = 1
+    # False for a computed column, and for a regular column beyond the subject's count that
+    # only exists because scores were entered before its periods were lowered: it is shown
+    # (and counted in the average, as assessment.term_average_or_none does) but not writable.
+    writable: bool = False
+
+    @property
+    def computed(self) -> bool:
+        return self.kind is None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """What one slot holds now; ``version`` None means the slot has no row yet."""
+
+    kind: str
+    index: int
+    score_id: int | None = None
+    value: Decimal | None = None
+    comment_passed: bool | None = None
+    status: str | None = None
+    version: int | None = None
+
+    @property
+    def key(self) -> str:
+        return slot_key(self.kind, self.index)
+
+    @property
+    def display(self) -> str:
+        return format_result(self.value, self.comment_passed)
+
+    @property
+    def is_empty(self) -> bool:
+        return self.value is None and self.comment_passed is None
+
+
+@dataclass
+class Row:
+    number: int  # the list number (STT) in Vietnamese order
+    enrolment: sm.Enrolment  # with .student
+    writable: bool  # the student was in the class during the term (and the actor may write)
+    cells: list[Cell]  # aligned with Grid.entry_columns
+    term_result: Decimal | bool | None = None  # ĐTBmhk, or Đ (True) / CĐ (False); None until complete
+    term1_result: Decimal | bool | None = None  # in term II: term I's result, from which the year is computed
+    year_result: Decimal | bool | None = None  # term II only: ĐTBmcn, or the comment year result
+
+    @property
+    def student(self) -> sm.Student:
+        return self.enrolment.student
+
+    @property
+    def has_left(self) -> bool:
+        return not self.enrolment.is_active
+
+    @property
+    def left_on(self) -> datetime.date | None:
+        return self.enrolment.end_date
+
+    def cell(self, key: str) -> Cell | None:
+        return next((cell for cell in self.cells if cell.key == key), None)
+
+
+@dataclass
+class Grid:
+    assignment: sm.TeachingAssignment
+    term: sm.Term
+    is_commented: bool
+    regular_required: int  # ĐĐGtx columns the subject needs (from its periods per year)
+    columns: list[Column]  # every column, entry ones then computed ones
+    rows: list[Row]
+    can_write: bool  # the actor may save into this grid (the service checks again on every save)
+
+    @property
+    def subject(self) -> sm.Subject:
+        return self.assignment.subject
+
+    @property
+    def school_class(self) -> sm.SchoolClass:
+        return self.assignment.school_class
+
+    @property
+    def entry_columns(self) -> list[Column]:
+        return [column for column in self.columns if not column.computed]
+
+    @property
+    def computed_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.computed]
+
+    def format_result(self, result: Decimal | bool | None) -> str:
+        if isinstance(result, bool) or (result is None and self.is_commented):
+            return format_comment(result)
+        return format_average(result)
+
+
+def slot_key(kind: str, index: int) -> str:
+    return f"tx{index}" if kind == Score.Kind.REGULAR else kind
+
+
+def studies_during(enrolment: sm.Enrolment, term: sm.Term) -> bool:
+    """Was the student in the class for at least part of the term? Only then can a slot be written.
+
+    A student who left mid-term keeps the scores of the weeks they were there (they go with the
+    transfer record); one who left before the term, or joined after it, has no slot in it.
+    """
+    return enrolment.start_date <= term.end_date and (
+        enrolment.end_date is None or enrolment.end_date >= term.start_date
+    )
+
+
+def assignment_for_scores(assignment: sm.TeachingAssignment | int) -> sm.TeachingAssignment:
+    """The assignment reloaded with everything the policy and the grid read (one query)."""
+    pk = assignment.pk if isinstance(assignment, sm.TeachingAssignment) else assignment
+    found = (
+        sm.TeachingAssignment.objects.select_related("year", "school_class", "subject__department")
+        .filter(pk=pk)
+        .order_by()
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def check_term(assignment: sm.TeachingAssignment, term: sm.Term) -> None:
+    if term.year_id != assignment.year_id:
+        raise Http404
+
+
+def regular_required(assignment: sm.TeachingAssignment) -> int:
+    """How many ĐĐGtx the subject has in the assignment's grade this year (one query)."""
+    periods = (
+        sm.GradeSubject.objects.filter(
+            year_id=assignment.year_id, grade=assignment.school_class.grade, subject_id=assignment.subject_id
+        )
+        .order_by()
+        .values_list("periods_per_year", flat=True)
+        .first()
+    )
+    if periods is None:
+        raise Http404
+    return assessment.regular_assessment_count(periods)
+
+
+def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
+         enrolment_ids: list[int] | None = None) -> Grid:
+    """The score grid of an assignment's class and subject for one term, with its averages.
+
+    Rows: every enrolment of the class (those who left included, flagged with their end date)
+    in Vietnamese order, numbered; ``enrolment_ids`` narrows the rows (e.g. to re-render the rows
+    a save touched) while keeping their list numbers. Term II rows also carry term I's result and
+    the year result. Averages stay None (empty, not zero) until every required assessment exists.
+    A constant number of queries (the assignment, the periods, the class list, the scores of both
+    terms, plus the permission checks), whatever the size of the class.
+    """
+    assignment = assignment_for_scores(assignment)
+    check_term(assignment, term)
+    can_write = policy.can_write(actor, assignment, term)
+    if not can_write:  # who may write may read
+        policy.require_read(actor, assignment)
+    required = regular_required(assignment)
+    is_commented = assignment.subject.is_commented
+
+    enrolments = sort_vietnamese(
+        sm.Enrolment.objects.filter(school_class_id=assignment.school_class_id).select_related("student").order_by()
+    )
+    # Both terms in one query: the year result needs term I's scores too.
+    slots: dict[tuple[int, int], dict[tuple[str, int], Score]] = {}
+    for score in Score.objects.filter(
+        enrolment__school_class_id=assignment.school_class_id, subject_id=assignment.subject_id,
+        term__year_id=term.year_id, term__number__in={1, term.number},
+    ).order_by().annotate(term_number=F("term__number")):
+        slots.setdefault((score.term_number, score.enrolment_id), {})[score.kind, score.index] = score
+
+    present = max(
+        (index for (number, _enrolment), held in slots.items() if number == term.number
+         for (kind, index) in held if kind == Score.Kind.REGULAR),
+        default=0,
+    )
+    columns = _columns(term, required=required, shown=min(max(required, present), MAX_REGULAR),
+                       is_commented=is_commented)
+    entry = [column for column in columns if not column.computed]
+
+    wanted = set(enrolment_ids) if enrolment_ids is not None else None
+    rows = []
+    for number, enrolment in enumerate(enrolments, start=1):
+        if wanted is not None and enrolment.pk not in wanted:
+            continue
+        held = slots.get((term.number, enrolment.pk), {})
+        row = Row(
+            number=number, enrolment=enrolment, writable=can_write and studies_during(enrolment, term),
+            cells=[_cell(held.get((column.kind, column.index)), column) for column in entry],
+            term_result=_term_result(held, required=required, is_commented=is_commented),
+        )
+        if term.number == 2:
+            row.term1_result = _term_result(slots.get((1, enrolment.pk), {}), required=required,
+                                            is_commented=is_commented)
+            row.year_result = _year_result(row.term1_result, row.term_result, is_commented=is_commented)
+        rows.append(row)
+    return Grid(assignment=assignment, term=term, is_commented=is_commented, regular_required=required,
+                columns=columns, rows=rows, can_write=can_write)
+
+
+def _columns(term: sm.Term, *, required: int, shown: int, is_commented: bool) -> list[Column]:
+    columns = [
+        Column(key=slot_key(Score.Kind.REGULAR, index), label=column_label(Score.Kind.REGULAR, index),
+               title=_("Regular assessment %(index)s") % {"index": index}, kind=Score.Kind.REGULAR, index=index,
+               writable=index <= required)
+        for index in range(1, shown + 1)
+    ]
+    columns.append(Column(key="gk", label=column_label(Score.Kind.MIDTERM), title=_("Mid-term assessment"),
+                          kind=Score.Kind.MIDTERM, writable=True))
+    columns.append(Column(key="ck", label=column_label(Score.Kind.FINAL), title=_("End-of-term assessment"),
+                          kind=Score.Kind.FINAL, writable=True))
+    if is_commented:
+        columns.append(Column(key="term", label=pgettext("score column", "Term result"),
+                              title=_("Result of the term")))
+        if term.number == 2:
+            columns.append(Column(key="year", label=pgettext("score column", "Year result"),
+                                  title=_("Result of the year")))
+    else:
+        columns.append(Column(key="term", label=pgettext("score column", "Term avg."),
+                              title=_("Subject average of the term")))
+        if term.number == 2:
+            columns.append(Column(key="year", label=pgettext("score column", "Year avg."),
+                                  title=_("Subject average of the year")))
+    return columns
+
+
+def _cell(score: Score | None, column: Column) -> Cell:
+    if score is None:
+        return Cell(kind=column.kind, index=column.index)
+    return Cell(kind=score.kind, index=score.index, score_id=score.pk, value=score.value,
+                comment_passed=score.comment_passed, status=score.status, version=score.version)
+
+
+def _term_result(held: dict[tuple[str, int], Score], *, required: int,
+                 is_commented: bool) -> Decimal | bool | None:
+    """ĐTBmhk (or Đ/CĐ) from one student's slots of one term; None while incomplete."""
+    regular = [score for (kind, _index), score in sorted(held.items()) if kind == Score.Kind.REGULAR]
+    midterm, final = held.get((Score.Kind.MIDTERM, 1)), held.get((Score.Kind.FINAL, 1))
+    if is_commented:
+        if midterm is None or final is None or midterm.comment_passed is None or final.comment_passed is None:
+            return None
+        return assessment.comment_term_result_or_none(
+            [score.comment_passed for score in regular] + [midterm.comment_passed, final.comment_passed],
+            required=required + 2,
+        )
+    return assessment.term_average_or_none(
+        [score.value for score in regular],
+        midterm.value if midterm is not None else None,
+        final.value if final is not None else None,
+        required_regular=required,
+    )
+
+
+def _year_result(term1, term2, *, is_commented: bool) -> Decimal | bool | None:
+    if term1 is None or term2 is None:
+        return None
+    if is_commented:
+        return assessment.comment_year_result(term1, term2)
+    return assessment.year_average(term1, term2)
+
+
+# --- a cell's history ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One change of a cell, for the grid's history pop-up."""
+
+    when: datetime.datetime
+    who: str
+    old: str  # as shown on screen: "", "7,5", "Đ" …
+    new: str
+    old_status: str | None
+    new_status: str
+    reason: str
+    version: int
+
+    @property
+    def status_changed(self) -> bool:
+        return self.old_status is not None and self.old_status != self.new_status
+
+
+def score_for_reading(*, actor, score: Score | int) -> Score:
+    """The score, if ``actor`` may read its class's subject (403), in their school (else 404)."""
+    pk = score.pk if isinstance(score, Score) else score
+    found = (
+        Score.objects.select_related("enrolment__school_class__year", "subject__department", "term")
+        .filter(pk=pk)
+        .order_by()
+        .first()
+    )
+    if found is None:
+        raise Http404
+    school_class = found.enrolment.school_class
+    # The policy is stated on the teaching assignment: the current one, or the last one that ended.
+    assignment = (
+        sm.TeachingAssignment.objects.filter(school_class=school_class, subject_id=found.subject_id)
+        .order_by(F("end_date").desc(nulls_first=True), "-start_date")
+        .first()
+    )
+    if assignment is None:  # scores are only written through an assignment, so this is set-up gone wrong
+        raise Http404
+    # Reuse the rows already loaded, so the policy reads them without a query each.
+    assignment.year = school_class.year
+    assignment.school_class = school_class
+    assignment.subject = found.subject
+    policy.require_read(actor, assignment)
+    return found
+
+
+def score_history(*, actor, score: Score | int) -> list[HistoryEntry]:
+    """Every change of one cell, newest first: who, when, old → new, status, reason."""
+    score = score_for_reading(actor=actor, score=score)
+    records = list(
+        score.history.select_related("history_user").order_by("history_date", "history_id")
+    )
+    entries = []
+    previous = None
+    for record in records:
+        user = record.history_user
+        entries.append(HistoryEntry(
+            when=record.history_date,
+            who=(user.get_full_name() or user.get_username()) if user is not None else "",
+            old=format_result(previous.value, previous.comment_passed) if previous is not None else "",
+            new=format_result(record.value, record.comment_passed),
+            old_status=previous.status if previous is not None else None,
+            new_status=record.status,
+            reason=record.history_change_reason or "",
+            version=record.version,
+        ))
+        previous = record
+    entries.reverse()
+    return entries
