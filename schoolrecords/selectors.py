@@ -168,3 +168,28 @@ def school_counts(school: m.School, year: m.SchoolYear | None) -> dict:
         ).count(),
         "staff": m.StaffProfile.objects.filter(school=school, status=m.StaffProfile.Status.ACTIVE).count(),
     }
+
+
+def staff_holdings(user) -> dict:
+    """What ends when a staff member leaves: open assignments, homeroom classes, headed departments."""
+    return {
+        "assignments": list(
+            m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True)
+            .select_related("school_class", "subject", "year")
+            .order_by("year__start_date", "school_class__grade", "school_class__name", "subject__order")
+        ),
+        "homeroom_classes": list(
+            m.SchoolClass.objects.filter(homeroom_teacher=user).select_related("year").order_by("grade", "name")
+        ),
+        "departments": list(m.Department.objects.filter(head=user).order_by("name")),
+    }
+
+
+def departments_with_counts(school: m.School) -> QuerySet[m.Department]:
+    working = Q(members__status=m.StaffProfile.Status.ACTIVE)
+    return (
+        m.Department.objects.filter(school=school)
+        .select_related("head__profile")
+        .annotate(member_count=Count("members", filter=working, distinct=True))
+        .order_by("name")
+    )

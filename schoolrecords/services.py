@@ -497,3 +497,37 @@ def enrolment_end(*, actor, enrolment: m.Enrolment, status: str, end_date: datet
     enrolment.status, enrolment.end_date = status, end_date
     enrolment.note = reason[:255]
     return record(enrolment, actor=actor, reason=reason, update_fields=["status", "end_date", "note"])
+
+
+# --- the staff edit page: details and roles saved together ---------------------------
+
+@transaction.atomic
+def staff_update_with_roles(*, actor, profile: m.StaffProfile, details: dict, role_names, reason: str = "") -> None:
+    """Save the edit page in one go: both the details and the roles change, or neither does.
+
+    Only what changed is written, so the history shows real changes. Subject teacher is
+    taken away only from someone who no longer teaches: their open assignments come first.
+    Nobody removes themselves from the admin board, so a school cannot lock itself out.
+    """
+    profile = m.StaffProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
+    require(actor, SETUP, profile)
+    changed = {name: value for name, value in details.items() if getattr(profile, name) != value}
+    if changed:
+        profile = staff_update(actor=actor, profile=profile, reason=reason, **changed)
+    user = profile.user
+    current = set(user.groups.filter(name__in=ASSIGNABLE_ROLES).values_list("name", flat=True))
+    wanted = set(role_names)
+    if wanted == current:
+        return
+    if actor.pk == user.pk and roles.ADMIN_BOARD in current - wanted:
+        raise ValidationError({"roles": _("You cannot take the admin board role from your own account: "
+                                          "another member of the board must do it.")})
+    dropping_subject_teacher = roles.SUBJECT_TEACHER in current - wanted
+    if dropping_subject_teacher:
+        teaching = m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True).count()
+        if teaching:
+            raise ValidationError({"roles": _(
+                "%(name)s still has %(count)s open teaching assignments; end them before taking away "
+                "the subject teacher role."
+            ) % {"name": profile.full_name, "count": teaching}})
+    staff_set_roles(actor=actor, profile=profile, role_names=wanted, reason=reason)

@@ -6,8 +6,6 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -34,43 +32,6 @@ SETUP = services.SETUP
 DERIVED_ROLES = (roles.HOMEROOM_TEACHER, roles.DEPARTMENT_HEAD)
 
 
-# --- a service these screens need: details and roles saved together ------------------
-
-@transaction.atomic
-def staff_update_with_roles(*, actor, profile: m.StaffProfile, details: dict, role_names, reason: str = "") -> None:
-    """Save the edit page in one go: both the details and the roles change, or neither does.
-
-    Only what changed is written, so the history shows real changes. Subject teacher is
-    taken away only from someone who no longer teaches: their open assignments come first.
-    Nobody removes themselves from the admin board, so a school cannot lock itself out.
-    """
-    profile = m.StaffProfile.objects.select_for_update().select_related("user").get(pk=profile.pk)
-    require(actor, SETUP, profile)
-    changed = {name: value for name, value in details.items() if getattr(profile, name) != value}
-    if changed:
-        profile = services.staff_update(actor=actor, profile=profile, reason=reason, **changed)
-    user = profile.user
-    current = set(user.groups.filter(name__in=services.ASSIGNABLE_ROLES).values_list("name", flat=True))
-    wanted = set(role_names)
-    if wanted == current:
-        return
-    if actor.pk == user.pk and roles.ADMIN_BOARD in current - wanted:
-        raise ValidationError({"roles": _("You cannot take the admin board role from your own account: "
-                                          "another member of the board must do it.")})
-    dropping_subject_teacher = roles.SUBJECT_TEACHER in current - wanted
-    if dropping_subject_teacher:
-        teaching = m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True).count()
-        if teaching:
-            raise ValidationError({"roles": _(
-                "%(name)s still has %(count)s open teaching assignments; end them before taking away "
-                "the subject teacher role."
-            ) % {"name": profile.full_name, "count": teaching}})
-    services.staff_set_roles(actor=actor, profile=profile, role_names=wanted, reason=reason)
-    if dropping_subject_teacher:
-        # staff_set_roles never removes it (it follows assignments); with none open, the sync does.
-        services._sync_derived_roles(user)
-
-
 # --- reads for these screens ----------------------------------------------------------
 
 def _fold(text: str) -> str:
@@ -89,31 +50,6 @@ def _role_labels(user, names: tuple[str, ...] = roles.ALL) -> list[str]:
     """The user's roles in display order; reads the prefetched groups."""
     held = {group.name for group in user.groups.all()}
     return [roles.LABELS[name] for name in names if name in held]
-
-
-def _open_holdings(user) -> dict:
-    """What ends when a staff member leaves: open assignments, homeroom classes, headed departments."""
-    return {
-        "assignments": list(
-            m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True)
-            .select_related("school_class", "subject", "year")
-            .order_by("year__start_date", "school_class__grade", "school_class__name", "subject__order")
-        ),
-        "homeroom_classes": list(
-            m.SchoolClass.objects.filter(homeroom_teacher=user).select_related("year").order_by("grade", "name")
-        ),
-        "departments": list(m.Department.objects.filter(head=user).order_by("name")),
-    }
-
-
-def departments_with_counts(school: m.School) -> QuerySet[m.Department]:
-    working = Q(members__status=m.StaffProfile.Status.ACTIVE)
-    return (
-        m.Department.objects.filter(school=school)
-        .select_related("head__profile")
-        .annotate(member_count=Count("members", filter=working, distinct=True))
-        .order_by("name")
-    )
 
 
 # --- access ----------------------------------------------------------------------------
@@ -214,7 +150,7 @@ def staff_edit(request, pk: int):
     form = StaffEditForm(request.POST or None, initial=initial, school=profile.school)
     if request.method == "POST" and form.is_valid():
         try:
-            staff_update_with_roles(actor=request.user, profile=profile, details=form.details(),
+            services.staff_update_with_roles(actor=request.user, profile=profile, details=form.details(),
                                     role_names=form.cleaned_data["roles"], reason=form.cleaned_data["reason"])
         except ValidationError as error:
             service_errors_to_form(form, error, field_map={"first_name": "full_name"})
@@ -283,7 +219,7 @@ def staff_deactivate(request, pk: int):
             confirming = True
     return render(request, "schoolrecords/setup/staff_deactivate.html", {
         "form": form, "profile": profile, "is_self": is_self, "confirming": confirming,
-        "holdings": _open_holdings(profile.user), "tab": "staff",
+        "holdings": selectors.staff_holdings(profile.user), "tab": "staff",
     })
 
 
@@ -324,7 +260,7 @@ def department_list(request):
                              % {"name": department.name})
             return redirect("setup:department_edit", pk=department.pk)
     return render(request, "schoolrecords/setup/department_list.html", {
-        "departments": departments_with_counts(school), "form": form, "tab": "departments",
+        "departments": selectors.departments_with_counts(school), "form": form, "tab": "departments",
     })
 
 

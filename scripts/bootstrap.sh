@@ -29,8 +29,9 @@ MIN_PYTHON="3.12"
 # WeasyPrint: pango (with its FreeType backend) and harfbuzz's subsetter for fast font
 # embedding; DejaVu has every Vietnamese glyph; gettext compiles the catalogue.
 APT_PACKAGES=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext)
-# The tests also drive Debian's chromium and check docker-compose.yml with docker-compose.
-APT_TEST_PACKAGES=(chromium docker-compose)
+# The tests also drive Debian's chromium (through Playwright, whose bundled node needs
+# libatomic1) and check docker-compose.yml with docker-compose.
+APT_TEST_PACKAGES=(chromium libatomic1 docker-compose)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }

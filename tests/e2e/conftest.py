@@ -5,6 +5,9 @@ from pathlib import Path
 
 import pytest
 
+# The live server on the loopback address itself: "localhost" needs /etc/hosts and may mean ::1.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
 CHROMIUM = Path("/usr/bin/chromium")
 # Without the background-networking flags chromium keeps calling Google's hosts, which this
 # network refuses; --no-sandbox because the tests run as root.

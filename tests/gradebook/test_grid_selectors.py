@@ -300,3 +300,23 @@ def test_the_grid_costs_the_same_queries_for_40_and_50_students(demo, django_ass
     assert [len(result.rows) for result in counted] == [40, 50]
     averages = [row.year_result for row in counted[1].rows if not row.has_left]
     assert len(averages) == 49 and set(averages) == {Decimal("7.5")}
+
+
+# The score with its class, year, subject and department; the assignment; the actor's school
+# (profile, school) and roles; their object permissions (user, groups); the history with its users.
+HISTORY_QUERIES = 8
+
+
+def test_a_cells_history_costs_the_same_queries_for_one_change_or_many(demo, django_assert_num_queries):
+    enrolment = studying(demo)[0]
+    save(demo, [CellInput(enrolment.pk, CK, 1, "5")])
+    score = Score.objects.get(enrolment=enrolment)
+    lengths = []
+    for version in range(1, 7, 5):
+        while score.version < version:
+            save(demo, [CellInput(enrolment.pk, CK, 1, str(score.version + 4), expected_version=score.version)])
+            score.refresh_from_db()
+        actor = demo.user("homeroom_6a1")
+        with django_assert_num_queries(HISTORY_QUERIES):
+            lengths.append(len(score_history(actor=actor, score=score.pk)))
+    assert lengths == [1, 6]
