@@ -5,19 +5,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 po=locale/vi/LC_MESSAGES/django.po
+pot=locale/django.pot
 export DEBUG=1
-$PY manage.py makemessages -l vi --no-location --no-obsolete \
-    -i ".venv/*" -i "var/*" -i "tests/*" -i "scripts/*" -i "docs/*" >/dev/null
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-# makemessages guesses translations for new msgids from similar ones; a guess is not a translation.
-msgattrib --clear-fuzzy --empty --no-location -o "$tmp/clean.po" "$po"
-if compgen -G "locale/parts/*.po" >/dev/null; then
-    msgcat --use-first locale/parts/*.po -o "$tmp/parts.po"
-    msgmerge --quiet --no-fuzzy-matching --no-location -C "$tmp/parts.po" -o "$tmp/merged.po" "$tmp/clean.po" "$tmp/clean.po"
-else
-    cp "$tmp/clean.po" "$tmp/merged.po"
+trap 'rm -rf "$tmp" "$pot"' EXIT
+# What is translated today, the catalogue first, then the fragments.
+sources=()
+if [ -f "$po" ]; then
+    msgattrib --translated --no-fuzzy --no-obsolete -o "$tmp/current.po" "$po"
+    sources+=("$tmp/current.po")
 fi
+sources+=(locale/parts/*.po)
+msgcat --use-first "${sources[@]}" -o "$tmp/known.po"
+$PY manage.py makemessages -l vi --keep-pot --no-location --no-obsolete \
+    -i ".venv/*" -i "var/*" -i "tests/*" -i "scripts/*" -i "docs/*" >/dev/null
+# Every msgid the code uses, with the known translation where there is one and no guesses.
+msgmerge --quiet --no-fuzzy-matching --no-location -o "$tmp/merged.po" "$tmp/known.po" "$pot"
 msgattrib --no-obsolete --no-location -o "$po" "$tmp/merged.po"
 $PY scripts/po_header.py "$po"
 $PY manage.py compilemessages -l vi >/dev/null

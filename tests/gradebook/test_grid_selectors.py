@@ -303,8 +303,9 @@ def test_the_grid_costs_the_same_queries_for_40_and_50_students(demo, django_ass
 
 
 # The score with its class, year, subject and department; the assignment; the actor's school
-# (profile, school) and roles; their object permissions (user, groups); the history with its users.
-HISTORY_QUERIES = 8
+# (profile, school) and roles; their global permissions (user, groups); object permissions (user,
+# groups) on the assignment, then on the class (the homeroom right); the history with its users.
+HISTORY_QUERIES = 12
 
 
 def test_a_cells_history_costs_the_same_queries_for_one_change_or_many(demo, django_assert_num_queries):
