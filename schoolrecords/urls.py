@@ -15,5 +15,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("classes/<int:pk>/", views.class_detail, name="class_detail"),
     path("setup/", include("schoolrecords.setup_urls")),
+    path("scores/", include("gradebook.urls")),
+    path("documents/", include("eledger.urls")),
     path("admin/", admin.site.urls),
 ]

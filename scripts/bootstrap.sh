@@ -130,6 +130,9 @@ else
     if [[ "$PY" == /usr/bin/python3 ]] && ! "$PY" -c 'import ensurepip' >/dev/null 2>&1; then
         apt_install python3-venv
     fi
+    # pip reaches PyPI over HTTPS: a Python built without OpenSSL (libssl3) cannot install anything.
+    "$PY" -c 'import ssl' >/dev/null 2>&1 \
+        || die "$PY has no ssl module (it was built without OpenSSL, or libssl3 is missing): pip cannot reach PyPI with it."
     say "Creating .venv with $PY (Python $("$PY" -c 'import platform; print(platform.python_version())'))"
     "$PY" -m venv "$VENV"
 fi
