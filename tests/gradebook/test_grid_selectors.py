@@ -313,10 +313,9 @@ def test_a_cells_history_costs_the_same_queries_for_one_change_or_many(demo, dja
     save(demo, [CellInput(enrolment.pk, CK, 1, "5")])
     score = Score.objects.get(enrolment=enrolment)
     lengths = []
-    for version in range(1, 7, 5):
-        while score.version < version:
-            save(demo, [CellInput(enrolment.pk, CK, 1, str(score.version + 4), expected_version=score.version)])
-            score.refresh_from_db()
+    for changes in (0, 5):
+        for version in range(1, changes + 1):  # five changes: 6, 7, 8, 9, 10
+            save(demo, [CellInput(enrolment.pk, CK, 1, str(version + 5), expected_version=version)])
         actor = demo.user("homeroom_6a1")
         with django_assert_num_queries(HISTORY_QUERIES):
             lengths.append(len(score_history(actor=actor, score=score.pk)))
