@@ -1,6 +1,9 @@
-"""URLs of the gradebook app."""
+"""URLs of the gradebook app: the score grid, homeroom work and class results."""
 
-from django.urls import path  # noqa: F401
+from django.urls import include, path
 
 app_name = "gradebook"
-urlpatterns: list = []
+urlpatterns = [
+    path("", include("gradebook.grid_urls")),
+    path("", include("gradebook.results_urls")),
+]

@@ -1,0 +1,5 @@
+"""URLs of the gradebook's results pages (included by gradebook/urls.py in the "gradebook" namespace)."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []
