@@ -1,0 +1,63 @@
+"""Logging in: lockout keyed on username and address together, security log lines, session expiry."""
+
+import logging
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+
+def _try(client, username, password="wrong-password", address="10.1.1.1"):
+    return client.post(reverse("login"), {"username": username, "password": password}, REMOTE_ADDR=address)
+
+
+def test_repeated_failures_lock_that_user_at_that_address_with_a_vietnamese_page(client, demo):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _try(client, "teacher_math")
+    response = _try(client, "teacher_math", password="demo-2026")
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "khóa" in page
+    assert "15" in page  # the minutes to wait
+
+
+def test_a_colleague_on_the_same_school_address_can_still_log_in(client, demo):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _try(client, "teacher_math")
+    response = _try(client, "homeroom_6a1", password="demo-2026")
+    assert response.status_code == 302 and response["Location"] == reverse("home")
+
+
+def test_the_same_user_from_another_address_can_still_log_in(client, demo):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        _try(client, "teacher_math")
+    response = _try(client, "teacher_math", password="demo-2026", address="10.9.9.9")
+    assert response.status_code == 302
+
+
+def test_failed_logins_are_logged_with_user_address_and_utc_time(client, demo, caplog):
+    with caplog.at_level(logging.WARNING, logger="schoolrecords.security"):
+        _try(client, "teacher_math", address="10.2.3.4")
+    record = next(r for r in caplog.records if r.name == "schoolrecords.security")
+    assert "login_failed user=teacher_math address=10.2.3.4" in record.getMessage()
+    formatter = logging.getLogger("schoolrecords.security").handlers[0].formatter
+    assert formatter.format(record).split(" ", 1)[0].endswith("Z")
+
+
+def test_wrong_password_is_explained_in_vietnamese_on_the_form(client, demo):
+    response = _try(client, "teacher_math")
+    assert response.status_code == 200
+    assert "mật khẩu chính xác" in response.content.decode()
+
+
+def test_sessions_end_with_the_browser_and_after_a_working_day():
+    assert settings.SESSION_EXPIRE_AT_BROWSER_CLOSE is True
+    assert settings.SESSION_COOKIE_AGE <= 8 * 60 * 60
+
+
+def test_logout_is_a_post_and_ends_the_session(login):
+    client = login("teacher_math")
+    client.post(reverse("logout"))
+    assert client.get(reverse("home")).status_code == 302
