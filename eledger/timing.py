@@ -120,3 +120,15 @@ def review_status(*, today: date, teaching_date: date, reviewed: bool) -> Review
     if reviewed:
         return ReviewStatus.DONE
     return ReviewStatus.OVERDUE if today > review_deadline(teaching_date) else ReviewStatus.WAITING
+
+
+def overdue_before(today: date) -> date:
+    """Plans taught before this date whose review is still missing are overdue ``today``.
+
+    The same rule as ``review_status`` in a form a database filter can use
+    (``teaching_date < overdue_before(today)``): overdue means the Monday of the teaching week is at
+    most the Monday on or before ``today + 1``, i.e. the Saturday deadline is already behind us.
+    """
+    _check_date(today, "today")
+    monday, _ = week_of(today + timedelta(days=1))
+    return monday + timedelta(days=7)

@@ -165,6 +165,9 @@ def build_demo_school(size: DemoSize = DemoSize()) -> dict:
                                        teacher=school_class.homeroom_teacher, start_date=year.start_date,
                                        reason=reason)
     _students(actor, school, year, classes, size, reason)
+    from eledger.services import document_kinds_seed
+
+    document_kinds_seed(actor=actor, school=school, reason=reason)
     return {"school": school, "year": year, "users": users, "classes": classes}
 
 

@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
+from eledger import selectors as eledger_selectors
+
 from . import models as m
 from . import roles, selectors, services
 from .permissions import has_role, require, user_school
@@ -30,6 +32,7 @@ def home(request):
     if year is not None:
         context["teaching"] = selectors.assignments_of_teacher(user, year)
         context["homeroom"] = selectors.classes_of(year).filter(homeroom_teacher=user)
+    context["documents_summary"] = eledger_selectors.home_summary(user)
     if has_role(user, roles.DEPARTMENT_HEAD):
         context["departments"] = [
             (department, selectors.department_members(department))

@@ -300,3 +300,30 @@ def test_every_message_has_a_vietnamese_translation(message):
     translated = vietnamese(message)
     assert translated != message
     assert translated.strip()
+
+
+# --- the review deadline as a database cut-off ------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("today", "cutoff"),
+    [
+        pytest.param("2024-12-06", "2024-12-09", id="friday-this-weeks-plans-overdue-next-weeks-not"),
+        pytest.param("2024-12-07", "2024-12-09", id="saturday-deadline-day-next-week-still-waiting"),
+        pytest.param("2024-12-08", "2024-12-16", id="sunday-next-week-overdue"),
+        pytest.param("2024-12-09", "2024-12-16", id="monday"),
+    ],
+)
+def test_overdue_before(today, cutoff):
+    assert timing.overdue_before(D(today)) == D(cutoff)
+
+
+def test_overdue_before_agrees_with_review_status_for_every_day_of_a_year():
+    start = D("2025-09-01")
+    for offset in range(0, 300):
+        today = start + timedelta(days=offset)
+        cutoff = timing.overdue_before(today)
+        for ahead in range(-20, 21):
+            teaching = today + timedelta(days=ahead)
+            overdue = review_status(today=today, teaching_date=teaching, reviewed=False) is ReviewStatus.OVERDUE
+            assert overdue is (teaching < cutoff), (today, teaching)
