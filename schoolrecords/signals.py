@@ -10,7 +10,15 @@ log = logging.getLogger("schoolrecords.security")
 
 
 def client_address(request) -> str:
-    return request.META.get("REMOTE_ADDR", "-") if request is not None else "-"
+    """The client's address; behind our TLS proxy, the last hop it added to X-Forwarded-For."""
+    if request is None:
+        return "-"
+    from django.conf import settings
+
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded:
+        return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "-")
 
 
 @receiver(user_login_failed)

@@ -42,8 +42,8 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    """A fresh browser profile the size of a school laptop, asking for Vietnamese like a Vietnamese browser."""
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="vi-VN",
+    """A fresh browser profile the size of a school laptop; an English browser, as school computers often have."""
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="en-US",
                                   timezone_id="Asia/Ho_Chi_Minh")
     context.set_default_timeout(15_000)
     page = context.new_page()

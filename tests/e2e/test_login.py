@@ -16,11 +16,18 @@ def log_in(page, base_url: str, username: str, password: str) -> None:
 
 
 def test_teacher_logs_in_and_sees_their_classes_in_vietnamese(live_server, demo_school, page, screenshot):
+    """In Vietnamese although the browser asks for English (Accept-Language: en-US)."""
+    page.goto(f"{live_server.url}/")
+    expect(page.locator("h1")).to_have_text("Đăng nhập")
+    expect(page.locator("label[for=id_username]")).to_have_text("Tên đăng nhập")
+
     log_in(page, live_server.url, "teacher_math", DEMO_PASSWORD)
 
     page.wait_for_url(f"{live_server.url}/")
     assert page.locator("html").get_attribute("lang") == "vi"
+    expect(page.locator("h1")).to_have_text("Xin chào, Đỗ Thị Mai")
     teaching = page.locator("#todo-teaching")
+    expect(teaching.locator("h2")).to_have_text("Lớp và môn tôi dạy")
     expect(teaching.locator("tbody tr")).to_have_count(4)
     expect(teaching.locator("tbody tr").first).to_contain_text("6A1")
     expect(teaching.locator("tbody tr").first).to_contain_text("Toán")

@@ -61,3 +61,13 @@ def test_logout_is_a_post_and_ends_the_session(login):
     client = login("teacher_math")
     client.post(reverse("logout"))
     assert client.get(reverse("home")).status_code == 302
+
+
+def test_behind_the_proxy_the_lockout_keys_on_the_forwarded_address(rf, settings):
+    from schoolrecords.signals import client_address
+
+    request = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.7")
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    assert client_address(request) == "203.0.113.7"
+    settings.SECURE_PROXY_SSL_HEADER = None
+    assert client_address(request) == "172.18.0.5"
