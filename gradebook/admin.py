@@ -4,7 +4,8 @@ from django.contrib import admin
 
 from schoolrecords.admin import ReadOnlyHistoryAdmin
 
-from .models import Score
+from .models import (ConductResult, Exemption, MonthlyAbsence, ResultApproval, RetestResult, Score, StudentRemark,
+                     SummerReassessment)
 
 
 @admin.register(Score)
@@ -15,3 +16,8 @@ class ScoreAdmin(ReadOnlyHistoryAdmin):
     list_select_related = ["enrolment__student", "enrolment__school_class", "subject", "term__year", "updated_by"]
     search_fields = ["enrolment__student__full_name", "enrolment__student__code"]
     raw_id_fields = ["enrolment", "updated_by"]
+
+
+for model in (ConductResult, MonthlyAbsence, StudentRemark, Exemption, RetestResult, SummerReassessment,
+              ResultApproval):
+    admin.site.register(model, ReadOnlyHistoryAdmin)

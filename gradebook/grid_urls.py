@@ -1,5 +1,26 @@
 """URLs of the gradebook's grid pages (included by gradebook/urls.py in the "gradebook" namespace)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path, register_converter
 
-urlpatterns: list = []
+from . import grid_views
+
+
+class TermNumber:
+    regex = "[12]"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(TermNumber, "gradebook_term")
+
+urlpatterns = [
+    path("<int:assignment_id>/term/<gradebook_term:term>/", grid_views.grid_page, name="grid"),
+    path("<int:assignment_id>/term/<gradebook_term:term>/save/", grid_views.grid_save, name="grid_save"),
+    path("<int:assignment_id>/term/<gradebook_term:term>/history/", grid_views.grid_history, name="grid_history"),
+    path("<int:assignment_id>/term/<gradebook_term:term>/export.xlsx", grid_views.grid_export, name="grid_export"),
+    path("<int:assignment_id>/term/<gradebook_term:term>/import/", grid_views.grid_import, name="grid_import"),
+]

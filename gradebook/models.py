@@ -9,10 +9,10 @@ from django.db.models import F, Q
 from django.db.models.functions import Round
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext
+from django.utils.translation import pgettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from schoolrecords.models import Enrolment, Subject, Term
+from schoolrecords.models import Enrolment, SchoolClass, Subject, Term
 
 MAX_REGULAR = 4  # TT22: at most four regular assessments (ĐĐGtx) per term, for > 70 periods a year
 
@@ -169,3 +169,257 @@ def column_label(kind: str, index: int = 1) -> str:
     if kind == Score.Kind.MIDTERM:
         return pgettext("score column", "Mid-term")
     return pgettext("score column", "End-term")
+
+
+# --- homeroom work and class results ------------------------------------------------------------
+#
+# A period is a term, or the whole year where ``term`` is null. Every row below is written by
+# gradebook.results_services only; once the principal approves a class's period (ResultApproval)
+# those services refuse every change of that class and period, and gradebook.permissions refuses
+# its scores.
+
+MAX_SESSIONS_PER_MONTH = 62  # two sessions (buổi) a day, 31 days
+
+
+class LevelChoice(models.TextChoices):
+    """A learning or conduct level; the values are gradebook.assessment.Level's."""
+
+    TOT = "tot", pgettext_lazy("level", "Good")
+    KHA = "kha", pgettext_lazy("level", "Fair")
+    DAT = "dat", pgettext_lazy("level", "Pass")
+    CHUA_DAT = "chua_dat", pgettext_lazy("level", "Not yet passed")
+
+
+def _level_known(field: str) -> Q:
+    return Q(**{f"{field}__in": LevelChoice.values})
+
+
+class ConductResult(models.Model):
+    """The conduct (rèn luyện) level the homeroom teacher gives a student for one term."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="conduct_results",
+                                  verbose_name=_("enrolment"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="conduct_results", verbose_name=_("term"))
+    level = models.CharField(_("conduct"), max_length=10, choices=LevelChoice.choices)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("conduct result")
+        verbose_name_plural = _("conduct results")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "term"], name="conduct_one_per_term"),
+            models.CheckConstraint(condition=_level_known("level"), name="conduct_level_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.term_id}: {self.level}"
+
+
+class MonthlyAbsence(models.Model):
+    """Sessions a student missed in one calendar month, excused (P) and unexcused (K)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="monthly_absences",
+                                  verbose_name=_("enrolment"))
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    excused = models.PositiveSmallIntegerField(_("excused sessions"), default=0)
+    unexcused = models.PositiveSmallIntegerField(_("unexcused sessions"), default=0)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("monthly absences")
+        verbose_name_plural = _("monthly absences")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "year", "month"], name="absence_one_per_month"),
+            models.CheckConstraint(condition=Q(month__gte=1, month__lte=12), name="absence_month_1_12"),
+            models.CheckConstraint(condition=Q(year__gte=2000, year__lte=2100), name="absence_year_plausible"),
+            models.CheckConstraint(
+                condition=Q(excused__gte=0, unexcused__gte=0)
+                & Q(excused__lte=MAX_SESSIONS_PER_MONTH - F("unexcused")),
+                name="absence_sessions_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.month:02d}/{self.year}: P{self.excused} K{self.unexcused}"
+
+    @property
+    def total(self) -> int:
+        return self.excused + self.unexcused
+
+    def clean(self) -> None:
+        if not 1 <= (self.month or 0) <= 12:
+            raise ValidationError({"month": _("Unknown month.")})
+        if (self.excused or 0) < 0 or (self.unexcused or 0) < 0:
+            raise ValidationError(_("The number of sessions absent cannot be negative."))
+        if (self.excused or 0) + (self.unexcused or 0) > MAX_SESSIONS_PER_MONTH:
+            raise ValidationError(SESSIONS_MESSAGE % {"max": MAX_SESSIONS_PER_MONTH})
+
+
+SESSIONS_MESSAGE = _("A month has at most %(max)s sessions.")
+
+
+class StudentRemark(models.Model):
+    """The homeroom teacher's remark on a student for a term, or for the year (``term`` null)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="remarks",
+                                  verbose_name=_("enrolment"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("term"))
+    text = models.TextField(_("remark"), max_length=1000)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("remark")
+        verbose_name_plural = _("remarks")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "term"], condition=Q(term__isnull=False),
+                                    name="remark_one_per_term"),
+            models.UniqueConstraint(fields=["enrolment"], condition=Q(term__isnull=True),
+                                    name="remark_one_per_year"),
+            models.CheckConstraint(condition=~Q(text=""), name="remark_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.term_id or 'year'}: {self.text[:30]}"
+
+
+class Exemption(models.Model):
+    """The principal exempts (miễn) a student from a subject for a term, or the year (``term`` null).
+
+    An exempt subject leaves the student's results, and its cells are not required.
+    """
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="exemptions",
+                                  verbose_name=_("enrolment"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("term"))
+    reason = models.CharField(_("reason"), max_length=255)
+    evidence_note = models.CharField(_("evidence"), max_length=255, blank=True,
+                                     help_text=_("Which document proves it, e.g. a medical certificate."))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("exemption")
+        verbose_name_plural = _("exemptions")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "subject", "term"], condition=Q(term__isnull=False),
+                                    name="exemption_one_per_term"),
+            models.UniqueConstraint(fields=["enrolment", "subject"], condition=Q(term__isnull=True),
+                                    name="exemption_one_per_year"),
+            models.CheckConstraint(condition=~Q(reason=""), name="exemption_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.subject_id}/{self.term_id or 'year'}"
+
+
+class RetestResult(models.Model):
+    """A re-test (kiểm tra lại) result, which replaces the subject's year value; the original is kept."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="retest_results",
+                                  verbose_name=_("enrolment"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    value = models.DecimalField(_("re-test score"), max_digits=3, decimal_places=1, null=True, blank=True)
+    comment_passed = models.BooleanField(_("re-test result"), null=True, blank=True)
+    # The year value the re-test replaces (ĐTBmcn, or the comment year result), as it was when the
+    # re-test was entered: the ledger prints both.
+    original_value = models.DecimalField(_("year average before the re-test"), max_digits=3, decimal_places=1,
+                                         null=True, blank=True)
+    original_comment_passed = models.BooleanField(_("year result before the re-test"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("re-test result")
+        verbose_name_plural = _("re-test results")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "subject"], name="retest_one_per_subject"),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False) & Q(comment_passed__isnull=True))
+                | (Q(value__isnull=True) & Q(comment_passed__isnull=False)),
+                name="retest_score_or_comment",
+            ),
+            models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=0, value__lte=10),
+                                   name="retest_value_0_to_10"),
+            models.CheckConstraint(
+                condition=Q(value__isnull=True) | Q(value=Round(F("value"), 1)), name="retest_value_one_decimal"
+            ),
+            models.CheckConstraint(
+                condition=Q(original_value__isnull=True) | Q(original_comment_passed__isnull=True),
+                name="retest_original_score_or_comment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.subject_id}: {self.display}"
+
+    @property
+    def result(self) -> Decimal | bool | None:
+        return self.value if self.value is not None else self.comment_passed
+
+    @property
+    def display(self) -> str:
+        return format_result(self.value, self.comment_passed)
+
+
+class SummerReassessment(models.Model):
+    """The conduct level the homeroom teacher gives after the summer training (rèn luyện trong kì nghỉ hè)."""
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="summer_reassessment",
+                                     verbose_name=_("enrolment"))
+    level = models.CharField(_("conduct after the summer training"), max_length=10, choices=LevelChoice.choices)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("summer re-assessment")
+        verbose_name_plural = _("summer re-assessments")
+        constraints = [models.CheckConstraint(condition=_level_known("level"), name="summer_level_known")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.level}"
+
+
+class ResultApproval(models.Model):
+    """The principal approved a class's results for a term, or the year (``term`` null): they are frozen."""
+
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="result_approvals",
+                                     verbose_name=_("class"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("term"))
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), default=timezone.now)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("approval of results")
+        verbose_name_plural = _("approvals of results")
+        constraints = [
+            models.UniqueConstraint(fields=["school_class", "term"], condition=Q(term__isnull=False),
+                                    name="approval_one_per_class_term"),
+            models.UniqueConstraint(fields=["school_class"], condition=Q(term__isnull=True),
+                                    name="approval_one_per_class_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_class_id}/{self.term_id or 'year'}"

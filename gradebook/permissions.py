@@ -8,12 +8,17 @@ department, the vice principal and the principal. Another school's assignment is
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from guardian.shortcuts import get_objects_for_user
 
 from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords.permissions import allowed, has_role, same_school
+
+from .models import Exemption, ResultApproval
 
 TEACH = "schoolrecords.teach_assignment"
 HOMEROOM = "schoolrecords.homeroom_schoolclass"
@@ -47,6 +52,28 @@ def can_read(user, assignment: sm.TeachingAssignment) -> bool:
     )
 
 
+def readable_assignment_ids(user, school_class: sm.SchoolClass, assignments) -> set[int]:
+    """Which of one class's assignments ``user`` may read, as ``can_read`` answers, in two queries.
+
+    For the class page's list: the guardian grants and the department headships are fetched once.
+    """
+    assignments = list(assignments)
+    if not _usable(user) or not same_school(user, school_class):
+        return set()
+    if (user.is_superuser or has_role(user, *SCHOOL_WIDE_READERS)
+            or (school_class.homeroom_teacher_id == user.pk and allowed(user, HOMEROOM, school_class))):
+        return {a.pk for a in assignments}
+    taught = set(
+        get_objects_for_user(user, TEACH, klass=sm.TeachingAssignment.objects.filter(
+            pk__in=[a.pk for a in assignments]), accept_global_perms=False).values_list("pk", flat=True)
+    )
+    headed = set(
+        get_objects_for_user(user, REVIEW_DEPARTMENT, klass=sm.Department.objects.filter(head=user),
+                             accept_global_perms=False).values_list("pk", flat=True)
+    )
+    return taught | {a.pk for a in assignments if a.subject.department_id in headed}
+
+
 def require_read(user, assignment: sm.TeachingAssignment) -> None:
     """403 unless ``can_read``; another school's assignment is a 404."""
     if _usable(user) and not same_school(user, assignment):
@@ -58,15 +85,20 @@ def require_read(user, assignment: sm.TeachingAssignment) -> None:
 def check_writable(user, assignment: sm.TeachingAssignment, term: sm.Term) -> None:
     """The gate every score write passes (403, or 404 for another school).
 
-    Today it checks the teaching permission only. Entry windows and column locks (DESIGN.md
-    "Entry windows, locks and corrections") and exemptions are later issues and belong here:
-    a closed window refuses the whole save by raising; a locked column or an exempt student
-    refuses single cells, which gradebook.services.scores_save reports per cell.
+    It checks the teaching permission, and refuses the whole save once the principal has approved
+    the class's results for the term or the year (gradebook.models.ResultApproval: approved results
+    are frozen; a change then goes through a correction request). Entry windows and column locks
+    (DESIGN.md "Entry windows, locks and corrections") are later issues and belong here too: a
+    closed window refuses the whole save by raising; a locked column or an exempt student
+    (``exempt_enrolment_ids``) refuses single cells, which gradebook.services.scores_save reports
+    per cell.
     """
     if _usable(user) and not same_school(user, assignment):
         raise Http404
     if not allowed(user, TEACH, assignment):
         raise PermissionDenied(_("Only the teacher assigned to this class and subject may enter its scores."))
+    if results_approved(assignment.school_class_id, term):
+        raise PermissionDenied(str(FROZEN_SCORES_MESSAGE))
 
 
 def can_write(user, assignment: sm.TeachingAssignment, term: sm.Term) -> bool:
@@ -76,3 +108,30 @@ def can_write(user, assignment: sm.TeachingAssignment, term: sm.Term) -> bool:
     except (PermissionDenied, Http404):
         return False
     return True
+
+
+# --- approved results and exemptions (gradebook.results_services writes them) --------------------
+
+FROZEN_SCORES_MESSAGE = gettext_lazy(
+    "The principal has approved this class's results for this period: its scores can no longer be changed."
+)
+EXEMPT_MESSAGE = gettext_lazy("This student is exempt from this subject for this term.")
+
+
+def results_approved(school_class_id: int, term: sm.Term) -> bool:
+    """Has the principal approved the class's results for ``term``, or for its whole year? (one query)"""
+    return ResultApproval.objects.filter(Q(term=term) | Q(term__isnull=True), school_class_id=school_class_id).exists()
+
+
+def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> frozenset[int]:
+    """The students of the assignment's class exempt from its subject in ``term`` (one query).
+
+    Their cells are not required and must not be written: the score service refuses them per cell
+    with EXEMPT_MESSAGE, and the grid shows them read-only.
+    """
+    return frozenset(
+        Exemption.objects.filter(
+            Q(term=term) | Q(term__isnull=True), enrolment__school_class_id=assignment.school_class_id,
+            subject_id=assignment.subject_id,
+        ).values_list("enrolment_id", flat=True)
+    )

@@ -71,7 +71,7 @@ class Cell:
 class Row:
     number: int  # the list number (STT) in Vietnamese order
     enrolment: sm.Enrolment  # with .student
-    writable: bool  # the student was in the class during the term (and the actor may write)
+    writable: bool  # in the class during the term, not exempt from the subject, and the actor may write
     cells: list[Cell]  # aligned with Grid.entry_columns
     term_result: Decimal | bool | None = None  # ĐTBmhk, or Đ (True) / CĐ (False); None until complete
     term1_result: Decimal | bool | None = None  # in term II: term I's result, from which the year is computed
@@ -192,6 +192,7 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
         policy.require_read(actor, assignment)
     required = regular_required(assignment)
     is_commented = assignment.subject.is_commented
+    exempt = policy.exempt_enrolment_ids(assignment, term) if can_write else frozenset()
 
     enrolments = sort_vietnamese(
         sm.Enrolment.objects.filter(school_class_id=assignment.school_class_id).select_related("student").order_by()
@@ -220,7 +221,8 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
             continue
         held = slots.get((term.number, enrolment.pk), {})
         row = Row(
-            number=number, enrolment=enrolment, writable=can_write and studies_during(enrolment, term),
+            number=number, enrolment=enrolment,
+            writable=can_write and studies_during(enrolment, term) and enrolment.pk not in exempt,
             cells=[_cell(held.get((column.kind, column.index)), column) for column in entry],
             term_result=_term_result(held, required=required, is_commented=is_commented),
         )

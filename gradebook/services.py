@@ -141,6 +141,7 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
     assignment = assignment_for_scores(assignment)
     check_term(assignment, term)
     policy.check_writable(actor, assignment, term)
+    exempt = policy.exempt_enrolment_ids(assignment, term)
     cells = list(cells)
     if len(cells) > MAX_CELLS:
         raise ValidationError(_("Save at most %(count)s cells at a time.") % {"count": MAX_CELLS})
@@ -158,7 +159,7 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
     parsed: dict[int, _Parsed] = {}
     seen: set[Slot] = set()
     for position, cell in enumerate(cells):
-        problem = _slot_problem(cell, enrolments, term, required=required, seen=seen)
+        problem = _slot_problem(cell, enrolments, term, required=required, seen=seen, exempt=exempt)
         if problem:
             results[position] = _result(cell, Outcome.REFUSED, problem)
             continue
@@ -217,7 +218,8 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
     return SaveResult(cells=tuple(results[position] for position in range(len(cells))))
 
 
-def _slot_problem(cell: CellInput, enrolments, term: sm.Term, *, required: int, seen: set[Slot]) -> str:
+def _slot_problem(cell: CellInput, enrolments, term: sm.Term, *, required: int, seen: set[Slot],
+                  exempt: frozenset[int]) -> str:
     if cell.kind not in Score.Kind.values or (cell.kind != Score.Kind.REGULAR and cell.index != 1):
         return _("Unknown column.")
     if cell.kind == Score.Kind.REGULAR and not 1 <= cell.index <= required:
@@ -225,6 +227,8 @@ def _slot_problem(cell: CellInput, enrolments, term: sm.Term, *, required: int, 
     enrolment = enrolments.get(cell.enrolment_id)
     if enrolment is None or not studies_during(enrolment, term):
         return _("This student is not in the class during this term.")
+    if cell.enrolment_id in exempt:
+        return str(policy.EXEMPT_MESSAGE)
     if cell.slot in seen:
         return _("This cell appears twice in the same save.")
     if cell.status not in Score.Status.values:

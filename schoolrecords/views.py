@@ -7,6 +7,8 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from eledger import selectors as eledger_selectors
+from gradebook import permissions as grade_permissions
+from gradebook import results_selectors
 
 from . import models as m
 from . import roles, selectors, services
@@ -46,10 +48,13 @@ def class_detail(request, pk: int):
     school_class = get_object_or_404(m.SchoolClass.objects.select_related("year", "homeroom_teacher__profile"), pk=pk)
     require(request.user, "schoolrecords.view_schoolclass", school_class)
     roster = selectors.sort_vietnamese(selectors.class_roster(school_class))
+    assignments = list(selectors.assignments_of_class(school_class))
     return render(request, "schoolrecords/class_detail.html", {
         "school_class": school_class,
         "roster": roster,
-        "assignments": selectors.assignments_of_class(school_class),
+        "assignments": assignments,
+        "readable": grade_permissions.readable_assignment_ids(request.user, school_class, assignments),
+        "can_see_results": results_selectors.can_read_results(request.user, school_class),
     })
 
 

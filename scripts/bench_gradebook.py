@@ -271,10 +271,11 @@ def _markdown(report: dict, command: str) -> str:
         START,
         "## Gradebook",
         "",
-        "The score grid of one class, subject and term (`gradebook:grid`, `gradebook:grid_save`), measured "
-        "in-process with Django's test client against PostgreSQL (server time: middleware, session, "
-        "permission checks, queries, template or JSON; no network). Class 6A1 of the demo school grown to "
-        f"{CLASS_SIZE} students, Toán (four ĐĐGtx, ĐĐGgk, ĐĐGck). {report['repeat']} repetitions each after a warm-up.",
+        ("The score grid of one class, subject and term (`gradebook:grid`, `gradebook:grid_save`), measured "
+         "in-process with Django's test client against PostgreSQL (server time: middleware, session, "
+         "permission checks, queries, template or JSON; no network). Class 6A1 of the demo school grown to "
+         f"{CLASS_SIZE} students, Toán (four ĐĐGtx, ĐĐGgk, ĐĐGck). {report['repeat']} repetitions each after a "
+         "warm-up."),
         "",
         "| request | median ms | min ms | p90 ms | queries |",
         "|---|---:|---:|---:|---:|",
@@ -293,17 +294,17 @@ def _markdown(report: dict, command: str) -> str:
     change_ratio = statistics.median(report["change"][0]) / bulk_median
     lines += [
         "",
-        f"Ratio of the block save to the bare bulk insert of the same 270 rows (medians): **{create_ratio:.1f}×** "
-        f"for new cells, {change_ratio:.1f}× for changed cells. The block save is one request whose query count "
-        "does not depend on the number of cells (pinned in tests/gradebook/test_grid_views.py, with the grid "
-        "page's at 40 and 50 students); the difference to the bare insert is the request itself, the permission "
-        "checks, parsing and validating every cell, locking the existing rows, the history rows, and "
-        "recomputing the averages of the 45 rows for the answer.",
+        (f"Ratio of the block save to the bare bulk insert of the same 270 rows (medians): **{create_ratio:.1f}×** "
+         f"for new cells, {change_ratio:.1f}× for changed cells. The block save is one request whose query count "
+         "does not depend on the number of cells (pinned in tests/gradebook/test_grid_views.py, with the grid "
+         "page's at 40 and 50 students); the difference to the bare insert is the request itself, the permission "
+         "checks, parsing and validating every cell, locking the existing rows, the history rows, and "
+         "recomputing the averages of the 45 rows for the answer."),
         "",
-        f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
-        f"{platform.release()}; PostgreSQL {report['server']} on the same machine; Python "
-        f"{platform.python_version()}, Django {django.get_version()}. Setting up the scratch database took "
-        f"{report['setup']:.0f} s.",
+        (f"Machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, {platform.system()} "
+         f"{platform.release()}; PostgreSQL {report['server']} on the same machine; Python "
+         f"{platform.python_version()}, Django {django.get_version()}. Setting up the scratch database took "
+         f"{report['setup']:.0f} s."),
         "",
         "Reproduce (creates, uses and then drops the database `bench_gradebook` on that server):",
         "",

@@ -360,8 +360,8 @@ def test_a_stored_score_never_has_two_decimals(demo):
 # per object: user, groups), the periods, the enrolments, the locked rows; then per kind of write:
 # a new row and its history in a savepoint (4), a changed row and its history (2). The test's own
 # transaction adds a savepoint around the service (2).
-CREATE_QUERIES = 16
-CHANGE_QUERIES = 14
+CREATE_QUERIES = 18
+CHANGE_QUERIES = 16
 COLUMNS = [(TX, 1), (TX, 2), (TX, 3), (TX, 4), (GK, 1), (CK, 1)]  # Toán, 140 periods a year
 
 
@@ -411,3 +411,25 @@ def test_changing_one_cell_or_a_45_by_6_block_costs_the_same_queries_history_inc
 
     assert len(block) == 270
     assert Score.history.filter(history_change_reason="paste", history_type="~").count() == 271
+
+
+def test_an_exempt_students_cells_are_refused_one_by_one(demo):
+    """The principal's exemption takes the subject out for that student; the others still save."""
+    from gradebook import results_services
+    from gradebook.models import Score
+    from gradebook.permissions import EXEMPT_MESSAGE
+    from gradebook.services import CellInput, scores_save
+
+    assignment = demo.assignment("6A1", "toan")
+    term = demo.year.terms.get(number=1)
+    exempt, other = list(assignment.school_class.enrolments.filter(status="studying").order_by("pk")[:2])
+    results_services.exemption_create(
+        actor=demo.user("principal"), enrolment=exempt, subject=assignment.subject, term=term,
+        reason="Sức khỏe", evidence_note="Giấy chứng nhận y tế",
+    )
+    result = scores_save(actor=demo.user("teacher_math"), assignment=assignment, term=term, cells=[
+        CellInput(exempt.pk, "tx", 1, "8"), CellInput(other.pk, "tx", 1, "8")])
+    refused, saved = result.cells
+    assert refused.outcome == "refused" and refused.message == str(EXEMPT_MESSAGE)
+    assert saved.outcome == "saved"
+    assert not Score.objects.filter(enrolment=exempt).exists()

@@ -105,3 +105,31 @@ def test_anonymous_visitors_are_sent_to_log_in(client, demo):
     response = client.get(reverse("class_detail", args=[demo.school_class("6A1").pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize(
+    ("username", "linked"),
+    [("teacher_math", {"Toán"}), ("homeroom_6a1", "all"), ("principal", "all"), ("clerk", set())],
+)
+def test_the_class_page_links_the_grids_the_person_may_read(demo, login, username, linked):
+    from gradebook.permissions import readable_assignment_ids
+    from schoolrecords import selectors
+
+    school_class = demo.school_class("6A1")
+    assignments = list(selectors.assignments_of_class(school_class))
+    readable = readable_assignment_ids(demo.user(username), school_class, assignments)
+    names = {a.subject.name for a in assignments if a.pk in readable}
+    assert names == ({a.subject.name for a in assignments} if linked == "all" else linked)
+    page = login(username).get(reverse("class_detail", args=[school_class.pk])).content.decode()
+    assert page.count("/scores/") == len(readable) + (3 if username in ("homeroom_6a1", "principal") else 0)
+
+
+def test_a_department_head_may_read_the_grids_of_the_department(demo):
+    from gradebook.permissions import can_read, readable_assignment_ids
+    from schoolrecords import selectors
+
+    school_class = demo.school_class("6A1")
+    assignments = list(selectors.assignments_of_class(school_class))
+    readable = readable_assignment_ids(demo.user("head_math"), school_class, assignments)
+    assert readable == {a.pk for a in assignments if can_read(demo.user("head_math"), a)}
+    assert {a.subject.code for a in assignments if a.pk in readable} == {"toan", "tin"}

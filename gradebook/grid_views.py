@@ -1,0 +1,292 @@
+"""The score grid pages: the grid itself, its JSON save, a cell's history, and the .xlsx export and import.
+
+Every request goes through the gradebook's selectors and services, which check the permission
+policy (gradebook.permissions) each time: reading for the grid, the history and the export,
+writing for the save and the import. Another school's assignment is a 404.
+"""
+
+import secrets
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from schoolrecords import models as sm
+from schoolrecords.permissions import user_school
+
+from . import permissions as policy
+from . import spreadsheet
+from .grid_forms import GridImportForm, PayloadError, parse_save
+from .models import Score, column_label
+from .selectors import Cell, Column, Grid, Row, assignment_for_scores, check_term, grid, score_history
+from .services import CellResult, Outcome, scores_save
+
+IMPORT_SESSION_KEY = "gradebook_grid_import"
+
+
+def _term(assignment_id: int, number: int) -> sm.Term:
+    """The term of the assignment's year; 404 when there is none (the policy then decides on the assignment)."""
+    term = sm.Term.objects.filter(year__assignments=assignment_id, number=number).order_by().first()
+    if term is None:
+        raise Http404
+    return term
+
+
+# --- the page ----------------------------------------------------------------------------------
+
+
+@dataclass
+class EntryView:
+    column: Column
+    cell: Cell
+    editable: bool
+    status_label: str  # for a make-up or a skipped make-up; "" for an ordinary result
+
+
+@dataclass
+class RowView:
+    row: Row
+    entries: list[EntryView]
+    results: list[tuple[str, str]]  # (column key, shown text) of the computed columns
+
+
+def _rows(result: Grid) -> list[RowView]:
+    entry_columns = result.entry_columns
+    labels = {Score.Status.MADE_UP: Score.Status.MADE_UP.label, Score.Status.FORFEITED: Score.Status.FORFEITED.label}
+    views = []
+    for row in result.rows:
+        entries = [EntryView(column, cell, result.can_write and row.writable and column.writable,
+                             str(labels.get(cell.status, "")))
+                   for column, cell in zip(entry_columns, row.cells, strict=True)]
+        views.append(RowView(row=row, entries=entries, results=_results(result, row)))
+    return views
+
+
+def _results(result: Grid, row: Row) -> list[tuple[str, str]]:
+    shown = [("term", result.format_result(row.term_result))]
+    if result.term.number == 2:
+        shown.append(("year", result.format_result(row.year_result)))
+    return shown
+
+
+def _teacher_name(assignment: sm.TeachingAssignment) -> str:
+    name = sm.StaffProfile.objects.filter(user_id=assignment.teacher_id).values_list("full_name", flat=True).first()
+    return name or ""
+
+
+@login_required
+@require_GET
+def grid_page(request, assignment_id: int, term: int):
+    result = grid(actor=request.user, assignment=assignment_id, term=_term(assignment_id, term))
+    return render(request, "gradebook/grid.html", {
+        "grid": result,
+        "assignment": result.assignment,
+        "term": result.term,
+        "rows": _rows(result),
+        "teacher_name": _teacher_name(result.assignment),
+        "legend": _legend(result),
+        "studying": sum(1 for row in result.rows if not row.has_left),
+        "config": _config(request, result),
+    })
+
+
+def _legend(result: Grid) -> list[tuple[str, str]]:
+    regular = [column for column in result.entry_columns if column.kind == Score.Kind.REGULAR]
+    legend = []
+    if regular:
+        legend.append((f"{regular[0].label}…{regular[-1].label}" if len(regular) > 1 else regular[0].label,
+                       _("regular assessments")))
+    legend += [(column.label, column.title) for column in result.columns if column.kind != Score.Kind.REGULAR]
+    return legend
+
+
+def _config(request, result: Grid) -> dict:
+    """What the grid's script needs: its URLs and its messages, translated here (the script has no catalogue)."""
+    args = (result.assignment.pk, result.term.number)
+    return {
+        "saveUrl": reverse("gradebook:grid_save", args=args),
+        "historyUrl": reverse("gradebook:grid_history", args=args),
+        "commented": result.is_commented,
+        "messages": {
+            "saving": _("Saving…"),
+            "saved": _("All changes saved."),
+            "pending": _("Changes waiting to be saved…"),
+            "problems": _("Cells not saved: %(count)s. Correct them or press Esc to undo."),
+            "network": _("The connection failed; these cells are not saved yet."),
+            "session": _("Your session has ended. Log in again in another tab, then press Retry."),
+            "server": _("The server could not save these cells. Press Retry in a moment."),
+            "retry": _("Retry"),
+            "useCurrent": _("Show the current value"),
+            "pasteSkipped": _("%(count)s pasted values fell outside the editable cells and were ignored."),
+            "leave": _("Some scores are not saved yet."),
+            "historyFailed": _("The history could not be loaded."),
+            "chooseCell": _("Select a cell first, then open its history."),
+        },
+    }
+
+
+# --- saving ------------------------------------------------------------------------------------
+
+
+def _json_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse({"error": message}, status=status)
+
+
+@require_POST
+def grid_save(request, assignment_id: int, term: int):
+    """Save a block of cells; answers per-cell outcomes and the recomputed averages of the rows touched."""
+    if not request.user.is_authenticated:
+        return _json_error(_("Your session has ended. Log in again in another tab, then press Retry."), 401)
+    term_obj = _term(assignment_id, term)
+    try:
+        payload = parse_save(request.body)
+        saved = scores_save(actor=request.user, assignment=assignment_id, term=term_obj, cells=payload.cells,
+                            reason=payload.reason)
+    except PayloadError as error:
+        return _json_error(str(error), 400)
+    except PermissionDenied as error:
+        return _json_error(str(error) or _("You do not have permission to do this."), 403)
+    except ValidationError as error:
+        return _json_error(" ".join(error.messages), 400)
+    touched = sorted({cell.enrolment_id for cell in saved.cells
+                      if cell.outcome in (Outcome.SAVED, Outcome.CONFLICT)})
+    rows = []
+    if touched:
+        result = grid(actor=request.user, assignment=assignment_id, term=term_obj, enrolment_ids=touched)
+        rows = [{"enrolment": row.enrolment.pk, **dict(_results(result, row))} for row in result.rows]
+    return JsonResponse({"cells": [_cell_json(cell) for cell in saved.cells], "rows": rows})
+
+
+def _cell_json(cell: CellResult) -> dict:
+    return {
+        "enrolment": cell.enrolment_id, "kind": cell.kind, "index": cell.index, "outcome": cell.outcome.value,
+        "message": cell.message, "text": cell.display, "version": cell.version, "status": cell.status or "",
+    }
+
+
+# --- a cell's history ----------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def grid_history(request, assignment_id: int, term: int):
+    """The history of one cell (?enrolment=<id>&column=tx1|…|gk|ck): a fragment for the grid's dialog."""
+    term_obj = _term(assignment_id, term)
+    assignment = assignment_for_scores(assignment_id)
+    check_term(assignment, term_obj)
+    policy.require_read(request.user, assignment)
+    kind, index = _slot(request.GET.get("column", ""))
+    try:
+        enrolment_id = int(request.GET.get("enrolment", ""))
+    except ValueError:
+        raise Http404 from None
+    enrolment = (sm.Enrolment.objects.select_related("student")
+                 .filter(pk=enrolment_id, school_class_id=assignment.school_class_id).first())
+    if enrolment is None:
+        raise Http404
+    score = (Score.objects.filter(enrolment=enrolment, subject_id=assignment.subject_id, term=term_obj, kind=kind,
+                                  index=index).only("pk").first())
+    entries = score_history(actor=request.user, score=score) if score is not None else []
+    context = {
+        "assignment": assignment, "term": term_obj, "student": enrolment.student, "entries": entries,
+        "column_label": column_label(kind, index), "status_choices": Score.Status.choices,
+    }
+    template = "gradebook/grid_history.html" if request.htmx else "gradebook/grid_history_page.html"
+    return render(request, template, context)
+
+
+def _slot(key: str) -> tuple[str, int]:
+    if key in (Score.Kind.MIDTERM, Score.Kind.FINAL):
+        return key, 1
+    if key.startswith(Score.Kind.REGULAR) and key[2:].isdigit() and 1 <= int(key[2:]) <= 4:
+        return Score.Kind.REGULAR, int(key[2:])
+    raise Http404
+
+
+# --- export and import ---------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def grid_export(request, assignment_id: int, term: int):
+    result = grid(actor=request.user, assignment=assignment_id, term=_term(assignment_id, term))
+    school = user_school(request.user)
+    content = spreadsheet.export_grid(result, school_name=school.name if school else "",
+                                      teacher_name=_teacher_name(result.assignment))
+    response = HttpResponse(content, content_type=spreadsheet.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{spreadsheet.export_file_name(result)}"'
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def grid_import(request, assignment_id: int, term: int):
+    """Upload an exported file, preview what would change, and save on confirm (writers only)."""
+    term_obj = _term(assignment_id, term)
+    assignment = assignment_for_scores(assignment_id)
+    check_term(assignment, term_obj)
+    policy.check_writable(request.user, assignment, term_obj)
+    grid_url = reverse("gradebook:grid", args=(assignment.pk, term_obj.number))
+    action = request.POST.get("action", "preview") if request.method == "POST" else ""
+    if action == "cancel":
+        request.session.pop(IMPORT_SESSION_KEY, None)
+        messages.info(request, _("Import cancelled; nothing was saved."))
+        return redirect(grid_url)
+    if action == "confirm":
+        return _confirm(request, assignment, term_obj, grid_url)
+    form = GridImportForm(request.POST, request.FILES) if action == "preview" else GridImportForm()
+    if action != "preview" or not form.is_valid():
+        return _import_page(request, assignment, term_obj, form)
+    result = grid(actor=request.user, assignment=assignment, term=term_obj)
+    try:
+        plan = spreadsheet.plan_import(result, form.sheet)
+    except spreadsheet.SpreadsheetError as error:
+        form.add_error("file", str(error))
+        return _import_page(request, assignment, term_obj, form)
+    token = secrets.token_hex(16)
+    request.session[IMPORT_SESSION_KEY] = {
+        "token": token, "assignment": assignment.pk, "term": term_obj.pk, "file": form.file_name,
+        "changes": plan.to_session(),
+    }
+    return _import_page(request, assignment, term_obj, GridImportForm(), plan=plan, token=token,
+                        file_name=form.file_name)
+
+
+def _confirm(request, assignment, term_obj, grid_url: str):
+    pending = request.session.get(IMPORT_SESSION_KEY) or {}
+    token = request.POST.get("token", "")
+    if not (pending.get("token") and secrets.compare_digest(str(pending["token"]), token)
+            and pending.get("assignment") == assignment.pk and pending.get("term") == term_obj.pk):
+        messages.error(request, _("Upload the file and check its preview before confirming."))
+        return redirect(reverse("gradebook:grid_import", args=(assignment.pk, term_obj.number)))
+    changes = spreadsheet.ImportPlan.changes_from_session(pending["changes"])
+    request.session.pop(IMPORT_SESSION_KEY, None)
+    if not changes:
+        messages.info(request, _("The file changes nothing in this grid."))
+        return redirect(grid_url)
+    result = spreadsheet.apply_import(actor=request.user, assignment=assignment, term=term_obj, changes=changes,
+                                      file_name=pending["file"])
+    saved = len(result.saved)
+    if result.ok:
+        messages.success(request, _("Imported from %(file)s: %(count)s cells saved.") % {
+            "file": pending["file"], "count": saved})
+        return redirect(grid_url)
+    by_slot = {(change.enrolment_id, change.kind, change.index): change for change in changes}
+    problems = [(by_slot[cell.slot], cell) for cell in result.problems]
+    return _import_page(request, assignment, term_obj, GridImportForm(), applied=saved, applied_problems=problems,
+                        file_name=pending["file"])
+
+
+def _import_page(request, assignment, term_obj, form, **extra):
+    return render(request, "gradebook/grid_import.html", {
+        "assignment": assignment, "term": term_obj, "form": form,
+        "max_mb": spreadsheet.MAX_BYTES // (1024 * 1024),
+        "grid_url": reverse("gradebook:grid", args=(assignment.pk, term_obj.number)),
+        **extra,
+    })

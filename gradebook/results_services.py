@@ -1,0 +1,496 @@
+"""Every change of homeroom work and class results: one function each, with the acting user and a reason.
+
+Each service locks the class row (so an approval and a save of the same class never interleave),
+checks the actor's right (gradebook.results_selectors), refuses a class and period the principal
+has approved (approved results are frozen), validates everything before writing anything, and
+writes in one transaction through simple-history's bulk helpers, so a whole sheet costs a
+constant number of queries, history included. Bad input raises ValidationError keyed by the
+same field names the forms use (``field_key``), so the page shows each message where it was typed.
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+
+from schoolrecords import models as sm
+from schoolrecords.services import record
+
+from . import assessment
+from .models import (
+    MAX_SESSIONS_PER_MONTH,
+    SESSIONS_MESSAGE,
+    ConductResult,
+    Exemption,
+    LevelChoice,
+    MonthlyAbsence,
+    ResultApproval,
+    RetestResult,
+    StudentRemark,
+    SummerReassessment,
+)
+from .results import (
+    YEAR,
+    Month,
+    approval_gaps,
+    load_class,
+    period_in_sentence,
+    term_months,
+    year_results,
+)
+from .results_selectors import require_homeroom, require_principal
+from .selectors import studies_during
+
+MAX_REMARK = 1000
+_REASON_LENGTH = 100  # simple-history's change-reason column
+
+
+def field_key(kind: str, enrolment_id: int, extra: object = None) -> str:
+    """The form field (and error key) of one input: "conduct-12", "excused-12-2025-9", "retest-12-4" …"""
+    if isinstance(extra, tuple):
+        extra = "-".join(str(part) for part in extra)
+    return f"{kind}-{enrolment_id}" if extra is None else f"{kind}-{enrolment_id}-{extra}"
+
+
+def _reason(text: str, default: str) -> str:
+    return (text.strip() or default)[:_REASON_LENGTH]
+
+
+def _lock_class(school_class: sm.SchoolClass) -> sm.SchoolClass:
+    return (
+        sm.SchoolClass.objects.select_for_update(of=("self",))
+        .select_related("year", "homeroom_teacher__profile")
+        .get(pk=school_class.pk)
+    )
+
+
+def _approved(school_class: sm.SchoolClass) -> set[int]:
+    """The periods of the class the principal has approved: term numbers, YEAR for the year."""
+    return {
+        number or YEAR
+        for number in ResultApproval.objects.filter(school_class_id=school_class.pk).values_list("term__number",
+                                                                                                  flat=True)
+    }
+
+
+def _refuse_if_frozen(school_class: sm.SchoolClass, approved: set[int], number: int) -> None:
+    """Approving the year freezes everything of the year; approving a term freezes that term."""
+    if YEAR in approved or number in approved:
+        frozen = YEAR if YEAR in approved else number
+        raise ValidationError(
+            _("The principal has approved the results of class %(class)s for %(period)s; they can no longer be "
+              "changed.") % {"class": school_class.name, "period": period_in_sentence(frozen)},
+            code="frozen",
+        )
+
+
+def _term_of(school_class: sm.SchoolClass, term: sm.Term | None) -> int:
+    if term is None:
+        return YEAR
+    if term.year_id != school_class.year_id:
+        raise ValidationError(_("This term belongs to another school year."))
+    return term.number
+
+
+def _level(value: str, key: str, errors: dict) -> str:
+    if value and value not in LevelChoice.values:
+        errors[key] = _("Choose Good, Fair, Pass or Not yet passed.")
+    return value
+
+
+def _delete(rows: Iterable, *, actor, reason: str) -> None:
+    # Cleared entries are few; each deletion keeps its history row, with who and why.
+    for row in rows:
+        row._history_user = actor
+        row._change_reason = reason
+        row.delete()
+
+
+# --- the homeroom sheet ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HomeroomEntry:
+    """One student's line of the homeroom sheet.
+
+    ``conduct`` is a LevelChoice value ("" clears it); ``absences`` maps each of the term's months
+    to (excused, unexcused) sessions, where (0, 0) means none; ``remark`` "" clears the remark.
+    For the year sheet only ``remark`` is used.
+    """
+
+    enrolment_id: int
+    conduct: str = ""
+    absences: Mapping[Month, tuple[int, int]] = field(default_factory=dict)
+    remark: str = ""
+
+
+@transaction.atomic
+def homeroom_save(*, actor, school_class: sm.SchoolClass, term: sm.Term | None, entries: Iterable[HomeroomEntry],
+                  reason: str = "") -> int:
+    """Save the homeroom sheet of a term (conduct, absences per month, remark) or of the year (remarks).
+
+    All or nothing: any bad entry raises ValidationError (keyed by ``field_key``) and nothing is
+    written. Returns how many rows were created, changed or cleared.
+    """
+    school_class = _lock_class(school_class)
+    require_homeroom(actor, school_class)
+    number = _term_of(school_class, term)
+    _refuse_if_frozen(school_class, _approved(school_class), number)
+    entries = list(entries)
+    reason = _reason(reason, _("Homeroom sheet saved"))
+    months: list[Month] = []
+    if term is not None:
+        months = term_months(sm.Term.objects.filter(year_id=school_class.year_id)).get(number, [])
+    enrolments = {
+        enrolment.pk: enrolment
+        for enrolment in sm.Enrolment.objects.filter(
+            school_class_id=school_class.pk, pk__in={entry.enrolment_id for entry in entries}
+        ).select_related("student")
+    }
+    terms = list(sm.Term.objects.filter(year_id=school_class.year_id)) if term is None else [term]
+
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    seen: set[int] = set()
+    for entry in entries:
+        enrolment = enrolments.get(entry.enrolment_id)
+        if enrolment is None or not any(studies_during(enrolment, each) for each in terms):
+            problems.append(_("A student in this sheet is not in the class during this period."))
+            continue
+        if entry.enrolment_id in seen:
+            problems.append(_("%(name)s appears twice in the sheet.") % {"name": enrolment.student.full_name})
+        seen.add(entry.enrolment_id)
+        if term is None and (entry.conduct or any(entry.absences.values())):
+            problems.append(_("Conduct and absences are entered per term."))
+        _level(entry.conduct, field_key("conduct", entry.enrolment_id), errors)
+        for month, (excused, unexcused) in entry.absences.items():
+            if month not in months:
+                problems.append(_("Absences can only be entered for the months of this term."))
+                continue
+            key = field_key("unexcused", entry.enrolment_id, month)
+            if excused < 0 or unexcused < 0:
+                errors[key if unexcused < 0 else field_key("excused", entry.enrolment_id, month)] = _(
+                    "The number of sessions absent cannot be negative.")
+            elif excused + unexcused > MAX_SESSIONS_PER_MONTH:
+                errors[key] = str(SESSIONS_MESSAGE) % {"max": MAX_SESSIONS_PER_MONTH}
+        if len(entry.remark.strip()) > MAX_REMARK:
+            errors[field_key("remark", entry.enrolment_id)] = _(
+                "A remark has at most %(max)s characters.") % {"max": MAX_REMARK}
+    if problems:
+        raise ValidationError(sorted(set(problems)))
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    changed = 0
+    ids = [entry.enrolment_id for entry in entries]
+    if term is not None:
+        changed += _save_conduct(entries, term, ids, actor=actor, reason=reason, now=now)
+        changed += _save_absences(entries, months, ids, actor=actor, reason=reason, now=now)
+    changed += _save_remarks(entries, term, ids, actor=actor, reason=reason, now=now)
+    return changed
+
+
+def _save_conduct(entries, term, ids, *, actor, reason, now) -> int:
+    current = {
+        row.enrolment_id: row
+        for row in ConductResult.objects.select_for_update().filter(term=term, enrolment_id__in=ids).order_by("pk")
+    }
+    create, update, clear = [], [], []
+    for entry in entries:
+        row = current.get(entry.enrolment_id)
+        if not entry.conduct:
+            if row is not None:
+                clear.append(row)
+        elif row is None:
+            create.append(ConductResult(enrolment_id=entry.enrolment_id, term=term, level=entry.conduct,
+                                        updated_at=now, updated_by=actor))
+        elif row.level != entry.conduct:
+            row.level, row.updated_at, row.updated_by = entry.conduct, now, actor
+            update.append(row)
+    _bulk(ConductResult, create, update, ["level", "updated_at", "updated_by"], actor=actor, reason=reason, now=now)
+    _delete(clear, actor=actor, reason=reason)
+    return len(create) + len(update) + len(clear)
+
+
+def _save_absences(entries, months, ids, *, actor, reason, now) -> int:
+    if not months:
+        return 0
+    wanted = Q()
+    for year, month in months:
+        wanted |= Q(year=year, month=month)
+    current = {
+        (row.enrolment_id, (row.year, row.month)): row
+        for row in MonthlyAbsence.objects.select_for_update().filter(wanted, enrolment_id__in=ids).order_by("pk")
+    }
+    create, update = [], []
+    for entry in entries:
+        for month, (excused, unexcused) in entry.absences.items():
+            row = current.get((entry.enrolment_id, month))
+            if row is None:
+                if excused or unexcused:
+                    create.append(MonthlyAbsence(enrolment_id=entry.enrolment_id, year=month[0], month=month[1],
+                                                 excused=excused, unexcused=unexcused, updated_at=now,
+                                                 updated_by=actor))
+            elif (row.excused, row.unexcused) != (excused, unexcused):
+                # A month set back to none keeps its row at 0 / 0, so its history goes on.
+                row.excused, row.unexcused, row.updated_at, row.updated_by = excused, unexcused, now, actor
+                update.append(row)
+    _bulk(MonthlyAbsence, create, update, ["excused", "unexcused", "updated_at", "updated_by"], actor=actor,
+          reason=reason, now=now)
+    return len(create) + len(update)
+
+
+def _save_remarks(entries, term, ids, *, actor, reason, now) -> int:
+    rows = StudentRemark.objects.select_for_update().filter(enrolment_id__in=ids)
+    rows = rows.filter(term=term) if term is not None else rows.filter(term__isnull=True)
+    current = {row.enrolment_id: row for row in rows.order_by("pk")}
+    create, update, clear = [], [], []
+    for entry in entries:
+        text = entry.remark.strip()
+        row = current.get(entry.enrolment_id)
+        if not text:
+            if row is not None:
+                clear.append(row)
+        elif row is None:
+            create.append(StudentRemark(enrolment_id=entry.enrolment_id, term=term, text=text, updated_at=now,
+                                        updated_by=actor))
+        elif row.text != text:
+            row.text, row.updated_at, row.updated_by = text, now, actor
+            update.append(row)
+    _bulk(StudentRemark, create, update, ["text", "updated_at", "updated_by"], actor=actor, reason=reason, now=now)
+    _delete(clear, actor=actor, reason=reason)
+    return len(create) + len(update) + len(clear)
+
+
+def _bulk(model, create: list, update: list, fields: list[str], *, actor, reason: str, now) -> None:
+    for row in [*create, *update]:
+        # No per-row queries: the foreign keys were checked above; the constraints have the last word.
+        row.clean_fields(exclude=["enrolment", "term", "subject", "updated_by"])
+        row.clean()
+    if create:
+        bulk_create_with_history(create, model, default_user=actor, default_change_reason=reason, default_date=now)
+    if update:
+        bulk_update_with_history(update, model, fields=fields, default_user=actor, default_change_reason=reason,
+                                 default_date=now)
+
+
+# --- re-tests and summer re-assessments --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RetestEntry:
+    """A re-test result as typed: a score ("6,5") or, for a comment subject, Đ / CĐ; "" clears it."""
+
+    enrolment_id: int
+    subject_id: int
+    text: str
+
+
+@transaction.atomic
+def retests_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[RetestEntry], reason: str = "") -> int:
+    """Record re-test results of students on the class's re-test list; all or nothing.
+
+    Each result replaces the subject's year value in the recomputed learning level; the year
+    value it replaces is kept on the row (and stays in the scores).
+    """
+    school_class = _lock_class(school_class)
+    require_homeroom(actor, school_class)
+    _refuse_if_frozen(school_class, _approved(school_class), YEAR)
+    entries = list(entries)
+    reason = _reason(reason, _("Re-test results entered"))
+    results = year_results(load_class(school_class))
+    on_list = {
+        (row.enrolment.pk, subject.info.subject.pk): (row, subject)
+        for row in results.retest_list for subject in row.retest_subjects
+    }
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    parsed: dict[tuple[int, int], tuple[Decimal | None, bool | None]] = {}
+    for entry in entries:
+        pair = (entry.enrolment_id, entry.subject_id)
+        if pair not in on_list:
+            problems.append(_("A student in this form is not on the re-test list for that subject."))
+            continue
+        _row, subject = on_list[pair]
+        key = field_key("retest", entry.enrolment_id, entry.subject_id)
+        try:
+            if subject.info.is_commented:
+                parsed[pair] = (None, assessment.parse_comment(entry.text))
+            else:
+                parsed[pair] = (assessment.parse_score(entry.text), None)
+        except assessment.ScoreInputError as error:
+            errors[key] = _(error.message) % error.params
+    if problems:
+        raise ValidationError(sorted(set(problems)))
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    current = {
+        (row.enrolment_id, row.subject_id): row
+        for row in RetestResult.objects.select_for_update(of=("self",)).filter(
+            enrolment__school_class_id=school_class.pk).order_by("pk")
+    }
+    create, update, clear = [], [], []
+    for pair, (value, passed) in parsed.items():
+        row = current.get(pair)
+        original = on_list[pair][1].value
+        if value is None and passed is None:
+            if row is not None:
+                clear.append(row)
+        elif row is None:
+            create.append(RetestResult(
+                enrolment_id=pair[0], subject_id=pair[1], value=value, comment_passed=passed,
+                original_value=original if not isinstance(original, bool) else None,
+                original_comment_passed=original if isinstance(original, bool) else None,
+                updated_at=now, updated_by=actor,
+            ))
+        elif (row.value, row.comment_passed) != (value, passed):
+            row.value, row.comment_passed, row.updated_at, row.updated_by = value, passed, now, actor
+            update.append(row)
+    _bulk(RetestResult, create, update, ["value", "comment_passed", "updated_at", "updated_by"], actor=actor,
+          reason=reason, now=now)
+    _delete(clear, actor=actor, reason=reason)
+    return len(create) + len(update) + len(clear)
+
+
+@dataclass(frozen=True)
+class SummerEntry:
+    """The conduct level after the summer training (a LevelChoice value; "" clears it)."""
+
+    enrolment_id: int
+    level: str
+
+
+@transaction.atomic
+def summer_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[SummerEntry], reason: str = "") -> int:
+    """Record the homeroom teacher's re-assessment of the students on the summer-training list; all or nothing."""
+    school_class = _lock_class(school_class)
+    require_homeroom(actor, school_class)
+    _refuse_if_frozen(school_class, _approved(school_class), YEAR)
+    entries = list(entries)
+    reason = _reason(reason, _("Summer re-assessment entered"))
+    on_list = {row.enrolment.pk for row in year_results(load_class(school_class)).summer_list}
+    errors: dict[str, str] = {}
+    problems: list[str] = []
+    for entry in entries:
+        if entry.enrolment_id not in on_list:
+            problems.append(_("A student in this form is not on the summer-training list."))
+            continue
+        _level(entry.level, field_key("summer", entry.enrolment_id), errors)
+    if problems:
+        raise ValidationError(sorted(set(problems)))
+    if errors:
+        raise ValidationError(errors)
+
+    now = timezone.now()
+    current = {
+        row.enrolment_id: row
+        for row in SummerReassessment.objects.select_for_update().filter(
+            enrolment_id__in=[entry.enrolment_id for entry in entries]).order_by("pk")
+    }
+    create, update, clear = [], [], []
+    for entry in entries:
+        row = current.get(entry.enrolment_id)
+        if not entry.level:
+            if row is not None:
+                clear.append(row)
+        elif row is None:
+            create.append(SummerReassessment(enrolment_id=entry.enrolment_id, level=entry.level, updated_at=now,
+                                             updated_by=actor))
+        elif row.level != entry.level:
+            row.level, row.updated_at, row.updated_by = entry.level, now, actor
+            update.append(row)
+    _bulk(SummerReassessment, create, update, ["level", "updated_at", "updated_by"], actor=actor, reason=reason,
+          now=now)
+    _delete(clear, actor=actor, reason=reason)
+    return len(create) + len(update) + len(clear)
+
+
+# --- exemptions ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def exemption_create(*, actor, enrolment: sm.Enrolment, subject: sm.Subject, term: sm.Term | None, reason: str,
+                     evidence_note: str = "") -> Exemption:
+    """The principal exempts a student from a subject for a term, or the whole year (``term`` None)."""
+    school_class = _lock_class(enrolment.school_class)
+    require_principal(actor, school_class)
+    enrolment = sm.Enrolment.objects.select_related("student").get(pk=enrolment.pk)
+    number = _term_of(school_class, term)
+    approved = _approved(school_class)
+    # A year exemption changes both terms, so any approved period of the class refuses it.
+    for frozen in ((1, 2, YEAR) if number == YEAR else (number,)):
+        _refuse_if_frozen(school_class, approved, frozen)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    if subject.school_id != school_class.year.school_id or not sm.GradeSubject.objects.filter(
+        year_id=school_class.year_id, grade=school_class.grade, subject=subject
+    ).exists():
+        raise ValidationError({"subject": _("Grade %(grade)s does not study %(subject)s this year.") % {
+            "grade": school_class.grade, "subject": subject.name}})
+    terms = [term] if term is not None else list(sm.Term.objects.filter(year_id=school_class.year_id))
+    if not any(studies_during(enrolment, each) for each in terms):
+        raise ValidationError({"enrolment": _("This student is not in the class during this period.")})
+    existing = list(Exemption.objects.select_for_update().filter(enrolment=enrolment, subject=subject))
+    if any(each.term_id is None for each in existing):
+        raise ValidationError({"period": _("%(name)s is already exempt from %(subject)s for the whole year.") % {
+            "name": enrolment.student.full_name, "subject": subject.name}})
+    if term is not None and any(each.term_id == term.pk for each in existing):
+        raise ValidationError({"period": _("%(name)s is already exempt from %(subject)s for %(term)s.") % {
+            "name": enrolment.student.full_name, "subject": subject.name, "term": period_in_sentence(number)}})
+    if term is None and existing:
+        raise ValidationError({"period": _(
+            "%(name)s is already exempt from %(subject)s for a term; revoke that exemption first.") % {
+            "name": enrolment.student.full_name, "subject": subject.name}})
+    exemption = Exemption(enrolment=enrolment, subject=subject, term=term, reason=reason.strip(),
+                          evidence_note=evidence_note.strip(), decided_by=actor, decided_at=timezone.now())
+    return record(exemption, actor=actor, reason=_reason(reason, _("Exemption decided")))
+
+
+@transaction.atomic
+def exemption_revoke(*, actor, exemption: Exemption, reason: str) -> None:
+    """The principal withdraws an exemption; its history (who decided, who withdrew, why) stays."""
+    exemption = Exemption.objects.select_for_update(of=("self",)).select_related("term").get(pk=exemption.pk)
+    school_class = _lock_class(exemption.enrolment.school_class)
+    require_principal(actor, school_class)
+    number = exemption.term.number if exemption.term_id else YEAR
+    approved = _approved(school_class)
+    for frozen in ((1, 2, YEAR) if number == YEAR else (number,)):
+        _refuse_if_frozen(school_class, approved, frozen)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give a reason.")})
+    _delete([exemption], actor=actor, reason=_reason(reason, _("Exemption revoked")))
+
+
+# --- approval --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def results_approve(*, actor, school_class: sm.SchoolClass, term: sm.Term | None, note: str = "",
+                    reason: str = "") -> ResultApproval:
+    """The principal approves a class's results for a term or the year; from then on they are frozen.
+
+    Refused while a required cell is empty (approval_gaps lists them) or when already approved.
+    """
+    school_class = _lock_class(school_class)
+    require_principal(actor, school_class)
+    number = _term_of(school_class, term)
+    approved = _approved(school_class)
+    if number in approved or YEAR in approved:
+        number = number if number in approved else YEAR
+        raise ValidationError(_("The results of class %(class)s for %(period)s are already approved.") % {
+            "class": school_class.name, "period": period_in_sentence(number)}, code="approved")
+    gaps = approval_gaps(load_class(school_class), number)
+    if gaps:
+        raise ValidationError(gaps, code="incomplete")
+    approval = ResultApproval(school_class=school_class, term=term, approved_by=actor, approved_at=timezone.now(),
+                              note=note.strip()[:255])
+    return record(approval, actor=actor, reason=_reason(reason, _("Results approved")))

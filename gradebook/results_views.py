@@ -1,0 +1,173 @@
+"""Pages of homeroom work and class results: the homeroom sheet, class results, exemptions, progress, approval.
+
+Every view looks the class up inside the user's school (another school's is a 404), lets the
+selector or service check the user's right (403), and calls one selector or service.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import results_forms as f
+from . import results_selectors as selectors
+from . import results_services as services
+from .results import YEAR, period_in_sentence, period_label
+
+
+def _period_tabs(number: int) -> list[dict]:
+    return [{"period": "year" if each == YEAR else each, "label": period_label(each), "active": each == number}
+            for each in (1, 2, YEAR)]
+
+
+@login_required
+def homeroom(request, pk: int, period: int):
+    school_class = selectors.class_for(request.user, pk)
+    sheet = selectors.homeroom_sheet(actor=request.user, school_class=school_class, number=period)
+    form = f.HomeroomForm(request.POST if request.method == "POST" else None, sheet=sheet)
+    if request.method == "POST" and not sheet.frozen and form.is_valid():
+        try:
+            changed = services.homeroom_save(actor=request.user, school_class=school_class, term=sheet.term,
+                                             entries=form.entries(), reason=request.POST.get("reason", ""))
+        except ValidationError as error:
+            f.apply_errors(form, error)
+        else:
+            messages.success(request, _("Saved: %(count)s changes.") % {"count": changed} if changed
+                             else _("Nothing has changed."))
+            return redirect("gradebook:homeroom", pk=school_class.pk, period=period)
+    if request.method == "POST" and form.errors:
+        messages.error(request, _("Nothing was saved: correct the entries marked in red."))
+    return render(request, "gradebook/results/homeroom.html", {
+        "school_class": school_class, "sheet": sheet, "form": form,
+        "tabs": _period_tabs(period),
+    }, status=400 if form.errors else 200)
+
+
+def _results_page(request, school_class, number: int, *, retest_form=None, summer_form=None, status=200):
+    results = selectors.class_results(actor=request.user, school_class=school_class, number=number)
+    is_homeroom = selectors.is_homeroom(request.user, school_class)
+    is_principal = selectors.is_principal(request.user)
+    can_enter = results.is_year and is_homeroom and not results.frozen
+    if can_enter:
+        retest_form = retest_form or f.RetestForm(results=results)
+        summer_form = summer_form or f.SummerForm(results=results)
+    return render(request, "gradebook/results/results.html", {
+        "school_class": school_class, "results": results,
+        "tabs": _period_tabs(number),
+        "period": "year" if number == YEAR else number,
+        "is_homeroom": is_homeroom, "is_principal": is_principal,
+        "retest_form": retest_form if can_enter else None,
+        "summer_form": summer_form if can_enter else None,
+        "can_approve": is_principal and results.approval is None and not results.frozen and not results.gaps,
+        "approve_form": f.ApproveForm(),
+    }, status=status)
+
+
+@login_required
+def results(request, pk: int, period: int):
+    school_class = selectors.class_for(request.user, pk)
+    return _results_page(request, school_class, period)
+
+
+@login_required
+@require_POST
+def retests_save(request, pk: int):
+    school_class = selectors.class_for(request.user, pk)
+    results = selectors.class_results(actor=request.user, school_class=school_class, number=YEAR)
+    form = f.RetestForm(request.POST, results=results)
+    if form.is_valid():
+        try:
+            changed = services.retests_save(actor=request.user, school_class=school_class, entries=form.entries())
+        except ValidationError as error:
+            f.apply_errors(form, error)
+        else:
+            messages.success(request, _("Re-test results saved: %(count)s changes.") % {"count": changed})
+            return redirect("gradebook:results", pk=school_class.pk, period=YEAR)
+    messages.error(request, _("Nothing was saved: correct the entries marked in red."))
+    return _results_page(request, school_class, YEAR, retest_form=form, status=400)
+
+
+@login_required
+@require_POST
+def summer_save(request, pk: int):
+    school_class = selectors.class_for(request.user, pk)
+    results = selectors.class_results(actor=request.user, school_class=school_class, number=YEAR)
+    form = f.SummerForm(request.POST, results=results)
+    if form.is_valid():
+        try:
+            changed = services.summer_save(actor=request.user, school_class=school_class, entries=form.entries())
+        except ValidationError as error:
+            f.apply_errors(form, error)
+        else:
+            messages.success(request, _("Summer re-assessment saved: %(count)s changes.") % {"count": changed})
+            return redirect("gradebook:results", pk=school_class.pk, period=YEAR)
+    messages.error(request, _("Nothing was saved: correct the entries marked in red."))
+    return _results_page(request, school_class, YEAR, summer_form=form, status=400)
+
+
+@login_required
+@require_POST
+def results_approve(request, pk: int, period: int):
+    school_class = selectors.class_for(request.user, pk)
+    term = selectors.term_of(school_class, period)
+    form = f.ApproveForm(request.POST)
+    note = form.cleaned_data["note"] if form.is_valid() else ""
+    try:
+        services.results_approve(actor=request.user, school_class=school_class, term=term, note=note)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The results of class %(class)s for %(period)s are approved.") % {
+            "class": school_class.name, "period": period_in_sentence(period)})
+    return redirect("gradebook:results", pk=school_class.pk, period=period)
+
+
+@login_required
+def exemptions(request, pk: int):
+    school_class = selectors.class_for(request.user, pk)
+    listed = selectors.class_exemptions(actor=request.user, school_class=school_class)
+    data = selectors.exemption_choices(school_class)
+    form = f.ExemptionForm(request.POST if request.method == "POST" else None, **data)
+    if request.method == "POST" and form.is_valid():
+        cleaned = form.cleaned_data
+        try:
+            services.exemption_create(
+                actor=request.user, enrolment=cleaned["enrolment"], subject=cleaned["subject"],
+                term=selectors.term_of(school_class, form.term_number), reason=cleaned["reason"],
+                evidence_note=cleaned["evidence_note"],
+            )
+        except ValidationError as error:
+            f.apply_errors(form, error)
+        else:
+            messages.success(request, _("Exemption recorded."))
+            return redirect("gradebook:exemptions", pk=school_class.pk)
+    return render(request, "gradebook/results/exemptions.html", {
+        "school_class": school_class, "exemptions": listed, "form": form, "revoke_form": f.RevokeForm(),
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def exemption_revoke(request, pk: int, exemption_pk: int):
+    school_class = selectors.class_for(request.user, pk)
+    exemption = selectors.exemption_for(actor=request.user, school_class=school_class, pk=exemption_pk)
+    form = f.RevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for revoking the exemption."))
+    else:
+        try:
+            services.exemption_revoke(actor=request.user, exemption=exemption, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Exemption revoked."))
+    return redirect("gradebook:exemptions", pk=school_class.pk)
+
+
+@login_required
+def progress(request):
+    number = request.GET.get("term")
+    report = selectors.progress(actor=request.user, number=int(number) if number in ("1", "2") else None)
+    return render(request, "gradebook/results/progress.html", {"progress": report})

@@ -1,0 +1,532 @@
+/* The score grid: keyboard moves, paste of a block from a spreadsheet, saves without reloading.
+ *
+ * Plain JavaScript for cheap laptops (Chromium, Firefox): no framework, no build step. The server
+ * judges every value and every permission; this script only moves the cursor, collects the
+ * cells that changed and shows what the server answered for each of them.
+ */
+(function () {
+  "use strict";
+
+  var table = document.getElementById("score-grid");
+  var configNode = document.getElementById("grid-config");
+  if (!table || !configNode) { return; }
+  var config = JSON.parse(configNode.textContent);
+  var text = config.messages;
+  var statusNode = document.getElementById("grid-status");
+  var problemsNode = document.getElementById("grid-problems");
+  var problemsList = problemsNode.querySelector(".problems-list");
+  var problemsSummary = problemsNode.querySelector(".problems-summary");
+  var retryButton = document.getElementById("grid-retry");
+  var dialog = document.getElementById("history-dialog");
+  var dialogBody = document.getElementById("history-body");
+  var MAX_TEXT = 100;
+  var MAX_BATCH = 1000;
+  var DEBOUNCE_MS = 250;
+
+  // --- the matrix of cells: rows of the table body, entry columns in order ----------------------
+  var rows = Array.prototype.slice.call(table.tBodies[0].rows).filter(function (tr) { return tr.dataset.e; });
+  var matrix = rows.map(function (tr) {
+    return Array.prototype.slice.call(tr.querySelectorAll("td.c")).map(function (td) {
+      return td.querySelector("input.cell");
+    });
+  });
+  var width = matrix.length ? matrix[0].length : 0;
+  var byKey = {};  // "enrolment:kind:index" -> input
+  matrix.forEach(function (cells, r) {
+    cells.forEach(function (input, c) {
+      if (!input) { return; }
+      var td = input.parentNode;
+      input._r = r;
+      input._c = c;
+      input._saved = input.value;  // what the server holds, as shown
+      input._dirty = false;
+      byKey[keyOf(rows[r].dataset.e, td.dataset.k, td.dataset.i)] = input;
+    });
+  });
+
+  function keyOf(enrolment, kind, index) { return enrolment + ":" + kind + ":" + index; }
+  function cellOf(input) { return input.parentNode; }
+  function rowOf(input) { return rows[input._r]; }
+  function at(r, c) { return (r >= 0 && r < matrix.length && c >= 0 && c < width) ? matrix[r][c] : null; }
+  function format(message, values) {
+    return message.replace(/%\((\w+)\)s/g, function (whole, name) { return name in values ? values[name] : whole; });
+  }
+  function csrfToken() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    if (meta && meta.content) { return meta.content; }
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  // --- moving around -----------------------------------------------------------------------------
+  var editing = false;  // F2, a double click or a click inside the focused cell: arrows move the caret
+  var current = null;
+  var tabStart = null;  // the column where a run of Tabs along a row began
+
+  function focusCell(input) {
+    if (!input) { return false; }
+    input.focus();
+    return true;
+  }
+
+  function move(from, dr, dc) {
+    var r = from._r + dr, c = from._c + dc;
+    while (r >= 0 && r < matrix.length && c >= 0 && c < width) {
+      if (matrix[r][c]) { return focusCell(matrix[r][c]); }
+      r += dr; c += dc;
+    }
+    return false;
+  }
+
+  function across(from, step) {  // Tab / Shift+Tab: along the row, then on to the next or previous row
+    var r = from._r, c = from._c + step;
+    while (r >= 0 && r < matrix.length) {
+      while (c >= 0 && c < width) {
+        if (matrix[r][c]) { return matrix[r][c]; }
+        c += step;
+      }
+      r += step;
+      c = step > 0 ? 0 : width - 1;
+    }
+    return null;
+  }
+
+  table.addEventListener("mousedown", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("cell")) { return; }
+    if (document.activeElement !== input) {
+      event.preventDefault();  // the whole cell is selected, so that typing replaces it
+      input.focus();
+    } else {
+      editing = true;
+    }
+  });
+
+  table.addEventListener("dblclick", function (event) {
+    if (event.target.classList && event.target.classList.contains("cell")) { editing = true; }
+  });
+
+  table.addEventListener("focusin", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("cell")) { return; }
+    current = input;
+    editing = false;
+    tabStart = null;  // any move resets it; Tab sets it again right after focusing
+    input._before = input.value;
+    input.select();
+  });
+
+  table.addEventListener("focusout", function (event) {
+    var input = event.target;
+    if (input.classList && input.classList.contains("cell")) { commit(input); }
+  });
+
+  table.addEventListener("input", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("cell")) { return; }
+    input._dirty = true;
+    setState(input, "");
+  });
+
+  table.addEventListener("keydown", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("cell")) { return; }
+    // Delete and Backspace need nothing here: the cell's text is selected on arrival, so they empty it;
+    // and keystrokes of an input method (Vietnamese Telex/VNI, which also sends Backspaces) pass untouched.
+    if (event.isComposing || event.keyCode === 229) { return; }
+    var key = event.key;
+    if ((event.ctrlKey || event.metaKey) && (key === "h" || key === "H")) {
+      event.preventDefault();
+      openHistory(input);
+      return;
+    }
+    if (event.altKey || event.ctrlKey || event.metaKey) { return; }
+    switch (key) {
+      case "ArrowUp": event.preventDefault(); move(input, -1, 0); break;
+      case "ArrowDown": event.preventDefault(); move(input, 1, 0); break;
+      case "ArrowLeft":
+      case "ArrowRight":
+        if (!editing) { event.preventDefault(); move(input, 0, key === "ArrowLeft" ? -1 : 1); }
+        break;
+      case "Enter": {
+        event.preventDefault();
+        commit(input);
+        // As in Excel: after typing a row with Tab, Enter goes to the next row's column where the Tabs began.
+        var column = tabStart !== null ? tabStart : input._c;
+        var down = event.shiftKey ? -1 : 1;
+        var below = at(input._r + down, column);
+        if (below) { focusCell(below); } else { move(input, down, 0); }
+        break;
+      }
+      case "Tab": {
+        var next = across(input, event.shiftKey ? -1 : 1);
+        if (next) {  // past the last cell, Tab leaves the grid as usual
+          event.preventDefault();
+          commit(input);
+          var start = tabStart === null ? input._c : tabStart;
+          focusCell(next);
+          tabStart = next._r === input._r ? start : null;
+        }
+        break;
+      }
+      case "Escape":  // first undoes the typing, then goes back to what the server holds
+        event.preventDefault();
+        input.value = input._dirty ? input._before : input._saved;
+        input._dirty = false;
+        if (input.value === input._saved) {
+          setState(input, "");
+          forget(input);
+        } else if (input._problem) {
+          setState(input, input._problem.state, input._problem.message);
+        }
+        editing = false;
+        input.select();
+        break;
+      case "F2":
+        event.preventDefault();
+        editing = true;
+        input.setSelectionRange(input.value.length, input.value.length);
+        break;
+      default:
+        break;
+    }
+  });
+
+  // --- pasting a block from Excel or Google Sheets -------------------------------------------------
+  table.addEventListener("paste", function (event) {
+    var input = event.target;
+    if (!input.classList || !input.classList.contains("cell")) { return; }
+    var data = event.clipboardData || window.clipboardData;
+    var pasted = data ? data.getData("text/plain") || data.getData("text") : "";
+    if (!pasted) { return; }
+    var lines = pasted.replace(/\r\n?/g, "\n").split("\n");
+    if (lines.length > 1 && lines[lines.length - 1] === "") { lines.pop(); }
+    var block = lines.map(function (line) { return line.split("\t"); });
+    if (editing && block.length === 1 && block[0].length === 1) { return; }  // text pasted into the text being edited
+    event.preventDefault();
+    var batch = [], skipped = 0;
+    block.forEach(function (values, dr) {
+      values.forEach(function (value, dc) {
+        var target = at(input._r + dr, input._c + dc);
+        if (!target) { if (value.trim() !== "") { skipped += 1; } return; }
+        target.value = value.trim().slice(0, MAX_TEXT);
+        target._dirty = false;
+        if (target.value !== target._saved) {
+          batch.push(target);
+        } else {
+          setState(target, "");
+          forget(target);
+        }
+      });
+    });
+    if (skipped) { notice(format(text.pasteSkipped, {count: skipped})); }
+    if (batch.length) { enqueue(batch, "paste", true); }
+    input.select();
+  });
+
+  // --- saving ------------------------------------------------------------------------------------
+  // Batches wait here until sent, one request at a time: a cell edited again while its save is in
+  // flight is sent afterwards, with the version that save returned. A paste is always one request.
+  var queue = [];  // [{source, cells: [input, …]}]
+  var inFlight = false;
+  var timer = null;
+  var failed = [];
+
+  function commit(input) {
+    if (!input._dirty) { return; }
+    input._dirty = false;
+    if (input.value === input._saved) {
+      setState(input, "");
+      forget(input);
+      return;
+    }
+    enqueue([input], "typed", false);
+  }
+
+  function forget(input) {
+    queue.forEach(function (batch) {
+      batch.cells = batch.cells.filter(function (queued) { return queued !== input; });
+    });
+    removeProblem(input);
+  }
+
+  function enqueue(inputs, source, now) {
+    inputs.forEach(forget);
+    var last = queue[queue.length - 1];
+    if (source === "typed" && last && last.source === "typed") {
+      last.cells = last.cells.concat(inputs);
+    } else {
+      queue.push({source: source, cells: inputs.slice()});
+    }
+    inputs.forEach(function (input) { setState(input, "s-pending"); });
+    showStatus(text.pending, "busy");
+    clearTimeout(timer);
+    timer = setTimeout(flush, now ? 0 : DEBOUNCE_MS);
+  }
+
+  function flush() {
+    queue.forEach(function (batch) {  // a cell being typed into again is sent when the teacher leaves it
+      batch.cells = batch.cells.filter(function (input) { return !input._dirty; });
+    });
+    queue = queue.filter(function (batch) { return batch.cells.length; });
+    if (inFlight || !queue.length) { return; }
+    var batch = queue.shift();
+    if (batch.cells.length > MAX_BATCH) {
+      queue.unshift({source: batch.source, cells: batch.cells.slice(MAX_BATCH)});
+      batch.cells = batch.cells.slice(0, MAX_BATCH);
+    }
+    send(batch);
+  }
+
+  function payloadOf(input) {
+    var td = cellOf(input);
+    var value = input.value.slice(0, MAX_TEXT);
+    // A make-up keeps its status when its result is corrected; anything else typed is an ordinary result.
+    var status = input.dataset.s === "made_up" && value.trim() !== "" ? "made_up" : "recorded";
+    return {
+      enrolment: Number(rowOf(input).dataset.e), kind: td.dataset.k, index: Number(td.dataset.i), text: value,
+      version: input.dataset.v ? Number(input.dataset.v) : null, status: status
+    };
+  }
+
+  function send(batch) {
+    inFlight = true;
+    var inputs = batch.cells;
+    var sentText = inputs.map(function (input) { return input.value; });
+    inputs.forEach(function (input) { setState(input, "s-saving"); });
+    showStatus(text.saving, "busy");
+    fetch(config.saveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      redirect: "manual",
+      headers: {"Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken()},
+      body: JSON.stringify({source: batch.source, cells: inputs.map(payloadOf)})
+    }).then(function (response) {
+      var type = response.headers.get("Content-Type") || "";
+      if (response.type === "opaqueredirect" || response.status === 401 || type.indexOf("application/json") < 0) {
+        if (response.status >= 500) { throw new Error("server"); }
+        failAll(inputs, text.session);
+        return;
+      }
+      return response.json().then(function (data) {
+        if (!response.ok) { failAll(inputs, data.error || text.server, response.status >= 500); return; }
+        apply(data, inputs, sentText);
+      });
+    }).catch(function (error) {
+      failAll(inputs, error && error.message === "server" ? text.server : text.network, true);
+    }).then(function () {
+      inFlight = false;
+      if (queue.length) { flush(); } else { summarise(); }
+    });
+  }
+
+  function apply(data, inputs, sentText) {
+    var sent = {};
+    inputs.forEach(function (input, position) { sent[keyOf(rowOf(input).dataset.e, cellOf(input).dataset.k, cellOf(input).dataset.i)] = position; });
+    data.cells.forEach(function (cell) {
+      var key = keyOf(cell.enrolment, cell.kind, cell.index);
+      var input = byKey[key];
+      if (!input) { return; }
+      var typedAgain = input._dirty || input.value !== sentText[sent[key]];
+      if (cell.outcome === "saved" || cell.outcome === "unchanged") {
+        input.dataset.v = cell.version === null ? "" : cell.version;
+        input.dataset.s = cell.status || "";
+        input._saved = cell.text;
+        if (!typedAgain) {
+          input.value = cell.text;
+          if (document.activeElement === input && !editing) { input.select(); }
+        }
+        removeProblem(input);
+        markStatus(input, cell.status);
+        setState(input, typedAgain ? "" : "s-saved");
+      } else if (cell.outcome === "conflict") {
+        // Someone else saved this cell meanwhile: keep what was typed on screen, show theirs, save nothing.
+        // Typing it again saves over their value knowingly, against the version now shown.
+        input.dataset.v = cell.version === null ? "" : cell.version;
+        input.dataset.s = cell.status || "";
+        input._saved = cell.text;
+        setState(input, "s-conflict", cell.message);
+        addProblem(input, cell.message, cell.text);
+      } else {
+        setState(input, "s-error", cell.message);
+        addProblem(input, cell.message);
+      }
+    });
+    (data.rows || []).forEach(function (row) {
+      var tr = table.querySelector('tr[data-e="' + row.enrolment + '"]');
+      if (!tr) { return; }
+      ["term", "year"].forEach(function (column) {
+        var td = tr.querySelector('td.avg[data-col="' + column + '"]');
+        if (!td || !(column in row) || td.textContent === row[column]) { return; }
+        td.textContent = row[column];
+        td.classList.remove("changed");
+        void td.offsetWidth;  // restart the flash
+        td.classList.add("changed");
+      });
+    });
+  }
+
+  function failAll(inputs, message, retry) {
+    inputs.forEach(function (input) {
+      setState(input, "s-error", message);
+      addProblem(input, message);
+      if (retry && failed.indexOf(input) < 0) { failed.push(input); }
+    });
+    if (retry) { retryButton.hidden = false; }
+  }
+
+  retryButton.addEventListener("click", function () {
+    var again = failed.filter(function (input) { return input.value !== input._saved; });
+    failed = [];
+    retryButton.hidden = true;
+    if (again.length) { enqueue(again, "typed", true); }
+  });
+
+  // --- what the teacher sees of each save ------------------------------------------------------
+  function setState(input, state, message) {
+    var td = cellOf(input);
+    td.classList.remove("s-pending", "s-saving", "s-saved", "s-error", "s-conflict");
+    if (state) { td.classList.add(state); }
+    if (message) {
+      td.title = message;
+    } else if (td.dataset.statusTitle !== undefined) {
+      td.title = td.dataset.statusTitle;
+    } else {
+      td.removeAttribute("title");
+    }
+  }
+
+  function markStatus(input, status) {
+    var td = cellOf(input);
+    td.classList.remove("st-made_up", "st-forfeited");
+    delete td.dataset.statusTitle;
+    if (status === "made_up" || status === "forfeited") { td.classList.add("st-" + status); }
+  }
+
+  var problems = {};  // key -> <li>
+
+  function problemKey(input) { return keyOf(rowOf(input).dataset.e, cellOf(input).dataset.k, cellOf(input).dataset.i); }
+
+  function addProblem(input, message, serverText) {
+    var key = problemKey(input);
+    var item = problems[key] || document.createElement("li");
+    item.textContent = "";
+    var tr = rowOf(input);
+    var link = document.createElement("a");
+    link.textContent = tr.dataset.n + ". " + tr.querySelector(".name").firstChild.textContent.trim() + ", " +
+      table.tHead.querySelector('th[data-col="' + cellOf(input).dataset.col + '"]').textContent + ": ";
+    link.addEventListener("click", function () { focusCell(input); });
+    item.appendChild(link);
+    item.appendChild(document.createTextNode(message));
+    item.className = serverText === undefined ? "" : "conflict";
+    if (serverText !== undefined) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.textContent = text.useCurrent;
+      button.addEventListener("click", function () {
+        input.value = input._saved;
+        input._dirty = false;
+        setState(input, "");
+        removeProblem(input);
+        summarise();
+      });
+      item.appendChild(button);
+    }
+    if (!problems[key]) { problemsList.appendChild(item); }
+    problems[key] = item;
+    input._problem = {state: serverText === undefined ? "s-error" : "s-conflict", message: message};
+  }
+
+  function removeProblem(input) {
+    var key = problemKey(input);
+    input._problem = null;
+    if (problems[key]) {
+      problems[key].remove();
+      delete problems[key];
+      failed = failed.filter(function (other) { return other !== input; });
+    }
+    if (!Object.keys(problems).length) { retryButton.hidden = true; }
+  }
+
+  function summarise() {
+    var count = Object.keys(problems).length;
+    problemsNode.hidden = count === 0;
+    problemsSummary.textContent = count ? format(text.problems, {count: count}) : "";
+    if (inFlight || queue.some(function (batch) { return batch.cells.length; })) { return; }
+    if (count) {
+      showStatus(format(text.problems, {count: count}), "err");
+    } else {
+      showStatus(text.saved, "ok");
+    }
+  }
+
+  function showStatus(message, kind) {
+    statusNode.textContent = message;
+    statusNode.className = "grid-status " + (kind || "");
+  }
+
+  var noticeTimer = null;
+  function notice(message) {
+    showStatus(message, "busy");
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(summarise, 6000);
+  }
+
+  // Status titles of make-up cells, so that clearing a save state puts them back.
+  Array.prototype.forEach.call(table.querySelectorAll("td.st-made_up, td.st-forfeited"), function (td) {
+    td.dataset.statusTitle = td.title;
+  });
+
+  window.addEventListener("beforeunload", function (event) {
+    if (current && current._dirty) { commit(current); }
+    if (inFlight || queue.some(function (batch) { return batch.cells.length; })) {
+      event.preventDefault();
+      event.returnValue = text.leave;
+      return text.leave;
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden" && current && current._dirty) { commit(current); flush(); }
+  });
+
+  // --- a cell's history ------------------------------------------------------------------------
+  function openHistory(input) {
+    opener = input;
+    var td = input.tagName === "TD" ? input : cellOf(input);
+    var tr = td.parentNode;
+    var url = config.historyUrl + "?enrolment=" + encodeURIComponent(tr.dataset.e) +
+      "&column=" + encodeURIComponent(td.dataset.col);
+    fetch(url, {credentials: "same-origin", headers: {"HX-Request": "true"}}).then(function (response) {
+      if (!response.ok) { throw new Error(String(response.status)); }
+      return response.text();
+    }).then(function (html) {
+      dialogBody.innerHTML = html;  // our own server's fragment, escaped by Django's templates
+      if (dialog.showModal) { dialog.showModal(); } else { dialog.setAttribute("open", ""); }
+    }).catch(function () { notice(text.historyFailed); });
+  }
+
+  var opener = null;
+  dialog.addEventListener("close", function () {
+    if (opener && document.body.contains(opener)) { opener.focus(); } else if (current) { current.focus(); }
+  });
+
+  var historyButton = document.getElementById("history-button");
+  if (historyButton) {
+    historyButton.addEventListener("mousedown", function (event) { event.preventDefault(); });  // keep the cell focused
+    historyButton.addEventListener("click", function () {
+      if (current) { openHistory(current); } else { notice(text.chooseCell); }
+    });
+  }
+  table.addEventListener("click", function (event) {
+    var td = event.target.closest ? event.target.closest("td.c.has-history") : null;
+    if (td) { openHistory(td); }
+  });
+  table.addEventListener("keydown", function (event) {
+    var td = event.target;
+    if ((event.key === "Enter" || event.key === " ") && td.classList && td.classList.contains("has-history")) {
+      event.preventDefault();
+      openHistory(td);
+    }
+  });
+})();
