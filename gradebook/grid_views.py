@@ -24,7 +24,17 @@ from . import permissions as policy
 from . import spreadsheet
 from .grid_forms import GridImportForm, PayloadError, parse_save
 from .models import Score, column_label
-from .selectors import Cell, Column, Grid, Row, assignment_for_scores, check_term, grid, score_history
+from .selectors import (
+    Cell,
+    Column,
+    Grid,
+    Row,
+    assignment_for_scores,
+    check_term,
+    grid,
+    score_history,
+    studies_during,
+)
 from .services import CellResult, Outcome, scores_save
 
 IMPORT_SESSION_KEY = "gradebook_grid_import"
@@ -47,6 +57,8 @@ class EntryView:
     cell: Cell
     editable: bool
     status_label: str  # for a make-up or a skipped make-up; "" for an ordinary result
+    locked: bool = False  # closed by a window or locked (gradebook.locks): read-only with a lock mark
+    pickable: bool = False  # the teacher may tick it for a correction request
 
 
 @dataclass
@@ -61,8 +73,10 @@ def _rows(result: Grid) -> list[RowView]:
     labels = {Score.Status.MADE_UP: Score.Status.MADE_UP.label, Score.Status.FORFEITED: Score.Status.FORFEITED.label}
     views = []
     for row in result.rows:
+        studies = studies_during(row.enrolment, result.term)
         entries = [EntryView(column, cell, result.can_write and row.writable and column.writable,
-                             str(labels.get(cell.status, "")))
+                             str(labels.get(cell.status, "")), locked=column.locked,
+                             pickable=result.can_correct and column.locked and studies)
                    for column, cell in zip(entry_columns, row.cells, strict=True)]
         views.append(RowView(row=row, entries=entries, results=_results(result, row)))
     return views

@@ -423,3 +423,267 @@ class ResultApproval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.school_class_id}/{self.term_id or 'year'}"
+
+
+# --- entry windows, locks and correction requests (issue 4) ---------------------------------------
+#
+# Written only by gradebook.locks and gradebook.corrections; the rules they enforce are in the
+# docstring of gradebook.locks.
+
+
+class EntryWindow(models.Model):
+    """A period in which scores of a term may be entered, for some columns and an optional scope.
+
+    ``kind`` empty means every column; ``grade``, ``school_class`` and ``subject`` narrow what the
+    window covers (empty = no narrowing). It is open while ``state`` is open and now lies in
+    [opens_at, closes_at) (``closes_at`` empty = no end).
+    """
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="entry_windows", verbose_name=_("term"))
+    kind = models.CharField(_("columns"), max_length=2, choices=Score.Kind.choices, blank=True,
+                            help_text=_("Empty: every column."))
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("class"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("subject"))
+    opens_at = models.DateTimeField(_("opens at"))
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=6, choices=State.choices, default=State.OPEN)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("entry window")
+        verbose_name_plural = _("entry windows")
+        ordering = ["term", "opens_at", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__isnull=True) | Q(closes_at__gt=F("opens_at")),
+                                   name="window_opens_before_it_closes"),
+            models.CheckConstraint(condition=Q(state__in=["open", "closed"]), name="window_state_known"),
+            models.CheckConstraint(condition=Q(kind__in=["", "tx", "gk", "ck"]), name="window_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term_id} {self.kind or '*'} {self.opens_at:%Y-%m-%d}"
+
+    def clean(self) -> None:
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _("A window must close after it opens.")})
+
+    def is_open_at(self, moment) -> bool:
+        return (self.state == self.State.OPEN and self.opens_at <= moment
+                and (self.closes_at is None or moment < self.closes_at))
+
+    def covers(self, *, grade: int, school_class_id: int, subject_id: int, kind: str) -> bool:
+        return ((not self.kind or self.kind == kind) and (self.grade is None or self.grade == grade)
+                and (self.school_class_id is None or self.school_class_id == school_class_id)
+                and (self.subject_id is None or self.subject_id == subject_id))
+
+
+class ScoreLock(models.Model):
+    """A lock on scores: a whole term's book (``school_class`` empty, set by the principal) or one
+    column of a class's subject (set by its teacher). Lifting it keeps the row, with who and why."""
+
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="score_locks", verbose_name=_("term"))
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, null=True, blank=True,
+                                     related_name="+", verbose_name=_("class"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("subject"))
+    kind = models.CharField(_("column"), max_length=2, choices=Score.Kind.choices, blank=True)
+    index = models.PositiveSmallIntegerField(_("column number"), null=True, blank=True)
+    locked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("locked by"))
+    locked_at = models.DateTimeField(_("locked at"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    unlocked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("unlocked by"))
+    unlocked_at = models.DateTimeField(_("unlocked at"), null=True, blank=True)
+    unlock_reason = models.CharField(_("reason for unlocking"), max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("score lock")
+        verbose_name_plural = _("score locks")
+        constraints = [
+            models.UniqueConstraint(fields=["term"], condition=Q(school_class__isnull=True, unlocked_at__isnull=True),
+                                    name="lock_one_active_book_lock"),
+            models.UniqueConstraint(fields=["term", "school_class", "subject", "kind", "index"],
+                                    condition=Q(school_class__isnull=False, unlocked_at__isnull=True),
+                                    name="lock_one_active_column_lock"),
+            models.CheckConstraint(
+                condition=Q(school_class__isnull=True, subject__isnull=True, kind="", index__isnull=True)
+                | Q(school_class__isnull=False, subject__isnull=False, index__isnull=False) & ~Q(kind=""),
+                name="lock_book_or_column",
+            ),
+            models.CheckConstraint(condition=Q(unlocked_at__isnull=True) | ~Q(unlock_reason=""),
+                                   name="lock_unlock_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term_id}/{self.school_class_id or 'book'}/{self.subject_id or ''} {self.kind}{self.index or ''}"
+
+    @property
+    def is_book_lock(self) -> bool:
+        return self.school_class_id is None
+
+    @property
+    def is_active(self) -> bool:
+        return self.unlocked_at is None
+
+
+class TermSchedule(models.Model):
+    """A term's test dates and the school's deadlines around them (seed 000 art. 8.5-8.6, seed 003 §5)."""
+
+    term = models.OneToOneField(Term, on_delete=models.PROTECT, related_name="schedule", verbose_name=_("term"))
+    midterm_test_on = models.DateField(_("mid-term test date"), null=True, blank=True)
+    final_test_on = models.DateField(_("end-of-term test date"), null=True, blank=True)
+    midterm_entry_days = models.PositiveSmallIntegerField(
+        _("days to enter mid-term scores after the test"), default=14)
+    regular_correction_days = models.PositiveSmallIntegerField(
+        _("last day for correcting regular scores, in days before the end-of-term test"), default=7)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("term schedule")
+        verbose_name_plural = _("term schedules")
+
+    def __str__(self) -> str:
+        return f"{self.term_id}: {self.midterm_test_on} / {self.final_test_on}"
+
+
+class CorrectionRequest(models.Model):
+    """A Phiếu đề nghị sửa điểm: locked cells of one class's subject and term, their new values and why.
+
+    States: pending → approved | rejected | needs_info; needs_info → pending (resubmitted) |
+    withdrawn; pending → withdrawn. Approved, rejected and withdrawn are final
+    (gradebook.corrections.TRANSITIONS).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the principal")
+        NEEDS_INFO = "needs_info", _("More information asked")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("class"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("principal's note"), max_length=2000, blank=True)
+    # The admin board member present when the correction was made (the minutes name them).
+    witness = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("admin board member present"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("correction request")
+        verbose_name_plural = _("correction requests")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "needs_info", "approved", "rejected", "withdrawn"]),
+                name="correction_status_known"),
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(decision_note=""),
+                                   name="correction_rejection_has_reason"),
+            models.CheckConstraint(condition=~Q(decided_by=F("requested_by")), name="correction_not_self_decided"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.school_class_id}/{self.subject_id}/{self.term_id} {self.status}"
+
+    @property
+    def history_reason(self) -> str:
+        return f"correction #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.PENDING, self.Status.NEEDS_INFO)
+
+
+class CorrectionChange(models.Model):
+    """One cell of a correction request: its value when asked (old) and the value asked for (new)."""
+
+    request = models.ForeignKey(CorrectionRequest, on_delete=models.CASCADE, related_name="changes",
+                                verbose_name=_("correction request"))
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+",
+                                  verbose_name=_("enrolment"))
+    kind = models.CharField(_("column"), max_length=2, choices=Score.Kind.choices)
+    index = models.PositiveSmallIntegerField(_("column number"), default=1)
+    score = models.ForeignKey(Score, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("score"))
+    old_value = models.DecimalField(_("old score"), max_digits=3, decimal_places=1, null=True, blank=True)
+    old_comment_passed = models.BooleanField(_("old comment result"), null=True, blank=True)
+    new_value = models.DecimalField(_("new score"), max_digits=3, decimal_places=1, null=True, blank=True)
+    new_comment_passed = models.BooleanField(_("new comment result"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("corrected cell")
+        verbose_name_plural = _("corrected cells")
+        ordering = ["request", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "enrolment", "kind", "index"], name="correction_cell_once"),
+            models.CheckConstraint(condition=Q(new_value__isnull=True) | Q(new_value__gte=0, new_value__lte=10),
+                                   name="correction_new_value_0_to_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}: {self.enrolment_id} {self.kind}{self.index}"
+
+    @property
+    def slot_label(self) -> str:
+        return column_label(self.kind, self.index)
+
+    @property
+    def old_display(self) -> str:
+        return format_result(self.old_value, self.old_comment_passed)
+
+    @property
+    def new_display(self) -> str:
+        return format_result(self.new_value, self.new_comment_passed)
+
+
+def evidence_path(instance, filename: str) -> str:
+    return f"corrections/{timezone.now():%Y/%m}/{instance.request_id}-{filename}"
+
+
+class CorrectionEvidence(models.Model):
+    """A file proving a correction: a scanned test paper, the personal score book, the class's confirmation."""
+
+    request = models.ForeignKey(CorrectionRequest, on_delete=models.CASCADE, related_name="evidence",
+                                verbose_name=_("correction request"))
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("file type"), max_length=40)
+    size = models.PositiveIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        ordering = ["request", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

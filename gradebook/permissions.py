@@ -18,6 +18,7 @@ from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords.permissions import allowed, has_role, same_school
 
+from . import locks
 from .models import Exemption, ResultApproval
 
 TEACH = "schoolrecords.teach_assignment"
@@ -82,16 +83,18 @@ def require_read(user, assignment: sm.TeachingAssignment) -> None:
         raise PermissionDenied(_("You do not have permission to see these scores."))
 
 
-def check_writable(user, assignment: sm.TeachingAssignment, term: sm.Term) -> None:
+def check_writable(user, assignment: sm.TeachingAssignment, term: sm.Term, *,
+                   for_update: bool = False) -> "locks.WriteState":
     """The gate every score write passes (403, or 404 for another school).
 
     It checks the teaching permission, and refuses the whole save once the principal has approved
     the class's results for the term or the year (gradebook.models.ResultApproval: approved results
     are frozen; a change then goes through a correction request). Entry windows and column locks
-    (DESIGN.md "Entry windows, locks and corrections") are later issues and belong here too: a
-    closed window refuses the whole save by raising; a locked column or an exempt student
-    (``exempt_enrolment_ids``) refuses single cells, which gradebook.services.scores_save reports
-    per cell.
+    (DESIGN.md "Entry windows, locks and corrections", gradebook.locks) are checked here too: a
+    term's book lock, or windows that close every column, refuse the whole save by raising; the
+    returned ``locks.WriteState`` names the locked columns and an exempt student
+    (``exempt_enrolment_ids``) is refused too, single cells which gradebook.services.scores_save
+    reports per cell.
     """
     if _usable(user) and not same_school(user, assignment):
         raise Http404
@@ -99,6 +102,13 @@ def check_writable(user, assignment: sm.TeachingAssignment, term: sm.Term) -> No
         raise PermissionDenied(_("Only the teacher assigned to this class and subject may enter its scores."))
     if results_approved(assignment.school_class_id, term):
         raise PermissionDenied(str(FROZEN_SCORES_MESSAGE))
+    # Entry windows and locks (gradebook.locks): a book lock, or windows closing every column,
+    # refuse the whole save; the returned state refuses single columns (``locked_columns``).
+    # ``for_update`` (the save's transaction) locks the covering windows' rows against a close.
+    state = locks.write_state(assignment, term, for_update=for_update)
+    if state.whole_refusal:
+        raise locks.EntryClosed(state)
+    return state
 
 
 def can_write(user, assignment: sm.TeachingAssignment, term: sm.Term) -> bool:
@@ -108,6 +118,14 @@ def can_write(user, assignment: sm.TeachingAssignment, term: sm.Term) -> bool:
     except (PermissionDenied, Http404):
         return False
     return True
+
+
+def writable_state(user, assignment: sm.TeachingAssignment, term: sm.Term) -> "locks.WriteState | None":
+    """``check_writable``'s state when ``user`` may write, else None (for the grid, which shows the locks)."""
+    try:
+        return check_writable(user, assignment, term)
+    except (PermissionDenied, Http404):
+        return None
 
 
 # --- approved results and exemptions (gradebook.results_services writes them) --------------------
@@ -135,3 +153,17 @@ def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> fr
             subject_id=assignment.subject_id,
         ).values_list("enrolment_id", flat=True)
     )
+
+
+def locked_columns(state: "locks.WriteState", columns) -> set[tuple[str, int]]:
+    """Which of ``columns`` ((kind, index) pairs) the windows and locks of ``state`` refuse.
+
+    The per-cell hook beside ``exempt_enrolment_ids``: the score service refuses their cells with
+    ``state.cell_refusal``'s message, and the grid shows them read-only with a lock mark.
+    """
+    return {(kind, index) for kind, index in columns if state.is_locked(kind, index)}
+
+
+def is_assigned_teacher(user, assignment: sm.TeachingAssignment) -> bool:
+    """May ``user`` file correction requests for this class's subject (the teacher who enters its scores)?"""
+    return _usable(user) and same_school(user, assignment) and allowed(user, TEACH, assignment)

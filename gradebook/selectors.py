@@ -5,9 +5,10 @@ size of the class.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -16,9 +17,16 @@ from django.utils.translation import pgettext
 from schoolrecords import models as sm
 from schoolrecords.selectors import sort_vietnamese
 
-from . import assessment
+from . import assessment, locks
 from . import permissions as policy
-from .models import MAX_REGULAR, Score, column_label, format_average, format_comment, format_result
+from .models import (
+    MAX_REGULAR,
+    Score,
+    column_label,
+    format_average,
+    format_comment,
+    format_result,
+)
 
 # --- the grid --------------------------------------------------------------------------------
 
@@ -36,6 +44,9 @@ class Column:
     # only exists because scores were entered before its periods were lowered: it is shown
     # (and counted in the average, as assessment.term_average_or_none does) but not writable.
     writable: bool = False
+    # Closed by an entry window or locked (gradebook.locks): shown read-only with a lock mark;
+    # its cells change only through a correction request.
+    locked: bool = False
 
     @property
     def computed(self) -> bool:
@@ -102,6 +113,21 @@ class Grid:
     columns: list[Column]  # every column, entry ones then computed ones
     rows: list[Row]
     can_write: bool  # the actor may save into this grid (the service checks again on every save)
+    lock_state: locks.WriteState | None = None  # the windows and locks met now (gradebook.locks)
+    can_correct: bool = False  # the assigned teacher, with locked cells: may file a correction request
+
+    @property
+    def locked_columns(self) -> list[Column]:
+        return [column for column in self.columns if column.locked]
+
+    @property
+    def locked_labels(self) -> str:
+        return ", ".join(column.label for column in self.locked_columns)
+
+    @property
+    def lockable_columns(self) -> list[Column]:
+        """The columns the teacher may lock now ("Khóa cột")."""
+        return [column for column in self.columns if column.writable and not column.locked] if self.can_write else []
 
     @property
     def subject(self) -> sm.Subject:
@@ -187,9 +213,18 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
     """
     assignment = assignment_for_scores(assignment)
     check_term(assignment, term)
-    can_write = policy.can_write(actor, assignment, term)
+    is_teacher = True
+    try:
+        state = policy.check_writable(actor, assignment, term)
+        can_write = True
+    except locks.EntryClosed as closed:  # the teacher, but the book or every window is shut
+        state, can_write = closed.state, False
+    except (PermissionDenied, Http404):
+        state, can_write, is_teacher = None, False, False
     if not can_write:  # who may write may read
         policy.require_read(actor, assignment)
+    if state is None:  # readers see the locks too (two queries, as for the teacher)
+        state = locks.write_state(assignment, term)
     required = regular_required(assignment)
     is_commented = assignment.subject.is_commented
     exempt = policy.exempt_enrolment_ids(assignment, term) if can_write else frozenset()
@@ -212,6 +247,9 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
     )
     columns = _columns(term, required=required, shown=min(max(required, present), MAX_REGULAR),
                        is_commented=is_commented)
+    locked = policy.locked_columns(state, [(column.kind, column.index) for column in columns if not column.computed])
+    columns = [replace(column, locked=True, writable=False) if (column.kind, column.index) in locked else column
+               for column in columns]
     entry = [column for column in columns if not column.computed]
 
     wanted = set(enrolment_ids) if enrolment_ids is not None else None
@@ -232,7 +270,8 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
             row.year_result = _year_result(row.term1_result, row.term_result, is_commented=is_commented)
         rows.append(row)
     return Grid(assignment=assignment, term=term, is_commented=is_commented, regular_required=required,
-                columns=columns, rows=rows, can_write=can_write)
+                columns=columns, rows=rows, can_write=can_write, lock_state=state,
+                can_correct=is_teacher and bool(locked))
 
 
 def _columns(term: sm.Term, *, required: int, shown: int, is_commented: bool) -> list[Column]:

@@ -23,7 +23,12 @@ from schoolrecords import models as sm
 from . import assessment
 from . import permissions as policy
 from .models import FORFEITED_MESSAGE, MADE_UP_MESSAGE, Score, format_result
-from .selectors import assignment_for_scores, check_term, regular_required, studies_during
+from .selectors import (
+    assignment_for_scores,
+    check_term,
+    regular_required,
+    studies_during,
+)
 
 # A pasted block is at most a class (~50) by a term's six entry columns; a request far beyond
 # that is not a paste, and would hold the row locks for too long.
@@ -140,7 +145,8 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
     """
     assignment = assignment_for_scores(assignment)
     check_term(assignment, term)
-    policy.check_writable(actor, assignment, term)
+    # Locks the covering entry windows' rows until the commit: a close waits for this save (gradebook.locks).
+    state = policy.check_writable(actor, assignment, term, for_update=True)
     exempt = policy.exempt_enrolment_ids(assignment, term)
     cells = list(cells)
     if len(cells) > MAX_CELLS:
@@ -159,7 +165,8 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
     parsed: dict[int, _Parsed] = {}
     seen: set[Slot] = set()
     for position, cell in enumerate(cells):
-        problem = _slot_problem(cell, enrolments, term, required=required, seen=seen, exempt=exempt)
+        problem = _slot_problem(cell, enrolments, term, required=required, seen=seen, exempt=exempt,
+                                state=state)
         if problem:
             results[position] = _result(cell, Outcome.REFUSED, problem)
             continue
@@ -219,11 +226,13 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
 
 
 def _slot_problem(cell: CellInput, enrolments, term: sm.Term, *, required: int, seen: set[Slot],
-                  exempt: frozenset[int]) -> str:
+                  exempt: frozenset[int], state) -> str:
     if cell.kind not in Score.Kind.values or (cell.kind != Score.Kind.REGULAR and cell.index != 1):
         return _("Unknown column.")
     if cell.kind == Score.Kind.REGULAR and not 1 <= cell.index <= required:
         return _("This subject has %(count)s regular assessments per term.") % {"count": required}
+    if policy.locked_columns(state, [(cell.kind, cell.index)]):  # a closed window's column, a locked column
+        return state.cell_refusal(cell.kind, cell.index)
     enrolment = enrolments.get(cell.enrolment_id)
     if enrolment is None or not studies_during(enrolment, term):
         return _("This student is not in the class during this term.")
@@ -244,7 +253,7 @@ def _parse(cell: CellInput, *, is_commented: bool) -> _Parsed:
         value, passed = assessment.parse_score(cell.text), None
     if cell.status == Score.Status.FORFEITED:
         if value is None and passed is None:
-            value, passed = (None, False) if is_commented else (Decimal("0"), None)
+            value, passed = (None, False) if is_commented else (Decimal(0), None)
         if not (passed is False or value == 0):
             raise ValidationError(FORFEITED_MESSAGE)
     elif cell.status == Score.Status.MADE_UP and value is None and passed is None:

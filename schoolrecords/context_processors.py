@@ -15,4 +15,10 @@ def school(request):
         "current_year": current_year(school) if school else None,
         "user_role_labels": [label for name, label in roles.LABELS.items() if has_role(user, name)],
         "can_manage_setup": user.has_perm("schoolrecords.manage_school_setup"),
+        # What the top bar offers; every page checks again on the server.
+        "nav": {
+            "corrections": has_role(user, roles.PRINCIPAL, roles.SUBJECT_TEACHER),
+            "progress": has_role(user, roles.PRINCIPAL, roles.VICE_PRINCIPAL),
+            "windows": has_role(user, roles.ADMIN_BOARD, roles.PRINCIPAL),
+        },
     }

@@ -17,5 +17,6 @@ urlpatterns = [
     path("setup/", include("schoolrecords.setup_urls")),
     path("scores/", include("gradebook.urls")),
     path("documents/", include("eledger.urls")),
+    path("archive/", include("archive.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from eledger import selectors as eledger_selectors
+from gradebook import corrections_selectors
 from gradebook import permissions as grade_permissions
 from gradebook import results_selectors
 
@@ -35,6 +36,7 @@ def home(request):
         context["teaching"] = selectors.assignments_of_teacher(user, year)
         context["homeroom"] = selectors.classes_of(year).filter(homeroom_teacher=user)
     context["documents_summary"] = eledger_selectors.home_summary(user)
+    context["corrections"] = corrections_selectors.home_summary(user)
     if has_role(user, roles.DEPARTMENT_HEAD):
         context["departments"] = [
             (department, selectors.department_members(department))

@@ -519,12 +519,14 @@
     });
   }
   table.addEventListener("click", function (event) {
+    if (event.target.classList && event.target.classList.contains("pick")) { return; }  // ticking for a correction
     var td = event.target.closest ? event.target.closest("td.c.has-history") : null;
     if (td) { openHistory(td); }
   });
   table.addEventListener("keydown", function (event) {
     var td = event.target;
-    if ((event.key === "Enter" || event.key === " ") && td.classList && td.classList.contains("has-history")) {
+    if ((event.key === "Enter" || event.key === " ") && td.classList && td.classList.contains("has-history") &&
+        !td.classList.contains("pick")) {
       event.preventDefault();
       openHistory(td);
     }

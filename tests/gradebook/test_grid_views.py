@@ -386,9 +386,10 @@ def _fill(demo, enrolments):
 
 
 # The session, its user and their profile; the term; the grid (the assignment, the school, global and
-# object permissions, whether the class's results are approved, the exempt students, the periods, the class list, the
-# scores of both terms); the teacher's name; the site's context processor (current year, roles).
-PAGE_QUERIES = 18
+# object permissions, whether the class's results are approved, the entry windows, the locks, the exempt students, the
+# periods, the class list, the scores of both terms); the teacher's name; the site's context processor (current year,
+# roles).
+PAGE_QUERIES = 20
 
 
 def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, client, django_assert_num_queries):
@@ -407,11 +408,12 @@ def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, clien
 
 
 # The session, its user and their profile; the term; scores_save in its transaction (the assignment,
-# the school, global and object permissions, whether the results are approved, the exempt students,
-# the periods, the enrolments, the locked rows, then a savepoint around the new rows and their history
-# rows); then the grid of the rows it touched (the assignment, object permissions, the approval again,
-# the exempt students, the periods, the class list, the scores of both terms).
-SAVE_QUERIES = 29
+# the school, global and object permissions, whether the results are approved, the entry windows
+# (locked for update) and the locks, the exempt students, the periods, the enrolments, the locked rows,
+# then a savepoint around the new rows and their history rows); then the grid of the rows it touched
+# (the assignment, object permissions, the approval again, the windows and locks again, the exempt
+# students, the periods, the class list, the scores of both terms).
+SAVE_QUERIES = 33
 
 
 def test_saving_one_cell_or_a_pasted_45_by_6_block_costs_the_same_queries(demo, client,

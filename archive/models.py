@@ -1,0 +1,225 @@
+"""The sealed archive (write-once documents and snapshots) and the print batches that fill it.
+
+An ArchivedDocument row and its file are never changed or deleted: the model refuses, its
+queryset refuses, and on PostgreSQL a trigger refuses too (migration 0002). Printing again makes
+a new version that points at the version it supersedes. RenderBatch and RenderJob are the
+working state of a print run (progress, failures, retries); they change, the archive does not.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from schoolrecords.models import School, SchoolClass, SchoolYear, Student, Term
+
+
+class Kind(models.TextChoices):
+    LEDGER = "ledger", _("Class ledger")
+    REPORT_CARD = "report_card", _("Report card")
+    SUMMARY = "summary", _("Class summary table")
+    PARENT_SLIP = "parent_slip", _("Parent contact slip")
+    SNAPSHOT = "snapshot", _("Score snapshot")
+
+
+# What a print batch may ask for (a snapshot is taken, not printed).
+PRINTED_KINDS = (Kind.LEDGER, Kind.REPORT_CARD, Kind.SUMMARY, Kind.PARENT_SLIP)
+# One file per student; the others are one file per class (a snapshot: one per term of the school).
+PER_STUDENT_KINDS = (Kind.REPORT_CARD, Kind.PARENT_SLIP)
+
+
+class Mode(models.TextChoices):
+    # Seed 000 art. 11: periodic prints at the end of the year (and term), once the principal has
+    # locked the book; ad-hoc prints whenever the school needs one, with the print date on every page.
+    PERIODIC = "periodic", _("Periodic (term or year end)")
+    AD_HOC = "ad_hoc", _("Ad hoc (with the print date)")
+
+
+class Variant(models.TextChoices):
+    STANDARD = "", _("Standard")
+    # Seed 000 art. 12.3: the years so far, blank pages for the following years and two spare ones.
+    TRANSFER = "transfer", _("Transfer print")
+
+
+class SealedError(ValidationError):
+    """An archived document was asked to change or go away."""
+
+
+SEALED_MESSAGE = _("Archived documents are sealed: they are never changed or deleted; print a new version instead.")
+
+
+class SealedQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise SealedError(SEALED_MESSAGE)
+
+    def delete(self):
+        raise SealedError(SEALED_MESSAGE)
+
+    def bulk_update(self, objs, fields, batch_size=None):
+        raise SealedError(SEALED_MESSAGE)
+
+    def update_or_create(self, *args, **kwargs):
+        raise SealedError(SEALED_MESSAGE)
+
+
+class ArchivedDocument(models.Model):
+    """One sealed file: a printed form or a score snapshot, with what it was made from and by whom.
+
+    ``scope_key`` names what the document is of (kind, year, term, class, student, variant); the
+    versions of one scope form a chain, each pointing at the one it supersedes. ``data_hash`` is the
+    SHA-256 of the data the file was rendered from (the same data gives the same hash, whatever
+    the print date); ``sha256`` and ``size`` are the file's own. ``idempotency_key`` makes a task
+    that runs twice (a worker killed after sealing, a redelivered message) find its document
+    instead of sealing a second one.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    variant = models.CharField(_("variant"), max_length=20, choices=Variant.choices, blank=True, default="")
+    mode = models.CharField(_("print"), max_length=10, choices=Mode.choices)
+    year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("school year"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("class"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("student"))
+    scope_key = models.CharField(_("scope"), max_length=120, db_index=True)
+    version = models.PositiveIntegerField(_("version"))
+    supersedes = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="superseded_by", verbose_name=_("supersedes"))
+    path = models.CharField(_("stored file"), max_length=255)
+    file_name = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=50)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
+    data_hash = models.CharField(_("hash of the data"), max_length=64)
+    print_date = models.DateField(_("print date"))
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("made by"))
+    created_at = models.DateTimeField(_("made at"), default=timezone.now)
+    job = models.ForeignKey("RenderJob", on_delete=models.PROTECT, null=True, blank=True, related_name="documents",
+                            verbose_name=_("print job"))
+    idempotency_key = models.CharField(max_length=200, unique=True)
+
+    objects = SealedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("archived document")
+        verbose_name_plural = _("archived documents")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["scope_key", "version"], name="archive_one_document_per_scope_version"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="archive_version_positive"),
+            models.CheckConstraint(
+                condition=Q(version=1, supersedes__isnull=True) | Q(version__gt=1, supersedes__isnull=False),
+                name="archive_later_versions_supersede",
+            ),
+            models.CheckConstraint(condition=Q(size__gte=0), name="archive_size_not_negative"),
+            models.CheckConstraint(condition=~Q(sha256="") & ~Q(data_hash="") & ~Q(path=""),
+                                   name="archive_hashes_and_path_set"),
+        ]
+        indexes = [models.Index(fields=["year", "school_class", "kind"], name="archive_doc_year_class_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.file_name} (v{self.version})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SealedError(SEALED_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SealedError(SEALED_MESSAGE)
+
+
+class RenderBatch(models.Model):
+    """A print run the clerk (or a command) started: one kind, one term, some classes; with its progress.
+
+    ``total`` is the number of documents the batch makes; ``done`` and ``failed`` count them as
+    their jobs end (gradebook-style history is not kept: the counters change many times a minute,
+    and the archived documents carry who and when).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("school year"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    variant = models.CharField(_("variant"), max_length=20, choices=Variant.choices, blank=True, default="")
+    mode = models.CharField(_("print"), max_length=10, choices=Mode.choices)
+    scope_label = models.CharField(_("classes"), max_length=255)
+    print_date = models.DateField(_("print date"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("started by"))
+    reason = models.CharField(_("reason"), max_length=255, blank=True)
+    # The start form's one-time token: a double click or a resent form finds the batch it started.
+    token = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("documents"), default=0)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    failed = models.PositiveIntegerField(_("failed"), default=0)
+
+    class Meta:
+        verbose_name = _("print batch")
+        verbose_name_plural = _("print batches")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(done__lte=models.F("total") - models.F("failed")),
+                                   name="archive_batch_counts_add_up"),
+            models.UniqueConstraint(fields=["token"], condition=~Q(token=""), name="archive_batch_token_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.scope_label}"
+
+    @property
+    def finished(self) -> bool:
+        return self.done + self.failed >= self.total
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else (self.done + self.failed) * 100 // self.total
+
+
+class RenderJob(models.Model):
+    """One task of a batch: the documents of one class (or one student) of the batch's kind."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        RUNNING = "running", _("Rendering")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
+    batch = models.ForeignKey(RenderBatch, on_delete=models.PROTECT, related_name="jobs", verbose_name=_("batch"))
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+", verbose_name=_("class"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("student"))
+    scope_key = models.CharField(_("scope"), max_length=120)
+    expected = models.PositiveIntegerField(_("documents"), default=1)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("print job")
+        verbose_name_plural = _("print jobs")
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "scope_key"], name="archive_one_job_per_batch_scope"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.scope_key}"
+
+
+def scope_key(*, kind: str, variant: str = "", year_id: int, term_number: int, class_id: int | None = None,
+              student_id: int | None = None) -> str:
+    """What a document is of, as one string: the versions of one scope form one chain."""
+    name = f"{kind}+{variant}" if variant else kind
+    return f"{name}:y{year_id}:t{term_number}:c{class_id or '-'}:s{student_id or '-'}"

@@ -1,0 +1,175 @@
+"""HTML to PDF with WeasyPrint: A4, embedded DejaVu fonts, local files only, page counts and splitting.
+
+Printed forms are Django templates under templates/pdf/ that link their stylesheet with
+``{% static %}``. The URL fetcher below serves only the site's static files (through the
+staticfiles finders), the font files and student photos under MEDIA_ROOT: a printed form never
+reaches the network, so a form renders the same on a school server with no Internet access.
+
+Fonts: the DejaVu family (Debian's fonts-dejavu-core, installed by scripts/bootstrap.sh and the
+Docker image) carries every Vietnamese letter with its diacritics; it is declared with
+``@font-face`` so WeasyPrint embeds (subsets) it in each PDF instead of relying on the reader's
+fonts. ``ARCHIVE_FONT_DIR`` (setting or environment) points elsewhere when the fonts live
+elsewhere.
+"""
+
+import io
+import mimetypes
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from weasyprint import CSS, HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+# Relative URLs of a form ("/static/pdf/forms.css") resolve against this base; it names no real
+# host, and the fetcher maps it to the staticfiles finders.
+BASE_URL = "https://static.invalid/"
+STATIC_PREFIX = "/static/"
+
+FONT_DIRS = (
+    "/usr/share/fonts/truetype/dejavu",  # Debian, Ubuntu: fonts-dejavu-core
+    "/usr/share/fonts/dejavu",  # Fedora, Alpine
+    "/usr/share/fonts/TTF",  # Arch
+)
+# (CSS family, weight, style, file name): serif for the forms' text, sans for headings and tables.
+FONT_FACES = (
+    ("Form Serif", "normal", "normal", "DejaVuSerif.ttf"),
+    ("Form Serif", "bold", "normal", "DejaVuSerif-Bold.ttf"),
+    ("Form Sans", "normal", "normal", "DejaVuSans.ttf"),
+    ("Form Sans", "bold", "normal", "DejaVuSans-Bold.ttf"),
+)
+
+
+class FontsMissing(RuntimeError):
+    pass
+
+
+@lru_cache(maxsize=1)
+def font_dir() -> Path:
+    configured = getattr(settings, "ARCHIVE_FONT_DIR", None) or os.environ.get("ARCHIVE_FONT_DIR")
+    candidates = [configured] if configured else list(FONT_DIRS)
+    for candidate in candidates:
+        path = Path(candidate)
+        if all((path / name).is_file() for *_rest, name in FONT_FACES):
+            return path.resolve()
+    raise FontsMissing(
+        f"The DejaVu fonts were not found in {', '.join(candidates)}: install Debian's fonts-dejavu-core "
+        "or set ARCHIVE_FONT_DIR."
+    )
+
+
+@lru_cache(maxsize=1)
+def font_css() -> str:
+    """@font-face rules for the forms' two families, pointing at the local font files."""
+    directory = font_dir()
+    return "\n".join(
+        f'@font-face {{ font-family: "{family}"; font-weight: {weight}; font-style: {style}; '
+        f'src: url("{(directory / name).as_uri()}"); }}'
+        for family, weight, style, name in FONT_FACES
+    )
+
+
+def print_date_css(label: str) -> str:
+    """An ad-hoc print carries its print date on every page (seed 000, art. 11.2.b): bottom right."""
+    escaped = label.replace("\\", "\\\\").replace('"', '\\"')
+    return f'@page {{ @bottom-right {{ content: "{escaped}"; font-family: "Form Sans"; font-size: 7.5pt; }} }}'
+
+
+class LocalFetcher(URLFetcher):
+    """Serves static files, the font files and media files; refuses everything else (no network)."""
+
+    def __init__(self):
+        super().__init__(timeout=1, allowed_protocols={"https", "file", "data"}, allow_redirects=False)
+
+    def fetch(self, url, headers=None):
+        parts = urlsplit(url)
+        if parts.scheme == "data":
+            return super().fetch(url, headers)
+        if parts.scheme == "https" and url.startswith(BASE_URL):
+            return self._static(unquote(parts.path))
+        if parts.scheme == "file":
+            return self._file(Path(unquote(parts.path)))
+        raise ValueError(f"printed forms only use local files, not {url}")
+
+    def _static(self, path: str) -> URLFetcherResponse:
+        media = settings.MEDIA_URL
+        if path.startswith(STATIC_PREFIX):
+            found = finders.find(path[len(STATIC_PREFIX):])
+            if found:
+                return self._response(Path(found))
+        elif media and path.startswith(media):
+            return self._file(Path(settings.MEDIA_ROOT) / path[len(media):])
+        raise ValueError(f"no such local file: {path}")
+
+    def _file(self, path: Path) -> URLFetcherResponse:
+        path = path.resolve()
+        allowed = (font_dir(), Path(settings.MEDIA_ROOT).resolve())
+        if not any(path.is_relative_to(root) for root in allowed) or not path.is_file():
+            raise ValueError(f"file outside the fonts and media folders: {path}")
+        return self._response(path)
+
+    @staticmethod
+    def _response(path: Path) -> URLFetcherResponse:
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
+
+
+@dataclass(frozen=True)
+class Pdf:
+    content: bytes
+    pages: int
+
+
+def render(html: str, *, print_date: str | None = None):
+    """Lay out ``html`` (a whole printed form) and return WeasyPrint's document, not yet written.
+
+    ``print_date``: the label an ad-hoc print carries at the bottom right of every page.
+    """
+    font_config = FontConfiguration()
+    stylesheets = [CSS(string=font_css(), font_config=font_config)]
+    if print_date:
+        stylesheets.append(CSS(string=print_date_css(print_date), font_config=font_config))
+    fetcher = LocalFetcher()
+    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+        font_config=font_config, stylesheets=stylesheets
+    )
+    return document
+
+
+def write(document, pages=None) -> Pdf:
+    """The PDF bytes of the document, or of some of its pages."""
+    if pages is not None:
+        document = document.copy(pages)
+    buffer = io.BytesIO()
+    document.write_pdf(buffer)
+    return Pdf(content=buffer.getvalue(), pages=len(document.pages))
+
+
+def html_to_pdf(html: str, *, print_date: str | None = None) -> Pdf:
+    return write(render(html, print_date=print_date))
+
+
+def split_by_anchor(document, anchors: list[str]) -> dict[str, list]:
+    """The pages of each part of a document whose parts each start (on a new page) at an element id.
+
+    A part runs from the page holding its anchor to the page before the next part's anchor.
+    """
+    starts: dict[str, int] = {}
+    for number, page in enumerate(document.pages):
+        for anchor in page.anchors:
+            if anchor in anchors and anchor not in starts:
+                starts[anchor] = number
+    missing = [anchor for anchor in anchors if anchor not in starts]
+    if missing:
+        raise ValueError(f"anchors not found in the document: {missing}")
+    ordered = sorted(anchors, key=lambda anchor: starts[anchor])
+    parts = {}
+    for position, anchor in enumerate(ordered):
+        end = starts[ordered[position + 1]] if position + 1 < len(ordered) else len(document.pages)
+        parts[anchor] = document.pages[starts[anchor]:end]
+    return parts

@@ -1,0 +1,708 @@
+"""What each printed form shows, as plain values: the class ledger, report card, summary table, parent slip.
+
+The builders read a class once (gradebook.results.load_class: a fixed number of queries) and
+turn it into dataclasses of strings and numbers, formatted as the forms print them (Vietnamese
+dates and decimal comma: call them under the Vietnamese language, as archive.rendering does).
+Templates only lay these values out. ``data_hash`` hashes the same values: two prints of the
+same data have the same hash, whatever their print date. No permission is checked here: the
+archive's services do that before a batch starts.
+"""
+
+import calendar
+import dataclasses
+import datetime
+import hashlib
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils import formats
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from gradebook.models import Score, column_label, format_result
+from gradebook.results import (
+    YEAR,
+    ClassData,
+    ClassResults,
+    load_class,
+    staff_name,
+    term_results,
+    year_results,
+)
+from gradebook.selectors import studies_during
+from schoolrecords import models as sm
+
+from . import seams
+
+# --- shared pieces ---------------------------------------------------------------------------------
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "d/m/Y") if value else ""
+
+
+def data_hash(data) -> str:
+    """SHA-256 of a form's data: canonical JSON of the dataclasses (sorted keys, no whitespace)."""
+    payload = json.dumps(dataclasses.asdict(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                         default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class SchoolHeader:
+    name: str
+    province: str
+    district: str
+    address: str
+    level: str
+    year: str
+
+
+def school_header(school: sm.School, year: sm.SchoolYear) -> SchoolHeader:
+    return SchoolHeader(name=school.name, province=school.province, district=school.district, address=school.address,
+                        level=str(school.get_level_display()), year=year.name)
+
+
+def _phone(name: str, phone: str) -> str:
+    return f"{name} ({phone})" if name and phone else name or phone
+
+
+def enrolment_change(enrolment: sm.Enrolment, year: sm.SchoolYear) -> str:
+    """The changes of a student during the year, as the ledger's student records note them."""
+    parts = []
+    if enrolment.start_date > year.start_date:
+        parts.append(_("Joined the class on %(date)s") % {"date": _date(enrolment.start_date)})
+    if enrolment.end_date:
+        parts.append(_("%(status)s on %(date)s") % {"status": enrolment.get_status_display(),
+                                                     "date": _date(enrolment.end_date)})
+    if enrolment.note:
+        parts.append(enrolment.note)
+    return "; ".join(parts)
+
+
+@dataclass
+class StudentRecord:
+    number: int
+    enrolment_id: int
+    full_name: str
+    code: str
+    registration_number: str
+    date_of_birth: str
+    gender: str
+    ethnicity: str
+    place_of_birth: str
+    address: str
+    father: str
+    mother: str
+    guardian: str
+    change: str
+    left: bool
+
+
+def student_record(number: int, enrolment: sm.Enrolment, year: sm.SchoolYear) -> StudentRecord:
+    student = enrolment.student
+    return StudentRecord(
+        number=number, enrolment_id=enrolment.pk, full_name=student.full_name, code=student.code,
+        registration_number=student.registration_number, date_of_birth=_date(student.date_of_birth),
+        gender=str(student.get_gender_display()), ethnicity=student.ethnicity, place_of_birth=student.place_of_birth,
+        address=student.address, father=_phone(student.father_name, student.father_phone),
+        mother=_phone(student.mother_name, student.mother_phone),
+        guardian=_phone(student.guardian_name, student.guardian_phone),
+        change=enrolment_change(enrolment, year), left=not enrolment.is_active,
+    )
+
+
+def _period_label(number: int) -> str:
+    return {1: _("Term I"), 2: _("Term II"), YEAR: _("Whole year")}[number]
+
+
+# --- summary rows (ledger summaries, the summary table) --------------------------------------------
+
+
+@dataclass
+class SummaryRow:
+    number: int
+    full_name: str
+    values: list[str]  # one per subject: ĐTBmhk / ĐTBmcn, Đ / CĐ, or "Miễn"
+    learning: str
+    conduct: str
+    excused: int
+    unexcused: int
+    note: str
+    due: bool  # in the class at the end of the period: counted in the totals
+    # the year only
+    learning_before: str = ""
+    conduct_terms: str = ""
+    retests: str = ""
+    learning_after: str = ""
+    summer_conduct: str = ""
+    outcome: str = ""
+    outcome_after: str = ""
+    title: str = ""
+
+
+@dataclass
+class SummaryPart:
+    number: int  # 1, 2 or YEAR (0)
+    label: str
+    subjects: list[str]
+    rows: list[SummaryRow]
+    totals: dict[str, list[tuple[str, int]]]
+    approval: str
+
+    @property
+    def is_year(self) -> bool:
+        return self.number == YEAR
+
+
+def _approval_text(data: ClassData, number: int) -> str:
+    approval = data.approvals.get(number)
+    if approval is None:
+        return ""
+    return _("Approved by %(name)s on %(date)s") % {"name": staff_name(approval.approved_by),
+                                                     "date": _date(approval.approved_at.date())}
+
+
+def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
+    rows = []
+    for row in results.rows:
+        notes = [enrolment_change(row.enrolment, data.year)] if not row.required else []
+        summary = SummaryRow(
+            number=row.number, full_name=row.enrolment.student.full_name,
+            values=[result.display for result in row.subjects], learning=row.learning_label,
+            conduct=row.conduct_label, excused=row.excused, unexcused=row.unexcused,
+            note="; ".join(note for note in notes if note), due=row.required,
+        )
+        if results.is_year:
+            summary.learning_before = row.learning_before_label if row.adjusted else ""
+            summary.conduct_terms = row.conduct_terms_label
+            summary.retests = ", ".join(
+                f"{result.info.subject.name}: {result.retest_display or '…'}" for result in row.retest_subjects
+            )
+            summary.learning_after = row.learning_after_retest_label
+            summary.summer_conduct = row.summer_conduct_label
+            summary.outcome = row.outcome_label
+            summary.outcome_after = row.outcome_after_label
+            summary.title = row.title_label
+        rows.append(summary)
+    return SummaryPart(
+        number=results.term_number, label=_period_label(results.term_number),
+        subjects=[info.subject.name for info in data.subjects], rows=rows,
+        totals={key: [(label, count) for label, count in values] for key, values in results.totals.items()},
+        approval=_approval_text(data, results.term_number),
+    )
+
+
+# --- the class ledger ----------------------------------------------------------------------------
+
+
+@dataclass
+class ScoreCell:
+    text: str
+    correction: int | None = None  # the number of the approved correction that set this value
+    old: str = ""  # the value before that correction
+
+
+@dataclass
+class SubjectRow:
+    number: int
+    full_name: str
+    cells: list[ScoreCell]
+    term: str  # ĐTBmhk (or Đ/CĐ), "Miễn" when exempt
+    term1: str = ""  # term II tables: term I's, from which the year is computed
+    year: str = ""  # term II tables: ĐTBmcn
+    retest: str = ""
+    note: str = ""
+
+
+@dataclass
+class SubjectTable:
+    subject: str
+    teacher: str
+    is_commented: bool
+    headings: list[str]  # the assessment columns: ĐĐGtx1 … ĐĐGgk, ĐĐGck
+    result_headings: list[str]  # ĐTBmhk; in term II also ĐTBmhk I, ĐTBmcn, re-test
+    rows: list[SubjectRow]
+
+
+@dataclass
+class AttendanceRow:
+    number: int
+    full_name: str
+    excused: int | None
+    unexcused: int | None
+    note: str
+
+
+@dataclass
+class AttendanceMonth:
+    label: str
+    days: int
+    rows: list[AttendanceRow]
+
+    @property
+    def day_numbers(self) -> range:
+        return range(1, self.days + 1)
+
+    @property
+    def grid_width(self) -> str:
+        # One 5 mm column per day, drawn as a background (static/archive/pdf/forms.css): 31 empty
+        # cells per row would cost a third of the ledger's rendering time.
+        return f"{self.days * 5}mm"
+
+
+@dataclass
+class TermPart:
+    number: int
+    label: str
+    subjects: list[SubjectTable]
+    summary: SummaryPart
+
+
+@dataclass
+class CorrectionLine:
+    number: int
+    student: str
+    subject: str
+    term: str
+    column: str
+    old_value: str
+    new_value: str
+    reason: str
+    requested_by: str
+    approved_by: str
+    approved_on: str
+
+
+@dataclass
+class LedgerData:
+    school: SchoolHeader
+    class_name: str
+    grade: int
+    term_number: int
+    homeroom_teacher: str
+    size: int
+    girls: int
+    subject_teachers: list[tuple[str, str]]
+    students: list[StudentRecord]
+    attendance: list[AttendanceMonth]
+    terms: list[TermPart]
+    year: SummaryPart | None
+    corrections: list[CorrectionLine]
+
+
+def _slot_headings(count: int) -> list[str]:
+    return [column_label(Score.Kind.REGULAR, index) for index in range(1, count + 1)] + [
+        column_label(Score.Kind.MIDTERM), column_label(Score.Kind.FINAL)]
+
+
+def _result_headings(number: int, is_commented: bool) -> list[str]:
+    if is_commented:
+        headings = [pgettext("score column", "Term result")]
+        if number == 2:
+            headings += [pgettext("score column", "Term I result"), pgettext("score column", "Year result")]
+    else:
+        headings = [pgettext("score column", "Term avg.")]
+        if number == 2:
+            headings += [pgettext("score column", "Term I avg."), pgettext("score column", "Year avg.")]
+    if number == 2:
+        headings.append(pgettext("score column", "Re-test"))
+    return headings
+
+
+def _corrections_by_cell(corrections: list[seams.Correction]) -> dict[tuple, seams.Correction]:
+    return {correction.cell: correction for correction in corrections}
+
+
+def subject_tables(data: ClassData, number: int, term: ClassResults, year: ClassResults | None,
+                   term1: ClassResults | None, corrections: dict[tuple, seams.Correction]) -> list[SubjectTable]:
+    """The per-subject tables of one term: every column, the averages, exemptions and corrections marked."""
+    term1_rows = {row.enrolment.pk: row for row in term1.rows} if term1 else {}
+    year_rows = {row.enrolment.pk: row for row in year.rows} if year else {}
+    tables = []
+    for position, info in enumerate(data.subjects):
+        subject_id = info.subject.pk
+        present = max((index for row in term.rows
+                       for (kind, index) in data.slots.get((number, row.enrolment.pk, subject_id), {})
+                       if kind == Score.Kind.REGULAR), default=0)
+        regular = max(info.regular_required, present)
+        slots = [(Score.Kind.REGULAR, index) for index in range(1, regular + 1)] + [
+            (Score.Kind.MIDTERM, 1), (Score.Kind.FINAL, 1)]
+        rows = []
+        for row in term.rows:
+            enrolment_id = row.enrolment.pk
+            held = data.slots.get((number, enrolment_id, subject_id), {})
+            cells = []
+            for kind, index in slots:
+                slot = held.get((kind, index))
+                text = format_result(slot.value, slot.comment_passed) if slot else ""
+                correction = corrections.get((number, enrolment_id, subject_id, kind, index))
+                cells.append(ScoreCell(text=text, correction=correction.number if correction else None,
+                                       old=correction.old_value if correction else ""))
+            result = row.subjects[position]
+            notes = []
+            if result.exempt:
+                notes.extend(exemption.reason for exemption in data.exemptions.get((enrolment_id, subject_id), ()))
+            if not row.required:
+                notes.append(enrolment_change(row.enrolment, data.year))
+            subject_row = SubjectRow(number=row.number, full_name=row.enrolment.student.full_name, cells=cells,
+                                     term=result.display, note="; ".join(note for note in notes if note))
+            if number == 2:
+                first = term1_rows.get(enrolment_id)
+                subject_row.term1 = first.subjects[position].display if first else ""
+                whole = year_rows.get(enrolment_id)
+                if whole is not None:
+                    subject_row.year = whole.subjects[position].display
+                    subject_row.retest = whole.subjects[position].retest_display
+            rows.append(subject_row)
+        tables.append(SubjectTable(subject=info.subject.name, teacher=data.teachers.get(subject_id, ""),
+                                   is_commented=info.is_commented, headings=_slot_headings(regular),
+                                   result_headings=_result_headings(number, info.is_commented), rows=rows))
+    return tables
+
+
+def attendance_months(data: ClassData, numbers: tuple[int, ...]) -> list[AttendanceMonth]:
+    """The monthly roll-call pages: days 1-31 are ticked on paper; the book keeps each month's P and K."""
+    months = []
+    for number in numbers:
+        for month in data.months.get(number, []):
+            days = calendar.monthrange(*month)[1]
+            start, end = datetime.date(month[0], month[1], 1), datetime.date(month[0], month[1], days)
+            rows = []
+            for position, enrolment in enumerate(data.enrolments, start=1):
+                if enrolment.start_date > end or (enrolment.end_date and enrolment.end_date < start):
+                    continue
+                counts = data.absences.get(enrolment.pk, {}).get(month)
+                changed = (enrolment.end_date and enrolment.end_date <= end) or enrolment.start_date > start
+                note = enrolment_change(enrolment, data.year) if changed else ""
+                rows.append(AttendanceRow(number=position, full_name=enrolment.student.full_name,
+                                          excused=counts[0] if counts else None,
+                                          unexcused=counts[1] if counts else None, note=note))
+            label = _("Month %(month)s/%(year)s") % {"month": month[1], "year": month[0]}
+            months.append(AttendanceMonth(label=label, days=days, rows=rows))
+    return months
+
+
+def correction_lines(corrections: list[seams.Correction]) -> list[CorrectionLine]:
+    return [
+        CorrectionLine(number=c.number, student=c.student_name, subject=c.subject_name, term=_period_label(c.term_number),
+                       column=c.column_label, old_value=c.old_value, new_value=c.new_value, reason=c.reason,
+                       requested_by=c.requested_by, approved_by=c.approved_by, approved_on=_date(c.approved_on))
+        for c in corrections
+    ]
+
+
+def ledger(school_class: sm.SchoolClass, term_number: int, *, data: ClassData | None = None,
+           corrections: list[seams.Correction] | None = None) -> LedgerData:
+    """The class ledger as printed at the end of term ``term_number`` (term II: the whole year's book).
+
+    ``corrections`` defaults to the approved corrections (archive.seams); tests pass their own.
+    """
+    data = data or load_class(school_class)
+    numbers = (1,) if term_number == 1 else (1, 2)
+    if corrections is None:
+        corrections = seams.approved_corrections(school_class, numbers)
+    by_cell = _corrections_by_cell(corrections)
+    results = {number: term_results(data, number) for number in numbers if number in data.terms}
+    whole = year_results(data) if term_number == 2 else None
+    terms = []
+    for number, term in results.items():
+        terms.append(TermPart(
+            number=number, label=_period_label(number),
+            subjects=subject_tables(data, number, term, whole if number == 2 else None,
+                                    results.get(1) if number == 2 else None, by_cell),
+            summary=summary_part(data, term),
+        ))
+    students = [
+        student_record(position, enrolment, data.year)
+        for position, enrolment in enumerate(data.enrolments, start=1)
+        if any(studies_during(enrolment, data.terms[number]) for number in numbers if number in data.terms)
+    ]
+    return LedgerData(
+        school=school_header(data.year.school, data.year), class_name=school_class.name, grade=school_class.grade,
+        term_number=term_number, homeroom_teacher=staff_name(school_class.homeroom_teacher),
+        size=sum(1 for record in students if not record.left),
+        girls=sum(1 for enrolment in data.enrolments
+                  if enrolment.is_active and enrolment.student.gender == sm.Student.Gender.FEMALE),
+        subject_teachers=[(info.subject.name, data.teachers.get(info.subject.pk, "")) for info in data.subjects],
+        students=students, attendance=attendance_months(data, numbers), terms=terms,
+        year=summary_part(data, whole) if whole else None, corrections=correction_lines(corrections),
+    )
+
+
+# --- the class summary table ---------------------------------------------------------------------
+
+
+@dataclass
+class SummaryData:
+    school: SchoolHeader
+    class_name: str
+    homeroom_teacher: str
+    term_number: int
+    parts: list[SummaryPart]
+
+
+def summary(school_class: sm.SchoolClass, term_number: int, *, data: ClassData | None = None) -> SummaryData:
+    """The class summary table (Bảng tổng hợp): the term's results; at term II the year's as well."""
+    data = data or load_class(school_class)
+    parts = [summary_part(data, term_results(data, term_number))]
+    if term_number == 2:
+        parts.append(summary_part(data, year_results(data)))
+    return SummaryData(school=school_header(data.year.school, data.year), class_name=school_class.name,
+                       homeroom_teacher=staff_name(school_class.homeroom_teacher), term_number=term_number,
+                       parts=parts)
+
+
+# --- the report card (học bạ) --------------------------------------------------------------------
+
+
+@dataclass
+class CardSubject:
+    name: str
+    term1: str
+    term2: str
+    year: str
+    retest: str
+    teacher: str
+
+
+@dataclass
+class CardYear:
+    year: str
+    class_name: str
+    grade: int
+    homeroom_teacher: str
+    subjects: list[CardSubject]
+    learning: list[str]  # term I, term II, year
+    conduct: list[str]
+    absences: list[str]  # "P / K" per term I, II, year
+    remark: str
+    outcome: str
+    title: str
+    retest_outcome: str
+    approval: str
+    change: str
+
+
+@dataclass
+class StudentIdentity:
+    full_name: str
+    code: str
+    registration_number: str
+    gender: str
+    date_of_birth: str
+    place_of_birth: str
+    ethnicity: str
+    address: str
+    father: str
+    mother: str
+    guardian: str
+    photo: str  # the photo's media URL, "" without one
+
+
+@dataclass
+class ReportCardData:
+    school: SchoolHeader
+    student: StudentIdentity
+    history: list[tuple[str, str, str]]  # (year, class, school) of every year at this school
+    years: list[CardYear]
+    blank_years: list[str]  # transfer print: headings of the empty year pages to be filled elsewhere
+    transfer: bool
+    anchor: str  # the id its first page carries (to split a class's cards out of one document)
+
+
+LAST_GRADE = {
+    sm.School.Level.PRIMARY: 5,
+    sm.School.Level.LOWER_SECONDARY: 9,
+    sm.School.Level.UPPER_SECONDARY: 12,
+}
+SPARE_YEAR_PAGES = 2  # seed 000 art. 12.3
+
+
+def identity(student: sm.Student) -> StudentIdentity:
+    return StudentIdentity(
+        full_name=student.full_name, code=student.code, registration_number=student.registration_number,
+        gender=str(student.get_gender_display()), date_of_birth=_date(student.date_of_birth),
+        place_of_birth=student.place_of_birth, ethnicity=student.ethnicity, address=student.address,
+        father=_phone(student.father_name, student.father_phone), mother=_phone(student.mother_name,
+                                                                               student.mother_phone),
+        guardian=_phone(student.guardian_name, student.guardian_phone),
+        photo=(settings.MEDIA_URL + student.photo.name) if student.photo else "",
+    )
+
+
+def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms: dict[int, ClassResults],
+               whole: ClassResults | None) -> CardYear:
+    rows = {number: next((row for row in results.rows if row.enrolment.pk == enrolment.pk), None)
+            for number, results in terms.items()}
+    year_row = next((row for row in whole.rows if row.enrolment.pk == enrolment.pk), None) if whole else None
+
+    def subject_value(row, position) -> str:
+        return row.subjects[position].display if row is not None else ""
+
+    subjects = []
+    for position, info in enumerate(data.subjects):
+        subjects.append(CardSubject(
+            name=info.subject.name, term1=subject_value(rows.get(1), position),
+            term2=subject_value(rows.get(2), position), year=subject_value(year_row, position),
+            retest=year_row.subjects[position].retest_display if year_row else "",
+            teacher=data.teachers.get(info.subject.pk, ""),
+        ))
+    periods = [rows.get(1), rows.get(2), year_row]
+    return CardYear(
+        year=data.year.name, class_name=data.school_class.name, grade=data.school_class.grade,
+        homeroom_teacher=staff_name(data.school_class.homeroom_teacher), subjects=subjects,
+        learning=[row.learning_label if row else "" for row in periods],
+        conduct=[row.conduct_label if row else "" for row in periods],
+        absences=[f"{row.excused} / {row.unexcused}" if row else "" for row in periods],
+        remark=(year_row.remark if year_row else "") or (rows[term_number].remark if rows.get(term_number) else ""),
+        outcome=year_row.outcome_label if year_row else "", title=year_row.title_label if year_row else "",
+        retest_outcome=year_row.outcome_after_label if year_row else "",
+        approval=_approval_text(data, YEAR) if year_row else _approval_text(data, term_number),
+        change=enrolment_change(enrolment, data.year),
+    )
+
+
+def only(data: ClassData, enrolment: sm.Enrolment) -> ClassData:
+    """The class's data narrowed to one student: a student's form computes that student's results only."""
+    return dataclasses.replace(data, enrolments=[each for each in data.enrolments if each.pk == enrolment.pk])
+
+
+def _year_of(data: ClassData, enrolment: sm.Enrolment, term_number: int) -> CardYear:
+    data = only(data, enrolment)
+    numbers = [number for number in (1, 2) if number <= term_number and number in data.terms]
+    terms = {number: term_results(data, number) for number in numbers}
+    whole = year_results(data) if term_number == 2 else None
+    return _card_year(data, enrolment, term_number, terms, whole)
+
+
+def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = False,
+                data: ClassData | None = None, history: list[sm.Enrolment] | None = None) -> ReportCardData:
+    """A student's report card for the enrolment's year, printed at the end of term ``term_number``.
+
+    The transfer print (``transfer``) holds every year at this school so far, then blank year pages
+    for the grades still to come at the school's level and two spare ones (seed 000 art. 12.3).
+    ``data`` (the class, loaded once for the whole class) and ``history`` (the student's enrolments,
+    with ``school_class__year``) save queries when a class's cards are built together.
+    """
+    school_class = enrolment.school_class
+    data = data or load_class(school_class)
+    year = data.year
+    if history is None:
+        history = list(sm.Enrolment.objects.filter(student_id=enrolment.student_id,
+                                                   school_class__year__school_id=year.school_id)
+                       .select_related("school_class__year", "school_class__homeroom_teacher__profile"))
+    history = sorted(history, key=lambda each: (each.school_class.year.start_date, each.start_date))
+    years = []
+    if transfer:
+        for earlier in history:
+            if earlier.school_class.year.start_date < year.start_date:
+                earlier_data = load_class(earlier.school_class)
+                years.append(_year_of(earlier_data, earlier, 2))
+    years.append(_year_of(data, enrolment, term_number))
+    blank = []
+    if transfer:
+        last = LAST_GRADE.get(year.school.level, 9)
+        blank = [_("Grade %(grade)s") % {"grade": grade} for grade in range(school_class.grade + 1, last + 1)]
+        blank += [_("Spare page %(number)s") % {"number": number} for number in range(1, SPARE_YEAR_PAGES + 1)]
+    shown_history = [(each.school_class.year.name, each.school_class.name, year.school.name) for each in history
+                     if each.school_class.year.start_date <= year.start_date]
+    return ReportCardData(
+        school=school_header(year.school, year), student=identity(enrolment.student), history=shown_history,
+        years=years, blank_years=blank, transfer=transfer, anchor=f"student-{enrolment.student_id}",
+    )
+
+
+def report_cards_of_class(school_class: sm.SchoolClass, term_number: int,
+                          enrolments: list[sm.Enrolment] | None = None) -> list[tuple[sm.Enrolment, ReportCardData]]:
+    """Every due student's report card of a class, reading the class once."""
+    data = load_class(school_class)
+    enrolments = enrolments if enrolments is not None else due_enrolments(data, term_number)
+    histories = defaultdict(list)
+    for each in sm.Enrolment.objects.filter(
+        student_id__in=[enrolment.student_id for enrolment in enrolments],
+        school_class__year__school_id=data.year.school_id,
+    ).select_related("school_class__year"):
+        histories[each.student_id].append(each)
+    return [(enrolment, report_card(enrolment, term_number, data=data, history=histories[enrolment.student_id]))
+            for enrolment in enrolments]
+
+
+def due_enrolments(data: ClassData, term_number: int) -> list[sm.Enrolment]:
+    """The students whose per-student documents a class batch prints: in the class at the term's end.
+
+    A student who left earlier got their transfer print when they left.
+    """
+    from gradebook.results import in_class_at_end
+
+    term = data.terms[term_number]
+    return [enrolment for enrolment in data.enrolments if in_class_at_end(enrolment, term)]
+
+
+# --- the parent contact slip (phiếu liên lạc) ----------------------------------------------------
+
+
+@dataclass
+class SlipSubject:
+    name: str
+    cells: list[str]
+    term: str
+
+
+@dataclass
+class ParentSlipData:
+    school: SchoolHeader
+    class_name: str
+    homeroom_teacher: str
+    term_label: str
+    student: str
+    date_of_birth: str
+    headings: list[str]
+    subjects: list[SlipSubject]
+    learning: str
+    conduct: str
+    excused: int
+    unexcused: int
+    months: list[tuple[str, str]]  # ("9/2025", "P 1 · K 0")
+    remark: str
+    anchor: str = ""
+
+
+def parent_slip(enrolment: sm.Enrolment, term_number: int, *, data: ClassData | None = None) -> ParentSlipData:
+    """The contact slip for one student's parents: the term's scores, results, absences and the remark."""
+    data = only(data or load_class(enrolment.school_class), enrolment)
+    results = term_results(data, term_number)
+    row = next((each for each in results.rows if each.enrolment.pk == enrolment.pk), None)
+    width = max(info.regular_required for info in data.subjects) if data.subjects else 0
+    subjects = []
+    for position, info in enumerate(data.subjects):
+        held = data.slots.get((term_number, enrolment.pk, info.subject.pk), {})
+        cells = []
+        for index in range(1, width + 1):
+            slot = held.get((Score.Kind.REGULAR, index))
+            cells.append(format_result(slot.value, slot.comment_passed) if slot else
+                         ("" if index <= info.regular_required else "—"))
+        for kind in (Score.Kind.MIDTERM, Score.Kind.FINAL):
+            slot = held.get((kind, 1))
+            cells.append(format_result(slot.value, slot.comment_passed) if slot else "")
+        subjects.append(SlipSubject(name=info.subject.name, cells=cells,
+                                    term=row.subjects[position].display if row else ""))
+    absences = data.absences.get(enrolment.pk, {})
+    months = []
+    for month in data.months.get(term_number, []):
+        excused, unexcused = absences.get(month, (0, 0))
+        months.append((f"{month[1]}/{month[0]}", pgettext("absences", "P %(excused)s · K %(unexcused)s")
+                       % {"excused": excused, "unexcused": unexcused}))
+    return ParentSlipData(
+        school=school_header(data.year.school, data.year), class_name=data.school_class.name,
+        homeroom_teacher=staff_name(data.school_class.homeroom_teacher), term_label=_period_label(term_number),
+        student=enrolment.student.full_name, date_of_birth=_date(enrolment.student.date_of_birth),
+        headings=_slot_headings(width), subjects=subjects,
+        learning=row.learning_label if row else "", conduct=row.conduct_label if row else "",
+        excused=row.excused if row else 0, unexcused=row.unexcused if row else 0, months=months,
+        remark=data.remarks.get((enrolment.pk, term_number), ""), anchor=f"student-{enrolment.student_id}",
+    )
+
+

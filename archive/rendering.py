@@ -1,0 +1,110 @@
+"""From a class (or a student) to PDF bytes: the printed form's data, its template, WeasyPrint.
+
+Always in Vietnamese (the Ministry's forms), whatever language the person who asked reads.
+Per-student forms of a class (report cards, parent slips) read the class once; each student's
+file is then rendered on its own, or - ``SPLIT`` - the whole class is laid out as one document
+and cut into per-student files at each student's first page. scripts/bench_archive.py measures
+both; docs/benchmarks.md has the figures behind the choice.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.template.loader import render_to_string
+from django.utils import formats, translation
+from django.utils.translation import gettext as _
+
+from schoolrecords import models as sm
+
+from . import pdf, printed
+from .models import Kind, Variant
+
+TEMPLATES = {
+    Kind.LEDGER: "pdf/ledger.html",
+    Kind.SUMMARY: "pdf/summary.html",
+    Kind.REPORT_CARD: "pdf/report_card.html",
+    Kind.PARENT_SLIP: "pdf/parent_slip.html",
+}
+# Lay a class's per-student forms out as one document and split it (True), or one by one (False).
+SPLIT = False
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One file, ready to seal: what it is of, its bytes and the hash of the data it shows."""
+
+    kind: str
+    variant: str
+    school_class: sm.SchoolClass
+    student: sm.Student | None
+    pdf: pdf.Pdf
+    data_hash: str
+
+
+def print_date_label(day: datetime.date) -> str:
+    return _("Printed on %(date)s") % {"date": formats.date_format(day, "d/m/Y")}
+
+
+def _html(kind: str, context: dict) -> str:
+    return render_to_string(TEMPLATES[kind], context)
+
+
+def _pdf(kind: str, context: dict, print_date: datetime.date | None) -> pdf.Pdf:
+    return pdf.html_to_pdf(_html(kind, context), print_date=print_date_label(print_date) if print_date else None)
+
+
+def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
+                   print_date: datetime.date | None = None, corrections=None) -> Rendered:
+    """The ledger or the summary table of a class. ``print_date``: an ad-hoc print, dated on every page."""
+    with translation.override(settings.LANGUAGE_CODE):
+        if kind == Kind.LEDGER:
+            data = printed.ledger(school_class, term_number, corrections=corrections)
+        elif kind == Kind.SUMMARY:
+            data = printed.summary(school_class, term_number)
+        else:
+            raise ValueError(kind)
+        document = _pdf(kind, {"data": data}, print_date)
+    return Rendered(kind=kind, variant="", school_class=school_class, student=None, pdf=document,
+                    data_hash=printed.data_hash(data))
+
+
+def _student_forms(kind: str, school_class: sm.SchoolClass, term_number: int,
+                   enrolments: list[sm.Enrolment] | None, transfer: bool):
+    if kind == Kind.REPORT_CARD:
+        if transfer:
+            return [(enrolment, printed.report_card(enrolment, term_number, transfer=True))
+                    for enrolment in enrolments]
+        return printed.report_cards_of_class(school_class, term_number, enrolments)
+    if kind == Kind.PARENT_SLIP:
+        data = printed.load_class(school_class)
+        enrolments = enrolments if enrolments is not None else printed.due_enrolments(data, term_number)
+        return [(enrolment, printed.parent_slip(enrolment, term_number, data=data)) for enrolment in enrolments]
+    raise ValueError(kind)
+
+
+def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int, *,
+                      enrolments: list[sm.Enrolment] | None = None, transfer: bool = False,
+                      print_date: datetime.date | None = None, split: bool | None = None) -> list[Rendered]:
+    """Report cards or parent slips of some students of a class (``enrolments``; None: every due student).
+
+    ``transfer``: the report card's transfer print. ``split`` overrides ``SPLIT``.
+    """
+    split = SPLIT if split is None else split
+    variant = Variant.TRANSFER if transfer else Variant.STANDARD
+    label = print_date_label(print_date) if print_date else None
+    with translation.override(settings.LANGUAGE_CODE):
+        forms = _student_forms(kind, school_class, term_number, enrolments, transfer)
+        if not forms:
+            return []
+        if split and len(forms) > 1:
+            document = pdf.render(_html(kind, {"forms": [data for _enrolment, data in forms]}), print_date=label)
+            parts = pdf.split_by_anchor(document, [data.anchor for _enrolment, data in forms])
+            files = [pdf.write(document, parts[data.anchor]) for _enrolment, data in forms]
+        else:
+            files = [pdf.html_to_pdf(_html(kind, {"forms": [data]}), print_date=label) for _enrolment, data in forms]
+    return [
+        Rendered(kind=kind, variant=variant, school_class=school_class, student=enrolment.student, pdf=file,
+                 data_hash=printed.data_hash(data))
+        for (enrolment, data), file in zip(forms, files, strict=True)
+    ]

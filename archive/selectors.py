@@ -1,0 +1,147 @@
+"""Reads of the archive for its pages and commands: documents, batches, the lock state, file checks.
+
+Lookups by id go through the actor's school (another school's row is a 404) and check
+archive.permissions; lists run a constant number of queries whatever their length.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from schoolrecords import models as sm
+from schoolrecords.permissions import user_school
+
+from . import seams, storage
+from .models import ArchivedDocument, RenderBatch, RenderJob
+from .permissions import require_read, require_run
+
+
+def _school(actor) -> sm.School | None:
+    return user_school(actor)
+
+
+def _scoped(queryset: QuerySet, actor) -> QuerySet:
+    if actor.is_superuser:
+        return queryset
+    school = _school(actor)
+    return queryset.filter(school=school) if school is not None else queryset.none()
+
+
+def documents(*, actor, year: sm.SchoolYear, school_class: sm.SchoolClass | None = None,
+              kind: str | None = None) -> QuerySet[ArchivedDocument]:
+    """The year's archived documents (every version), newest first, with what the list shows."""
+    require_read(actor, year)
+    queryset = (ArchivedDocument.objects.filter(year=year)
+                .select_related("term", "school_class", "student", "created_by__profile", "supersedes"))
+    if school_class is not None:
+        queryset = queryset.filter(school_class=school_class)
+    if kind:
+        queryset = queryset.filter(kind=kind)
+    return queryset.order_by("-created_at", "-pk")
+
+
+def document_for(*, actor, pk: int) -> ArchivedDocument:
+    document = _scoped(ArchivedDocument.objects.select_related("year", "school_class"), actor).filter(pk=pk).first()
+    if document is None:
+        raise Http404
+    require_read(actor, document)
+    return document
+
+
+def recent_batches(*, actor, limit: int = 10) -> list[RenderBatch]:
+    require_read(actor)
+    return list(_scoped(RenderBatch.objects.select_related("term", "year", "requested_by__profile"), actor)
+                .order_by("-created_at", "-pk")[:limit])
+
+
+def batch_for(*, actor, pk: int) -> RenderBatch:
+    batch = _scoped(RenderBatch.objects.select_related("term", "year", "requested_by__profile"), actor) \
+        .filter(pk=pk).first()
+    if batch is None:
+        raise Http404
+    require_read(actor, batch)
+    return batch
+
+
+def batch_failures(batch: RenderBatch) -> list[RenderJob]:
+    """The batch's failed jobs, and those that are being retried after an error."""
+    return list(batch.jobs.exclude(error="").select_related("school_class", "student").order_by("pk"))
+
+
+def batch_documents(batch: RenderBatch) -> QuerySet[ArchivedDocument]:
+    return ArchivedDocument.objects.filter(job__batch=batch).select_related("school_class", "student") \
+        .order_by("school_class__grade", "school_class__name", "student__full_name", "pk")
+
+
+def class_for(*, actor, pk: int, run: bool = False) -> sm.SchoolClass:
+    school_class = sm.SchoolClass.objects.select_related("year").filter(pk=pk).first()
+    if school_class is None:
+        raise Http404
+    (require_run if run else require_read)(actor, school_class)
+    return school_class
+
+
+def year_for(*, actor, pk: int | None, run: bool = False) -> sm.SchoolYear:
+    """The year asked for in the actor's school, else the current one (404 when there is none)."""
+    from schoolrecords.selectors import current_year
+
+    school = _school(actor)
+    if pk is not None:
+        year = sm.SchoolYear.objects.filter(pk=pk).select_related("school").first()
+    else:
+        year = current_year(school)
+    if year is None:
+        raise Http404
+    (require_run if run else require_read)(actor, year)
+    return year
+
+
+@dataclass(frozen=True)
+class LockState:
+    term_number: int
+    locked: bool
+    waiting: list[sm.SchoolClass]
+
+
+def lock_states(year: sm.SchoolYear) -> list[LockState]:
+    """Whether a periodic print is allowed now, per term (archive.seams)."""
+    states = []
+    for number in (1, 2):
+        waiting = seams.unlocked_classes(year, number)
+        states.append(LockState(term_number=number, locked=not waiting, waiting=waiting))
+    return states
+
+
+# --- checking the files against their hashes -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Check:
+    document: ArchivedDocument
+    status: str  # "ok", "missing", "changed"
+    actual_sha256: str = ""
+    actual_size: int | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+
+def check(document: ArchivedDocument) -> Check:
+    path = storage.absolute(document.path)
+    if not path.is_file():
+        return Check(document, "missing")
+    actual = storage.sha256_file(path)
+    size = path.stat().st_size
+    if actual != document.sha256 or size != document.size:
+        return Check(document, "changed", actual, size)
+    return Check(document, "ok", actual, size)
+
+
+def verify_documents(queryset: QuerySet[ArchivedDocument] | None = None) -> Iterator[Check]:
+    """Every archived document's file checked against its SHA-256 and size, in the order they were sealed."""
+    queryset = queryset if queryset is not None else ArchivedDocument.objects.all()
+    for document in queryset.order_by("pk").iterator(chunk_size=500):
+        yield check(document)

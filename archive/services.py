@@ -1,0 +1,407 @@
+"""Every change the archive makes: start a print batch, run and fail its jobs, seal documents, take snapshots.
+
+Each function takes the acting user, checks archive.permissions, and runs in a transaction.
+A document is sealed in the same transaction as its row is created: the row is inserted first
+(so a lost race for a version number stores nothing), then the file is finalised write-once
+(archive.storage); a failure after that leaves at most an unreferenced content-addressed file,
+which the next identical file reuses. Jobs are idempotent: a task that runs again (a worker
+killed after sealing, a redelivered message) finds its documents by their idempotency key.
+"""
+
+import csv
+import io
+import logging
+import uuid
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gradebook.models import Score
+from gradebook.results import in_class_at_end
+from schoolrecords import models as sm
+from schoolrecords.services import system_user
+
+from . import rendering, seams, storage
+from .models import (
+    PER_STUDENT_KINDS,
+    PRINTED_KINDS,
+    ArchivedDocument,
+    Kind,
+    Mode,
+    RenderBatch,
+    RenderJob,
+    Variant,
+    scope_key,
+)
+from .permissions import require_run
+
+logger = logging.getLogger(__name__)
+
+PDF = "application/pdf"
+CSV = "text/csv"
+
+
+# --- starting a batch ------------------------------------------------------------------------------
+
+
+def _term(year: sm.SchoolYear, number: int) -> sm.Term:
+    term = sm.Term.objects.filter(year=year, number=number).first()
+    if term is None:
+        raise ValidationError({"term": _("The school year %(year)s has no term %(number)s.") % {
+            "year": year.name, "number": number}})
+    return term
+
+
+def _names(classes: Iterable[sm.SchoolClass], limit: int = 8) -> str:
+    names = [school_class.name for school_class in classes]
+    return ", ".join(names[:limit]) + (" …" if len(names) > limit else "")
+
+
+def check_periodic_allowed(year: sm.SchoolYear, term_number: int) -> None:
+    """A periodic print waits for the principal's lock of the book (archive.seams.book_locked)."""
+    if seams.book_locked(year, term_number):
+        return
+    waiting = seams.unlocked_classes(year, term_number)
+    message = (
+        _("The principal has not locked the book for term I yet (classes still open: %(classes)s). "
+          "Print ad hoc, with the print date on every page, or wait for the lock.")
+        if term_number == 1 else
+        _("The principal has not locked the book for the year yet (classes still open: %(classes)s). "
+          "Print ad hoc, with the print date on every page, or wait for the lock.")
+    )
+    raise ValidationError({"mode": message % {"classes": _names(waiting)}})
+
+
+@transaction.atomic
+def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode: str,
+                classes: list[sm.SchoolClass] | None = None, token: str = "", reason: str = "",
+                dispatch: bool = True) -> RenderBatch:
+    """Queue the documents of ``kind`` for ``classes`` (None: every class of the year) at the end of a term.
+
+    Periodic prints need the book locked for the period; ad-hoc prints carry their print date. One
+    job per class (ledger, summary table) or per student in the class at the term's end (report
+    cards, parent slips). A resent form (same ``token``) returns the batch it started.
+    ``dispatch=False`` leaves the jobs for the caller to run (``archive_render --wait``).
+    """
+    require_run(actor, year)
+    if token:
+        existing = RenderBatch.objects.filter(token=token, school_id=year.school_id).first()
+        if existing is not None:
+            return existing
+    if kind not in PRINTED_KINDS:
+        raise ValidationError({"kind": _("Choose what to print.")})
+    if mode not in Mode.values:
+        raise ValidationError({"mode": _("Choose a periodic or an ad-hoc print.")})
+    term = _term(year, term_number)
+    every_class = classes is None
+    classes = list(sm.SchoolClass.objects.filter(year=year).order_by("grade", "name")) if every_class else classes
+    if not classes:
+        raise ValidationError({"classes": _("Choose at least one class.")})
+    if any(school_class.year_id != year.pk for school_class in classes):
+        raise ValidationError({"classes": _("Choose classes of the school year %(year)s.") % {"year": year.name}})
+    if mode == Mode.PERIODIC:
+        check_periodic_allowed(year, term_number)
+
+    batch = RenderBatch(
+        school_id=year.school_id, year=year, term=term, kind=kind, mode=mode,
+        scope_label=_("every class") if every_class else _names(classes, limit=20),
+        print_date=timezone.localdate(), requested_by=actor, reason=reason.strip()[:255], token=token,
+    )
+    batch.full_clean(exclude=["token"])
+    batch.save()
+    jobs = []
+    if kind in PER_STUDENT_KINDS:
+        due = _due_enrolments(classes, term)
+        for school_class in classes:
+            students = due.get(school_class.pk, [])
+            if rendering.SPLIT and students:
+                jobs.append(_job(batch, school_class, None, expected=len(students)))
+            else:
+                jobs.extend(_job(batch, school_class, enrolment.student_id) for enrolment in students)
+    else:
+        jobs = [_job(batch, school_class, None) for school_class in classes]
+    RenderJob.objects.bulk_create(jobs)
+    batch.total = sum(job.expected for job in jobs)
+    if batch.total == 0:
+        batch.finished_at = timezone.now()
+    batch.save(update_fields=["total", "finished_at"])
+    if dispatch:
+        _dispatch(batch)
+    return batch
+
+
+def _due_enrolments(classes: list[sm.SchoolClass], term: sm.Term) -> dict[int, list[sm.Enrolment]]:
+    from schoolrecords.selectors import sort_vietnamese
+
+    due: dict[int, list[sm.Enrolment]] = {}
+    enrolments = sm.Enrolment.objects.filter(school_class__in=classes).select_related("student").order_by()
+    for enrolment in sort_vietnamese(enrolments):
+        if in_class_at_end(enrolment, term):
+            due.setdefault(enrolment.school_class_id, []).append(enrolment)
+    return due
+
+
+def _job(batch: RenderBatch, school_class: sm.SchoolClass, student_id: int | None, *, expected: int = 1) -> RenderJob:
+    key = scope_key(kind=batch.kind, variant=batch.variant, year_id=batch.year_id, term_number=batch.term.number,
+                    class_id=school_class.pk, student_id=student_id)
+    return RenderJob(batch=batch, school_class=school_class, student_id=student_id, scope_key=key, expected=expected)
+
+
+def _dispatch(batch: RenderBatch) -> None:
+    from . import tasks
+
+    ids = list(batch.jobs.order_by("pk").values_list("pk", flat=True))
+
+    def send() -> None:
+        for job_id in ids:
+            tasks.render_job.delay(job_id)
+
+    # robust: the batch is saved whatever happens to the sending (a broker that is down leaves the
+    # jobs waiting, visible on the batch page, rather than turning the clerk's request into an error).
+    transaction.on_commit(send, robust=True)
+
+
+@transaction.atomic
+def transfer_print(*, actor, enrolment: sm.Enrolment, term_number: int | None = None, token: str = "",
+                   reason: str = "") -> RenderBatch:
+    """The transfer print of a student's report card (seed 000 art. 12.3), ad hoc, as a batch of one."""
+    school_class = enrolment.school_class
+    year = school_class.year
+    require_run(actor, year)
+    if token:
+        existing = RenderBatch.objects.filter(token=token, school_id=year.school_id).first()
+        if existing is not None:
+            return existing
+    terms = {term.number: term for term in sm.Term.objects.filter(year=year)}
+    if term_number is None:
+        day = enrolment.end_date or timezone.localdate()
+        term_number = 2 if 2 in terms and day >= terms[2].start_date else 1
+    term = terms.get(term_number) or _term(year, term_number)
+    batch = RenderBatch(
+        school_id=year.school_id, year=year, term=term, kind=Kind.REPORT_CARD, variant=Variant.TRANSFER,
+        mode=Mode.AD_HOC, scope_label=f"{school_class.name} — {enrolment.student.full_name}"[:255],
+        print_date=timezone.localdate(), requested_by=actor, reason=reason.strip()[:255], token=token, total=1,
+    )
+    batch.full_clean(exclude=["token"])
+    batch.save()
+    _job(batch, school_class, enrolment.student_id).save()
+    _dispatch(batch)
+    return batch
+
+
+# --- running a job ---------------------------------------------------------------------------------
+
+
+def job_run(*, job_id: int) -> list[ArchivedDocument]:
+    """Render and seal the documents of one job; run again, it finds what it sealed and adds nothing.
+
+    Called by archive.tasks.render_job. The rendering runs outside any transaction (it takes
+    seconds); the sealing and the job's and batch's counters are one transaction, under a lock
+    of the job row, so two deliveries of the same task cannot both count or both seal.
+    """
+    job = RenderJob.objects.select_related("batch__term", "batch__year__school", "school_class__year",
+                                           "school_class__homeroom_teacher__profile", "student").get(pk=job_id)
+    if job.status in (RenderJob.Status.DONE, RenderJob.Status.FAILED):
+        return list(job.documents.order_by("pk"))
+    RenderJob.objects.filter(pk=job.pk).update(status=RenderJob.Status.RUNNING, attempts=F("attempts") + 1,
+                                               started_at=timezone.now())
+    sealed = set(job.documents.values_list("idempotency_key", flat=True))
+    batch = job.batch
+    rendered = _render(job)
+    with transaction.atomic():
+        job = RenderJob.objects.select_for_update().select_related("batch").get(pk=job.pk)
+        if job.status != RenderJob.Status.DONE:
+            sealed = set(job.documents.values_list("idempotency_key", flat=True))
+            for item in rendered:
+                key = scope_key(kind=item.kind, variant=item.variant, year_id=batch.year_id,
+                                term_number=batch.term.number, class_id=item.school_class.pk,
+                                student_id=item.student.pk if item.student else None)
+                idempotency_key = f"job{job.pk}:{key}"
+                if idempotency_key in sealed:
+                    continue
+                _seal(content=item.pdf.content, suffix=".pdf", content_type=PDF, pages=item.pdf.pages,
+                      data_hash=item.data_hash, school_id=batch.school_id, kind=item.kind, variant=item.variant,
+                      mode=batch.mode, year=batch.year, term=batch.term, school_class=item.school_class,
+                      student=item.student, key=key, print_date=batch.print_date, actor=batch.requested_by,
+                      job=job, idempotency_key=idempotency_key, note=batch.reason)
+            job.status, job.finished_at, job.error = RenderJob.Status.DONE, timezone.now(), ""
+            job.save(update_fields=["status", "finished_at", "error"])
+            _count(job.batch_id, done=job.expected)
+    return list(job.documents.order_by("pk"))
+
+
+def _render(job: RenderJob) -> list[rendering.Rendered]:
+    batch = job.batch
+    term_number = batch.term.number
+    print_date = batch.print_date if batch.mode == Mode.AD_HOC else None
+    if batch.kind in PER_STUDENT_KINDS:
+        enrolments = None
+        if job.student_id is not None:
+            enrolments = [sm.Enrolment.objects.select_related("student", "school_class__year").get(
+                school_class=job.school_class, student_id=job.student_id)]
+        return rendering.student_documents(batch.kind, job.school_class, term_number, enrolments=enrolments,
+                                           transfer=batch.variant == Variant.TRANSFER, print_date=print_date)
+    return [rendering.class_document(batch.kind, job.school_class, term_number, print_date=print_date)]
+
+
+def _count(batch_id: int, *, done: int = 0, failed: int = 0) -> None:
+    # The batch is not history-tracked: its counters are working state, changed in one statement
+    # each so that two workers finishing at once both count.
+    RenderBatch.objects.filter(pk=batch_id).update(done=F("done") + done, failed=F("failed") + failed)
+    RenderBatch.objects.filter(pk=batch_id, finished_at__isnull=True).filter(
+        total__lte=F("done") + F("failed")).update(finished_at=timezone.now())
+
+
+@transaction.atomic
+def job_fail(*, job_id: int, error: str) -> None:
+    """The job gave up after its retries: count its documents as failed, keep the error for the clerk."""
+    job = RenderJob.objects.select_for_update().get(pk=job_id)
+    if job.status in (RenderJob.Status.DONE, RenderJob.Status.FAILED):
+        return
+    job.status, job.error, job.finished_at = RenderJob.Status.FAILED, error[:2000], timezone.now()
+    job.save(update_fields=["status", "error", "finished_at"])
+    _count(job.batch_id, failed=job.expected)
+
+
+def job_record_error(*, job_id: int, error: str) -> None:
+    """Keep the last error of a job that will be retried (shown while the batch runs)."""
+    RenderJob.objects.filter(pk=job_id).exclude(status=RenderJob.Status.DONE).update(error=error[:2000])
+
+
+# --- sealing ---------------------------------------------------------------------------------------
+
+
+def file_name(*, kind: str, variant: str, year: sm.SchoolYear, term: sm.Term, school_class: sm.SchoolClass | None,
+              student: sm.Student | None, version: int, suffix: str) -> str:
+    """A readable, ASCII file name for downloads and offline media: ledger_2025-2026_T2_6A1_v1.pdf."""
+    parts = [kind, year.name, f"T{term.number}"]
+    if school_class is not None:
+        parts.append(school_class.name)
+    if student is not None:
+        parts.append(student.code)
+    if variant:
+        parts.append(variant)
+    safe = "_".join("".join(ch if ch.isascii() and (ch.isalnum() or ch in "-.") else "-" for ch in part)
+                    for part in parts)
+    return f"{safe}_v{version}{suffix}"
+
+
+def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, data_hash: str, school_id: int,
+          kind: str, variant: str, mode: str, year: sm.SchoolYear, term: sm.Term, school_class, student, key: str,
+          print_date, actor, job: RenderJob | None, idempotency_key: str, note: str = "") -> ArchivedDocument:
+    """Create the row and finalise the file, in the caller's transaction: the next version of ``key``."""
+    previous = ArchivedDocument.objects.filter(scope_key=key).order_by("-version").first()
+    version = previous.version + 1 if previous else 1
+    sha256 = storage.sha256_bytes(content)
+    document = ArchivedDocument(
+        school_id=school_id, kind=kind, variant=variant, mode=mode, year=year, term=term, school_class=school_class,
+        student=student, scope_key=key, version=version, supersedes=previous,
+        path=storage.relative_path(sha256, suffix),
+        file_name=file_name(kind=kind, variant=variant, year=year, term=term, school_class=school_class,
+                            student=student, version=version, suffix=suffix),
+        content_type=content_type, sha256=sha256, size=len(content), pages=pages, data_hash=data_hash,
+        print_date=print_date, note=note[:255], created_by=actor, created_at=timezone.now(), job=job,
+        idempotency_key=idempotency_key,
+    )
+    # The unique constraints (scope and version, idempotency key) have the last word: a concurrent
+    # seal of the same scope fails here, before any file is written, and its task retries.
+    document.full_clean(exclude=["school", "year", "term", "school_class", "student", "created_by", "job",
+                                 "supersedes"], validate_unique=False, validate_constraints=False)
+    with transaction.atomic():
+        document.save()
+        stored = storage.put(content, suffix=suffix)
+    if stored.sha256 != sha256 or stored.path != document.path:
+        raise storage.StorageError("the stored file is not the one sealed")
+    logger.info("sealed %s v%s (%s, %s bytes)", key, version, sha256[:12], len(content))
+    return document
+
+
+# --- snapshots -------------------------------------------------------------------------------------
+
+SNAPSHOT_COLUMNS = ["class", "student_code", "full_name", "subject_code", "subject", "term", "column", "score",
+                    "comment_result", "status", "version", "changed_at", "changed_by"]
+
+
+def snapshot_csv(term: sm.Term) -> tuple[bytes, str]:
+    """Every score of the school in ``term``, one row per slot, as CSV (UTF-8 with BOM, for Excel), and its data hash.
+
+    The data hash covers the rows only, so two snapshots of unchanged scores share it.
+    """
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SNAPSHOT_COLUMNS)
+    header_length = buffer.tell()
+    rows = (
+        Score.objects.filter(term=term)
+        .order_by("enrolment__school_class__grade", "enrolment__school_class__name", "enrolment__student__code",
+                  "subject__order", "subject__code", "kind", "index")
+        .values_list("enrolment__school_class__name", "enrolment__student__code", "enrolment__student__full_name",
+                     "subject__code", "subject__name", "kind", "index", "value", "comment_passed", "status",
+                     "version", "updated_at", "updated_by__username")
+    )
+    for (class_name, code, name, subject_code, subject, kind, index, value, passed, status, version, changed_at,
+         changed_by) in rows.iterator(chunk_size=2000):
+        column = f"{kind}{index}" if kind == Score.Kind.REGULAR else kind
+        comment = "" if passed is None else ("D" if passed else "CD")
+        writer.writerow([class_name, code, name, subject_code, subject, term.number, column,
+                         "" if value is None else str(value), comment, status, version,
+                         changed_at.isoformat(), changed_by])
+    text = buffer.getvalue()
+    data_hash = storage.sha256_bytes(text[header_length:].encode("utf-8"))
+    return ("\ufeff" + text).encode("utf-8"), data_hash
+
+
+@transaction.atomic
+def snapshot_take(*, actor, term: sm.Term, key: str, mode: str = Mode.AD_HOC, note: str = "",
+                  automatic: bool = False) -> ArchivedDocument:
+    """Seal a CSV snapshot of the term's scores; ``key`` names the occasion, and a second call with it adds nothing.
+
+    ``key``: "window:<id>" when an entry window closes (periodic), "request:<token>" on demand (ad hoc).
+    ``automatic``: taken because an entry window closed; the person who closed it (the admin
+    board) is recorded as its maker, and the closing, not the clerk's right, is what allows it.
+    """
+    term = sm.Term.objects.select_related("year__school").get(pk=term.pk)
+    if not automatic:
+        require_run(actor, term)
+    idempotency_key = f"snapshot:{key}"
+    existing = ArchivedDocument.objects.filter(idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    content, data_hash = snapshot_csv(term)
+    return _seal(content=content, suffix=".csv", content_type=CSV, pages=None, data_hash=data_hash,
+                 school_id=term.year.school_id, kind=Kind.SNAPSHOT, variant="", mode=mode, year=term.year, term=term,
+                 school_class=None, student=None,
+                 key=scope_key(kind=Kind.SNAPSHOT, year_id=term.year_id, term_number=term.number),
+                 print_date=timezone.localdate(), actor=actor, job=None, idempotency_key=idempotency_key, note=note)
+
+
+def snapshot_request(*, actor, term: sm.Term, token: str = "", note: str = "") -> str:
+    """Ask for a snapshot of the term now (the clerk's button, the command); returns its key. Runs as a task."""
+    require_run(actor, term)
+    key = f"request:{token or uuid.uuid4().hex}"
+    from . import tasks
+
+    transaction.on_commit(lambda: tasks.take_snapshot.delay(term.pk, key, actor.pk, Mode.AD_HOC, note), robust=True)
+    return key
+
+
+def snapshot_for_window_closed(*, term: sm.Term, window_key: str, actor=None, note: str = "") -> None:
+    """The seam issue 4 calls when an entry window closes: a periodic snapshot of the term, after commit.
+
+    ``window_key`` identifies the closing (e.g. the window's id and close time), so a window closed
+    once yields one snapshot however often the call is repeated.
+    """
+    actor = actor or system_user()
+    from . import tasks
+
+    note = note or _("Entry window closed")
+    transaction.on_commit(
+        lambda: tasks.take_snapshot.delay(term.pk, f"window:{window_key}", actor.pk, Mode.PERIODIC, note,
+                                          automatic=True),
+        robust=True,
+    )
+

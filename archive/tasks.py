@@ -1,0 +1,74 @@
+"""Celery tasks of the archive: thin wrappers that take ids and call archive.services.
+
+Delivery is at least once (the settings acknowledge a task only when it ends and requeue it when
+its worker dies), so every task is idempotent: services.job_run and services.snapshot_take find
+what an earlier run sealed. Worker memory stays bounded by the settings' recycling of pool
+processes (CELERY_WORKER_MAX_TASKS_PER_CHILD, CELERY_WORKER_MAX_MEMORY_PER_CHILD); each job logs
+its time and the process's peak memory so docs/benchmarks.md's figures can be checked in production.
+"""
+
+import gc
+import logging
+import resource
+import time
+
+from celery import shared_task
+from django.contrib.auth import get_user_model
+
+from schoolrecords import models as sm
+
+from . import services
+
+logger = logging.getLogger(__name__)
+
+MAX_RETRIES = 3
+
+
+def peak_rss_mb() -> float:
+    """The process's peak resident memory so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def render_job(self, job_id: int) -> int:
+    """Render and seal one job's documents; retried with a growing delay, then counted as failed.
+
+    Run eagerly (no broker: the embedded demo, tests), the retries happen at once, here: Celery's
+    own eager retry would surface as an exception in the request that started the batch.
+    """
+    started = time.perf_counter()
+    attempt = self.request.retries
+    while True:
+        try:
+            documents = services.job_run(job_id=job_id)
+            break
+        except Exception as error:  # any failure: WeasyPrint, the database, the disk
+            message = f"{type(error).__name__}: {error}"
+            logger.warning("render job %s failed (attempt %s): %s", job_id, attempt + 1, message)
+            if attempt >= self.max_retries:
+                services.job_fail(job_id=job_id, error=message)
+                return 0
+            services.job_record_error(job_id=job_id, error=message)
+            if not self.request.is_eager:
+                raise self.retry(exc=error, countdown=10 * 2 ** attempt) from error
+            attempt += 1
+        finally:
+            gc.collect()  # WeasyPrint's layout trees are large and cyclic: give the memory back between jobs
+    logger.info("render job %s: %s document(s) in %.2f s, peak memory %.0f MB", job_id, len(documents),
+                time.perf_counter() - started, peak_rss_mb())
+    return len(documents)
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def take_snapshot(self, term_id: int, key: str, actor_id: int, mode: str, note: str = "",
+                  automatic: bool = False) -> int:
+    """Seal a CSV snapshot of a term's scores (on demand, or when an entry window closes)."""
+    term = sm.Term.objects.get(pk=term_id)
+    actor = get_user_model().objects.get(pk=actor_id)
+    try:
+        document = services.snapshot_take(actor=actor, term=term, key=key, mode=mode, note=note, automatic=automatic)
+    except Exception as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=error, countdown=10 * 2 ** self.request.retries) from error
+    return document.pk

@@ -1,0 +1,20 @@
+"""The archive's URLs, mounted at /archive/ (namespace "archive")."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "archive"
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("batches/start/", views.batch_start, name="batch_start"),
+    path("batches/<int:pk>/", views.batch_detail, name="batch"),
+    path("batches/<int:pk>/progress/", views.batch_progress, name="batch_progress"),
+    path("transfer/", views.transfer_print, name="transfer_print"),
+    path("snapshot/", views.snapshot, name="snapshot"),
+    path("documents/", views.documents, name="documents"),
+    path("documents/<int:pk>/download/", views.download, name="download"),
+    path("classes/<int:pk>/zip/", views.zip_class, name="zip_class"),
+    path("years/<int:pk>/zip/", views.zip_year, name="zip_year"),
+]

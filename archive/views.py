@@ -1,0 +1,198 @@
+"""The archive's pages: start a print batch and watch it, take a snapshot, list and download documents."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import HttpResponseStopPolling
+
+from schoolrecords import models as sm
+
+from . import export, selectors, services, storage
+from .forms import BatchForm, SnapshotForm, TransferForm
+from .models import Kind
+from .permissions import can_run, require_read
+
+PAGE_SIZE = 50
+
+
+def _year_param(request) -> int | None:
+    value = request.GET.get("year") or request.POST.get("year")
+    return int(value) if value and value.isdigit() else None
+
+
+def _index_context(request, year: sm.SchoolYear, **forms) -> dict:
+    user = request.user
+    context = {
+        "year": year,
+        "years": sm.SchoolYear.objects.filter(school_id=year.school_id).order_by("-start_date"),
+        "can_run": can_run(user),
+        "lock_states": selectors.lock_states(year),
+        "batches": selectors.recent_batches(actor=user),
+        "classes": sm.SchoolClass.objects.filter(year=year).order_by("grade", "name"),
+    }
+    if context["can_run"]:
+        context["batch_form"] = forms.get("batch_form") or BatchForm(year=year)
+        context["transfer_form"] = forms.get("transfer_form") or TransferForm(year=year)
+        context["snapshot_form"] = forms.get("snapshot_form") or SnapshotForm()
+    return context
+
+
+@login_required
+@require_GET
+def index(request):
+    year = selectors.year_for(actor=request.user, pk=_year_param(request))
+    return render(request, "archive/index.html", _index_context(request, year))
+
+
+def _apply_errors(form, error: ValidationError) -> None:
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@login_required
+@require_POST
+def batch_start(request):
+    year = selectors.year_for(actor=request.user, pk=_year_param(request), run=True)
+    form = BatchForm(request.POST, year=year)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            batch = services.batch_start(
+                actor=request.user, year=year, term_number=data["term"], kind=data["kind"], mode=data["mode"],
+                classes=None if data["all_classes"] else list(data["classes"]), token=data["token"],
+                reason=data["reason"],
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("archive:batch", pk=batch.pk)
+    return render(request, "archive/index.html", _index_context(request, year, batch_form=form), status=400)
+
+
+@login_required
+@require_POST
+def transfer_print(request):
+    year = selectors.year_for(actor=request.user, pk=_year_param(request), run=True)
+    form = TransferForm(request.POST, year=year)
+    if form.is_valid():
+        try:
+            batch = services.transfer_print(actor=request.user, enrolment=form.enrolment,
+                                            token=form.cleaned_data["token"], reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            return redirect("archive:batch", pk=batch.pk)
+    return render(request, "archive/index.html", _index_context(request, year, transfer_form=form), status=400)
+
+
+@login_required
+@require_POST
+def snapshot(request):
+    year = selectors.year_for(actor=request.user, pk=_year_param(request), run=True)
+    form = SnapshotForm(request.POST)
+    if form.is_valid():
+        term = sm.Term.objects.filter(year=year, number=form.cleaned_data["term"]).first()
+        if term is None:
+            form.add_error("term", _("The school year %(year)s has no such term.") % {"year": year.name})
+        else:
+            services.snapshot_request(actor=request.user, term=term, token=form.cleaned_data["token"])
+            messages.success(request, _("The snapshot of the scores of %(term)s is being sealed into the archive.")
+                             % {"term": term.get_number_display()})
+            return redirect(f"{reverse('archive:documents')}?year={year.pk}&kind={Kind.SNAPSHOT}")
+    return render(request, "archive/index.html", _index_context(request, year, snapshot_form=form), status=400)
+
+
+@login_required
+@require_GET
+def batch_detail(request, pk: int):
+    batch = selectors.batch_for(actor=request.user, pk=pk)
+    return render(request, "archive/batch.html", _batch_context(batch))
+
+
+def _batch_context(batch) -> dict:
+    context = {"batch": batch, "failures": selectors.batch_failures(batch) if batch.failed or not batch.finished
+               else []}
+    if batch.finished:
+        context["documents"] = selectors.batch_documents(batch)
+    return context
+
+
+@login_required
+@require_GET
+def batch_progress(request, pk: int):
+    """The progress fragment the batch page polls; when the batch has finished, polling stops (HTTP 286)."""
+    batch = selectors.batch_for(actor=request.user, pk=pk)
+    response = render(request, "archive/_progress.html", _batch_context(batch))
+    if batch.finished:
+        stop = HttpResponseStopPolling(response.content)
+        return stop
+    return response
+
+
+@login_required
+@require_GET
+def documents(request):
+    year = selectors.year_for(actor=request.user, pk=_year_param(request))
+    school_class = None
+    class_id = request.GET.get("class")
+    if class_id and class_id.isdigit():
+        school_class = selectors.class_for(actor=request.user, pk=int(class_id))
+        if school_class.year_id != year.pk:
+            year = school_class.year
+    kind = request.GET.get("kind") if request.GET.get("kind") in Kind.values else ""
+    queryset = selectors.documents(actor=request.user, year=year, school_class=school_class, kind=kind)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "archive/documents.html", {
+        "year": year, "school_class": school_class, "kind": kind, "page": page,
+        "years": sm.SchoolYear.objects.filter(school_id=year.school_id).order_by("-start_date"),
+        "classes": sm.SchoolClass.objects.filter(year=year).order_by("grade", "name"),
+        "kinds": Kind.choices,
+    })
+
+
+@login_required
+@require_GET
+def download(request, pk: int):
+    """The archived file as it was sealed; a file that no longer matches its SHA-256 is not handed out."""
+    document = selectors.document_for(actor=request.user, pk=pk)
+    result = selectors.check(document)
+    if not result.ok:
+        message = (_("This archived file is missing from the archive folder. Tell the administrator (archive_verify).")
+                   if result.status == "missing" else
+                   _("This archived file no longer matches the SHA-256 it was sealed with. "
+                     "Tell the administrator (archive_verify)."))
+        return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+    return FileResponse(open(storage.absolute(document.path), "rb"), as_attachment=True,
+                        filename=document.file_name, content_type=document.content_type)
+
+
+def _zip_response(queryset, name: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(export.zip_stream(export.documents_for_zip(queryset).iterator(chunk_size=200)),
+                                     content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_GET
+def zip_class(request, pk: int):
+    school_class = selectors.class_for(actor=request.user, pk=pk)
+    queryset = selectors.documents(actor=request.user, year=school_class.year, school_class=school_class)
+    return _zip_response(queryset, f"archive_{school_class.year.name}_{school_class.name}.zip")
+
+
+@login_required
+@require_GET
+def zip_year(request, pk: int):
+    year = selectors.year_for(actor=request.user, pk=pk)
+    require_read(request.user, year)
+    return _zip_response(selectors.documents(actor=request.user, year=year), f"archive_{year.name}.zip")

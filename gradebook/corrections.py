@@ -1,0 +1,386 @@
+"""Correction requests (Phiếu đề nghị sửa điểm): the teacher asks, the principal decides, approval applies.
+
+The state machine (TRANSITIONS): a request is *pending* when filed; the principal approves it,
+rejects it (with a reason) or asks for more information (*needs_info*); the teacher then resubmits
+it (back to pending, with more evidence) or withdraws it. Approved, rejected and withdrawn are
+final. Nobody decides their own request. Approval writes the new values in the same transaction,
+with the request as the history reason, and only if every cell still holds the value it had when
+the teacher asked: otherwise nothing changes and the principal is shown the conflicting cells.
+
+Seed 000 art. 8.3 and 8.6, seed 003 §5: evidence (scanned test paper, personal score book, the
+class's confirmation for oral scores) is required; regular scores can be corrected until the
+school's deadline before the end-of-term test (gradebook.locks.regular_correction_deadline).
+"""
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from schoolrecords import models as sm
+from schoolrecords import roles
+from schoolrecords.permissions import has_role, require, same_school
+from schoolrecords.services import record
+
+from . import assessment, locks
+from . import permissions as policy
+from .models import (
+    CorrectionChange,
+    CorrectionEvidence,
+    CorrectionRequest,
+    Score,
+    TermSchedule,
+    column_label,
+)
+from .selectors import (
+    assignment_for_scores,
+    check_term,
+    regular_required,
+    studies_during,
+)
+
+Status = CorrectionRequest.Status
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_EVIDENCE_FILES = 10
+MAX_CELLS = 100
+
+# action -> the states it may start from, and the state it leads to
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "approve": (frozenset({Status.PENDING}), Status.APPROVED),
+    "reject": (frozenset({Status.PENDING}), Status.REJECTED),
+    "ask_info": (frozenset({Status.PENDING}), Status.NEEDS_INFO),
+    "resubmit": (frozenset({Status.NEEDS_INFO}), Status.PENDING),
+    "withdraw": (frozenset({Status.PENDING, Status.NEEDS_INFO}), Status.WITHDRAWN),
+}
+
+# The file types evidence may have, recognised by their first bytes, never by their name.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+SELF_DECISION_MESSAGE = gettext_lazy("You cannot decide on your own correction request.")
+
+
+class InvalidTransition(ValidationError):
+    def __init__(self, status: str, action: str):
+        super().__init__(_("This request is %(status)s: it cannot be %(action)s.") % {
+            "status": Status(status).label, "action": ACTION_LABELS.get(action, action)})
+        self.status, self.action = status, action
+
+
+class CorrectionConflict(ValidationError):
+    """Cells changed since the request was filed: ``cells`` are the changes whose old value is gone."""
+
+    def __init__(self, cells: list[CorrectionChange]):
+        super().__init__(_("Some cells no longer hold the old value of the request, so nothing was changed: "
+                           "%(cells)s. Reject the request and ask the teacher for a new one.") % {
+            "cells": "; ".join(f"{change.enrolment.student.full_name} {change.slot_label}" for change in cells)})
+        self.cells = cells
+
+
+ACTION_LABELS = {
+    "approve": gettext_lazy("approved"), "reject": gettext_lazy("rejected"),
+    "ask_info": gettext_lazy("sent back for more information"), "resubmit": gettext_lazy("resubmitted"),
+    "withdraw": gettext_lazy("withdrawn"),
+}
+
+
+@dataclass(frozen=True)
+class ChangeInput:
+    """One cell the teacher asks to correct, with the new value as typed ("7,5", "Đ")."""
+
+    enrolment_id: int
+    kind: str
+    index: int
+    text: str
+
+
+# --- evidence ---------------------------------------------------------------------------------------
+
+
+def evidence_type(upload) -> str:
+    """The file's real type (PDF, JPEG, PNG) from its content; ValidationError for anything else or > 10 MB."""
+    if upload.size > MAX_EVIDENCE_BYTES:
+        raise ValidationError(_("%(name)s is larger than 10 MB.") % {"name": upload.name})
+    if upload.size == 0:
+        raise ValidationError(_("%(name)s is empty.") % {"name": upload.name})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, content_type in SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    raise ValidationError(_("%(name)s is not a PDF, JPEG or PNG file.") % {"name": upload.name})
+
+
+def _attach(request: CorrectionRequest, files: Sequence, actor) -> None:
+    if len(files) + request.evidence.count() > MAX_EVIDENCE_FILES:
+        raise ValidationError({"evidence": _("Attach at most %(count)s files.") % {"count": MAX_EVIDENCE_FILES}})
+    for upload in files:
+        content_type = evidence_type(upload)
+        name = upload.name.rsplit("/", 1)[-1][:200]
+        evidence = CorrectionEvidence(request=request, original_name=name, content_type=content_type,
+                                      size=upload.size, uploaded_by=actor)
+        evidence.file.save(name, upload, save=False)
+        evidence.full_clean()
+        evidence.save()
+
+
+# --- the teacher ------------------------------------------------------------------------------------
+
+
+def _parse(text: str, *, is_commented: bool) -> tuple[Decimal | None, bool | None]:
+    try:
+        if is_commented:
+            return None, assessment.parse_comment(text)
+        return assessment.parse_score(text), None
+    except assessment.ScoreInputError as error:
+        raise ValidationError(_(error.message) % error.params) from None
+
+
+@transaction.atomic
+def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, changes: Iterable[ChangeInput],
+                      reason: str, files: Sequence = ()) -> CorrectionRequest:
+    """The assigned teacher files a request to correct locked cells, with a reason and evidence.
+
+    Raises ValidationError (with the cell or field that is wrong) and refuses the whole request:
+    a request is one sheet of paper, signed as a whole.
+    """
+    assignment = assignment_for_scores(assignment)
+    check_term(assignment, term)
+    require(actor, policy.TEACH, assignment)
+    changes = list(changes)
+    reason = (reason or "").strip()
+    errors = {}
+    if not reason:
+        errors["reason"] = _("Give the reason for the correction.")
+    if not files:
+        errors["evidence"] = _("Attach the evidence: the test paper, your personal score book or the class's "
+                               "confirmation.")
+    if not changes:
+        errors["cells"] = _("Select at least one locked cell.")
+    elif len(changes) > MAX_CELLS:
+        errors["cells"] = _("Correct at most %(count)s cells in one request.") % {"count": MAX_CELLS}
+    if errors:
+        raise ValidationError(errors)
+
+    state = locks.write_state(assignment, term)
+    required = regular_required(assignment)
+    is_commented = assignment.subject.is_commented
+    deadline = locks.regular_correction_deadline(TermSchedule.objects.filter(term=term).first())
+    enrolments = {e.pk: e for e in sm.Enrolment.objects.filter(
+        school_class_id=assignment.school_class_id, pk__in={c.enrolment_id for c in changes}).select_related("student")}
+    exempt = policy.exempt_enrolment_ids(assignment, term)
+    scores = {score.slot: score for score in Score.objects.filter(
+        subject_id=assignment.subject_id, term=term, enrolment_id__in=enrolments)}
+    open_slots = set(CorrectionChange.objects.filter(
+        request__subject_id=assignment.subject_id, request__term=term,
+        request__status__in=[Status.PENDING, Status.NEEDS_INFO], enrolment_id__in=enrolments,
+    ).values_list("enrolment_id", "kind", "index"))
+
+    rows, problems, seen = [], [], set()
+    for change in changes:
+        enrolment = enrolments.get(change.enrolment_id)
+        where = (f"{enrolment.student.full_name} {column_label(change.kind, change.index)}" if enrolment
+                 else column_label(change.kind, change.index) if change.kind in Score.Kind.values else "?")
+        slot = (change.enrolment_id, change.kind, change.index)
+        problem = ""
+        if (change.kind not in Score.Kind.values or (change.kind != Score.Kind.REGULAR and change.index != 1)
+                or (change.kind == Score.Kind.REGULAR and not 1 <= change.index <= required)):
+            problem = _("Unknown column.")
+        elif enrolment is None or not studies_during(enrolment, term) or enrolment.pk in exempt:
+            problem = _("This student has no such cell in this term.")
+        elif slot in seen:
+            problem = _("This cell appears twice in the request.")
+        elif not state.is_locked(change.kind, change.index):
+            problem = _("This cell is not locked: type the new value in the grid.")
+        elif slot in open_slots:
+            problem = _("This cell already has a correction request waiting for the principal.")
+        elif change.kind == Score.Kind.REGULAR and deadline and timezone.localdate() > deadline:
+            problem = _("Regular scores can be corrected until %(date)s.") % {"date": deadline.strftime("%d/%m/%Y")}
+        if not problem:
+            try:
+                new_value, new_passed = _parse(change.text, is_commented=is_commented)
+            except ValidationError as error:
+                problem = " ".join(error.messages)
+        if not problem:
+            score = scores.get(slot)
+            old_value = score.value if score else None
+            old_passed = score.comment_passed if score else None
+            if (old_value, old_passed) == (new_value, new_passed):
+                problem = _("The new value is the same as the old one.")
+        if problem:
+            problems.append(f"{where}: {problem}")
+            continue
+        seen.add(slot)
+        rows.append(CorrectionChange(enrolment_id=change.enrolment_id, kind=change.kind, index=change.index,
+                                     score=score, old_value=old_value, old_comment_passed=old_passed,
+                                     new_value=new_value, new_comment_passed=new_passed))
+    if problems:
+        raise ValidationError({"cells": problems})
+
+    request = record(CorrectionRequest(school_class_id=assignment.school_class_id, subject_id=assignment.subject_id,
+                                       term=term, requested_by=actor, reason=reason),
+                     actor=actor, reason=_("Correction request filed"))
+    for row in rows:
+        row.request = request
+        row.full_clean(exclude=["request", "enrolment", "score"])
+    CorrectionChange.objects.bulk_create(rows)
+    _attach(request, files, actor)
+    return request
+
+
+def _for_update(request: CorrectionRequest) -> CorrectionRequest:
+    return (CorrectionRequest.objects.select_for_update(of=("self",))
+            .select_related("school_class__year", "subject", "term").get(pk=request.pk))
+
+
+def _transition(request: CorrectionRequest, action: str) -> str:
+    allowed_from, target = TRANSITIONS[action]
+    if request.status not in allowed_from:
+        raise InvalidTransition(request.status, action)
+    return target
+
+
+def _require_requester(actor, request: CorrectionRequest) -> None:
+    if actor.is_authenticated and not same_school(actor, request.school_class):
+        raise Http404
+    if actor.pk != request.requested_by_id:
+        raise PermissionDenied(_("Only the teacher who filed this request may do this."))
+
+
+@transaction.atomic
+def correction_resubmit(*, actor, request: CorrectionRequest, note: str, files: Sequence = ()) -> CorrectionRequest:
+    """The teacher answers the principal's question (and may add evidence): the request waits again."""
+    request = _for_update(request)
+    _require_requester(actor, request)
+    target = _transition(request, "resubmit")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Answer the principal's question.")})
+    _attach(request, files, actor)
+    request.status = target
+    request.reason = f"{request.reason}\n\n{note}"
+    return record(request, actor=actor, reason=note, update_fields=["status", "reason"])
+
+
+@transaction.atomic
+def correction_withdraw(*, actor, request: CorrectionRequest, note: str = "") -> CorrectionRequest:
+    request = _for_update(request)
+    _require_requester(actor, request)
+    request.status = _transition(request, "withdraw")
+    return record(request, actor=actor, reason=note or _("Correction request withdrawn"), update_fields=["status"])
+
+
+# --- the principal ---------------------------------------------------------------------------------
+
+
+def may_decide(user, request: CorrectionRequest) -> bool:
+    return (user.is_authenticated and user.is_active and same_school(user, request.school_class)
+            and (user.is_superuser or has_role(user, roles.PRINCIPAL)) and user.pk != request.requested_by_id)
+
+
+def _require_principal(actor, request: CorrectionRequest) -> None:
+    if actor.is_authenticated and not same_school(actor, request.school_class):
+        raise Http404
+    if not (actor.is_active and (actor.is_superuser or has_role(actor, roles.PRINCIPAL))):
+        raise PermissionDenied(_("Only the principal decides on correction requests."))
+    if actor.pk == request.requested_by_id:
+        raise PermissionDenied(str(SELF_DECISION_MESSAGE))
+
+
+def _decide(request: CorrectionRequest, actor, target: str, note: str) -> None:
+    request.status, request.decided_by, request.decided_at, request.decision_note = (
+        target, actor, timezone.now(), note)
+
+
+@transaction.atomic
+def correction_approve(*, actor, request: CorrectionRequest, note: str = "", witness=None) -> CorrectionRequest:
+    """Approve and apply: each cell gets its new value, with the request as the history reason.
+
+    Refused (CorrectionConflict, nothing changed) when a cell no longer holds the request's old value.
+    ``witness``: the admin board member present (seed 000 art. 8.3), named on the minutes.
+    """
+    request = _for_update(request)
+    _require_principal(actor, request)
+    target = _transition(request, "approve")
+    if witness is not None and not (same_school(witness, request.school_class)
+                                    and has_role(witness, roles.ADMIN_BOARD)):
+        raise ValidationError({"witness": _("Choose a member of the admin board.")})
+    changes = list(request.changes.select_related("enrolment__student").order_by("pk"))
+    current = {score.slot: score for score in Score.objects.select_for_update(of=("self",)).filter(
+        subject_id=request.subject_id, term_id=request.term_id,
+        enrolment_id__in={change.enrolment_id for change in changes}).order_by("pk")}
+    stale = []
+    for change in changes:
+        score = current.get((change.enrolment_id, change.kind, change.index))
+        now_holds = (score.value, score.comment_passed) if score else (None, None)
+        if now_holds != (change.old_value, change.old_comment_passed):
+            stale.append(change)
+    if stale:
+        raise CorrectionConflict(stale)
+
+    now = timezone.now()
+    history_reason = correction_reason(request)
+    for change in changes:
+        score = current.get((change.enrolment_id, change.kind, change.index))
+        if score is None:
+            score = Score(enrolment_id=change.enrolment_id, subject_id=request.subject_id, term_id=request.term_id,
+                          kind=change.kind, index=change.index, version=0)
+        score.value, score.comment_passed = change.new_value, change.new_comment_passed
+        if score.status == Score.Status.FORFEITED or score.is_empty:
+            score.status = Score.Status.RECORDED  # a corrected value is a recorded one
+        score.version += 1
+        score.updated_at, score.updated_by = now, actor
+        score.clean()
+        score._history_user, score._history_date = actor, now
+        score._change_reason = history_reason
+        if score.pk is None:
+            score.save()
+            change.score = score
+            change.save(update_fields=["score"])
+        else:
+            score.save(update_fields=["value", "comment_passed", "status", "version", "updated_at", "updated_by"])
+    _decide(request, actor, target, note.strip())
+    request.witness = witness
+    return record(request, actor=actor, reason=history_reason,
+                  update_fields=["status", "decided_by", "decided_at", "decision_note", "witness"])
+
+
+def correction_reason(request: CorrectionRequest) -> str:
+    """The history reason of every score an approved request changes: it names the request."""
+    return _("Correction request no. %(number)s approved") % {"number": request.pk}
+
+
+@transaction.atomic
+def correction_reject(*, actor, request: CorrectionRequest, note: str) -> CorrectionRequest:
+    request = _for_update(request)
+    _require_principal(actor, request)
+    target = _transition(request, "reject")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Give the reason for the rejection.")})
+    _decide(request, actor, target, note)
+    return record(request, actor=actor, reason=note,
+                  update_fields=["status", "decided_by", "decided_at", "decision_note"])
+
+
+@transaction.atomic
+def correction_ask_info(*, actor, request: CorrectionRequest, note: str) -> CorrectionRequest:
+    request = _for_update(request)
+    _require_principal(actor, request)
+    target = _transition(request, "ask_info")
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what information is missing.")})
+    _decide(request, actor, target, note)
+    return record(request, actor=actor, reason=note,
+                  update_fields=["status", "decided_by", "decided_at", "decision_note"])

@@ -1,0 +1,160 @@
+"""Reads of correction requests: one request, the principal's queue, a teacher's own, a monthly log, home cards."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from schoolrecords import models as sm
+from schoolrecords import roles
+from schoolrecords.permissions import has_role, user_school
+
+from .models import (
+    CorrectionChange,
+    CorrectionRequest,
+    EntryWindow,
+    Score,
+    format_result,
+)
+
+Status = CorrectionRequest.Status
+LEADERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.ADMIN_BOARD)
+
+
+def _requests():
+    return (CorrectionRequest.objects
+            .select_related("school_class__year", "subject", "term", "requested_by__profile", "decided_by__profile",
+                            "witness__profile")
+            .prefetch_related(Prefetch("changes", CorrectionChange.objects.select_related("enrolment__student")
+                                       .order_by("pk")), "evidence"))
+
+
+def _school_requests(user):
+    school = user_school(user)
+    if school is None:
+        return CorrectionRequest.objects.none()
+    return _requests().filter(school_class__year__school=school)
+
+
+def request_for(*, actor, pk: int) -> CorrectionRequest:
+    """One request, for its teacher or the school's leadership (principal, vice, board); else 403, another school 404."""
+    found = _school_requests(actor).filter(pk=pk).first()
+    if found is None:
+        raise Http404
+    if found.requested_by_id != actor.pk and not has_role(actor, *LEADERS):
+        raise PermissionDenied(_("You do not have permission to see this request."))
+    return found
+
+
+@dataclass
+class ChangeView:
+    change: CorrectionChange
+    current: str  # what the cell holds now
+    stale: bool  # the cell no longer holds the request's old value (approval would be refused)
+
+
+def with_current_values(requests: list[CorrectionRequest]) -> dict[int, list[ChangeView]]:
+    """Each request's cells with what they hold now, in one query for all the requests."""
+    changes = [change for request in requests for change in request.changes.all()]
+    scores = {}
+    if changes:
+        wanted = Q()
+        for request in requests:
+            wanted |= Q(subject_id=request.subject_id, term_id=request.term_id,
+                        enrolment_id__in=[change.enrolment_id for change in request.changes.all()])
+        for score in Score.objects.filter(wanted).order_by():
+            scores[(score.subject_id, score.term_id, score.slot)] = score
+    views = {}
+    for request in requests:
+        rows = []
+        for change in request.changes.all():
+            score = scores.get((request.subject_id, request.term_id, (change.enrolment_id, change.kind, change.index)))
+            holds = (score.value, score.comment_passed) if score else (None, None)
+            rows.append(ChangeView(change=change, current=format_result(*holds),
+                                   stale=request.is_open and holds != (change.old_value, change.old_comment_passed)))
+        views[request.pk] = rows
+    return views
+
+
+def queue(*, actor) -> list[CorrectionRequest]:
+    """The requests waiting for the principal (and those sent back), oldest first. Leadership only."""
+    if not has_role(actor, *LEADERS):
+        raise PermissionDenied(_("You do not have permission to see the correction requests."))
+    return list(_school_requests(actor).filter(status__in=[Status.PENDING, Status.NEEDS_INFO])
+                .order_by("requested_at", "pk"))
+
+
+def decided(*, actor, limit: int = 50) -> list[CorrectionRequest]:
+    if not has_role(actor, *LEADERS):
+        raise PermissionDenied(_("You do not have permission to see the correction requests."))
+    return list(_school_requests(actor).exclude(status__in=[Status.PENDING, Status.NEEDS_INFO])
+                .order_by("-decided_at", "-pk")[:limit])
+
+
+def own_requests(*, actor, limit: int = 50) -> list[CorrectionRequest]:
+    return list(_school_requests(actor).filter(requested_by=actor).order_by("-requested_at", "-pk")[:limit])
+
+
+def monthly_log(*, actor, teacher, year: int, month: int) -> list[CorrectionRequest]:
+    """A teacher's approved corrections decided in one month (seed 000 art. 8.6: printed before the monthly meeting).
+
+    The teacher themself, or the school's leadership (and the teacher's department head: a later issue).
+    """
+    if actor.pk != teacher.pk and not has_role(actor, *LEADERS):
+        raise PermissionDenied(_("You do not have permission to see this log."))
+    start = timezone.make_aware(datetime.datetime(year, month, 1))
+    end = timezone.make_aware(datetime.datetime(year + (month == 12), month % 12 + 1, 1))
+    return list(_school_requests(actor).filter(requested_by=teacher, status=Status.APPROVED,
+                                               decided_at__gte=start, decided_at__lt=end)
+                .order_by("decided_at", "pk"))
+
+
+@dataclass
+class HomeSummary:
+    """What the home page's correction card shows, by role."""
+
+    recent: list[CorrectionRequest]  # a teacher's latest requests with their outcome
+    waiting: int  # principal: requests waiting for a decision
+    open_windows: int  # board: windows open now
+    closed_windows: int  # board: windows closed
+    is_principal: bool
+    is_board: bool
+
+    @property
+    def empty(self) -> bool:
+        return not (self.recent or self.waiting or self.is_principal or self.is_board)
+
+
+def home_summary(user) -> HomeSummary:
+    """The correction card of the home page (templates/gradebook/_home_corrections.html): at most four queries."""
+    recent = list(CorrectionRequest.objects.filter(requested_by=user).select_related("school_class", "subject", "term")
+                  .order_by("-requested_at", "-pk")[:5]) if user.is_authenticated else []
+    is_principal = has_role(user, roles.PRINCIPAL)
+    is_board = has_role(user, roles.ADMIN_BOARD)
+    school = user_school(user)
+    waiting = 0
+    if is_principal and school is not None:
+        waiting = CorrectionRequest.objects.filter(school_class__year__school=school, status=Status.PENDING).exclude(
+            requested_by=user).count()
+    open_windows = closed_windows = 0
+    if is_board and school is not None:
+        now = timezone.now()
+        counts = EntryWindow.objects.filter(term__year__school=school, term__year__is_current=True).aggregate(
+            open=Count("pk", filter=Q(state="open", opens_at__lte=now) & (Q(closes_at__isnull=True)
+                                                                           | Q(closes_at__gt=now))),
+            total=Count("pk"))
+        open_windows, closed_windows = counts["open"], counts["total"] - counts["open"]
+    return HomeSummary(recent=recent, waiting=waiting, open_windows=open_windows, closed_windows=closed_windows,
+                       is_principal=is_principal, is_board=is_board)
+
+
+def board_members(school: sm.School):
+    """The admin board's accounts, to name the member present on the minutes."""
+    from django.contrib.auth import get_user_model
+
+    return (get_user_model().objects.filter(groups__name=roles.ADMIN_BOARD, profile__school=school, is_active=True)
+            .select_related("profile").order_by("profile__full_name"))

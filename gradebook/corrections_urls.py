@@ -1,0 +1,16 @@
+"""URLs of correction requests (included by gradebook/urls.py in the "gradebook" namespace)."""
+
+from django.urls import path
+
+from . import corrections_views as views
+from . import grid_urls  # noqa: F401 — registers the gradebook_term converter
+
+urlpatterns = [
+    path("<int:assignment_id>/term/<gradebook_term:term>/corrections/new/", views.correction_new,
+         name="correction_new"),
+    path("corrections/", views.correction_list, name="corrections"),
+    path("corrections/<int:pk>/", views.correction_detail, name="correction"),
+    path("corrections/<int:pk>/evidence/<int:evidence_id>/", views.correction_evidence, name="correction_evidence"),
+    path("corrections/<int:pk>/minutes.pdf", views.correction_minutes, name="correction_minutes"),
+    path("corrections/log/<int:user_id>/<int:year>-<int:month>.pdf", views.correction_log, name="correction_log"),
+]

@@ -1,0 +1,197 @@
+"""Correction request pages: file one from the grid, the principal's queue, one request and its decision, records.
+
+Each view checks access through gradebook.corrections_selectors (reads) or gradebook.corrections
+(writes, which check again); another school's request is a 404.
+"""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from schoolrecords.permissions import has_role, user_school
+
+from . import corrections
+from . import corrections_selectors as selectors
+from . import permissions as policy
+from .grid_views import _term
+from .models import Score, column_label
+from .selectors import assignment_for_scores, check_term, grid
+
+
+def _parse_cell(key: str) -> tuple[int, str, int] | None:
+    """ "enrolment:kind:index" as the grid's checkboxes send it."""
+    parts = key.split(":")
+    if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit() or parts[1] not in Score.Kind.values:
+        return None
+    return int(parts[0]), parts[1], int(parts[2])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correction_new(request, assignment_id: int, term: int):
+    """The Phiếu đề nghị sửa điểm for the locked cells selected in the grid."""
+    term_obj = _term(assignment_id, term)
+    assignment = assignment_for_scores(assignment_id)
+    check_term(assignment, term_obj)
+    if not policy.is_assigned_teacher(request.user, assignment):
+        raise PermissionDenied(_("Only the teacher assigned to this class and subject may ask for corrections."))
+    keys = [key for key in dict.fromkeys(request.POST.getlist("cell") if request.method == "POST"
+                                         else request.GET.getlist("cell")) if _parse_cell(key)]
+    grid_url = reverse("gradebook:grid", args=(assignment.pk, term_obj.number))
+    if not keys:
+        messages.error(request, _("Select the locked cells to correct first (tick them in the grid)."))
+        return redirect(grid_url)
+    result = grid(actor=request.user, assignment=assignment, term=term_obj,
+                  enrolment_ids=sorted({_parse_cell(key)[0] for key in keys}))
+    rows = []
+    for row in result.rows:
+        for cell in row.cells:
+            key = f"{row.enrolment.pk}:{cell.kind}:{cell.index}"
+            if key in keys:
+                rows.append({"key": key, "student": row.student, "number": row.number,
+                             "column": column_label(cell.kind, cell.index), "old": cell.display,
+                             "new": request.POST.get(f"new-{key}", "")})
+    errors: dict = {}
+    if request.method == "POST":
+        changes = [corrections.ChangeInput(*_parse_cell(row["key"]), text=row["new"]) for row in rows]
+        try:
+            created = corrections.correction_submit(actor=request.user, assignment=assignment, term=term_obj,
+                                                    changes=changes, reason=request.POST.get("reason", ""),
+                                                    files=request.FILES.getlist("evidence"))
+        except ValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {"cells": error.messages}
+        else:
+            messages.success(request, _("Correction request no. %(number)s sent to the principal.") % {
+                "number": created.pk})
+            return redirect("gradebook:correction", created.pk)
+    return render(request, "gradebook/corrections/new.html", {
+        "assignment": assignment, "term": term_obj, "rows": rows, "errors": errors, "grid_url": grid_url,
+        "reason": request.POST.get("reason", ""), "max_mb": corrections.MAX_EVIDENCE_BYTES // (1024 * 1024),
+    })
+
+
+@login_required
+@require_GET
+def correction_list(request):
+    """The principal's queue (and recent decisions) for leadership; a teacher's own requests otherwise."""
+    if has_role(request.user, *selectors.LEADERS):
+        waiting = selectors.queue(actor=request.user)
+        done = selectors.decided(actor=request.user)
+        context = {"waiting": waiting, "done": done, "current": selectors.with_current_values(waiting),
+                   "leader": True}
+    else:
+        context = {"own": selectors.own_requests(actor=request.user), "leader": False}
+    return render(request, "gradebook/corrections/list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def correction_detail(request, pk: int):
+    """One request; the principal decides here, the teacher resubmits or withdraws."""
+    found = selectors.request_for(actor=request.user, pk=pk)
+    error = ""
+    if request.method == "POST":
+        action = request.POST.get("action", "")
+        note = request.POST.get("note", "")
+        try:
+            if action == "approve":
+                witness = None
+                if request.POST.get("witness"):
+                    witness = selectors.board_members(user_school(request.user)).filter(
+                        pk=request.POST["witness"]).first()
+                    if witness is None:
+                        raise ValidationError(_("Choose a member of the admin board."))
+                corrections.correction_approve(actor=request.user, request=found, note=note, witness=witness)
+            elif action == "reject":
+                corrections.correction_reject(actor=request.user, request=found, note=note)
+            elif action == "ask_info":
+                corrections.correction_ask_info(actor=request.user, request=found, note=note)
+            elif action == "resubmit":
+                corrections.correction_resubmit(actor=request.user, request=found, note=note,
+                                                files=request.FILES.getlist("evidence"))
+            elif action == "withdraw":
+                corrections.correction_withdraw(actor=request.user, request=found, note=note)
+            else:
+                raise ValidationError(_("Unknown action."))
+        except ValidationError as problem:
+            error = " ".join(problem.messages)
+        else:
+            messages.success(request, _("Correction request no. %(number)s: %(action)s.") % {
+                "number": found.pk, "action": corrections.ACTION_LABELS[action]})
+            return redirect("gradebook:correction", found.pk)
+        found = selectors.request_for(actor=request.user, pk=pk)
+    school = user_school(request.user)
+    return render(request, "gradebook/corrections/detail.html", {
+        "req": found, "changes": selectors.with_current_values([found])[found.pk], "error": error,
+        "may_decide": found.status == found.Status.PENDING and corrections.may_decide(request.user, found),
+        "is_requester": found.requested_by_id == request.user.pk,
+        "board": selectors.board_members(school) if school else [],
+        "history": found.history.select_related("history_user").order_by("-history_date"),
+        "max_mb": corrections.MAX_EVIDENCE_BYTES // (1024 * 1024),
+    })
+
+
+@login_required
+@require_GET
+def correction_evidence(request, pk: int, evidence_id: int):
+    found = selectors.request_for(actor=request.user, pk=pk)
+    evidence = next((item for item in found.evidence.all() if item.pk == evidence_id), None)
+    if evidence is None:
+        raise Http404
+    return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
+                        filename=evidence.original_name, as_attachment=False)
+
+
+# --- printed records -------------------------------------------------------------------------------
+
+
+def _pdf(template: str, context: dict, file_name: str) -> HttpResponse:
+    from archive.pdf import (
+        html_to_pdf,  # the site's WeasyPrint helper: A4, embedded Vietnamese fonts, no network
+    )
+
+    html = render_to_string(template, context)
+    response = HttpResponse(html_to_pdf(html).content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{file_name}"'
+    return response
+
+
+@login_required
+@require_GET
+def correction_minutes(request, pk: int):
+    """Biên bản sửa điểm of an approved request: the requester, the principal and the board member present."""
+    found = selectors.request_for(actor=request.user, pk=pk)
+    if found.status != found.Status.APPROVED:
+        raise Http404
+    return _pdf("pdf/correction_minutes.html", {
+        "req": found, "changes": found.changes.all(), "school": user_school(request.user),
+        "printed_on": timezone.localdate(),
+    }, f"bien-ban-sua-diem-{found.pk}.pdf")
+
+
+@login_required
+@require_GET
+def correction_log(request, user_id: int, year: int, month: int):
+    """A teacher's monthly correction log (nhật ký sửa điểm) for the department meeting."""
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404
+    school = user_school(request.user)
+    teacher = get_user_model().objects.filter(pk=user_id, profile__school=school).select_related("profile").first()
+    if teacher is None:
+        raise Http404
+    approved = selectors.monthly_log(actor=request.user, teacher=teacher, year=year, month=month)
+    return _pdf("pdf/correction_log.html", {
+        "teacher": teacher, "requests": approved, "school": school, "month": datetime.date(year, month, 1),
+        "printed_on": timezone.localdate(),
+    }, f"nhat-ky-sua-diem-{teacher.username}-{year}-{month:02d}.pdf")
+
