@@ -15,12 +15,11 @@ nowhere else:
 2. ``approved_corrections(school_class, term_numbers)`` - the approved correction requests of a
    class, numbered in approval order: the ledger marks each corrected cell (old value struck
    through, the number of the correction) and lists them ("Danh sách các lần sửa điểm được duyệt").
-   TODAY it returns no correction: a score's history also holds the teacher's own re-entries
-   before any lock, which are not corrections, and showing them as corrected would be false.
-   ISSUE 4 plugs in here: one ``Correction`` per changed cell of each APPROVED CorrectionRequest of
-   the class in those terms, ordered by ``decided_at`` (number = position, 1-based), with
-   ``old_value``/``new_value`` formatted as printed (gradebook.models.format_result), the request's
-   reason, the requester's and the principal's names and the decision date.
+   Only approved correction requests count: a score's history also holds the teacher's own
+   re-entries before any lock, which are not corrections. One ``Correction`` per changed cell of
+   each APPROVED CorrectionRequest of the class in those terms, ordered by ``decided_at`` (number =
+   position, 1-based), with ``old_value``/``new_value`` as printed (gradebook.models.format_result),
+   the request's reason, the requester's and the principal's names and the decision date.
 
 3. When an entry window closes, the archive seals a snapshot of the term's scores (seed 002: a
    copy at every entry deadline, never overwriting an earlier file): ``window_closed(window=...,
@@ -33,6 +32,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 
 from gradebook.models import ResultApproval
 from schoolrecords import models as sm
@@ -101,8 +101,46 @@ class Correction:
 
 
 def approved_corrections(school_class: sm.SchoolClass, term_numbers: tuple[int, ...]) -> list[Correction]:
-    """The approved corrections of the class's scores in those terms, in approval order: none until issue 4."""
-    return []
+    """The approved corrections of the class's scores in those terms, in approval order (one query).
+
+    Each changed cell of each APPROVED correction request (gradebook.models.CorrectionRequest) is one
+    entry, numbered 1, 2, … as the ledger lists them beside the corrected cells.
+    """
+    from gradebook.models import CorrectionChange, CorrectionRequest, format_result
+
+    changes = (
+        CorrectionChange.objects.filter(
+            request__school_class=school_class, request__term__number__in=term_numbers,
+            request__status=CorrectionRequest.Status.APPROVED,
+        )
+        .select_related("request__subject", "request__term", "request__requested_by__profile",
+                        "request__decided_by__profile", "enrolment__student")
+        .order_by("request__decided_at", "request_id", "kind", "index", "enrolment__student__full_name")
+    )
+    return [
+        Correction(
+            number=number, enrolment_id=change.enrolment_id, student_name=change.enrolment.student.full_name,
+            subject_id=change.request.subject_id, subject_name=change.request.subject.name,
+            term_number=change.request.term.number, kind=change.kind, index=change.index,
+            column_label=_column_label(change.kind, change.index),
+            old_value=format_result(change.old_value, change.old_comment_passed),
+            new_value=format_result(change.new_value, change.new_comment_passed),
+            reason=change.request.reason, requested_by=_person(change.request.requested_by),
+            approved_by=_person(change.request.decided_by),
+            approved_on=timezone.localdate(change.request.decided_at),
+        )
+        for number, change in enumerate(changes, start=1)
+    ]
+
+
+def _column_label(kind: str, index: int) -> str:
+    # The Ministry's abbreviations, printed the same in every language.
+    return {"tx": f"ĐĐGtx{index}", "gk": "ĐĐGgk", "ck": "ĐĐGck"}.get(kind, kind)
+
+
+def _person(user) -> str:
+    profile = getattr(user, "profile", None) if user is not None else None
+    return profile.full_name if profile else (user.get_username() if user is not None else "")
 
 
 def window_closed(*, window, actor=None) -> None:

@@ -65,5 +65,5 @@ def test_ledger_marks_corrected_cells_and_lists_the_approved_corrections(small):
     assert "Cộng sai điểm bài kiểm tra" in text and "08/01/2027" in text
 
 
-def test_no_correction_is_invented_while_issue_4_is_not_built(small):
+def test_no_correction_is_invented_without_an_approved_request(small):
     assert seams.approved_corrections(small.school_class, (1, 2)) == []
