@@ -9,10 +9,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     VAR_DIR=/app/var
 
 # WeasyPrint: pango with its FreeType backend, harfbuzz's subsetter (fast font embedding),
-# DejaVu fonts (every Vietnamese glyph); gettext compiles the catalogue below.
+# DejaVu fonts (every Vietnamese glyph); gettext compiles the catalogue below;
+# postgresql-client (15 on bookworm, as the db service) for `manage.py backup` and `restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext \
+        libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext postgresql-client \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /home/app --uid 10001 app
 

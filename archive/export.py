@@ -14,6 +14,8 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 
+from schoolrecords.text import safe_cell
+
 from . import storage
 from .models import ArchivedDocument
 
@@ -64,11 +66,12 @@ def zip_stream(documents: Iterable[ArchivedDocument]) -> Iterator[bytes]:
                         yield pipe.take()
             yield pipe.take()
             writer.writerow([
-                name, document.sha256, document.size, document.pages if document.pages is not None else "",
-                document.kind, document.term.number, document.school_class.name if document.school_class_id else "",
-                document.student.code if document.student_id else "", document.version,
-                document.supersedes.file_name if document.supersedes_id else "", document.mode,
-                document.print_date.isoformat(), document.created_by.get_username(),
+                safe_cell(name), document.sha256, document.size,
+                document.pages if document.pages is not None else "", document.kind, document.term.number,
+                safe_cell(document.school_class.name if document.school_class_id else ""),
+                safe_cell(document.student.code if document.student_id else ""), document.version,
+                safe_cell(document.supersedes.file_name if document.supersedes_id else ""), document.mode,
+                document.print_date.isoformat(), safe_cell(document.created_by.get_username()),
                 document.created_at.isoformat(), document.data_hash,
             ])
             sums.append(f"{document.sha256}  {name}\n")

@@ -26,8 +26,11 @@ TEMPLATES = {
     Kind.REPORT_CARD: "pdf/report_card.html",
     Kind.PARENT_SLIP: "pdf/parent_slip.html",
 }
-# Lay a class's per-student forms out as one document and split it (True), or one by one (False).
-SPLIT = False
+# Lay a class's per-student forms out together and split them (True), or one by one (False): the
+# split is about a third faster (docs/benchmarks.md). At most SPLIT_CHUNK students are laid out at
+# once, which bounds a worker's memory whatever the size of the class.
+SPLIT = True
+SPLIT_CHUNK = 15
 
 
 @dataclass(frozen=True)
@@ -98,9 +101,13 @@ def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int,
         if not forms:
             return []
         if split and len(forms) > 1:
-            document = pdf.render(_html(kind, {"forms": [data for _enrolment, data in forms]}), print_date=label)
-            parts = pdf.split_by_anchor(document, [data.anchor for _enrolment, data in forms])
-            files = [pdf.write(document, parts[data.anchor]) for _enrolment, data in forms]
+            files = []
+            for start in range(0, len(forms), SPLIT_CHUNK):
+                chunk = [data for _enrolment, data in forms[start:start + SPLIT_CHUNK]]
+                document = pdf.render(_html(kind, {"forms": chunk}), print_date=label)
+                parts = pdf.split_by_anchor(document, [data.anchor for data in chunk])
+                files.extend(pdf.write(document, parts[data.anchor]) for data in chunk)
+                del document, parts
         else:
             files = [pdf.html_to_pdf(_html(kind, {"forms": [data]}), print_date=label) for _enrolment, data in forms]
     return [

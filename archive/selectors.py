@@ -145,3 +145,17 @@ def verify_documents(queryset: QuerySet[ArchivedDocument] | None = None) -> Iter
     queryset = queryset if queryset is not None else ArchivedDocument.objects.all()
     for document in queryset.order_by("pk").iterator(chunk_size=500):
         yield check(document)
+
+
+def unlisted_files() -> list[str]:
+    """Files under the archive root that no archived document names, as paths relative to the root.
+
+    A worker killed between storing a file and sealing its row leaves one (the next delivery seals
+    the same bytes, so nothing is lost); anything else there was put by hand and deserves a look.
+    """
+    base = storage.root()
+    if not base.exists():
+        return []
+    listed = set(ArchivedDocument.objects.values_list("path", flat=True).iterator(chunk_size=2000))
+    found = (path.relative_to(base).as_posix() for path in base.rglob("*") if path.is_file())
+    return sorted(path for path in found if path not in listed)

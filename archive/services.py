@@ -24,6 +24,7 @@ from gradebook.models import Score
 from gradebook.results import in_class_at_end
 from schoolrecords import models as sm
 from schoolrecords.services import system_user
+from schoolrecords.text import safe_cell
 
 from . import rendering, seams, storage
 from .models import (
@@ -209,12 +210,12 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
         return list(job.documents.order_by("pk"))
     RenderJob.objects.filter(pk=job.pk).update(status=RenderJob.Status.RUNNING, attempts=F("attempts") + 1,
                                                started_at=timezone.now())
-    sealed = set(job.documents.values_list("idempotency_key", flat=True))
     batch = job.batch
     rendered = _render(job)
     with transaction.atomic():
         job = RenderJob.objects.select_for_update().select_related("batch").get(pk=job.pk)
-        if job.status != RenderJob.Status.DONE:
+        # Another delivery may have finished (or given up on) this job while this one rendered.
+        if job.status not in (RenderJob.Status.DONE, RenderJob.Status.FAILED):
             sealed = set(job.documents.values_list("idempotency_key", flat=True))
             for item in rendered:
                 key = scope_key(kind=item.kind, variant=item.variant, year_id=batch.year_id,
@@ -347,9 +348,9 @@ def snapshot_csv(term: sm.Term) -> tuple[bytes, str]:
          changed_by) in rows.iterator(chunk_size=2000):
         column = f"{kind}{index}" if kind == Score.Kind.REGULAR else kind
         comment = "" if passed is None else ("D" if passed else "CD")
-        writer.writerow([class_name, code, name, subject_code, subject, term.number, column,
-                         "" if value is None else str(value), comment, status, version,
-                         changed_at.isoformat(), changed_by])
+        writer.writerow([safe_cell(class_name), safe_cell(code), safe_cell(name), safe_cell(subject_code),
+                         safe_cell(subject), term.number, column, "" if value is None else str(value), comment,
+                         status, version, changed_at.isoformat(), safe_cell(changed_by or "")])
     text = buffer.getvalue()
     data_hash = storage.sha256_bytes(text[header_length:].encode("utf-8"))
     return ("\ufeff" + text).encode("utf-8"), data_hash

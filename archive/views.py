@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from schoolrecords import models as sm
+from schoolrecords.forms import apply_service_errors
 
 from . import export, selectors, services, storage
 from .forms import BatchForm, SnapshotForm, TransferForm
@@ -23,7 +24,7 @@ PAGE_SIZE = 50
 
 def _year_param(request) -> int | None:
     value = request.GET.get("year") or request.POST.get("year")
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isdecimal() else None
 
 
 def _index_context(request, year: sm.SchoolYear, **forms) -> dict:
@@ -50,13 +51,6 @@ def index(request):
     return render(request, "archive/index.html", _index_context(request, year))
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
 
 @login_required
 @require_POST
@@ -72,7 +66,7 @@ def batch_start(request):
                 reason=data["reason"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect("archive:batch", pk=batch.pk)
     return render(request, "archive/index.html", _index_context(request, year, batch_form=form), status=400)
@@ -88,7 +82,7 @@ def transfer_print(request):
             batch = services.transfer_print(actor=request.user, enrolment=form.enrolment,
                                             token=form.cleaned_data["token"], reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             return redirect("archive:batch", pk=batch.pk)
     return render(request, "archive/index.html", _index_context(request, year, transfer_form=form), status=400)
@@ -144,7 +138,7 @@ def documents(request):
     year = selectors.year_for(actor=request.user, pk=_year_param(request))
     school_class = None
     class_id = request.GET.get("class")
-    if class_id and class_id.isdigit():
+    if class_id and class_id.isdecimal():
         school_class = selectors.class_for(actor=request.user, pk=int(class_id))
         if school_class.year_id != year.pk:
             year = school_class.year
@@ -176,6 +170,7 @@ def download(request, pk: int):
 
 
 def _zip_response(queryset, name: str) -> StreamingHttpResponse:
+    name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in name)
     response = StreamingHttpResponse(export.zip_stream(export.documents_for_zip(queryset).iterator(chunk_size=200)),
                                      content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

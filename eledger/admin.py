@@ -5,12 +5,13 @@ can never bypass the review state machine or the permission policy.
 """
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from schoolrecords.admin import HistoryAdmin
 
 from . import models as m
 
 
-class ReadOnlyAdmin(SimpleHistoryAdmin):
+class ReadOnlyAdmin(HistoryAdmin):
     def has_add_permission(self, request):
         return False
 

@@ -173,6 +173,8 @@ class Document(models.Model):
             models.Index(fields=["school", "status"], name="eledger_doc_school_status"),
             models.Index(fields=["department", "teaching_date"], name="eledger_doc_dept_date"),
             models.Index(fields=["owner", "year"], name="eledger_doc_owner_year"),
+            # The school's document list, newest first (eledger.selectors.search), has an index in its
+            # own order too: made by migration 0002, since SQLite cannot say NULLS LAST in an index.
         ]
 
     def __str__(self) -> str:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from schoolrecords import models as sm
+from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import user_school
 from schoolrecords.purei18n import RuleError
 from schoolrecords.selectors import current_year
@@ -40,15 +41,9 @@ def _school(request) -> sm.School:
     return school
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal at the field it names (the form's own name for it), or above the form."""
-    aliases = {"subject": "subject_grade", "grade": "subject_grade"}
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            name = aliases.get(name, name) if aliases.get(name) in form.fields else name
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+
+# The service names the subject and grade; the forms ask for them in one field.
+_FIELD_ALIASES = {"subject": "subject_grade", "grade": "subject_grade"}
 
 
 def _render(request, template: str, context: dict, *, status: int = 200, tab: str = ""):
@@ -194,7 +189,7 @@ def document_create(request, code: str):
             document = services.document_create(actor=request.user, kind=kind, content=upload,
                                                  filename=upload.name, **fields)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error, field_map=_FIELD_ALIASES)
         else:
             _after_upload_messages(request, document, document.current_version)
             return redirect("eledger:detail", pk=document.pk)
@@ -222,10 +217,10 @@ def lesson_name(request):
     school = _school(request)
     context = {}
     subject_id, _sep, grade = request.GET.get("subject_grade", "").partition(":")
-    subject = sm.Subject.objects.filter(school=school, pk=subject_id).first() if subject_id.isdigit() else None
+    subject = sm.Subject.objects.filter(school=school, pk=subject_id).first() if subject_id.isdecimal() else None
     try:
         period = int(request.GET.get("period", ""))
-        if subject is None or not grade.isdigit():
+        if subject is None or not grade.isdecimal():
             raise ValueError("incomplete")
         fields = {"subject": subject.name, "grade": int(grade), "period": period,
                   "title": request.GET.get("lesson_title", ""), "foreign_language": subject.is_foreign_language}
@@ -282,7 +277,7 @@ def document_upload(request, pk: int):
             messages.error(request, " ".join(error.messages))
             return redirect("eledger:detail", pk=document.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error, field_map=_FIELD_ALIASES)
         else:
             _after_upload_messages(request, document, version)
             return redirect("eledger:detail", pk=document.pk)
@@ -320,7 +315,7 @@ def document_review(request, pk: int):
             messages.error(request, " ".join(error.messages))
             return redirect("eledger:detail", pk=document.pk)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error, field_map=_FIELD_ALIASES)
         else:
             messages.success(request, _("Approved.") if approve else _("Returned to the teacher."))
             nxt = request.POST.get("next", "")
@@ -389,7 +384,7 @@ def settings_view(request):
         try:
             services.document_settings_save(actor=request.user, school=school, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error, field_map=_FIELD_ALIASES)
         else:
             messages.success(request, _("Saved."))
             return redirect("eledger:settings")
@@ -412,7 +407,7 @@ def kind_edit(request, pk: int):
         try:
             services.document_kind_update(actor=request.user, kind=kind, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error, field_map=_FIELD_ALIASES)
         else:
             messages.success(request, _("Saved."))
             return redirect("eledger:settings")

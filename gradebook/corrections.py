@@ -49,6 +49,7 @@ Status = CorrectionRequest.Status
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_EVIDENCE_FILES = 10
 MAX_CELLS = 100
+MAX_TEXT = 2000  # the reason and the principal's note; a TextField's max_length is not checked by full_clean
 
 # action -> the states it may start from, and the state it leads to
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -121,11 +122,25 @@ def evidence_type(upload) -> str:
     raise ValidationError(_("%(name)s is not a PDF, JPEG or PNG file.") % {"name": upload.name})
 
 
-def _attach(request: CorrectionRequest, files: Sequence, actor) -> None:
-    if len(files) + request.evidence.count() > MAX_EVIDENCE_FILES:
+def _check_evidence(files: Sequence, *, attached: int = 0) -> list[str]:
+    """The content types of the files, or ValidationError on "evidence" before anything is written."""
+    if len(files) + attached > MAX_EVIDENCE_FILES:
         raise ValidationError({"evidence": _("Attach at most %(count)s files.") % {"count": MAX_EVIDENCE_FILES}})
-    for upload in files:
-        content_type = evidence_type(upload)
+    try:
+        return [evidence_type(upload) for upload in files]
+    except ValidationError as error:
+        raise ValidationError({"evidence": error.messages}) from None
+
+
+def _check_length(text: str, key: str) -> None:
+    if len(text) > MAX_TEXT:
+        raise ValidationError({key: _("At most %(max)s characters (you typed %(length)s).") % {
+            "max": MAX_TEXT, "length": len(text)}})
+
+
+def _attach(request: CorrectionRequest, files: Sequence, actor) -> None:
+    types = _check_evidence(files, attached=request.evidence.count())
+    for upload, content_type in zip(files, types, strict=True):
         name = upload.name.rsplit("/", 1)[-1][:200]
         evidence = CorrectionEvidence(request=request, original_name=name, content_type=content_type,
                                       size=upload.size, uploaded_by=actor)
@@ -162,6 +177,11 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     errors = {}
     if not reason:
         errors["reason"] = _("Give the reason for the correction.")
+    for check in (lambda: _check_length(reason, "reason"), lambda: _check_evidence(files)):
+        try:
+            check()
+        except ValidationError as error:
+            errors.update(error.message_dict)
     if not files:
         errors["evidence"] = _("Attach the evidence: the test paper, your personal score book or the class's "
                                "confirmation.")
@@ -266,6 +286,7 @@ def correction_resubmit(*, actor, request: CorrectionRequest, note: str, files: 
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Answer the principal's question.")})
+    _check_length(f"{request.reason}\n\n{note}", "note")  # the answer is added to the request's reason
     _attach(request, files, actor)
     request.status = target
     request.reason = f"{request.reason}\n\n{note}"
@@ -312,6 +333,7 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
     request = _for_update(request)
     _require_principal(actor, request)
     target = _transition(request, "approve")
+    _check_length(note.strip(), "note")
     if witness is not None and not (same_school(witness, request.school_class)
                                     and has_role(witness, roles.ADMIN_BOARD)):
         raise ValidationError({"witness": _("Choose a member of the admin board.")})
@@ -368,6 +390,7 @@ def correction_reject(*, actor, request: CorrectionRequest, note: str) -> Correc
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Give the reason for the rejection.")})
+    _check_length(note, "note")
     _decide(request, actor, target, note)
     return record(request, actor=actor, reason=note,
                   update_fields=["status", "decided_by", "decided_at", "decision_note"])
@@ -381,6 +404,7 @@ def correction_ask_info(*, actor, request: CorrectionRequest, note: str) -> Corr
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say what information is missing.")})
+    _check_length(note, "note")
     _decide(request, actor, target, note)
     return record(request, actor=actor, reason=note,
                   update_fields=["status", "decided_by", "decided_at", "decision_note"])

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from schoolrecords.permissions import has_role, user_school
+from schoolrecords.permissions import has_role, user_school, wall
 
 from . import corrections
 from . import corrections_selectors as selectors
@@ -31,7 +31,7 @@ from .selectors import assignment_for_scores, check_term, grid
 def _parse_cell(key: str) -> tuple[int, str, int] | None:
     """ "enrolment:kind:index" as the grid's checkboxes send it."""
     parts = key.split(":")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[2].isdigit() or parts[1] not in Score.Kind.values:
+    if len(parts) != 3 or not parts[0].isdecimal() or not parts[2].isdecimal() or parts[1] not in Score.Kind.values:
         return None
     return int(parts[0]), parts[1], int(parts[2])
 
@@ -43,6 +43,7 @@ def correction_new(request, assignment_id: int, term: int):
     term_obj = _term(assignment_id, term)
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
+    wall(request.user, assignment, policy.TEACH)  # another school's assignment is a 404, not a 403
     if not policy.is_assigned_teacher(request.user, assignment):
         raise PermissionDenied(_("Only the teacher assigned to this class and subject may ask for corrections."))
     keys = [key for key in dict.fromkeys(request.POST.getlist("cell") if request.method == "POST"
@@ -107,8 +108,9 @@ def correction_detail(request, pk: int):
             if action == "approve":
                 witness = None
                 if request.POST.get("witness"):
+                    chosen = request.POST["witness"]
                     witness = selectors.board_members(user_school(request.user)).filter(
-                        pk=request.POST["witness"]).first()
+                        pk=chosen).first() if chosen.isdecimal() else None
                     if witness is None:
                         raise ValidationError(_("Choose a member of the admin board."))
                 corrections.correction_approve(actor=request.user, request=found, note=note, witness=witness)

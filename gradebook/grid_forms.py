@@ -14,6 +14,8 @@ from .services import MAX_CELLS, CellInput
 
 # Far longer than any score or "Chưa đạt": a longer text is not a cell's, and the request is refused whole.
 MAX_TEXT = 100
+# The largest id (a bigint) and version (an integer) the database holds: larger numbers are not the grid's.
+MAX_ID, MAX_VERSION = 2**63 - 1, 2**31 - 1
 # Where the cells came from decides the history reason; the browser picks one of these, never the text.
 REASONS = {
     "typed": gettext_lazy("Entered in the score grid"),
@@ -40,7 +42,7 @@ def parse_save(body: bytes) -> SaveRequest:
     unreadable = PayloadError(_("The save request could not be read. Reload the page and try again."))
     try:
         data = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # RecursionError: arrays nested thousands deep
         raise unreadable from None
     if not isinstance(data, dict) or not isinstance(data.get("cells"), list) or not data["cells"]:
         raise unreadable
@@ -57,13 +59,13 @@ def _cell(item) -> CellInput | None:
         return None
     enrolment, kind, index = item.get("enrolment"), item.get("kind"), item.get("index", 1)
     text, version, status = item.get("text", ""), item.get("version"), item.get("status") or Score.Status.RECORDED
-    if not _whole(enrolment) or enrolment < 1 or kind not in Score.Kind.values:
+    if not _whole(enrolment) or not 1 <= enrolment <= MAX_ID or kind not in Score.Kind.values:
         return None
     if not _whole(index) or not 1 <= index <= MAX_REGULAR:
         return None
     if not isinstance(text, str) or len(text) > MAX_TEXT:
         return None
-    if version is not None and (not _whole(version) or version < 1):
+    if version is not None and (not _whole(version) or not 1 <= version <= MAX_VERSION):
         return None
     if status not in Score.Status.values:
         return None

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from schoolrecords import models as sm
 from schoolrecords.permissions import user_school
+from schoolrecords.signals import log_refusal
 
 from . import permissions as policy
 from . import spreadsheet
@@ -165,6 +166,7 @@ def grid_save(request, assignment_id: int, term: int):
     except PayloadError as error:
         return _json_error(str(error), 400)
     except PermissionDenied as error:
+        log_refusal(request, 403, str(error))
         return _json_error(str(error) or _("You do not have permission to do this."), 403)
     except ValidationError as error:
         return _json_error(" ".join(error.messages), 400)
@@ -218,7 +220,7 @@ def grid_history(request, assignment_id: int, term: int):
 def _slot(key: str) -> tuple[str, int]:
     if key in (Score.Kind.MIDTERM, Score.Kind.FINAL):
         return key, 1
-    if key.startswith(Score.Kind.REGULAR) and key[2:].isdigit() and 1 <= int(key[2:]) <= 4:
+    if key.startswith(Score.Kind.REGULAR) and key[2:].isdecimal() and 1 <= int(key[2:]) <= 4:
         return Score.Kind.REGULAR, int(key[2:])
     raise Http404
 

@@ -24,14 +24,6 @@ _SESSIONS_ERRORS = {
 }
 
 
-def apply_errors(form: forms.Form, error) -> None:
-    """Show a service's refusal at the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
 
 def _sessions_field(label: str) -> forms.IntegerField:
     return forms.IntegerField(

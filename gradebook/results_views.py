@@ -11,6 +11,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from schoolrecords.forms import apply_service_errors
+
 from . import results_forms as f
 from . import results_selectors as selectors
 from . import results_services as services
@@ -32,7 +34,7 @@ def homeroom(request, pk: int, period: int):
             changed = services.homeroom_save(actor=request.user, school_class=school_class, term=sheet.term,
                                              entries=form.entries(), reason=request.POST.get("reason", ""))
         except ValidationError as error:
-            f.apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Saved: %(count)s changes.") % {"count": changed} if changed
                              else _("Nothing has changed."))
@@ -81,7 +83,7 @@ def retests_save(request, pk: int):
         try:
             changed = services.retests_save(actor=request.user, school_class=school_class, entries=form.entries())
         except ValidationError as error:
-            f.apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Re-test results saved: %(count)s changes.") % {"count": changed})
             return redirect("gradebook:results", pk=school_class.pk, period=YEAR)
@@ -99,7 +101,7 @@ def summer_save(request, pk: int):
         try:
             changed = services.summer_save(actor=request.user, school_class=school_class, entries=form.entries())
         except ValidationError as error:
-            f.apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Summer re-assessment saved: %(count)s changes.") % {"count": changed})
             return redirect("gradebook:results", pk=school_class.pk, period=YEAR)
@@ -113,9 +115,12 @@ def results_approve(request, pk: int, period: int):
     school_class = selectors.class_for(request.user, pk)
     term = selectors.term_of(school_class, period)
     form = f.ApproveForm(request.POST)
-    note = form.cleaned_data["note"] if form.is_valid() else ""
+    if not form.is_valid():
+        messages.error(request, _("Nothing was approved: %(error)s") % {"error": " ".join(form.errors["note"])})
+        return redirect("gradebook:results", pk=school_class.pk, period=period)
     try:
-        services.results_approve(actor=request.user, school_class=school_class, term=term, note=note)
+        services.results_approve(actor=request.user, school_class=school_class, term=term,
+                                 note=form.cleaned_data["note"])
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -139,7 +144,7 @@ def exemptions(request, pk: int):
                 evidence_note=cleaned["evidence_note"],
             )
         except ValidationError as error:
-            f.apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Exemption recorded."))
             return redirect("gradebook:exemptions", pk=school_class.pk)

@@ -33,6 +33,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from schoolrecords.importing import normalize_header
+from schoolrecords.text import safe_cell as safe_text  # the site's one rule for spreadsheet text cells
 
 from . import assessment
 from .models import Score, format_result
@@ -46,8 +47,6 @@ MAX_ROWS = 300  # student rows; a class has about 45
 HEADER_SEARCH_ROWS = 30
 XLSX_MAGIC = b"PK\x03\x04"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# A text cell starting with one of these is read as a formula by spreadsheets (CSV/formula injection).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 # The file's own words are part of its format, like the ledger's column names: Vietnamese whatever
 # the screen's language, so that a file exported in one language imports in the other.
@@ -92,11 +91,6 @@ def display_name(name: str) -> str:
 
 
 # --- export ------------------------------------------------------------------------------------
-
-
-def safe_text(text: str) -> str:
-    """Text that a spreadsheet shows as text: a leading = + - @ (or tab, line break) gets an apostrophe."""
-    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
 def export_grid(grid: Grid, *, school_name: str, teacher_name: str) -> bytes:

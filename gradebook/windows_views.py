@@ -3,6 +3,8 @@
 The services in gradebook.locks check every permission again; these views only choose what to show.
 """
 
+import datetime
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,10 +15,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from schoolrecords import models as sm
 from schoolrecords import roles
+from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import allowed, has_role, user_school
 
 from . import locks
@@ -25,6 +28,22 @@ from .models import EntryWindow, Score, ScoreLock, TermSchedule
 from .selectors import assignment_for_scores, check_term
 
 WINDOW_VIEWERS = (roles.ADMIN_BOARD, roles.PRINCIPAL, roles.VICE_PRINCIPAL)
+REACH = datetime.timedelta(days=366)  # how far from its school year a window or a test date may lie
+
+
+def check_near_year(value, year: sm.SchoolYear):
+    """``value`` (a date or datetime) if it lies within a year of ``year``, else ValidationError.
+
+    A mistyped year (01/01/0001, 31/12/9999) would otherwise be saved and break every page that
+    computes a deadline from it, or that reads the window back.
+    """
+    day = value.date() if isinstance(value, datetime.datetime) else value  # a form's datetime is local already
+    start, end = year.start_date - REACH, year.end_date + REACH
+    if value is not None and not start <= day <= end:
+        raise ValidationError(_("Choose a date between %(start)s and %(end)s (the school year %(year)s, give or take "
+                                "a year).") % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y"),
+                                              "year": year.name})
+    return value
 
 
 class WindowForm(forms.Form):
@@ -46,9 +65,16 @@ class WindowForm(forms.Form):
 
     def __init__(self, *args, year: sm.SchoolYear, **kwargs):
         super().__init__(*args, **kwargs)
+        self.year = year
         self.fields["term"].queryset = sm.Term.objects.filter(year=year).select_related("year")
         self.fields["school_class"].queryset = sm.SchoolClass.objects.filter(year=year).order_by("grade", "name")
         self.fields["subject"].queryset = sm.Subject.objects.filter(school_id=year.school_id).order_by("name")
+
+    def clean_opens_at(self):
+        return check_near_year(self.cleaned_data["opens_at"], self.year)
+
+    def clean_closes_at(self):
+        return check_near_year(self.cleaned_data["closes_at"], self.year)
 
     def clean(self):
         data = super().clean()
@@ -85,8 +111,7 @@ def window_list(request):
                                     grade=data["grade"], school_class=data["school_class"], subject=data["subject"],
                                     opens_at=data["opens_at"], closes_at=data["closes_at"], note=data["note"])
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(field if field in form.fields else None, errors)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _("Entry window created."))
                 return redirect("gradebook:windows")
@@ -154,8 +179,12 @@ def book_lock(request, term_id: int):
     term = sm.Term.objects.filter(pk=term_id, year__school=user_school(request.user)).first()
     if term is None:
         raise Http404
-    locks.book_lock(actor=request.user, term=term, reason=request.POST.get("reason", ""))
-    messages.success(request, _("The score book of %(term)s is locked.") % {"term": term.get_number_display()})
+    try:
+        locks.book_lock(actor=request.user, term=term, reason=request.POST.get("reason", ""))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The score book of %(term)s is locked.") % {"term": term.get_number_display()})
     return redirect("gradebook:windows")
 
 
@@ -167,10 +196,12 @@ def column_lock(request, assignment_id: int, term: int):
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
     column = request.POST.get("column", "")
-    kind = column[:2]
-    index = int(column[2:]) if column[2:].isdigit() else 1
+    kind, number = column[:2], column[2:]
     try:
-        locks.column_lock(actor=request.user, assignment=assignment, term=term_obj, kind=kind, index=index)
+        if number and not number.isdecimal():  # "tx²" is no column, not ĐĐGtx1
+            raise ValidationError(_("Unknown column."))
+        locks.column_lock(actor=request.user, assignment=assignment, term=term_obj, kind=kind,
+                          index=int(number) if number else 1)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -196,6 +227,16 @@ class ScheduleForm(forms.Form):
         label=gettext_lazy("Regular scores may be corrected until this many days before the end-of-term test"),
         min_value=0, max_value=60, initial=7)
 
+    def __init__(self, *args, year: sm.SchoolYear, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+
+    def clean_midterm_test_on(self):
+        return check_near_year(self.cleaned_data["midterm_test_on"], self.year)
+
+    def clean_final_test_on(self):
+        return check_near_year(self.cleaned_data["final_test_on"], self.year)
+
 
 @login_required
 @require_http_methods(["GET", "POST"])
@@ -219,7 +260,7 @@ def deadlines(request):
                     "midterm_entry_days": current.midterm_entry_days,
                     "regular_correction_days": current.regular_correction_days} if current else None)
         bound = request.method == "POST" and request.POST.get("term") == str(term.pk)
-        schedule_forms.append((term, ScheduleForm(request.POST if bound else None, prefix=f"t{term.pk}",
+        schedule_forms.append((term, ScheduleForm(request.POST if bound else None, prefix=f"t{term.pk}", year=year,
                                                   initial=initial)))
     if request.method == "POST":
         if not can_set:
@@ -229,8 +270,7 @@ def deadlines(request):
                 try:
                     locks.schedule_save(actor=request.user, term=term, **form.cleaned_data)
                 except ValidationError as error:
-                    for field, errors in error.message_dict.items():
-                        form.add_error(field if field in form.fields else None, errors)
+                    apply_service_errors(form, error)
                 else:
                     messages.success(request, _("Test dates and deadlines saved."))
                     return redirect("gradebook:deadlines")

@@ -4,14 +4,31 @@ Rows whose changes grant or revoke rights (classes, assignments, staff) are read
 the admin can never bypass the services that keep django-guardian in step.
 """
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import models as m
 
 
-class ReasonedHistoryAdmin(SimpleHistoryAdmin):
+class HistoryAdmin(SimpleHistoryAdmin):
+    """simple-history's admin with its revert form closed to POSTs.
+
+    That form saves whatever is posted to it while asking only for the view permission, so it
+    would change a read-only admin's rows (scores!) past the services; SIMPLE_HISTORY_REVERT_DISABLED
+    merely hides its button.
+    """
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST" and (getattr(settings, "SIMPLE_HISTORY_REVERT_DISABLED", False)
+                                         or not self.has_change_permission(request)):
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class ReasonedHistoryAdmin(HistoryAdmin):
     """Every admin save is recorded with the acting user and a reason naming the admin."""
 
     def save_model(self, request, obj, form, change):
@@ -23,7 +40,7 @@ class ReasonedHistoryAdmin(SimpleHistoryAdmin):
         return False  # records are ended or deactivated, never deleted
 
 
-class ReadOnlyHistoryAdmin(SimpleHistoryAdmin):
+class ReadOnlyHistoryAdmin(HistoryAdmin):
     def has_add_permission(self, request):
         return False
 

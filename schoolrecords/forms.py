@@ -4,11 +4,28 @@ import re
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
+from .staff_forms import phone_validator
 
 YEAR_NAME = re.compile(r"^(\d{4})-(\d{4})$")
+MAX_ORDER = 999  # a subject's place in lists
+
+
+def apply_service_errors(form: forms.Form, error: ValidationError, *, default_field: str | None = None,
+                         field_map: dict[str, str] | None = None) -> None:
+    """Show a service's ValidationError at the field it is about: ``field_map``'s name for the service's
+    key when the form has that field, else the key itself; what names no field goes to ``default_field``
+    (None: above the form)."""
+    field_map = field_map or {}
+    if hasattr(error, "error_dict"):
+        for key, errors in error.error_dict.items():
+            name = next((n for n in (field_map.get(key), key) if n in form.fields), default_field)
+            form.add_error(name, errors)
+    else:
+        form.add_error(default_field, error.error_list)
 
 
 class DateInput(forms.DateInput):
@@ -43,7 +60,17 @@ class SchoolYearForm(forms.Form):
     def clean(self):
         data = super().clean()
         order = ["start_date", "term1_start", "term1_end", "term2_start", "term2_end", "end_date"]
+        match = YEAR_NAME.match(data.get("name") or "")
+        if match:
+            # 2025-2026 starts in 2025 and ends in 2026: a mistyped year (9999) never becomes a school year.
+            for key, year, message in (
+                ("start_date", int(match.group(1)), _("The school year %(name)s starts in %(year)s.")),
+                ("end_date", int(match.group(2)), _("The school year %(name)s ends in %(year)s.")),
+            ):
+                if data.get(key) and data[key].year != year:
+                    self.add_error(key, message % {"name": data["name"], "year": year})
         if all(data.get(key) for key in order):
+            data = dict(data)  # add_error drops a field from cleaned_data; the later checks still read it
             if not data["start_date"] < data["end_date"]:
                 self.add_error("end_date", _("The year must end after it starts."))
             if not data["term1_start"] < data["term1_end"]:
@@ -56,7 +83,7 @@ class SchoolYearForm(forms.Form):
                 self.add_error("term1_start", _("A term must lie inside its school year."))
             if data["term2_end"] > data["end_date"]:
                 self.add_error("term2_end", _("A term must lie inside its school year."))
-        return data
+        return self.cleaned_data
 
 
 class TermDatesForm(forms.Form):
@@ -85,6 +112,10 @@ class SubjectForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.school = school
         self.fields["department"].queryset = m.Department.objects.filter(school=school)
+        # A place in lists; unbounded, SQLite would store any number and PostgreSQL refuse one past 32767.
+        order = self.fields["order"]
+        order.max_value, order.widget.attrs["max"] = MAX_ORDER, MAX_ORDER
+        order.validators.append(MaxValueValidator(MAX_ORDER))
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip().lower()
@@ -204,6 +235,8 @@ class StudentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.school = school
         self.fields["date_of_birth"].input_formats = ["%d/%m/%Y", "%Y-%m-%d"]
+        for name in ("father_phone", "mother_phone", "guardian_phone"):
+            self.fields[name].validators.append(phone_validator)
 
     def clean_code(self):
         code = self.cleaned_data["code"].strip()

@@ -43,9 +43,11 @@ from typing import Any
 import filetype
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import models as m
 from . import services
@@ -709,22 +711,43 @@ def import_classes_and_students(*, actor, year: m.SchoolYear, rows: Iterable[Imp
     classes = dict(plan.classes)
     for key, (name, grade) in plan.new_classes.items():
         classes[key] = services.school_class_save(actor=actor, year=year, name=name, grade=grade, reason=reason)
-    created = updated = unchanged = enrolled = 0
+    # The rows were checked above against the school's data, locked: the students and enrolments are
+    # validated field by field and written in bulk, each with its history row (who, when, why).
+    now = timezone.now()
+    new_students, changed_students, changed_fields, enrolling = [], [], set(), []
+    unchanged = 0
     for row_plan in plan.rows:
         student = row_plan.student
         if student is None:
-            student = services.student_save(actor=actor, school=year.school, reason=reason, **row_plan.changes)
-            created += 1
+            student = m.Student(school=year.school, **row_plan.changes)
+            new_students.append(student)
         elif row_plan.changes:
-            student = services.student_save(actor=actor, school=year.school, student=student, reason=reason,
-                                             **row_plan.changes)
-            updated += 1
+            for name, value in row_plan.changes.items():
+                setattr(student, name, value)
+            changed_students.append(student)
+            changed_fields.update(row_plan.changes)
         elif not row_plan.enrol:
             unchanged += 1
         if row_plan.enrol:
-            services.enrolment_create(actor=actor, student=student, school_class=classes[row_plan.row.class_key],
-                                      reason=reason)
-            enrolled += 1
+            enrolling.append((student, classes[row_plan.row.class_key]))
+    # Uniqueness was checked by the plan; the school and classes are the rows locked above (checking
+    # a foreign key costs a query a row).
+    for student in (*new_students, *changed_students):
+        student.full_clean(exclude={"school"}, validate_unique=False, validate_constraints=False)
+    history = {"default_user": actor, "default_change_reason": reason, "default_date": now}
+    if new_students:
+        saved = {student.code: student for student in bulk_create_with_history(new_students, m.Student, **history)}
+        enrolling = [(saved.get(student.code, student) if student.pk is None else student, school_class)
+                     for student, school_class in enrolling]
+    if changed_students:
+        bulk_update_with_history(changed_students, m.Student, fields=sorted(changed_fields), **history)
+    enrolments = [m.Enrolment(student=student, school_class=school_class, start_date=year.start_date)
+                  for student, school_class in enrolling]
+    for enrolment in enrolments:
+        enrolment.full_clean(exclude={"student", "school_class"}, validate_unique=False, validate_constraints=False)
+    if enrolments:
+        bulk_create_with_history(enrolments, m.Enrolment, **history)
+    created, updated, enrolled = len(new_students), len(changed_students), len(enrolments)
     return ImportResult(classes_created=len(plan.new_classes), students_created=created,
                         students_updated=updated, students_unchanged=unchanged, enrolments_created=enrolled)
 

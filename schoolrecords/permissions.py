@@ -69,10 +69,25 @@ def allowed(user, perm: str, obj: Model | None = None) -> bool:
     return user.has_perm(perm) or user.has_perm(perm, obj)
 
 
+class OtherSchool(Http404):
+    """The 404 of an object behind the school wall; the site's 404 handler logs it as a refusal."""
+
+    def __init__(self, user, perm: str, obj: Model):
+        super().__init__()
+        self.perm = perm
+        self.target = f"{type(obj).__name__}#{obj.pk}"
+
+
+def wall(user, obj: Model, perm: str = "") -> None:
+    """Raise a 404 (OtherSchool, logged as a refusal) when ``obj`` belongs to another school than the user's."""
+    if user.is_authenticated and not same_school(user, obj):
+        raise OtherSchool(user, perm, obj)
+
+
 def require(user, perm: str, obj: Model | None = None) -> None:
     """Raise PermissionDenied (403) unless allowed; another school's object is a 404."""
-    if obj is not None and user.is_authenticated and not same_school(user, obj):
-        raise Http404
+    if obj is not None:
+        wall(user, obj, perm)
     if not allowed(user, perm, obj):
         raise PermissionDenied(_("You do not have permission to do this."))
 

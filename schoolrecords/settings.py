@@ -130,6 +130,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "schoolrecords.views.locked_out"
+AXES_USERNAME_CALLABLE = "schoolrecords.lockout.attempted_username"
 AXES_VERBOSE = False
 
 GUARDIAN_ANONYMOUS_USER_NAME = None
@@ -211,6 +212,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "utc"}},
     "loggers": {
         "schoolrecords.security": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "schoolrecords.operations": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "django.security": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from . import forms as f
 from . import models as m
 from . import selectors, services
+from .forms import apply_service_errors
 from .permissions import require, user_school
 
 SETUP = "schoolrecords.manage_school_setup"
@@ -41,14 +42,6 @@ def _class(request, pk: int) -> m.SchoolClass:
                              pk=pk, year__school=school)
 
 
-def _apply_errors(form, error: ValidationError) -> None:
-    """Show a service's refusal at the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
 
 @login_required
 def index(request):
@@ -76,7 +69,7 @@ def year_list(request):
                 make_current=data["make_current"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("School year %(name)s created.") % {"name": year.name})
             return redirect("setup:year_edit", pk=year.pk)
@@ -109,7 +102,7 @@ def year_edit(request, pk: int):
                     try:
                         services.term_update(actor=request.user, term=term, **form.cleaned_data)
                     except ValidationError as error:
-                        _apply_errors(form, error)
+                        apply_service_errors(form, error)
                     else:
                         messages.success(request, _("Saved."))
                         return redirect("setup:year_edit", pk=year.pk)
@@ -131,7 +124,7 @@ def subject_list(request):
         try:
             services.subject_save(actor=request.user, school=school, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Subject saved."))
             return redirect("setup:subject_list")
@@ -149,7 +142,7 @@ def subject_edit(request, pk: int):
         try:
             services.subject_save(actor=request.user, school=school, subject=subject, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Subject saved."))
             return redirect("setup:subject_list")
@@ -173,7 +166,7 @@ def periods(request, pk: int):
                     services.grade_subjects_set(actor=request.user, year=year, grade=grade,
                                                 periods=form.periods_for(grade))
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Subjects and periods saved."))
             return redirect("setup:periods", pk=year.pk)
@@ -194,7 +187,7 @@ def class_list(request, pk: int):
                 homeroom_teacher=form.homeroom(),
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Class %(name)s created.") % {"name": school_class.name})
             return redirect("setup:class_edit", pk=school_class.pk)
@@ -229,7 +222,7 @@ def class_edit(request, pk: int):
                                            grade=class_form.cleaned_data["grade"],
                                            homeroom_teacher=class_form.homeroom())
             except ValidationError as error:
-                _apply_errors(class_form, error)
+                apply_service_errors(class_form, error)
             else:
                 messages.success(request, _("Saved."))
                 return redirect("setup:class_edit", pk=school_class.pk)
@@ -237,7 +230,7 @@ def class_edit(request, pk: int):
             try:
                 _save_assignments(request.user, school_class, current, assignments_form.chosen())
             except ValidationError as error:
-                _apply_errors(assignments_form, error)
+                apply_service_errors(assignments_form, error)
             else:
                 messages.success(request, _("Teaching assignments saved."))
                 return redirect("setup:class_edit", pk=school_class.pk)
@@ -248,7 +241,7 @@ def class_edit(request, pk: int):
                                                     **student_form.cleaned_data)
                     services.enrolment_create(actor=request.user, student=student, school_class=school_class)
             except ValidationError as error:
-                _apply_errors(student_form, error)
+                apply_service_errors(student_form, error)
             else:
                 messages.success(request, _("%(name)s added to the class.") % {"name": student.full_name})
                 return redirect("setup:class_edit", pk=school_class.pk)
@@ -304,7 +297,7 @@ def student_edit(request, pk: int):
         try:
             services.student_save(actor=request.user, school=school, student=student, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Saved."))
             return redirect("setup:student_edit", pk=student.pk)

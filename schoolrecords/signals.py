@@ -1,5 +1,6 @@
 """Security logging: failed logins, lockouts and permission refusals with user, address and UTC time."""
 
+import json
 import logging
 
 from axes.signals import user_locked_out
@@ -34,3 +35,16 @@ def on_logged_in(sender, request, user, **kwargs):
 @receiver(user_locked_out)
 def on_locked_out(sender, request, username, ip_address, **kwargs):
     log.warning("lockout user=%s address=%s", username, ip_address)
+
+
+def log_refusal(request, status: int, reason: str = "", **details: str) -> None:
+    """A refused request (403, or the 404 of another school's object): who, from where, what, and why.
+
+    ``reason`` (the refusal's message) is written quoted, as JSON, since it has spaces.
+    """
+    user = getattr(request, "user", None)
+    username = user.get_username() if user is not None and user.is_authenticated else "-"
+    extra = "".join(f" {key}={value}" for key, value in details.items())
+    log.warning("refused status=%s user=%s address=%s method=%s path=%s reason=%s%s", status, username,
+                client_address(request), request.method, request.get_full_path()[:300],
+                json.dumps(reason, ensure_ascii=False), extra)

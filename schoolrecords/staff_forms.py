@@ -44,17 +44,6 @@ class FieldGroup:
         return [self.form[name] for name in self.names]
 
 
-def service_errors_to_form(form: forms.Form, error: ValidationError, *, default_field: str | None = None,
-                           field_map: dict[str, str] | None = None) -> None:
-    """Show a service's ValidationError at the field it is about; unknown keys go to ``default_field``."""
-    field_map = field_map or {}
-    if hasattr(error, "error_dict"):
-        for key, errors in error.error_dict.items():
-            name = field_map.get(key, key)
-            form.add_error(name if name in form.fields else default_field, errors)
-    else:
-        form.add_error(default_field, error.error_list)
-
 
 def role_choices() -> list[tuple[str, str]]:
     return [(name, roles.LABELS[name]) for name in ASSIGNABLE_ROLES]
@@ -207,10 +196,11 @@ class DepartmentNameForm(forms.Form):
 
     def clean_name(self) -> str:
         name = " ".join(self.cleaned_data["name"].split())
-        others = m.Department.objects.filter(school=self.school, name__iexact=name)
+        others = m.Department.objects.filter(school=self.school)
         if self.department is not None:
             others = others.exclude(pk=self.department.pk)
-        if name and others.exists():
+        # Compared in Python: SQLite's iexact ignores the case of ASCII letters only ("TỔ TOÁN" is "Tổ Toán").
+        if name and any(other.casefold() == name.casefold() for other in others.values_list("name", flat=True)):
             raise ValidationError(_("The school already has a department with this name."))
         return name
 

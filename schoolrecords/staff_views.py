@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from . import models as m
 from . import roles, selectors, services
+from .forms import apply_service_errors
 from .permissions import require, user_school
 from .staff_forms import (
     DepartmentHeadForm,
@@ -23,7 +24,6 @@ from .staff_forms import (
     StaffFilterForm,
     StaffPasswordForm,
     StaffReactivateForm,
-    service_errors_to_form,
 )
 from .text import vietnamese_sort_key
 
@@ -127,7 +127,7 @@ def staff_create(request):
                 phone=data["phone"], role_names=data["roles"], must_change_password=True,
             )
         except ValidationError as error:
-            service_errors_to_form(form, error, default_field="password1",
+            apply_service_errors(form, error, default_field="password1",
                                    field_map={"first_name": "full_name", "password": "password1"})
         else:
             messages.success(request, _(
@@ -153,7 +153,7 @@ def staff_edit(request, pk: int):
             services.staff_update_with_roles(actor=request.user, profile=profile, details=form.details(),
                                     role_names=form.cleaned_data["roles"], reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            service_errors_to_form(form, error, field_map={"first_name": "full_name"})
+            apply_service_errors(form, error, field_map={"first_name": "full_name"})
         else:
             messages.success(request, _("The details of %(name)s have been saved.")
                              % {"name": form.cleaned_data["full_name"]})
@@ -178,7 +178,7 @@ def staff_password(request, pk: int):
                                           password=form.cleaned_data["password1"],
                                           reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            service_errors_to_form(form, error, default_field="password1", field_map={"password": "password1"})
+            apply_service_errors(form, error, default_field="password1", field_map={"password": "password1"})
         else:
             if profile.user_id == request.user.pk:
                 # Resetting one's own password must not log oneself out.
@@ -209,7 +209,7 @@ def staff_deactivate(request, pk: int):
                 services.staff_deactivate(actor=request.user, profile=profile,
                                           left_on=form.cleaned_data["left_on"], reason=form.cleaned_data["reason"])
             except ValidationError as error:
-                service_errors_to_form(form, error)
+                apply_service_errors(form, error)
             else:
                 messages.success(request, _(
                     "%(name)s has been deactivated: they can no longer log in, and everything they wrote is kept."
@@ -234,7 +234,7 @@ def staff_reactivate(request, pk: int):
         try:
             services.staff_reactivate(actor=request.user, profile=profile, reason=form.cleaned_data["reason"])
         except ValidationError as error:
-            service_errors_to_form(form, error, default_field="reason")
+            apply_service_errors(form, error, default_field="reason")
         else:
             messages.success(request, _(
                 "%(name)s can log in again. Give them their classes, homeroom or department again in the set-up."
@@ -254,7 +254,7 @@ def department_list(request):
         try:
             department = services.department_save(actor=request.user, school=school, name=form.cleaned_data["name"])
         except ValidationError as error:
-            service_errors_to_form(form, error, default_field="name", field_map={"__all__": "name"})
+            apply_service_errors(form, error, default_field="name", field_map={"__all__": "name"})
         else:
             messages.success(request, _("Department %(name)s created. Now choose its head.")
                              % {"name": department.name})
@@ -278,7 +278,7 @@ def department_edit(request, pk: int):
             services.department_save(actor=request.user, school=school, department=department,
                                      name=name_form.cleaned_data["name"])
         except ValidationError as error:
-            service_errors_to_form(name_form, error, default_field="name", field_map={"__all__": "name"})
+            apply_service_errors(name_form, error, default_field="name", field_map={"__all__": "name"})
         else:
             messages.success(request, _("The department has been renamed."))
             return redirect("setup:department_edit", pk=department.pk)
@@ -288,7 +288,7 @@ def department_edit(request, pk: int):
             services.department_set_head(actor=request.user, department=department, head=head,
                                          reason=head_form.cleaned_data["reason"])
         except ValidationError as error:
-            service_errors_to_form(head_form, error, default_field="head", field_map={"__all__": "head"})
+            apply_service_errors(head_form, error, default_field="head", field_map={"__all__": "head"})
         else:
             if head is None:
                 messages.success(request, _("%(department)s has no head now.") % {"department": department.name})

@@ -1,6 +1,9 @@
-"""Vietnamese text rules with no Django in them: alphabetical order of names."""
+"""Text rules with no Django in them: alphabetical order of Vietnamese names, spreadsheet-safe cells."""
 
 import unicodedata
+
+# A text cell starting with one of these is read as a formula by spreadsheets (CSV/formula injection).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 # The Vietnamese alphabet: ă and â sort after a, đ after d, ê after e, ô and ơ after o, ư after u.
 _ALPHABET = "aăâbcdđeêfghijklmnoôơpqrstuưvwxyz"
@@ -25,3 +28,12 @@ def vietnamese_sort_key(text: str) -> tuple:
         letters.append(_RANK.get(letter, 100 + ord(letter[0]) if letter else 0))
         tones.append(tone)
     return tuple(letters), tuple(tones)
+
+
+def safe_cell(text: str) -> str:
+    """Text that a spreadsheet shows as text: a leading = + - @ (or tab, line break) gets an apostrophe.
+
+    The one rule for every .xlsx and CSV the site writes (the grid export, the archive's snapshots
+    and manifests), so "=HYPERLINK(…)" typed as a name comes out as a name, never as a formula.
+    """
+    return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text

@@ -20,3 +20,6 @@ urlpatterns = [
     path("archive/", include("archive.urls")),
     path("admin/", admin.site.urls),
 ]
+
+handler403 = "schoolrecords.views.permission_denied"
+handler404 = "schoolrecords.views.page_not_found"

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.views import defaults
 
 from eledger import selectors as eledger_selectors
 from gradebook import corrections_selectors
@@ -13,7 +14,8 @@ from gradebook import results_selectors
 
 from . import models as m
 from . import roles, selectors, services
-from .permissions import has_role, require, user_school
+from .permissions import OtherSchool, has_role, require, user_school
+from .signals import log_refusal
 
 
 @login_required
@@ -76,3 +78,19 @@ class PasswordChange(auth_views.PasswordChangeView):
         services.password_changed(user=self.request.user)
         messages.success(self.request, _("Your password has been changed."))
         return response
+
+
+def permission_denied(request, exception=None):
+    """The site's 403 (handler403): logged as a refusal, shown as the Vietnamese page templates/403.html."""
+    log_refusal(request, 403, str(exception or ""))
+    return defaults.permission_denied(request, exception, template_name="403.html")
+
+
+def page_not_found(request, exception=None):
+    """The site's 404 (handler404); another school's object (permissions.OtherSchool) is logged as a refusal.
+
+    Django answers 404s itself when DEBUG is on, so only a production server logs them.
+    """
+    if isinstance(exception, OtherSchool):
+        log_refusal(request, 404, "other_school", perm=exception.perm, object=exception.target)
+    return defaults.page_not_found(request, exception)

@@ -28,7 +28,6 @@ import argparse
 import os
 import platform
 import re
-import secrets
 import shutil
 import statistics
 import subprocess
@@ -36,12 +35,11 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchkit import DOCS, ROOT, Scratch, markers, write_section
+
 DB_NAME = "bench_archive"
-DOCS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench_archive:start -->", "<!-- bench_archive:end -->"
+START, END = markers("bench_archive")
 BIG = {"classes_per_grade": 9, "students_per_class": 42}
 YEAR_END_KINDS = ("ledger", "report_card", "summary")
 
@@ -57,59 +55,23 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
     args = parser.parse_args()
 
-    server = urlsplit(args.database_url)
-    if server.scheme not in {"postgres", "postgresql"}:
-        parser.error("the URL must be a PostgreSQL one (postgres://…)")
-    bench_url = urlunsplit(server._replace(path=f"/{DB_NAME}"))
-    admin_url = urlunsplit(server._replace(path="/postgres"))
-    _recreate(admin_url)
+    scratch = Scratch.from_url(args.database_url, DB_NAME)
+    scratch.recreate()
     var_dir = Path(tempfile.mkdtemp(prefix="bench_archive_"))
-    os.environ.update({
-        "DATABASE_URL": bench_url, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0", "DJANGO_SETTINGS_MODULE": "schoolrecords.settings",
-        "VAR_DIR": str(var_dir), "ARCHIVE_ROOT": str(var_dir / "archive"), "CELERY_BROKER_URL": args.redis,
-        "CELERY_TASK_ALWAYS_EAGER": "0", "LOG_LEVEL": "INFO",
-    })
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    scratch.setup_django(VAR_DIR=str(var_dir), ARCHIVE_ROOT=str(var_dir / "archive"), CELERY_BROKER_URL=args.redis,
+                         CELERY_TASK_ALWAYS_EAGER="0", LOG_LEVEL="INFO")
     try:
         report = _run(args, var_dir)
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            _drop(admin_url)
+        scratch.close(keep=args.keep)
         shutil.rmtree(var_dir, ignore_errors=True)
-    command = (f".venv/bin/python scripts/bench_archive.py {_shown_url(server)} --redis {args.redis} "
+    command = (f".venv/bin/python scripts/bench_archive.py {scratch.shown} --redis {args.redis} "
                f"--repeat {args.repeat}" + (" --skip-big" if args.skip_big else "") + (" --write" if args.write else ""))
     text = _markdown(report, command)
     print(text)
     if args.write:
-        _write(text)
+        write_section("bench_archive", text)
 
-
-def _recreate(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def _drop(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def _shown_url(server) -> str:
-    netloc = server.netloc.split("@")[-1]
-    user = server.username or ""
-    return urlunsplit(server._replace(netloc=f"{user}@{netloc}" if user else netloc, path="/"))
 
 
 def _log(message: str) -> None:
@@ -391,8 +353,9 @@ def _markdown(report: dict, command: str) -> str:
         "### Report cards: one by one, or one document split per student",
         "",
         (f"The year-end report cards of 6A1 ({cards['students']} students, {cards['pages_False']} pages), "
-         "each student's file rendered on its own, against the whole class laid out as one document and cut "
-         "into per-student files at each student's first page (`archive.rendering.student_documents`)."),
+         "each student's file rendered on its own, against the class laid out together "
+         "(`SPLIT_CHUNK` = 15 students per layout) and cut into per-student files at each student's first page "
+         "(`archive.rendering.student_documents`)."),
         "",
         "| strategy | median s for the class | s per student |",
         "|---|---:|---:|",
@@ -415,7 +378,7 @@ def _markdown(report: dict, command: str) -> str:
         "| school | workers | documents | pages | wall time | documents / min | peak memory per worker |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for key, label in (("demo", "demo school"), ("big", "36 classes")):
+    for key, label in (("demo", "demo school"), ("big", "large school")):
         for row in report.get(key, []):
             minutes = row["seconds"] / 60
             failed = sum(r[3] for r in row["batches"])
@@ -424,21 +387,13 @@ def _markdown(report: dict, command: str) -> str:
                 f"{row['documents']}{f' ({failed} failed)' if failed else ''} | {row['pages']} | "
                 f"{minutes:.1f} min | {row['documents'] / minutes:.0f} | {row['peak_mb']} MB |"
             )
-    lines += ["", f"Reproduce: `{command}` (about an hour with the big school; `--skip-big` takes minutes).",
+    lines += ["", ("The peak comes from the class ledgers (about 50 pages each; WeasyPrint keeps every page's "
+                   "boxes and computed styles until the file is written): it grows with the class, by roughly "
+                   "3 MB a student. Report cards are laid out at most "
+                   "`archive.rendering.SPLIT_CHUNK` students at a time, so they stay well below it."),
+              "", f"Reproduce: `{command}` (about an hour with the big school; `--skip-big` takes minutes).",
               END]
     return "\n".join(lines)
-
-
-def _write(text: str) -> None:
-    current = DOCS.read_text() if DOCS.exists() else (
-        "# Benchmarks\n\nEvery figure here comes with the command that reproduces it.\n")
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    DOCS.write_text(updated)
 
 
 if __name__ == "__main__":

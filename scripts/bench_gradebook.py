@@ -22,17 +22,13 @@ scratch database allows. ``--write`` puts the report into docs/benchmarks.md bet
 import argparse
 import os
 import platform
-import secrets
 import statistics
-import sys
 import time
-from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
+from benchkit import DOCS, ROOT, Scratch, markers, write_section
+
 DB_NAME = "bench_gradebook"
-DOCS = ROOT / "docs" / "benchmarks.md"
-START, END = "<!-- bench_gradebook:start -->", "<!-- bench_gradebook:end -->"
+START, END = markers("bench_gradebook")
 COLUMNS = [("tx", 1), ("tx", 2), ("tx", 3), ("tx", 4), ("gk", 1), ("ck", 1)]
 CLASS_SIZE = 45
 
@@ -46,56 +42,20 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true", help=f"keep the {DB_NAME} database afterwards")
     args = parser.parse_args()
 
-    server = urlsplit(args.database_url)
-    if server.scheme not in {"postgres", "postgresql"}:
-        parser.error("the URL must be a PostgreSQL one (postgres://…)")
-    bench_url = urlunsplit(server._replace(path=f"/{DB_NAME}"))
-    admin_url = urlunsplit(server._replace(path="/postgres"))
-    _recreate(admin_url)
-
-    os.environ.update({
-        "DATABASE_URL": bench_url, "DEBUG": "0", "SECRET_KEY": secrets.token_urlsafe(50),
-        "ALLOWED_HOSTS": "testserver", "SECURE_SSL_REDIRECT": "0", "DJANGO_SETTINGS_MODULE": "schoolrecords.settings",
-    })
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    scratch = Scratch.from_url(args.database_url, DB_NAME)
+    scratch.recreate()
+    scratch.setup_django()
     try:
         report = _run(args.repeat)
     finally:
-        from django.db import connections
-
-        connections.close_all()
-        if not args.keep:
-            _drop(admin_url)
-    command = (f".venv/bin/python scripts/bench_gradebook.py {_shown_url(server)} --repeat {args.repeat}"
+        scratch.close(keep=args.keep)
+    command = (f".venv/bin/python scripts/bench_gradebook.py {scratch.shown} --repeat {args.repeat}"
                + (" --write" if args.write else ""))
     text = _markdown(report, command)
     print(text)
     if args.write:
-        _write(text)
+        write_section("bench_gradebook", text)
 
-
-def _recreate(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{DB_NAME}"')
-
-
-def _drop(admin_url: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{DB_NAME}" WITH (FORCE)')
-
-
-def _shown_url(server) -> str:
-    netloc = server.netloc.split("@")[-1]
-    user = server.username or ""
-    return urlunsplit(server._replace(netloc=f"{user}@{netloc}" if user else netloc, path="/"))
 
 
 # --- the measurements ------------------------------------------------------------------------------
@@ -314,20 +274,6 @@ def _markdown(report: dict, command: str) -> str:
         END,
     ]
     return "\n".join(lines)
-
-
-def _write(text: str) -> None:
-    if DOCS.exists():
-        current = DOCS.read_text()
-    else:
-        current = "# Benchmarks\n\nEvery figure here comes with the command that reproduces it.\n"
-    if START in current and END in current:
-        before, rest = current.split(START, 1)
-        after = rest.split(END, 1)[1]
-        updated = before + text + after
-    else:
-        updated = current.rstrip("\n") + "\n\n" + text + "\n"
-    DOCS.write_text(updated)
 
 
 if __name__ == "__main__":

@@ -55,6 +55,17 @@ class Demo:
 
 
 @pytest.fixture
+def eager_celery():
+    """Run Celery tasks in the test's process, errors raised, whatever broker CI configures."""
+    from schoolrecords.celery import app as celery_app
+
+    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
+    yield
+    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture
 def demo(db):
     return Demo()
 
@@ -75,6 +86,11 @@ def login(client):
 @pytest.fixture
 def other_school(db):
     """A second school with one year, class, subject, teacher and assignment: never visible to the demo's staff."""
+    return build_other_school()
+
+
+def build_other_school() -> dict:
+    """The ``other_school`` fixture's rows, built through the services (also for module-scoped set-ups)."""
     import datetime
 
     from schoolrecords import models as m

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 
-from schoolrecords.celery import app as celery_app
 
 YEAR_NAME = "2026-2027"
 STUDENTS = [
@@ -30,11 +29,8 @@ def archive_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
-def eager_celery():
-    previous = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = previous
+def _eager(eager_celery):
+    """Every test here runs its Celery tasks in-process (tests/conftest.py)."""
 
 
 class SmallSchoolYear:

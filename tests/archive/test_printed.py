@@ -23,6 +23,26 @@ def test_ledger_shows_every_student_with_vietnamese_names_scores_averages_exempt
         assert average in text
     assert "Giấy khám sức khoẻ" in text  # the exemption's reason, beside "Miễn"
     assert "16/02/2027" in text  # the transfer date
+    assert embedded_fonts(rendered.pdf.content) >= {"Form-Serif", "Form-Sans-Bold"}  # DejaVu, under the forms' names
+
+
+def embedded_fonts(content: bytes) -> set[str]:
+    """The fonts whose file is inside the PDF (a subset prefix such as ABCDEF+ dropped)."""
+    import io
+
+    from pypdf import PdfReader
+
+    names = set()
+    for page in PdfReader(io.BytesIO(content)).pages:
+        for font in page["/Resources"].get("/Font", {}).values():
+            font = font.get_object()
+            descendants = font.get("/DescendantFonts")
+            described = descendants[0].get_object() if descendants else font
+            descriptor = described.get("/FontDescriptor")
+            if descriptor is not None and any(key in descriptor.get_object()
+                                              for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                names.add(str(font["/BaseFont"]).split("+", 1)[-1].lstrip("/"))
+    return names
 
 
 def test_report_card_and_parent_slip_show_the_students_results_remark_and_absences(small):
@@ -67,3 +87,4 @@ def test_ledger_marks_corrected_cells_and_lists_the_approved_corrections(small):
 
 def test_no_correction_is_invented_without_an_approved_request(small):
     assert seams.approved_corrections(small.school_class, (1, 2)) == []
+

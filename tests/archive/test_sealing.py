@@ -47,9 +47,22 @@ def test_a_batch_seals_one_document_per_job_with_its_hashes_pages_and_who(small)
     assert oct(os.stat(storage.absolute(document.path)).st_mode & 0o777) == "0o444"
 
 
-def test_per_student_documents_are_one_job_each_for_the_students_in_the_class_at_the_term_end(small):
-    batch = start(small, kind=Kind.PARENT_SLIP, term=2)
-    assert sorted(batch.jobs.values_list("student__code", flat=True)) == ["ARC001", "ARC002"]
+def test_per_student_documents_are_one_file_each_for_the_students_in_the_class_at_the_term_end(small):
+    batch = run_all(start(small, kind=Kind.PARENT_SLIP, term=2))
+    assert (batch.total, batch.done) == (2, 2)
+    documents = ArchivedDocument.objects.filter(job__batch=batch).order_by("student__code")
+    assert [(d.student.code, d.file_name) for d in documents] == [
+        ("ARC001", "parent-slip_2026-2027_T2_6A1_ARC001_v1.pdf"), ("ARC002", "parent-slip_2026-2027_T2_6A1_ARC002_v1.pdf")]
+    assert "Nguyễn Thị Ánh Dương" in pdf_text(storage.read(documents[0].path))
+    assert "Nguyễn Thị Ánh Dương" not in pdf_text(storage.read(documents[1].path))
+
+
+@pytest.mark.parametrize("split", [True, False])
+def test_a_class_of_per_student_documents_is_one_job_when_split_else_one_job_per_student(small, monkeypatch, split):
+    monkeypatch.setattr(rendering, "SPLIT", split)
+    batch = start(small, kind=Kind.REPORT_CARD, term=2)
+    jobs = list(batch.jobs.values_list("student__code", "expected").order_by("student__code"))
+    assert jobs == ([(None, 2)] if split else [("ARC001", 1), ("ARC002", 1)])
     assert batch.total == 2
 
 
@@ -236,7 +249,7 @@ def test_archive_verify_passes_then_catches_a_changed_byte_and_a_missing_file(sm
     two = ArchivedDocument.objects.get(job__batch=run_all(start(small)))
     out = io.StringIO()
     call_command("archive_verify", stdout=out)
-    assert "2 archived file(s): 2 ok, 0 missing, 0 changed" in out.getvalue()
+    assert "2 archived file(s): 2 ok, 0 missing, 0 changed; 0 unlisted" in out.getvalue()
 
     path = storage.absolute(two.path)
     os.chmod(path, 0o644)
@@ -250,6 +263,17 @@ def test_archive_verify_passes_then_catches_a_changed_byte_and_a_missing_file(sm
     lines = out.getvalue().splitlines()
     assert any(line.startswith("MISSING") and one.file_name in line for line in lines)
     assert any(line.startswith("CHANGED") and two.file_name in line for line in lines)
+
+
+def test_archive_verify_lists_a_file_no_document_names_without_failing(small):
+    sealed = services.snapshot_take(actor=small.demo.user("clerk"), term=small.term1, key="a")
+    stray = storage.put(b"left by a worker killed before sealing", suffix=".pdf")
+    out = io.StringIO()
+    call_command("archive_verify", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert f"UNLISTED {stray.path}" in lines
+    assert not any(line.startswith("UNLISTED") and sealed.path in line for line in lines)
+    assert lines[-1] == "1 archived file(s): 1 ok, 0 missing, 0 changed; 1 unlisted file(s) in the folder"
 
 
 def test_a_class_zip_holds_every_version_and_a_manifest_that_matches(small):
@@ -296,3 +320,12 @@ def test_the_command_queues_without_wait(small, django_capture_on_commit_callbac
 def test_print_dates_are_the_batchs_local_date(small):
     batch = start(small)
     assert batch.print_date == datetime.date.today() or abs((batch.print_date - datetime.date.today()).days) <= 1
+
+
+def test_split_rendering_in_small_chunks_still_gives_each_student_their_own_file(small, monkeypatch):
+    monkeypatch.setattr(rendering, "SPLIT_CHUNK", 1)
+    documents = rendering.student_documents(Kind.REPORT_CARD, small.school_class, 2, split=True)
+    texts = {document.student.code: pdf_text(document.pdf.content) for document in documents}
+    assert sorted(texts) == ["ARC001", "ARC002"]
+    assert "Nguyễn Thị Ánh Dương" in texts["ARC001"] and "Nguyễn Thị Ánh Dương" not in texts["ARC002"]
+    assert "Trần Văn Đức" in texts["ARC002"]

@@ -174,3 +174,29 @@ def test_index_queries_do_not_grow_with_the_batches(login, small, django_assert_
                              mode=Mode.AD_HOC, classes=[small.school_class], dispatch=False)
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(url)
+
+
+def test_batch_page_queries_do_not_grow_with_its_documents(login, small, monkeypatch, django_assert_num_queries):
+    from archive import pdf, rendering
+
+    def fake_render(job):  # sealing is what this test is about, not WeasyPrint
+        return [rendering.Rendered(kind=Kind.PARENT_SLIP, variant="", school_class=job.school_class,
+                                   student=enrolment.student, pdf=pdf.Pdf(f"%PDF {enrolment.pk}".encode(), 1),
+                                   data_hash="0" * 64)
+                for enrolment in small.school_class.enrolments.select_related("student")[:count]]
+
+    monkeypatch.setattr(services, "_render", fake_render)
+    client = login("clerk")
+    counts = []
+    for count in (1, 3):
+        batch = services.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1,
+                                     kind=Kind.SUMMARY, mode=Mode.AD_HOC, classes=[small.school_class],
+                                     dispatch=False)
+        services.job_run(job_id=batch.jobs.get().pk)
+        url = reverse("archive:batch", args=[batch.pk])
+        client.get(url)
+        with django_assert_num_queries(10) as captured:
+            response = client.get(url)
+        counts.append(len(captured.captured_queries))
+        assert response.text.count("archive/documents/") == count
+    assert counts[0] == counts[1]

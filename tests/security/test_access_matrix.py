@@ -1,0 +1,729 @@
+"""The access matrix: every URL of the URL conf × every demo role × own / a colleague's / the other school's object.
+
+Each page has a row in MATRIX giving, per role, the status a GET (and a POST, for pages that
+change state, sent with empty or minimal data) must answer for each of its objects. A URL
+that has no row fails the test, and so does a row whose URL is gone, so no new page escapes.
+The Django admin is covered by rules over its registry ("the Django admin, by rule" below), so
+a newly registered model's pages are checked without a new row.
+
+Besides the status, every GET and every refused request must write nothing to the database
+(the session and django-axes's own tables aside): a GET that changes state, or a refused POST
+that changes something before refusing, fails here too.
+"""
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection, transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+# --- who and what ---------------------------------------------------------------------------------
+
+# "gv_gdcd" is a plain subject teacher: no homeroom class, no department to head, nothing of
+# teacher_math's. "other_teacher" teaches at the other school (tests/conftest.build_other_school).
+ROLES = ("anonymous", "principal", "vice", "board", "clerk", "head_math", "teacher_math", "homeroom_6a1", "gv_gdcd",
+         "other_teacher")
+ROLE_HEADER = "anon prin vice board clerk head tmath home plain other"
+
+# What each letter of an expected-status group means. "l" is the login page (the site's, or the
+# admin's for admin URLs) with ?next=; "r" any other redirect.
+STATUS = {"o": 200, "r": 302, "l": 302, "b": 400, "u": 401, "d": 403, "n": 404, "x": 405}
+REFUSED = set("ldnxu")
+
+# The objects a URL's arguments are built from. "own": teacher_math's (the 6A1 Toán assignment,
+# their correction request, document, lock, profile); for classes homeroom_6a1's 6A1, for
+# departments head_math's Toán - Tin. "other": a colleague's in the same school (gv_tin teaches
+# Tin in 6A1 and belongs to Toán - Tin; class 8A1; department Ngữ văn). "foreign": the other
+# school's. Families with no owner inside the school compare "ours" with "foreign"; a URL
+# without an object has one letter per role.
+THREE = ("own", "other", "foreign")
+ONE = ("-",)
+
+
+# --- the world every request is tried against -------------------------------------------------------
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+class World:
+    """The demo school plus, built through the services, what the demo lacks: scores, locks, approved
+    correction requests with evidence, windows, exemptions, documents, archived files and batches,
+    and the other school with the same."""
+
+    def __init__(self):
+        from archive import services as archive_services
+        from archive.models import Kind, Mode
+        from eledger import services as eledger_services
+        from eledger.models import DocumentKind
+        from gradebook import corrections, locks, results_services
+        from gradebook.corrections import ChangeInput
+        from gradebook.models import Score
+        from gradebook.services import CellInput, scores_save
+        from schoolrecords import models as sm
+        from schoolrecords import services
+        from tests.conftest import Demo, build_other_school
+        from tests.eledger.conftest import tiny_pdf
+
+        system = services.system_user()
+        demo = Demo()
+        other = build_other_school()
+        services.password_changed(user=other["teacher"])
+        self.demo, self.other = demo, other
+        user = demo.user
+        self.users = {name: user(name) for name in ROLES if name not in ("anonymous", "other_teacher")}
+        self.users["other_teacher"] = other["teacher"]
+        self.superuser = get_user_model().objects.create_superuser("matrix_admin", "", "matrix-admin-2026")
+
+        terms = {number: demo.year.terms.get(number=number) for number in (1, 2)}
+        foreign_terms = {number: other["year"].terms.get(number=number) for number in (1, 2)}
+        assignments = {"own": demo.assignment("6A1", "toan"), "other": demo.assignment("6A1", "tin"),
+                       "foreign": other["assignment"]}
+        teachers = {"own": user("teacher_math"), "other": user("gv_tin"), "foreign": other["teacher"]}
+        classes = {"own": demo.school_class("6A1"), "other": demo.school_class("8A1"), "foreign": other["school_class"]}
+        enrolments = {name: sm.Enrolment.objects.filter(school_class=classes[name]).order_by("pk").first()
+                      for name in THREE}  # the first student of each class
+
+        # Scores, a locked column and an approved correction request per teacher.
+        requests, scores_locks = {}, {}
+        tx = Score.Kind.REGULAR
+        for name in THREE:
+            assignment, teacher = assignments[name], teachers[name]
+            enrolment = sm.Enrolment.objects.filter(school_class=assignment.school_class).order_by("pk").first()
+            term = foreign_terms[1] if name == "foreign" else terms[1]
+            result = scores_save(actor=teacher, assignment=assignment, term=term,
+                                 cells=[CellInput(enrolment.pk, tx, 1, "6")])
+            assert result.ok, result.problems
+            scores_locks[name] = locks.column_lock(actor=teacher, assignment=assignment, term=term, kind=tx, index=1)
+            request = corrections.correction_submit(
+                actor=teacher, assignment=assignment, term=term, changes=[ChangeInput(enrolment.pk, tx, 1, "8")],
+                reason="Typed 6 instead of 8", files=[SimpleUploadedFile("bai-kiem-tra.pdf", PDF)])
+            decider = system if name == "foreign" else user("principal")
+            requests[name] = corrections.correction_approve(actor=decider, request=request, note="")
+
+        windows = {
+            "ours": locks.window_create(actor=user("board"), term=terms[2], opens_at=timezone.now(),
+                                        closes_at=timezone.now() + datetime.timedelta(days=30)),
+            "foreign": locks.window_create(actor=system, term=foreign_terms[2], opens_at=timezone.now(),
+                                           closes_at=timezone.now() + datetime.timedelta(days=30)),
+        }
+        exemptions = {
+            "own": results_services.exemption_create(actor=user("principal"), enrolment=enrolments["own"],
+                                                     subject=demo.subject("gdtc"), term=None, reason="Giấy khám"),
+            "other": results_services.exemption_create(actor=user("principal"), enrolment=enrolments["other"],
+                                                       subject=demo.subject("gdtc"), term=None, reason="Giấy khám"),
+            "foreign": results_services.exemption_create(actor=system, enrolment=enrolments["foreign"],
+                                                         subject=other["subject"], term=foreign_terms[2],
+                                                         reason="Giấy khám"),
+        }
+        results_services.homeroom_save(actor=user("homeroom_6a1"), school_class=classes["own"], term=terms[1],
+                                       entries=[results_services.HomeroomEntry(enrolments["own"].pk, conduct="tot")])
+
+        departments = {
+            "own": sm.Department.objects.get(school=demo.school, head=user("head_math")),
+            "other": sm.Department.objects.get(school=demo.school, head=user("gv_van2")),
+            "foreign": services.department_save(actor=system, school=other["school"], name="Tổ Toán"),
+        }
+
+        eledger_services.document_kinds_seed(actor=system, school=other["school"])
+        eledger_services.document_settings_save(actor=user("board"), school=demo.school, refuse_late_uploads=False,
+                                                days_before=3)
+        documents = {}
+        for name in THREE:
+            kind = DocumentKind.objects.get(school=teachers[name].profile.school, code="training_report")
+            documents[name] = eledger_services.document_create(
+                actor=teachers[name], kind=kind, content=SimpleUploadedFile("bao-cao.pdf", tiny_pdf()),
+                filename="bao-cao.pdf", title="Báo cáo BDTX học kì I", submit=True)
+        kinds = {"ours": DocumentKind.objects.get(school=demo.school, code="training_report"),
+                 "foreign": DocumentKind.objects.get(school=other["school"], code="training_report")}
+
+        archived = {"ours": archive_services.snapshot_take(actor=user("clerk"), term=terms[1], key="matrix"),
+                    "foreign": archive_services.snapshot_take(actor=system, term=foreign_terms[1],
+                                                              key="matrix-foreign")}
+        batches = {
+            "ours": archive_services.batch_start(actor=user("clerk"), year=demo.year, term_number=1, kind=Kind.SUMMARY,
+                                                 mode=Mode.AD_HOC, classes=[classes["own"]], dispatch=False),
+            "foreign": archive_services.batch_start(actor=system, year=other["year"], term_number=1,
+                                                    kind=Kind.SUMMARY, mode=Mode.AD_HOC, dispatch=False),
+        }
+
+        self.objects: dict[str, dict[str, object]] = {
+            "assignment": assignments,
+            "teacher": teachers,
+            "class": classes,
+            "correction": requests,
+            "lock": scores_locks,
+            "exemption": exemptions,
+            "department": departments,
+            "profile": {name: teacher.profile for name, teacher in teachers.items()},
+            "document": documents,
+            "year": {"ours": demo.year, "foreign": other["year"]},
+            "term": {"ours": terms[1], "foreign": foreign_terms[1]},
+            "enrolment": {"ours": enrolments["own"], "foreign": enrolments["foreign"]},
+            "student": {"ours": enrolments["own"].student, "foreign": enrolments["foreign"].student},
+            "subject": {"ours": demo.subject("toan"), "foreign": other["subject"]},
+            "window": windows,
+            "kind": kinds,
+            "archived": archived,
+            "batch": batches,
+        }
+        self.sessions = {name: self._session(each) for name, each in self.users.items()}
+        self.sessions["superuser"] = self._session(self.superuser)
+        self._client = Client()
+        self._axes_rows()
+
+    @staticmethod
+    def _session(user) -> str:
+        client = Client()
+        client.force_login(user)
+        return client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    @staticmethod
+    def _axes_rows() -> None:
+        """A failed and a successful log-in, so django-axes's admin pages have rows to show."""
+        from schoolrecords.demo import DEMO_PASSWORD
+
+        Client().post(reverse("login"), {"username": "nobody", "password": "wrong-password"})
+        Client().post(reverse("login"), {"username": "clerk", "password": DEMO_PASSWORD})
+
+    def variants(self, family: str | None) -> tuple[str, ...]:
+        return ONE if family is None else tuple(self.objects[family])
+
+    def client(self, role: str) -> Client:
+        """The one test client (a new one would load the middleware again), holding only ``role``'s session."""
+        self._client.cookies = SimpleCookie()
+        if role != "anonymous":
+            self._client.cookies[settings.SESSION_COOKIE_NAME] = self.sessions[role]
+        return self._client
+
+
+@pytest.fixture(scope="module")
+def world(django_db_setup, django_db_blocker, tmp_path_factory):
+    """Built once for the module inside a transaction that is rolled back at its end (tests nest savepoints)."""
+    root = tmp_path_factory.mktemp("matrix")
+    with django_db_blocker.unblock(), override_settings(MEDIA_ROOT=root / "media", ARCHIVE_ROOT=root / "archive"):
+        with transaction.atomic():
+            yield World()
+            transaction.set_rollback(True)
+
+
+# --- one request -------------------------------------------------------------------------------------
+
+IGNORED_TABLES = ("django_session", "axes_")
+
+
+class WriteWatch:
+    """Notes the INSERT / UPDATE / DELETE statements run, outside the session's and django-axes's tables."""
+
+    def __init__(self):
+        self.writes: list[str] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        head = sql.lstrip()[:6].upper()
+        if head in ("INSERT", "UPDATE", "DELETE") and not any(table in sql for table in IGNORED_TABLES):
+            self.writes.append(sql[:160])
+        return execute(sql, params, many, context)
+
+
+@dataclass
+class Outcome:
+    status: int
+    location: str
+    writes: list[str]
+
+
+def send(world: World, role: str, method: str, url: str, data=None, content_type: str | None = None) -> Outcome:
+    """One request as ``role``, in a savepoint rolled back afterwards, so every request sees the same world."""
+    client = world.client(role)
+    watch = WriteWatch()
+    with connection.execute_wrapper(watch), transaction.atomic():
+        if method == "GET":
+            response = client.get(url, data or {})
+        elif content_type:
+            response = client.post(url, data, content_type=content_type)
+        else:
+            response = client.post(url, data or {})
+        if getattr(response, "streaming", False):
+            b"".join(response.streaming_content)  # the test client closes the response at the end
+        transaction.set_rollback(True)
+    return Outcome(response.status_code, response.get("Location", ""), watch.writes)
+
+
+def letter_of(outcome: Outcome, *, admin_login: bool = False) -> str:
+    """The matrix letter an outcome shows ("?" for a status the legend has no letter for)."""
+    if outcome.status == 302:
+        parts = urlsplit(outcome.location)
+        login = reverse("admin:login") if admin_login else reverse("login")
+        return "l" if parts.path == login and "next" in parse_qs(parts.query) else "r"
+    return next((letter for letter, status in STATUS.items() if status == outcome.status and letter not in "lr"),
+                f"?{outcome.status}")
+
+
+def check(world: World, role: str, method: str, url: str, expected: str, *, data=None, content_type=None,
+          admin_login: bool = False) -> tuple[str, list[str]]:
+    """Send one request; the letter seen, and what is wrong with it (empty when all is well)."""
+    outcome = send(world, role, method, url, data, content_type)
+    seen = letter_of(outcome, admin_login=admin_login)
+    problems = []
+    if seen != expected:
+        problems.append(f"{method} {url} as {role}: expected {expected} ({STATUS.get(expected)}), "
+                        f"got {seen} ({outcome.status} {outcome.location})")
+    if outcome.writes and (method == "GET" or seen in REFUSED):
+        problems.append(f"{method} {url} as {role} ({outcome.status}) wrote to the database: {outcome.writes}")
+    return seen, problems
+
+
+# --- the matrix ----------------------------------------------------------------------------------------
+
+
+def _pk(obj) -> dict:
+    return {"pk": obj.pk}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One URL: where its arguments come from and the statuses each role must get.
+
+    ``get`` / ``post``: one group per role in ROLES order (ROLE_HEADER), one letter per object
+    variant of ``family`` (own, other, foreign; ours, foreign; or one). ``post`` None: the
+    page changes nothing, so only GET is tried.
+    """
+
+    family: str | None
+    get: str
+    post: str | None = None
+    kwargs: Callable[[object], dict] = _pk
+    query: Callable[[object], dict] | None = None  # for the GET
+    json: Callable[[object], dict] | None = None  # the POST's body, for a JSON view; else the POST is empty
+
+    def groups(self, method: str) -> list[str]:
+        return (self.get if method == "GET" else self.post).split()
+
+
+def _none(_obj) -> dict:
+    return {}
+
+
+def _assignment(obj) -> dict:
+    return {"assignment_id": obj.pk, "term": 1}
+
+
+def _period(obj) -> dict:
+    return {"pk": obj.pk, "period": 1}
+
+
+def _year_id(obj) -> dict:
+    return {"year_id": obj.pk}
+
+
+def _exemption(obj) -> dict:
+    return {"pk": obj.enrolment.school_class_id, "exemption_pk": obj.pk}
+
+
+def _evidence(obj) -> dict:
+    return {"pk": obj.pk, "evidence_id": obj.evidence.get().pk}
+
+
+def _log(obj) -> dict:
+    today = timezone.localdate()
+    return {"user_id": obj.pk, "year": today.year, "month": today.month}
+
+
+def _history_query(obj) -> dict:
+    from schoolrecords.models import Enrolment
+
+    enrolment = Enrolment.objects.filter(school_class_id=obj.school_class_id).order_by("pk").first()
+    return {"enrolment": enrolment.pk, "column": "tx1"}
+
+
+def _grid_cell(obj) -> dict:
+    from schoolrecords.models import Enrolment
+
+    enrolment = Enrolment.objects.filter(school_class_id=obj.school_class_id).order_by("pk").first()
+    return {"source": "typed", "cells": [{"enrolment": enrolment.pk, "kind": "tx", "index": 2, "text": "5"}]}
+
+
+# One group per role, in this order; one letter per object (see STATUS and THREE above):
+#   anon prin vice board clerk head tmath home plain other
+MATRIX: dict[str, Row] = {
+    # the site's own pages
+    "home": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "login": Row(None, "o r r r r r r r r r", "o r r r r r r r r r", kwargs=_none),
+    "logout": Row(None, "x x x x x x x x x x", "r r r r r r r r r r", kwargs=_none),
+    "password_change": Row(None, "l o o o o o o o o o", "l o o o o o o o o o", kwargs=_none),
+    "password_change_done": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "set_language": Row(None, "r r r r r r r r r r", "r r r r r r r r r r", kwargs=_none),
+    "class_detail": Row("class", "lll oon oon oon oon don odn odn oon nno"),
+    # the admin board's set-up: the role is checked first, so a teacher gets a 403 before any object is looked up
+    "setup:index": Row(None, "l d d o d d d d d d", kwargs=_none),
+    "setup:year_list": Row(None, "l d d o d d d d d d", "l d d o d d d d d d", kwargs=_none),
+    "setup:year_edit": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:periods": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:class_list": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:class_edit": Row("class", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
+                            "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
+    "setup:enrolment_end": Row("enrolment", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd rn dd dd dd dd dd dd"),
+    "setup:student_edit": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:subject_list": Row(None, "l d d o d d d d d d", "l d d o d d d d d d", kwargs=_none),
+    "setup:subject_edit": Row("subject", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:import": Row("year", "ll dn dn on dn dn dn dn dn nd", "ll dn dn on dn dn dn dn dn nd", kwargs=_year_id),
+    "setup:import_template": Row(None, "l d d o d d d d d d", kwargs=lambda _obj: {"fmt": "xlsx"}),
+    "setup:staff_list": Row(None, "l d d o d d d d d d", kwargs=_none),
+    "setup:staff_create": Row(None, "l d d o d d d d d d", "l d d o d d d d d d", kwargs=_none),
+    "setup:staff_edit": Row("profile", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
+                            "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
+    "setup:staff_password": Row("profile", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
+                                "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
+    "setup:staff_deactivate": Row("profile", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
+                                  "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
+    "setup:staff_reactivate": Row("profile", "lll ddd ddd rrn ddd ddd ddd ddd ddd ddd",
+                                  "lll ddd ddd rrn ddd ddd ddd ddd ddd ddd"),
+    "setup:department_list": Row(None, "l d d o d d d d d d", "l d d o d d d d d d", kwargs=_none),
+    "setup:department_edit": Row("department", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
+                                 "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
+    # the score grid
+    "gradebook:grid": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno", kwargs=_assignment),
+    "gradebook:grid_save": Row("assignment", "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                               "uuu ddn ddn ddn ddn ddn odn ddn ddn nno", kwargs=_assignment, json=_grid_cell),
+    "gradebook:grid_history": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno", kwargs=_assignment,
+                                  query=_history_query),
+    "gradebook:grid_export": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno", kwargs=_assignment),
+    "gradebook:grid_import": Row("assignment", "lll ddn ddn ddn ddn ddn odn ddn ddn nno",
+                                 "lll ddn ddn ddn ddn ddn odn ddn ddn nno", kwargs=_assignment),
+    # homeroom work and class results
+    "gradebook:homeroom": Row("class", "lll ddn ddn ddn ddn ddn ddn odn ddn nno",
+                              "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr", kwargs=_period),
+    "gradebook:results": Row("class", "lll oon oon ddn ddn ddn ddn odn ddn nno", kwargs=_period),
+    "gradebook:results_approve": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                     "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_period),
+    "gradebook:retests_save": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                  "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr"),
+    "gradebook:summer_save": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                 "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr"),
+    "gradebook:exemptions": Row("class", "lll oon ddn ddn ddn ddn ddn ddn ddn nnd",
+                                "lll bbn ddn ddn ddn ddn ddn ddn ddn nnd"),
+    "gradebook:exemption_revoke": Row("exemption", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                      "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_exemption),
+    "gradebook:progress": Row(None, "l o o d d d d d d d", kwargs=_none),
+    # entry windows and locks
+    "gradebook:windows": Row(None, "l o o o d d d d d d", "l d d o d d d d d d", kwargs=_none),
+    "gradebook:window_close": Row("window", "ll xx xx xx xx xx xx xx xx xx", "ll dn dn rn dn dn dn dn dn nd"),
+    "gradebook:window_reopen": Row("window", "ll xx xx xx xx xx xx xx xx xx", "ll dn dn rn dn dn dn dn dn nd"),
+    "gradebook:lock_lift": Row("lock", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                               "lll ddn ddn rrn ddn ddn ddn ddn ddn nnd"),
+    "gradebook:book_lock": Row("term", "ll xx xx xx xx xx xx xx xx xx", "ll rn dn dn dn dn dn dn dn nd",
+                               kwargs=lambda obj: {"term_id": obj.pk}),
+    "gradebook:deadlines": Row(None, "l o o o d d d d d d", "l d d o d d d d d d", kwargs=_none),
+    "gradebook:column_lock": Row("assignment", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                 "lll ddn ddn ddn ddn ddn rdn ddn ddn nnr", kwargs=_assignment),
+    # correction requests
+    "gradebook:correction_new": Row("assignment", "lll ddn ddn ddn ddn ddn rdn ddn ddn nnr",
+                                    "lll ddn ddn ddn ddn ddn rdn ddn ddn nnr", kwargs=_assignment),
+    "gradebook:corrections": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "gradebook:correction": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno",
+                                "lll oon oon oon ddn ddn odn ddn ddn nno"),
+    "gradebook:correction_evidence": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_evidence),
+    "gradebook:correction_minutes": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno"),
+    "gradebook:correction_log": Row("teacher", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_log),
+    # the document store: a document or folder the user may not see is a 404, as another school's is
+    # (eledger.permissions); so are the review pages for someone who reviews nothing
+    "eledger:index": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "eledger:list": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "eledger:my_folder": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "eledger:folder": Row("teacher", "lll oon oon nnn nnn oon onn nnn nnn nno", kwargs=lambda obj: {"user_id": obj.pk}),
+    "eledger:library": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "eledger:review_queue": Row(None, "l o o n n o n n n n", kwargs=_none),
+    "eledger:overview": Row(None, "l o o n n o n n n n", kwargs=_none),
+    "eledger:choose_kind": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "eledger:create": Row(None, "l o o o o o o o o o", "l o o o o o o o o o",
+                          kwargs=lambda _obj: {"code": "training_report"}),
+    "eledger:lesson_name": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "eledger:detail": Row("document", "lll oon oon nnn nnn oon onn nnn nnn nno"),
+    "eledger:upload": Row("document", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                          "lll ddn ddn nnn nnn ddn bnn nnn nnn nnb"),
+    "eledger:submit": Row("document", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                          "lll ddn ddn nnn nnn ddn rnn nnn nnn nnr"),
+    "eledger:review": Row("document", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                          "lll bbn bbn nnn nnn bbn dnn nnn nnn nnd"),
+    "eledger:download": Row("document", "lll oon oon nnn nnn oon onn nnn nnn nno",
+                            kwargs=lambda obj: {"pk": obj.pk, "number": 1}),
+    "eledger:settings": Row(None, "l o d o d d d d d d", "l o d o d d d d d d", kwargs=_none),
+    "eledger:kind_edit": Row("kind", "ll on dd on dd dd dd dd dd dd", "ll on dd on dd dd dd dd dd dd"),
+    # the archive
+    "archive:index": Row(None, "l o o d o d d d d d", kwargs=_none),
+    "archive:batch_start": Row(None, "l x x x x x x x x x", "l d d d b d d d d d", kwargs=_none),
+    "archive:batch": Row("batch", "ll on on dn on dn dn dn dn nd"),
+    "archive:batch_progress": Row("batch", "ll on on dn on dn dn dn dn nd"),
+    "archive:transfer_print": Row(None, "l x x x x x x x x x", "l d d d b d d d d d", kwargs=_none),
+    "archive:snapshot": Row(None, "l x x x x x x x x x", "l d d d b d d d d d", kwargs=_none),
+    "archive:documents": Row(None, "l o o d o d d d d d", kwargs=_none),
+    "archive:download": Row("archived", "ll on on dn on dn dn dn dn nd"),
+    "archive:zip_class": Row("class", "lll oon oon ddn oon ddn ddn ddn ddn nnd"),
+    "archive:zip_year": Row("year", "ll on on dn on dn dn dn dn nd"),
+}
+
+
+# --- running it -----------------------------------------------------------------------------------
+
+
+def url_patterns(resolver=None, prefix: str = "", namespace: str = ""):
+    """(key, route) of every URL pattern, through every include; the key is "namespace:name", or the route."""
+    resolver = resolver or get_resolver()
+    for pattern in resolver.url_patterns:
+        if isinstance(pattern, URLResolver):
+            inner = f"{namespace}:{pattern.namespace}" if namespace and pattern.namespace else (
+                pattern.namespace or namespace)
+            yield from url_patterns(pattern, prefix + str(pattern.pattern), inner)
+        elif isinstance(pattern, URLPattern):
+            route = prefix + str(pattern.pattern)
+            name = f"{namespace}:{pattern.name}" if namespace and pattern.name else pattern.name
+            yield (name or route), route
+
+
+def _is_admin(key: str, route: str) -> bool:
+    return key.startswith("admin:") or route.startswith("admin/")
+
+
+def site_patterns(urlconf=None) -> dict[str, str]:
+    return {key: route for key, route in url_patterns(get_resolver(urlconf)) if not _is_admin(key, route)}
+
+
+def matrix_gaps(urlconf=None) -> tuple[list[str], list[str]]:
+    """The site's URLs with no row in MATRIX, and the rows whose URL is gone."""
+    patterns = site_patterns(urlconf)
+    missing = sorted(f"{key} ({route})" for key, route in patterns.items() if key not in MATRIX)
+    return missing, sorted(set(MATRIX) - set(patterns))
+
+
+def observe_row(world: World, key: str, method: str) -> tuple[str, list[str]]:
+    """The row a URL shows now, in MATRIX's notation, and what differs from its expected row."""
+    row = MATRIX[key]
+    variants = world.variants(row.family)
+    expected = row.groups(method)
+    assert len(expected) == len(ROLES), f"{key}: {method} needs one group per role ({ROLE_HEADER})"
+    seen_groups, problems = [], []
+    for role, group in zip(ROLES, expected, strict=True):
+        assert len(group) == len(variants), f"{key}: {role}'s {method} group needs one letter per {variants}"
+        seen = ""
+        for variant, letter in zip(variants, group, strict=True):
+            obj = world.objects[row.family][variant] if row.family else None
+            url = reverse(key, kwargs=row.kwargs(obj))
+            if method == "GET":
+                got, wrong = check(world, role, "GET", url, letter, data=row.query(obj) if row.query else None)
+            elif row.json:
+                got, wrong = check(world, role, "POST", url, letter, data=json.dumps(row.json(obj)),
+                                   content_type="application/json")
+            else:
+                got, wrong = check(world, role, "POST", url, letter)
+            seen += got
+            problems += [f"[{variant}] {problem}" for problem in wrong]
+        seen_groups.append(seen)
+    return " ".join(seen_groups), problems
+
+
+def test_every_url_of_the_site_has_a_row_and_every_row_a_url():
+    names = [key for key, route in url_patterns() if not _is_admin(key, route)]
+    assert len(names) == len(set(names)), f"URL names used twice: {sorted({n for n in names if names.count(n) > 1})}"
+    missing, gone = matrix_gaps()
+    assert not missing, f"URLs with no row in the access matrix (name them and add a row to MATRIX): {missing}"
+    assert not gone, f"Rows of the access matrix for URLs that no longer exist: {gone}"
+
+
+def test_a_new_page_without_a_row_is_named_by_the_coverage_check():
+    from django.urls import include, path
+
+    from schoolrecords import views
+
+    urlconf = type("urlconf", (), {"urlpatterns": [
+        path("reports/", include(([path("new/", views.home, name="new_page")], "reports"))),
+        path("", include("schoolrecords.urls")),
+    ]})
+    missing, gone = matrix_gaps(urlconf)
+    assert missing == ["reports:new_page (reports/new/)"] and gone == []
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_access(world, db, key):
+    problems = []
+    for method in ("GET", "POST") if MATRIX[key].post else ("GET",):
+        seen, wrong = observe_row(world, key, method)
+        if wrong:
+            problems.append(f"{method} row seen: {seen!r}")
+            problems += wrong
+    assert not problems, f"{key}\n" + "\n".join(problems)
+
+
+# --- the Django admin, by rule ------------------------------------------------------------------------
+#
+# Only superusers are staff: no school role sets is_staff (the services never do), so the admin
+# is the superuser's. Everyone else, anonymous or logged in, is sent to the admin's log-in page
+# ("l"), and a POST from them changes nothing. A superuser sees every registered model's pages;
+# what the model's admin refuses (add, change or delete on a read-only admin) is a 403 for them
+# too, and so is a POST to a history page, since reverting from the history is disabled
+# (SIMPLE_HISTORY_REVERT_DISABLED).
+
+ADMIN_ROLES = ("anonymous", "teacher_math", "superuser")
+
+
+@dataclass(frozen=True)
+class AdminCase:
+    key: str  # as url_patterns() names the pattern
+    url: str
+    superuser_get: str
+    superuser_post: str | None = None  # None: POST is not tried as the superuser (it is allowed)
+    post: bool = False  # try a POST (refused for anonymous and teacher_math)
+    anonymous_get: str = "l"
+    teacher_get: str = "l"
+
+
+def _allowed(flag: bool) -> str:
+    return "o" if flag else "d"
+
+
+def _admin_request(world: World):
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/admin/")
+    request.user = world.superuser
+    return request
+
+
+def model_admin_cases(world: World, model, model_admin) -> list[AdminCase]:
+    """The cases of one registered model's admin pages."""
+    from simple_history.admin import SimpleHistoryAdmin
+
+    app, name = model._meta.app_label, model._meta.model_name
+    base = f"admin/{app}/{name}/"
+    request = _admin_request(world)
+    obj = model._default_manager.order_by("pk").first()
+    object_id = str(obj.pk) if obj is not None else "0"
+    exists = obj is not None
+    keeps_history = isinstance(model_admin, SimpleHistoryAdmin)
+    can_delete = model_admin.has_delete_permission(request, obj)
+    can_change = exists and model_admin.has_change_permission(request, obj)
+    cases = [
+        AdminCase(f"admin:{app}_{name}_changelist", reverse(f"admin:{app}_{name}_changelist"),
+                  _allowed(model_admin.has_view_or_change_permission(request))),
+        AdminCase(f"admin:{app}_{name}_add", reverse(f"admin:{app}_{name}_add"),
+                  _allowed(model_admin.has_add_permission(request)),
+                  None if model_admin.has_add_permission(request) else "d", post=True),
+        # A missing object's pages send the superuser back to the admin's index.
+        AdminCase(f"admin:{app}_{name}_change", reverse(f"admin:{app}_{name}_change", args=[object_id]),
+                  "o" if exists else "r", None if can_change or not exists else "d", post=True),
+        # The delete permission is asked before the object is looked up.
+        AdminCase(f"admin:{app}_{name}_delete", reverse(f"admin:{app}_{name}_delete", args=[object_id]),
+                  ("o" if exists else "r") if can_delete else "d", None if can_delete else "d", post=True),
+        # simple-history lists a missing object's history only if it has one: a 404.
+        AdminCase(f"admin:{app}_{name}_history", reverse(f"admin:{app}_{name}_history", args=[object_id]),
+                  "o" if exists else ("n" if keeps_history else "r")),
+        AdminCase(base + "<path:object_id>/", f"/{base}{object_id}/", "r"),
+    ]
+    if keeps_history:
+        record = model.history.filter(**{model._meta.pk.attname: obj.pk}).first() if exists else None
+        args = [object_id, record.history_id if record else 0]
+        cases.append(AdminCase(f"admin:{app}_{name}_simple_history",
+                               reverse(f"admin:{app}_{name}_simple_history", args=args),
+                               "o" if record else "n", "d", post=True))
+    if model is get_user_model():
+        cases.append(AdminCase("admin:auth_user_password_change",
+                               reverse("admin:auth_user_password_change", args=[world.superuser.pk]), "o",
+                               post=True))
+    return cases
+
+
+def site_admin_cases(world: World) -> list[AdminCase]:
+    """The admin site's own pages."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from schoolrecords.models import School
+
+    school_type = ContentType.objects.get_for_model(School)
+    return [
+        AdminCase("admin:index", reverse("admin:index"), "o"),
+        AdminCase("admin:login", reverse("admin:login"), "r", anonymous_get="o", teacher_get="o"),
+        AdminCase("admin:logout", reverse("admin:logout"), "x", anonymous_get="r", teacher_get="r"),
+        AdminCase("admin:password_change", reverse("admin:password_change"), "o", post=True),
+        AdminCase("admin:password_change_done", reverse("admin:password_change_done"), "o"),
+        AdminCase("admin:autocomplete", reverse("admin:autocomplete"), "d"),
+        AdminCase("admin:jsi18n", reverse("admin:jsi18n"), "o"),
+        AdminCase("admin:view_on_site", reverse("admin:view_on_site", args=[school_type.pk, world.demo.school.pk]),
+                  "n"),
+        AdminCase("admin:app_list", reverse("admin:app_list", kwargs={"app_label": "schoolrecords"}), "o"),
+        AdminCase("admin/(?P<url>.*)$", "/admin/no-such-page/", "n"),
+    ]
+
+
+ADMIN_GROUPS = ["site"] + sorted(model._meta.label for model in admin.site._registry)
+
+
+def admin_cases(world: World, group: str) -> list[AdminCase]:
+    if group == "site":
+        return site_admin_cases(world)
+    model = next(model for model in admin.site._registry if model._meta.label == group)
+    return model_admin_cases(world, model, admin.site._registry[model])
+
+
+def test_every_admin_url_has_a_rule(world, db):
+    patterns = {key: route for key, route in url_patterns() if _is_admin(key, route)}
+    covered = {case.key for group in ADMIN_GROUPS for case in admin_cases(world, group)}
+    missing = sorted(f"{key} ({route})" for key, route in patterns.items() if key not in covered)
+    gone = sorted(covered - set(patterns))
+    assert not missing, f"admin URLs no rule covers (extend the ADMIN rules): {missing}"
+    assert not gone, f"admin rules for URLs that do not exist: {gone}"
+
+
+def test_only_superusers_are_staff(world, db):
+    staff = get_user_model().objects.filter(is_staff=True)
+    assert set(staff.values_list("is_superuser", flat=True)) <= {True}
+    assert not any(user.is_staff for user in world.users.values())
+
+
+@pytest.mark.parametrize("group", ADMIN_GROUPS)
+def test_admin_access(world, db, group):
+    problems = []
+    for case in admin_cases(world, group):
+        for role, expected in (("anonymous", case.anonymous_get), ("teacher_math", case.teacher_get),
+                               ("superuser", case.superuser_get)):
+            problems += check(world, role, "GET", case.url, expected, admin_login=True)[1]
+        if case.post:
+            for role in ("anonymous", "teacher_math"):
+                problems += check(world, role, "POST", case.url, "l", admin_login=True)[1]
+            if case.superuser_post:
+                problems += check(world, "superuser", "POST", case.url, case.superuser_post, admin_login=True)[1]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_read_only_admin_cannot_be_changed_through_its_history_page(world, db):
+    """simple-history's history form saves a POST without asking for the change permission; ours refuses it."""
+    from django.forms.models import model_to_dict
+
+    from gradebook.models import Score
+
+    score = Score.objects.filter(value__isnull=False).order_by("pk").first()
+    record = score.history.order_by("history_id").first()
+    data = {key: "" if value is None else value for key, value in model_to_dict(score).items()}
+    changed_at = timezone.localtime(data.pop("updated_at"))  # the admin splits it into a date and a time
+    data.update(value="1.0", updated_at_0=changed_at.strftime("%d/%m/%Y"), updated_at_1=changed_at.strftime("%H:%M:%S"))
+    url = reverse("admin:gradebook_score_simple_history", args=[score.pk, record.history_id])
+    outcome = send(world, "superuser", "POST", url, data)
+    assert outcome.status == 403 and not outcome.writes, outcome
+
+
+def test_the_write_watch_sees_what_an_allowed_post_changes_and_the_savepoint_undoes_it(world, db):
+    from gradebook.models import ScoreLock
+
+    locks_before = ScoreLock.objects.count()
+    term = world.objects["term"]["ours"]
+    outcome = send(world, "principal", "POST", reverse("gradebook:book_lock", args=[term.pk]), {"reason": "end"})
+    assert outcome.status == 302 and any("INSERT" in sql.upper() for sql in outcome.writes), outcome
+    assert ScoreLock.objects.count() == locks_before
