@@ -32,11 +32,12 @@ from .selectors import (
     Row,
     assignment_for_scores,
     check_term,
+    format_row_result,
     grid,
     score_history,
     studies_during,
 )
-from .services import CellResult, Outcome, scores_save
+from .services import CellResult, scores_save
 
 IMPORT_SESSION_KEY = "gradebook_grid_import"
 
@@ -170,12 +171,14 @@ def grid_save(request, assignment_id: int, term: int):
         return _json_error(str(error) or _("You do not have permission to do this."), 403)
     except ValidationError as error:
         return _json_error(" ".join(error.messages), 400)
-    touched = sorted({cell.enrolment_id for cell in saved.cells
-                      if cell.outcome in (Outcome.SAVED, Outcome.CONFLICT)})
+    is_commented = saved.is_commented
     rows = []
-    if touched:
-        result = grid(actor=request.user, assignment=assignment_id, term=term_obj, enrolment_ids=touched)
-        rows = [{"enrolment": row.enrolment.pk, **dict(_results(result, row))} for row in result.rows]
+    for row in saved.rows:
+        shown = {"enrolment": row.enrolment_id,
+                 "term": format_row_result(row.term_result, is_commented=is_commented)}
+        if term_obj.number == 2:
+            shown["year"] = format_row_result(row.year_result, is_commented=is_commented)
+        rows.append(shown)
     return JsonResponse({"cells": [_cell_json(cell) for cell in saved.cells], "rows": rows})
 
 

@@ -21,11 +21,12 @@ a book lock, or windows that close every column kind of the grid, refuse the who
 PermissionDenied (403, nothing written); windows closing only some column kinds and column locks
 refuse the cells of those columns one by one, as the grid's per-cell outcomes.
 
-Concurrency: the save reads the covering windows with ``select_for_update`` inside its
-transaction, and closing or reopening a window locks the window's row too. A save racing a close
-therefore either commits before the close does, or waits for it and then sees the window closed
-and is refused: never a save after the close. (On SQLite writers are serialised by the database
-lock instead.) The state is read in two queries whatever the grid's size: windows, locks.
+Concurrency: the save reads the covering windows locked ``FOR SHARE`` inside its transaction,
+and closing or reopening a window locks the window's row ``FOR UPDATE``. Saves under one window
+(a whole school's, in the deadline rush) therefore do not wait for each other, while a save
+racing a close either commits before the close does, or waits for it and then sees the window
+closed and is refused: never a save after the close. (On SQLite writers are serialised by the
+database lock instead.) The state is read in two queries whatever the grid's size: windows, locks.
 
 When a window closes, ``on_window_closed`` hands the event to the archive's registered callback
 (a snapshot of the scores at the deadline, seed 002), see ``register_window_closed``.
@@ -36,7 +37,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -115,7 +116,9 @@ def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update:
     """The windows and locks of the assignment's class and subject in ``term`` (two queries).
 
     ``for_update``: lock the covering windows' rows until the transaction ends (the save path),
-    so that a close waits for the save or the save for the close.
+    so that a close waits for the save or the save for the close. The lock is a shared one
+    (``FOR SHARE`` on PostgreSQL, which Django's ``select_for_update`` cannot ask for): it
+    conflicts with the close's ``FOR UPDATE`` only, so concurrent saves do not queue behind it.
     """
     now = now or timezone.now()
     windows = EntryWindow.objects.filter(
@@ -124,9 +127,7 @@ def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update:
         Q(subject__isnull=True) | Q(subject_id=assignment.subject_id),
         term_id=term.pk,
     ).order_by("pk")  # one lock order for every save
-    if for_update:
-        windows = windows.select_for_update()
-    windows = list(windows)
+    windows = _locked_for_share(windows) if for_update else list(windows)
     closed = set()
     for kind in ALL_KINDS:
         covering = [window for window in windows if not window.kind or window.kind == kind]
@@ -139,6 +140,13 @@ def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update:
     column_locks = {(lock.kind, lock.index): lock for lock in locks if not lock.is_book_lock}
     return WriteState(book_locked=any(lock.is_book_lock for lock in locks), closed_kinds=frozenset(closed),
                       locked_columns=frozenset(column_locks), column_locks=column_locks)
+
+
+def _locked_for_share(windows) -> list[EntryWindow]:
+    if connection.vendor != "postgresql":  # SQLite: the database lock serialises writers anyway
+        return list(windows.select_for_update())
+    sql, params = windows.query.sql_with_params()
+    return list(EntryWindow.objects.raw(f"{sql} FOR SHARE", params))
 
 
 # --- the archive's hook ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ size of the class.
 """
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
@@ -146,9 +147,23 @@ class Grid:
         return [column for column in self.columns if column.computed]
 
     def format_result(self, result: Decimal | bool | None) -> str:
-        if isinstance(result, bool) or (result is None and self.is_commented):
-            return format_comment(result)
-        return format_average(result)
+        return format_row_result(result, is_commented=self.is_commented)
+
+
+def format_row_result(result: Decimal | bool | None, *, is_commented: bool) -> str:
+    """A term or year result as the grid shows it: "7,8", or Đ / CĐ for a commented subject."""
+    if isinstance(result, bool) or (result is None and is_commented):
+        return format_comment(result)
+    return format_average(result)
+
+
+@dataclass(frozen=True)
+class RowResult:
+    """One student's computed results in a term: the grid's last columns."""
+
+    enrolment_id: int
+    term_result: Decimal | bool | None
+    year_result: Decimal | bool | None = None  # term II only
 
 
 def slot_key(kind: str, index: int) -> str:
@@ -232,13 +247,7 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
     enrolments = sort_vietnamese(
         sm.Enrolment.objects.filter(school_class_id=assignment.school_class_id).select_related("student").order_by()
     )
-    # Both terms in one query: the year result needs term I's scores too.
-    slots: dict[tuple[int, int], dict[tuple[str, int], Score]] = {}
-    for score in Score.objects.filter(
-        enrolment__school_class_id=assignment.school_class_id, subject_id=assignment.subject_id,
-        term__year_id=term.year_id, term__number__in={1, term.number},
-    ).order_by().annotate(term_number=F("term__number")):
-        slots.setdefault((score.term_number, score.enrolment_id), {})[score.kind, score.index] = score
+    slots = _slots(assignment, term)
 
     present = max(
         (index for (number, _enrolment), held in slots.items() if number == term.number
@@ -272,6 +281,48 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
     return Grid(assignment=assignment, term=term, is_commented=is_commented, regular_required=required,
                 columns=columns, rows=rows, can_write=can_write, lock_state=state,
                 can_correct=is_teacher and bool(locked))
+
+
+def row_results(assignment: sm.TeachingAssignment, term: sm.Term, enrolment_ids: Iterable[int], *,
+                required: int) -> list[RowResult]:
+    """The term (and in term II the year) results of some students of the assignment's class (one query).
+
+    No permission check of its own: for the save, which has just checked that the actor may
+    write, to answer with the averages of the rows it touched without rebuilding the grid.
+    """
+    enrolment_ids = sorted(set(enrolment_ids))
+    if not enrolment_ids:
+        return []
+    is_commented = assignment.subject.is_commented
+    slots = _slots(assignment, term, enrolment_ids)
+    results = []
+    for enrolment_id in enrolment_ids:
+        result = _term_result(slots.get((term.number, enrolment_id), {}), required=required,
+                              is_commented=is_commented)
+        year = None
+        if term.number == 2:
+            first = _term_result(slots.get((1, enrolment_id), {}), required=required, is_commented=is_commented)
+            year = _year_result(first, result, is_commented=is_commented)
+        results.append(RowResult(enrolment_id=enrolment_id, term_result=result, year_result=year))
+    return results
+
+
+def _slots(assignment: sm.TeachingAssignment, term: sm.Term,
+           enrolment_ids: list[int] | None = None) -> dict[tuple[int, int], dict[tuple[str, int], Score]]:
+    """The class's scores in the subject by (term number, enrolment) then (kind, index) (one query).
+
+    Both terms at once in term II: the year result needs term I's scores too.
+    """
+    scores = Score.objects.filter(
+        enrolment__school_class_id=assignment.school_class_id, subject_id=assignment.subject_id,
+        term__year_id=term.year_id, term__number__in={1, term.number},
+    )
+    if enrolment_ids is not None:
+        scores = scores.filter(enrolment_id__in=enrolment_ids)
+    slots: dict[tuple[int, int], dict[tuple[str, int], Score]] = {}
+    for score in scores.order_by().annotate(term_number=F("term__number")):
+        slots.setdefault((score.term_number, score.enrolment_id), {})[score.kind, score.index] = score
+    return slots
 
 
 def _columns(term: sm.Term, *, required: int, shown: int, is_commented: bool) -> list[Column]:

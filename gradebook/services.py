@@ -24,9 +24,11 @@ from . import assessment
 from . import permissions as policy
 from .models import FORFEITED_MESSAGE, MADE_UP_MESSAGE, Score, format_result
 from .selectors import (
+    RowResult,
     assignment_for_scores,
     check_term,
     regular_required,
+    row_results,
     studies_during,
 )
 
@@ -106,6 +108,8 @@ class CellResult:
 @dataclass(frozen=True)
 class SaveResult:
     cells: tuple[CellResult, ...]
+    rows: tuple[RowResult, ...] = ()  # the results, after the save, of the students with a saved or conflicting cell
+    is_commented: bool = False  # the subject is assessed by comments (Đ / CĐ), not by scores
 
     @property
     def saved(self) -> list[CellResult]:
@@ -221,7 +225,10 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
                 results[position] = _conflict(cells[position], taken)
             else:
                 results[position] = _result_of(cells[position], Outcome.SAVED, score)
-    return SaveResult(cells=tuple(results[position] for position in range(len(cells))))
+    answered = tuple(results[position] for position in range(len(cells)))
+    touched = {cell.enrolment_id for cell in answered if cell.outcome in (Outcome.SAVED, Outcome.CONFLICT)}
+    return SaveResult(cells=answered, rows=tuple(row_results(assignment, term, touched, required=required)),
+                      is_commented=is_commented)
 
 
 def _slot_problem(cell: CellInput, enrolments, term: sm.Term, *, required: int, seen: set[Slot],

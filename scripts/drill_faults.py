@@ -481,11 +481,11 @@ def _markdown(report: dict, command: str) -> str:
             f"{restart['back'] - restart['started']:.2f} s |",
             f"| requests failed during the outage | {len(failed)} "
             f"({', '.join(f'{count} {kind}' for kind, count in kinds.most_common()) or 'none'}) |",
-            f"| last failed request ended, after the restart began | "
+            "| last failed request ended, after the restart began | "
             + (f"{last_failure - restart['started']:.2f} s |" if last_failure is not None else "— |"),
-            f"| first successful save after PostgreSQL was back, from the restart's start | "
+            "| first successful save after PostgreSQL was back, from the restart's start | "
             + (f"{first_after.ended - restart['started']:.2f} s |" if first_after else "none |"),
-            f"| teachers' outage (first failed request → first successful save after it) | "
+            "| teachers' outage (first failed request → first successful save after it) | "
             + (f"{first_after.ended - first_failure:.2f} s |" if first_after and first_failure is not None
                else "— |"),
         ]

@@ -479,9 +479,6 @@ class Teacher:
         self.arrived = False
 
     async def run(self, start_at: float, window: "Window") -> None:
-        import aiohttp
-        from yarl import URL
-
         await asyncio.sleep(max(0.0, start_at - self.clock()))
         try:
             await self._work(window)

@@ -230,6 +230,27 @@ def test_term_two_answers_the_year_average_too(demo, login):
     assert response.json()["rows"] == [{"enrolment": enrolment.pk, "term": "7,0", "year": "7,3"}]
 
 
+def test_a_comment_subject_answers_pass_or_not_yet_and_a_conflicting_row_gets_its_current_result(demo, login):
+    # Giáo dục thể chất: three ĐĐGtx, results Đ / CĐ.
+    passing, failing, untouched = studying(demo)[:3]
+    pe = demo.assignment("6A1", "gdtc")
+    slots = [(TX, 1), (TX, 2), (TX, 3), (GK, 1), (CK, 1)]
+    earlier = scores_save(actor=demo.user("gv_gdtc"), assignment=pe, term=term(demo, 1), reason="test",
+                          cells=[CellInput(failing.pk, GK, 1, "CĐ")])
+    client = login("gv_gdtc")
+
+    response = post_cells(client, pe, [cell(passing, kind, index, "Đ") for kind, index in slots]
+                          + [cell(failing, GK, 1, "Đ")])  # the screen still shows failing's GK empty
+
+    data = response.json()
+    assert [c["outcome"] for c in data["cells"]] == ["saved"] * 5 + ["conflict"]
+    assert data["cells"][-1]["version"] == earlier.cells[0].version
+    rows = {row["enrolment"]: row for row in data["rows"]}
+    assert rows == {passing.pk: {"enrolment": passing.pk, "term": "Đ"},
+                    failing.pk: {"enrolment": failing.pk, "term": ""}}
+    assert untouched.pk not in rows
+
+
 def test_an_invalid_pasted_cell_gets_the_vietnamese_message_and_the_others_still_save(demo, login):
     first, second = studying(demo)[:2]
     cells = [cell(first, TX, 1, "8"), cell(first, TX, 2, "11"), cell(second, TX, 1, "7,25"), cell(second, TX, 2, "5")]
@@ -410,10 +431,9 @@ def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, clien
 # The session, its user and their profile; the term; scores_save in its transaction (the assignment,
 # the school, global and object permissions, whether the results are approved, the entry windows
 # (locked for update) and the locks, the exempt students, the periods, the enrolments, the locked rows,
-# then a savepoint around the new rows and their history rows); then the grid of the rows it touched
-# (the assignment, object permissions, the approval again, the windows and locks again, the exempt
-# students, the periods, the class list, the scores of both terms).
-SAVE_QUERIES = 33
+# then a savepoint around the new rows and their history rows, and the touched rows' scores of both
+# terms, for their averages in the answer).
+SAVE_QUERIES = 24
 
 
 def test_saving_one_cell_or_a_pasted_45_by_6_block_costs_the_same_queries(demo, client,

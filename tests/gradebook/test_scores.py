@@ -359,10 +359,11 @@ def test_a_stored_score_never_has_two_decimals(demo):
 # The assignment, the actor's school (profile, school), their permissions (global: user, groups;
 # per object: user, groups), the entry windows (locked for update) and the locks (gradebook.locks: one
 # query each), the periods, the enrolments, the locked rows; then per kind of write:
-# a new row and its history in a savepoint (4), a changed row and its history (2). The test's own
-# transaction adds a savepoint around the service (2).
-CREATE_QUERIES = 20
-CHANGE_QUERIES = 18
+# a new row and its history in a savepoint (4), a changed row and its history (2); then the touched
+# rows' scores of both terms, for their averages. The test's own transaction adds a savepoint around
+# the service (2).
+CREATE_QUERIES = 21
+CHANGE_QUERIES = 19
 COLUMNS = [(TX, 1), (TX, 2), (TX, 3), (TX, 4), (GK, 1), (CK, 1)]  # Toán, 140 periods a year
 
 

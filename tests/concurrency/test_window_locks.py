@@ -1,0 +1,84 @@
+"""The entry window's row lock on PostgreSQL: saves share it, a close takes it alone.
+
+In the deadline rush every teacher of a school saves under the same open window. Each save
+locks the window's row against a close (gradebook.locks.write_state): were that lock exclusive,
+the school's saves would wait for each other one by one. These tests hold one save's
+transaction open and look at who waits.
+"""
+
+import datetime
+import threading
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection, connections, transaction
+from django.utils import timezone
+
+from gradebook import locks
+from gradebook.models import EntryWindow, Score
+from gradebook.services import CellInput, scores_save
+from schoolrecords import models as sm
+
+from .conftest import HeldTransaction, lock_waiters, wait_for_lock_waiters
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+TX = Score.Kind.REGULAR
+
+
+def open_window(demo, term: sm.Term) -> EntryWindow:
+    now = timezone.now()
+    return locks.window_create(actor=demo.user("board"), term=term, opens_at=now - datetime.timedelta(days=1),
+                               closes_at=now + datetime.timedelta(days=1))
+
+
+def save_first_student(demo, subject_code: str, text: str):
+    assignment = demo.assignment("6A1", subject_code)
+    enrolment = sm.Enrolment.objects.filter(school_class=assignment.school_class,
+                                            status=sm.Enrolment.Status.STUDYING).order_by("pk").first()
+    return scores_save(actor=get_user_model().objects.get(pk=assignment.teacher_id), assignment=assignment.pk,
+                       term=demo.year.terms.get(number=1), cells=[CellInput(enrolment.pk, TX, 1, text)])
+
+
+def test_two_teachers_saving_under_the_same_open_window_do_not_wait_for_each_other(pg_demo):
+    demo = pg_demo
+    open_window(demo, demo.year.terms.get(number=1))
+
+    with HeldTransaction(lambda: save_first_student(demo, "toan", "7")) as held:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '5s'")  # an exclusive window lock would fail here
+            result = save_first_student(demo, "van", "8")
+        held.release()
+
+    assert result.ok and [cell.outcome.value for cell in result.cells] == ["saved"]
+    assert Score.objects.filter(subject__code="van", kind=TX, index=1, value=8).count() == 1
+
+
+def test_a_close_waits_for_the_saves_in_progress_and_the_next_save_is_refused(pg_demo):
+    demo = pg_demo
+    window = open_window(demo, demo.year.terms.get(number=1))
+    closed = {}
+
+    def close():
+        try:
+            closed["window"] = locks.window_close(actor=get_user_model().objects.get(username="board"),
+                                                  window=window, reason="deadline")
+        except BaseException as error:
+            closed["error"] = error
+        finally:
+            connections.close_all()
+
+    with HeldTransaction(lambda: save_first_student(demo, "toan", "7")) as held:
+        closer = threading.Thread(target=close, name="closer")
+        closer.start()
+        wait_for_lock_waiters(1)  # the close waits for the save's shared lock on the window's row
+        assert "window" not in closed and lock_waiters() == 1
+        held.release()
+        closer.join(30)
+
+    assert not closer.is_alive() and "error" not in closed
+    assert closed["window"].state == EntryWindow.State.CLOSED
+    with pytest.raises(locks.EntryClosed):
+        save_first_student(demo, "van", "8")
+    assert not Score.objects.filter(subject__code="van", kind=TX, index=1).exists()
