@@ -22,7 +22,7 @@ COPY requirements.txt ./
 RUN pip install -r requirements.txt
 
 # The project's own files only: no .venv, no var/ (the demo database and key), no .git.
-COPY manage.py ./
+COPY manage.py gunicorn.conf.py ./
 COPY schoolrecords ./schoolrecords
 COPY gradebook ./gradebook
 COPY eledger ./eledger
@@ -40,4 +40,5 @@ RUN export DEBUG=0 SECRET_KEY=build-time-only-not-used-at-run-time \
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "schoolrecords.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Processes and threads: gunicorn.conf.py (WEB_CONCURRENCY, GUNICORN_THREADS).
+CMD ["gunicorn", "schoolrecords.wsgi", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]

@@ -18,8 +18,14 @@ class ForcePasswordChangeMiddleware:
 
     @staticmethod
     def _must_change(user) -> bool:
-        profile = getattr(user, "profile", None) if hasattr(user, "profile") else None
-        return bool(profile and profile.must_change_password)
+        # The first read of the profile in a request: its school comes with it (permissions.user_school).
+        from .models import StaffProfile
+
+        profile = StaffProfile.objects.select_related("school").filter(user=user).first()
+        if profile is None:  # a superuser without a school
+            return False
+        user.profile = profile  # cached on the user
+        return profile.must_change_password
 
 
 class SchoolLanguageMiddleware:

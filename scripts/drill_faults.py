@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Fault drill: PostgreSQL restarted while teachers save scores; the app must recover by itself and lose nothing.
 
-    .venv/bin/python scripts/drill_faults.py postgres://postgres@127.0.0.1:5432/ [--port 8103] [--workers 3]
+    .venv/bin/python scripts/drill_faults.py postgres://postgres@127.0.0.1:5432/ [--port 8103] [--workers N]
         [--teachers 13] [--before 10] [--after 20] [--think 0.2] [--cluster 15/main] [--no-restart] [--write]
 
 Run it as root on the machine that runs PostgreSQL: it restarts the whole cluster
@@ -37,6 +37,7 @@ import io
 import json
 import os
 import random
+import runpy
 import shutil
 import signal
 import statistics
@@ -66,7 +67,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("database_url", help=f"postgres://user@host:port/ (the database used is always {DB_NAME})")
     parser.add_argument("--port", type=int, default=8103)
-    parser.add_argument("--workers", type=int, default=3, help="gunicorn sync workers (default 3)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn processes (default: gunicorn.conf.py's, as in production)")
     parser.add_argument("--teachers", type=int, default=13, help="teachers saving at once (default 13: all of 6A1)")
     parser.add_argument("--before", type=float, default=10, help="seconds of load before the restart (default 10)")
     parser.add_argument("--after", type=float, default=20, help="seconds of load after it (default 20)")
@@ -89,8 +91,8 @@ def main() -> None:
         _wait_for_postgres(scratch, 60)  # never leave the server down, whatever happened
         scratch.close(keep=args.keep)
         shutil.rmtree(var_dir, ignore_errors=True)
-    command = (f".venv/bin/python scripts/drill_faults.py {scratch.shown} --workers {args.workers} "
-               f"--teachers {args.teachers} --before {args.before:g} --after {args.after:g} --think {args.think:g}"
+    command = (f".venv/bin/python scripts/drill_faults.py {scratch.shown} "
+               + (f"--workers {args.workers} " if args.workers else "") + f"--teachers {args.teachers} --before {args.before:g} --after {args.after:g} --think {args.think:g}"
                + (" --no-restart" if args.no_restart else "") + (" --write" if args.write else ""))
     text = _markdown(report, command)
     print(text)
@@ -163,7 +165,7 @@ class Ack:
 
 
 class Browser:
-    """One browser tab: its cookies, a connection to the server per request (gunicorn's sync workers close it)."""
+    """One browser tab: its cookies, a new connection to the server per request."""
 
     def __init__(self, port: int):
         self.port = port
@@ -310,13 +312,13 @@ def _seats(count: int) -> list[Seat]:
 
 
 class Gunicorn:
-    def __init__(self, *, port: int, workers: int, var_dir: Path):
+    def __init__(self, *, port: int, workers: int | None, var_dir: Path):
         self.port = port
         self.log = var_dir / "gunicorn.log"
         (var_dir / "static").mkdir(parents=True, exist_ok=True)
         self.command = [str(Path(sys.executable).with_name("gunicorn")), "schoolrecords.wsgi",
-                        "--bind", f"127.0.0.1:{port}", "--workers", str(workers), "--timeout", "60",
-                        "--graceful-timeout", "10"]
+                        "--bind", f"127.0.0.1:{port}", "--timeout", "60", "--graceful-timeout", "10",
+                        *(["--workers", str(workers)] if workers else [])]  # else gunicorn.conf.py's
         self.env = dict(os.environ)
         self.process: subprocess.Popen | None = None
 
@@ -373,6 +375,7 @@ def _run(args, scratch: Scratch, cluster: str, var_dir: Path) -> dict:
     connections.close_all()  # this process holds no connection through the restart
     _log(f"database ready in {time.perf_counter() - started:.0f} s; {len(seats)} teachers")
 
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))  # what gunicorn reads in ROOT
     server = Gunicorn(port=args.port, workers=args.workers, var_dir=var_dir)
     server.start()
     try:
@@ -420,6 +423,7 @@ def _run(args, scratch: Scratch, cluster: str, var_dir: Path) -> dict:
         "args": args, "cluster": cluster, "seats": len(seats), "requests": requests, "acks": acks,
         "conflicts": sum(teacher.conflicts for teacher in teachers), "restart": restart,
         "workers_replaced": len(workers_before - workers_after), "workers": len(workers_before),
+        "worker_class": conf["worker_class"], "threads": conf["threads"],
         "load": (load_before, load_after), **check,
     }
 
@@ -453,7 +457,8 @@ def _markdown(report: dict, command: str) -> str:
     saves_ok = [request for request in requests if request.result == "ok"]
     lines = [start, "## Fault drill: PostgreSQL restarted under load", ""]
     lines.append(
-        f"gunicorn ({report['workers']} sync workers, production settings: DEBUG off, `CONN_MAX_AGE` 60 s with "
+        f"gunicorn as gunicorn.conf.py starts it ({report['workers']} {report['worker_class']} workers × "
+        f"{report['threads']} threads; production settings: DEBUG off, `CONN_MAX_AGE` 60 s with "
         f"`CONN_HEALTH_CHECKS`) on 127.0.0.1:{args.port}, a scratch PostgreSQL database with the demo school "
         "(one class per grade). "
         f"{report['seats']} teachers (those of 6A1), one thread each, log in through the form and keep saving "

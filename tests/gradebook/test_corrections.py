@@ -327,9 +327,10 @@ def test_the_home_summary_shows_the_teacher_the_outcome_and_the_principal_the_qu
     assert selectors.home_summary(demo.user("principal")).waiting == 0
 
 
-# A constant count: the session, the user and their school, the roles, the site's context processor, then the
-# waiting requests and the decided ones, each with their cells (and students) and evidence prefetched.
-QUEUE_QUERIES = 13
+# A constant count: the session, the user and their school (with their profile), the roles, the site's context
+# processor, then the waiting requests and the decided ones, each with their cells (and students) and evidence
+# prefetched.
+QUEUE_QUERIES = 12
 
 
 def test_the_queue_costs_the_same_queries_for_one_request_or_three(demo, login, django_assert_num_queries):

@@ -406,11 +406,11 @@ def _fill(demo, enrolments):
                             for kind, index in COLUMNS], number=number)
 
 
-# The session, its user and their profile; the term; the grid (the assignment, the school, global and
+# The session, its user and their profile with its school; the term; the grid (the assignment, global and
 # object permissions, whether the class's results are approved, the entry windows, the locks, the exempt students, the
 # periods, the class list, the scores of both terms); the teacher's name; the site's context processor (current year,
 # roles).
-PAGE_QUERIES = 20
+PAGE_QUERIES = 19
 
 
 def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, client, django_assert_num_queries):
@@ -428,12 +428,12 @@ def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, clien
     assert pages[1].count('<td class="avg" data-col="year">7,5</td>') == 49  # the transferred student too, minus one
 
 
-# The session, its user and their profile; the term; scores_save in its transaction (the assignment,
-# the school, global and object permissions, whether the results are approved, the entry windows
+# The session, its user and their profile with its school; the term; scores_save in its transaction (the
+# assignment, global and object permissions, whether the results are approved, the entry windows
 # (locked for update) and the locks, the exempt students, the periods, the enrolments, the locked rows,
 # then a savepoint around the new rows and their history rows, and the touched rows' scores of both
 # terms, for their averages in the answer).
-SAVE_QUERIES = 24
+SAVE_QUERIES = 23
 
 
 def test_saving_one_cell_or_a_pasted_45_by_6_block_costs_the_same_queries(demo, client,

@@ -289,11 +289,11 @@ def _counted_get(client, path, django_assert_num_queries, expected):
     return response
 
 
-# Session and user; the actor's school (profile, school); the class with its year and homeroom teacher;
+# Session and user; the actor's school (profile with school); the class with its year and homeroom teacher;
 # the actor's roles; the homeroom right (global permissions: user, groups; object permissions: user,
 # groups); the class data (terms, subjects, class list, scores, conduct, absences, remarks, exemptions,
 # re-tests, summer, approvals, teachers); the base template's current year.
-RESULTS_QUERIES = 23
+RESULTS_QUERIES = 22
 
 
 def test_the_year_results_page_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):
@@ -312,7 +312,7 @@ def test_the_year_results_page_costs_the_same_queries_for_40_and_50_students(dem
 
 # As above, with the principal: a role instead of the homeroom right; the base template then asks for
 # the set-up right (global permissions: user, groups).
-TERM_RESULTS_QUERIES = 21
+TERM_RESULTS_QUERIES = 20
 
 
 def test_the_term_results_page_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):
@@ -324,10 +324,10 @@ def test_the_term_results_page_costs_the_same_queries_for_40_and_50_students(dem
     _counted_get(client, url("results", demo, 1), django_assert_num_queries, TERM_RESULTS_QUERIES)
 
 
-# Session and user; the actor's school (profile, school); the class; the homeroom right (global
+# Session and user; the actor's school (profile with school); the class; the homeroom right (global
 # permissions: user, groups; object permissions: user, groups); terms, class list, conduct, absences,
 # remarks, approvals; the base template's current year and the roles it shows.
-HOMEROOM_QUERIES = 17
+HOMEROOM_QUERIES = 16
 
 
 def test_the_homeroom_sheet_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):
@@ -339,10 +339,10 @@ def test_the_homeroom_sheet_costs_the_same_queries_for_40_and_50_students(demo, 
     _counted_get(client, url("homeroom", demo, 1), django_assert_num_queries, HOMEROOM_QUERIES)
 
 
-# Session and user; the actor's school (profile, school) and roles; the current year; terms, classes,
+# Session and user; the actor's school (profile with school) and roles; the current year; terms, classes,
 # students due per class, subjects per grade, assignments with teachers, exemptions, filled cells,
 # conduct; the base template's current year and set-up right.
-PROGRESS_QUERIES = 17
+PROGRESS_QUERIES = 16
 
 
 def test_the_progress_page_costs_the_same_queries_with_two_more_classes(demo, login, django_assert_num_queries):

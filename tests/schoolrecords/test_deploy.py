@@ -114,6 +114,37 @@ def test_image_has_the_libraries_weasyprint_needs():
         assert package in dockerfile
 
 
+# --- gunicorn ------------------------------------------------------------------------------
+
+
+def gunicorn_config(tmp_path: Path, **env: str) -> dict[str, str]:
+    """The settings gunicorn resolves when started, as the Dockerfile and the README start it, from the project."""
+    environment = clean_env(tmp_path, **env)
+    for name in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_BIND", "GUNICORN_CMD_ARGS"):
+        environment.pop(name, None)
+    environment.update(DEBUG="1", **env)  # --print-config loads the app too: the demo's settings will do
+    result = subprocess.run([str(Path(sys.executable).with_name("gunicorn")), "--print-config"], cwd=ROOT,
+                            env=environment, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    pairs = (line.split(" = ", 1) for line in result.stdout.splitlines() if " = " in line)
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def test_gunicorn_runs_two_processes_of_eight_threads_unless_told_otherwise(tmp_path):
+    config = gunicorn_config(tmp_path)
+    assert (config["worker_class"], config["workers"], config["threads"]) == ("gthread", "2", "8")
+    assert config["wsgi_app"] == "schoolrecords.wsgi" and config["max_requests"] == "5000"
+
+    bigger = gunicorn_config(tmp_path, WEB_CONCURRENCY="4", GUNICORN_THREADS="6")
+    assert (bigger["workers"], bigger["threads"]) == ("4", "6")
+
+
+def test_the_image_and_compose_start_gunicorn_with_its_config_file():
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^COPY .*\bgunicorn\.conf\.py\b", dockerfile, re.MULTILINE)
+    assert "--workers" not in dockerfile and "--workers" not in (ROOT / "docker-compose.yml").read_text()
+
+
 # --- the README's commands ----------------------------------------------------------------
 
 SCRIPTS = ["scripts/bootstrap.sh", "scripts/demo.sh", "scripts/test.sh", ".ci/run"]

@@ -541,9 +541,9 @@ def _mixed_rows(count: int, demo) -> list[dict]:
     return rows
 
 
-# Session, user, profile and school, year, two permission lookups, the year's classes, the
+# Session, user, profile with its school, year, two permission lookups, the year's classes, the
 # students and enrolments of the file's codes, the page's current year and roles, session save.
-PREVIEW_QUERIES = 15
+PREVIEW_QUERIES = 14
 
 
 @pytest.mark.parametrize("size", [10, 40])

@@ -433,13 +433,13 @@ def test_list_query_count_does_not_grow_with_the_staff(demo, login, django_asser
     client = login("board")
     url = reverse("setup:staff_list")
     client.get(url, params)  # warm the per-process caches (content types, sessions)
-    with django_assert_num_queries(11) as before:
+    with django_assert_num_queries(10) as before:
         client.get(url, params)
     math = m.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
     add_staff(demo, 5, prefix="thi_more", department=math)
     services.staff_deactivate(actor=demo.user("board"), profile=profile_of(demo, "thi_more0"),
                               left_on=timezone.localdate(), reason="test")
-    with django_assert_num_queries(11) as after:
+    with django_assert_num_queries(10) as after:
         response = client.get(url, params)
     assert len(response.context["rows"]) >= 5
     assert len(after.captured_queries) == len(before.captured_queries)
@@ -459,7 +459,7 @@ def test_department_list_query_count_does_not_grow(demo, login, django_assert_nu
     client = login("board")
     url = reverse("setup:department_list")
     client.get(url)
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(url)
     board = demo.user("board")
     for i in range(5):
@@ -467,7 +467,7 @@ def test_department_list_query_count_does_not_grow(demo, login, django_assert_nu
         add_staff(demo, 2, prefix=f"dept{i}_", department=department)
         services.department_set_head(actor=board, department=department,
                                      head=User.objects.get(username=f"dept{i}_0"))
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         response = client.get(url)
     assert len(response.context["departments"]) == 10
 
