@@ -1,10 +1,12 @@
 """gunicorn's settings for the web site; gunicorn reads this file from the directory it starts in.
 
-Two processes of eight threads each: in the deadline rush (docs/benchmarks.md, "Deadline rush")
-200 teachers saving at once on 2 cores were answered with a p95 of 267 ms by 2 × 8 gthread
-workers, where 3 sync workers queued requests for seconds. A save spends part of its time waiting
-for PostgreSQL, which the other threads of the process use. Set WEB_CONCURRENCY (processes, about
-one per core) and GUNICORN_THREADS to fit a bigger server; command-line flags override all of it.
+Two processes of eight threads each. In the deadline rush (docs/benchmarks.md, "Deadline rush")
+they answered 200 teachers saving at once on 2 cores with a p95 of about 0.2 s. Three sync workers
+did as well there, but a sync worker is held for the whole of one request, however slow: an
+upload or a PDF download over a school's slow line, a login's password hash. Three such requests
+stall the site, while a threaded process goes on serving with its other threads (and uses them
+while a save waits for PostgreSQL). Set WEB_CONCURRENCY (processes, about one per core) and
+GUNICORN_THREADS to fit a bigger server; command-line flags override all of it.
 """
 
 import os

@@ -10,11 +10,10 @@ schoolrecords.roles.PERMISSIONS, which this app does not own.
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from schoolrecords import roles
-from schoolrecords.permissions import has_role, same_school, user_school
+from schoolrecords.permissions import OtherSchool, has_role, same_school, user_school
 
 RUNNERS = (roles.CLERK,)
 READERS = (roles.CLERK, roles.PRINCIPAL, roles.VICE_PRINCIPAL)
@@ -26,7 +25,7 @@ def _usable(user) -> bool:
 
 def _wall(user, obj: Model | None) -> None:
     if obj is not None and _usable(user) and not same_school(user, obj):
-        raise Http404
+        raise OtherSchool(user, "archive", obj)
 
 
 def can_run(user) -> bool:

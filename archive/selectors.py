@@ -11,7 +11,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from schoolrecords import models as sm
-from schoolrecords.permissions import user_school
+from schoolrecords.permissions import found_or_hidden, user_school
 
 from . import seams, storage
 from .models import ArchivedDocument, RenderBatch, RenderJob
@@ -43,9 +43,8 @@ def documents(*, actor, year: sm.SchoolYear, school_class: sm.SchoolClass | None
 
 
 def document_for(*, actor, pk: int) -> ArchivedDocument:
-    document = _scoped(ArchivedDocument.objects.select_related("year", "school_class"), actor).filter(pk=pk).first()
-    if document is None:
-        raise Http404
+    document = found_or_hidden(_scoped(ArchivedDocument.objects.select_related("year", "school_class"), actor),
+                               actor, "archive", pk=pk)
     require_read(actor, document)
     return document
 
@@ -57,10 +56,8 @@ def recent_batches(*, actor, limit: int = 10) -> list[RenderBatch]:
 
 
 def batch_for(*, actor, pk: int) -> RenderBatch:
-    batch = _scoped(RenderBatch.objects.select_related("term", "year", "requested_by__profile"), actor) \
-        .filter(pk=pk).first()
-    if batch is None:
-        raise Http404
+    batch = found_or_hidden(_scoped(RenderBatch.objects.select_related("term", "year", "requested_by__profile"),
+                                    actor), actor, "archive", pk=pk)
     require_read(actor, batch)
     return batch
 

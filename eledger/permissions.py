@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
-from django.http import Http404
 from django.utils.translation import gettext as _
 
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import has_role, objects_for, same_school, user_school
+from schoolrecords.permissions import Hidden, OtherSchool, has_role, objects_for, same_school, user_school
 
 from .models import Document, DocumentKind
 
@@ -164,7 +163,8 @@ def forget(user) -> None:
 def require_view(user, document: Document) -> None:
     """404 unless the user may see the document: another's document does not exist for them."""
     if not access_for(user).can_view(document):
-        raise Http404
+        hidden = Hidden if document.school_id == getattr(user_school(user), "pk", None) else OtherSchool
+        raise hidden(user, "view", document)
 
 
 def require_edit(user, document: Document) -> None:
@@ -183,9 +183,9 @@ def require_review(user, document: Document) -> None:
 
 def require_create(user, kind: DocumentKind, department: sm.Department | None = None) -> None:
     if kind.school_id != getattr(user_school(user), "pk", None) and not user.is_superuser:
-        raise Http404
+        raise OtherSchool(user, "create", kind)
     if department is not None and not same_school(user, department):
-        raise Http404
+        raise OtherSchool(user, "create", department)
     if not access_for(user).can_create(kind, department):
         raise PermissionDenied(_("You may not add documents of this kind."))
 

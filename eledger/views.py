@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
-from schoolrecords.permissions import user_school
+from schoolrecords.permissions import Hidden, found_or_hidden, not_found, user_school
 from schoolrecords.purei18n import RuleError
 from schoolrecords.selectors import current_year
 
@@ -58,7 +58,7 @@ def _document(request, pk: int) -> Document:
     try:
         document = selectors.document_detail(request.user, pk)
     except Document.DoesNotExist:
-        raise Http404 from None
+        raise not_found(Document, request.user, "view", pk=pk) from None
     require_view(request.user, document)
     return document
 
@@ -111,10 +111,11 @@ def document_list(request):
 def folder(request, user_id: int | None = None):
     """A teacher's folder for one year, grouped by kind; a reviewer sees the teacher's folder too."""
     school = _school(request)
-    owner = request.user if user_id is None else get_object_or_404(User, pk=user_id, profile__school=school)
+    owner = request.user if user_id is None else found_or_hidden(User.objects.filter(profile__school=school),
+                                                                 request.user, "view", pk=user_id)
     access = access_for(request.user)
     if owner != request.user and not (access.is_leader or _heads_department_of(access, owner)):
-        raise Http404
+        raise Hidden(request.user, "view", owner)
     years = list(sm.SchoolYear.objects.filter(school=school).order_by("-start_date"))
     year = current_year(school)
     if request.GET.get("year"):
@@ -332,7 +333,7 @@ def download(request, pk: int, number: int):
     try:
         version = selectors.version_for_download(request.user, pk, number)
     except DocumentVersion.DoesNotExist:
-        raise Http404 from None
+        raise not_found(DocumentVersion, request.user, "view", document_id=pk, number=number) from None
     require_view(request.user, version.document)
     try:
         handle = version.file.open("rb")
@@ -354,7 +355,7 @@ def review_queue(request):
     _school(request)
     access = access_for(request.user)
     if not access.is_reviewer:
-        raise Http404
+        raise Hidden(request.user, "review")
     return _render(request, "eledger/review_queue.html", tab="review",
                    context={"queue": selectors.review_queue(request.user)})
 
@@ -364,7 +365,7 @@ def overview(request):
     _school(request)
     access = access_for(request.user)
     if not access.is_reviewer:
-        raise Http404
+        raise Hidden(request.user, "review")
     today = timezone.localdate()
     return _render(request, "eledger/overview.html", tab="overview", context={
         "overview": selectors.school_overview(request.user, today),
@@ -397,7 +398,7 @@ def settings_view(request):
 def kind_edit(request, pk: int):
     school = _school(request)
     require_configure(request.user, school)
-    kind = get_object_or_404(DocumentKind, pk=pk, school=school)
+    kind = found_or_hidden(DocumentKind.objects.filter(school=school), request.user, "configure", pk=pk)
     initial = {"name": kind.name, "description": kind.description, "requires_review": kind.requires_review,
                "is_active": kind.is_active}
     form = f.KindForm(request.POST or None, initial=initial)

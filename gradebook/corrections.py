@@ -18,14 +18,13 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import has_role, require, same_school
+from schoolrecords.permissions import OtherSchool, has_role, require, same_school
 from schoolrecords.services import record
 
 from . import assessment, locks
@@ -272,7 +271,7 @@ def _transition(request: CorrectionRequest, action: str) -> str:
 
 def _require_requester(actor, request: CorrectionRequest) -> None:
     if actor.is_authenticated and not same_school(actor, request.school_class):
-        raise Http404
+        raise OtherSchool(actor, "requester", request)
     if actor.pk != request.requested_by_id:
         raise PermissionDenied(_("Only the teacher who filed this request may do this."))
 
@@ -311,7 +310,7 @@ def may_decide(user, request: CorrectionRequest) -> bool:
 
 def _require_principal(actor, request: CorrectionRequest) -> None:
     if actor.is_authenticated and not same_school(actor, request.school_class):
-        raise Http404
+        raise OtherSchool(actor, "principal", request)
     if not (actor.is_active and (actor.is_superuser or has_role(actor, roles.PRINCIPAL))):
         raise PermissionDenied(_("Only the principal decides on correction requests."))
     if actor.pk == request.requested_by_id:

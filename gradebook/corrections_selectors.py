@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import has_role, user_school
+from schoolrecords.permissions import found_or_hidden, has_role, user_school
 
 from .models import (
     CorrectionChange,
@@ -47,9 +46,7 @@ def _school_requests(user):
 
 def request_for(*, actor, pk: int) -> CorrectionRequest:
     """One request, for its teacher or the school's leadership (principal, vice, board); else 403, another school 404."""
-    found = _school_requests(actor).filter(pk=pk).first()
-    if found is None:
-        raise Http404
+    found = found_or_hidden(_school_requests(actor), actor, "corrections", pk=pk)
     if found.requested_by_id != actor.pk and not has_role(actor, *LEADERS):
         raise PermissionDenied(_("You do not have permission to see this request."))
     return found

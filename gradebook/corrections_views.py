@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from schoolrecords.permissions import has_role, user_school, wall
+from schoolrecords.permissions import found_or_hidden, has_role, user_school, wall
 
 from . import corrections
 from . import corrections_selectors as selectors
@@ -188,9 +188,8 @@ def correction_log(request, user_id: int, year: int, month: int):
     if not 1 <= month <= 12 or not 2000 <= year <= 2100:
         raise Http404
     school = user_school(request.user)
-    teacher = get_user_model().objects.filter(pk=user_id, profile__school=school).select_related("profile").first()
-    if teacher is None:
-        raise Http404
+    teacher = found_or_hidden(get_user_model().objects.filter(profile__school=school).select_related("profile"),
+                              request.user, "corrections", pk=user_id)
     approved = selectors.monthly_log(actor=request.user, teacher=teacher, year=year, month=month)
     return _pdf("pdf/correction_log.html", {
         "teacher": teacher, "requests": approved, "school": school, "month": datetime.date(year, month, 1),

@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy
 
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import has_role, require, same_school
+from schoolrecords.permissions import OtherSchool, has_role, require, same_school
 from schoolrecords.services import record
 
 from .models import EntryWindow, Score, ScoreLock, TermSchedule, column_label
@@ -305,10 +305,8 @@ def lock_lift(*, actor, lock: ScoreLock, reason: str) -> ScoreLock:
 
 
 def _require_principal(actor, obj) -> None:
-    from django.http import Http404
-
     if actor.is_authenticated and not same_school(actor, obj):
-        raise Http404
+        raise OtherSchool(actor, "principal", obj)
     if not (actor.is_active and (actor.is_superuser or has_role(actor, roles.PRINCIPAL))):
         raise PermissionDenied(_("Only the principal may do this."))
 

@@ -16,7 +16,7 @@ from guardian.shortcuts import get_objects_for_user
 
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import allowed, has_role, same_school
+from schoolrecords.permissions import OtherSchool, allowed, has_role, same_school
 
 from . import locks
 from .models import Exemption, ResultApproval
@@ -78,7 +78,7 @@ def readable_assignment_ids(user, school_class: sm.SchoolClass, assignments) -> 
 def require_read(user, assignment: sm.TeachingAssignment) -> None:
     """403 unless ``can_read``; another school's assignment is a 404."""
     if _usable(user) and not same_school(user, assignment):
-        raise Http404
+        raise OtherSchool(user, "read", assignment)
     if not can_read(user, assignment):
         raise PermissionDenied(_("You do not have permission to see these scores."))
 
@@ -97,7 +97,7 @@ def check_writable(user, assignment: sm.TeachingAssignment, term: sm.Term, *,
     reports per cell.
     """
     if _usable(user) and not same_school(user, assignment):
-        raise Http404
+        raise OtherSchool(user, TEACH, assignment)
     if not allowed(user, TEACH, assignment):
         raise PermissionDenied(_("Only the teacher assigned to this class and subject may enter its scores."))
     if results_approved(assignment.school_class_id, term):

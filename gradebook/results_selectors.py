@@ -16,13 +16,12 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import allowed, has_role, same_school, user_school
+from schoolrecords.permissions import OtherSchool, allowed, found_or_hidden, has_role, same_school, user_school
 from schoolrecords.selectors import current_year, sort_vietnamese
 from schoolrecords.text import vietnamese_sort_key
 
@@ -57,7 +56,7 @@ def _usable(user) -> bool:
 
 def _wall(user, school_class: sm.SchoolClass) -> None:
     if _usable(user) and not same_school(user, school_class):
-        raise Http404
+        raise OtherSchool(user, "results", school_class)
 
 
 def is_homeroom(user, school_class: sm.SchoolClass) -> bool:
@@ -118,11 +117,8 @@ def class_for(user, pk: int) -> sm.SchoolClass:
     """The class, if it is in the user's school (else 404); no permission is implied."""
     classes = sm.SchoolClass.objects.select_related("year", "homeroom_teacher__profile")
     if not (_usable(user) and user.is_superuser):
-        school = user_school(user)
-        if school is None:
-            raise Http404
-        classes = classes.filter(year__school=school)
-    return get_object_or_404(classes, pk=pk)
+        classes = classes.filter(year__school=user_school(user))
+    return found_or_hidden(classes, user, "results", pk=pk)
 
 
 def term_of(school_class: sm.SchoolClass, number: int) -> sm.Term | None:
@@ -269,9 +265,10 @@ def exemption_choices(school_class: sm.SchoolClass) -> dict:
 
 def exemption_for(*, actor, school_class: sm.SchoolClass, pk: int) -> Exemption:
     require_principal(actor, school_class)
-    return get_object_or_404(
-        Exemption.objects.select_related("enrolment__school_class__year", "term"),
-        pk=pk, enrolment__school_class_id=school_class.pk,
+    return found_or_hidden(
+        Exemption.objects.select_related("enrolment__school_class__year", "term").filter(
+            enrolment__school_class_id=school_class.pk),
+        actor, "exemptions", pk=pk,
     )
 
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords.forms import apply_service_errors
-from schoolrecords.permissions import allowed, has_role, user_school
+from schoolrecords.permissions import allowed, found_or_hidden, has_role, user_school
 
 from . import locks
 from .grid_views import _term
@@ -136,10 +136,8 @@ def window_list(request):
 
 
 def _window(request, pk: int) -> EntryWindow:
-    found = EntryWindow.objects.filter(pk=pk, term__year__school=user_school(request.user)).first()
-    if found is None:
-        raise Http404
-    return found
+    return found_or_hidden(EntryWindow.objects.filter(term__year__school=user_school(request.user)), request.user,
+                           "windows", pk=pk)
 
 
 @login_required
@@ -161,9 +159,8 @@ def window_reopen(request, pk: int):
 @login_required
 @require_POST
 def lock_lift(request, pk: int):
-    lock = ScoreLock.objects.filter(pk=pk, term__year__school=user_school(request.user)).first()
-    if lock is None:
-        raise Http404
+    lock = found_or_hidden(ScoreLock.objects.filter(term__year__school=user_school(request.user)), request.user,
+                           "windows", pk=pk)
     try:
         locks.lock_lift(actor=request.user, lock=lock, reason=request.POST.get("reason", ""))
     except ValidationError as error:
@@ -176,9 +173,8 @@ def lock_lift(request, pk: int):
 @login_required
 @require_POST
 def book_lock(request, term_id: int):
-    term = sm.Term.objects.filter(pk=term_id, year__school=user_school(request.user)).first()
-    if term is None:
-        raise Http404
+    term = found_or_hidden(sm.Term.objects.filter(year__school=user_school(request.user)), request.user,
+                           "principal", pk=term_id)
     try:
         locks.book_lock(actor=request.user, term=term, reason=request.POST.get("reason", ""))
     except ValidationError as error:

@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
+from django.db.models.fields.related_descriptors import ForwardManyToOneDescriptor
 from django.http import Http404
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user
@@ -49,6 +50,9 @@ def school_of(obj: Model) -> int | None:
     owner = getattr(obj, "school_id", None)
     if owner is not None:
         return owner
+    for link in ("school_class", "term", "year", "enrolment", "document"):  # the other apps' rows, through their owner
+        if isinstance(getattr(type(obj), link, None), ForwardManyToOneDescriptor):
+            return school_of(getattr(obj, link))
     raise TypeError(f"No school rule for {type(obj).__name__}")
 
 
@@ -69,13 +73,50 @@ def allowed(user, perm: str, obj: Model | None = None) -> bool:
     return user.has_perm(perm) or user.has_perm(perm, obj)
 
 
-class OtherSchool(Http404):
-    """The 404 of an object behind the school wall; the site's 404 handler logs it as a refusal."""
+class Hidden(Http404):
+    """A refusal answered as a 404: the object (or page) exists, but not for this user.
 
-    def __init__(self, user, perm: str, obj: Model):
+    The site's 404 handler (schoolrecords.views.page_not_found) logs it as a refusal, where a
+    plain Http404 (a row that is not there) is not logged.
+    """
+
+    reason = "hidden"
+
+    def __init__(self, user, perm: str, obj: Model | None = None):
         super().__init__()
         self.perm = perm
-        self.target = f"{type(obj).__name__}#{obj.pk}"
+        self.target = f"{type(obj).__name__}#{obj.pk}" if obj is not None else "-"
+
+
+class OtherSchool(Hidden):
+    """The 404 of an object behind the school wall."""
+
+    reason = "other_school"
+
+
+def found_or_hidden(queryset: QuerySet, user, perm: str = "", **lookup) -> Model:
+    """The object of ``queryset`` (the rows ``user`` may reach) matching ``lookup``, else a 404.
+
+    The 404 is a logged refusal (OtherSchool, Hidden) when the object exists outside
+    ``queryset``, and a plain Http404 when there is no such row at all; the second lookup runs
+    only on the way to a 404.
+    """
+    found = queryset.filter(**lookup).first()
+    if found is not None:
+        return found
+    raise not_found(queryset.model, user, perm, **lookup)
+
+
+def not_found(model: type[Model], user, perm: str = "", **lookup) -> Http404:
+    """The 404 for a ``model`` row ``user`` could not reach: a refusal (logged) when it exists, else plain."""
+    other = model._default_manager.filter(**lookup).first()
+    if other is None:
+        return Http404()
+    try:
+        behind_wall = getattr(user, "is_authenticated", False) and not same_school(user, other)
+    except TypeError:  # a model without a school rule
+        behind_wall = False
+    return (OtherSchool if behind_wall else Hidden)(user, perm, other)
 
 
 def wall(user, obj: Model, perm: str = "") -> None:

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -13,7 +13,7 @@ from . import forms as f
 from . import models as m
 from . import selectors, services
 from .forms import apply_service_errors
-from .permissions import require, user_school
+from .permissions import found_or_hidden, require, user_school
 
 SETUP = "schoolrecords.manage_school_setup"
 GRADES = {
@@ -33,13 +33,13 @@ def _school(request) -> m.School:
 
 def _year(request, pk: int) -> m.SchoolYear:
     school = _school(request)
-    return get_object_or_404(m.SchoolYear, pk=pk, school=school)
+    return found_or_hidden(m.SchoolYear.objects.filter(school=school), request.user, SETUP, pk=pk)
 
 
 def _class(request, pk: int) -> m.SchoolClass:
     school = _school(request)
-    return get_object_or_404(m.SchoolClass.objects.select_related("year", "homeroom_teacher__profile"),
-                             pk=pk, year__school=school)
+    return found_or_hidden(m.SchoolClass.objects.select_related("year", "homeroom_teacher__profile")
+                           .filter(year__school=school), request.user, SETUP, pk=pk)
 
 
 
@@ -136,7 +136,7 @@ def subject_list(request):
 @login_required
 def subject_edit(request, pk: int):
     school = _school(request)
-    subject = get_object_or_404(m.Subject, pk=pk, school=school)
+    subject = found_or_hidden(m.Subject.objects.filter(school=school), request.user, SETUP, pk=pk)
     form = f.SubjectForm(request.POST or None, instance=subject, school=school)
     if request.method == "POST" and form.is_valid():
         try:
@@ -272,8 +272,8 @@ def _save_assignments(actor, school_class, current: dict[int, int], chosen: dict
 @require_POST
 def enrolment_end(request, pk: int):
     school = _school(request)
-    enrolment = get_object_or_404(m.Enrolment.objects.select_related("student", "school_class"), pk=pk,
-                                  school_class__year__school=school)
+    enrolment = found_or_hidden(m.Enrolment.objects.select_related("student", "school_class")
+                                .filter(school_class__year__school=school), request.user, SETUP, pk=pk)
     form = f.EnrolmentEndForm(request.POST)
     if form.is_valid():
         try:
@@ -291,7 +291,7 @@ def enrolment_end(request, pk: int):
 @login_required
 def student_edit(request, pk: int):
     school = _school(request)
-    student = get_object_or_404(m.Student, pk=pk, school=school)
+    student = found_or_hidden(m.Student.objects.filter(school=school), request.user, SETUP, pk=pk)
     form = f.StudentForm(request.POST or None, instance=student, school=school)
     if request.method == "POST" and form.is_valid():
         try:

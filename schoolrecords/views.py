@@ -14,7 +14,7 @@ from gradebook import results_selectors
 
 from . import models as m
 from . import roles, selectors, services
-from .permissions import OtherSchool, has_role, require, user_school
+from .permissions import Hidden, has_role, require, user_school
 from .signals import log_refusal
 
 
@@ -87,10 +87,10 @@ def permission_denied(request, exception=None):
 
 
 def page_not_found(request, exception=None):
-    """The site's 404 (handler404); another school's object (permissions.OtherSchool) is logged as a refusal.
+    """The site's 404 (handler404); a hidden object (permissions.Hidden, OtherSchool) is logged as a refusal.
 
     Django answers 404s itself when DEBUG is on, so only a production server logs them.
     """
-    if isinstance(exception, OtherSchool):
-        log_refusal(request, 404, "other_school", perm=exception.perm, object=exception.target)
+    if isinstance(exception, Hidden):
+        log_refusal(request, 404, exception.reason, perm=exception.perm, object=exception.target)
     return defaults.page_not_found(request, exception)

@@ -8,11 +8,13 @@ a newly registered model's pages are checked without a new row.
 
 Besides the status, every GET and every refused request must write nothing to the database
 (the session and django-axes's own tables aside): a GET that changes state, or a refused POST
-that changes something before refusing, fails here too.
+that changes something before refusing, fails here too. And every 403 and every 404 of an
+existing object (another school's, or one the user may not see) must be logged as a refusal.
 """
 
 import datetime
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
@@ -235,17 +237,32 @@ class WriteWatch:
         return execute(sql, params, many, context)
 
 
+class RefusalWatch(logging.Handler):
+    """Counts the refusals the site logs (schoolrecords.signals.log_refusal)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.refusals = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.getMessage().startswith("refused "):
+            self.refusals += 1
+
+
 @dataclass
 class Outcome:
     status: int
     location: str
     writes: list[str]
+    refusals: int = 0  # refusal lines logged
 
 
 def send(world: World, role: str, method: str, url: str, data=None, content_type: str | None = None) -> Outcome:
     """One request as ``role``, in a savepoint rolled back afterwards, so every request sees the same world."""
     client = world.client(role)
-    watch = WriteWatch()
+    watch, refusals = WriteWatch(), RefusalWatch()
+    security = logging.getLogger("schoolrecords.security")
+    security.addHandler(refusals)
     with connection.execute_wrapper(watch), transaction.atomic():
         if method == "GET":
             response = client.get(url, data or {})
@@ -256,7 +273,8 @@ def send(world: World, role: str, method: str, url: str, data=None, content_type
         if getattr(response, "streaming", False):
             b"".join(response.streaming_content)  # the test client closes the response at the end
         transaction.set_rollback(True)
-    return Outcome(response.status_code, response.get("Location", ""), watch.writes)
+    security.removeHandler(refusals)
+    return Outcome(response.status_code, response.get("Location", ""), watch.writes, refusals.refusals)
 
 
 def letter_of(outcome: Outcome, *, admin_login: bool = False) -> str:
@@ -270,8 +288,11 @@ def letter_of(outcome: Outcome, *, admin_login: bool = False) -> str:
 
 
 def check(world: World, role: str, method: str, url: str, expected: str, *, data=None, content_type=None,
-          admin_login: bool = False) -> tuple[str, list[str]]:
-    """Send one request; the letter seen, and what is wrong with it (empty when all is well)."""
+          admin_login: bool = False, logged: bool = False) -> tuple[str, list[str]]:
+    """Send one request; the letter seen, and what is wrong with it (empty when all is well).
+
+    ``logged``: the object exists, so a 403 or 404 is a refusal and must be in the security log.
+    """
     outcome = send(world, role, method, url, data, content_type)
     seen = letter_of(outcome, admin_login=admin_login)
     problems = []
@@ -280,6 +301,8 @@ def check(world: World, role: str, method: str, url: str, expected: str, *, data
                         f"got {seen} ({outcome.status} {outcome.location})")
     if outcome.writes and (method == "GET" or seen in REFUSED):
         problems.append(f"{method} {url} as {role} ({outcome.status}) wrote to the database: {outcome.writes}")
+    if logged and seen in ("d", "n") and seen == expected and not outcome.refusals:
+        problems.append(f"{method} {url} as {role} ({outcome.status}) was refused without a line in the security log")
     return seen, problems
 
 
@@ -519,12 +542,13 @@ def observe_row(world: World, key: str, method: str) -> tuple[str, list[str]]:
             obj = world.objects[row.family][variant] if row.family else None
             url = reverse(key, kwargs=row.kwargs(obj))
             if method == "GET":
-                got, wrong = check(world, role, "GET", url, letter, data=row.query(obj) if row.query else None)
+                got, wrong = check(world, role, "GET", url, letter, data=row.query(obj) if row.query else None,
+                                   logged=True)
             elif row.json:
                 got, wrong = check(world, role, "POST", url, letter, data=json.dumps(row.json(obj)),
-                                   content_type="application/json")
+                                   content_type="application/json", logged=True)
             else:
-                got, wrong = check(world, role, "POST", url, letter)
+                got, wrong = check(world, role, "POST", url, letter, logged=True)
             seen += got
             problems += [f"[{variant}] {problem}" for problem in wrong]
         seen_groups.append(seen)

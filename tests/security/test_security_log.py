@@ -66,6 +66,16 @@ def test_another_schools_object_is_a_logged_404(client, demo, other_school, secu
     assert fields["perm"] == "schoolrecords.view_schoolclass"
 
 
+def test_a_colleagues_folder_the_user_may_not_see_is_a_404_logged_as_hidden(client, demo, security_log):
+    client.force_login(demo.user("teacher_math"))  # a subject teacher: neither a leader nor gv_gdcd's head
+    colleague = demo.user("gv_gdcd")
+    response = client.get(reverse("eledger:folder", args=[colleague.pk]), REMOTE_ADDR="10.8.8.9")
+    assert response.status_code == 404
+    fields = _only(security_log, "refused")
+    assert (fields["status"], fields["user"], fields["address"]) == ("404", "teacher_math", "10.8.8.9")
+    assert (fields["reason"], fields["object"], fields["perm"]) == ("hidden", f"User#{colleague.pk}", "view")
+
+
 def test_an_allowed_page_and_a_missing_row_write_no_refusal(client, demo, security_log):
     client.force_login(demo.user("principal"))
     assert client.get(reverse("class_detail", args=[demo.school_class("6A1").pk])).status_code == 200
