@@ -21,12 +21,14 @@ a book lock, or windows that close every column kind of the grid, refuse the who
 PermissionDenied (403, nothing written); windows closing only some column kinds and column locks
 refuse the cells of those columns one by one, as the grid's per-cell outcomes.
 
-Concurrency: the save reads the covering windows locked ``FOR SHARE`` inside its transaction,
-and closing or reopening a window locks the window's row ``FOR UPDATE``. Saves under one window
-(a whole school's, in the deadline rush) therefore do not wait for each other, while a save
-racing a close either commits before the close does, or waits for it and then sees the window
-closed and is refused: never a save after the close. (On SQLite writers are serialised by the
-database lock instead.) The state is read in two queries whatever the grid's size: windows, locks.
+Concurrency: inside its transaction the save locks the term's row and then the covering
+windows' rows ``FOR SHARE``. Closing or reopening a window locks the window's row ``FOR UPDATE``;
+creating a window, locking a column and the principal's book lock lock the term's row ``FOR
+UPDATE``. Saves (a whole school's, in the deadline rush) therefore do not wait for each other,
+while a save racing any of those either commits before it does, or waits for it and then sees
+the new state and is refused: never a save after a close or a lock. (On SQLite writers are
+serialised by the database lock instead.) The state is read in three queries whatever the
+grid's size: the term's lock, windows, locks.
 
 When a window closes, ``on_window_closed`` hands the event to the archive's registered callback
 (a snapshot of the scores at the deadline, seed 002), see ``register_window_closed``.
@@ -115,10 +117,11 @@ def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update:
                 now: datetime.datetime | None = None) -> WriteState:
     """The windows and locks of the assignment's class and subject in ``term`` (two queries).
 
-    ``for_update``: lock the covering windows' rows until the transaction ends (the save path),
-    so that a close waits for the save or the save for the close. The lock is a shared one
-    (``FOR SHARE`` on PostgreSQL, which Django's ``select_for_update`` cannot ask for): it
-    conflicts with the close's ``FOR UPDATE`` only, so concurrent saves do not queue behind it.
+    ``for_update`` (the save path, one query more): lock the term's row and the covering windows'
+    rows until the transaction ends, so that a close, a new window or a lock waits for the save or
+    the save for it. The locks are shared ones (``FOR SHARE`` on PostgreSQL, which Django's
+    ``select_for_update`` cannot ask for): they conflict only with the ``FOR UPDATE`` of those
+    changes, so concurrent saves do not queue behind each other.
     """
     now = now or timezone.now()
     windows = EntryWindow.objects.filter(
@@ -127,7 +130,9 @@ def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update:
         Q(subject__isnull=True) | Q(subject_id=assignment.subject_id),
         term_id=term.pk,
     ).order_by("pk")  # one lock order for every save
-    windows = _locked_for_share(windows) if for_update else list(windows)
+    if for_update:  # the term first, then its windows: every writer takes them in this order
+        _share_locked(sm.Term.objects.filter(pk=term.pk).only("pk"))
+    windows = _share_locked(windows) if for_update else list(windows)
     closed = set()
     for kind in ALL_KINDS:
         covering = [window for window in windows if not window.kind or window.kind == kind]
@@ -142,11 +147,12 @@ def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update:
                       locked_columns=frozenset(column_locks), column_locks=column_locks)
 
 
-def _locked_for_share(windows) -> list[EntryWindow]:
+def _share_locked(queryset) -> list:
+    """The queryset's rows, locked ``FOR SHARE`` until the transaction ends (on PostgreSQL)."""
     if connection.vendor != "postgresql":  # SQLite: the database lock serialises writers anyway
-        return list(windows.select_for_update())
-    sql, params = windows.query.sql_with_params()
-    return list(EntryWindow.objects.raw(f"{sql} FOR SHARE", params))
+        return list(queryset)
+    sql, params = queryset.query.sql_with_params()
+    return list(queryset.model.objects.raw(f"{sql} FOR SHARE", params))
 
 
 # --- the archive's hook ----------------------------------------------------------------------------
@@ -215,7 +221,8 @@ def window_create(*, actor, term: sm.Term, opens_at: datetime.datetime, closes_a
 
 
 def _window_for_update(window: EntryWindow) -> EntryWindow:
-    return EntryWindow.objects.select_for_update().select_related("term__year").get(pk=window.pk)
+    # The window's row only: a save holds the term's row (shared) while it waits for this one.
+    return EntryWindow.objects.select_for_update(of=("self",)).select_related("term__year").get(pk=window.pk)
 
 
 @transaction.atomic

@@ -1,9 +1,9 @@
-"""The entry window's row lock on PostgreSQL: saves share it, a close takes it alone.
+"""The term's and the entry window's row locks on PostgreSQL: saves share them, a close or a lock takes them alone.
 
 In the deadline rush every teacher of a school saves under the same open window. Each save
-locks the window's row against a close (gradebook.locks.write_state): were that lock exclusive,
-the school's saves would wait for each other one by one. These tests hold one save's
-transaction open and look at who waits.
+locks the term's and the window's rows against a close, a new window or a book lock
+(gradebook.locks.write_state): were those locks exclusive, the school's saves would wait for
+each other one by one. These tests hold one save's transaction open and look at who waits.
 """
 
 import datetime
@@ -79,6 +79,44 @@ def test_a_close_waits_for_the_saves_in_progress_and_the_next_save_is_refused(pg
 
     assert not closer.is_alive() and "error" not in closed
     assert closed["window"].state == EntryWindow.State.CLOSED
+    with pytest.raises(locks.EntryClosed):
+        save_first_student(demo, "van", "8")
+    assert not Score.objects.filter(subject__code="van", kind=TX, index=1).exists()
+
+
+def _book_lock(demo, term):
+    return locks.book_lock(actor=get_user_model().objects.get(username="principal"), term=term, reason="end of term")
+
+
+def _closed_window(demo, term):
+    now = timezone.now()
+    return locks.window_create(actor=get_user_model().objects.get(username="board"), term=term,
+                               opens_at=now - datetime.timedelta(days=2), closes_at=now - datetime.timedelta(days=1))
+
+
+@pytest.mark.parametrize("change", [_book_lock, _closed_window], ids=["book lock", "new closed window"])
+def test_a_book_lock_or_a_new_window_waits_for_the_saves_in_progress_and_the_next_save_is_refused(pg_demo, change):
+    demo = pg_demo
+    term = demo.year.terms.get(number=1)
+    done = {}
+
+    def run():
+        try:
+            done["result"] = change(demo, term)
+        except BaseException as error:
+            done["error"] = error
+        finally:
+            connections.close_all()
+
+    with HeldTransaction(lambda: save_first_student(demo, "toan", "7")) as held:
+        changer = threading.Thread(target=run, name="changer")
+        changer.start()
+        wait_for_lock_waiters(1)  # it waits for the save's shared lock on the term's row
+        assert not done
+        held.release()
+        changer.join(30)
+
+    assert not changer.is_alive() and "error" not in done, done
     with pytest.raises(locks.EntryClosed):
         save_first_student(demo, "van", "8")
     assert not Score.objects.filter(subject__code="van", kind=TX, index=1).exists()

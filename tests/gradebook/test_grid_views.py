@@ -429,11 +429,11 @@ def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, clien
 
 
 # The session, its user and their profile with its school; the term; scores_save in its transaction (the
-# assignment, global and object permissions, whether the results are approved, the entry windows
-# (locked for update) and the locks, the exempt students, the periods, the enrolments, the locked rows,
+# assignment, global and object permissions, whether the results are approved, the term and the entry
+# windows (locked, shared) and the locks, the exempt students, the periods, the enrolments, the locked rows,
 # then a savepoint around the new rows and their history rows, and the touched rows' scores of both
 # terms, for their averages in the answer).
-SAVE_QUERIES = 23
+SAVE_QUERIES = 24
 
 
 def test_saving_one_cell_or_a_pasted_45_by_6_block_costs_the_same_queries(demo, client,
