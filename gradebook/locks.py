@@ -21,14 +21,14 @@ a book lock, or windows that close every column kind of the grid, refuse the who
 PermissionDenied (403, nothing written); windows closing only some column kinds and column locks
 refuse the cells of those columns one by one, as the grid's per-cell outcomes.
 
-Concurrency: inside its transaction the save locks the term's row and then the covering
-windows' rows ``FOR SHARE``. Closing or reopening a window locks the window's row ``FOR UPDATE``;
-creating a window, locking a column and the principal's book lock lock the term's row ``FOR
-UPDATE``. Saves (a whole school's, in the deadline rush) therefore do not wait for each other,
-while a save racing any of those either commits before it does, or waits for it and then sees
-the new state and is refused: never a save after a close or a lock. (On SQLite writers are
-serialised by the database lock instead.) The state is read in three queries whatever the
-grid's size: the term's lock, windows, locks.
+Concurrency: every score save passes its term's *gate* shared, until its transaction ends
+(``pass_term_gate``), before it reads the approvals, windows and locks. Whatever changes what a
+save may write passes the same gate alone: creating, closing or reopening a window, a column
+lock, the principal's book lock, the approval of a class's results
+(gradebook.results_services.results_approve). Saves (a whole school's, in the deadline rush)
+therefore do not wait for each other, while a save racing any of those changes either commits
+before it does, or waits for it and then reads the new state and is refused: never a save after
+a close or a lock. The state is read in two queries whatever the grid's size: windows, locks.
 
 When a window closes, ``on_window_closed`` hands the event to the archive's registered callback
 (a snapshot of the scores at the deadline, seed 002), see ``register_window_closed``.
@@ -113,15 +113,12 @@ class EntryClosed(PermissionDenied):
         self.state = state
 
 
-def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update: bool = False,
+def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *,
                 now: datetime.datetime | None = None) -> WriteState:
     """The windows and locks of the assignment's class and subject in ``term`` (two queries).
 
-    ``for_update`` (the save path, one query more): lock the term's row and the covering windows'
-    rows until the transaction ends, so that a close, a new window or a lock waits for the save or
-    the save for it. The locks are shared ones (``FOR SHARE`` on PostgreSQL, which Django's
-    ``select_for_update`` cannot ask for): they conflict only with the ``FOR UPDATE`` of those
-    changes, so concurrent saves do not queue behind each other.
+    A save reads it after passing the term's gate (``pass_term_gate``), so no change of the
+    windows or locks can commit between this read and the save's commit.
     """
     now = now or timezone.now()
     windows = EntryWindow.objects.filter(
@@ -129,10 +126,8 @@ def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update:
         Q(school_class__isnull=True) | Q(school_class_id=assignment.school_class_id),
         Q(subject__isnull=True) | Q(subject_id=assignment.subject_id),
         term_id=term.pk,
-    ).order_by("pk")  # one lock order for every save
-    if for_update:  # the term first, then its windows: every writer takes them in this order
-        _share_locked(sm.Term.objects.filter(pk=term.pk).only("pk"))
-    windows = _share_locked(windows) if for_update else list(windows)
+    ).order_by("pk")
+    windows = list(windows)
     closed = set()
     for kind in ALL_KINDS:
         covering = [window for window in windows if not window.kind or window.kind == kind]
@@ -147,12 +142,24 @@ def write_state(assignment: sm.TeachingAssignment, term: sm.Term, *, for_update:
                       locked_columns=frozenset(column_locks), column_locks=column_locks)
 
 
-def _share_locked(queryset) -> list:
-    """The queryset's rows, locked ``FOR SHARE`` until the transaction ends (on PostgreSQL)."""
-    if connection.vendor != "postgresql":  # SQLite: the database lock serialises writers anyway
-        return list(queryset)
-    sql, params = queryset.query.sql_with_params()
-    return list(queryset.model.objects.raw(f"{sql} FOR SHARE", params))
+# The first key of gradebook's advisory locks on PostgreSQL; the term's id is the second.
+_GATE_NAMESPACE = 7201
+
+
+def pass_term_gate(term_id: int, *, exclusive: bool = False) -> None:
+    """Hold the term's gate until the transaction ends: shared for a score save, alone for a change of the rules.
+
+    On PostgreSQL a transaction-level advisory lock: shared holders write nothing, where a
+    ``FOR SHARE`` row lock taken by many saves at once rewrites the row's list of lockers each
+    time. It is a statement of its own, so the save's next reads see what a change it waited for
+    committed. Elsewhere, the term's row locked for update (SQLite serialises writers anyway).
+    """
+    if connection.vendor == "postgresql":
+        function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {function}(%s, %s)", [_GATE_NAMESPACE, term_id])
+    else:
+        sm.Term.objects.select_for_update().filter(pk=term_id).exists()
 
 
 # --- the archive's hook ----------------------------------------------------------------------------
@@ -197,7 +204,10 @@ def on_window_closed(window: EntryWindow, actor) -> None:
 
 
 def _lock_term(term: sm.Term) -> sm.Term:
-    return sm.Term.objects.select_for_update().select_related("year").get(pk=term.pk)
+    """The term, its row locked, and its gate held alone: the saves in progress finish first."""
+    locked = sm.Term.objects.select_for_update().select_related("year").get(pk=term.pk)
+    pass_term_gate(locked.pk, exclusive=True)
+    return locked
 
 
 def _check_scope(term: sm.Term, school_class: sm.SchoolClass | None, subject: sm.Subject | None) -> None:
@@ -221,8 +231,10 @@ def window_create(*, actor, term: sm.Term, opens_at: datetime.datetime, closes_a
 
 
 def _window_for_update(window: EntryWindow) -> EntryWindow:
-    # The window's row only: a save holds the term's row (shared) while it waits for this one.
-    return EntryWindow.objects.select_for_update(of=("self",)).select_related("term__year").get(pk=window.pk)
+    """The window, its row locked, and its term's gate held alone: the saves in progress finish first."""
+    locked = EntryWindow.objects.select_for_update(of=("self",)).select_related("term__year").get(pk=window.pk)
+    pass_term_gate(locked.term_id, exclusive=True)
+    return locked
 
 
 @transaction.atomic

@@ -100,12 +100,13 @@ def check_writable(user, assignment: sm.TeachingAssignment, term: sm.Term, *,
         raise OtherSchool(user, TEACH, assignment)
     if not allowed(user, TEACH, assignment):
         raise PermissionDenied(_("Only the teacher assigned to this class and subject may enter its scores."))
+    if for_update:  # the save's transaction: no approval, window or lock can change until it commits
+        locks.pass_term_gate(term.pk)
     if results_approved(assignment.school_class_id, term):
         raise PermissionDenied(str(FROZEN_SCORES_MESSAGE))
     # Entry windows and locks (gradebook.locks): a book lock, or windows closing every column,
     # refuse the whole save; the returned state refuses single columns (``locked_columns``).
-    # ``for_update`` (the save's transaction) locks the covering windows' rows against a close.
-    state = locks.write_state(assignment, term, for_update=for_update)
+    state = locks.write_state(assignment, term)
     if state.whole_refusal:
         raise locks.EntryClosed(state)
     return state

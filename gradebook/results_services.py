@@ -22,7 +22,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from schoolrecords import models as sm
 from schoolrecords.services import record
 
-from . import assessment
+from . import assessment, locks
 from .models import (
     MAX_SESSIONS_PER_MONTH,
     SESSIONS_MESSAGE,
@@ -483,6 +483,12 @@ def results_approve(*, actor, school_class: sm.SchoolClass, term: sm.Term | None
     school_class = _lock_class(school_class)
     require_principal(actor, school_class)
     number = _term_of(school_class, term)
+    # The term's gate (every term's, for the year): the score saves in progress finish first, their
+    # scores are read below, and the saves after the approval see it and are refused.
+    for term_id in ([term.pk] if term is not None
+                    else sm.Term.objects.filter(year_id=school_class.year_id).order_by("pk")
+                    .values_list("pk", flat=True)):
+        locks.pass_term_gate(term_id, exclusive=True)
     approved = _approved(school_class)
     if number in approved or YEAR in approved:
         number = number if number in approved else YEAR

@@ -11,6 +11,7 @@ import threading
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
@@ -120,3 +121,95 @@ def test_a_book_lock_or_a_new_window_waits_for_the_saves_in_progress_and_the_nex
     with pytest.raises(locks.EntryClosed):
         save_first_student(demo, "van", "8")
     assert not Score.objects.filter(subject__code="van", kind=TX, index=1).exists()
+
+
+def test_an_approval_waits_for_the_saves_in_progress_and_freezes_the_next_one(pg_demo):
+    from gradebook.results_services import results_approve
+    from tests.gradebook.test_results import fill_scores, set_conduct
+
+    demo = pg_demo
+    term = demo.year.terms.get(number=1)
+    fill_scores(demo, 1)
+    set_conduct(demo, 1)
+    done = {}
+
+    def approve():
+        try:
+            done["approval"] = results_approve(actor=get_user_model().objects.get(username="principal"),
+                                               school_class=demo.school_class("6A1"), term=term)
+        except BaseException as error:
+            done["error"] = error
+        finally:
+            connections.close_all()
+
+    math = demo.assignment("6A1", "toan")
+    first = sm.Enrolment.objects.filter(school_class=math.school_class, status=sm.Enrolment.Status.STUDYING) \
+        .order_by("pk").first()
+
+    def change(text):
+        return scores_save(actor=get_user_model().objects.get(pk=math.teacher_id), assignment=math.pk, term=term,
+                           cells=[CellInput(first.pk, TX, 1, text, expected_version=1)])
+
+    with HeldTransaction(lambda: change("9")) as held:
+        approver = threading.Thread(target=approve, name="approver")
+        approver.start()
+        wait_for_lock_waiters(1)  # the approval waits for the save's shared lock on the term's row
+        assert not done
+        held.release()
+        approver.join(30)
+
+    assert not approver.is_alive() and "error" not in done, done
+    with pytest.raises(PermissionDenied):
+        change("8")
+    assert Score.objects.get(enrolment=first, subject=math.subject, term=term, kind=TX, index=1).value == 7
+
+
+def test_a_save_that_comes_during_an_approval_waits_for_it_and_is_refused(pg_demo):
+    """The other order: the save reads the approvals only after the approval in progress has committed."""
+    from gradebook.results_services import results_approve
+    from tests.gradebook.test_results import fill_scores, set_conduct
+
+    demo = pg_demo
+    term = demo.year.terms.get(number=1)
+    fill_scores(demo, 1)
+    set_conduct(demo, 1)
+    math = demo.assignment("6A1", "toan")
+    first = sm.Enrolment.objects.filter(school_class=math.school_class, status=sm.Enrolment.Status.STUDYING) \
+        .order_by("pk").first()
+    approved, commit, outcome = threading.Event(), threading.Event(), {}
+
+    def approve():
+        try:
+            with transaction.atomic():
+                results_approve(actor=get_user_model().objects.get(username="principal"),
+                                school_class=demo.school_class("6A1"), term=term)
+                approved.set()
+                commit.wait(60)
+        except BaseException as error:
+            outcome["approval"] = error
+        finally:
+            approved.set()
+            connections.close_all()
+
+    def save():
+        try:
+            outcome["save"] = scores_save(actor=get_user_model().objects.get(pk=math.teacher_id), assignment=math.pk,
+                                          term=term, cells=[CellInput(first.pk, TX, 1, "9", expected_version=1)])
+        except BaseException as error:
+            outcome["save"] = error
+        finally:
+            connections.close_all()
+
+    approver, saver = threading.Thread(target=approve), threading.Thread(target=save)
+    approver.start()
+    approved.wait(60)
+    saver.start()
+    wait_for_lock_waiters(1)  # the save waits at the term's gate, before it reads the approvals
+    assert "save" not in outcome
+    commit.set()
+    approver.join(30)
+    saver.join(30)
+
+    assert not approver.is_alive() and not saver.is_alive() and "approval" not in outcome, outcome
+    assert isinstance(outcome["save"], PermissionDenied), outcome["save"]
+    assert Score.objects.get(enrolment=first, subject=math.subject, term=term, kind=TX, index=1).value == 7

@@ -429,10 +429,10 @@ def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, clien
 
 
 # The session, its user and their profile with its school; the term; scores_save in its transaction (the
-# assignment, global and object permissions, whether the results are approved, the term and the entry
-# windows (locked, shared) and the locks, the exempt students, the periods, the enrolments, the locked rows,
-# then a savepoint around the new rows and their history rows, and the touched rows' scores of both
-# terms, for their averages in the answer).
+# assignment, global and object permissions, the term's gate (shared, gradebook.locks.pass_term_gate),
+# whether the results are approved, the entry windows and the locks, the exempt students, the periods,
+# the enrolments, the locked rows, then a savepoint around the new rows and their history rows, and
+# the touched rows' scores of both terms, for their averages in the answer).
 SAVE_QUERIES = 24
 
 

@@ -357,8 +357,8 @@ def test_a_stored_score_never_has_two_decimals(demo):
 
 
 # The assignment, the actor's school (profile, school), their permissions (global: user, groups;
-# per object: user, groups), the term and the entry windows (locked, shared) and the locks (gradebook.locks:
-# one query each), the periods, the enrolments, the locked rows; then per kind of write:
+# per object: user, groups), the term's gate (shared), the entry windows and the locks
+# (gradebook.locks: one query each), the periods, the enrolments, the locked rows; then per kind of write:
 # a new row and its history in a savepoint (4), a changed row and its history (2); then the touched
 # rows' scores of both terms, for their averages. The test's own transaction adds a savepoint around
 # the service (2).
