@@ -149,7 +149,7 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
     """
     assignment = assignment_for_scores(assignment)
     check_term(assignment, term)
-    # Locks the covering entry windows' rows until the commit: a close waits for this save (gradebook.locks).
+    # Holds the term's gate (shared) until the commit: a close or a lock waits for this save (gradebook.locks).
     state = policy.check_writable(actor, assignment, term, for_update=True)
     exempt = policy.exempt_enrolment_ids(assignment, term)
     cells = list(cells)

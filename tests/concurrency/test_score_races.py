@@ -147,8 +147,8 @@ def test_two_blocks_of_the_same_empty_cells_in_opposite_orders_never_deadlock(pg
 def test_45_teachers_saving_different_cells_of_one_class_at_once_all_save_without_deadlock(pg_demo):
     """Every teacher of 6A1 (13 subjects) saves several blocks at once, during an entry window: 45 grid saves.
 
-    Each save locks the open window's row (against a close) and then its own score rows: no two
-    lock orders meet, so nothing deadlocks and every cell is saved once.
+    Each save passes its term's gate, shared (against a close), and then locks its own score rows:
+    no two lock orders meet, so nothing deadlocks and every cell is saved once.
     """
     demo = pg_demo
     term = first_term(demo)

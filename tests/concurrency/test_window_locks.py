@@ -1,9 +1,9 @@
-"""The term's and the entry window's row locks on PostgreSQL: saves share them, a close or a lock takes them alone.
+"""The term's gate on PostgreSQL (gradebook.locks.pass_term_gate): saves pass it together, changes of the rules alone.
 
 In the deadline rush every teacher of a school saves under the same open window. Each save
-locks the term's and the window's rows against a close, a new window or a book lock
-(gradebook.locks.write_state): were those locks exclusive, the school's saves would wait for
-each other one by one. These tests hold one save's transaction open and look at who waits.
+holds its term's gate, shared, against a close, a new window, a lock or an approval: were it
+exclusive, the school's saves would wait for each other one by one. These tests hold one save's
+transaction open and look at who waits.
 """
 
 import datetime
@@ -48,7 +48,7 @@ def test_two_teachers_saving_under_the_same_open_window_do_not_wait_for_each_oth
     with HeldTransaction(lambda: save_first_student(demo, "toan", "7")) as held:
         with transaction.atomic():
             with connection.cursor() as cursor:
-                cursor.execute("SET LOCAL lock_timeout = '5s'")  # an exclusive window lock would fail here
+                cursor.execute("SET LOCAL lock_timeout = '5s'")  # an exclusive gate would fail here
             result = save_first_student(demo, "van", "8")
         held.release()
 
@@ -56,54 +56,32 @@ def test_two_teachers_saving_under_the_same_open_window_do_not_wait_for_each_oth
     assert Score.objects.filter(subject__code="van", kind=TX, index=1, value=8).count() == 1
 
 
-def test_a_close_waits_for_the_saves_in_progress_and_the_next_save_is_refused(pg_demo):
-    demo = pg_demo
-    window = open_window(demo, demo.year.terms.get(number=1))
-    closed = {}
-
-    def close():
-        try:
-            closed["window"] = locks.window_close(actor=get_user_model().objects.get(username="board"),
-                                                  window=window, reason="deadline")
-        except BaseException as error:
-            closed["error"] = error
-        finally:
-            connections.close_all()
-
-    with HeldTransaction(lambda: save_first_student(demo, "toan", "7")) as held:
-        closer = threading.Thread(target=close, name="closer")
-        closer.start()
-        wait_for_lock_waiters(1)  # the close waits for the save's shared lock on the window's row
-        assert "window" not in closed and lock_waiters() == 1
-        held.release()
-        closer.join(30)
-
-    assert not closer.is_alive() and "error" not in closed
-    assert closed["window"].state == EntryWindow.State.CLOSED
-    with pytest.raises(locks.EntryClosed):
-        save_first_student(demo, "van", "8")
-    assert not Score.objects.filter(subject__code="van", kind=TX, index=1).exists()
+def _close(demo, term, window):
+    return locks.window_close(actor=get_user_model().objects.get(username="board"), window=window, reason="deadline")
 
 
-def _book_lock(demo, term):
+def _book_lock(demo, term, window):
     return locks.book_lock(actor=get_user_model().objects.get(username="principal"), term=term, reason="end of term")
 
 
-def _closed_window(demo, term):
+def _closed_window(demo, term, window):
     now = timezone.now()
     return locks.window_create(actor=get_user_model().objects.get(username="board"), term=term,
                                opens_at=now - datetime.timedelta(days=2), closes_at=now - datetime.timedelta(days=1))
 
 
-@pytest.mark.parametrize("change", [_book_lock, _closed_window], ids=["book lock", "new closed window"])
-def test_a_book_lock_or_a_new_window_waits_for_the_saves_in_progress_and_the_next_save_is_refused(pg_demo, change):
+@pytest.mark.parametrize(("change", "open_first"), [(_close, True), (_book_lock, True), (_closed_window, False)],
+                         ids=["close", "book lock", "new closed window"])
+def test_a_close_a_book_lock_or_a_new_window_waits_for_the_saves_in_progress_and_the_next_save_is_refused(
+        pg_demo, change, open_first):
     demo = pg_demo
     term = demo.year.terms.get(number=1)
+    window = open_window(demo, term) if open_first else None  # (an open window would cover the new one's columns)
     done = {}
 
     def run():
         try:
-            done["result"] = change(demo, term)
+            done["result"] = change(demo, term, window)
         except BaseException as error:
             done["error"] = error
         finally:
@@ -112,12 +90,14 @@ def test_a_book_lock_or_a_new_window_waits_for_the_saves_in_progress_and_the_nex
     with HeldTransaction(lambda: save_first_student(demo, "toan", "7")) as held:
         changer = threading.Thread(target=run, name="changer")
         changer.start()
-        wait_for_lock_waiters(1)  # it waits for the save's shared lock on the term's row
-        assert not done
+        wait_for_lock_waiters(1)  # it waits at the term's gate, which the save holds shared
+        assert not done and lock_waiters() == 1
         held.release()
         changer.join(30)
 
     assert not changer.is_alive() and "error" not in done, done
+    if change is _close:
+        assert done["result"].state == EntryWindow.State.CLOSED
     with pytest.raises(locks.EntryClosed):
         save_first_student(demo, "van", "8")
     assert not Score.objects.filter(subject__code="van", kind=TX, index=1).exists()
@@ -153,7 +133,7 @@ def test_an_approval_waits_for_the_saves_in_progress_and_freezes_the_next_one(pg
     with HeldTransaction(lambda: change("9")) as held:
         approver = threading.Thread(target=approve, name="approver")
         approver.start()
-        wait_for_lock_waiters(1)  # the approval waits for the save's shared lock on the term's row
+        wait_for_lock_waiters(1)  # the approval waits at the term's gate, which the save holds shared
         assert not done
         held.release()
         approver.join(30)
