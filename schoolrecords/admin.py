@@ -6,6 +6,8 @@ the admin can never bypass the services that keep django-guardian in step.
 
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -46,6 +48,17 @@ class ReadOnlyHistoryAdmin(HistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+admin.site.unregister(get_user_model())
+
+
+@admin.register(get_user_model())
+class StaffUserAdmin(UserAdmin):
+    """Django's user admin, without deleting: an account is deactivated, its name stays on the history it wrote."""
 
     def has_delete_permission(self, request, obj=None):
         return False
