@@ -30,6 +30,7 @@ from .selectors import (
     Column,
     Grid,
     Row,
+    RowResult,
     assignment_for_scores,
     check_term,
     format_row_result,
@@ -80,14 +81,16 @@ def _rows(result: Grid) -> list[RowView]:
                              str(labels.get(cell.status, "")), locked=column.locked,
                              pickable=result.can_correct and column.locked and studies)
                    for column, cell in zip(entry_columns, row.cells, strict=True)]
-        views.append(RowView(row=row, entries=entries, results=_results(result, row)))
+        views.append(RowView(row=row, entries=entries,
+                             results=_results(row, term_number=result.term.number, is_commented=result.is_commented)))
     return views
 
 
-def _results(result: Grid, row: Row) -> list[tuple[str, str]]:
-    shown = [("term", result.format_result(row.term_result))]
-    if result.term.number == 2:
-        shown.append(("year", result.format_result(row.year_result)))
+def _results(row: Row | RowResult, *, term_number: int, is_commented: bool) -> list[tuple[str, str]]:
+    """A row's computed cells as the grid shows them: the term's result, and in term II the year's."""
+    shown = [("term", format_row_result(row.term_result, is_commented=is_commented))]
+    if term_number == 2:
+        shown.append(("year", format_row_result(row.year_result, is_commented=is_commented)))
     return shown
 
 
@@ -171,14 +174,9 @@ def grid_save(request, assignment_id: int, term: int):
         return _json_error(str(error) or _("You do not have permission to do this."), 403)
     except ValidationError as error:
         return _json_error(" ".join(error.messages), 400)
-    is_commented = saved.is_commented
-    rows = []
-    for row in saved.rows:
-        shown = {"enrolment": row.enrolment_id,
-                 "term": format_row_result(row.term_result, is_commented=is_commented)}
-        if term_obj.number == 2:
-            shown["year"] = format_row_result(row.year_result, is_commented=is_commented)
-        rows.append(shown)
+    rows = [{"enrolment": row.enrolment_id,
+             **dict(_results(row, term_number=term_obj.number, is_commented=saved.is_commented))}
+            for row in saved.rows]
     return JsonResponse({"cells": [_cell_json(cell) for cell in saved.cells], "rows": rows})
 
 
