@@ -9,14 +9,5 @@ class ArchiveConfig(AppConfig):
     verbose_name = _("Archive")
 
     def ready(self):
-        # When an entry window closes, issue 4's gradebook.locks tells its registered callbacks:
-        # the archive's seals a snapshot of the term's scores (archive.seams.window_closed).
-        try:
-            from gradebook import locks
-        except ImportError:
-            return
-        register = getattr(locks, "register_window_closed", None)
-        if register is not None:
-            from .seams import window_closed
-
-            register(window_closed)
+        # The archive hears the gradebook's announcements (gradebook.signals): a window closed.
+        from . import receivers  # noqa: F401 — connects the receivers

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from gradebook.models import Score, column_label, format_result
-from gradebook.results import (
+from gradebook.results.compute import (
     YEAR,
     ClassData,
     ClassResults,
@@ -31,7 +31,7 @@ from gradebook.results import (
     term_results,
     year_results,
 )
-from gradebook.selectors import studies_during
+from gradebook.rules.slots import studies_during
 from schoolrecords import models as sm
 
 from . import seams
@@ -635,7 +635,7 @@ def due_enrolments(data: ClassData, term_number: int) -> list[sm.Enrolment]:
 
     A student who left earlier got their transfer print when they left.
     """
-    from gradebook.results import in_class_at_end
+    from gradebook.rules.slots import in_class_at_end
 
     term = data.terms[term_number]
     return [enrolment for enrolment in data.enrolments if in_class_at_end(enrolment, term)]

@@ -59,7 +59,7 @@ def unlocked_classes(year: sm.SchoolYear, term_number: int) -> list[sm.SchoolCla
 def _issue4_locks():
     """gradebook.locks (issue 4) when it is there, else None."""
     try:
-        from gradebook import locks
+        from gradebook.windows import selectors as locks
     except ImportError:
         return None
     return locks

@@ -21,7 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gradebook.models import Score
-from gradebook.results import in_class_at_end
+from gradebook.rules.slots import in_class_at_end
 from schoolrecords import models as sm
 from schoolrecords.services import system_user
 from schoolrecords.text import safe_cell

@@ -1,11 +1,17 @@
 """URLs of the gradebook app: the score grid, homeroom work, class results, entry windows and corrections."""
 
-from django.urls import include, path
+from django.urls import include, path, register_converter
+
+from .converters import PeriodConverter, TermNumber
+
+register_converter(TermNumber, "gradebook_term")
+register_converter(PeriodConverter, "period")
 
 app_name = "gradebook"
 urlpatterns = [
-    path("", include("gradebook.grid_urls")),
-    path("", include("gradebook.results_urls")),
-    path("", include("gradebook.windows_urls")),
-    path("", include("gradebook.corrections_urls")),
+    path("", include("gradebook.scores.urls")),
+    path("", include("gradebook.homeroom.urls")),
+    path("", include("gradebook.results.urls")),
+    path("", include("gradebook.windows.urls")),
+    path("", include("gradebook.corrections.urls")),
 ]

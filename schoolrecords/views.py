@@ -8,9 +8,9 @@ from django.utils.translation import gettext as _
 from django.views import defaults
 
 from eledger import selectors as eledger_selectors
-from gradebook import corrections_selectors
-from gradebook import permissions as grade_permissions
-from gradebook import results_selectors
+from gradebook.corrections import selectors as corrections_selectors
+from gradebook import policy as grade_permissions
+from gradebook import policy as results_selectors
 
 from . import models as m
 from . import roles, selectors, services

@@ -85,11 +85,12 @@ def _fill_year(seed: str) -> dict:
     """Every score of both terms, conduct, absences and remarks of every class; then the year's approvals."""
     import random
 
-    from gradebook import assessment, results_services
+    from gradebook import assessment
+    from gradebook.results import services as results_services
     from gradebook.models import ResultApproval
-    from gradebook.results import term_months
-    from gradebook.selectors import studies_during
-    from gradebook.services import CellInput, scores_save
+    from gradebook.rules.slots import term_months
+    from gradebook.rules.slots import studies_during
+    from gradebook.scores.services import CellInput, scores_save
     from schoolrecords import models as sm
     from schoolrecords.demo import SCHOOL_CODE, YEAR_NAME
 

@@ -282,7 +282,7 @@ def _seats(count: int) -> list[Seat]:
     from django.urls import reverse
 
     from gradebook.models import Score
-    from gradebook.selectors import regular_required
+    from gradebook.lookups import regular_required
     from schoolrecords import models as sm
     from schoolrecords.demo import SCHOOL_CODE, YEAR_NAME
 

@@ -800,7 +800,7 @@ def _grid_reasons() -> set[str]:
     from django.conf import settings
     from django.utils import translation
 
-    from gradebook.grid_forms import REASONS
+    from gradebook.scores.forms import REASONS
 
     reasons = set()
     for code, _name in settings.LANGUAGES:

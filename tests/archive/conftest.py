@@ -41,8 +41,9 @@ class SmallSchoolYear:
     """
 
     def __init__(self, demo):
-        from gradebook import results_services
-        from gradebook.services import CellInput, scores_save
+        from gradebook.homeroom import services as homeroom_services
+        from gradebook.results import services as results_services
+        from gradebook.scores.services import CellInput, scores_save
         from schoolrecords import models as sm
         from schoolrecords import services
 
@@ -97,17 +98,18 @@ class SmallSchoolYear:
             result = scores_save(actor=demo.user("gv_gdtc"), assignment=self.gdtc_assignment, term=term, cells=cells)
             assert result.ok, result.problems
         entries = [
-            results_services.HomeroomEntry(self.enrolments["ARC001"].pk, conduct="tot",
+            homeroom_services.HomeroomEntry(self.enrolments["ARC001"].pk, conduct="tot",
                                            absences={(2026, 10): (2, 1)}, remark="Chăm ngoan, học tốt."),
-            results_services.HomeroomEntry(self.enrolments["ARC002"].pk, conduct="kha"),
-            results_services.HomeroomEntry(self.enrolments["ARC003"].pk, conduct="kha"),
+            homeroom_services.HomeroomEntry(self.enrolments["ARC002"].pk, conduct="kha"),
+            homeroom_services.HomeroomEntry(self.enrolments["ARC003"].pk, conduct="kha"),
         ]
-        results_services.homeroom_save(actor=self.homeroom, school_class=self.school_class, term=self.term1,
+        homeroom_services.homeroom_save(actor=self.homeroom, school_class=self.school_class, term=self.term1,
                                        entries=entries)
         self.principal = principal
 
     def approve_term1(self):
-        from gradebook import results_services
+        from gradebook.homeroom import services as homeroom_services
+        from gradebook.results import services as results_services
 
         return results_services.results_approve(actor=self.principal, school_class=self.school_class,
                                                 term=self.term1)

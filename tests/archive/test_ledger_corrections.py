@@ -4,9 +4,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from archive import seams
-from gradebook import corrections, locks
-from gradebook.corrections import ChangeInput
-from gradebook.services import CellInput, scores_save
+from gradebook.corrections import services as corrections
+from gradebook.windows import services as locks
+from gradebook.corrections.services import ChangeInput
+from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 
 pytestmark = pytest.mark.django_db

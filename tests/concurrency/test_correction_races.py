@@ -13,10 +13,12 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
-from gradebook import corrections, locks
-from gradebook.corrections import ChangeInput
+from gradebook.corrections import services as corrections
+
+from gradebook.windows import services as locks
+from gradebook.corrections.services import ChangeInput
 from gradebook.models import CorrectionRequest, Score
-from gradebook.services import CellInput, scores_save
+from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords import services as setup

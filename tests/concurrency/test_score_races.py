@@ -18,10 +18,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from gradebook import locks
+from gradebook.windows import services as locks
 from gradebook.models import Score
-from gradebook.selectors import regular_required
-from gradebook.services import CellInput, Outcome, scores_save
+from gradebook.lookups import regular_required
+from gradebook.scores.services import CellInput, Outcome, scores_save
 from schoolrecords import models as sm
 
 from .conftest import HeldTransaction, errors, run_together, wait_for_lock_waiters

@@ -1,4 +1,4 @@
-"""The term's gate on PostgreSQL (gradebook.locks.pass_term_gate): saves pass it together, changes of the rules alone.
+"""The term's gate on PostgreSQL (gradebook.gate.pass_term_gate): saves pass it together, changes of the rules alone.
 
 In the deadline rush every teacher of a school saves under the same open window. Each save
 holds its term's gate, shared, against a close, a new window, a lock or an approval: were it
@@ -15,9 +15,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from gradebook import locks
+from gradebook import gate
+from gradebook.entry import EntryClosed
+from gradebook.windows import services as locks
 from gradebook.models import EntryWindow, Score
-from gradebook.services import CellInput, scores_save
+from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 
 from .conftest import HeldTransaction, lock_waiters, wait_for_lock_waiters
@@ -98,13 +100,13 @@ def test_a_close_a_book_lock_or_a_new_window_waits_for_the_saves_in_progress_and
     assert not changer.is_alive() and "error" not in done, done
     if change is _close:
         assert done["result"].state == EntryWindow.State.CLOSED
-    with pytest.raises(locks.EntryClosed):
+    with pytest.raises(EntryClosed):
         save_first_student(demo, "van", "8")
     assert not Score.objects.filter(subject__code="van", kind=TX, index=1).exists()
 
 
 def test_an_approval_waits_for_the_saves_in_progress_and_freezes_the_next_one(pg_demo):
-    from gradebook.results_services import results_approve
+    from gradebook.results.services import results_approve
     from tests.gradebook.test_results import fill_scores, set_conduct
 
     demo = pg_demo
@@ -146,7 +148,7 @@ def test_an_approval_waits_for_the_saves_in_progress_and_freezes_the_next_one(pg
 
 def test_a_save_that_comes_during_an_approval_waits_for_it_and_is_refused(pg_demo):
     """The other order: the save reads the approvals only after the approval in progress has committed."""
-    from gradebook.results_services import results_approve
+    from gradebook.results.services import results_approve
     from tests.gradebook.test_results import fill_scores, set_conduct
 
     demo = pg_demo

@@ -35,7 +35,7 @@ from schoolrecords import purei18n
 from schoolrecords.purei18n import RuleError
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULE_PATH = ROOT / "gradebook" / "assessment.py"
+MODULE_PATH = ROOT / "gradebook" / "rules" / "tt22.py"
 FRAGMENT_PATH = ROOT / "locale" / "parts" / "assessment.po"
 
 TOT, KHA, DAT, CD = Level.TOT, Level.KHA, Level.DAT, Level.CHUA_DAT

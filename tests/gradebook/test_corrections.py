@@ -8,11 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.urls import reverse
 
-from gradebook import corrections, locks
-from gradebook import corrections_selectors as selectors
-from gradebook.corrections import ChangeInput, CorrectionConflict, InvalidTransition
+from gradebook.corrections import services as corrections
+
+from gradebook.windows import services as locks
+from gradebook.windows.selectors import columns_state
+from gradebook.corrections import selectors
+from gradebook.corrections.services import ChangeInput, CorrectionConflict, InvalidTransition
 from gradebook.models import CorrectionRequest, Score
-from gradebook.services import CellInput, scores_save
+from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 
 
@@ -174,7 +177,7 @@ def test_nobody_approves_their_own_request(demo):
 def test_a_stale_old_value_is_a_conflict_and_changes_nothing(demo):
     first, _ = locked_scores(demo)
     request = file_request(demo)
-    lock = locks.write_state(demo.assignment("6A1", "toan"), term(demo)).column_locks[(TX, 1)]
+    lock = columns_state(demo.assignment("6A1", "toan"), term(demo))[1][(TX, 1)]
     locks.lock_lift(actor=demo.user("board"), lock=lock, reason="reopen for a moment")
     scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo),
                 cells=[CellInput(first.pk, TX, 1, "5", expected_version=1)])

@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from gradebook import locks
+from gradebook.windows import services as locks
 from gradebook.models import TermSchedule
+from gradebook.windows.selectors import regular_correction_deadline
 from schoolrecords import services
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def test_the_board_sets_a_terms_test_dates_typed_dd_mm_yyyy(demo, login):
     assert response.status_code == 302
     schedule = TermSchedule.objects.get(term=term)
     assert schedule.midterm_test_on == datetime.date(2025, 11, 3)
-    assert locks.regular_correction_deadline(schedule) == datetime.date(2025, 12, 15)
+    assert regular_correction_deadline(schedule) == datetime.date(2025, 12, 15)
     assert schedule.history.latest().history_user.username == "board"
 
 

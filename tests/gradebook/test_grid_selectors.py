@@ -9,8 +9,8 @@ from django.http import Http404
 from django.utils import translation
 
 from gradebook.models import Score
-from gradebook.selectors import grid, score_history
-from gradebook.services import CellInput, scores_save
+from gradebook.scores.selectors import grid, score_history
+from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup
 from schoolrecords.selectors import sort_vietnamese

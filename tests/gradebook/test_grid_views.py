@@ -9,7 +9,7 @@ from django.test import Client
 from django.urls import reverse
 
 from gradebook.models import Score
-from gradebook.services import CellInput, scores_save
+from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup
 
@@ -429,7 +429,7 @@ def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, clien
 
 
 # The session, its user and their profile with its school; the term; scores_save in its transaction (the
-# assignment, global and object permissions, the term's gate (shared, gradebook.locks.pass_term_gate),
+# assignment, global and object permissions, the term's gate (shared, gradebook.gate.pass_term_gate),
 # whether the results are approved, the entry windows and the locks, the exempt students, the periods,
 # the enrolments, the locked rows, then a savepoint around the new rows and their history rows, and
 # the touched rows' scores of both terms, for their averages in the answer).

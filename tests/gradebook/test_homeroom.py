@@ -6,8 +6,9 @@ from django.http import Http404
 from django.utils import translation
 
 from gradebook.models import ConductResult, MonthlyAbsence, StudentRemark
-from gradebook.results_selectors import homeroom_sheet
-from gradebook.results_services import HomeroomEntry, field_key, homeroom_save
+from gradebook.homeroom.selectors import homeroom_sheet
+from gradebook.homeroom.services import HomeroomEntry, homeroom_save
+from gradebook.results.services import field_key
 from schoolrecords import models as sm
 
 from .test_results import studying, term

@@ -12,22 +12,21 @@ import pytest
 from gradebook import assessment
 from gradebook.assessment import Level, Outcome, Title
 from gradebook.models import RetestResult, Score
-from gradebook.results import (
+from gradebook.results.compute import (
     YEAR,
     in_class_at_end,
     load_class,
     results_for,
     term_months,
 )
-from gradebook.results_services import (
-    HomeroomEntry,
+from gradebook.homeroom.services import HomeroomEntry, homeroom_save
+from gradebook.results.services import (
     RetestEntry,
     SummerEntry,
-    homeroom_save,
     retests_save,
     summer_save,
 )
-from gradebook.services import CellInput, scores_save
+from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 
 pytestmark = pytest.mark.django_db
@@ -259,7 +258,7 @@ def test_each_month_counts_in_the_term_holding_most_of_its_days(demo):
 
 
 def test_an_exempt_subject_leaves_the_computation(demo):
-    from gradebook.results_services import exemption_create
+    from gradebook.results.services import exemption_create
 
     enrolment = one_student(demo, ["8.0"] * 3 + ["3.0"] + ["8.0"] * 4)
     assert row_of(results(demo), enrolment).learning is Level.DAT  # Tốt but for GDCD, adjusted from Chưa đạt
@@ -274,7 +273,7 @@ def test_an_exempt_subject_leaves_the_computation(demo):
 
 
 def test_a_subject_exempt_for_one_term_takes_its_year_value_from_the_other_term(demo):
-    from gradebook.results_services import exemption_create
+    from gradebook.results.services import exemption_create
 
     enrolment = studying(demo)[0]
     fill_scores(demo, 1, students=[enrolment], marks={enrolment.pk: {"toan": ""}})

@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
 
-from gradebook import permissions as policy
+from gradebook import entry as policy
 from gradebook.models import (
     ConductResult,
     Exemption,
@@ -14,20 +14,19 @@ from gradebook.models import (
     Score,
     SummerReassessment,
 )
-from gradebook.results import YEAR, load_class, results_for
-from gradebook.results_services import (
-    HomeroomEntry,
+from gradebook.results.compute import YEAR, load_class, results_for
+from gradebook.homeroom.services import HomeroomEntry, homeroom_save
+from gradebook.results.services import (
     RetestEntry,
     SummerEntry,
     exemption_create,
     exemption_revoke,
     field_key,
-    homeroom_save,
     results_approve,
     retests_save,
     summer_save,
 )
-from gradebook.services import CellInput, scores_save
+from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 
 from .test_results import (

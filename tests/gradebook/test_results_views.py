@@ -15,7 +15,7 @@ from gradebook.models import (
     RetestResult,
     StudentRemark,
 )
-from gradebook.results_services import field_key
+from gradebook.results.services import field_key
 from schoolrecords import models as sm
 from schoolrecords import services as setup
 
@@ -243,11 +243,11 @@ def test_the_progress_page_is_for_the_principal_and_the_vice_principal(demo, log
 def test_progress_counts_filled_and_required_cells_per_teacher_class_and_subject(demo, login):
     enrolment = studying(demo)[0]
     fill_scores(demo, 1, students=[enrolment])
-    from gradebook.results_services import exemption_create
+    from gradebook.results.services import exemption_create
 
     exemption_create(actor=demo.user("principal"), enrolment=studying(demo)[1], subject=demo.subject("toan"),
                      term=None, reason="Ốm dài ngày")
-    from gradebook.results_selectors import progress
+    from gradebook.results.selectors import progress
 
     report = progress(actor=demo.user("vice"), number=1)
     toan = next(row for row in report.rows if row.school_class.name == "6A1" and row.subject
@@ -261,7 +261,7 @@ def test_progress_counts_filled_and_required_cells_per_teacher_class_and_subject
 
 
 def test_progress_defaults_to_the_term_under_way(demo):
-    from gradebook.results_selectors import progress
+    from gradebook.results.selectors import progress
 
     assert progress(actor=demo.user("vice"), today=datetime.date(2025, 11, 1)).term.number == 1
     assert progress(actor=demo.user("vice"), today=datetime.date(2026, 3, 1)).term.number == 2

@@ -9,9 +9,9 @@ from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import translation
 
-from gradebook import services
+from gradebook.scores import services, writer
 from gradebook.models import Score
-from gradebook.services import CellInput, Outcome, scores_save
+from gradebook.scores.services import CellInput, Outcome, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup
 
@@ -135,14 +135,14 @@ def test_two_screens_creating_the_same_empty_cell_the_second_gets_a_conflict(dem
 def test_an_insert_race_lost_to_the_unique_constraint_becomes_a_conflict_not_an_error(demo, monkeypatch):
     first, second = studying(demo)[:2]
     save(demo, [CellInput(first.pk, TX, 3, "6")])  # committed by "the other teacher"
-    real = services._locked_scores
+    real = writer.locked_scores
     calls = []
 
-    def blind_first_time(*args):  # the first read ran before the other teacher's row was committed
-        calls.append(args)
-        return {} if len(calls) == 1 else real(*args)
+    def blind_first_time(**kwargs):  # the first read ran before the other teacher's row was committed
+        calls.append(kwargs)
+        return {} if len(calls) == 1 else real(**kwargs)
 
-    monkeypatch.setattr(services, "_locked_scores", blind_first_time)
+    monkeypatch.setattr(writer, "locked_scores", blind_first_time)
     result = save(demo, [CellInput(first.pk, TX, 3, "9"), CellInput(second.pk, TX, 3, "5")])
 
     lost, won = result.cells
@@ -417,10 +417,14 @@ def test_changing_one_cell_or_a_45_by_6_block_costs_the_same_queries_history_inc
 
 def test_an_exempt_students_cells_are_refused_one_by_one(demo):
     """The principal's exemption takes the subject out for that student; the others still save."""
-    from gradebook import results_services
+    from gradebook.results import services as results_services
     from gradebook.models import Score
-    from gradebook.permissions import EXEMPT_MESSAGE
-    from gradebook.services import CellInput, scores_save
+    from django.utils.translation import gettext
+
+    from gradebook.rules.entry import MSG_EXEMPT
+
+    EXEMPT_MESSAGE = gettext(MSG_EXEMPT)
+    from gradebook.scores.services import CellInput, scores_save
 
     assignment = demo.assignment("6A1", "toan")
     term = demo.year.terms.get(number=1)

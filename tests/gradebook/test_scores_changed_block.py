@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from gradebook.models import Score
-from gradebook.services import CellInput, Outcome, scores_save
+from gradebook.scores.services import CellInput, Outcome, scores_save
 
 pytestmark = pytest.mark.django_db
 

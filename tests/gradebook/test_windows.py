@@ -9,9 +9,15 @@ from django.db import connection, connections
 from django.http import Http404
 from django.utils import timezone
 
-from gradebook import locks
+from django.contrib.auth import get_user_model
+
+from gradebook import signals
+from gradebook.windows import services as locks
+from gradebook.windows.selectors import book_locked, window_key
+
+User = get_user_model()
 from gradebook.models import EntryWindow, Score, ScoreLock
-from gradebook.services import CellInput, Outcome, scores_save
+from gradebook.scores.services import CellInput, Outcome, scores_save
 from schoolrecords import models as sm
 
 
@@ -177,7 +183,7 @@ def test_the_principals_book_lock_refuses_every_class_of_the_term(demo):
     for class_name in ("6A1", "6A2"):
         with pytest.raises(PermissionDenied, match="locked"):
             save(demo, [CellInput(first_student(demo, class_name).pk, TX, 1, "7")], class_name=class_name)
-    assert locks.book_locked(demo.year, 1) and not locks.book_locked(demo.year, 2)
+    assert book_locked(demo.year, 1) and not book_locked(demo.year, 2)
     assert ScoreLock.objects.count() == 1
     locks.book_lock(actor=demo.user("principal"), term=term(demo))  # locking twice changes nothing
     assert ScoreLock.objects.count() == 1
@@ -186,22 +192,25 @@ def test_the_principals_book_lock_refuses_every_class_of_the_term(demo):
 # --- the archive's hook --------------------------------------------------------------------------
 
 
-def test_closing_a_window_hands_it_to_the_registered_archive_callback_once(demo):
+def test_closing_a_window_announces_it_once_after_the_commit(demo, django_capture_on_commit_callbacks):
     seen = []
 
-    def fake_archive(*, window, actor):
-        seen.append((window.pk, window.state, actor.username, locks.window_key(window)))
+    def fake_archive(sender, *, window_id, term_id, key, actor_id, **kwargs):
+        window = EntryWindow.objects.get(pk=window_id)
+        seen.append((window.pk, window.state, User.objects.get(pk=actor_id).username, key, term_id))
 
-    locks.register_window_closed(fake_archive)
-    locks.register_window_closed(fake_archive)  # registering twice calls once
+    signals.window_closed.connect(fake_archive)
+    signals.window_closed.connect(fake_archive)  # connecting twice calls once
     try:
         shut = window(demo)
-        locks.window_close(actor=demo.user("board"), window=shut)
-        locks.window_close(actor=demo.user("board"), window=shut)  # already closed: no second snapshot
+        with django_capture_on_commit_callbacks(execute=True):
+            locks.window_close(actor=demo.user("board"), window=shut)
+            locks.window_close(actor=demo.user("board"), window=shut)  # already closed: no second snapshot
     finally:
-        locks.unregister_window_closed(fake_archive)
-    assert [(pk, state, who) for pk, state, who, _key in seen] == [(shut.pk, "closed", "board")]
-    assert seen[0][3].startswith(f"{shut.pk}:")
+        signals.window_closed.disconnect(fake_archive)
+    assert [(pk, state, who) for pk, state, who, _key, _term in seen] == [(shut.pk, "closed", "board")]
+    assert seen[0][3].startswith(f"{shut.pk}:") and seen[0][3] == window_key(EntryWindow.objects.get(pk=shut.pk))
+    assert seen[0][4] == shut.term_id
 
 
 def test_with_no_archive_registered_closing_a_window_still_works(demo):

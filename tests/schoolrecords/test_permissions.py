@@ -112,7 +112,7 @@ def test_anonymous_visitors_are_sent_to_log_in(client, demo):
     [("teacher_math", {"Toán"}), ("homeroom_6a1", "all"), ("principal", "all"), ("clerk", set())],
 )
 def test_the_class_page_links_the_grids_the_person_may_read(demo, login, username, linked):
-    from gradebook.permissions import readable_assignment_ids
+    from gradebook.policy import readable_assignment_ids
     from schoolrecords import selectors
 
     school_class = demo.school_class("6A1")
@@ -129,7 +129,7 @@ def test_the_class_page_links_the_grids_the_person_may_read(demo, login, usernam
 
 
 def test_a_department_head_may_read_the_grids_of_the_department(demo):
-    from gradebook.permissions import can_read, readable_assignment_ids
+    from gradebook.policy import can_read, readable_assignment_ids
     from schoolrecords import selectors
 
     school_class = demo.school_class("6A1")

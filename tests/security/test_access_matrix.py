@@ -69,9 +69,9 @@ class World:
         from eledger import services as eledger_services
         from eledger.models import DocumentKind
         from gradebook import corrections, locks, results_services
-        from gradebook.corrections import ChangeInput
+        from gradebook.corrections.services import ChangeInput
         from gradebook.models import Score
-        from gradebook.services import CellInput, scores_save
+        from gradebook.scores.services import CellInput, scores_save
         from schoolrecords import models as sm
         from schoolrecords import services
         from tests.conftest import Demo, build_other_school
@@ -128,8 +128,8 @@ class World:
                                                          subject=other["subject"], term=foreign_terms[2],
                                                          reason="Giấy khám"),
         }
-        results_services.homeroom_save(actor=user("homeroom_6a1"), school_class=classes["own"], term=terms[1],
-                                       entries=[results_services.HomeroomEntry(enrolments["own"].pk, conduct="tot")])
+        homeroom_services.homeroom_save(actor=user("homeroom_6a1"), school_class=classes["own"], term=terms[1],
+                                       entries=[homeroom_services.HomeroomEntry(enrolments["own"].pk, conduct="tot")])
 
         departments = {
             "own": sm.Department.objects.get(school=demo.school, head=user("head_math")),

@@ -620,8 +620,8 @@ def test_text_that_looks_like_code_is_saved_as_typed_and_shown_escaped(echo, tex
 
 def _lock_first_column(objects: Objects):
     """ĐĐGtx1 of the first student holds 6, and the teacher has locked the column."""
-    from gradebook import locks
-    from gradebook.services import CellInput, scores_save
+    from gradebook.windows import services as locks
+    from gradebook.scores.services import CellInput, scores_save
 
     result = scores_save(actor=objects.teacher, assignment=objects.math, term=objects.term1,
                          cells=[CellInput(objects.enrolment.pk, "tx", 1, "6")])
@@ -675,7 +675,7 @@ class Button:
 
 
 def _correction_request(objects: Objects):
-    from gradebook import corrections
+    from gradebook.corrections import services as corrections
 
     _lock_first_column(objects)
     return corrections.correction_submit(
@@ -685,7 +685,7 @@ def _correction_request(objects: Objects):
 
 
 def _exemption(objects: Objects):
-    from gradebook import results_services
+    from gradebook.results import services as results_services
 
     return results_services.exemption_create(actor=objects.demo.user("principal"), enrolment=objects.enrolment,
                                              subject=objects.toan, term=objects.term1, reason="Sức khỏe")
@@ -1258,7 +1258,7 @@ FORMULAS = ["=HYPERLINK(\"http://x.invalid\",\"bấm\")", "+1+2", "-1+2", "@SUM(
 
 def _formula_names(objects: Objects) -> dict[str, str]:
     """Give the first students of 6A1 names that spreadsheets would run as formulas; code -> name."""
-    from gradebook.services import CellInput, scores_save
+    from gradebook.scores.services import CellInput, scores_save
     from schoolrecords import services
 
     board = objects.demo.user("board")

@@ -1,15 +1,14 @@
-"""Reads of the gradebook: the score grid of one class's subject and term, and a cell's history.
+"""Reads of the score book: the score grid of one class's subject and term, and a cell's history.
 
-Every read checks gradebook.permissions and runs a constant number of queries, whatever the
-size of the class.
+Every read checks gradebook.policy, asks the entry rule (gradebook.rules.entry) which cells are
+writable, and runs a constant number of queries, whatever the size of the class.
 """
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404
 from django.utils.translation import gettext as _
@@ -18,9 +17,9 @@ from django.utils.translation import pgettext
 from schoolrecords import models as sm
 from schoolrecords.selectors import sort_vietnamese
 
-from . import assessment, locks
-from . import permissions as policy
-from .models import (
+from gradebook import entry, lookups, policy
+from gradebook.entry import EntryState
+from gradebook.models import (
     MAX_REGULAR,
     Score,
     column_label,
@@ -28,6 +27,8 @@ from .models import (
     format_comment,
     format_result,
 )
+from gradebook.rules import tt22
+from gradebook.rules.slots import slot_key
 
 # --- the grid --------------------------------------------------------------------------------
 
@@ -43,9 +44,9 @@ class Column:
     index: int = 1
     # False for a computed column, and for a regular column beyond the subject's count that
     # only exists because scores were entered before its periods were lowered: it is shown
-    # (and counted in the average, as assessment.term_average_or_none does) but not writable.
+    # (and counted in the average, as tt22.term_average_or_none does) but not writable.
     writable: bool = False
-    # Closed by an entry window or locked (gradebook.locks): shown read-only with a lock mark;
+    # Closed by an entry window or locked (gradebook.windows): shown read-only with a lock mark;
     # its cells change only through a correction request.
     locked: bool = False
 
@@ -85,6 +86,10 @@ class Row:
     enrolment: sm.Enrolment  # with .student
     writable: bool  # in the class during the term, not exempt from the subject, and the actor may write
     cells: list[Cell]  # aligned with Grid.entry_columns
+    # The entry rule's answer per entry column (aligned with cells): True where the actor may type
+    # now; a refused cell's message is in ``refusals`` by column key.
+    open_cells: list[bool] = field(default_factory=list)
+    refusals: dict[str, str] = field(default_factory=dict)
     term_result: Decimal | bool | None = None  # ĐTBmhk, or Đ (True) / CĐ (False); None until complete
     term1_result: Decimal | bool | None = None  # in term II: term I's result, from which the year is computed
     year_result: Decimal | bool | None = None  # term II only: ĐTBmcn, or the comment year result
@@ -114,7 +119,7 @@ class Grid:
     columns: list[Column]  # every column, entry ones then computed ones
     rows: list[Row]
     can_write: bool  # the actor may save into this grid (the service checks again on every save)
-    lock_state: locks.WriteState | None = None  # the windows and locks met now (gradebook.locks)
+    lock_state: EntryState | None = None  # the entry rule's facts: windows and locks met now
     can_correct: bool = False  # the assigned teacher, with locked cells: may file a correction request
 
     @property
@@ -166,55 +171,6 @@ class RowResult:
     year_result: Decimal | bool | None = None  # term II only
 
 
-def slot_key(kind: str, index: int) -> str:
-    return f"tx{index}" if kind == Score.Kind.REGULAR else kind
-
-
-def studies_during(enrolment: sm.Enrolment, term: sm.Term) -> bool:
-    """Was the student in the class for at least part of the term? Only then can a slot be written.
-
-    A student who left mid-term keeps the scores of the weeks they were there (they go with the
-    transfer record); one who left before the term, or joined after it, has no slot in it.
-    """
-    return enrolment.start_date <= term.end_date and (
-        enrolment.end_date is None or enrolment.end_date >= term.start_date
-    )
-
-
-def assignment_for_scores(assignment: sm.TeachingAssignment | int) -> sm.TeachingAssignment:
-    """The assignment reloaded with everything the policy and the grid read (one query)."""
-    pk = assignment.pk if isinstance(assignment, sm.TeachingAssignment) else assignment
-    found = (
-        sm.TeachingAssignment.objects.select_related("year", "school_class", "subject__department")
-        .filter(pk=pk)
-        .order_by()
-        .first()
-    )
-    if found is None:
-        raise Http404
-    return found
-
-
-def check_term(assignment: sm.TeachingAssignment, term: sm.Term) -> None:
-    if term.year_id != assignment.year_id:
-        raise Http404
-
-
-def regular_required(assignment: sm.TeachingAssignment) -> int:
-    """How many ĐĐGtx the subject has in the assignment's grade this year (one query)."""
-    periods = (
-        sm.GradeSubject.objects.filter(
-            year_id=assignment.year_id, grade=assignment.school_class.grade, subject_id=assignment.subject_id
-        )
-        .order_by()
-        .values_list("periods_per_year", flat=True)
-        .first()
-    )
-    if periods is None:
-        raise Http404
-    return assessment.regular_assessment_count(periods)
-
-
 def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
          enrolment_ids: list[int] | None = None) -> Grid:
     """The score grid of an assignment's class and subject for one term, with its averages.
@@ -223,68 +179,69 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
     in Vietnamese order, numbered; ``enrolment_ids`` narrows the rows (e.g. to re-render the rows
     a save touched) while keeping their list numbers. Term II rows also carry term I's result and
     the year result. Averages stay None (empty, not zero) until every required assessment exists.
-    A constant number of queries (the assignment, the periods, the class list, the scores of both
-    terms, plus the permission checks), whatever the size of the class.
+    Which cells the actor may type into is the entry rule's answer, cell by cell. A constant
+    number of queries (the assignment, the periods, the rule's facts, the class list, the scores
+    of both terms, plus the permission checks), whatever the size of the class.
     """
-    assignment = assignment_for_scores(assignment)
-    check_term(assignment, term)
-    is_teacher = True
-    try:
-        state = policy.check_writable(actor, assignment, term)
-        can_write = True
-    except locks.EntryClosed as closed:  # the teacher, but the book or every window is shut
-        state, can_write = closed.state, False
-    except (PermissionDenied, Http404):
-        state, can_write, is_teacher = None, False, False
+    assignment = lookups.assignment_for_scores(assignment)
+    lookups.check_term(assignment, term)
+    required = lookups.regular_required(assignment)
+    exempt = entry.exemptions_by_term(assignment, term)
+    state = entry.entry_state(actor, assignment, term, regular_required=required, exempt=exempt)
+    is_teacher = state.facts.is_teacher
+    can_write = state.may_write
     if not can_write:  # who may write may read
         policy.require_read(actor, assignment)
-    if state is None:  # readers see the locks too (two queries, as for the teacher)
-        state = locks.write_state(assignment, term)
-    required = regular_required(assignment)
     is_commented = assignment.subject.is_commented
-    exempt = policy.exempt_enrolment_ids(assignment, term) if can_write else frozenset()
 
     enrolments = sort_vietnamese(
         sm.Enrolment.objects.filter(school_class_id=assignment.school_class_id).select_related("student").order_by()
     )
-    slots = _slots(assignment, term)
+    slots_held = _slots(assignment, term)
 
     present = max(
-        (index for (number, _enrolment), held in slots.items() if number == term.number
+        (index for (number, _enrolment), held in slots_held.items() if number == term.number
          for (kind, index) in held if kind == Score.Kind.REGULAR),
         default=0,
     )
     columns = _columns(term, required=required, shown=min(max(required, present), MAX_REGULAR),
                        is_commented=is_commented)
-    locked = policy.locked_columns(state, [(column.kind, column.index) for column in columns if not column.computed])
-    columns = [replace(column, locked=True, writable=False) if (column.kind, column.index) in locked else column
+    columns = [replace(column, locked=True, writable=False)
+               if not column.computed and state.is_locked(column.kind, column.index) else column
                for column in columns]
-    entry = [column for column in columns if not column.computed]
+    entry_columns = [column for column in columns if not column.computed]
 
     wanted = set(enrolment_ids) if enrolment_ids is not None else None
     rows = []
     for number, enrolment in enumerate(enrolments, start=1):
         if wanted is not None and enrolment.pk not in wanted:
             continue
-        held = slots.get((term.number, enrolment.pk), {})
+        held = slots_held.get((term.number, enrolment.pk), {})
+        student = entry.student(enrolment)
+        verdicts = [state.judge(student, column.kind, column.index) for column in entry_columns]
         row = Row(
             number=number, enrolment=enrolment,
-            writable=can_write and studies_during(enrolment, term) and enrolment.pk not in exempt,
-            cells=[_cell(held.get((column.kind, column.index)), column) for column in entry],
+            writable=can_write and state.has_row(student),
+            cells=[_cell(held.get((column.kind, column.index)), column) for column in entry_columns],
             term_result=_term_result(held, required=required, is_commented=is_commented),
+            open_cells=[can_write and verdict.allowed for verdict in verdicts],
+            refusals={column.key: verdict.text(_) for column, verdict in zip(entry_columns, verdicts, strict=True)
+                      if not verdict.allowed and is_teacher},
         )
         if term.number == 2:
-            row.term1_result = _term_result(slots.get((1, enrolment.pk), {}), required=required,
+            row.term1_result = _term_result(slots_held.get((1, enrolment.pk), {}), required=required,
                                             is_commented=is_commented)
-            row.year_result = _year_result(row.term1_result, row.term_result, is_commented=is_commented)
+            row.year_result = _year_result(row.term1_result, row.term_result, is_commented=is_commented,
+                                           exempt=exempt, enrolment_id=enrolment.pk)
         rows.append(row)
+    locked = any(column.locked for column in columns)
     return Grid(assignment=assignment, term=term, is_commented=is_commented, regular_required=required,
                 columns=columns, rows=rows, can_write=can_write, lock_state=state,
-                can_correct=is_teacher and bool(locked))
+                can_correct=is_teacher and locked)
 
 
 def row_results(assignment: sm.TeachingAssignment, term: sm.Term, enrolment_ids: Iterable[int], *,
-                required: int) -> list[RowResult]:
+                required: int, exempt: dict[int, frozenset[int]] | None = None) -> list[RowResult]:
     """The term (and in term II the year) results of some students of the assignment's class (one query).
 
     No permission check of its own: for the save, which has just checked that the actor may
@@ -294,15 +251,17 @@ def row_results(assignment: sm.TeachingAssignment, term: sm.Term, enrolment_ids:
     if not enrolment_ids:
         return []
     is_commented = assignment.subject.is_commented
-    slots = _slots(assignment, term, enrolment_ids)
+    held_slots = _slots(assignment, term, enrolment_ids)
     results = []
     for enrolment_id in enrolment_ids:
-        result = _term_result(slots.get((term.number, enrolment_id), {}), required=required,
+        result = _term_result(held_slots.get((term.number, enrolment_id), {}), required=required,
                               is_commented=is_commented)
         year = None
         if term.number == 2:
-            first = _term_result(slots.get((1, enrolment_id), {}), required=required, is_commented=is_commented)
-            year = _year_result(first, result, is_commented=is_commented)
+            first = _term_result(held_slots.get((1, enrolment_id), {}), required=required,
+                                 is_commented=is_commented)
+            year = _year_result(first, result, is_commented=is_commented, exempt=exempt or {},
+                                enrolment_id=enrolment_id)
         results.append(RowResult(enrolment_id=enrolment_id, term_result=result, year_result=year))
     return results
 
@@ -319,10 +278,10 @@ def _slots(assignment: sm.TeachingAssignment, term: sm.Term,
     )
     if enrolment_ids is not None:
         scores = scores.filter(enrolment_id__in=enrolment_ids)
-    slots: dict[tuple[int, int], dict[tuple[str, int], Score]] = {}
+    held: dict[tuple[int, int], dict[tuple[str, int], Score]] = {}
     for score in scores.order_by().annotate(term_number=F("term__number")):
-        slots.setdefault((score.term_number, score.enrolment_id), {})[score.kind, score.index] = score
-    return slots
+        held.setdefault((score.term_number, score.enrolment_id), {})[score.kind, score.index] = score
+    return held
 
 
 def _columns(term: sm.Term, *, required: int, shown: int, is_commented: bool) -> list[Column]:
@@ -358,32 +317,15 @@ def _cell(score: Score | None, column: Column) -> Cell:
                 comment_passed=score.comment_passed, status=score.status, version=score.version)
 
 
-def _term_result(held: dict[tuple[str, int], Score], *, required: int,
-                 is_commented: bool) -> Decimal | bool | None:
-    """ĐTBmhk (or Đ/CĐ) from one student's slots of one term; None while incomplete."""
-    regular = [score for (kind, _index), score in sorted(held.items()) if kind == Score.Kind.REGULAR]
-    midterm, final = held.get((Score.Kind.MIDTERM, 1)), held.get((Score.Kind.FINAL, 1))
-    if is_commented:
-        if midterm is None or final is None or midterm.comment_passed is None or final.comment_passed is None:
-            return None
-        return assessment.comment_term_result_or_none(
-            [score.comment_passed for score in regular] + [midterm.comment_passed, final.comment_passed],
-            required=required + 2,
-        )
-    return assessment.term_average_or_none(
-        [score.value for score in regular],
-        midterm.value if midterm is not None else None,
-        final.value if final is not None else None,
-        required_regular=required,
-    )
+def _term_result(held, *, required: int, is_commented: bool) -> Decimal | bool | None:
+    return tt22.subject_term_result(held, required=required, is_commented=is_commented)
 
 
-def _year_result(term1, term2, *, is_commented: bool) -> Decimal | bool | None:
-    if term1 is None or term2 is None:
-        return None
-    if is_commented:
-        return assessment.comment_year_result(term1, term2)
-    return assessment.year_average(term1, term2)
+def _year_result(term1, term2, *, is_commented: bool, exempt: dict[int, frozenset[int]],
+                 enrolment_id: int) -> Decimal | bool | None:
+    return tt22.subject_year_result(term1, term2, is_commented=is_commented,
+                                    exempt_term1=enrolment_id in exempt.get(1, ()),
+                                    exempt_term2=enrolment_id in exempt.get(2, ()))
 
 
 # --- a cell's history ------------------------------------------------------------------------

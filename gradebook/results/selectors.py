@@ -1,114 +1,35 @@
-"""Reads for homeroom work and class results, and who may do what with them.
+"""Reads of class results: a class and its terms, its results, exemptions, and the school's entry progress.
 
-Who may do what (another school's class is a 404 everywhere; anyone else gets a 403):
-- the homeroom teacher of the class (django-guardian "schoolrecords.homeroom_schoolclass") enters
-  conduct, absences, remarks, re-test results and summer re-assessments;
-- the principal decides exemptions and approves results;
-- the principal, the vice principal and the homeroom teacher read the class results;
-- the principal and the vice principal see the entry progress of the whole school.
-Every read runs a constant number of queries, whatever the size of the class or school.
+Who may read what is gradebook.policy's answer (another school's class is a 404 everywhere;
+anyone else gets a 403). Every read runs a constant number of queries, whatever the size of
+the class or school.
 """
 
 import datetime
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from schoolrecords import models as sm
-from schoolrecords import roles
-from schoolrecords.permissions import OtherSchool, allowed, found_or_hidden, has_role, same_school, user_school
+from schoolrecords.permissions import found_or_hidden, user_school
 from schoolrecords.selectors import current_year, sort_vietnamese
 from schoolrecords.text import vietnamese_sort_key
 
-from . import assessment
-from .models import (
+from gradebook.models import (
     ConductResult,
     Exemption,
-    MonthlyAbsence,
-    ResultApproval,
     Score,
-    StudentRemark,
 )
-from .results import (
-    YEAR,
-    ClassResults,
-    Month,
-    load_class,
-    results_for,
-    staff_name,
-    term_months,
+from gradebook.policy import (
+    require_principal,
+    require_progress_reader,
+    require_results_reader,
 )
-from .selectors import studies_during
-
-HOMEROOM = "schoolrecords.homeroom_schoolclass"
-
-# --- who may do what -----------------------------------------------------------------------------
-
-
-def _usable(user) -> bool:
-    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
-
-
-def _wall(user, school_class: sm.SchoolClass) -> None:
-    if _usable(user) and not same_school(user, school_class):
-        raise OtherSchool(user, "results", school_class)
-
-
-def is_homeroom(user, school_class: sm.SchoolClass) -> bool:
-    """Is ``user`` the homeroom teacher of the class (``school_class`` with ``year`` selected)?
-
-    The answer is kept on the user object for the request, as schoolrecords.permissions keeps
-    the roles: a page asks it more than once, and each object-permission check costs two queries.
-    """
-    if not (_usable(user) and school_class.homeroom_teacher_id == user.pk):
-        return False
-    cache = user.__dict__.setdefault("_homeroom_cache", {})
-    if school_class.pk not in cache:
-        cache[school_class.pk] = allowed(user, HOMEROOM, school_class)
-    return cache[school_class.pk]
-
-
-def is_principal(user) -> bool:
-    return _usable(user) and (user.is_superuser or has_role(user, roles.PRINCIPAL))
-
-
-def is_leader(user) -> bool:
-    return _usable(user) and (user.is_superuser or has_role(user, roles.PRINCIPAL, roles.VICE_PRINCIPAL))
-
-
-def require_homeroom(user, school_class: sm.SchoolClass) -> None:
-    _wall(user, school_class)
-    if not is_homeroom(user, school_class):
-        raise PermissionDenied(_("Only the homeroom teacher of the class may enter this."))
-
-
-def require_principal(user, school_class: sm.SchoolClass) -> None:
-    _wall(user, school_class)
-    if not is_principal(user):
-        raise PermissionDenied(_("Only the principal may do this."))
-
-
-def can_read_results(user, school_class: sm.SchoolClass) -> bool:
-    return _usable(user) and same_school(user, school_class) and (
-        is_leader(user) or is_homeroom(user, school_class)
-    )
-
-
-def require_results_reader(user, school_class: sm.SchoolClass) -> None:
-    _wall(user, school_class)
-    if not can_read_results(user, school_class):
-        raise PermissionDenied(_("You do not have permission to see the results of this class."))
-
-
-def require_progress_reader(user) -> None:
-    if not is_leader(user):
-        raise PermissionDenied(_("Only the principal and the vice principal see the entry progress."))
-
+from gradebook.results.compute import YEAR, ClassResults, load_class, results_for, staff_name
+from gradebook.rules import tt22
 
 # --- lookups -------------------------------------------------------------------------------------
 
@@ -116,7 +37,7 @@ def require_progress_reader(user) -> None:
 def class_for(user, pk: int) -> sm.SchoolClass:
     """The class, if it is in the user's school (else 404); no permission is implied."""
     classes = sm.SchoolClass.objects.select_related("year", "homeroom_teacher__profile")
-    if not (_usable(user) and user.is_superuser):
+    if not (user.is_authenticated and user.is_active and user.is_superuser):
         classes = classes.filter(year__school=user_school(user))
     return found_or_hidden(classes, user, "results", pk=pk)
 
@@ -151,86 +72,6 @@ def class_results(*, actor, school_class: sm.SchoolClass, number: int) -> ClassR
     if number != YEAR and number not in data.terms:
         raise Http404
     return results_for(data, number)
-
-
-# --- the homeroom sheet ----------------------------------------------------------------------------
-
-
-@dataclass
-class SheetRow:
-    number: int
-    enrolment: sm.Enrolment  # with .student
-    writable: bool  # in the class during the period (the sheet as a whole may still be frozen)
-    conduct: str = ""  # LevelChoice value, "" when none
-    absences: dict[Month, tuple[int, int]] = field(default_factory=dict)
-    remark: str = ""
-
-
-@dataclass
-class HomeroomSheet:
-    school_class: sm.SchoolClass
-    number: int  # 1, 2 or YEAR
-    term: sm.Term | None
-    months: list[Month]  # the term's months (none for the year: only remarks are entered there)
-    rows: list[SheetRow]
-    approval: ResultApproval | None  # the approval that freezes this sheet, if any
-
-    @property
-    def frozen(self) -> bool:
-        return self.approval is not None
-
-    @property
-    def is_year(self) -> bool:
-        return self.number == YEAR
-
-
-def homeroom_sheet(*, actor, school_class: sm.SchoolClass, number: int) -> HomeroomSheet:
-    """What the homeroom teacher enters for a term (conduct, absences per month, remark) or the year (remark)."""
-    require_homeroom(actor, school_class)
-    terms = {term.number: term for term in sm.Term.objects.filter(year_id=school_class.year_id)}
-    if number != YEAR and number not in terms:
-        raise Http404
-    term = terms.get(number)
-    months = term_months(terms.values()).get(number, []) if term is not None else []
-    enrolments = sort_vietnamese(
-        sm.Enrolment.objects.filter(school_class_id=school_class.pk).select_related("student").order_by()
-    )
-    in_class = {"enrolment__school_class_id": school_class.pk}
-    conduct, absences = {}, defaultdict(dict)
-    if term is not None:
-        conduct = dict(ConductResult.objects.filter(term=term, **in_class).values_list("enrolment_id", "level"))
-        wanted = Q()
-        for year, month in months:
-            wanted |= Q(year=year, month=month)
-        if months:
-            for row in MonthlyAbsence.objects.filter(wanted, **in_class).values_list(
-                "enrolment_id", "year", "month", "excused", "unexcused"
-            ):
-                absences[row[0]][row[1], row[2]] = (row[3], row[4])
-    remarks = dict(
-        StudentRemark.objects.filter(term=term, **in_class).values_list("enrolment_id", "text")
-        if term is not None
-        else StudentRemark.objects.filter(term__isnull=True, **in_class).values_list("enrolment_id", "text")
-    )
-    approvals = {
-        approval.term.number if approval.term_id else YEAR: approval
-        for approval in ResultApproval.objects.filter(school_class_id=school_class.pk)
-        .select_related("term", "approved_by__profile")
-    }
-    approval = approvals.get(YEAR) or approvals.get(number)
-    rows = []
-    for position, enrolment in enumerate(enrolments, start=1):
-        present = (
-            studies_during(enrolment, term) if term is not None
-            else any(studies_during(enrolment, each) for each in terms.values())
-        )
-        if not present and enrolment.pk not in conduct and enrolment.pk not in remarks:
-            continue
-        rows.append(SheetRow(number=position, enrolment=enrolment, writable=present,
-                             conduct=conduct.get(enrolment.pk, ""), absences=absences.get(enrolment.pk, {}),
-                             remark=remarks.get(enrolment.pk, "")))
-    return HomeroomSheet(school_class=school_class, number=number, term=term, months=months, rows=rows,
-                         approval=approval)
 
 
 # --- exemptions ----------------------------------------------------------------------------------
@@ -349,7 +190,7 @@ def progress(*, actor, number: int | None = None, today: datetime.date | None = 
     for row in (
         sm.GradeSubject.objects.filter(year=year).select_related("subject").order_by("subject__order", "subject__name")
     ):
-        subjects_by_grade[row.grade].append((row.subject, assessment.regular_assessment_count(row.periods_per_year)))
+        subjects_by_grade[row.grade].append((row.subject, tt22.regular_assessment_count(row.periods_per_year)))
     teachers = {
         (assignment.school_class_id, assignment.subject_id): staff_name(assignment.teacher)
         for assignment in sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True)

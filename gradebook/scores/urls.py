@@ -1,21 +1,9 @@
-"""URLs of the gradebook's grid pages (included by gradebook/urls.py in the "gradebook" namespace)."""
+"""URLs of the score grid pages (included by gradebook/urls.py in the "gradebook" namespace)."""
 
-from django.urls import path, register_converter
+from django.urls import path
 
-from . import grid_views
+from . import views as grid_views
 
-
-class TermNumber:
-    regex = "[12]"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return str(value)
-
-
-register_converter(TermNumber, "gradebook_term")
 
 urlpatterns = [
     path("<int:assignment_id>/term/<gradebook_term:term>/", grid_views.grid_page, name="grid"),

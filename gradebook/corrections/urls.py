@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from . import corrections_views as views
-from . import grid_urls  # noqa: F401 — registers the gradebook_term converter
+from . import views
 
 urlpatterns = [
     path("<int:assignment_id>/term/<gradebook_term:term>/corrections/new/", views.correction_new,

@@ -1,11 +1,9 @@
 """Entry window pages: the admin board's list of windows (create, close, reopen), locks, the book lock, deadlines.
 
-The services in gradebook.locks check every permission again; these views only choose what to show.
+The services in gradebook.windows.services check every permission again; these views only choose what to show.
 """
 
-import datetime
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -14,74 +12,19 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords.forms import apply_service_errors
-from schoolrecords.permissions import allowed, found_or_hidden, has_role, user_school
+from schoolrecords.permissions import found_or_hidden, has_role, user_school
 
-from . import locks
-from .grid_views import _term
-from .models import EntryWindow, Score, ScoreLock, TermSchedule
-from .selectors import assignment_for_scores, check_term
-
-WINDOW_VIEWERS = (roles.ADMIN_BOARD, roles.PRINCIPAL, roles.VICE_PRINCIPAL)
-REACH = datetime.timedelta(days=366)  # how far from its school year a window or a test date may lie
-
-
-def check_near_year(value, year: sm.SchoolYear):
-    """``value`` (a date or datetime) if it lies within a year of ``year``, else ValidationError.
-
-    A mistyped year (01/01/0001, 31/12/9999) would otherwise be saved and break every page that
-    computes a deadline from it, or that reads the window back.
-    """
-    day = value.date() if isinstance(value, datetime.datetime) else value  # a form's datetime is local already
-    start, end = year.start_date - REACH, year.end_date + REACH
-    if value is not None and not start <= day <= end:
-        raise ValidationError(_("Choose a date between %(start)s and %(end)s (the school year %(year)s, give or take "
-                                "a year).") % {"start": start.strftime("%d/%m/%Y"), "end": end.strftime("%d/%m/%Y"),
-                                              "year": year.name})
-    return value
-
-
-class WindowForm(forms.Form):
-    term = forms.ModelChoiceField(queryset=sm.Term.objects.none(), label=gettext_lazy("Term"))
-    kind = forms.ChoiceField(choices=[("", gettext_lazy("Every column"))] + list(Score.Kind.choices), required=False,
-                             label=gettext_lazy("Columns"))
-    grade = forms.TypedChoiceField(choices=[("", "—")] + [(g, str(g)) for g in range(6, 10)], coerce=int,
-                                   empty_value=None, required=False, label=gettext_lazy("Grade"))
-    school_class = forms.ModelChoiceField(queryset=sm.SchoolClass.objects.none(), required=False,
-                                          label=gettext_lazy("Class"))
-    subject = forms.ModelChoiceField(queryset=sm.Subject.objects.none(), required=False, label=gettext_lazy("Subject"))
-    opens_at = forms.DateTimeField(label=gettext_lazy("Opens at"), input_formats=["%d/%m/%Y %H:%M", "%d/%m/%Y",
-                                                                                   "%Y-%m-%dT%H:%M"],
-                                   help_text=gettext_lazy("dd/mm/yyyy hh:mm"))
-    closes_at = forms.DateTimeField(label=gettext_lazy("Closes at"), required=False,
-                                    input_formats=["%d/%m/%Y %H:%M", "%d/%m/%Y", "%Y-%m-%dT%H:%M"],
-                                    help_text=gettext_lazy("Empty: open until closed by hand."))
-    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=255)
-
-    def __init__(self, *args, year: sm.SchoolYear, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.year = year
-        self.fields["term"].queryset = sm.Term.objects.filter(year=year).select_related("year")
-        self.fields["school_class"].queryset = sm.SchoolClass.objects.filter(year=year).order_by("grade", "name")
-        self.fields["subject"].queryset = sm.Subject.objects.filter(school_id=year.school_id).order_by("name")
-
-    def clean_opens_at(self):
-        return check_near_year(self.cleaned_data["opens_at"], self.year)
-
-    def clean_closes_at(self):
-        return check_near_year(self.cleaned_data["closes_at"], self.year)
-
-    def clean(self):
-        data = super().clean()
-        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
-            self.add_error("closes_at", _("A window must close after it opens."))
-        return data
-
+from gradebook import policy
+from gradebook.lookups import assignment_for_scores, check_term, term_for
+from gradebook.models import EntryWindow, Score, ScoreLock, TermSchedule
+from gradebook.windows import services as locks
+from gradebook.windows.forms import ScheduleForm, WindowForm
+from gradebook.windows.selectors import midterm_entry_deadline
 
 def _current_year(user) -> sm.SchoolYear:
     school = user_school(user)
@@ -95,10 +38,10 @@ def _current_year(user) -> sm.SchoolYear:
 @require_http_methods(["GET", "POST"])
 def window_list(request):
     """Every window of the current year with its state; the board creates one here (audit history below)."""
-    if not has_role(request.user, *WINDOW_VIEWERS):
+    if not policy.sees_windows(request.user):
         raise PermissionDenied(_("You do not have permission to see the entry windows."))
     year = _current_year(request.user)
-    is_board = allowed(request.user, locks.SETUP, year)
+    is_board = policy.may_set_up(request.user, year)
     form = WindowForm(request.POST or None, year=year, initial={"opens_at": timezone.localtime().strftime(
         "%d/%m/%Y %H:%M")})
     if request.method == "POST":
@@ -188,7 +131,7 @@ def book_lock(request, term_id: int):
 @require_POST
 def column_lock(request, assignment_id: int, term: int):
     """The teacher's "Khóa cột" button in the grid."""
-    term_obj = _term(assignment_id, term)
+    term_obj = term_for(assignment_id, term)
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
     column = request.POST.get("column", "")
@@ -208,32 +151,6 @@ def column_lock(request, assignment_id: int, term: int):
 # --- deadlines -------------------------------------------------------------------------------------
 
 
-class ScheduleForm(forms.Form):
-    """A term's test dates and the school's deadline days around them."""
-
-    midterm_test_on = forms.DateField(label=gettext_lazy("Mid-term test date"), required=False,
-                                      input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                                      widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
-    final_test_on = forms.DateField(label=gettext_lazy("End-of-term test date"), required=False,
-                                    input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                                    widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
-    midterm_entry_days = forms.IntegerField(label=gettext_lazy("Days to enter mid-term scores after the test"),
-                                            min_value=1, max_value=60, initial=14)
-    regular_correction_days = forms.IntegerField(
-        label=gettext_lazy("Regular scores may be corrected until this many days before the end-of-term test"),
-        min_value=0, max_value=60, initial=7)
-
-    def __init__(self, *args, year: sm.SchoolYear, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.year = year
-
-    def clean_midterm_test_on(self):
-        return check_near_year(self.cleaned_data["midterm_test_on"], self.year)
-
-    def clean_final_test_on(self):
-        return check_near_year(self.cleaned_data["final_test_on"], self.year)
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def deadlines(request):
@@ -241,13 +158,13 @@ def deadlines(request):
 
     The admin board sets each term's test dates and deadline days here.
     """
-    if not has_role(request.user, *WINDOW_VIEWERS):
+    if not policy.sees_windows(request.user):
         raise PermissionDenied(_("You do not have permission to see this page."))
     year = _current_year(request.user)
     today = timezone.localdate()
     rows = []
     schedules = {s.term_id: s for s in TermSchedule.objects.filter(term__year=year)}
-    can_set = allowed(request.user, locks.SETUP, year)
+    can_set = policy.may_set_up(request.user, year)
     terms = list(sm.Term.objects.filter(year=year).order_by("number"))
     schedule_forms = []
     for term in terms:
@@ -277,7 +194,7 @@ def deadlines(request):
                        .order_by("school_class__grade", "school_class__name", "subject__name"))
     for term in terms:
         schedule = schedules.get(term.pk)
-        deadline = locks.midterm_entry_deadline(schedule)
+        deadline = midterm_entry_deadline(schedule)
         if deadline is None:
             continue
         entered = {(row["enrolment__school_class_id"], row["subject_id"]): row["n"] for row in

@@ -35,10 +35,10 @@ from django.utils.translation import gettext as _
 from schoolrecords.importing import normalize_header
 from schoolrecords.text import safe_cell as safe_text  # the site's one rule for spreadsheet text cells
 
-from . import assessment
-from .models import Score, format_result
-from .selectors import Grid, Row
-from .services import CellInput, SaveResult, scores_save
+from gradebook.models import Score, format_result
+from gradebook.rules import tt22
+from gradebook.scores.selectors import Grid, Row
+from gradebook.scores.services import CellInput, SaveResult, scores_save
 
 MAX_BYTES = 2 * 1024 * 1024
 # An .xlsx is a zip: a small file can unpack to gigabytes, which openpyxl would then parse.
@@ -444,10 +444,10 @@ def _judge(grid: Grid, row: Row, column, raw: Any) -> str | tuple[Decimal | None
         return _("This cell holds a formula; copy the column and paste it back as values only.")
     try:
         if grid.is_commented:
-            new = (None, assessment.parse_comment(text))
+            new = (None, tt22.parse_comment(text))
         else:
-            new = (assessment.parse_score(text), None)
-    except assessment.ScoreInputError as error:
+            new = (tt22.parse_score(text), None)
+    except tt22.ScoreInputError as error:
         return _(error.message) % error.params
     current = row.cell(column.key) if column is not None else None
     if current is not None and (current.value, current.comment_passed) == new:

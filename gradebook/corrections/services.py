@@ -9,7 +9,10 @@ the teacher asked: otherwise nothing changes and the principal is shown the conf
 
 Seed 000 art. 8.3 and 8.6, seed 003 §5: evidence (scanned test paper, personal score book, the
 class's confirmation for oral scores) is required; regular scores can be corrected until the
-school's deadline before the end-of-term test (gradebook.locks.regular_correction_deadline).
+school's deadline before the end-of-term test (gradebook.windows.selectors.regular_correction_deadline).
+A request asks for exactly the cells the entry rule refuses with "file a correction request"
+(gradebook.rules.entry); approval writes through the one score writer (gradebook.scores.writer)
+and announces gradebook.signals.correction_applied once committed.
 """
 
 from collections.abc import Iterable, Sequence
@@ -24,12 +27,11 @@ from django.utils.translation import gettext_lazy
 
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import OtherSchool, has_role, require, same_school
+from schoolrecords.permissions import OtherSchool, has_role, same_school
 from schoolrecords.services import record
 
-from . import assessment, locks
-from . import permissions as policy
-from .models import (
+from gradebook import entry, lookups, policy, signals
+from gradebook.models import (
     CorrectionChange,
     CorrectionEvidence,
     CorrectionRequest,
@@ -37,12 +39,10 @@ from .models import (
     TermSchedule,
     column_label,
 )
-from .selectors import (
-    assignment_for_scores,
-    check_term,
-    regular_required,
-    studies_during,
-)
+from gradebook.rules import entry as entry_rules
+from gradebook.rules import tt22
+from gradebook.scores import writer
+from gradebook.windows.selectors import regular_correction_deadline
 
 Status = CorrectionRequest.Status
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -66,7 +66,7 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
 
-SELF_DECISION_MESSAGE = gettext_lazy("You cannot decide on your own correction request.")
+SELF_DECISION_MESSAGE = policy.SELF_DECISION_MESSAGE
 
 
 class InvalidTransition(ValidationError):
@@ -154,9 +154,9 @@ def _attach(request: CorrectionRequest, files: Sequence, actor) -> None:
 def _parse(text: str, *, is_commented: bool) -> tuple[Decimal | None, bool | None]:
     try:
         if is_commented:
-            return None, assessment.parse_comment(text)
-        return assessment.parse_score(text), None
-    except assessment.ScoreInputError as error:
+            return None, tt22.parse_comment(text)
+        return tt22.parse_score(text), None
+    except tt22.ScoreInputError as error:
         raise ValidationError(_(error.message) % error.params) from None
 
 
@@ -168,9 +168,9 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     Raises ValidationError (with the cell or field that is wrong) and refuses the whole request:
     a request is one sheet of paper, signed as a whole.
     """
-    assignment = assignment_for_scores(assignment)
-    check_term(assignment, term)
-    require(actor, policy.TEACH, assignment)
+    assignment = lookups.assignment_for_scores(assignment)
+    lookups.check_term(assignment, term)
+    policy.require_teacher(actor, assignment)
     changes = list(changes)
     reason = (reason or "").strip()
     errors = {}
@@ -191,13 +191,14 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     if errors:
         raise ValidationError(errors)
 
-    state = locks.write_state(assignment, term)
-    required = regular_required(assignment)
+    required = lookups.regular_required(assignment)
+    state = entry.entry_state(actor, assignment, term, regular_required=required)
     is_commented = assignment.subject.is_commented
-    deadline = locks.regular_correction_deadline(TermSchedule.objects.filter(term=term).first())
+    deadline = regular_correction_deadline(TermSchedule.objects.filter(term=term).first())
     enrolments = {e.pk: e for e in sm.Enrolment.objects.filter(
         school_class_id=assignment.school_class_id, pk__in={c.enrolment_id for c in changes}).select_related("student")}
-    exempt = policy.exempt_enrolment_ids(assignment, term)
+    exempt = (state.exempt_by_term.get(term.number, frozenset()) if state.exempt_by_term
+              else entry.exempt_enrolment_ids(assignment, term))
     scores = {score.slot: score for score in Score.objects.filter(
         subject_id=assignment.subject_id, term=term, enrolment_id__in=enrolments)}
     open_slots = set(CorrectionChange.objects.filter(
@@ -212,14 +213,15 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
                  else column_label(change.kind, change.index) if change.kind in Score.Kind.values else "?")
         slot = (change.enrolment_id, change.kind, change.index)
         problem = ""
-        if (change.kind not in Score.Kind.values or (change.kind != Score.Kind.REGULAR and change.index != 1)
-                or (change.kind == Score.Kind.REGULAR and not 1 <= change.index <= required)):
+        student = entry.student(enrolment) if enrolment is not None else None
+        if not entry_rules.column_exists(state.facts, change.kind, change.index).allowed:
             problem = _("Unknown column.")
-        elif enrolment is None or not studies_during(enrolment, term) or enrolment.pk in exempt:
+        elif (enrolment is None or enrolment.pk in exempt
+              or not entry_rules.student_has_cell(state.facts, student, change.kind).allowed):
             problem = _("This student has no such cell in this term.")
         elif slot in seen:
             problem = _("This cell appears twice in the request.")
-        elif not state.is_locked(change.kind, change.index):
+        elif not state.correctable(student, change.kind, change.index):
             problem = _("This cell is not locked: type the new value in the grid.")
         elif slot in open_slots:
             problem = _("This cell already has a correction request waiting for the principal.")
@@ -303,18 +305,11 @@ def correction_withdraw(*, actor, request: CorrectionRequest, note: str = "") ->
 # --- the principal ---------------------------------------------------------------------------------
 
 
-def may_decide(user, request: CorrectionRequest) -> bool:
-    return (user.is_authenticated and user.is_active and same_school(user, request.school_class)
-            and (user.is_superuser or has_role(user, roles.PRINCIPAL)) and user.pk != request.requested_by_id)
+may_decide = policy.may_decide
 
 
 def _require_principal(actor, request: CorrectionRequest) -> None:
-    if actor.is_authenticated and not same_school(actor, request.school_class):
-        raise OtherSchool(actor, "principal", request)
-    if not (actor.is_active and (actor.is_superuser or has_role(actor, roles.PRINCIPAL))):
-        raise PermissionDenied(_("Only the principal decides on correction requests."))
-    if actor.pk == request.requested_by_id:
-        raise PermissionDenied(str(SELF_DECISION_MESSAGE))
+    policy.require_decider(actor, request)
 
 
 def _decide(request: CorrectionRequest, actor, target: str, note: str) -> None:
@@ -351,29 +346,32 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
 
     now = timezone.now()
     history_reason = correction_reason(request)
+    writes = []
     for change in changes:
         score = current.get((change.enrolment_id, change.kind, change.index))
-        if score is None:
-            score = Score(enrolment_id=change.enrolment_id, subject_id=request.subject_id, term_id=request.term_id,
-                          kind=change.kind, index=change.index, version=0)
-        score.value, score.comment_passed = change.new_value, change.new_comment_passed
-        if score.status == Score.Status.FORFEITED or score.is_empty:
-            score.status = Score.Status.RECORDED  # a corrected value is a recorded one
-        score.version += 1
-        score.updated_at, score.updated_by = now, actor
-        score.clean()
-        score._history_user, score._history_date = actor, now
-        score._change_reason = history_reason
-        if score.pk is None:
-            score.save()
-            change.score = score
-            change.save(update_fields=["score"])
-        else:
-            score.save(update_fields=["value", "comment_passed", "status", "version", "updated_at", "updated_by"])
+        # A corrected value is a recorded one: a skipped make-up or an empty cell becomes RECORDED.
+        status = (score.status if score is not None and score.status != Score.Status.FORFEITED and not score.is_empty
+                  else Score.Status.RECORDED)
+        writes.append(writer.Write(enrolment_id=change.enrolment_id, kind=change.kind, index=change.index,
+                                   value=change.new_value, comment_passed=change.new_comment_passed, status=status,
+                                   score=score))
+    written, lost = writer.scores_write(actor=actor, subject_id=request.subject_id, term_id=request.term_id,
+                                        writes=writes, reason=history_reason, now=now)
+    if lost:  # a cell the request saw empty was filled meanwhile: the transaction rolls back
+        raise CorrectionConflict([change for change in changes
+                                  if (change.enrolment_id, change.kind, change.index) in lost])
+    created = [change for change in changes if change.score_id is None]
+    for change in created:
+        change.score = written[(change.enrolment_id, change.kind, change.index)]
+    if created:
+        CorrectionChange.objects.bulk_update(created, ["score"])  # not a history model: its rows never change else
     _decide(request, actor, target, note.strip())
     request.witness = witness
-    return record(request, actor=actor, reason=history_reason,
-                  update_fields=["status", "decided_by", "decided_at", "decision_note", "witness"])
+    record(request, actor=actor, reason=history_reason,
+           update_fields=["status", "decided_by", "decided_at", "decision_note", "witness"])
+    signals.send_on_commit(signals.correction_applied, request_id=request.pk, school_class_id=request.school_class_id,
+                           term_id=request.term_id, actor_id=actor.pk)
+    return request
 
 
 def correction_reason(request: CorrectionRequest) -> str:

@@ -13,7 +13,7 @@ from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords.permissions import found_or_hidden, has_role, user_school
 
-from .models import (
+from gradebook.models import (
     CorrectionChange,
     CorrectionRequest,
     EntryWindow,

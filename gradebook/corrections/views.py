@@ -20,12 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from schoolrecords.permissions import found_or_hidden, has_role, user_school, wall
 
-from . import corrections
-from . import corrections_selectors as selectors
-from . import permissions as policy
-from .grid_views import _term
-from .models import Score, column_label
-from .selectors import assignment_for_scores, check_term, grid
+from gradebook import policy
+from gradebook.corrections import selectors
+from gradebook.corrections import services as corrections
+from gradebook.lookups import assignment_for_scores, check_term, term_for
+from gradebook.models import Score, column_label
+from gradebook.scores.selectors import grid
 
 
 def _parse_cell(key: str) -> tuple[int, str, int] | None:
@@ -40,7 +40,7 @@ def _parse_cell(key: str) -> tuple[int, str, int] | None:
 @require_http_methods(["GET", "POST"])
 def correction_new(request, assignment_id: int, term: int):
     """The Phiếu đề nghị sửa điểm for the locked cells selected in the grid."""
-    term_obj = _term(assignment_id, term)
+    term_obj = term_for(assignment_id, term)
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
     wall(request.user, assignment, policy.TEACH)  # another school's assignment is a 404, not a 403

@@ -3,12 +3,11 @@
 ``load_class`` reads everything a class's results depend on (subjects and periods, the class
 list, every score of the year, conduct, absences, remarks, exemptions, re-tests, summer
 re-assessments, approvals) in a fixed number of queries, whatever the size of the class;
-``term_results`` and ``year_results`` then apply gradebook.assessment to plain values, and
+``term_results`` and ``year_results`` then apply the TT22 rules (gradebook.rules.tt22) to plain values, and
 ``approval_gaps`` lists what still keeps the principal from approving. No permission is checked
-here: gradebook.results_selectors does that before calling in.
+here: gradebook.results.selectors does that before calling in.
 """
 
-import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,9 +20,7 @@ from django.utils.translation import ngettext, pgettext
 from schoolrecords import models as sm
 from schoolrecords.selectors import sort_vietnamese
 
-from . import assessment
-from .assessment import Level, Outcome, Title
-from .models import (
+from gradebook.models import (
     ConductResult,
     Exemption,
     LevelChoice,
@@ -37,15 +34,12 @@ from .models import (
     format_comment,
     format_score,
 )
-from .selectors import (  # the grid's own rules: both pages agree
-    _term_result,
-    _year_result,
-    studies_during,
-)
+from gradebook.rules import tt22
+from gradebook.rules.slots import Month, in_class_at_end, studies_during, term_months
+from gradebook.rules.tt22 import Level, Outcome, Title
 
 YEAR = 0  # the key of the whole year wherever periods are keyed by term number
 
-Month = tuple[int, int]  # (calendar year, month)
 
 
 # --- labels ------------------------------------------------------------------------------------
@@ -94,43 +88,6 @@ def format_value(value: Decimal | bool | None, *, average: bool = True) -> str:
 
 
 # --- months of a term --------------------------------------------------------------------------
-
-
-def _month_days(month: Month) -> tuple[datetime.date, datetime.date]:
-    first = datetime.date(month[0], month[1], 1)
-    following = datetime.date(month[0] + month[1] // 12, month[1] % 12 + 1, 1)
-    return first, following - datetime.timedelta(days=1)
-
-
-def term_months(terms: Iterable[sm.Term]) -> dict[int, list[Month]]:
-    """{term number: its months}: every month the terms touch, given to the term holding most of its days.
-
-    Absences are kept per month, so a month split between two terms (January, usually) must count
-    in exactly one of them: the one it mostly lies in (the later one on a tie). The year's total is
-    then the sum of the two terms' totals.
-    """
-    terms = sorted(terms, key=lambda term: term.number)
-    owned: dict[int, list[Month]] = {term.number: [] for term in terms}
-    if not terms:
-        return owned
-    month = (terms[0].start_date.year, terms[0].start_date.month)
-    last = (terms[-1].end_date.year, terms[-1].end_date.month)
-    while month <= last:
-        first, end = _month_days(month)
-        best, best_days = None, 0
-        for term in terms:
-            days = (min(end, term.end_date) - max(first, term.start_date)).days + 1
-            if days > 0 and days >= best_days:
-                best, best_days = term.number, days
-        if best is not None:
-            owned[best].append(month)
-        month = (month[0] + month[1] // 12, month[1] % 12 + 1)
-    return owned
-
-
-def in_class_at_end(enrolment: sm.Enrolment, term: sm.Term) -> bool:
-    """Was the student in the class when the term ended? Only then are their results of the term due."""
-    return enrolment.start_date <= term.end_date and (enrolment.end_date is None or enrolment.end_date >= term.end_date)
 
 
 # --- what one class holds ----------------------------------------------------------------------
@@ -218,7 +175,7 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
     terms = {term.number: term for term in sm.Term.objects.filter(year_id=year.pk).order_by("number")}
     periods = sm.GradeSubject.objects.filter(year_id=year.pk, grade=school_class.grade).select_related("subject")
     subjects = [
-        SubjectInfo(subject=row.subject, regular_required=assessment.regular_assessment_count(row.periods_per_year))
+        SubjectInfo(subject=row.subject, regular_required=tt22.regular_assessment_count(row.periods_per_year))
         for row in periods.order_by("subject__order", "subject__name")
     ]
     enrolments = sort_vietnamese(
@@ -409,8 +366,8 @@ def _levels(scored: list[Decimal], comments: list[bool], *, year: sm.SchoolYear)
     if not scored and not comments:  # every subject exempt: nothing to classify
         return None
     return (
-        assessment.learning_level_before_adjustment(scored, comments),
-        assessment.learning_level(scored, comments, comment_subject_can_adjust=year.comment_subject_can_adjust),
+        tt22.learning_level_before_adjustment(scored, comments),
+        tt22.learning_level(scored, comments, comment_subject_can_adjust=year.comment_subject_can_adjust),
     )
 
 
@@ -429,7 +386,7 @@ def _split(results: Iterable[SubjectResult], *, final: bool = False) -> tuple[li
 
 def _term_value(data: ClassData, number: int, enrolment_id: int, info: SubjectInfo) -> Decimal | bool | None:
     held = data.slots.get((number, enrolment_id, info.subject.pk), {})
-    return _term_result(held, required=info.regular_required, is_commented=info.is_commented)
+    return tt22.subject_term_result(held, required=info.regular_required, is_commented=info.is_commented)
 
 
 def _student_term(data: ClassData, number: int, position: int, enrolment: sm.Enrolment) -> StudentResult:
@@ -452,14 +409,10 @@ def _student_term(data: ClassData, number: int, position: int, enrolment: sm.Enr
 
 
 def _year_value(data: ClassData, enrolment_id: int, info: SubjectInfo) -> Decimal | bool | None:
-    # A subject exempt for one term only takes its year value from the other term (the rule of
-    # TT58 art. 7 for an exemption of one term, which TT22 does not restate).
-    if data.exempt_in(enrolment_id, info.subject.pk, 1):
-        return _term_value(data, 2, enrolment_id, info)
-    term1 = _term_value(data, 1, enrolment_id, info)
-    if data.exempt_in(enrolment_id, info.subject.pk, 2):
-        return term1
-    return _year_result(term1, _term_value(data, 2, enrolment_id, info), is_commented=info.is_commented)
+    return tt22.subject_year_result(
+        _term_value(data, 1, enrolment_id, info), _term_value(data, 2, enrolment_id, info),
+        is_commented=info.is_commented, exempt_term1=data.exempt_in(enrolment_id, info.subject.pk, 1),
+        exempt_term2=data.exempt_in(enrolment_id, info.subject.pk, 2))
 
 
 def _below_pass(result: SubjectResult) -> bool:
@@ -468,7 +421,7 @@ def _below_pass(result: SubjectResult) -> bool:
         return False
     if result.info.is_commented:
         return result.value is False
-    return result.value < assessment.DAT_PASS
+    return result.value < tt22.DAT_PASS
 
 
 def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> StudentResult:
@@ -484,7 +437,7 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
         number=position, enrolment=enrolment,
         required=last_term is not None and in_class_at_end(enrolment, last_term),
         subjects=subjects, conduct_terms=conduct_terms, remark=data.remarks.get((enrolment.pk, YEAR), ""),
-        conduct=assessment.conduct_year(*conduct_terms) if None not in conduct_terms else None,
+        conduct=tt22.conduct_year(*conduct_terms) if None not in conduct_terms else None,
     )
     row.excused, row.unexcused = data.absence_totals(enrolment.pk, YEAR)
     values = _split(subjects)
@@ -494,8 +447,8 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
     if row.learning is None or row.conduct is None:
         return row
     scored_year = [result.value for result in subjects if not result.exempt and not result.info.is_commented]
-    row.title = assessment.title(row.learning, row.conduct, scored_year)
-    row.outcome = assessment.year_outcome(row.learning, row.conduct, row.absent)
+    row.title = tt22.title(row.learning, row.conduct, scored_year)
+    row.outcome = tt22.year_outcome(row.learning, row.conduct, row.absent)
     if row.outcome is Outcome.RETEST:
         for result in subjects:
             if _below_pass(result):
@@ -505,12 +458,12 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
         if all(result.retest is not None for result in row.retest_subjects):
             after = _levels(*_split(subjects, final=True), year=data.year)
             row.learning_after_retest = after[1]
-            row.outcome_after = assessment.year_outcome(row.learning_after_retest, row.conduct, row.absent,
+            row.outcome_after = tt22.year_outcome(row.learning_after_retest, row.conduct, row.absent,
                                                         after_remedies=True)
     elif row.outcome is Outcome.SUMMER_TRAINING:
         row.summer_conduct = data.summer.get(enrolment.pk)
         if row.summer_conduct is not None:
-            row.outcome_after = assessment.year_outcome(row.learning, row.summer_conduct, row.absent,
+            row.outcome_after = tt22.year_outcome(row.learning, row.summer_conduct, row.absent,
                                                         after_remedies=True)
     return row
 

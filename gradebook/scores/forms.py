@@ -8,9 +8,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from . import spreadsheet
-from .models import MAX_REGULAR, Score
-from .services import MAX_CELLS, CellInput
+from gradebook.models import MAX_REGULAR, Score
+from gradebook.scores import spreadsheet
+from gradebook.scores.services import MAX_CELLS, CellInput
 
 # Far longer than any score or "Chưa đạt": a longer text is not a cell's, and the request is refused whole.
 MAX_TEXT = 100

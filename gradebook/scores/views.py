@@ -21,34 +21,24 @@ from schoolrecords import models as sm
 from schoolrecords.permissions import user_school
 from schoolrecords.signals import log_refusal
 
-from . import permissions as policy
-from . import spreadsheet
-from .grid_forms import GridImportForm, PayloadError, parse_save
-from .models import Score, column_label
-from .selectors import (
+from gradebook import entry, lookups, policy
+from gradebook.lookups import assignment_for_scores, check_term, term_for
+from gradebook.models import Score, column_label
+from gradebook.scores import spreadsheet
+from gradebook.scores.forms import GridImportForm, PayloadError, parse_save
+from gradebook.scores.selectors import (
     Cell,
     Column,
     Grid,
     Row,
     RowResult,
-    assignment_for_scores,
-    check_term,
     format_row_result,
     grid,
     score_history,
-    studies_during,
 )
-from .services import CellResult, scores_save
+from gradebook.scores.services import CellResult, scores_save
 
 IMPORT_SESSION_KEY = "gradebook_grid_import"
-
-
-def _term(assignment_id: int, number: int) -> sm.Term:
-    """The term of the assignment's year; 404 when there is none (the policy then decides on the assignment)."""
-    term = sm.Term.objects.filter(year__assignments=assignment_id, number=number).order_by().first()
-    if term is None:
-        raise Http404
-    return term
 
 
 # --- the page ----------------------------------------------------------------------------------
@@ -76,11 +66,12 @@ def _rows(result: Grid) -> list[RowView]:
     labels = {Score.Status.MADE_UP: Score.Status.MADE_UP.label, Score.Status.FORFEITED: Score.Status.FORFEITED.label}
     views = []
     for row in result.rows:
-        studies = studies_during(row.enrolment, result.term)
-        entries = [EntryView(column, cell, result.can_write and row.writable and column.writable,
+        student = entry.student(row.enrolment)
+        entries = [EntryView(column, cell, row.writable and column.writable and allowed,
                              str(labels.get(cell.status, "")), locked=column.locked,
-                             pickable=result.can_correct and column.locked and studies)
-                   for column, cell in zip(entry_columns, row.cells, strict=True)]
+                             pickable=result.can_correct and result.lock_state.correctable(student, column.kind,
+                                                                                           column.index))
+                   for column, cell, allowed in zip(entry_columns, row.cells, row.open_cells, strict=True)]
         views.append(RowView(row=row, entries=entries,
                              results=_results(row, term_number=result.term.number, is_commented=result.is_commented)))
     return views
@@ -102,7 +93,7 @@ def _teacher_name(assignment: sm.TeachingAssignment) -> str:
 @login_required
 @require_GET
 def grid_page(request, assignment_id: int, term: int):
-    result = grid(actor=request.user, assignment=assignment_id, term=_term(assignment_id, term))
+    result = grid(actor=request.user, assignment=assignment_id, term=term_for(assignment_id, term))
     return render(request, "gradebook/grid.html", {
         "grid": result,
         "assignment": result.assignment,
@@ -162,7 +153,7 @@ def grid_save(request, assignment_id: int, term: int):
     """Save a block of cells; answers per-cell outcomes and the recomputed averages of the rows touched."""
     if not request.user.is_authenticated:
         return _json_error(_("Your session has ended. Log in again in another tab, then press Retry."), 401)
-    term_obj = _term(assignment_id, term)
+    term_obj = term_for(assignment_id, term)
     try:
         payload = parse_save(request.body)
         saved = scores_save(actor=request.user, assignment=assignment_id, term=term_obj, cells=payload.cells,
@@ -194,7 +185,7 @@ def _cell_json(cell: CellResult) -> dict:
 @require_GET
 def grid_history(request, assignment_id: int, term: int):
     """The history of one cell (?enrolment=<id>&column=tx1|…|gk|ck): a fragment for the grid's dialog."""
-    term_obj = _term(assignment_id, term)
+    term_obj = term_for(assignment_id, term)
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
     policy.require_read(request.user, assignment)
@@ -232,7 +223,7 @@ def _slot(key: str) -> tuple[str, int]:
 @login_required
 @require_GET
 def grid_export(request, assignment_id: int, term: int):
-    result = grid(actor=request.user, assignment=assignment_id, term=_term(assignment_id, term))
+    result = grid(actor=request.user, assignment=assignment_id, term=term_for(assignment_id, term))
     school = user_school(request.user)
     content = spreadsheet.export_grid(result, school_name=school.name if school else "",
                                       teacher_name=_teacher_name(result.assignment))
@@ -245,10 +236,10 @@ def grid_export(request, assignment_id: int, term: int):
 @require_http_methods(["GET", "POST"])
 def grid_import(request, assignment_id: int, term: int):
     """Upload an exported file, preview what would change, and save on confirm (writers only)."""
-    term_obj = _term(assignment_id, term)
+    term_obj = term_for(assignment_id, term)
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
-    policy.check_writable(request.user, assignment, term_obj)
+    entry.writable_state(request.user, assignment, term_obj, regular_required=lookups.regular_required(assignment))
     grid_url = reverse("gradebook:grid", args=(assignment.pk, term_obj.number))
     action = request.POST.get("action", "preview") if request.method == "POST" else ""
     if action == "cancel":

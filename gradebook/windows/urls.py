@@ -2,8 +2,7 @@
 
 from django.urls import path
 
-from . import grid_urls  # noqa: F401 — registers the gradebook_term converter
-from . import windows_views as views
+from . import views
 
 urlpatterns = [
     path("windows/", views.window_list, name="windows"),

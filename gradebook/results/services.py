@@ -1,20 +1,20 @@
-"""Every change of homeroom work and class results: one function each, with the acting user and a reason.
+"""Every change of class results: re-tests, summer training, exemptions, the principal's approval.
 
 Each service locks the class row (so an approval and a save of the same class never interleave),
-checks the actor's right (gradebook.results_selectors), refuses a class and period the principal
-has approved (approved results are frozen), validates everything before writing anything, and
+checks the actor's right (gradebook.policy), refuses a class and period the principal has
+approved (approved results are frozen), validates everything before writing anything, and
 writes in one transaction through simple-history's bulk helpers, so a whole sheet costs a
 constant number of queries, history included. Bad input raises ValidationError keyed by the
 same field names the forms use (``field_key``), so the page shows each message where it was typed.
+The homeroom sheet's service (gradebook.homeroom.services) shares the helpers below.
 """
 
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -22,30 +22,18 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from schoolrecords import models as sm
 from schoolrecords.services import record
 
-from . import assessment, locks
-from .models import (
-    MAX_SESSIONS_PER_MONTH,
-    SESSIONS_MESSAGE,
-    ConductResult,
+from gradebook import gate, signals
+from gradebook.models import (
     Exemption,
     LevelChoice,
-    MonthlyAbsence,
     ResultApproval,
     RetestResult,
-    StudentRemark,
     SummerReassessment,
 )
-from .results import (
-    YEAR,
-    Month,
-    approval_gaps,
-    load_class,
-    period_in_sentence,
-    term_months,
-    year_results,
-)
-from .results_selectors import require_homeroom, require_principal
-from .selectors import studies_during
+from gradebook.policy import require_homeroom, require_principal
+from gradebook.results.compute import YEAR, approval_gaps, load_class, period_in_sentence, year_results
+from gradebook.rules import tt22
+from gradebook.rules.slots import studies_during
 
 MAX_REMARK = 1000
 _REASON_LENGTH = 100  # simple-history's change-reason column
@@ -58,11 +46,11 @@ def field_key(kind: str, enrolment_id: int, extra: object = None) -> str:
     return f"{kind}-{enrolment_id}" if extra is None else f"{kind}-{enrolment_id}-{extra}"
 
 
-def _reason(text: str, default: str) -> str:
+def history_reason(text: str, default: str) -> str:
     return (text.strip() or default)[:_REASON_LENGTH]
 
 
-def _lock_class(school_class: sm.SchoolClass) -> sm.SchoolClass:
+def lock_class(school_class: sm.SchoolClass) -> sm.SchoolClass:
     return (
         sm.SchoolClass.objects.select_for_update(of=("self",))
         .select_related("year", "homeroom_teacher__profile")
@@ -70,7 +58,7 @@ def _lock_class(school_class: sm.SchoolClass) -> sm.SchoolClass:
     )
 
 
-def _approved(school_class: sm.SchoolClass) -> set[int]:
+def approved_periods(school_class: sm.SchoolClass) -> set[int]:
     """The periods of the class the principal has approved: term numbers, YEAR for the year."""
     return {
         number or YEAR
@@ -79,7 +67,7 @@ def _approved(school_class: sm.SchoolClass) -> set[int]:
     }
 
 
-def _refuse_if_frozen(school_class: sm.SchoolClass, approved: set[int], number: int) -> None:
+def refuse_if_frozen(school_class: sm.SchoolClass, approved: set[int], number: int) -> None:
     """Approving the year freezes everything of the year; approving a term freezes that term."""
     if YEAR in approved or number in approved:
         frozen = YEAR if YEAR in approved else number
@@ -90,7 +78,7 @@ def _refuse_if_frozen(school_class: sm.SchoolClass, approved: set[int], number: 
         )
 
 
-def _term_of(school_class: sm.SchoolClass, term: sm.Term | None) -> int:
+def period_of(school_class: sm.SchoolClass, term: sm.Term | None) -> int:
     if term is None:
         return YEAR
     if term.year_id != school_class.year_id:
@@ -98,13 +86,13 @@ def _term_of(school_class: sm.SchoolClass, term: sm.Term | None) -> int:
     return term.number
 
 
-def _level(value: str, key: str, errors: dict) -> str:
+def check_level(value: str, key: str, errors: dict) -> str:
     if value and value not in LevelChoice.values:
         errors[key] = _("Choose Good, Fair, Pass or Not yet passed.")
     return value
 
 
-def _delete(rows: Iterable, *, actor, reason: str) -> None:
+def delete_with_history(rows: Iterable, *, actor, reason: str) -> None:
     # Cleared entries are few; each deletion keeps its history row, with who and why.
     for row in rows:
         row._history_user = actor
@@ -112,164 +100,7 @@ def _delete(rows: Iterable, *, actor, reason: str) -> None:
         row.delete()
 
 
-# --- the homeroom sheet ----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HomeroomEntry:
-    """One student's line of the homeroom sheet.
-
-    ``conduct`` is a LevelChoice value ("" clears it); ``absences`` maps each of the term's months
-    to (excused, unexcused) sessions, where (0, 0) means none; ``remark`` "" clears the remark.
-    For the year sheet only ``remark`` is used.
-    """
-
-    enrolment_id: int
-    conduct: str = ""
-    absences: Mapping[Month, tuple[int, int]] = field(default_factory=dict)
-    remark: str = ""
-
-
-@transaction.atomic
-def homeroom_save(*, actor, school_class: sm.SchoolClass, term: sm.Term | None, entries: Iterable[HomeroomEntry],
-                  reason: str = "") -> int:
-    """Save the homeroom sheet of a term (conduct, absences per month, remark) or of the year (remarks).
-
-    All or nothing: any bad entry raises ValidationError (keyed by ``field_key``) and nothing is
-    written. Returns how many rows were created, changed or cleared.
-    """
-    school_class = _lock_class(school_class)
-    require_homeroom(actor, school_class)
-    number = _term_of(school_class, term)
-    _refuse_if_frozen(school_class, _approved(school_class), number)
-    entries = list(entries)
-    reason = _reason(reason, _("Homeroom sheet saved"))
-    months: list[Month] = []
-    if term is not None:
-        months = term_months(sm.Term.objects.filter(year_id=school_class.year_id)).get(number, [])
-    enrolments = {
-        enrolment.pk: enrolment
-        for enrolment in sm.Enrolment.objects.filter(
-            school_class_id=school_class.pk, pk__in={entry.enrolment_id for entry in entries}
-        ).select_related("student")
-    }
-    terms = list(sm.Term.objects.filter(year_id=school_class.year_id)) if term is None else [term]
-
-    errors: dict[str, str] = {}
-    problems: list[str] = []
-    seen: set[int] = set()
-    for entry in entries:
-        enrolment = enrolments.get(entry.enrolment_id)
-        if enrolment is None or not any(studies_during(enrolment, each) for each in terms):
-            problems.append(_("A student in this sheet is not in the class during this period."))
-            continue
-        if entry.enrolment_id in seen:
-            problems.append(_("%(name)s appears twice in the sheet.") % {"name": enrolment.student.full_name})
-        seen.add(entry.enrolment_id)
-        if term is None and (entry.conduct or any(entry.absences.values())):
-            problems.append(_("Conduct and absences are entered per term."))
-        _level(entry.conduct, field_key("conduct", entry.enrolment_id), errors)
-        for month, (excused, unexcused) in entry.absences.items():
-            if month not in months:
-                problems.append(_("Absences can only be entered for the months of this term."))
-                continue
-            key = field_key("unexcused", entry.enrolment_id, month)
-            if excused < 0 or unexcused < 0:
-                errors[key if unexcused < 0 else field_key("excused", entry.enrolment_id, month)] = _(
-                    "The number of sessions absent cannot be negative.")
-            elif excused + unexcused > MAX_SESSIONS_PER_MONTH:
-                errors[key] = str(SESSIONS_MESSAGE) % {"max": MAX_SESSIONS_PER_MONTH}
-        if len(entry.remark.strip()) > MAX_REMARK:
-            errors[field_key("remark", entry.enrolment_id)] = _(
-                "A remark has at most %(max)s characters.") % {"max": MAX_REMARK}
-    if problems:
-        raise ValidationError(sorted(set(problems)))
-    if errors:
-        raise ValidationError(errors)
-
-    now = timezone.now()
-    changed = 0
-    ids = [entry.enrolment_id for entry in entries]
-    if term is not None:
-        changed += _save_conduct(entries, term, ids, actor=actor, reason=reason, now=now)
-        changed += _save_absences(entries, months, ids, actor=actor, reason=reason, now=now)
-    changed += _save_remarks(entries, term, ids, actor=actor, reason=reason, now=now)
-    return changed
-
-
-def _save_conduct(entries, term, ids, *, actor, reason, now) -> int:
-    current = {
-        row.enrolment_id: row
-        for row in ConductResult.objects.select_for_update().filter(term=term, enrolment_id__in=ids).order_by("pk")
-    }
-    create, update, clear = [], [], []
-    for entry in entries:
-        row = current.get(entry.enrolment_id)
-        if not entry.conduct:
-            if row is not None:
-                clear.append(row)
-        elif row is None:
-            create.append(ConductResult(enrolment_id=entry.enrolment_id, term=term, level=entry.conduct,
-                                        updated_at=now, updated_by=actor))
-        elif row.level != entry.conduct:
-            row.level, row.updated_at, row.updated_by = entry.conduct, now, actor
-            update.append(row)
-    _bulk(ConductResult, create, update, ["level", "updated_at", "updated_by"], actor=actor, reason=reason, now=now)
-    _delete(clear, actor=actor, reason=reason)
-    return len(create) + len(update) + len(clear)
-
-
-def _save_absences(entries, months, ids, *, actor, reason, now) -> int:
-    if not months:
-        return 0
-    wanted = Q()
-    for year, month in months:
-        wanted |= Q(year=year, month=month)
-    current = {
-        (row.enrolment_id, (row.year, row.month)): row
-        for row in MonthlyAbsence.objects.select_for_update().filter(wanted, enrolment_id__in=ids).order_by("pk")
-    }
-    create, update = [], []
-    for entry in entries:
-        for month, (excused, unexcused) in entry.absences.items():
-            row = current.get((entry.enrolment_id, month))
-            if row is None:
-                if excused or unexcused:
-                    create.append(MonthlyAbsence(enrolment_id=entry.enrolment_id, year=month[0], month=month[1],
-                                                 excused=excused, unexcused=unexcused, updated_at=now,
-                                                 updated_by=actor))
-            elif (row.excused, row.unexcused) != (excused, unexcused):
-                # A month set back to none keeps its row at 0 / 0, so its history goes on.
-                row.excused, row.unexcused, row.updated_at, row.updated_by = excused, unexcused, now, actor
-                update.append(row)
-    _bulk(MonthlyAbsence, create, update, ["excused", "unexcused", "updated_at", "updated_by"], actor=actor,
-          reason=reason, now=now)
-    return len(create) + len(update)
-
-
-def _save_remarks(entries, term, ids, *, actor, reason, now) -> int:
-    rows = StudentRemark.objects.select_for_update().filter(enrolment_id__in=ids)
-    rows = rows.filter(term=term) if term is not None else rows.filter(term__isnull=True)
-    current = {row.enrolment_id: row for row in rows.order_by("pk")}
-    create, update, clear = [], [], []
-    for entry in entries:
-        text = entry.remark.strip()
-        row = current.get(entry.enrolment_id)
-        if not text:
-            if row is not None:
-                clear.append(row)
-        elif row is None:
-            create.append(StudentRemark(enrolment_id=entry.enrolment_id, term=term, text=text, updated_at=now,
-                                        updated_by=actor))
-        elif row.text != text:
-            row.text, row.updated_at, row.updated_by = text, now, actor
-            update.append(row)
-    _bulk(StudentRemark, create, update, ["text", "updated_at", "updated_by"], actor=actor, reason=reason, now=now)
-    _delete(clear, actor=actor, reason=reason)
-    return len(create) + len(update) + len(clear)
-
-
-def _bulk(model, create: list, update: list, fields: list[str], *, actor, reason: str, now) -> None:
+def bulk_with_history(model, create: list, update: list, fields: list[str], *, actor, reason: str, now) -> None:
     for row in [*create, *update]:
         # No per-row queries: the foreign keys were checked above; the constraints have the last word.
         row.clean_fields(exclude=["enrolment", "term", "subject", "updated_by"])
@@ -282,6 +113,9 @@ def _bulk(model, create: list, update: list, fields: list[str], *, actor, reason
 
 
 # --- re-tests and summer re-assessments --------------------------------------------------------------
+
+
+# --- re-tests and summer training -------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -300,11 +134,11 @@ def retests_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Retes
     Each result replaces the subject's year value in the recomputed learning level; the year
     value it replaces is kept on the row (and stays in the scores).
     """
-    school_class = _lock_class(school_class)
+    school_class = lock_class(school_class)
     require_homeroom(actor, school_class)
-    _refuse_if_frozen(school_class, _approved(school_class), YEAR)
+    refuse_if_frozen(school_class, approved_periods(school_class), YEAR)
     entries = list(entries)
-    reason = _reason(reason, _("Re-test results entered"))
+    reason = history_reason(reason, _("Re-test results entered"))
     results = year_results(load_class(school_class))
     on_list = {
         (row.enrolment.pk, subject.info.subject.pk): (row, subject)
@@ -322,10 +156,10 @@ def retests_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Retes
         key = field_key("retest", entry.enrolment_id, entry.subject_id)
         try:
             if subject.info.is_commented:
-                parsed[pair] = (None, assessment.parse_comment(entry.text))
+                parsed[pair] = (None, tt22.parse_comment(entry.text))
             else:
-                parsed[pair] = (assessment.parse_score(entry.text), None)
-        except assessment.ScoreInputError as error:
+                parsed[pair] = (tt22.parse_score(entry.text), None)
+        except tt22.ScoreInputError as error:
             errors[key] = _(error.message) % error.params
     if problems:
         raise ValidationError(sorted(set(problems)))
@@ -355,9 +189,9 @@ def retests_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Retes
         elif (row.value, row.comment_passed) != (value, passed):
             row.value, row.comment_passed, row.updated_at, row.updated_by = value, passed, now, actor
             update.append(row)
-    _bulk(RetestResult, create, update, ["value", "comment_passed", "updated_at", "updated_by"], actor=actor,
+    bulk_with_history(RetestResult, create, update, ["value", "comment_passed", "updated_at", "updated_by"], actor=actor,
           reason=reason, now=now)
-    _delete(clear, actor=actor, reason=reason)
+    delete_with_history(clear, actor=actor, reason=reason)
     return len(create) + len(update) + len(clear)
 
 
@@ -372,11 +206,11 @@ class SummerEntry:
 @transaction.atomic
 def summer_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[SummerEntry], reason: str = "") -> int:
     """Record the homeroom teacher's re-assessment of the students on the summer-training list; all or nothing."""
-    school_class = _lock_class(school_class)
+    school_class = lock_class(school_class)
     require_homeroom(actor, school_class)
-    _refuse_if_frozen(school_class, _approved(school_class), YEAR)
+    refuse_if_frozen(school_class, approved_periods(school_class), YEAR)
     entries = list(entries)
-    reason = _reason(reason, _("Summer re-assessment entered"))
+    reason = history_reason(reason, _("Summer re-assessment entered"))
     on_list = {row.enrolment.pk for row in year_results(load_class(school_class)).summer_list}
     errors: dict[str, str] = {}
     problems: list[str] = []
@@ -384,7 +218,7 @@ def summer_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Summer
         if entry.enrolment_id not in on_list:
             problems.append(_("A student in this form is not on the summer-training list."))
             continue
-        _level(entry.level, field_key("summer", entry.enrolment_id), errors)
+        check_level(entry.level, field_key("summer", entry.enrolment_id), errors)
     if problems:
         raise ValidationError(sorted(set(problems)))
     if errors:
@@ -408,9 +242,9 @@ def summer_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Summer
         elif row.level != entry.level:
             row.level, row.updated_at, row.updated_by = entry.level, now, actor
             update.append(row)
-    _bulk(SummerReassessment, create, update, ["level", "updated_at", "updated_by"], actor=actor, reason=reason,
+    bulk_with_history(SummerReassessment, create, update, ["level", "updated_at", "updated_by"], actor=actor, reason=reason,
           now=now)
-    _delete(clear, actor=actor, reason=reason)
+    delete_with_history(clear, actor=actor, reason=reason)
     return len(create) + len(update) + len(clear)
 
 
@@ -421,14 +255,14 @@ def summer_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Summer
 def exemption_create(*, actor, enrolment: sm.Enrolment, subject: sm.Subject, term: sm.Term | None, reason: str,
                      evidence_note: str = "") -> Exemption:
     """The principal exempts a student from a subject for a term, or the whole year (``term`` None)."""
-    school_class = _lock_class(enrolment.school_class)
+    school_class = lock_class(enrolment.school_class)
     require_principal(actor, school_class)
     enrolment = sm.Enrolment.objects.select_related("student").get(pk=enrolment.pk)
-    number = _term_of(school_class, term)
-    approved = _approved(school_class)
+    number = period_of(school_class, term)
+    approved = approved_periods(school_class)
     # A year exemption changes both terms, so any approved period of the class refuses it.
     for frozen in ((1, 2, YEAR) if number == YEAR else (number,)):
-        _refuse_if_frozen(school_class, approved, frozen)
+        refuse_if_frozen(school_class, approved, frozen)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
     if subject.school_id != school_class.year.school_id or not sm.GradeSubject.objects.filter(
@@ -452,22 +286,22 @@ def exemption_create(*, actor, enrolment: sm.Enrolment, subject: sm.Subject, ter
             "name": enrolment.student.full_name, "subject": subject.name}})
     exemption = Exemption(enrolment=enrolment, subject=subject, term=term, reason=reason.strip(),
                           evidence_note=evidence_note.strip(), decided_by=actor, decided_at=timezone.now())
-    return record(exemption, actor=actor, reason=_reason(reason, _("Exemption decided")))
+    return record(exemption, actor=actor, reason=history_reason(reason, _("Exemption decided")))
 
 
 @transaction.atomic
 def exemption_revoke(*, actor, exemption: Exemption, reason: str) -> None:
     """The principal withdraws an exemption; its history (who decided, who withdrew, why) stays."""
     exemption = Exemption.objects.select_for_update(of=("self",)).select_related("term").get(pk=exemption.pk)
-    school_class = _lock_class(exemption.enrolment.school_class)
+    school_class = lock_class(exemption.enrolment.school_class)
     require_principal(actor, school_class)
     number = exemption.term.number if exemption.term_id else YEAR
-    approved = _approved(school_class)
+    approved = approved_periods(school_class)
     for frozen in ((1, 2, YEAR) if number == YEAR else (number,)):
-        _refuse_if_frozen(school_class, approved, frozen)
+        refuse_if_frozen(school_class, approved, frozen)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
-    _delete([exemption], actor=actor, reason=_reason(reason, _("Exemption revoked")))
+    delete_with_history([exemption], actor=actor, reason=history_reason(reason, _("Exemption revoked")))
 
 
 # --- approval --------------------------------------------------------------------------------------
@@ -480,16 +314,16 @@ def results_approve(*, actor, school_class: sm.SchoolClass, term: sm.Term | None
 
     Refused while a required cell is empty (approval_gaps lists them) or when already approved.
     """
-    school_class = _lock_class(school_class)
+    school_class = lock_class(school_class)
     require_principal(actor, school_class)
-    number = _term_of(school_class, term)
+    number = period_of(school_class, term)
     # The term's gate (every term's, for the year): the score saves in progress finish first, their
     # scores are read below, and the saves after the approval see it and are refused.
     for term_id in ([term.pk] if term is not None
                     else sm.Term.objects.filter(year_id=school_class.year_id).order_by("pk")
                     .values_list("pk", flat=True)):
-        locks.pass_term_gate(term_id, exclusive=True)
-    approved = _approved(school_class)
+        gate.pass_term_gate(term_id, exclusive=True)
+    approved = approved_periods(school_class)
     if number in approved or YEAR in approved:
         number = number if number in approved else YEAR
         raise ValidationError(_("The results of class %(class)s for %(period)s are already approved.") % {
@@ -499,4 +333,7 @@ def results_approve(*, actor, school_class: sm.SchoolClass, term: sm.Term | None
         raise ValidationError(gaps, code="incomplete")
     approval = ResultApproval(school_class=school_class, term=term, approved_by=actor, approved_at=timezone.now(),
                               note=note.strip()[:255])
-    return record(approval, actor=actor, reason=_reason(reason, _("Results approved")))
+    record(approval, actor=actor, reason=history_reason(reason, _("Results approved")))
+    signals.send_on_commit(signals.results_approved, school_class_id=school_class.pk,
+                           term_id=term.pk if term is not None else None, approval_id=approval.pk, actor_id=actor.pk)
+    return approval

@@ -1,4 +1,4 @@
-"""Pages of homeroom work and class results: the homeroom sheet, class results, exemptions, progress, approval.
+"""Pages of class results: class results, re-tests and summer training, exemptions, progress, approval.
 
 Every view looks the class up inside the user's school (another school's is a 404), lets the
 selector or service check the user's right (403), and calls one selector or service.
@@ -13,51 +13,29 @@ from django.views.decorators.http import require_POST
 
 from schoolrecords.forms import apply_service_errors
 
-from . import results_forms as f
-from . import results_selectors as selectors
-from . import results_services as services
-from .results import YEAR, period_in_sentence, period_label
+from gradebook import policy
+from gradebook.results import forms as f
+from gradebook.results import selectors, services
+from gradebook.results.compute import YEAR, period_in_sentence, period_label
 
 
-def _period_tabs(number: int) -> list[dict]:
+def period_tabs(number: int) -> list[dict]:
+    """The tabs term I, term II, the whole year of the results and homeroom pages."""
     return [{"period": "year" if each == YEAR else each, "label": period_label(each), "active": each == number}
             for each in (1, 2, YEAR)]
 
 
-@login_required
-def homeroom(request, pk: int, period: int):
-    school_class = selectors.class_for(request.user, pk)
-    sheet = selectors.homeroom_sheet(actor=request.user, school_class=school_class, number=period)
-    form = f.HomeroomForm(request.POST if request.method == "POST" else None, sheet=sheet)
-    if request.method == "POST" and not sheet.frozen and form.is_valid():
-        try:
-            changed = services.homeroom_save(actor=request.user, school_class=school_class, term=sheet.term,
-                                             entries=form.entries(), reason=request.POST.get("reason", ""))
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Saved: %(count)s changes.") % {"count": changed} if changed
-                             else _("Nothing has changed."))
-            return redirect("gradebook:homeroom", pk=school_class.pk, period=period)
-    if request.method == "POST" and form.errors:
-        messages.error(request, _("Nothing was saved: correct the entries marked in red."))
-    return render(request, "gradebook/results/homeroom.html", {
-        "school_class": school_class, "sheet": sheet, "form": form,
-        "tabs": _period_tabs(period),
-    }, status=400 if form.errors else 200)
-
-
 def _results_page(request, school_class, number: int, *, retest_form=None, summer_form=None, status=200):
     results = selectors.class_results(actor=request.user, school_class=school_class, number=number)
-    is_homeroom = selectors.is_homeroom(request.user, school_class)
-    is_principal = selectors.is_principal(request.user)
+    is_homeroom = policy.is_homeroom(request.user, school_class)
+    is_principal = policy.is_principal(request.user)
     can_enter = results.is_year and is_homeroom and not results.frozen
     if can_enter:
         retest_form = retest_form or f.RetestForm(results=results)
         summer_form = summer_form or f.SummerForm(results=results)
     return render(request, "gradebook/results/results.html", {
         "school_class": school_class, "results": results,
-        "tabs": _period_tabs(number),
+        "tabs": period_tabs(number),
         "period": "year" if number == YEAR else number,
         "is_homeroom": is_homeroom, "is_principal": is_principal,
         "retest_form": retest_form if can_enter else None,

@@ -1,0 +1,159 @@
+"""What the entry rule is told: the facts of one class's subject and term, read in a fixed number of queries.
+
+``entry_state`` gathers, for one actor, everything gradebook.rules.entry decides on: the
+teaching permission (gradebook.policy), the principal's approval of the class's results and
+the term's test dates (one query), the windows and locks (gradebook.windows.selectors, two
+queries) and the exempt students (one query). A save calls it with ``for_update``: it then
+passes the term's gate first (gradebook.gate), so nothing it read can change until it commits.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils.translation import gettext as _
+
+from schoolrecords import models as sm
+
+from . import gate, lookups, policy
+from .models import Exemption, ResultApproval
+from .rules import entry, slots
+from .rules.entry import Facts, Remedy, Student, Verdict
+from .windows.selectors import columns_state
+
+
+@dataclass(frozen=True)
+class EntryState:
+    """The facts of one class's subject and term for one actor, and the rule's answers over them."""
+
+    facts: Facts
+    column_locks: dict = field(default_factory=dict)  # (kind, index) -> ScoreLock, for the unlock buttons
+    # {term number: exempt enrolment ids} of the term and, in term II, term I (the year results need it);
+    # empty when nothing may be written and the caller gave none.
+    exempt_by_term: dict = field(default_factory=dict)
+
+    @property
+    def whole_refusal(self) -> str:
+        """The message refusing the whole sheet by a book lock or closed windows, "" when some cells may be written."""
+        return entry.closed(self.facts.columns).text(_)
+
+    def is_locked(self, kind: str, index: int) -> bool:
+        """Closed by a window or locked: read-only with a lock mark, changed only through a correction."""
+        return not entry.column_open(self.facts.columns, kind, index).allowed
+
+    @property
+    def may_write(self) -> bool:
+        """May the actor write some cells of the sheet? (The grid's inputs; the save asks again.)"""
+        return entry.sheet(self.facts).allowed
+
+    def judge(self, student: Student | None, kind: str, index: int) -> Verdict:
+        return entry.judge(self.facts, student, kind, index)
+
+    def has_row(self, student: Student | None) -> bool:
+        """Does the student have cells in this subject and term (in the class, not exempt)?"""
+        return entry.student_has_cell(self.facts, student, slots.REGULAR).allowed
+
+    def correctable(self, student: Student | None, kind: str, index: int) -> bool:
+        """May a correction request ask for this cell? (gradebook.rules.entry.correctable)"""
+        return entry.correctable(self.facts, student, kind, index)
+
+
+class EntryClosed(PermissionDenied):
+    """The whole save is refused by a book lock or closed windows; ``state`` says which columns are locked."""
+
+    def __init__(self, state: EntryState):
+        super().__init__(state.whole_refusal)
+        self.state = state
+
+
+def student(enrolment: sm.Enrolment) -> Student:
+    return Student(enrolment_id=enrolment.pk, start_date=enrolment.start_date, end_date=enrolment.end_date)
+
+
+def entry_state(actor, assignment: sm.TeachingAssignment, term: sm.Term, *, regular_required: int,
+                for_update: bool = False, exempt: dict[int, frozenset[int]] | None = None,
+                now: datetime.datetime | None = None) -> EntryState:
+    """The facts for ``actor`` (who need not be the teacher: readers get the windows and locks too).
+
+    ``assignment`` comes from gradebook.lookups.assignment_for_scores. Another school's
+    assignment raises OtherSchool (a 404). A reader costs two queries (windows, locks); the
+    teacher four: the approval and test dates, windows, locks, exempt students (none when the
+    caller passes ``exempt``, as ``exemptions_by_term`` gives it).
+    """
+    policy.require_same_school(actor, assignment)
+    is_teacher = policy.is_assigned_teacher(actor, assignment)
+    approved, midterm_test_on, final_test_on = False, None, None
+    if is_teacher:
+        if for_update:  # the save's transaction: no approval, window or lock can change until it commits
+            gate.pass_term_gate(term.pk)
+        approved, midterm_test_on, final_test_on = _term_facts(assignment.school_class_id, term)
+    columns, column_locks = columns_state(assignment, term, now=now)
+    if exempt is None and is_teacher and not approved and entry.closed(columns).allowed:  # else none is written
+        exempt = exemptions_by_term(assignment, term)
+    exempt = exempt or {}
+    facts = Facts(term_start=term.start_date, term_end=term.end_date, regular_required=regular_required,
+                  is_teacher=is_teacher, results_approved=approved, columns=columns,
+                  exempt=exempt.get(term.number, frozenset()),
+                  midterm_test_on=midterm_test_on, final_test_on=final_test_on)
+    return EntryState(facts=facts, column_locks=column_locks, exempt_by_term=exempt)
+
+
+def writable_state(actor, assignment: sm.TeachingAssignment, term: sm.Term, *, regular_required: int,
+                   for_update: bool = False) -> EntryState:
+    """``entry_state`` for a write: PermissionDenied (403) unless the rule lets the actor write part of the sheet."""
+    state = entry_state(actor, assignment, term, regular_required=regular_required, for_update=for_update)
+    verdict = entry.sheet(state.facts)
+    if verdict.allowed:
+        return state
+    if verdict.remedy == Remedy.CORRECTION:
+        raise EntryClosed(state)
+    raise PermissionDenied(verdict.text(_))
+
+
+def can_write(actor, assignment: sm.TeachingAssignment, term: sm.Term) -> bool:
+    """``writable_state`` as a flag, for pages (which only reflect: the save asks again)."""
+    assignment = lookups.assignment_for_scores(assignment)
+    try:
+        writable_state(actor, assignment, term, regular_required=lookups.regular_required(assignment))
+    except (PermissionDenied, Http404):
+        return False
+    return True
+
+
+def _term_facts(school_class_id: int, term: sm.Term) -> tuple[bool, datetime.date | None, datetime.date | None]:
+    """Whether the class's results are approved for the term or its year, and the term's test dates (one query)."""
+    approved = ResultApproval.objects.filter(Q(term_id=OuterRef("pk")) | Q(term__isnull=True),
+                                             school_class_id=school_class_id)
+    row = (sm.Term.objects.filter(pk=term.pk).annotate(approved=Exists(approved))
+           .values_list("approved", "schedule__midterm_test_on", "schedule__final_test_on").order_by().first())
+    return row if row is not None else (False, None, None)
+
+
+def results_approved(school_class_id: int, term: sm.Term) -> bool:
+    """Has the principal approved the class's results for ``term``, or for its whole year? (one query)"""
+    return ResultApproval.objects.filter(Q(term=term) | Q(term__isnull=True), school_class_id=school_class_id).exists()
+
+
+def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> frozenset[int]:
+    """The students of the assignment's class exempt from its subject in ``term`` (one query)."""
+    return exemptions_by_term(assignment, term)[term.number]
+
+
+def exemptions_by_term(assignment: sm.TeachingAssignment, term: sm.Term) -> dict[int, frozenset[int]]:
+    """{term number: exempt enrolment ids} for ``term`` and, in term II, term I too (one query).
+
+    A year exemption counts in both terms. Term II's grid needs term I's: a student exempt in
+    term I only takes their year result from term II.
+    """
+    numbers = {1, term.number}
+    rows = Exemption.objects.filter(
+        Q(term__number__in=numbers, term__year_id=term.year_id) | Q(term__isnull=True),
+        enrolment__school_class_id=assignment.school_class_id, subject_id=assignment.subject_id,
+    ).order_by().values_list("enrolment_id", "term__number")
+    found: dict[int, set[int]] = {number: set() for number in numbers}
+    for enrolment_id, number in rows:
+        for each in (numbers if number is None else {number}):
+            found[each].add(enrolment_id)
+    return {number: frozenset(ids) for number, ids in found.items()}

@@ -1,0 +1,53 @@
+"""Lookups every sub-domain shares: an assignment with what the policy reads, its terms, its columns.
+
+Each raises Http404 for what does not exist; whether the actor may see it is gradebook.policy's
+answer, asked by the caller.
+"""
+
+from django.http import Http404
+
+from schoolrecords import models as sm
+
+from .rules import tt22
+
+
+def assignment_for_scores(assignment: sm.TeachingAssignment | int) -> sm.TeachingAssignment:
+    """The assignment reloaded with everything the policy and the grid read (one query)."""
+    pk = assignment.pk if isinstance(assignment, sm.TeachingAssignment) else assignment
+    found = (
+        sm.TeachingAssignment.objects.select_related("year", "school_class", "subject__department")
+        .filter(pk=pk)
+        .order_by()
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+def check_term(assignment: sm.TeachingAssignment, term: sm.Term) -> None:
+    if term.year_id != assignment.year_id:
+        raise Http404
+
+
+def term_for(assignment_id: int, number: int) -> sm.Term:
+    """The term of the assignment's year; 404 when there is none (the policy then decides on the assignment)."""
+    term = sm.Term.objects.filter(year__assignments=assignment_id, number=number).order_by().first()
+    if term is None:
+        raise Http404
+    return term
+
+
+def regular_required(assignment: sm.TeachingAssignment) -> int:
+    """How many ĐĐGtx the subject has in the assignment's grade this year (one query)."""
+    periods = (
+        sm.GradeSubject.objects.filter(
+            year_id=assignment.year_id, grade=assignment.school_class.grade, subject_id=assignment.subject_id
+        )
+        .order_by()
+        .values_list("periods_per_year", flat=True)
+        .first()
+    )
+    if periods is None:
+        raise Http404
+    return tt22.regular_assessment_count(periods)

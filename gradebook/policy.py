@@ -1,0 +1,203 @@
+"""The gradebook's one policy: who may read or write what, with the role and permission names.
+
+Scores — write: the assigned teacher only (the django-guardian object permission
+"schoolrecords.teach_assignment", granted and revoked by the assignment services); nobody else,
+the principal included: a change after entry goes through a correction request. Whether a cell
+may be written *now* (windows, locks, approvals) is the entry rule's answer
+(gradebook.rules.entry), not this module's. Read: the assigned teacher, the class's homeroom
+teacher, the head of the subject's department, the vice principal and the principal.
+Homeroom work: the class's homeroom teacher ("schoolrecords.homeroom_schoolclass"). Results:
+the principal approves and decides exemptions; the principal, the vice principal and the
+homeroom teacher read them; the leadership sees the entry progress. Correction requests: the
+principal decides, never on their own request; the leadership and the admin board read them.
+Windows and deadlines: the admin board ("schoolrecords.manage_school_setup") sets them.
+Another school's object is a 404 everywhere (schoolrecords.permissions.OtherSchool).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from guardian.shortcuts import get_objects_for_user
+
+from schoolrecords import models as sm
+from schoolrecords import roles
+from schoolrecords.permissions import OtherSchool, allowed, has_role, require, same_school
+
+TEACH = "schoolrecords.teach_assignment"
+HOMEROOM = "schoolrecords.homeroom_schoolclass"
+REVIEW_DEPARTMENT = "schoolrecords.review_department"
+# Leadership reads every class's scores. A role, not a model permission, because the role
+# groups' permissions are synced from schoolrecords.roles.PERMISSIONS, which this app does not own.
+SCHOOL_WIDE_READERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL)
+SETUP = "schoolrecords.manage_school_setup"
+# Who reads correction requests and the windows pages besides their teacher: the leadership and the board.
+CORRECTION_READERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.ADMIN_BOARD)
+WINDOW_VIEWERS = (roles.ADMIN_BOARD, roles.PRINCIPAL, roles.VICE_PRINCIPAL)
+
+PRINCIPAL_ONLY_MESSAGE = gettext_lazy("Only the principal may do this.")
+SELF_DECISION_MESSAGE = gettext_lazy("You cannot decide on your own correction request.")
+
+
+def _usable(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def can_read(user, assignment: sm.TeachingAssignment) -> bool:
+    """May ``user`` see the scores of the assignment's class and subject?
+
+    ``assignment`` should come with ``year``, ``school_class`` and ``subject__department``
+    selected (gradebook.selectors does that), or each check costs a query.
+    """
+    if not _usable(user) or not same_school(user, assignment):
+        return False
+    if user.is_superuser or has_role(user, *SCHOOL_WIDE_READERS):
+        return True
+    if allowed(user, TEACH, assignment):
+        return True
+    if assignment.school_class.homeroom_teacher_id == user.pk and allowed(user, HOMEROOM, assignment.school_class):
+        return True
+    department = assignment.subject.department
+    return (
+        department is not None and department.head_id == user.pk and allowed(user, REVIEW_DEPARTMENT, department)
+    )
+
+
+def readable_assignment_ids(user, school_class: sm.SchoolClass, assignments) -> set[int]:
+    """Which of one class's assignments ``user`` may read, as ``can_read`` answers, in two queries.
+
+    For the class page's list: the guardian grants and the department headships are fetched once.
+    """
+    assignments = list(assignments)
+    if not _usable(user) or not same_school(user, school_class):
+        return set()
+    if (user.is_superuser or has_role(user, *SCHOOL_WIDE_READERS)
+            or (school_class.homeroom_teacher_id == user.pk and allowed(user, HOMEROOM, school_class))):
+        return {a.pk for a in assignments}
+    taught = set(
+        get_objects_for_user(user, TEACH, klass=sm.TeachingAssignment.objects.filter(
+            pk__in=[a.pk for a in assignments]), accept_global_perms=False).values_list("pk", flat=True)
+    )
+    headed = set(
+        get_objects_for_user(user, REVIEW_DEPARTMENT, klass=sm.Department.objects.filter(head=user),
+                             accept_global_perms=False).values_list("pk", flat=True)
+    )
+    return taught | {a.pk for a in assignments if a.subject.department_id in headed}
+
+
+def require_read(user, assignment: sm.TeachingAssignment) -> None:
+    """403 unless ``can_read``; another school's assignment is a 404."""
+    if _usable(user) and not same_school(user, assignment):
+        raise OtherSchool(user, "read", assignment)
+    if not can_read(user, assignment):
+        raise PermissionDenied(_("You do not have permission to see these scores."))
+
+
+def is_assigned_teacher(user, assignment: sm.TeachingAssignment) -> bool:
+    """Is ``user`` the teacher who enters this class's subject (and files its correction requests)?"""
+    return _usable(user) and same_school(user, assignment) and allowed(user, TEACH, assignment)
+
+
+def require_same_school(user, obj) -> None:
+    """Another school's object is a 404 (OtherSchool, logged as a refusal)."""
+    if _usable(user) and not same_school(user, obj):
+        raise OtherSchool(user, TEACH, obj)
+
+
+def require_teacher(user, assignment: sm.TeachingAssignment) -> None:
+    """403 unless ``user`` is the assigned teacher; another school's assignment is a 404."""
+    require(user, TEACH, assignment)
+
+
+def require_setup(user, obj) -> None:
+    """The admin board's right over the school's set-up (windows, locks, deadlines)."""
+    require(user, SETUP, obj)
+
+
+def may_set_up(user, obj) -> bool:
+    return allowed(user, SETUP, obj)
+
+
+# --- the leadership and the homeroom teacher ------------------------------------------------------
+
+
+def is_principal(user) -> bool:
+    return _usable(user) and (user.is_superuser or has_role(user, roles.PRINCIPAL))
+
+
+def is_leader(user) -> bool:
+    """The principal or a vice principal."""
+    return _usable(user) and (user.is_superuser or has_role(user, *SCHOOL_WIDE_READERS))
+
+
+def is_board(user) -> bool:
+    return _usable(user) and has_role(user, roles.ADMIN_BOARD)
+
+
+def reads_corrections(user) -> bool:
+    """Does ``user`` read every correction request of their school (not only their own)?"""
+    return _usable(user) and has_role(user, *CORRECTION_READERS)
+
+
+def sees_windows(user) -> bool:
+    return _usable(user) and has_role(user, *WINDOW_VIEWERS)
+
+
+def require_principal(user, obj) -> None:
+    """403 unless ``user`` is the principal of ``obj``'s school; another school's object is a 404."""
+    if _usable(user) and not same_school(user, obj):
+        raise OtherSchool(user, "principal", obj)
+    if not is_principal(user):
+        raise PermissionDenied(str(PRINCIPAL_ONLY_MESSAGE))
+
+
+def may_decide(user, request) -> bool:
+    """May ``user`` approve, reject or question this correction request? The principal, never on their own."""
+    return is_principal(user) and same_school(user, request.school_class) and user.pk != request.requested_by_id
+
+
+def require_decider(user, request) -> None:
+    require_principal(user, request.school_class)
+    if user.pk == request.requested_by_id:
+        raise PermissionDenied(str(SELF_DECISION_MESSAGE))
+
+
+def is_homeroom(user, school_class: sm.SchoolClass) -> bool:
+    """Is ``user`` the homeroom teacher of the class (``school_class`` with ``year`` selected)?
+
+    The answer is kept on the user object for the request, as schoolrecords.permissions keeps
+    the roles: a page asks it more than once, and each object-permission check costs two queries.
+    """
+    if not (_usable(user) and school_class.homeroom_teacher_id == user.pk):
+        return False
+    cache = user.__dict__.setdefault("_homeroom_cache", {})
+    if school_class.pk not in cache:
+        cache[school_class.pk] = allowed(user, HOMEROOM, school_class)
+    return cache[school_class.pk]
+
+
+def _wall(user, school_class: sm.SchoolClass) -> None:
+    if _usable(user) and not same_school(user, school_class):
+        raise OtherSchool(user, "results", school_class)
+
+
+def require_homeroom(user, school_class: sm.SchoolClass) -> None:
+    _wall(user, school_class)
+    if not is_homeroom(user, school_class):
+        raise PermissionDenied(_("Only the homeroom teacher of the class may enter this."))
+
+
+def can_read_results(user, school_class: sm.SchoolClass) -> bool:
+    return _usable(user) and same_school(user, school_class) and (
+        is_leader(user) or is_homeroom(user, school_class)
+    )
+
+
+def require_results_reader(user, school_class: sm.SchoolClass) -> None:
+    _wall(user, school_class)
+    if not can_read_results(user, school_class):
+        raise PermissionDenied(_("You do not have permission to see the results of this class."))
+
+
+def require_progress_reader(user) -> None:
+    if not is_leader(user):
+        raise PermissionDenied(_("Only the principal and the vice principal see the entry progress."))

@@ -1,0 +1,185 @@
+"""May this cell be written now, and if not, why and what instead: the one entry rule (pure, no Django).
+
+Every path that writes or shows a score cell asks ``judge``: the grid's save and its read-only
+marks, the spreadsheet import (which saves through the grid's service), and the correction form
+(a correction is asked for exactly the cells the rule refuses with ``Remedy.CORRECTION``).
+The facts come from gradebook.entry, which reads them in a fixed number of queries; the rules of
+the entry regime are in docs/assessment.md ("Entry, recording and corrections").
+
+What the rule decides, in this order:
+
+* the whole sheet: only the assigned teacher writes; the principal's approval of the class's
+  results (term or year) freezes it; the principal's book lock of the term, or entry windows
+  that close every column kind, refuse it, and a correction request is the way instead;
+* a column: it must be one of the subject's columns; a column kind no open window covers, or a
+  column the teacher locked, is refused (a correction request instead);
+* a student: they must be in the class for part of the term; a mid- or end-of-term result
+  needs them still in the class on that test's date, when the term's schedule names it; an
+  exempt student has no cells in the subject.
+
+Messages are English catalogue ids (``gettext_noop``), with ``params``; Django code translates
+them with ``Verdict.text`` through its own gettext.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from schoolrecords.purei18n import gettext_noop
+
+from . import slots
+
+MSG_NOT_TEACHER = gettext_noop("Only the teacher assigned to this class and subject may enter its scores.")
+MSG_FROZEN = gettext_noop(
+    "The principal has approved this class's results for this period: its scores can no longer be changed."
+)
+MSG_BOOK_LOCKED = gettext_noop("The principal has locked the score book of this term: scores can no longer "
+                               "be changed. File a correction request instead.")
+MSG_WINDOW_CLOSED = gettext_noop("Score entry is closed for this class and subject in this term. "
+                                 "File a correction request instead.")
+MSG_COLUMN_WINDOW_CLOSED = gettext_noop("Score entry is closed for this column. File a correction request instead.")
+MSG_COLUMN_LOCKED = gettext_noop("This column is locked. File a correction request instead.")
+MSG_UNKNOWN_COLUMN = gettext_noop("Unknown column.")
+MSG_REGULAR_COUNT = gettext_noop("This subject has %(count)s regular assessments per term.")
+MSG_NOT_IN_CLASS = gettext_noop("This student is not in the class during this term.")
+MSG_LEFT_BEFORE_TEST = gettext_noop("This student left the class on %(date)s, before this test.")
+MSG_EXEMPT = gettext_noop("This student is exempt from this subject for this term.")
+
+
+class Remedy(StrEnum):
+    """What the person may do instead of typing into a refused cell."""
+
+    NONE = ""  # nothing: the cell does not exist for them, or the results are approved
+    CORRECTION = "correction"  # file a correction request, which the principal decides
+
+
+@dataclass(frozen=True)
+class Verdict:
+    allowed: bool
+    message: str = ""  # English catalogue id, "" when allowed
+    params: dict = field(default_factory=dict)
+    remedy: Remedy = Remedy.NONE
+
+    def text(self, gettext) -> str:
+        """The message in the active language: ``gettext`` is Django's (or any) translation function."""
+        if not self.message:
+            return ""
+        return gettext(self.message) % self.params if self.params else gettext(self.message)
+
+
+ALLOWED = Verdict(allowed=True)
+
+
+@dataclass(frozen=True)
+class Columns:
+    """What windows and locks allow in one class's subject and term, at one moment."""
+
+    book_locked: bool = False
+    closed_kinds: frozenset[str] = frozenset()  # column kinds no open window covers (while one covers them)
+    locked_columns: frozenset[tuple[str, int]] = frozenset()  # (kind, index) locked by the teacher
+
+
+@dataclass(frozen=True)
+class Student:
+    """The dates of one enrolment, as the rule needs them."""
+
+    enrolment_id: int
+    start_date: datetime.date
+    end_date: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class Facts:
+    """Everything the rule is told about one class's subject and term, for one actor."""
+
+    term_start: datetime.date
+    term_end: datetime.date
+    regular_required: int  # ĐĐGtx columns the subject has in the class's grade
+    is_teacher: bool = False  # holds the teaching permission of the assignment
+    results_approved: bool = False  # the class's results of the term (or the year) are approved
+    columns: Columns = Columns()
+    exempt: frozenset[int] = frozenset()  # enrolment ids exempt from the subject this term
+    midterm_test_on: datetime.date | None = None  # from the term's schedule, when set
+    final_test_on: datetime.date | None = None
+
+    @property
+    def start_date(self) -> datetime.date:  # so that a Facts is a term for slots.studies_during
+        return self.term_start
+
+    @property
+    def end_date(self) -> datetime.date:
+        return self.term_end
+
+
+def sheet(facts: Facts) -> Verdict:
+    """May the actor write anything in this class's subject and term?"""
+    teacher = _teacher_sheet(facts)
+    return teacher if not teacher.allowed else closed(facts.columns)
+
+
+def closed(columns: Columns) -> Verdict:
+    """The refusal of a whole sheet by the book lock or windows closing every column kind, if any."""
+    if columns.book_locked:
+        return Verdict(False, MSG_BOOK_LOCKED, remedy=Remedy.CORRECTION)
+    if columns.closed_kinds >= slots.KINDS:
+        return Verdict(False, MSG_WINDOW_CLOSED, remedy=Remedy.CORRECTION)
+    return ALLOWED
+
+
+def column_exists(facts: Facts, kind: str, index: int) -> Verdict:
+    if not slots.is_column(kind, index):
+        return Verdict(False, MSG_UNKNOWN_COLUMN)
+    if kind == slots.REGULAR and index > facts.regular_required:
+        return Verdict(False, MSG_REGULAR_COUNT, {"count": facts.regular_required})
+    return ALLOWED
+
+
+def column_open(columns: Columns, kind: str, index: int) -> Verdict:
+    """Is the column open, as windows and locks say (whatever the actor)?"""
+    whole = closed(columns)
+    if not whole.allowed:
+        return whole
+    if kind in columns.closed_kinds:
+        return Verdict(False, MSG_COLUMN_WINDOW_CLOSED, remedy=Remedy.CORRECTION)
+    if (kind, index) in columns.locked_columns:
+        return Verdict(False, MSG_COLUMN_LOCKED, remedy=Remedy.CORRECTION)
+    return ALLOWED
+
+
+def student_has_cell(facts: Facts, student: Student | None, kind: str) -> Verdict:
+    """Does the student have this cell in the term at all (whoever asks)?"""
+    if student is None or not slots.studies_during(student, facts):
+        return Verdict(False, MSG_NOT_IN_CLASS)
+    test_day = {slots.MIDTERM: facts.midterm_test_on, slots.FINAL: facts.final_test_on}.get(kind)
+    if slots.left_before(student, test_day):
+        return Verdict(False, MSG_LEFT_BEFORE_TEST, {"date": student.end_date.strftime("%d/%m/%Y")})
+    if student.enrolment_id in facts.exempt:
+        return Verdict(False, MSG_EXEMPT)
+    return ALLOWED
+
+
+def judge(facts: Facts, student: Student | None, kind: str, index: int) -> Verdict:
+    """May the actor write this student's cell (kind, index) now? If not, why, and what instead."""
+    for verdict in (column_exists(facts, kind, index), _teacher_sheet(facts), column_open(facts.columns, kind, index),
+                    student_has_cell(facts, student, kind)):
+        if not verdict.allowed:
+            return verdict
+    return ALLOWED
+
+
+def correctable(facts: Facts, student: Student | None, kind: str, index: int) -> bool:
+    """May a correction request ask for this cell? A cell the student has, in a column closed or locked.
+
+    The teacher who may still type into the cell is sent back to the grid instead.
+    """
+    return (column_exists(facts, kind, index).allowed
+            and column_open(facts.columns, kind, index).remedy == Remedy.CORRECTION
+            and student_has_cell(facts, student, kind).allowed)
+
+
+def _teacher_sheet(facts: Facts) -> Verdict:
+    if not facts.is_teacher:
+        return Verdict(False, MSG_NOT_TEACHER)
+    if facts.results_approved:
+        return Verdict(False, MSG_FROZEN)
+    return ALLOWED
