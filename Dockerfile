@@ -27,6 +27,8 @@ COPY schoolrecords ./schoolrecords
 COPY gradebook ./gradebook
 COPY eledger ./eledger
 COPY archive ./archive
+COPY portal ./portal
+COPY seed ./seed
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale

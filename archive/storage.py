@@ -15,6 +15,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from schoolrecords.files import sha256_file  # also storage.sha256_file for the archive's callers
+
 CHUNK = 1 << 20
 READ_ONLY = 0o444
 
@@ -36,14 +38,6 @@ def root() -> Path:
 
 def sha256_bytes(content: bytes) -> str:
     return hashlib.sha256(content).hexdigest()
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def relative_path(sha256: str, suffix: str) -> str:

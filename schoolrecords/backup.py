@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from archive.storage import sha256_file
+from .files import sha256_file
 
 FORMAT = "schoolrecords-backup/1"
 NAME_PREFIX = "schoolrecords-"

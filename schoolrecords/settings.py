@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "gradebook",
     "eledger",
     "archive",
+    "portal",
+    "seed",
 ]
 
 MIDDLEWARE = [

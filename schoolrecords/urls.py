@@ -6,14 +6,14 @@ from django.urls import include, path
 
 from . import views
 
+# The apps above schoolrecords are included by dotted name, which imports nothing of them here.
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("portal.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/password/", views.PasswordChange.as_view(), name="password_change"),
     path("accounts/password/done/", auth_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("classes/<int:pk>/", views.class_detail, name="class_detail"),
     path("setup/", include("schoolrecords.setup_urls")),
     path("scores/", include("gradebook.urls")),
     path("documents/", include("eledger.urls")),

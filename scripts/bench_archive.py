@@ -92,7 +92,7 @@ def _fill_year(seed: str) -> dict:
     from gradebook.rules.slots import studies_during
     from gradebook.scores.services import CellInput, scores_save
     from schoolrecords import models as sm
-    from schoolrecords.demo import SCHOOL_CODE, YEAR_NAME
+    from seed.demo import SCHOOL_CODE, YEAR_NAME
 
     rng = random.Random(seed)
     year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
@@ -242,8 +242,8 @@ def _year_end(workers_count: int, logs: Path, redis_url: str) -> dict:
     from archive import services
     from archive.models import ArchivedDocument, Mode, RenderBatch
     from schoolrecords import models as sm
-    from schoolrecords.demo import SCHOOL_CODE, YEAR_NAME
     from schoolrecords.services import system_user
+    from seed.demo import SCHOOL_CODE, YEAR_NAME
 
     year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
     _purge(redis_url)
@@ -289,7 +289,7 @@ def _year_end(workers_count: int, logs: Path, redis_url: str) -> dict:
 def _run(args, var_dir: Path) -> dict:
     from django.core.management import call_command
 
-    from schoolrecords.demo import DemoSize, build_demo_school
+    from seed.demo import DemoSize, build_demo_school
 
     logs = var_dir / "logs"
     logs.mkdir()

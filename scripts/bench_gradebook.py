@@ -75,7 +75,7 @@ def _run(repeat: int) -> dict:
     from gradebook.models import Score
     from schoolrecords import models as sm
     from schoolrecords import services as setup
-    from schoolrecords.demo import build_demo_school
+    from seed.demo import build_demo_school
 
     started = time.perf_counter()
     call_command("migrate", verbosity=0)

@@ -90,7 +90,7 @@ def _run(rows: int) -> dict:
 
     from schoolrecords import importing
     from schoolrecords import models as m
-    from schoolrecords.demo import build_demo_school
+    from seed.demo import build_demo_school
 
     call_command("migrate", verbosity=0)
     build_demo_school()

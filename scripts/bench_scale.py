@@ -333,7 +333,7 @@ class _WorkerState:
         from django.urls import reverse
 
         from schoolrecords import models as sm
-        from schoolrecords.demo import SCHOOL_CODE, YEAR_NAME
+        from seed.demo import SCHOOL_CODE, YEAR_NAME
 
         User = get_user_model()
         year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)

@@ -56,7 +56,7 @@ from urllib.parse import urlencode
 from benchkit import DOCS, ROOT, Scratch, machine, write_section
 
 DB_NAME = "drill_faults"
-PASSWORD = "demo-2026"  # schoolrecords.demo.DEMO_PASSWORD
+PASSWORD = "demo-2026"  # seed.demo.DEMO_PASSWORD
 PASTE_EVERY = 4
 PASTE_ROWS = 10
 
@@ -284,7 +284,7 @@ def _seats(count: int) -> list[Seat]:
     from gradebook.models import Score
     from gradebook.lookups import regular_required
     from schoolrecords import models as sm
-    from schoolrecords.demo import SCHOOL_CODE, YEAR_NAME
+    from seed.demo import SCHOOL_CODE, YEAR_NAME
 
     year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
     seats, taken = [], set()

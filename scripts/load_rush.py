@@ -285,7 +285,7 @@ def _seed(teachers: int, students: int) -> list[Seat]:
     from schoolrecords import models as sm
     from schoolrecords import roles
     from schoolrecords import services as setup
-    from schoolrecords.demo import SUBJECTS, DemoSize, build_demo_school
+    from seed.demo import SUBJECTS, DemoSize, build_demo_school
 
     call_command("migrate", verbosity=0)
     seated = _seats(teachers)

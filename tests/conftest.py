@@ -18,7 +18,7 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    from schoolrecords.demo import build_demo_school
+    from seed.demo import build_demo_school
 
     with django_db_blocker.unblock():
         build_demo_school()
@@ -31,7 +31,7 @@ class Demo:
         from django.contrib.auth import get_user_model
 
         from schoolrecords import models as m
-        from schoolrecords.demo import SCHOOL_CODE, YEAR_NAME
+        from seed.demo import SCHOOL_CODE, YEAR_NAME
 
         self.models = m
         self.school = m.School.objects.get(code=SCHOOL_CODE)

@@ -32,7 +32,7 @@ def pg_demo(request):
     if connection.vendor != "postgresql":
         pytest.skip(PG_ONLY)
     request.getfixturevalue("transactional_db")
-    from schoolrecords.demo import DemoSize, build_demo_school
+    from seed.demo import DemoSize, build_demo_school
     from tests.conftest import Demo
 
     # Rebuilt for every test (the previous one's rows were flushed): one class, 6A1, is enough here.

@@ -54,7 +54,7 @@ def page(browser):
 @pytest.fixture
 def demo_school(transactional_db):
     """The demo school, rebuilt for every browser test: the live server's database is flushed after each."""
-    from schoolrecords.demo import build_demo_school
+    from seed.demo import build_demo_school
 
     return build_demo_school()
 

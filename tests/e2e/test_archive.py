@@ -8,7 +8,7 @@ from pypdf import PdfReader
 
 from archive import services, tasks
 from archive.models import ArchivedDocument, RenderJob
-from schoolrecords.demo import DEMO_PASSWORD
+from seed.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -12,7 +12,7 @@ from gradebook.windows import services as locks
 from gradebook.models import CorrectionRequest, Score
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
-from schoolrecords.demo import DEMO_PASSWORD
+from seed.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext, override
 from playwright.sync_api import expect
 
-from schoolrecords.demo import DEMO_PASSWORD
+from seed.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from gradebook.models import Score
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
-from schoolrecords.demo import DEMO_PASSWORD
+from seed.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

@@ -3,7 +3,7 @@
 import pytest
 from playwright.sync_api import expect
 
-from schoolrecords.demo import DEMO_PASSWORD
+from seed.demo import DEMO_PASSWORD
 
 pytestmark = pytest.mark.e2e
 

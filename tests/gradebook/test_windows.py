@@ -224,7 +224,7 @@ def test_with_no_archive_registered_closing_a_window_still_works(demo):
 def test_a_save_racing_a_close_commits_before_it_or_is_refused_never_after():
     if connection.vendor != "postgresql":
         pytest.skip("Row locks need PostgreSQL (CI runs it); SQLite serialises writers with a database lock.")
-    from schoolrecords.demo import build_demo_school
+    from seed.demo import build_demo_school
     from tests.conftest import Demo
 
     build_demo_school()

@@ -112,8 +112,8 @@ def _insert_documents(database: dict, archive_root: Path, ids: dict) -> list[dic
 @pytest.fixture(scope="module")
 def source(django_db_setup, django_db_blocker, tmp_path_factory):
     from schoolrecords import models as sm
-    from schoolrecords.demo import SCHOOL_CODE, YEAR_NAME
     from schoolrecords.services import system_user
+    from seed.demo import SCHOOL_CODE, YEAR_NAME
 
     folder = tmp_path_factory.mktemp("backup_source")
     media_root, archive_root = folder / "media", folder / "archive"

@@ -173,7 +173,7 @@ def _login(client, username: str, password: str, address: str):
 
 @pytest.mark.django_db
 def test_lockout_blocks_one_login_at_one_address_only(client, settings):
-    from schoolrecords.demo import DEMO_PASSWORD
+    from seed.demo import DEMO_PASSWORD
 
     school_address, home_address = "203.0.113.10", "198.51.100.7"
     for _attempt in range(settings.AXES_FAILURE_LIMIT):

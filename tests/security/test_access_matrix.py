@@ -193,7 +193,7 @@ class World:
     @staticmethod
     def _axes_rows() -> None:
         """A failed and a successful log-in, so django-axes's admin pages have rows to show."""
-        from schoolrecords.demo import DEMO_PASSWORD
+        from seed.demo import DEMO_PASSWORD
 
         Client().post(reverse("login"), {"username": "nobody", "password": "wrong-password"})
         Client().post(reverse("login"), {"username": "clerk", "password": DEMO_PASSWORD})
@@ -566,7 +566,7 @@ def test_every_url_of_the_site_has_a_row_and_every_row_a_url():
 def test_a_new_page_without_a_row_is_named_by_the_coverage_check():
     from django.urls import include, path
 
-    from schoolrecords import views
+    from portal import views
 
     urlconf = type("urlconf", (), {"urlpatterns": [
         path("reports/", include(([path("new/", views.home, name="new_page")], "reports"))),

@@ -4,7 +4,7 @@ Building 150,000 students through the services would take days, so this module w
 with ``bulk_create_with_history`` / ``bulk_update_with_history`` (simple-history's bulk helpers:
 every history-tracked row gets its history row, by the system user with the change reason
 ``seed_district``) and grants the object permissions as guardian rows, the ones the services
-would grant. The demo school itself is built through the services (schoolrecords.demo) and then
+would grant. The demo school itself is built through the services (seed.demo) and then
 given the same term-I activity as every other school, so a page of the demo school reads the
 same kind of data in a one-school and in a district database.
 
@@ -47,8 +47,16 @@ from django.utils import timezone
 from guardian.models import UserObjectPermission
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import demo, roles, services
-from . import models as m
+from archive.models import ArchivedDocument, Kind, Mode, RenderBatch, RenderJob, scope_key
+from eledger.models import Document, DocumentKind, DocumentVersion, Review, Transition
+from eledger.services import document_kinds_seed
+from gradebook.rules import tt22 as assessment
+from gradebook.models import ConductResult, CorrectionChange, CorrectionRequest, EntryWindow, LevelChoice
+from gradebook.models import MonthlyAbsence, Score, ScoreLock, StudentRemark
+from schoolrecords import models as m
+from schoolrecords import roles, services
+
+from . import demo
 
 User = get_user_model()
 
@@ -104,8 +112,6 @@ def seed_district(size: DistrictSize = DistrictSize(), *, workers: int = 1,
     if year is None:
         year = demo.build_demo_school()["year"]
     context = _Context.load()
-    from gradebook.models import Score
-
     if size.demo_activity and not Score.objects.filter(term__year=year).exists():
         with transaction.atomic():
             _activity(context, year.school, year, rng=random.Random(demo.SCHOOL_CODE), report=report,
@@ -405,10 +411,6 @@ def _activity(context: _Context, school: m.School, year: m.SchoolYear, *, rng: r
     (left out for the demo school, whose grid the benchmark saves into). Locks and correction
     requests never touch Toán, for the same reason.
     """
-    from gradebook import assessment
-    from gradebook.models import ConductResult, CorrectionChange, CorrectionRequest, EntryWindow, LevelChoice
-    from gradebook.models import MonthlyAbsence, Score, ScoreLock, StudentRemark
-
     bulk = context.bulk
     terms = terms or list(m.Term.objects.filter(year=year).order_by("number"))
     term1 = terms[0]
@@ -520,12 +522,8 @@ def _activity(context: _Context, school: m.School, year: m.SchoolYear, *, rng: r
 def _documents(context: _Context, school: m.School, year: m.SchoolYear, assignments: list, *, rng: random.Random,
                report: SeedReport, lessons: int) -> None:
     """Each teacher's education plan and lesson plans of term I, with versions, reviews and the log."""
-    from eledger.models import Document, DocumentKind, DocumentVersion, Review, Transition
-
     kinds = {kind.code: kind for kind in DocumentKind.objects.filter(school=school)}
     if not kinds:
-        from eledger.services import document_kinds_seed
-
         kinds = {kind.code: kind for kind in document_kinds_seed(actor=context.actor, school=school, reason=REASON)}
     departments = {subject.pk: subject.department_id for subject in m.Subject.objects.filter(school=school)}
     heads = {department.pk: department.head_id for department in m.Department.objects.filter(school=school)}
@@ -606,8 +604,6 @@ def _documents(context: _Context, school: m.School, year: m.SchoolYear, assignme
 def _archive(context: _Context, school: m.School, year: m.SchoolYear, term1: m.Term, classes: list, *,
              report: SeedReport, actor) -> None:
     """The term-I class ledgers and summary tables, printed in two batches and sealed."""
-    from archive.models import ArchivedDocument, Kind, Mode, RenderBatch, RenderJob, scope_key
-
     printed = _moment(datetime.date(2026, 1, 15), 14)
     documents = []
     for kind in (Kind.LEDGER, Kind.SUMMARY):

@@ -4,8 +4,8 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from schoolrecords import demo as demo_module
 from schoolrecords import models as m
+from seed import demo as demo_module
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from guardian.models import UserObjectPermission
 
 from gradebook import assessment
 from gradebook.models import ConductResult, Score
-from schoolrecords import district
 from schoolrecords import models as m
 from schoolrecords.services import system_user
+from seed import district
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
-from . import models as m
-from . import roles, services
+from eledger.services import document_kinds_seed
+from schoolrecords import models as m
+from schoolrecords import roles, services
 
 User = get_user_model()
 
@@ -165,8 +166,6 @@ def build_demo_school(size: DemoSize = DemoSize()) -> dict:
                                        teacher=school_class.homeroom_teacher, start_date=year.start_date,
                                        reason=reason)
     _students(actor, school, year, classes, size, reason)
-    from eledger.services import document_kinds_seed
-
     document_kinds_seed(actor=actor, school=school, reason=reason)
     return {"school": school, "year": year, "users": users, "classes": classes}
 

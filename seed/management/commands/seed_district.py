@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from schoolrecords import district
+from seed import district
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from schoolrecords import demo
+from seed import demo
 
 
 class Command(BaseCommand):
