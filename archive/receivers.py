@@ -3,9 +3,8 @@
 from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
-from schoolrecords.services import system_user
-
 from gradebook import signals
+from schoolrecords.services import system_user
 
 from . import tasks
 from .models import Mode

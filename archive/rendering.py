@@ -7,7 +7,10 @@ and cut into per-student files at each student's first page. scripts/bench_archi
 both; docs/benchmarks.md has the figures behind the choice.
 """
 
+import dataclasses
 import datetime
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -15,9 +18,10 @@ from django.template.loader import render_to_string
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
+from gradebook import api as printed
 from schoolrecords import models as sm
 
-from . import pdf, printed
+from . import pdf
 from .models import Kind, Variant
 
 TEMPLATES = {
@@ -49,6 +53,13 @@ def print_date_label(day: datetime.date) -> str:
     return _("Printed on %(date)s") % {"date": formats.date_format(day, "d/m/Y")}
 
 
+def data_hash(data) -> str:
+    """SHA-256 of a form's data: canonical JSON of the dataclasses (sorted keys, no whitespace)."""
+    payload = json.dumps(dataclasses.asdict(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
+                         default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def _html(kind: str, context: dict) -> str:
     return render_to_string(TEMPLATES[kind], context)
 
@@ -69,7 +80,7 @@ def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
             raise ValueError(kind)
         document = _pdf(kind, {"data": data}, print_date)
     return Rendered(kind=kind, variant="", school_class=school_class, student=None, pdf=document,
-                    data_hash=printed.data_hash(data))
+                    data_hash=data_hash(data))
 
 
 def _student_forms(kind: str, school_class: sm.SchoolClass, term_number: int,
@@ -112,6 +123,6 @@ def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int,
             files = [pdf.html_to_pdf(_html(kind, {"forms": [data]}), print_date=label) for _enrolment, data in forms]
     return [
         Rendered(kind=kind, variant=variant, school_class=school_class, student=enrolment.student, pdf=file,
-                 data_hash=printed.data_hash(data))
+                 data_hash=data_hash(data))
         for (enrolment, data), file in zip(forms, files, strict=True)
     ]

@@ -10,10 +10,11 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.http import Http404
 
+from gradebook import api
 from schoolrecords import models as sm
 from schoolrecords.permissions import found_or_hidden, user_school
 
-from . import seams, storage
+from . import storage
 from .models import ArchivedDocument, RenderBatch, RenderJob
 from .permissions import require_read, require_run
 
@@ -106,7 +107,7 @@ def lock_states(year: sm.SchoolYear) -> list[LockState]:
     """Whether a periodic print is allowed now, per term (archive.seams)."""
     states = []
     for number in (1, 2):
-        waiting = seams.unlocked_classes(year, number)
+        waiting = api.unlocked_classes(year, number)
         states.append(LockState(term_number=number, locked=not waiting, waiting=waiting))
     return states
 

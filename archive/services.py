@@ -20,13 +20,12 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gradebook.models import Score
-from gradebook.rules.slots import in_class_at_end
+from gradebook import api
 from schoolrecords import models as sm
 from schoolrecords.services import system_user
 from schoolrecords.text import safe_cell
 
-from . import rendering, seams, storage
+from . import rendering, storage
 from .models import (
     PER_STUDENT_KINDS,
     PRINTED_KINDS,
@@ -63,10 +62,10 @@ def _names(classes: Iterable[sm.SchoolClass], limit: int = 8) -> str:
 
 
 def check_periodic_allowed(year: sm.SchoolYear, term_number: int) -> None:
-    """A periodic print waits for the principal's lock of the book (archive.seams.book_locked)."""
-    if seams.book_locked(year, term_number):
+    """A periodic print waits for the principal's lock of the book (gradebook.api.book_locked)."""
+    if api.book_locked(year, term_number):
         return
-    waiting = seams.unlocked_classes(year, term_number)
+    waiting = api.unlocked_classes(year, term_number)
     message = (
         _("The principal has not locked the book for term I yet (classes still open: %(classes)s). "
           "Print ad hoc, with the print date on every page, or wait for the lock.")
@@ -141,7 +140,7 @@ def _due_enrolments(classes: list[sm.SchoolClass], term: sm.Term) -> dict[int, l
     due: dict[int, list[sm.Enrolment]] = {}
     enrolments = sm.Enrolment.objects.filter(school_class__in=classes).select_related("student").order_by()
     for enrolment in sort_vietnamese(enrolments):
-        if in_class_at_end(enrolment, term):
+        if api.in_class_at_end(enrolment, term):
             due.setdefault(enrolment.school_class_id, []).append(enrolment)
     return due
 
@@ -336,21 +335,10 @@ def snapshot_csv(term: sm.Term) -> tuple[bytes, str]:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SNAPSHOT_COLUMNS)
     header_length = buffer.tell()
-    rows = (
-        Score.objects.filter(term=term)
-        .order_by("enrolment__school_class__grade", "enrolment__school_class__name", "enrolment__student__code",
-                  "subject__order", "subject__code", "kind", "index")
-        .values_list("enrolment__school_class__name", "enrolment__student__code", "enrolment__student__full_name",
-                     "subject__code", "subject__name", "kind", "index", "value", "comment_passed", "status",
-                     "version", "updated_at", "updated_by__username")
-    )
-    for (class_name, code, name, subject_code, subject, kind, index, value, passed, status, version, changed_at,
-         changed_by) in rows.iterator(chunk_size=2000):
-        column = f"{kind}{index}" if kind == Score.Kind.REGULAR else kind
-        comment = "" if passed is None else ("D" if passed else "CD")
-        writer.writerow([safe_cell(class_name), safe_cell(code), safe_cell(name), safe_cell(subject_code),
-                         safe_cell(subject), term.number, column, "" if value is None else str(value), comment,
-                         status, version, changed_at.isoformat(), safe_cell(changed_by or "")])
+    for row in api.snapshot_rows(term):
+        writer.writerow([safe_cell(row.class_name), safe_cell(row.student_code), safe_cell(row.full_name),
+                         safe_cell(row.subject_code), safe_cell(row.subject), term.number, row.column, row.value,
+                         row.comment, row.status, row.version, row.changed_at, safe_cell(row.changed_by)])
     text = buffer.getvalue()
     data_hash = storage.sha256_bytes(text[header_length:].encode("utf-8"))
     return ("\ufeff" + text).encode("utf-8"), data_hash
@@ -391,7 +379,7 @@ def snapshot_request(*, actor, term: sm.Term, token: str = "", note: str = "") -
 
 
 def snapshot_for_window_closed(*, term: sm.Term, window_key: str, actor=None, note: str = "") -> None:
-    """The seam issue 4 calls when an entry window closes: a periodic snapshot of the term, after commit.
+    """A periodic snapshot of the term after the commit (a window's close, heard by archive.receivers).
 
     ``window_key`` identifies the closing (e.g. the window's id and close time), so a window closed
     once yields one snapshot however often the call is repeated.

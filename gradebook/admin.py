@@ -1,11 +1,19 @@
-"""Django admin for scores: read-only, with their history; every change goes through gradebook.services."""
+"""Django admin for scores: read-only, with their history; every change goes through the gradebook's services."""
 
 from django.contrib import admin
 
 from schoolrecords.admin import ReadOnlyHistoryAdmin
 
-from .models import (ConductResult, Exemption, MonthlyAbsence, ResultApproval, RetestResult, Score, StudentRemark,
-                     SummerReassessment)
+from .models import (
+    ConductResult,
+    Exemption,
+    MonthlyAbsence,
+    ResultApproval,
+    RetestResult,
+    Score,
+    StudentRemark,
+    SummerReassessment,
+)
 
 
 @admin.register(Score)

@@ -24,7 +24,7 @@ class Score(models.Model):
     ``comment_passed`` (True = Đ, False = CĐ). A row whose result is empty is a slot that was
     filled and cleared again: rows are kept so the history and the version go on.
     ``version`` starts at 1 and grows by one on every change: a save made against an older
-    version is refused (optimistic locking, gradebook.services.scores_save).
+    version is refused (optimistic locking, gradebook.scores.services.scores_save).
     """
 
     class Kind(models.TextChoices):
@@ -175,7 +175,7 @@ def column_label(kind: str, index: int = 1) -> str:
 #
 # A period is a term, or the whole year where ``term`` is null. Every row below is written by
 # gradebook.results_services only; once the principal approves a class's period (ResultApproval)
-# those services refuse every change of that class and period, and gradebook.permissions refuses
+# those services refuse every change of that class and period, and the entry rule (gradebook.rules.entry) refuses
 # its scores.
 
 MAX_SESSIONS_PER_MONTH = 62  # two sessions (buổi) a day, 31 days
@@ -425,10 +425,10 @@ class ResultApproval(models.Model):
         return f"{self.school_class_id}/{self.term_id or 'year'}"
 
 
-# --- entry windows, locks and correction requests (issue 4) ---------------------------------------
+# --- entry windows, locks and correction requests ---------------------------------------------
 #
-# Written only by gradebook.locks and gradebook.corrections; the rules they enforce are in the
-# docstring of gradebook.locks.
+# Written only by gradebook.windows.services and gradebook.corrections.services; the rules they
+# enforce are in the docstring of gradebook.windows.services.
 
 
 class EntryWindow(models.Model):
@@ -481,11 +481,6 @@ class EntryWindow(models.Model):
     def is_open_at(self, moment) -> bool:
         return (self.state == self.State.OPEN and self.opens_at <= moment
                 and (self.closes_at is None or moment < self.closes_at))
-
-    def covers(self, *, grade: int, school_class_id: int, subject_id: int, kind: str) -> bool:
-        return ((not self.kind or self.kind == kind) and (self.grade is None or self.grade == grade)
-                and (self.school_class_id is None or self.school_class_id == school_class_id)
-                and (self.subject_id is None or self.subject_id == subject_id))
 
 
 class ScoreLock(models.Model):
@@ -611,10 +606,6 @@ class CorrectionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.school_class_id}/{self.subject_id}/{self.term_id} {self.status}"
-
-    @property
-    def history_reason(self) -> str:
-        return f"correction #{self.pk}"
 
     @property
     def is_open(self) -> bool:

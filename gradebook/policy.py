@@ -46,7 +46,7 @@ def can_read(user, assignment: sm.TeachingAssignment) -> bool:
     """May ``user`` see the scores of the assignment's class and subject?
 
     ``assignment`` should come with ``year``, ``school_class`` and ``subject__department``
-    selected (gradebook.selectors does that), or each check costs a query.
+    selected (gradebook.lookups.assignment_for_scores does that), or each check costs a query.
     """
     if not _usable(user) or not same_school(user, assignment):
         return False

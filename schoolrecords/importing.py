@@ -46,7 +46,6 @@ from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
-
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import models as m

@@ -86,10 +86,9 @@ def _fill_year(seed: str) -> dict:
     import random
 
     from gradebook import assessment
-    from gradebook.results import services as results_services
     from gradebook.models import ResultApproval
-    from gradebook.rules.slots import term_months
-    from gradebook.rules.slots import studies_during
+    from gradebook.results import services as results_services
+    from gradebook.rules.slots import studies_during, term_months
     from gradebook.scores.services import CellInput, scores_save
     from schoolrecords import models as sm
     from seed.demo import SCHOOL_CODE, YEAR_NAME
@@ -143,8 +142,9 @@ def _per_page(repeat: int) -> dict:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from archive import pdf, printed, rendering, services
+    from archive import pdf, rendering, services
     from archive.models import Kind, Mode
+    from gradebook import printed
     from schoolrecords import models as sm
     from schoolrecords.services import system_user
 

@@ -158,7 +158,7 @@ def main() -> None:
                                            "pages": [(key, user, page) for key, _l, user, page in pages]})
         statements = explained["statements"]
         there = workers[ONE].ask({"do": "explain_sql", "statements": [item["sql"] for item in statements]})
-        for item, times in zip(statements, there["times"]):
+        for item, times in zip(statements, there["times"], strict=True):
             item["one"] = times
         facts = {name: workers[name].ask({"do": "facts"}) for name in (ONE, DISTRICT)}
     finally:

@@ -281,8 +281,8 @@ def _meaning(text: str, commented: bool) -> tuple[Decimal | None, bool | None]:
 def _seats(count: int) -> list[Seat]:
     from django.urls import reverse
 
-    from gradebook.models import Score
     from gradebook.lookups import regular_required
+    from gradebook.models import Score
     from schoolrecords import models as sm
     from seed.demo import SCHOOL_CODE, YEAR_NAME
 

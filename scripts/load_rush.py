@@ -520,7 +520,7 @@ class Teacher:
             async with session.request(method, path, allow_redirects=False, **options) as response:
                 body = await response.text()
                 status = response.status
-        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+        except (TimeoutError, aiohttp.ClientError) as error:
             self.log.samples.append(Sample(kind, started, self.clock() - started, f"network: {type(error).__name__}",
                                            cells))
             return 0, "", "network"

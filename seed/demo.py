@@ -129,7 +129,7 @@ def build_demo_school(size: DemoSize = DemoSize()) -> dict:
         for key, name in DEPARTMENTS.items()
     }
     subjects = {}
-    for order, (code, name, mode, foreign, dept, periods) in enumerate(SUBJECTS, start=1):
+    for order, (code, name, mode, foreign, dept, _periods) in enumerate(SUBJECTS, start=1):
         subjects[code] = m.Subject.objects.filter(school=school, code=code).first() or services.subject_save(
             actor=actor, school=school, reason=reason, code=code, name=name, assessment_mode=mode,
             is_foreign_language=foreign, department=departments[dept], order=order,
@@ -155,7 +155,7 @@ def build_demo_school(size: DemoSize = DemoSize()) -> dict:
         classes[name] = existing or services.school_class_save(
             actor=actor, year=year, name=name, grade=grade, homeroom_teacher=homeroom, reason=reason
         )
-    for name, school_class in classes.items():
+    for school_class in classes.values():
         for username, _full, _dept, teaches in TEACHERS:
             for code, grades in teaches.items():
                 if school_class.grade in grades:

@@ -50,9 +50,18 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from archive.models import ArchivedDocument, Kind, Mode, RenderBatch, RenderJob, scope_key
 from eledger.models import Document, DocumentKind, DocumentVersion, Review, Transition
 from eledger.services import document_kinds_seed
+from gradebook.models import (
+    ConductResult,
+    CorrectionChange,
+    CorrectionRequest,
+    EntryWindow,
+    LevelChoice,
+    MonthlyAbsence,
+    Score,
+    ScoreLock,
+    StudentRemark,
+)
 from gradebook.rules import tt22 as assessment
-from gradebook.models import ConductResult, CorrectionChange, CorrectionRequest, EntryWindow, LevelChoice
-from gradebook.models import MonthlyAbsence, Score, ScoreLock, StudentRemark
 from schoolrecords import models as m
 from schoolrecords import roles, services
 
@@ -240,12 +249,12 @@ def _school(context: _Context, number: int, size: DistrictSize, report: SeedRepo
                   m.Term(year=year, number=2, start_date=datetime.date(2026, 1, 12),
                          end_date=datetime.date(2026, 5, 25))], m.Term, report)
     departments = dict(zip(demo.DEPARTMENTS, bulk(
-        [m.Department(school=school, name=name) for name in demo.DEPARTMENTS.values()], m.Department, report)))
+        [m.Department(school=school, name=name) for name in demo.DEPARTMENTS.values()], m.Department, report), strict=True))
     subjects = dict(zip([row[0] for row in demo.SUBJECTS], bulk(
         [m.Subject(school=school, code=code_, name=name, assessment_mode=mode, is_foreign_language=foreign,
                    department=departments[dept], order=order)
          for order, (code_, name, mode, foreign, dept, _periods) in enumerate(demo.SUBJECTS, start=1)],
-        m.Subject, report)))
+        m.Subject, report), strict=True))
     grades = (6, 7, 8, 9)
     periods = {(grade, code_): per_grade[grade - 6] for code_, *_rest, per_grade in demo.SUBJECTS for grade in grades}
     bulk([m.GradeSubject(year=year, grade=grade, subject=subjects[code_], periods_per_year=value)
@@ -307,7 +316,7 @@ def _school(context: _Context, number: int, size: DistrictSize, report: SeedRepo
 
     # What the services would grant: roles (groups) and object permissions.
     memberships = set()
-    for username, _position, _dept, role_names, subject in people:
+    for username, _position, _dept, role_names, _subject in people:
         for name in role_names:
             memberships.add((by_name[username].pk, context.groups[name].pk))
     for assignment in assignments:
@@ -344,7 +353,7 @@ def _school(context: _Context, number: int, size: DistrictSize, report: SeedRepo
     students = bulk(students, m.Student, report)
     enrolments = []
     last_of_class = {}
-    for student, school_class in zip(students, places):
+    for student, school_class in zip(students, places, strict=True):
         enrolment = m.Enrolment(student=student, school_class=school_class, start_date=year.start_date)
         enrolments.append(enrolment)
         last_of_class[school_class.pk] = enrolment
@@ -504,7 +513,7 @@ def _activity(context: _Context, school: m.School, year: m.SchoolYear, *, rng: r
     slots = {(score.enrolment_id, score.subject_id): score for score in Score.objects.filter(
         term=term1, kind="gk", enrolment_id__in=[enrolment.pk for _a, enrolment in cells])}
     changes = []
-    for request, (assignment, enrolment) in zip(requests, cells):
+    for request, (assignment, enrolment) in zip(requests, cells, strict=True):
         score = slots.get((enrolment.pk, assignment.subject_id))
         if score is None:
             continue
@@ -562,7 +571,7 @@ def _documents(context: _Context, school: m.School, year: m.SchoolYear, assignme
             plans.append((teacher_id, status, _moment(teaching_date - datetime.timedelta(days=4))))
     documents = context.bulk(documents, Document, report)
     versions, transitions, reviews = [], [], []
-    for document, (teacher_id, status, moment) in zip(documents, plans):
+    for document, (teacher_id, _status, moment) in zip(documents, plans, strict=True):
         digest = hashlib.sha256(f"{document.pk}".encode()).hexdigest()
         versions.append(DocumentVersion(
             document=document, number=1, file=f"{school.pk}/{year.pk}/{digest[:32]}.pdf", sha256=digest,
@@ -571,7 +580,7 @@ def _documents(context: _Context, school: m.School, year: m.SchoolYear, assignme
             uploaded_at=moment))
     DocumentVersion.objects.bulk_create(versions, batch_size=BATCH)
     report.count("eledger.DocumentVersion", len(versions))
-    for document, version, (teacher_id, status, moment) in zip(documents, versions, plans):
+    for document, version, (teacher_id, status, moment) in zip(documents, versions, plans, strict=True):
         document.current_version = version
         transitions.append(Transition(document=document, action=Transition.Action.CREATE, from_status="",
                                       to_status=S.DRAFT, version=version, actor_id=teacher_id, at=moment))
@@ -615,7 +624,7 @@ def _archive(context: _Context, school: m.School, year: m.SchoolYear, term1: m.T
             RenderJob(batch=batch, school_class=school_class, status=RenderJob.Status.DONE, attempts=1,
                       scope_key=scope_key(kind=kind, year_id=year.pk, term_number=1, class_id=school_class.pk),
                       started_at=printed, finished_at=printed) for school_class in classes])
-        for job, school_class in zip(jobs, classes):
+        for job, school_class in zip(jobs, classes, strict=True):
             digest = hashlib.sha256(f"{job.scope_key}".encode()).hexdigest()
             documents.append(ArchivedDocument(
                 school=school, kind=kind, mode=Mode.PERIODIC, year=year, term=term1, school_class=school_class,

@@ -9,10 +9,7 @@ from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schoolrecords import models as sm
-from schoolrecords import roles
-from schoolrecords.permissions import found_or_hidden, has_role, user_school
-
+from gradebook import policy
 from gradebook.models import (
     CorrectionChange,
     CorrectionRequest,
@@ -20,9 +17,11 @@ from gradebook.models import (
     Score,
     format_result,
 )
+from schoolrecords import models as sm
+from schoolrecords import roles
+from schoolrecords.permissions import found_or_hidden, user_school
 
 Status = CorrectionRequest.Status
-LEADERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.ADMIN_BOARD)
 
 
 def _requests():
@@ -47,7 +46,7 @@ def _school_requests(user):
 def request_for(*, actor, pk: int) -> CorrectionRequest:
     """One request, for its teacher or the school's leadership (principal, vice, board); else 403, another school 404."""
     found = found_or_hidden(_school_requests(actor), actor, "corrections", pk=pk)
-    if found.requested_by_id != actor.pk and not has_role(actor, *LEADERS):
+    if found.requested_by_id != actor.pk and not policy.reads_corrections(actor):
         raise PermissionDenied(_("You do not have permission to see this request."))
     return found
 
@@ -84,14 +83,14 @@ def with_current_values(requests: list[CorrectionRequest]) -> dict[int, list[Cha
 
 def queue(*, actor) -> list[CorrectionRequest]:
     """The requests waiting for the principal (and those sent back), oldest first. Leadership only."""
-    if not has_role(actor, *LEADERS):
+    if not policy.reads_corrections(actor):
         raise PermissionDenied(_("You do not have permission to see the correction requests."))
     return list(_school_requests(actor).filter(status__in=[Status.PENDING, Status.NEEDS_INFO])
                 .order_by("requested_at", "pk"))
 
 
 def decided(*, actor, limit: int = 50) -> list[CorrectionRequest]:
-    if not has_role(actor, *LEADERS):
+    if not policy.reads_corrections(actor):
         raise PermissionDenied(_("You do not have permission to see the correction requests."))
     return list(_school_requests(actor).exclude(status__in=[Status.PENDING, Status.NEEDS_INFO])
                 .order_by("-decided_at", "-pk")[:limit])
@@ -106,7 +105,7 @@ def monthly_log(*, actor, teacher, year: int, month: int) -> list[CorrectionRequ
 
     The teacher themself, or the school's leadership (and the teacher's department head: a later issue).
     """
-    if actor.pk != teacher.pk and not has_role(actor, *LEADERS):
+    if actor.pk != teacher.pk and not policy.reads_corrections(actor):
         raise PermissionDenied(_("You do not have permission to see this log."))
     start = timezone.make_aware(datetime.datetime(year, month, 1))
     end = timezone.make_aware(datetime.datetime(year + (month == 12), month % 12 + 1, 1))
@@ -135,8 +134,8 @@ def home_summary(user) -> HomeSummary:
     """The correction card of the home page (templates/gradebook/_home_corrections.html): at most four queries."""
     recent = list(CorrectionRequest.objects.filter(requested_by=user).select_related("school_class", "subject", "term")
                   .order_by("-requested_at", "-pk")[:5]) if user.is_authenticated else []
-    is_principal = has_role(user, roles.PRINCIPAL)
-    is_board = has_role(user, roles.ADMIN_BOARD)
+    is_principal = policy.is_principal(user)
+    is_board = policy.is_board(user)
     school = user_school(user)
     waiting = 0
     if is_principal and school is not None:
@@ -156,7 +155,74 @@ def home_summary(user) -> HomeSummary:
 
 def board_members(school: sm.School):
     """The admin board's accounts, to name the member present on the minutes."""
-    from django.contrib.auth import get_user_model
-
     return (get_user_model().objects.filter(groups__name=roles.ADMIN_BOARD, profile__school=school, is_active=True)
             .select_related("profile").order_by("profile__full_name"))
+
+
+# --- what the printed ledger lists ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Correction:
+    """One approved change of one score cell, as the printed ledger lists it."""
+
+    number: int  # its number in the ledger's list, shown beside the corrected cell
+    enrolment_id: int
+    student_name: str
+    subject_id: int
+    subject_name: str
+    term_number: int
+    kind: str  # gradebook.models.Score.Kind
+    index: int
+    column_label: str  # ĐĐGtx2, ĐĐGgk …
+    old_value: str  # as printed: "7", "6,5", "Đ"
+    new_value: str
+    reason: str
+    requested_by: str
+    approved_by: str
+    approved_on: datetime.date
+
+    @property
+    def cell(self) -> tuple[int, int, int, str, int]:
+        return (self.term_number, self.enrolment_id, self.subject_id, self.kind, self.index)
+
+
+def approved_corrections(school_class: sm.SchoolClass, term_numbers: tuple[int, ...]) -> list[Correction]:
+    """The approved corrections of the class's scores in those terms, in approval order (one query).
+
+    Each changed cell of each APPROVED correction request (gradebook.models.CorrectionRequest) is one
+    entry, numbered 1, 2, … as the ledger lists them beside the corrected cells.
+    """
+    changes = (
+        CorrectionChange.objects.filter(
+            request__school_class=school_class, request__term__number__in=term_numbers,
+            request__status=CorrectionRequest.Status.APPROVED,
+        )
+        .select_related("request__subject", "request__term", "request__requested_by__profile",
+                        "request__decided_by__profile", "enrolment__student")
+        .order_by("request__decided_at", "request_id", "kind", "index", "enrolment__student__full_name")
+    )
+    return [
+        Correction(
+            number=number, enrolment_id=change.enrolment_id, student_name=change.enrolment.student.full_name,
+            subject_id=change.request.subject_id, subject_name=change.request.subject.name,
+            term_number=change.request.term.number, kind=change.kind, index=change.index,
+            column_label=_column_label(change.kind, change.index),
+            old_value=format_result(change.old_value, change.old_comment_passed),
+            new_value=format_result(change.new_value, change.new_comment_passed),
+            reason=change.request.reason, requested_by=_person(change.request.requested_by),
+            approved_by=_person(change.request.decided_by),
+            approved_on=timezone.localdate(change.request.decided_at),
+        )
+        for number, change in enumerate(changes, start=1)
+    ]
+
+
+def _column_label(kind: str, index: int) -> str:
+    # The Ministry's abbreviations, printed the same in every language.
+    return {"tx": f"ĐĐGtx{index}", "gk": "ĐĐGgk", "ck": "ĐĐGck"}.get(kind, kind)
+
+
+def _person(user) -> str:
+    profile = getattr(user, "profile", None) if user is not None else None
+    return profile.full_name if profile else (user.get_username() if user is not None else "")

@@ -25,11 +25,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from schoolrecords import models as sm
-from schoolrecords import roles
-from schoolrecords.permissions import OtherSchool, has_role, same_school
-from schoolrecords.services import record
-
 from gradebook import entry, lookups, policy, signals
 from gradebook.models import (
     CorrectionChange,
@@ -43,6 +38,10 @@ from gradebook.rules import entry as entry_rules
 from gradebook.rules import tt22
 from gradebook.scores import writer
 from gradebook.windows.selectors import regular_correction_deadline
+from schoolrecords import models as sm
+from schoolrecords import roles
+from schoolrecords.permissions import OtherSchool, has_role, same_school
+from schoolrecords.services import record
 
 Status = CorrectionRequest.Status
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024

@@ -18,14 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from schoolrecords.permissions import found_or_hidden, has_role, user_school, wall
-
 from gradebook import policy
 from gradebook.corrections import selectors
 from gradebook.corrections import services as corrections
 from gradebook.lookups import assignment_for_scores, check_term, term_for
 from gradebook.models import Score, column_label
 from gradebook.scores.selectors import grid
+from schoolrecords.permissions import found_or_hidden, user_school, wall
 
 
 def _parse_cell(key: str) -> tuple[int, str, int] | None:
@@ -85,7 +84,7 @@ def correction_new(request, assignment_id: int, term: int):
 @require_GET
 def correction_list(request):
     """The principal's queue (and recent decisions) for leadership; a teacher's own requests otherwise."""
-    if has_role(request.user, *selectors.LEADERS):
+    if policy.reads_corrections(request.user):
         waiting = selectors.queue(actor=request.user)
         done = selectors.decided(actor=request.user)
         context = {"waiting": waiting, "done": done, "current": selectors.with_current_values(waiting),

@@ -6,13 +6,13 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.http import Http404
 
-from schoolrecords import models as sm
-from schoolrecords.selectors import sort_vietnamese
-
 from gradebook.models import ConductResult, MonthlyAbsence, ResultApproval, StudentRemark
 from gradebook.policy import require_homeroom
 from gradebook.results.compute import YEAR
 from gradebook.rules.slots import Month, studies_during, term_months
+from schoolrecords import models as sm
+from schoolrecords.selectors import sort_vietnamese
+
 
 @dataclass
 class SheetRow:

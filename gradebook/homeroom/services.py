@@ -14,8 +14,6 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schoolrecords import models as sm
-
 from gradebook.models import (
     MAX_SESSIONS_PER_MONTH,
     SESSIONS_MESSAGE,
@@ -37,6 +35,8 @@ from gradebook.results.services import (
     refuse_if_frozen,
 )
 from gradebook.rules.slots import Month, studies_during, term_months
+from schoolrecords import models as sm
+
 
 @dataclass(frozen=True)
 class HomeroomEntry:

@@ -10,13 +10,12 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
-from schoolrecords.forms import apply_service_errors
-
 from gradebook.homeroom import forms as f
 from gradebook.homeroom.selectors import homeroom_sheet
 from gradebook.homeroom.services import homeroom_save
 from gradebook.results.selectors import class_for
 from gradebook.results.views import period_tabs
+from schoolrecords.forms import apply_service_errors
 
 
 @login_required

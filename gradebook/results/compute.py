@@ -17,9 +17,6 @@ from django.db.models import F
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, pgettext
 
-from schoolrecords import models as sm
-from schoolrecords.selectors import sort_vietnamese
-
 from gradebook.models import (
     ConductResult,
     Exemption,
@@ -37,6 +34,8 @@ from gradebook.models import (
 from gradebook.rules import tt22
 from gradebook.rules.slots import Month, in_class_at_end, studies_during, term_months
 from gradebook.rules.tt22 import Level, Outcome, Title
+from schoolrecords import models as sm
+from schoolrecords.selectors import sort_vietnamese
 
 YEAR = 0  # the key of the whole year wherever periods are keyed by term number
 

@@ -8,11 +8,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from schoolrecords import models as sm
-
 from gradebook.models import LevelChoice
 from gradebook.results.compute import YEAR, ClassResults, format_value
 from gradebook.results.services import RetestEntry, SummerEntry, field_key
+from schoolrecords import models as sm
 
 LEVEL_CHOICES = [("", "—"), *LevelChoice.choices]
 

@@ -13,11 +13,6 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
 
-from schoolrecords import models as sm
-from schoolrecords.permissions import found_or_hidden, user_school
-from schoolrecords.selectors import current_year, sort_vietnamese
-from schoolrecords.text import vietnamese_sort_key
-
 from gradebook.models import (
     ConductResult,
     Exemption,
@@ -30,6 +25,10 @@ from gradebook.policy import (
 )
 from gradebook.results.compute import YEAR, ClassResults, load_class, results_for, staff_name
 from gradebook.rules import tt22
+from schoolrecords import models as sm
+from schoolrecords.permissions import found_or_hidden, user_school
+from schoolrecords.selectors import current_year, sort_vietnamese
+from schoolrecords.text import vietnamese_sort_key
 
 # --- lookups -------------------------------------------------------------------------------------
 

@@ -19,9 +19,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from schoolrecords import models as sm
-from schoolrecords.services import record
-
 from gradebook import gate, signals
 from gradebook.models import (
     Exemption,
@@ -34,6 +31,8 @@ from gradebook.policy import require_homeroom, require_principal
 from gradebook.results.compute import YEAR, approval_gaps, load_class, period_in_sentence, year_results
 from gradebook.rules import tt22
 from gradebook.rules.slots import studies_during
+from schoolrecords import models as sm
+from schoolrecords.services import record
 
 MAX_REMARK = 1000
 _REASON_LENGTH = 100  # simple-history's change-reason column

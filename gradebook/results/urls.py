@@ -7,7 +7,6 @@ from django.urls import path
 
 from . import views
 
-
 urlpatterns: list = [
     path("classes/<int:pk>/results/<period:period>/", views.results, name="results"),
     path("classes/<int:pk>/results/<period:period>/approve/", views.results_approve, name="results_approve"),

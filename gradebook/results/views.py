@@ -11,12 +11,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from schoolrecords.forms import apply_service_errors
-
 from gradebook import policy
 from gradebook.results import forms as f
 from gradebook.results import selectors, services
 from gradebook.results.compute import YEAR, period_in_sentence, period_label
+from schoolrecords.forms import apply_service_errors
 
 
 def period_tabs(number: int) -> list[dict]:

@@ -16,7 +16,7 @@ SCORE_MIN = Decimal("0")
 SCORE_MAX = Decimal("10")
 _TENTH = Decimal("0.1")
 
-# TT22 thresholds (DOMAIN.md "Learning result" and "Titles").
+# TT22 thresholds (docs/assessment.md, sections 5 and 7).
 TOT_MIN = Decimal("6.5")  # Tốt: every scored subject at least this ...
 TOT_HIGH = Decimal("8.0")  # ... and at least SUBJECTS_NEEDED of them at least this
 KHA_MIN = Decimal("5.0")
@@ -332,10 +332,10 @@ def subject_year_result(term1: Decimal | bool | None, term2: Decimal | bool | No
 #
 # Fewer than 6 scored subjects (e.g. after exemptions): "at least 6 of them ≥ 8.0 / ≥ 6.5 /
 # ≥ 5.0" is read literally, so such a student cannot reach Tốt, Khá or Đạt and is Chưa đạt.
-# DOMAIN.md's table (and TT22's "có ít nhất 06 môn") states a count, not a share, and gives no
+# TT22's table (docs/assessment.md section 5: "có ít nhất 06 môn") states a count, not a share, and gives no
 # rule for fewer subjects; inventing a proportional rule would be a policy the customer never
 # wrote. Students with disabilities whom the principal lets be assessed by comments or an
-# individual plan are outside this function (DOMAIN.md "Exemption"). Revisit with the customer.
+# individual plan are outside this function (docs/assessment.md section 10). Revisit with the customer.
 
 
 def _meets(level: Level, scored: Sequence[Decimal], comments: Sequence[bool]) -> bool:
@@ -383,7 +383,7 @@ def _checked_subjects(
 def learning_level_before_adjustment(
     scored: Sequence[Decimal], comments: Sequence[bool]
 ) -> Level:
-    """The level from DOMAIN.md's table alone, without the art. 9.3 adjustment."""
+    """The level from TT22's table alone (docs/assessment.md section 5), without the art. 9.3 adjustment."""
     return _classify(*_checked_subjects(scored, comments))
 
 
@@ -446,7 +446,7 @@ def learning_level(
 
 # --- conduct, titles, end of year ------------------------------------------------------------
 
-# Year conduct from the two terms, copied from DOMAIN.md (TT22 art. 8.2): rows term I, columns
+# Year conduct from the two terms (TT22 art. 8.2, docs/assessment.md section 6): rows term I, columns
 # term II, in the order Tốt, Khá, Đạt, Chưa đạt.
 _CONDUCT_ORDER = (Level.TOT, Level.KHA, Level.DAT, Level.CHUA_DAT)
 _T, _K, _D, _C = _CONDUCT_ORDER
@@ -491,7 +491,7 @@ def year_outcome(
 ) -> Outcome:
     """End-of-year decision from the year learning and conduct levels and the sessions absent.
 
-    Order (TT22 art. 12-14, DOMAIN.md "End of year"): more than 45 sessions absent (excused
+    Order (TT22 art. 12-14, docs/assessment.md section 8): more than 45 sessions absent (excused
     and unexcused together) repeats the grade whatever the levels, so it is checked first;
     then both levels Chưa đạt repeat (no summer remedy is offered for both at once); then
     conduct Chưa đạt → summer training; then learning Chưa đạt → re-test; else promoted.

@@ -14,9 +14,6 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from schoolrecords import models as sm
-from schoolrecords.selectors import sort_vietnamese
-
 from gradebook import entry, lookups, policy
 from gradebook.entry import EntryState
 from gradebook.models import (
@@ -29,6 +26,8 @@ from gradebook.models import (
 )
 from gradebook.rules import tt22
 from gradebook.rules.slots import slot_key
+from schoolrecords import models as sm
+from schoolrecords.selectors import sort_vietnamese
 
 # --- the grid --------------------------------------------------------------------------------
 

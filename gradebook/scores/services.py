@@ -17,13 +17,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schoolrecords import models as sm
-
 from gradebook import entry, lookups
 from gradebook.models import FORFEITED_MESSAGE, MADE_UP_MESSAGE, Score, format_result
 from gradebook.rules import tt22
 from gradebook.scores import writer
 from gradebook.scores.selectors import RowResult, row_results
+from schoolrecords import models as sm
 
 # A pasted block is at most a class (~50) by a term's six entry columns; a request far beyond
 # that is not a paste, and would hold the row locks for too long.

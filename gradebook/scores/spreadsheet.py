@@ -32,13 +32,12 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from schoolrecords.importing import normalize_header
-from schoolrecords.text import safe_cell as safe_text  # the site's one rule for spreadsheet text cells
-
 from gradebook.models import Score, format_result
 from gradebook.rules import tt22
 from gradebook.scores.selectors import Grid, Row
 from gradebook.scores.services import CellInput, SaveResult, scores_save
+from schoolrecords.importing import normalize_header
+from schoolrecords.text import safe_cell as safe_text  # the site's one rule for spreadsheet text cells
 
 MAX_BYTES = 2 * 1024 * 1024
 # An .xlsx is a zip: a small file can unpack to gigabytes, which openpyxl would then parse.

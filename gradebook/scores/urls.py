@@ -4,7 +4,6 @@ from django.urls import path
 
 from . import views as grid_views
 
-
 urlpatterns = [
     path("<int:assignment_id>/term/<gradebook_term:term>/", grid_views.grid_page, name="grid"),
     path("<int:assignment_id>/term/<gradebook_term:term>/save/", grid_views.grid_save, name="grid_save"),

@@ -1,7 +1,7 @@
 """The score grid pages: the grid itself, its JSON save, a cell's history, and the .xlsx export and import.
 
 Every request goes through the gradebook's selectors and services, which check the permission
-policy (gradebook.permissions) each time: reading for the grid, the history and the export,
+policy (gradebook.policy) and the entry rule (gradebook.entry) each time: reading for the grid, the history and the export,
 writing for the save and the import. Another school's assignment is a 404.
 """
 
@@ -16,10 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-
-from schoolrecords import models as sm
-from schoolrecords.permissions import user_school
-from schoolrecords.signals import log_refusal
 
 from gradebook import entry, lookups, policy
 from gradebook.lookups import assignment_for_scores, check_term, term_for
@@ -37,6 +33,9 @@ from gradebook.scores.selectors import (
     score_history,
 )
 from gradebook.scores.services import CellResult, scores_save
+from schoolrecords import models as sm
+from schoolrecords.permissions import user_school
+from schoolrecords.signals import log_refusal
 
 IMPORT_SESSION_KEY = "gradebook_grid_import"
 
@@ -50,7 +49,7 @@ class EntryView:
     cell: Cell
     editable: bool
     status_label: str  # for a make-up or a skipped make-up; "" for an ordinary result
-    locked: bool = False  # closed by a window or locked (gradebook.locks): read-only with a lock mark
+    locked: bool = False  # closed by a window or locked (gradebook.windows): read-only with a lock mark
     pickable: bool = False  # the teacher may tick it for a correction request
 
 

@@ -7,9 +7,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from schoolrecords import models as sm
-
 from gradebook.models import Score
+from schoolrecords import models as sm
 
 REACH = datetime.timedelta(days=366)  # how far from its school year a window or a test date may lie
 

@@ -5,11 +5,10 @@ import datetime
 from django.db.models import Q
 from django.utils import timezone
 
-from schoolrecords import models as sm
-
 from gradebook.models import EntryWindow, ScoreLock, TermSchedule
 from gradebook.rules import slots
 from gradebook.rules.entry import Columns
+from schoolrecords import models as sm
 
 
 def columns_state(assignment: sm.TeachingAssignment, term: sm.Term, *,

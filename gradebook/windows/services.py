@@ -31,14 +31,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from schoolrecords import models as sm
-from schoolrecords.services import record
-
 from gradebook import gate, lookups, policy, signals
 from gradebook.models import EntryWindow, ScoreLock, TermSchedule, column_label
 from gradebook.rules import slots
 from gradebook.windows.selectors import window_key
-
+from schoolrecords import models as sm
+from schoolrecords.services import record
 
 # --- windows (the admin board) -----------------------------------------------------------------------
 

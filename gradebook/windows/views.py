@@ -14,17 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schoolrecords import models as sm
-from schoolrecords import roles
-from schoolrecords.forms import apply_service_errors
-from schoolrecords.permissions import found_or_hidden, has_role, user_school
-
 from gradebook import policy
 from gradebook.lookups import assignment_for_scores, check_term, term_for
 from gradebook.models import EntryWindow, Score, ScoreLock, TermSchedule
 from gradebook.windows import services as locks
 from gradebook.windows.forms import ScheduleForm, WindowForm
 from gradebook.windows.selectors import midterm_entry_deadline
+from schoolrecords import models as sm
+from schoolrecords.forms import apply_service_errors
+from schoolrecords.permissions import found_or_hidden, user_school
+
 
 def _current_year(user) -> sm.SchoolYear:
     school = user_school(user)
@@ -73,7 +72,7 @@ def window_list(request):
         "-history_date")[:50]
     return render(request, "gradebook/windows/list.html", {
         "year": year, "windows": windows, "locks": active_locks, "form": form, "is_board": is_board,
-        "is_principal": has_role(request.user, roles.PRINCIPAL), "terms": terms, "book_locked": book_locked,
+        "is_principal": policy.is_principal(request.user), "terms": terms, "book_locked": book_locked,
         "history": history,
     })
 

@@ -5,7 +5,6 @@ import datetime
 
 import pytest
 
-
 YEAR_NAME = "2026-2027"
 STUDENTS = [
     # code, full name, gender
@@ -13,7 +12,7 @@ STUDENTS = [
     ("ARC002", "Trần Văn Đức", "male"),
     ("ARC003", "Lê Hoàng Yến", "female"),
 ]
-# Toán, 140 periods: four ĐĐGtx. (tx1..tx4, gk, ck) per term; DOMAIN.md example E2 for the first student.
+# Toán, 140 periods: four ĐĐGtx. (tx1..tx4, gk, ck) per term; TT22 example E2 for the first student.
 TOAN = {
     "ARC001": {1: ["9", "8", "10", "7", "8,5", "9"], 2: ["9", "9", "8", "10", "9,5", "9,5"]},  # 8,7 / 9,3 / 9,1
     "ARC002": {1: ["6", "7", "8", "5", "6", "7"], 2: ["7", "7", "7", "7", "7", "7"]},  # 6,6 / 7,0 / 6,9
@@ -36,7 +35,7 @@ def _eager(eager_celery):
 class SmallSchoolYear:
     """Year 2026-2027 of the demo school: grade 6 studies Toán and Giáo dục thể chất; class 6A1 has three students.
 
-    Nguyễn Thị Ánh Dương has every score (DOMAIN.md E2 in Toán); Trần Văn Đức is exempt from
+    Nguyễn Thị Ánh Dương has every score (TT22 example E2 in Toán); Trần Văn Đức is exempt from
     Giáo dục thể chất for the year; Lê Hoàng Yến transferred out on 16/02/2027.
     """
 
@@ -108,7 +107,6 @@ class SmallSchoolYear:
         self.principal = principal
 
     def approve_term1(self):
-        from gradebook.homeroom import services as homeroom_services
         from gradebook.results import services as results_services
 
         return results_services.results_approve(actor=self.principal, school_class=self.school_class,

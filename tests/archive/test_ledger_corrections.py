@@ -1,13 +1,13 @@
-"""The ledger's list of approved corrections comes from issue 4's approved correction requests."""
+"""The ledger's list of approved corrections comes from the approved correction requests."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from archive import seams
+from gradebook import api as seams
 from gradebook.corrections import services as corrections
-from gradebook.windows import services as locks
 from gradebook.corrections.services import ChangeInput
 from gradebook.scores.services import CellInput, scores_save
+from gradebook.windows import services as locks
 from schoolrecords import models as sm
 
 pytestmark = pytest.mark.django_db
@@ -52,7 +52,7 @@ def test_the_list_costs_one_query(demo, django_assert_num_queries):
 
 
 def test_the_ledger_marks_the_cell_an_approved_request_corrected(demo):
-    from archive import printed
+    from gradebook import printed
 
     first, request = _request(demo, "8,5")
     corrections.correction_approve(actor=demo.user("principal"), request=request, witness=demo.user("board"))

@@ -4,8 +4,10 @@ import datetime
 
 import pytest
 
-from archive import pdf, printed, rendering, seams
+from archive import pdf, rendering
 from archive.models import Kind
+from gradebook import api as seams
+from gradebook import printed
 
 from .conftest import pdf_text
 
@@ -18,7 +20,7 @@ def test_ledger_shows_every_student_with_vietnamese_names_scores_averages_exempt
     assert rendered.pdf.pages > 10
     for name in ("Nguyễn Thị Ánh Dương", "Trần Văn Đức", "Lê Hoàng Yến"):
         assert name in text
-    # DOMAIN.md E2: term I 8,7, term II 9,3, year 9,1; the second student 6,6 / 7,0 / 6,9.
+    # TT22 example E2: term I 8,7, term II 9,3, year 9,1; the second student 6,6 / 7,0 / 6,9.
     for average in ("8,7", "9,3", "9,1", "6,6", "7,0", "6,9", "8,5", "9,5"):
         assert average in text
     assert "Giấy khám sức khoẻ" in text  # the exemption's reason, beside "Miễn"

@@ -228,14 +228,13 @@ def test_a_snapshot_seals_the_terms_scores_as_csv_once_per_occasion(small, djang
 
 
 def test_closing_an_entry_window_seals_one_snapshot_of_its_term(small, django_capture_on_commit_callbacks):
-    from types import SimpleNamespace
+    from gradebook import signals
 
-    from archive import seams
-
-    window = SimpleNamespace(pk=7, term=small.term1, closes_at=datetime.datetime(2027, 1, 5, 17, 0))
+    board = small.demo.user("board")
     with django_capture_on_commit_callbacks(execute=True):
-        seams.window_closed(window=window, actor=small.demo.user("board"))
-        seams.window_closed(window=window, actor=small.demo.user("board"))
+        for _twice in range(2):
+            signals.send_on_commit(signals.window_closed, window_id=7, term_id=small.term1.pk,
+                                   key="7:20270105T170000", actor_id=board.pk)
     snapshot = ArchivedDocument.objects.get(kind=Kind.SNAPSHOT)
     assert (snapshot.mode, snapshot.term, snapshot.created_by.username) == ("periodic", small.term1, "board")
 

@@ -163,13 +163,13 @@ def test_document_list_queries_do_not_grow_with_the_documents(login, small, djan
 def test_index_queries_do_not_grow_with_the_batches(login, small, django_assert_num_queries):
     client = login("clerk")
     url = f"{reverse('archive:index')}?year={small.year.pk}"
-    for number in range(2):
+    for _number in range(2):
         services.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
                              mode=Mode.AD_HOC, classes=[small.school_class], dispatch=False)
     client.get(url)
     with django_assert_num_queries(18) as first:
         client.get(url)
-    for number in range(5):
+    for _number in range(5):
         services.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
                              mode=Mode.AD_HOC, classes=[small.school_class], dispatch=False)
     with django_assert_num_queries(len(first.captured_queries)):

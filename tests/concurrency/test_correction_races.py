@@ -14,11 +14,10 @@ from django.test import Client
 from django.urls import reverse
 
 from gradebook.corrections import services as corrections
-
-from gradebook.windows import services as locks
 from gradebook.corrections.services import ChangeInput
 from gradebook.models import CorrectionRequest, Score
 from gradebook.scores.services import CellInput, scores_save
+from gradebook.windows import services as locks
 from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords import services as setup

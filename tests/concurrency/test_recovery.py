@@ -23,7 +23,6 @@ from django.urls import reverse
 from gradebook.models import Score
 from schoolrecords import models as sm
 
-
 # Committed transactions: the racing threads (or the worker) must see each other's rows.
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -1,6 +1,6 @@
 """Saves of the score grid racing each other on PostgreSQL: one winner per cell, no deadlock, nothing lost.
 
-Driven through the real write paths: ``gradebook.services.scores_save``, and the grid's JSON save
+Driven through the real write paths: ``gradebook.scores.services.scores_save``, and the grid's JSON save
 (``gradebook:grid_save``) with one logged-in test client per thread, as many browsers would.
 The race between a save and the close of an entry window is
 tests/gradebook/test_windows.py::test_a_save_racing_a_close_commits_before_it_or_is_refused_never_after.
@@ -18,10 +18,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from gradebook.windows import services as locks
-from gradebook.models import Score
 from gradebook.lookups import regular_required
+from gradebook.models import Score
 from gradebook.scores.services import CellInput, Outcome, scores_save
+from gradebook.windows import services as locks
 from schoolrecords import models as sm
 
 from .conftest import HeldTransaction, errors, run_together, wait_for_lock_waiters

@@ -15,11 +15,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from gradebook import gate
 from gradebook.entry import EntryClosed
-from gradebook.windows import services as locks
 from gradebook.models import EntryWindow, Score
 from gradebook.scores.services import CellInput, scores_save
+from gradebook.windows import services as locks
 from schoolrecords import models as sm
 
 from .conftest import HeldTransaction, lock_waiters, wait_for_lock_waiters

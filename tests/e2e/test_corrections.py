@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from gradebook.windows import services as locks
 from gradebook.models import CorrectionRequest, Score
 from gradebook.scores.services import CellInput, scores_save
+from gradebook.windows import services as locks
 from schoolrecords import models as sm
 from seed.demo import DEMO_PASSWORD
 

@@ -655,7 +655,7 @@ def test_learning_level_rejects(scored, comments, error, vietnamese):
 
 # --- conduct --------------------------------------------------------------------------------------
 
-# DOMAIN.md's table, written out here independently of the module: rows term I, columns term II.
+# TT22's table (docs/assessment.md section 6), written out here independently of the module: rows term I, columns term II.
 _NAMES = {"Tốt": TOT, "Khá": KHA, "Đạt": DAT, "Chưa đạt": CD}
 _CONDUCT_TABLE = """
 Tốt      | Tốt | Khá | Khá | Chưa đạt

@@ -8,14 +8,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import Http404
 from django.urls import reverse
 
-from gradebook.corrections import services as corrections
-
-from gradebook.windows import services as locks
-from gradebook.windows.selectors import columns_state
 from gradebook.corrections import selectors
+from gradebook.corrections import services as corrections
 from gradebook.corrections.services import ChangeInput, CorrectionConflict, InvalidTransition
 from gradebook.models import CorrectionRequest, Score
 from gradebook.scores.services import CellInput, scores_save
+from gradebook.windows import services as locks
+from gradebook.windows.selectors import columns_state
 from schoolrecords import models as sm
 
 

@@ -8,8 +8,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from gradebook.windows import services as locks
 from gradebook.models import TermSchedule
+from gradebook.windows import services as locks
 from gradebook.windows.selectors import regular_correction_deadline
 from schoolrecords import services
 

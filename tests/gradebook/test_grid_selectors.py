@@ -274,7 +274,7 @@ def _fill(demo, enrolments):
 
 # The assignment, the actor's school (profile, school), their global permissions (user, groups)
 # and object permissions (user, groups), the entry windows and the locks of the class's subject and
-# term (one query each, gradebook.locks), the periods, the class list, the scores of both terms.
+# term (one query each, gradebook.windows.selectors), the periods, the class list, the scores of both terms.
 GRID_QUERIES = 14
 
 

@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
 
-from gradebook.scores import spreadsheet
 from gradebook.models import Score
+from gradebook.scores import spreadsheet
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup

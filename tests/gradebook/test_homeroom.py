@@ -5,9 +5,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.utils import translation
 
-from gradebook.models import ConductResult, MonthlyAbsence, StudentRemark
 from gradebook.homeroom.selectors import homeroom_sheet
 from gradebook.homeroom.services import HomeroomEntry, homeroom_save
+from gradebook.models import ConductResult, MonthlyAbsence, StudentRemark
 from gradebook.results.services import field_key
 from schoolrecords import models as sm
 

@@ -1,6 +1,6 @@
-"""Class results computed from real scores: DOMAIN.md's worked examples, exemptions, re-tests, summer training.
+"""Class results computed from real scores: the worked examples of docs/assessment.md, exemptions, re-tests, summer training.
 
-Scores are entered through gradebook.services.scores_save as the assigned teachers (one call per
+Scores are entered through gradebook.scores.services.scores_save as the assigned teachers (one call per
 assignment and term), conduct and absences through the homeroom service, so history exists.
 """
 
@@ -11,6 +11,7 @@ import pytest
 
 from gradebook import assessment
 from gradebook.assessment import Level, Outcome, Title
+from gradebook.homeroom.services import HomeroomEntry, homeroom_save
 from gradebook.models import RetestResult, Score
 from gradebook.results.compute import (
     YEAR,
@@ -19,7 +20,6 @@ from gradebook.results.compute import (
     results_for,
     term_months,
 )
-from gradebook.homeroom.services import HomeroomEntry, homeroom_save
 from gradebook.results.services import (
     RetestEntry,
     SummerEntry,
@@ -139,7 +139,7 @@ def test_term_and_year_averages_follow_domain_example_e2(demo):
         kinds = [(Score.Kind.REGULAR, 1), (Score.Kind.REGULAR, 2), (Score.Kind.REGULAR, 3), (Score.Kind.REGULAR, 4),
                  (Score.Kind.MIDTERM, 1), (Score.Kind.FINAL, 1)]
         scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo, number),
-                    cells=[CellInput(enrolment.pk, kind, index, text) for (kind, index), text in zip(kinds, texts)])
+                    cells=[CellInput(enrolment.pk, kind, index, text) for (kind, index), text in zip(kinds, texts, strict=True)])
 
     assert subject_of(row_of(results(demo, 1), enrolment), "toan").value == Decimal("8.7")
     assert subject_of(row_of(results(demo, 2), enrolment), "toan").value == Decimal("9.3")
@@ -160,7 +160,7 @@ def test_an_average_stays_empty_and_the_levels_unknown_until_every_required_cell
     assert row.conduct is Level.TOT
 
 
-# --- learning levels and titles (DOMAIN.md E3–E6) ------------------------------------------------------
+# --- learning levels and titles (the TT22 examples E3–E6) ------------------------------------------------------
 
 
 def test_e3_six_at_eight_and_two_at_six_and_a_half_with_conduct_tot_is_tot_and_good_student(demo):

@@ -6,6 +6,7 @@ from django.http import Http404
 from django.utils import translation
 
 from gradebook import entry as policy
+from gradebook.homeroom.services import HomeroomEntry, homeroom_save
 from gradebook.models import (
     ConductResult,
     Exemption,
@@ -15,7 +16,6 @@ from gradebook.models import (
     SummerReassessment,
 )
 from gradebook.results.compute import YEAR, load_class, results_for
-from gradebook.homeroom.services import HomeroomEntry, homeroom_save
 from gradebook.results.services import (
     RetestEntry,
     SummerEntry,

@@ -9,8 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from django.http import Http404
 from django.utils import translation
 
-from gradebook.scores import services, writer
 from gradebook.models import Score
+from gradebook.scores import services, writer
 from gradebook.scores.services import CellInput, Outcome, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup
@@ -358,7 +358,7 @@ def test_a_stored_score_never_has_two_decimals(demo):
 
 # The assignment, the actor's school (profile, school), their permissions (global: user, groups;
 # per object: user, groups), the term's gate (shared), the entry windows and the locks
-# (gradebook.locks: one query each), the periods, the enrolments, the locked rows; then per kind of write:
+# (gradebook.windows.selectors: one query each), the periods, the enrolments, the locked rows; then per kind of write:
 # a new row and its history in a savepoint (4), a changed row and its history (2); then the touched
 # rows' scores of both terms, for their averages. The test's own transaction adds a savepoint around
 # the service (2).
@@ -417,10 +417,10 @@ def test_changing_one_cell_or_a_45_by_6_block_costs_the_same_queries_history_inc
 
 def test_an_exempt_students_cells_are_refused_one_by_one(demo):
     """The principal's exemption takes the subject out for that student; the others still save."""
-    from gradebook.results import services as results_services
-    from gradebook.models import Score
     from django.utils.translation import gettext
 
+    from gradebook.models import Score
+    from gradebook.results import services as results_services
     from gradebook.rules.entry import MSG_EXEMPT
 
     EXEMPT_MESSAGE = gettext(MSG_EXEMPT)

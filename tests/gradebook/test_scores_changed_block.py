@@ -1,5 +1,5 @@
 """A block saved over existing cells writes every field of every row and one history row each (on
-PostgreSQL through gradebook.services' ``UPDATE … FROM (VALUES …)``, elsewhere through Django's bulk_update)."""
+PostgreSQL through gradebook.scores.writer's ``UPDATE … FROM (VALUES …)``, elsewhere through Django's bulk_update)."""
 
 from decimal import Decimal
 

@@ -4,12 +4,11 @@ import datetime
 import threading
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 from django.http import Http404
 from django.utils import timezone
-
-from django.contrib.auth import get_user_model
 
 from gradebook import signals
 from gradebook.windows import services as locks

@@ -68,10 +68,13 @@ class World:
         from archive.models import Kind, Mode
         from eledger import services as eledger_services
         from eledger.models import DocumentKind
-        from gradebook import corrections, locks, results_services
+        from gradebook.corrections import services as corrections
         from gradebook.corrections.services import ChangeInput
+        from gradebook.homeroom import services as homeroom_services
         from gradebook.models import Score
+        from gradebook.results import services as results_services
         from gradebook.scores.services import CellInput, scores_save
+        from gradebook.windows import services as locks
         from schoolrecords import models as sm
         from schoolrecords import services
         from tests.conftest import Demo, build_other_school

@@ -70,7 +70,6 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 
-
 pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert(1)</script>"
@@ -620,8 +619,8 @@ def test_text_that_looks_like_code_is_saved_as_typed_and_shown_escaped(echo, tex
 
 def _lock_first_column(objects: Objects):
     """ĐĐGtx1 of the first student holds 6, and the teacher has locked the column."""
-    from gradebook.windows import services as locks
     from gradebook.scores.services import CellInput, scores_save
+    from gradebook.windows import services as locks
 
     result = scores_save(actor=objects.teacher, assignment=objects.math, term=objects.term1,
                          cells=[CellInput(objects.enrolment.pk, "tx", 1, "6")])
@@ -922,7 +921,7 @@ IMPORT_FILES = [
     ("zip-bomb", "hoc-sinh.xlsx", lambda: zip_bomb(101 * 1024 * 1024), ""),
     ("old-excel", "hoc-sinh.xls", lambda: b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, ".xls"),
     ("cp1258-csv", "hoc-sinh.csv", lambda: cp1258(IMPORT_HEADER + IMPORT_ROW), "UTF-8"),
-    ("latin1-csv", "hoc-sinh.csv", lambda: "Lop,Khoi,Mã,Họ\r\n".encode("utf-8").replace(b"\xc3\xa3", b"\xe3"), "UTF-8"),
+    ("latin1-csv", "hoc-sinh.csv", lambda: "Lop,Khoi,Mã,Họ\r\n".encode().replace(b"\xc3\xa3", b"\xe3"), "UTF-8"),
     ("invalid-bytes", "hoc-sinh.csv", lambda: b"\xff\xfe\xfa\xfb\x81\x82" * 10, ""),
     ("no-header", "hoc-sinh.csv", lambda: b"a,b,c\r\n1,2,3\r\n", ""),
     ("too-many-rows", "hoc-sinh.csv", lambda: _import_rows(3001), "3.000"),

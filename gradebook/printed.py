@@ -1,9 +1,11 @@
 """What each printed form shows, as plain values: the class ledger, report card, summary table, parent slip.
 
+The archive renders these (through gradebook.api) into its sealed PDFs.
+
 The builders read a class once (gradebook.results.load_class: a fixed number of queries) and
 turn it into dataclasses of strings and numbers, formatted as the forms print them (Vietnamese
 dates and decimal comma: call them under the Vietnamese language, as archive.rendering does).
-Templates only lay these values out. ``data_hash`` hashes the same values: two prints of the
+Templates only lay these values out; the archive hashes the same values, so two prints of the
 same data have the same hash, whatever their print date. No permission is checked here: the
 archive's services do that before a batch starts.
 """
@@ -11,8 +13,6 @@ archive's services do that before a batch starts.
 import calendar
 import dataclasses
 import datetime
-import hashlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -21,6 +21,7 @@ from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from gradebook.corrections.selectors import Correction, approved_corrections
 from gradebook.models import Score, column_label, format_result
 from gradebook.results.compute import (
     YEAR,
@@ -31,23 +32,14 @@ from gradebook.results.compute import (
     term_results,
     year_results,
 )
-from gradebook.rules.slots import studies_during
+from gradebook.rules.slots import in_class_at_end, studies_during
 from schoolrecords import models as sm
-
-from . import seams
 
 # --- shared pieces ---------------------------------------------------------------------------------
 
 
 def _date(value) -> str:
     return formats.date_format(value, "d/m/Y") if value else ""
-
-
-def data_hash(data) -> str:
-    """SHA-256 of a form's data: canonical JSON of the dataclasses (sorted keys, no whitespace)."""
-    payload = json.dumps(dataclasses.asdict(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                         default=str)
-    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
 @dataclass
@@ -312,12 +304,12 @@ def _result_headings(number: int, is_commented: bool) -> list[str]:
     return headings
 
 
-def _corrections_by_cell(corrections: list[seams.Correction]) -> dict[tuple, seams.Correction]:
+def _corrections_by_cell(corrections: list[Correction]) -> dict[tuple, Correction]:
     return {correction.cell: correction for correction in corrections}
 
 
 def subject_tables(data: ClassData, number: int, term: ClassResults, year: ClassResults | None,
-                   term1: ClassResults | None, corrections: dict[tuple, seams.Correction]) -> list[SubjectTable]:
+                   term1: ClassResults | None, corrections: dict[tuple, Correction]) -> list[SubjectTable]:
     """The per-subject tables of one term: every column, the averages, exemptions and corrections marked."""
     term1_rows = {row.enrolment.pk: row for row in term1.rows} if term1 else {}
     year_rows = {row.enrolment.pk: row for row in year.rows} if year else {}
@@ -385,7 +377,7 @@ def attendance_months(data: ClassData, numbers: tuple[int, ...]) -> list[Attenda
     return months
 
 
-def correction_lines(corrections: list[seams.Correction]) -> list[CorrectionLine]:
+def correction_lines(corrections: list[Correction]) -> list[CorrectionLine]:
     return [
         CorrectionLine(number=c.number, student=c.student_name, subject=c.subject_name, term=_period_label(c.term_number),
                        column=c.column_label, old_value=c.old_value, new_value=c.new_value, reason=c.reason,
@@ -395,15 +387,15 @@ def correction_lines(corrections: list[seams.Correction]) -> list[CorrectionLine
 
 
 def ledger(school_class: sm.SchoolClass, term_number: int, *, data: ClassData | None = None,
-           corrections: list[seams.Correction] | None = None) -> LedgerData:
+           corrections: list[Correction] | None = None) -> LedgerData:
     """The class ledger as printed at the end of term ``term_number`` (term II: the whole year's book).
 
-    ``corrections`` defaults to the approved corrections (archive.seams); tests pass their own.
+    ``corrections`` defaults to the approved corrections (gradebook.corrections.selectors); tests pass their own.
     """
     data = data or load_class(school_class)
     numbers = (1,) if term_number == 1 else (1, 2)
     if corrections is None:
-        corrections = seams.approved_corrections(school_class, numbers)
+        corrections = approved_corrections(school_class, numbers)
     by_cell = _corrections_by_cell(corrections)
     results = {number: term_results(data, number) for number in numbers if number in data.terms}
     whole = year_results(data) if term_number == 2 else None
@@ -635,8 +627,6 @@ def due_enrolments(data: ClassData, term_number: int) -> list[sm.Enrolment]:
 
     A student who left earlier got their transfer print when they left.
     """
-    from gradebook.rules.slots import in_class_at_end
-
     term = data.terms[term_number]
     return [enrolment for enrolment in data.enrolments if in_class_at_end(enrolment, term)]
 

@@ -1,0 +1,119 @@
+"""What other apps may read of the gradebook (the archive, later the families' pages): this module only.
+
+Each function returns plain values: the printed forms' dataclasses of strings and numbers
+(gradebook.printed), the approved corrections, whether a period may be printed, the rows of a
+score snapshot. Changes are announced in gradebook.signals; nothing here writes.
+"""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from schoolrecords import models as sm
+
+from .corrections.selectors import Correction, approved_corrections, monthly_log, request_for
+from .models import ResultApproval, Score
+from .printed import (
+    LedgerData,
+    ParentSlipData,
+    ReportCardData,
+    SummaryData,
+    due_enrolments,
+    ledger,
+    load_class,
+    parent_slip,
+    report_card,
+    report_cards_of_class,
+    summary,
+)
+from .rules.slots import in_class_at_end, slot_key
+from .windows import selectors as windows
+
+__all__ = [
+    "Correction", "LedgerData", "ParentSlipData", "ReportCardData", "SnapshotRow", "SummaryData",
+    "approved_corrections", "book_locked", "correction_for_minutes", "correction_log", "due_enrolments",
+    "in_class_at_end", "ledger", "load_class", "parent_slip", "principal_book_lock", "report_card",
+    "report_cards_of_class", "snapshot_rows", "summary", "unlocked_classes",
+]
+
+
+# --- may a period be printed ----------------------------------------------------------------------
+
+
+def principal_book_lock(year: sm.SchoolYear, term_number: int) -> bool:
+    """Has the principal locked the score book of that term?"""
+    return windows.book_locked(year, term_number)
+
+
+def unlocked_classes(year: sm.SchoolYear, term_number: int) -> list[sm.SchoolClass]:
+    """The classes of the year whose results are not yet approved for the period (two queries).
+
+    Empty as soon as the principal has locked the whole book. Term I needs an approval of term I
+    or of the year; term II (the year-end print, which carries the year's results) the year's.
+    """
+    if principal_book_lock(year, term_number):
+        return []
+    wanted = Q(term__number=1) | Q(term__isnull=True) if term_number == 1 else Q(term__isnull=True)
+    approved = set(ResultApproval.objects.filter(wanted, school_class__year=year)
+                   .values_list("school_class_id", flat=True))
+    return [school_class for school_class in sm.SchoolClass.objects.filter(year=year).order_by("grade", "name")
+            if school_class.pk not in approved]
+
+
+def book_locked(year: sm.SchoolYear, term_number: int) -> bool:
+    """May a periodic print of the period run (seed 000 art. 11, seed 003 §6.1)?
+
+    Yes once the principal has locked the term's book, or approved the results of every class.
+    """
+    return principal_book_lock(year, term_number) or not unlocked_classes(year, term_number)
+
+
+# --- the score snapshot ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotRow:
+    class_name: str
+    student_code: str
+    full_name: str
+    subject_code: str
+    subject: str
+    column: str  # "tx1" … "tx4", "gk", "ck"
+    value: str  # "7.5", "" for none
+    comment: str  # "D", "CD" or ""
+    status: str
+    version: int
+    changed_at: str  # ISO 8601
+    changed_by: str
+
+
+def snapshot_rows(term: sm.Term) -> Iterator[SnapshotRow]:
+    """Every score of the school in ``term``, one row per slot, in class, student, subject, column order."""
+    rows = (
+        Score.objects.filter(term=term)
+        .order_by("enrolment__school_class__grade", "enrolment__school_class__name", "enrolment__student__code",
+                  "subject__order", "subject__code", "kind", "index")
+        .values_list("enrolment__school_class__name", "enrolment__student__code", "enrolment__student__full_name",
+                     "subject__code", "subject__name", "kind", "index", "value", "comment_passed", "status",
+                     "version", "updated_at", "updated_by__username")
+    )
+    for (class_name, code, name, subject_code, subject, kind, index, value, passed, status, version, changed_at,
+         changed_by) in rows.iterator(chunk_size=2000):
+        yield SnapshotRow(class_name=class_name, student_code=code, full_name=name, subject_code=subject_code,
+                          subject=subject, column=slot_key(kind, index), value="" if value is None else str(value),
+                          comment="" if passed is None else ("D" if passed else "CD"), status=status, version=version,
+                          changed_at=changed_at.isoformat(), changed_by=changed_by or "")
+
+
+# --- correction minutes and the monthly log (rendered by the archive) ------------------------------
+
+
+def correction_for_minutes(*, actor, pk: int):
+    """An approved correction request with its changes, for its minutes; 404 unless approved, 403/404 by the policy."""
+    return request_for(actor=actor, pk=pk)
+
+
+def correction_log(*, actor, teacher, year: int, month: int):
+    """A teacher's approved corrections of one month (the monthly correction log)."""
+    return monthly_log(actor=actor, teacher=teacher, year=year, month=month)
