@@ -22,7 +22,6 @@ from django.utils.translation import gettext as _
 
 from gradebook import api
 from schoolrecords import models as sm
-from schoolrecords.services import system_user
 from schoolrecords.text import safe_cell
 
 from . import rendering, storage
@@ -78,14 +77,13 @@ def check_periodic_allowed(year: sm.SchoolYear, term_number: int) -> None:
 
 @transaction.atomic
 def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode: str,
-                classes: list[sm.SchoolClass] | None = None, token: str = "", reason: str = "",
-                dispatch: bool = True) -> RenderBatch:
+                classes: list[sm.SchoolClass] | None = None, token: str = "", reason: str = "") -> RenderBatch:
     """Queue the documents of ``kind`` for ``classes`` (None: every class of the year) at the end of a term.
 
     Periodic prints need the book locked for the period; ad-hoc prints carry their print date. One
     job per class (ledger, summary table) or per student in the class at the term's end (report
     cards, parent slips). A resent form (same ``token``) returns the batch it started.
-    ``dispatch=False`` leaves the jobs for the caller to run (``archive_render --wait``).
+    The jobs are sent to the workers by archive.jobs, after the commit.
     """
     require_run(actor, year)
     if token:
@@ -129,8 +127,6 @@ def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode
     if batch.total == 0:
         batch.finished_at = timezone.now()
     batch.save(update_fields=["total", "finished_at"])
-    if dispatch:
-        _dispatch(batch)
     return batch
 
 
@@ -149,20 +145,6 @@ def _job(batch: RenderBatch, school_class: sm.SchoolClass, student_id: int | Non
     key = scope_key(kind=batch.kind, variant=batch.variant, year_id=batch.year_id, term_number=batch.term.number,
                     class_id=school_class.pk, student_id=student_id)
     return RenderJob(batch=batch, school_class=school_class, student_id=student_id, scope_key=key, expected=expected)
-
-
-def _dispatch(batch: RenderBatch) -> None:
-    from . import tasks
-
-    ids = list(batch.jobs.order_by("pk").values_list("pk", flat=True))
-
-    def send() -> None:
-        for job_id in ids:
-            tasks.render_job.delay(job_id)
-
-    # robust: the batch is saved whatever happens to the sending (a broker that is down leaves the
-    # jobs waiting, visible on the batch page, rather than turning the clerk's request into an error).
-    transaction.on_commit(send, robust=True)
 
 
 @transaction.atomic
@@ -189,7 +171,6 @@ def transfer_print(*, actor, enrolment: sm.Enrolment, term_number: int | None = 
     batch.full_clean(exclude=["token"])
     batch.save()
     _job(batch, school_class, enrolment.student_id).save()
-    _dispatch(batch)
     return batch
 
 
@@ -368,29 +349,7 @@ def snapshot_take(*, actor, term: sm.Term, key: str, mode: str = Mode.AD_HOC, no
                  print_date=timezone.localdate(), actor=actor, job=None, idempotency_key=idempotency_key, note=note)
 
 
-def snapshot_request(*, actor, term: sm.Term, token: str = "", note: str = "") -> str:
-    """Ask for a snapshot of the term now (the clerk's button, the command); returns its key. Runs as a task."""
+def snapshot_key(*, actor, term: sm.Term, token: str = "") -> str:
+    """The key of an ad-hoc snapshot asked for now (the clerk's right is checked): "request:<token>"."""
     require_run(actor, term)
-    key = f"request:{token or uuid.uuid4().hex}"
-    from . import tasks
-
-    transaction.on_commit(lambda: tasks.take_snapshot.delay(term.pk, key, actor.pk, Mode.AD_HOC, note), robust=True)
-    return key
-
-
-def snapshot_for_window_closed(*, term: sm.Term, window_key: str, actor=None, note: str = "") -> None:
-    """A periodic snapshot of the term after the commit (a window's close, heard by archive.receivers).
-
-    ``window_key`` identifies the closing (e.g. the window's id and close time), so a window closed
-    once yields one snapshot however often the call is repeated.
-    """
-    actor = actor or system_user()
-    from . import tasks
-
-    note = note or _("Entry window closed")
-    transaction.on_commit(
-        lambda: tasks.take_snapshot.delay(term.pk, f"window:{window_key}", actor.pk, Mode.PERIODIC, note,
-                                          automatic=True),
-        robust=True,
-    )
-
+    return f"request:{token or uuid.uuid4().hex}"

@@ -17,4 +17,6 @@ urlpatterns = [
     path("documents/<int:pk>/download/", views.download, name="download"),
     path("classes/<int:pk>/zip/", views.zip_class, name="zip_class"),
     path("years/<int:pk>/zip/", views.zip_year, name="zip_year"),
+    path("corrections/<int:pk>/minutes.pdf", views.correction_minutes, name="correction_minutes"),
+    path("corrections/log/<int:user_id>/<int:year>-<int:month>.pdf", views.correction_log, name="correction_log"),
 ]

@@ -1,20 +1,30 @@
-"""The archive's pages: start a print batch and watch it, take a snapshot, list and download documents."""
+"""The archive's pages: start a print batch and watch it, take a snapshot, list and download documents.
+
+Also the correction minutes and the monthly correction log, printed from what gradebook.api gives.
+"""
+
+import datetime
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
+from gradebook import api
 from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
+from schoolrecords.permissions import found_or_hidden, user_school
 
-from . import export, selectors, services, storage
+from . import export, jobs, pdf, selectors, storage
 from .forms import BatchForm, SnapshotForm, TransferForm
 from .models import Kind
 from .permissions import can_run, require_read
@@ -60,7 +70,7 @@ def batch_start(request):
     if form.is_valid():
         data = form.cleaned_data
         try:
-            batch = services.batch_start(
+            batch = jobs.batch_start(
                 actor=request.user, year=year, term_number=data["term"], kind=data["kind"], mode=data["mode"],
                 classes=None if data["all_classes"] else list(data["classes"]), token=data["token"],
                 reason=data["reason"],
@@ -79,7 +89,7 @@ def transfer_print(request):
     form = TransferForm(request.POST, year=year)
     if form.is_valid():
         try:
-            batch = services.transfer_print(actor=request.user, enrolment=form.enrolment,
+            batch = jobs.transfer_print(actor=request.user, enrolment=form.enrolment,
                                             token=form.cleaned_data["token"], reason=form.cleaned_data["reason"])
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -98,7 +108,7 @@ def snapshot(request):
         if term is None:
             form.add_error("term", _("The school year %(year)s has no such term.") % {"year": year.name})
         else:
-            services.snapshot_request(actor=request.user, term=term, token=form.cleaned_data["token"])
+            jobs.snapshot_request(actor=request.user, term=term, token=form.cleaned_data["token"])
             messages.success(request, _("The snapshot of the scores of %(term)s is being sealed into the archive.")
                              % {"term": term.get_number_display()})
             return redirect(f"{reverse('archive:documents')}?year={year.pk}&kind={Kind.SNAPSHOT}")
@@ -191,3 +201,42 @@ def zip_year(request, pk: int):
     year = selectors.year_for(actor=request.user, pk=pk)
     require_read(request.user, year)
     return _zip_response(selectors.documents(actor=request.user, year=year), f"archive_{year.name}.zip")
+
+
+# --- correction minutes and the monthly correction log ----------------------------------------------
+
+
+def _pdf(template: str, context: dict, file_name: str) -> HttpResponse:
+    html = render_to_string(template, context)
+    response = HttpResponse(pdf.html_to_pdf(html).content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{file_name}"'
+    return response
+
+
+@login_required
+@require_GET
+def correction_minutes(request, pk: int):
+    """Biên bản sửa điểm of an approved request: the requester, the principal and the board member present."""
+    found = api.correction_for_minutes(actor=request.user, pk=pk)
+    if found.status != found.Status.APPROVED:
+        raise Http404
+    return _pdf("pdf/correction_minutes.html", {
+        "req": found, "changes": found.changes.all(), "school": user_school(request.user),
+        "printed_on": timezone.localdate(),
+    }, f"bien-ban-sua-diem-{found.pk}.pdf")
+
+
+@login_required
+@require_GET
+def correction_log(request, user_id: int, year: int, month: int):
+    """A teacher's monthly correction log (nhật ký sửa điểm) for the department meeting."""
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404
+    school = user_school(request.user)
+    teacher = found_or_hidden(get_user_model().objects.filter(profile__school=school).select_related("profile"),
+                              request.user, "corrections", pk=user_id)
+    approved = api.correction_log(actor=request.user, teacher=teacher, year=year, month=month)
+    return _pdf("pdf/correction_log.html", {
+        "teacher": teacher, "requests": approved, "school": school, "month": datetime.date(year, month, 1),
+        "printed_on": timezone.localdate(),
+    }, f"nhat-ky-sua-diem-{teacher.username}-{year}-{month:02d}.pdf")

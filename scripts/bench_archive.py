@@ -142,7 +142,7 @@ def _per_page(repeat: int) -> dict:
     from weasyprint import CSS, HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from archive import pdf, rendering, services
+    from archive import jobs, pdf, rendering, services
     from archive.models import Kind, Mode
     from gradebook import printed
     from schoolrecords import models as sm
@@ -157,7 +157,7 @@ def _per_page(repeat: int) -> dict:
     plain_html = html.replace('href="/static/', f'href="{static_dir.as_uri()}/')
     ours, plain, pages = [], [], 0
     for _round in range(repeat + 1):  # the first round warms the caches (fonts, templates, imports)
-        batch = services.batch_start(actor=actor, year=school_class.year, term_number=2, kind=Kind.LEDGER,
+        batch = jobs.batch_start(actor=actor, year=school_class.year, term_number=2, kind=Kind.LEDGER,
                                      mode=Mode.PERIODIC, classes=[school_class], dispatch=False)
         job = batch.jobs.get()
         started = time.perf_counter()
@@ -239,7 +239,7 @@ PEAK = re.compile(r"render job (\d+): (\d+) document\(s\) in ([\d.]+) s, peak me
 def _year_end(workers_count: int, logs: Path, redis_url: str) -> dict:
     from django.db import connection
 
-    from archive import services
+    from archive import jobs
     from archive.models import ArchivedDocument, Mode, RenderBatch
     from schoolrecords import models as sm
     from schoolrecords.services import system_user
@@ -251,7 +251,7 @@ def _year_end(workers_count: int, logs: Path, redis_url: str) -> dict:
     try:
         before = ArchivedDocument.objects.count()
         started = time.perf_counter()
-        batches = [services.batch_start(actor=system_user(), year=year, term_number=2, kind=kind, mode=Mode.PERIODIC)
+        batches = [jobs.batch_start(actor=system_user(), year=year, term_number=2, kind=kind, mode=Mode.PERIODIC)
                    for kind in YEAR_END_KINDS]
         ids = [batch.pk for batch in batches]
         while True:

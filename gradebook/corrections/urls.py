@@ -10,6 +10,4 @@ urlpatterns = [
     path("corrections/", views.correction_list, name="corrections"),
     path("corrections/<int:pk>/", views.correction_detail, name="correction"),
     path("corrections/<int:pk>/evidence/<int:evidence_id>/", views.correction_evidence, name="correction_evidence"),
-    path("corrections/<int:pk>/minutes.pdf", views.correction_minutes, name="correction_minutes"),
-    path("corrections/log/<int:user_id>/<int:year>-<int:month>.pdf", views.correction_log, name="correction_log"),
 ]

@@ -4,17 +4,13 @@ Each view checks access through gradebook.corrections_selectors (reads) or grade
 (writes, which check again); another school's request is a 404.
 """
 
-import datetime
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,7 +20,7 @@ from gradebook.corrections import services as corrections
 from gradebook.lookups import assignment_for_scores, check_term, term_for
 from gradebook.models import Score, column_label
 from gradebook.scores.selectors import grid
-from schoolrecords.permissions import found_or_hidden, user_school, wall
+from schoolrecords.permissions import user_school, wall
 
 
 def _parse_cell(key: str) -> tuple[int, str, int] | None:
@@ -151,47 +147,3 @@ def correction_evidence(request, pk: int, evidence_id: int):
         raise Http404
     return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
                         filename=evidence.original_name, as_attachment=False)
-
-
-# --- printed records -------------------------------------------------------------------------------
-
-
-def _pdf(template: str, context: dict, file_name: str) -> HttpResponse:
-    from archive.pdf import (
-        html_to_pdf,  # the site's WeasyPrint helper: A4, embedded Vietnamese fonts, no network
-    )
-
-    html = render_to_string(template, context)
-    response = HttpResponse(html_to_pdf(html).content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{file_name}"'
-    return response
-
-
-@login_required
-@require_GET
-def correction_minutes(request, pk: int):
-    """Biên bản sửa điểm of an approved request: the requester, the principal and the board member present."""
-    found = selectors.request_for(actor=request.user, pk=pk)
-    if found.status != found.Status.APPROVED:
-        raise Http404
-    return _pdf("pdf/correction_minutes.html", {
-        "req": found, "changes": found.changes.all(), "school": user_school(request.user),
-        "printed_on": timezone.localdate(),
-    }, f"bien-ban-sua-diem-{found.pk}.pdf")
-
-
-@login_required
-@require_GET
-def correction_log(request, user_id: int, year: int, month: int):
-    """A teacher's monthly correction log (nhật ký sửa điểm) for the department meeting."""
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise Http404
-    school = user_school(request.user)
-    teacher = found_or_hidden(get_user_model().objects.filter(profile__school=school).select_related("profile"),
-                              request.user, "corrections", pk=user_id)
-    approved = selectors.monthly_log(actor=request.user, teacher=teacher, year=year, month=month)
-    return _pdf("pdf/correction_log.html", {
-        "teacher": teacher, "requests": approved, "school": school, "month": datetime.date(year, month, 1),
-        "printed_on": timezone.localdate(),
-    }, f"nhat-ky-sua-diem-{teacher.username}-{year}-{month:02d}.pdf")
-

@@ -12,7 +12,7 @@ from django.core.management.base import CommandError
 from django.db import IntegrityError, connection, transaction
 from django.utils import translation
 
-from archive import export, rendering, selectors, services, storage, tasks
+from archive import export, jobs, rendering, selectors, services, storage, tasks
 from archive.models import ArchivedDocument, Kind, Mode, RenderBatch, RenderJob, SealedError
 
 from .conftest import pdf_text
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 
 def start(small, *, kind=Kind.SUMMARY, term=1, mode=Mode.AD_HOC, actor=None, **extra):
-    return services.batch_start(actor=actor or small.demo.user("clerk"), year=small.year, term_number=term,
+    return jobs.batch_start(actor=actor or small.demo.user("clerk"), year=small.year, term_number=term,
                                 kind=kind, mode=mode, classes=[small.school_class], dispatch=False, **extra)
 
 
@@ -199,7 +199,7 @@ def test_a_resent_form_finds_the_batch_it_started(small):
 
 def test_transfer_print_is_an_ad_hoc_batch_of_one_report_card(small, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        batch = services.transfer_print(actor=small.demo.user("clerk"), enrolment=small.enrolments["ARC003"])
+        batch = jobs.transfer_print(actor=small.demo.user("clerk"), enrolment=small.enrolments["ARC003"])
     batch.refresh_from_db()
     document = ArchivedDocument.objects.get(job__batch=batch)
     assert (batch.term.number, batch.mode, document.variant, document.student.code) == (2, "ad_hoc", "transfer",
@@ -220,8 +220,8 @@ def test_a_snapshot_seals_the_terms_scores_as_csv_once_per_occasion(small, djang
     assert "6A1,ARC001,Nguyễn Thị Ánh Dương,toan,Toán,1,gk,8.5" in text
     assert len(lines) == 1 + 3 * 6 + 2 * 5  # Toán for three students, GDTC for two (one is exempt)
     with django_capture_on_commit_callbacks(execute=True):
-        services.snapshot_for_window_closed(term=small.term1, window_key="7@2027-01-05")
-        services.snapshot_for_window_closed(term=small.term1, window_key="7@2027-01-05")
+        jobs.snapshot_for_window_closed(term_id=small.term1.pk, window_key="7@2027-01-05")
+        jobs.snapshot_for_window_closed(term_id=small.term1.pk, window_key="7@2027-01-05")
     window = ArchivedDocument.objects.get(idempotency_key="snapshot:window:7@2027-01-05")
     assert (window.mode, window.version, window.supersedes, window.data_hash) == (
         "periodic", 2, first, first.data_hash)

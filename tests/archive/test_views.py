@@ -6,7 +6,7 @@ import zipfile
 import pytest
 from django.urls import reverse
 
-from archive import services, storage
+from archive import jobs, services, storage
 from archive.models import ArchivedDocument, Kind, Mode, RenderBatch
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +47,7 @@ def test_another_schools_year_class_batch_and_document_are_not_found(login, smal
     system = system_user()
     other = other_school
     document = services.snapshot_take(actor=system, term=other["year"].terms.get(number=1), key="o")
-    batch = services.batch_start(actor=system, year=other["year"], term_number=1, kind=Kind.SUMMARY,
+    batch = jobs.batch_start(actor=system, year=other["year"], term_number=1, kind=Kind.SUMMARY,
                                  mode=Mode.AD_HOC, dispatch=False)
     client = login("clerk")
     for url in (f"{reverse('archive:index')}?year={other['year'].pk}", reverse("archive:download", args=[document.pk]),
@@ -92,7 +92,7 @@ def test_the_form_asks_for_a_class(login, small):
 
 
 def test_the_progress_fragment_polls_until_the_batch_finishes(login, small):
-    batch = services.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
+    batch = jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
                                  mode=Mode.AD_HOC, classes=[small.school_class], dispatch=False)
     client = login("principal")
     running = client.get(reverse("archive:batch_progress", args=[batch.pk]))
@@ -164,13 +164,13 @@ def test_index_queries_do_not_grow_with_the_batches(login, small, django_assert_
     client = login("clerk")
     url = f"{reverse('archive:index')}?year={small.year.pk}"
     for _number in range(2):
-        services.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
+        jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
                              mode=Mode.AD_HOC, classes=[small.school_class], dispatch=False)
     client.get(url)
     with django_assert_num_queries(18) as first:
         client.get(url)
     for _number in range(5):
-        services.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
+        jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
                              mode=Mode.AD_HOC, classes=[small.school_class], dispatch=False)
     with django_assert_num_queries(len(first.captured_queries)):
         client.get(url)
@@ -189,7 +189,7 @@ def test_batch_page_queries_do_not_grow_with_its_documents(login, small, monkeyp
     client = login("clerk")
     counts = []
     for count in (1, 3):
-        batch = services.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1,
+        batch = jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1,
                                      kind=Kind.SUMMARY, mode=Mode.AD_HOC, classes=[small.school_class],
                                      dispatch=False)
         services.job_run(job_id=batch.jobs.get().pk)

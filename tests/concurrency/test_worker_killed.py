@@ -19,7 +19,7 @@ from urllib.parse import quote
 import pytest
 from django.db import connection
 
-from archive import selectors, services, storage
+from archive import jobs, selectors, storage
 from archive.models import ArchivedDocument, Kind, Mode, RenderJob
 from schoolrecords.celery import app as celery_app
 
@@ -121,7 +121,7 @@ def test_a_worker_killed_in_the_middle_of_a_render_seals_the_document_once_on_re
     eager = celery_app.conf.task_always_eager
     try:
         # The summary table of one class, ad hoc: one job, one document, a few seconds of WeasyPrint.
-        batch = services.batch_start(actor=demo.user("clerk"), year=demo.year, term_number=1, kind=Kind.SUMMARY,
+        batch = jobs.batch_start(actor=demo.user("clerk"), year=demo.year, term_number=1, kind=Kind.SUMMARY,
                                      mode=Mode.AD_HOC, classes=[demo.school_class("6A1")], dispatch=False)
         job = batch.jobs.get()
         wait_for(lambda: "ready." in log.read_text(errors="replace"), "the worker to start", worker, log)

@@ -302,10 +302,10 @@ def test_filing_from_the_form_and_approving_in_the_queue(demo, login):
     principal.post(reverse("gradebook:correction", args=(request.pk,)), {"action": "approve", "note": "ok",
                                                                           "witness": demo.user("board").pk})
     assert Score.objects.get(enrolment=first, kind=TX, index=1).value == 8
-    minutes = principal.get(reverse("gradebook:correction_minutes", args=(request.pk,)))
+    minutes = principal.get(reverse("archive:correction_minutes", args=(request.pk,)))
     assert minutes["Content-Type"] == "application/pdf" and minutes.content.startswith(b"%PDF")
     request.refresh_from_db()
-    log = principal.get(reverse("gradebook:correction_log", args=(
+    log = principal.get(reverse("archive:correction_log", args=(
         demo.user("teacher_math").pk, request.decided_at.year, request.decided_at.month)))
     assert log.content.startswith(b"%PDF")
 

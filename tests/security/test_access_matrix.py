@@ -64,6 +64,7 @@ class World:
     and the other school with the same."""
 
     def __init__(self):
+        from archive import jobs as archive_jobs
         from archive import services as archive_services
         from archive.models import Kind, Mode
         from eledger import services as eledger_services
@@ -156,9 +157,9 @@ class World:
                     "foreign": archive_services.snapshot_take(actor=system, term=foreign_terms[1],
                                                               key="matrix-foreign")}
         batches = {
-            "ours": archive_services.batch_start(actor=user("clerk"), year=demo.year, term_number=1, kind=Kind.SUMMARY,
+            "ours": archive_jobs.batch_start(actor=user("clerk"), year=demo.year, term_number=1, kind=Kind.SUMMARY,
                                                  mode=Mode.AD_HOC, classes=[classes["own"]], dispatch=False),
-            "foreign": archive_services.batch_start(actor=system, year=other["year"], term_number=1,
+            "foreign": archive_jobs.batch_start(actor=system, year=other["year"], term_number=1,
                                                     kind=Kind.SUMMARY, mode=Mode.AD_HOC, dispatch=False),
         }
 
@@ -459,8 +460,8 @@ MATRIX: dict[str, Row] = {
     "gradebook:correction": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno",
                                 "lll oon oon oon ddn ddn odn ddn ddn nno"),
     "gradebook:correction_evidence": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_evidence),
-    "gradebook:correction_minutes": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno"),
-    "gradebook:correction_log": Row("teacher", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_log),
+    "archive:correction_minutes": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno"),
+    "archive:correction_log": Row("teacher", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_log),
     # the document store: a document or folder the user may not see is a 404, as another school's is
     # (eledger.permissions); so are the review pages for someone who reviews nothing
     "eledger:index": Row(None, "l o o o o o o o o o", kwargs=_none),

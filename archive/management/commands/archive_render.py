@@ -14,7 +14,7 @@ import time
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from archive import services
+from archive import jobs, services
 from archive.models import PRINTED_KINDS, Mode, RenderJob
 from schoolrecords import models as sm
 from schoolrecords.services import system_user
@@ -56,7 +56,7 @@ class Command(BaseCommand):
         start = {"actor": actor, "year": year, "term_number": options["term"], "kind": options["kind"],
                  "mode": mode, "classes": classes, "reason": options["reason"]}
         try:
-            batch = services.batch_start(**start, dispatch=not options["wait"])
+            batch = jobs.batch_start(**start, dispatch=not options["wait"])
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from error
         if not options["wait"]:

@@ -1,0 +1,67 @@
+"""Starting the archive's work in the Celery workers: a service's change, then its jobs sent after the commit.
+
+Views, commands and receivers call these; they call the services (archive.services, which know
+nothing of Celery) and send the tasks (archive.tasks, thin wrappers over the services) once the
+transaction commits. Sending is robust: a broker that is down leaves the jobs waiting, visible on
+the batch page, rather than turning the clerk's request into an error.
+"""
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from schoolrecords import models as sm
+from schoolrecords.services import system_user
+
+from . import services, tasks
+from .models import Mode, RenderBatch
+
+
+def send_jobs(batch: RenderBatch) -> None:
+    """Send every job of ``batch`` to the workers once the transaction commits."""
+    ids = list(batch.jobs.order_by("pk").values_list("pk", flat=True))
+
+    def send() -> None:
+        for job_id in ids:
+            tasks.render_job.delay(job_id)
+
+    transaction.on_commit(send, robust=True)
+
+
+@transaction.atomic
+def batch_start(*, dispatch: bool = True, **kwargs) -> RenderBatch:
+    """archive.services.batch_start, then its jobs sent; ``dispatch=False`` leaves them for the caller
+    (``archive_render --wait`` runs them in the command)."""
+    batch = services.batch_start(**kwargs)
+    if dispatch:
+        send_jobs(batch)
+    return batch
+
+
+@transaction.atomic
+def transfer_print(**kwargs) -> RenderBatch:
+    """archive.services.transfer_print, then its one job sent."""
+    batch = services.transfer_print(**kwargs)
+    send_jobs(batch)
+    return batch
+
+
+def snapshot_request(*, actor, term: sm.Term, token: str = "", note: str = "") -> str:
+    """Ask for a snapshot of the term now (the clerk's button, the command); returns its key. Runs as a task."""
+    key = services.snapshot_key(actor=actor, term=term, token=token)
+    transaction.on_commit(lambda: tasks.take_snapshot.delay(term.pk, key, actor.pk, Mode.AD_HOC, note), robust=True)
+    return key
+
+
+def snapshot_for_window_closed(*, term_id: int, window_key: str, actor_id: int | None = None, note: str = "") -> None:
+    """A periodic snapshot of the term once the window's close has committed (seed 002).
+
+    ``window_key`` identifies the closing (the window's id and close time), so a window closed
+    once yields one snapshot however often it is reported.
+    """
+    actor_id = actor_id or system_user().pk
+    note = note or _("Entry window closed")
+    transaction.on_commit(
+        lambda: tasks.take_snapshot.delay(term_id, f"window:{window_key}", actor_id, Mode.PERIODIC, note,
+                                          automatic=True),
+        robust=True,
+    )
