@@ -313,7 +313,9 @@ def snapshot_csv(term: sm.Term) -> tuple[bytes, str]:
     The data hash covers the rows only, so two snapshots of unchanged scores share it.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # RFC 4180 line ends: then a field holding a bare \r is quoted on every Python (3.12.1 quotes
+    # only the characters of the line end, 3.13 always quotes \r).
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(SNAPSHOT_COLUMNS)
     header_length = buffer.tell()
     for row in api.snapshot_rows(term):

@@ -104,3 +104,28 @@ def test_no_import_cycle_anywhere():
             first = cycle.index(min(cycle))  # found from each of its modules: start it at the same one
             cycles.add(tuple(cycle[first:] + cycle[:first]))
     assert not cycles, "import cycles:\n" + "\n".join(_describe(graph, list(cycle)) for cycle in sorted(cycles))
+
+
+# The rule modules that must run without Django (they are tested with tables, no database), and what
+# they may import of the project: each other and schoolrecords.purei18n's standard-library gettext.
+PURE_MODULES = ("gradebook.rules", "eledger.naming", "eledger.timing", "schoolrecords.purei18n")
+PURE_MAY_IMPORT = ("gradebook.rules", "schoolrecords.purei18n")
+
+
+def test_the_pure_rule_modules_import_no_django_and_nothing_of_the_project_but_each_other():
+    import grimp
+
+    graph = grimp.build_graph(*_top_level_packages(), include_external_packages=True, cache_dir=None)
+    modules = {module for module in graph.modules
+               if any(module == pure or module.startswith(pure + ".") for pure in PURE_MODULES)}
+    assert "gradebook.rules.entry" in modules and "gradebook.rules.tt22" in modules
+    wrong = {}
+    for module in sorted(modules):
+        for imported in graph.find_modules_directly_imported_by(module):
+            top = imported.split(".")[0]
+            project = top in _top_level_packages()
+            allowed = any(imported == ok or imported.startswith(ok + ".") for ok in PURE_MAY_IMPORT)
+            if (project and not allowed) or (not project and top in {"django", "guardian", "simple_history",
+                                                                     "celery", "weasyprint", "pyhanko"}):
+                wrong.setdefault(module, []).append(imported)
+    assert wrong == {}
