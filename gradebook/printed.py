@@ -42,7 +42,7 @@ def _date(value) -> str:
     return formats.date_format(value, "d/m/Y") if value else ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class SchoolHeader:
     name: str
     province: str
@@ -74,7 +74,7 @@ def enrolment_change(enrolment: sm.Enrolment, year: sm.SchoolYear) -> str:
     return "; ".join(parts)
 
 
-@dataclass
+@dataclass(frozen=True)
 class StudentRecord:
     number: int
     enrolment_id: int
@@ -113,7 +113,7 @@ def _period_label(number: int) -> str:
 # --- summary rows (ledger summaries, the summary table) --------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class SummaryRow:
     number: int
     full_name: str
@@ -135,7 +135,7 @@ class SummaryRow:
     title: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class SummaryPart:
     number: int  # 1, 2 or YEAR (0)
     label: str
@@ -161,24 +161,25 @@ def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
     rows = []
     for row in results.rows:
         notes = [enrolment_change(row.enrolment, data.year)] if not row.required else []
-        summary = SummaryRow(
+        year = {}
+        if results.is_year:
+            year = {
+                "learning_before": row.learning_before_label if row.adjusted else "",
+                "conduct_terms": row.conduct_terms_label,
+                "retests": ", ".join(f"{result.info.subject.name}: {result.retest_display or '…'}"
+                                     for result in row.retest_subjects),
+                "learning_after": row.learning_after_retest_label,
+                "summer_conduct": row.summer_conduct_label,
+                "outcome": row.outcome_label,
+                "outcome_after": row.outcome_after_label,
+                "title": row.title_label,
+            }
+        rows.append(SummaryRow(
             number=row.number, full_name=row.enrolment.student.full_name,
             values=[result.display for result in row.subjects], learning=row.learning_label,
             conduct=row.conduct_label, excused=row.excused, unexcused=row.unexcused,
-            note="; ".join(note for note in notes if note), due=row.required,
-        )
-        if results.is_year:
-            summary.learning_before = row.learning_before_label if row.adjusted else ""
-            summary.conduct_terms = row.conduct_terms_label
-            summary.retests = ", ".join(
-                f"{result.info.subject.name}: {result.retest_display or '…'}" for result in row.retest_subjects
-            )
-            summary.learning_after = row.learning_after_retest_label
-            summary.summer_conduct = row.summer_conduct_label
-            summary.outcome = row.outcome_label
-            summary.outcome_after = row.outcome_after_label
-            summary.title = row.title_label
-        rows.append(summary)
+            note="; ".join(note for note in notes if note), due=row.required, **year,
+        ))
     return SummaryPart(
         number=results.term_number, label=_period_label(results.term_number),
         subjects=[info.subject.name for info in data.subjects], rows=rows,
@@ -190,14 +191,14 @@ def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
 # --- the class ledger ----------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class ScoreCell:
     text: str
     correction: int | None = None  # the number of the approved correction that set this value
     old: str = ""  # the value before that correction
 
 
-@dataclass
+@dataclass(frozen=True)
 class SubjectRow:
     number: int
     full_name: str
@@ -209,7 +210,7 @@ class SubjectRow:
     note: str = ""
 
 
-@dataclass
+@dataclass(frozen=True)
 class SubjectTable:
     subject: str
     teacher: str
@@ -219,7 +220,7 @@ class SubjectTable:
     rows: list[SubjectRow]
 
 
-@dataclass
+@dataclass(frozen=True)
 class AttendanceRow:
     number: int
     full_name: str
@@ -228,7 +229,7 @@ class AttendanceRow:
     note: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class AttendanceMonth:
     label: str
     days: int
@@ -245,7 +246,7 @@ class AttendanceMonth:
         return f"{self.days * 5}mm"
 
 
-@dataclass
+@dataclass(frozen=True)
 class TermPart:
     number: int
     label: str
@@ -253,7 +254,7 @@ class TermPart:
     summary: SummaryPart
 
 
-@dataclass
+@dataclass(frozen=True)
 class CorrectionLine:
     number: int
     student: str
@@ -268,7 +269,7 @@ class CorrectionLine:
     approved_on: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class LedgerData:
     school: SchoolHeader
     class_name: str
@@ -339,16 +340,16 @@ def subject_tables(data: ClassData, number: int, term: ClassResults, year: Class
                 notes.extend(exemption.reason for exemption in data.exemptions.get((enrolment_id, subject_id), ()))
             if not row.required:
                 notes.append(enrolment_change(row.enrolment, data.year))
-            subject_row = SubjectRow(number=row.number, full_name=row.enrolment.student.full_name, cells=cells,
-                                     term=result.display, note="; ".join(note for note in notes if note))
+            year = {}
             if number == 2:
                 first = term1_rows.get(enrolment_id)
-                subject_row.term1 = first.subjects[position].display if first else ""
+                year["term1"] = first.subjects[position].display if first else ""
                 whole = year_rows.get(enrolment_id)
                 if whole is not None:
-                    subject_row.year = whole.subjects[position].display
-                    subject_row.retest = whole.subjects[position].retest_display
-            rows.append(subject_row)
+                    year["year"] = whole.subjects[position].display
+                    year["retest"] = whole.subjects[position].retest_display
+            rows.append(SubjectRow(number=row.number, full_name=row.enrolment.student.full_name, cells=cells,
+                                   term=result.display, note="; ".join(note for note in notes if note), **year))
         tables.append(SubjectTable(subject=info.subject.name, teacher=data.teachers.get(subject_id, ""),
                                    is_commented=info.is_commented, headings=_slot_headings(regular),
                                    result_headings=_result_headings(number, info.is_commented), rows=rows))
@@ -427,7 +428,7 @@ def ledger(school_class: sm.SchoolClass, term_number: int, *, data: ClassData | 
 # --- the class summary table ---------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class SummaryData:
     school: SchoolHeader
     class_name: str
@@ -450,7 +451,7 @@ def summary(school_class: sm.SchoolClass, term_number: int, *, data: ClassData |
 # --- the report card (học bạ) --------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class CardSubject:
     name: str
     term1: str
@@ -460,7 +461,7 @@ class CardSubject:
     teacher: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class CardYear:
     year: str
     class_name: str
@@ -478,7 +479,7 @@ class CardYear:
     change: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class StudentIdentity:
     full_name: str
     code: str
@@ -494,7 +495,7 @@ class StudentIdentity:
     photo: str  # the photo's media URL, "" without one
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReportCardData:
     school: SchoolHeader
     student: StudentIdentity
@@ -634,14 +635,14 @@ def due_enrolments(data: ClassData, term_number: int) -> list[sm.Enrolment]:
 # --- the parent contact slip (phiếu liên lạc) ----------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class SlipSubject:
     name: str
     cells: list[str]
     term: str
 
 
-@dataclass
+@dataclass(frozen=True)
 class ParentSlipData:
     school: SchoolHeader
     class_name: str

@@ -14,11 +14,18 @@ YEAR_NAME = re.compile(r"^(\d{4})-(\d{4})$")
 MAX_ORDER = 999  # a subject's place in lists
 
 
+def errors_by_field(error: ValidationError, default_field: str | None = None) -> dict[str | None, list[str]]:
+    """A service's ValidationError as {field: messages}; what names no field goes to ``default_field``."""
+    if hasattr(error, "error_dict"):
+        return {key: list(ValidationError(errors).messages) for key, errors in error.error_dict.items()}
+    return {default_field: list(error.messages)}
+
+
 def apply_service_errors(form: forms.Form, error: ValidationError, *, default_field: str | None = None,
                          field_map: dict[str, str] | None = None) -> None:
     """Show a service's ValidationError at the field it is about: ``field_map``'s name for the service's
     key when the form has that field, else the key itself; what names no field goes to ``default_field``
-    (None: above the form)."""
+    (None: above the form). The one place every page turns a service's refusal into form errors."""
     field_map = field_map or {}
     if hasattr(error, "error_dict"):
         for key, errors in error.error_dict.items():

@@ -20,6 +20,7 @@ from gradebook.corrections import services as corrections
 from gradebook.lookups import assignment_for_scores, check_term, term_for
 from gradebook.models import Score, column_label
 from gradebook.scores.selectors import grid
+from schoolrecords.forms import errors_by_field
 from schoolrecords.permissions import user_school, wall
 
 
@@ -65,7 +66,7 @@ def correction_new(request, assignment_id: int, term: int):
                                                     changes=changes, reason=request.POST.get("reason", ""),
                                                     files=request.FILES.getlist("evidence"))
         except ValidationError as error:
-            errors = error.message_dict if hasattr(error, "error_dict") else {"cells": error.messages}
+            errors = errors_by_field(error, default_field="cells")
         else:
             messages.success(request, _("Correction request no. %(number)s sent to the principal.") % {
                 "number": created.pk})

@@ -51,6 +51,7 @@ class EntryView:
     status_label: str  # for a make-up or a skipped make-up; "" for an ordinary result
     locked: bool = False  # closed by a window or locked (gradebook.windows): read-only with a lock mark
     pickable: bool = False  # the teacher may tick it for a correction request
+    refusal: str = ""  # why the teacher may not type here (the entry rule's message), as the cell's tooltip
 
 
 @dataclass
@@ -69,7 +70,8 @@ def _rows(result: Grid) -> list[RowView]:
         entries = [EntryView(column, cell, row.writable and column.writable and allowed,
                              str(labels.get(cell.status, "")), locked=column.locked,
                              pickable=result.can_correct and result.lock_state.correctable(student, column.kind,
-                                                                                           column.index))
+                                                                                           column.index),
+                             refusal=row.refusals.get(column.key, "") if row.writable and column.writable else "")
                    for column, cell, allowed in zip(entry_columns, row.cells, row.open_cells, strict=True)]
         views.append(RowView(row=row, entries=entries,
                              results=_results(row, term_number=result.term.number, is_commented=result.is_commented)))

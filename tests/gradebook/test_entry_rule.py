@@ -164,6 +164,8 @@ def test_the_grid_page_shows_the_transferred_students_end_of_term_cell_read_only
     row = page[page.index(f'data-e="{leaving.pk}"'):]
     row = row[:row.index("</tr>")]
     assert row.count('<input class="cell"') == 5  # four ĐĐGtx and ĐĐGgk; not ĐĐGck
+    end_of_term = row[row.index('data-col="ck"'):]
+    assert 'title="Học sinh này đã rời lớp ngày 20/11/2025, trước ngày kiểm tra này."' in end_of_term[:200]
 
 
 def test_the_grids_year_column_of_a_student_exempt_in_term_one_only_is_the_term_two_result(demo):
