@@ -131,11 +131,6 @@ def _term_facts(school_class_id: int, term: sm.Term) -> tuple[bool, datetime.dat
     return row if row is not None else (False, None, None)
 
 
-def results_approved(school_class_id: int, term: sm.Term) -> bool:
-    """Has the principal approved the class's results for ``term``, or for its whole year? (one query)"""
-    return ResultApproval.objects.filter(Q(term=term) | Q(term__isnull=True), school_class_id=school_class_id).exists()
-
-
 def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> frozenset[int]:
     """The students of the assignment's class exempt from its subject in ``term`` (one query)."""
     return exemptions_by_term(assignment, term)[term.number]

@@ -191,13 +191,13 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
         raise ValidationError(errors)
 
     required = lookups.regular_required(assignment)
-    state = entry.entry_state(actor, assignment, term, regular_required=required)
+    # The exemptions always, even where nothing may be typed: a request never asks for an exempt cell.
+    state = entry.entry_state(actor, assignment, term, regular_required=required,
+                              exempt=entry.exemptions_by_term(assignment, term))
     is_commented = assignment.subject.is_commented
     deadline = regular_correction_deadline(TermSchedule.objects.filter(term=term).first())
     enrolments = {e.pk: e for e in sm.Enrolment.objects.filter(
         school_class_id=assignment.school_class_id, pk__in={c.enrolment_id for c in changes}).select_related("student")}
-    exempt = (state.exempt_by_term.get(term.number, frozenset()) if state.exempt_by_term
-              else entry.exempt_enrolment_ids(assignment, term))
     scores = {score.slot: score for score in Score.objects.filter(
         subject_id=assignment.subject_id, term=term, enrolment_id__in=enrolments)}
     open_slots = set(CorrectionChange.objects.filter(
@@ -215,8 +215,7 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
         student = entry.student(enrolment) if enrolment is not None else None
         if not entry_rules.column_exists(state.facts, change.kind, change.index).allowed:
             problem = _("Unknown column.")
-        elif (enrolment is None or enrolment.pk in exempt
-              or not entry_rules.student_has_cell(state.facts, student, change.kind).allowed):
+        elif not entry_rules.student_has_cell(state.facts, student, change.kind).allowed:
             problem = _("This student has no such cell in this term.")
         elif slot in seen:
             problem = _("This cell appears twice in the request.")
