@@ -24,7 +24,6 @@ import datetime
 import io
 import re
 import unicodedata
-import zipfile
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -36,13 +35,17 @@ from gradebook.models import Score, format_result
 from gradebook.rules import tt22
 from gradebook.scores.selectors import Grid, Row
 from gradebook.scores.services import CellInput, SaveResult, scores_save
+from schoolrecords import xlsx
 from schoolrecords.importing import normalize_header
 from schoolrecords.text import safe_cell as safe_text  # the site's one rule for spreadsheet text cells
+from schoolrecords.xlsx import Formula
 
 MAX_BYTES = 2 * 1024 * 1024
 # An .xlsx is a zip: a small file can unpack to gigabytes, which openpyxl would then parse.
-MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_UNPACKED_BYTES = 4 * 1024 * 1024  # a class of 60 with every column is ~50 KB unpacked
 MAX_ROWS = 300  # student rows; a class has about 45
+MAX_LINES = 1000  # every row of the sheet, blank ones too: the header block, the students, notes under them
+READ_SECONDS = 10  # an honest file reads in well under a second
 HEADER_SEARCH_ROWS = 30
 XLSX_MAGIC = b"PK\x03\x04"
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -187,13 +190,6 @@ def export_file_name(grid: Grid) -> str:
 # --- reading -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Formula:
-    """A formula cell: refused, since its value is whatever Excel last computed, if anything."""
-
-    text: str
-
-
 @dataclass
 class SheetRow:
     line: int  # the row number in the sheet, as Excel shows it
@@ -229,32 +225,18 @@ def read_file(data: bytes) -> GridSheet:
 
 
 def _open(data: bytes) -> Iterator[Iterator[tuple[int, list[Any]]]]:
-    from openpyxl import load_workbook
-
-    unreadable = _("This file is not a readable Excel workbook (.xlsx).")
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            unpacked = sum(info.file_size for info in archive.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError) as error:
-        raise SpreadsheetError(unreadable) from error
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise SpreadsheetError(_("The file is too large once unpacked."))
-    try:
-        # Formulas are read as formulas: a file written by another program may hold no computed value.
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
-    except Exception as error:  # openpyxl raises many kinds on a damaged or foreign zip (e.g. a .docx)
-        raise SpreadsheetError(unreadable) from error
-    return (_rows(sheet, unreadable) for sheet in workbook.worksheets)
+        sheets = xlsx.open_sheets(data, max_unpacked=MAX_UNPACKED_BYTES, max_rows=MAX_LINES, seconds=READ_SECONDS)
+    except xlsx.WorkbookError as error:
+        raise SpreadsheetError(str(error)) from error
+    return (_rows(sheet) for sheet in sheets)
 
 
-def _rows(sheet, unreadable: str) -> Iterator[tuple[int, list[Any]]]:
+def _rows(sheet) -> Iterator[tuple[int, list[Any]]]:
     try:
-        for line, cells in enumerate(sheet.iter_rows(), start=1):
-            yield line, [Formula(str(cell.value)) if cell.data_type == "f" else cell.value for cell in cells]
-    except SpreadsheetError:
-        raise
-    except Exception as error:  # damaged sheet XML surfaces only while streaming
-        raise SpreadsheetError(unreadable) from error
+        yield from sheet
+    except xlsx.WorkbookError as error:
+        raise SpreadsheetError(str(error)) from error
 
 
 def _read_sheet(rows: Iterator[tuple[int, list[Any]]]) -> GridSheet | None:
