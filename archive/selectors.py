@@ -104,7 +104,7 @@ class LockState:
 
 
 def lock_states(year: sm.SchoolYear) -> list[LockState]:
-    """Whether a periodic print is allowed now, per term (archive.seams)."""
+    """Whether a periodic print is allowed now, per term (gradebook.api.book_locked)."""
     states = []
     for number in (1, 2):
         waiting = api.unlocked_classes(year, number)

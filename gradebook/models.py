@@ -174,9 +174,9 @@ def column_label(kind: str, index: int = 1) -> str:
 # --- homeroom work and class results ------------------------------------------------------------
 #
 # A period is a term, or the whole year where ``term`` is null. Every row below is written by
-# gradebook.results_services only; once the principal approves a class's period (ResultApproval)
-# those services refuse every change of that class and period, and the entry rule (gradebook.rules.entry) refuses
-# its scores.
+# gradebook.results.services and gradebook.homeroom.services only; once the principal approves a
+# class's period (ResultApproval) those services refuse every change of that class and period, and
+# the entry rule (gradebook.rules.entry) refuses its scores.
 
 MAX_SESSIONS_PER_MONTH = 62  # two sessions (buổi) a day, 31 days
 

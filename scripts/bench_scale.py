@@ -589,7 +589,7 @@ def _markdown(report: dict, command: str) -> str:
          "the index's order (execution about 4 ms → 0.6 ms in the district). And the correction queue: its "
          "requests were read joined to their three accounts and their profiles, eleven tables, which "
          "PostgreSQL took 5 ms to plan for one school and 12 ms for the district, twice a page; who decided "
-         "and who witnessed now come in their own small queries (`gradebook.corrections_selectors`). What "
+         "and who witnessed now come in their own small queries (`gradebook.corrections.selectors`). What "
          "still grows a little is planning: the reads that join many tables (the document lists with owner, "
          "kind, subject, department, year and version) are planned against larger statistics, a few "
          "milliseconds more per page (the table below); and for small tables shared by every school "
@@ -637,7 +637,7 @@ def _markdown(report: dict, command: str) -> str:
     if before:
         lines += ["", ("*Ratio before*, *queries before*: the same measurement before this work's two changes "
                        "(the index above; the correction queue's accounts read in their own queries, "
-                       "`gradebook.corrections_selectors._requests`), with both databases migrated back "
+                       "`gradebook.corrections.selectors._requests`), with both databases migrated back "
                        "(`manage.py migrate eledger 0001`) and that selector as it was in commit c369ebc, "
                        "run with `--reuse --no-migrate --save before.json`; shown here with `--before before.json`.")]
     lines += [

@@ -1,7 +1,8 @@
-"""Correction request pages: file one from the grid, the principal's queue, one request and its decision, records.
+"""Correction request pages: file one from the grid, the principal's queue, one request and its decision.
 
-Each view checks access through gradebook.corrections_selectors (reads) or gradebook.corrections
-(writes, which check again); another school's request is a 404.
+Each view checks access through gradebook.corrections.selectors (reads) or
+gradebook.corrections.services (writes, which check again); another school's request is a 404.
+The minutes and the monthly log are printed by the archive (archive.views), which these pages link to.
 """
 
 
