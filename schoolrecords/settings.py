@@ -1,5 +1,6 @@
 """Settings, read from the environment; the defaults are the embedded demo (SQLite, eager Celery, ./var)."""
 
+import ipaddress
 import os
 import secrets
 from datetime import timedelta
@@ -159,6 +160,15 @@ if not DEBUG:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
         # Behind the proxy REMOTE_ADDR is the proxy itself; lockouts need the teacher's address.
         AXES_CLIENT_IP_CALLABLE = "schoolrecords.signals.client_address"
+
+# The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): a request
+# from anywhere else is known by its own address, whatever header it sends (schoolrecords.signals).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

@@ -1,25 +1,56 @@
 """Security logging: failed logins, lockouts and permission refusals with user, address and UTC time."""
 
+import ipaddress
 import json
 import logging
 
 from axes.signals import user_locked_out
+from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
 log = logging.getLogger("schoolrecords.security")
 
 
+def _networks(values) -> list:
+    networks = []
+    for value in values:
+        try:
+            networks.append(ipaddress.ip_network(value.strip(), strict=False))
+        except ValueError:
+            continue  # refused when the settings load; a test's override may still hold one
+    return networks
+
+
+def _trusted(address: str, networks) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def client_address(request) -> str:
-    """The client's address; behind our TLS proxy, the last hop it added to X-Forwarded-For."""
+    """The client's address: behind our TLS proxy, the nearest X-Forwarded-For hop that is not one of our proxies.
+
+    The header is believed only when the request comes from a proxy of ``TRUSTED_PROXIES``; walking
+    it from the right, every hop our proxies added is skipped, and what the client wrote itself (to
+    the left) is never reached. Anyone else is known by their own address, whatever they send.
+    """
     if request is None:
         return "-"
-    from django.conf import settings
-
+    remote = request.META.get("REMOTE_ADDR", "-")
     forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded:
-        return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "-")
+    if not (getattr(settings, "SECURE_PROXY_SSL_HEADER", None) and forwarded):
+        return remote
+    proxies = _networks(getattr(settings, "TRUSTED_PROXIES", ()))
+    if not _trusted(remote, proxies):
+        return remote
+    hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        if not _trusted(hop, proxies):
+            return hop
+    return hops[0] if hops else remote
 
 
 @receiver(user_login_failed)

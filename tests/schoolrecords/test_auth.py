@@ -68,6 +68,42 @@ def test_behind_the_proxy_the_lockout_keys_on_the_forwarded_address(rf, settings
 
     request = rf.get("/", REMOTE_ADDR="172.18.0.5", HTTP_X_FORWARDED_FOR="spoofed, 203.0.113.7")
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["172.18.0.0/16"]  # the proxy's network
     assert client_address(request) == "203.0.113.7"
     settings.SECURE_PROXY_SSL_HEADER = None
     assert client_address(request) == "172.18.0.5"
+
+
+@pytest.mark.parametrize(("remote", "forwarded", "expected"), [
+    ("10.0.0.5", "203.0.113.7", "203.0.113.7"),  # through our proxy
+    ("198.51.100.9", "203.0.113.7", "198.51.100.9"),  # straight to the server: its header is not believed
+    ("10.0.0.5", "1.2.3.4, 203.0.113.7", "203.0.113.7"),  # what the client wrote before our proxy is not read
+    ("10.0.0.6", "203.0.113.7, 10.0.0.5", "203.0.113.7"),  # two of our proxies: both skipped
+    ("10.0.0.5", "not-an-address, 10.0.0.6", "not-an-address"),  # never believed as a proxy
+    ("10.0.0.5", "", "10.0.0.5"),
+])
+def test_the_forwarded_address_is_believed_only_from_a_trusted_proxy(rf, settings, remote, forwarded, expected):
+    from schoolrecords.signals import client_address
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.TRUSTED_PROXIES = ["10.0.0.0/29", "::1"]
+    request = rf.get("/", REMOTE_ADDR=remote, HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert client_address(request) == expected
+
+
+def test_a_client_spoofing_the_header_is_locked_out_by_its_own_address(client, demo, settings):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.AXES_CLIENT_IP_CALLABLE = "schoolrecords.signals.client_address"
+    settings.TRUSTED_PROXIES = ["127.0.0.1"]
+    for attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("login"), {"username": "teacher_math", "password": "sai"},
+                    REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR=f"203.0.113.{attempt}")
+
+    blocked = client.post(reverse("login"), {"username": "teacher_math", "password": "demo-2026"},
+                          REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR="203.0.113.200")
+    elsewhere = client.post(reverse("login"), {"username": "teacher_math", "password": "demo-2026"},
+                            REMOTE_ADDR="198.51.100.10")
+
+    assert blocked.status_code == 429
+    assert elsewhere.status_code == 302 and elsewhere["Location"] == reverse("home")
