@@ -6,6 +6,7 @@ permissions (django-guardian) are granted and revoked here and nowhere else.
 """
 
 import datetime
+import logging
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
@@ -25,6 +26,7 @@ from .permissions import require
 User = get_user_model()
 
 SYSTEM_USERNAME = "system"
+security_log = logging.getLogger("schoolrecords.security")
 SETUP = "schoolrecords.manage_school_setup"
 
 
@@ -362,15 +364,32 @@ def staff_update(*, actor, profile: m.StaffProfile, reason: str = "", **fields) 
     return profile
 
 
+def _check_role_change(actor, user, *, granted: set[str], revoked: set[str]) -> None:
+    """Separation of duties: nobody gives themselves a role, and only a principal or the district
+    administrator gives or takes the principal role (else the board could make itself the one who
+    decides corrections)."""
+    if granted and actor.pk == user.pk:
+        raise ValidationError({"roles": _("You cannot give yourself a role: another member of the board must do it.")})
+    if roles.PRINCIPAL in granted | revoked and not (actor.is_superuser or actor.groups.filter(
+            name=roles.PRINCIPAL).exists()):
+        raise ValidationError({"roles": _("Only a principal or the district administrator may give or take the "
+                                          "principal role.")})
+
+
 @transaction.atomic
 def staff_set_roles(*, actor, profile: m.StaffProfile, role_names: Iterable[str], reason: str = "") -> None:
-    """Set the roles the board gives by hand; derived roles (homeroom, head) follow assignments."""
+    """Set the roles the board gives by hand; derived roles (homeroom, head) follow assignments.
+
+    Every role given or taken goes to the security log, with who did it.
+    """
     require(actor, SETUP, profile)
     wanted = set(role_names)
     unknown = wanted - set(ASSIGNABLE_ROLES)
     if unknown:
         raise ValidationError(_("Unknown role."))
     user = profile.user
+    current = set(user.groups.filter(name__in=ASSIGNABLE_ROLES).values_list("name", flat=True))
+    _check_role_change(actor, user, granted=wanted - current, revoked=current - wanted)
     for name in ASSIGNABLE_ROLES:
         group = _school_role_group(name)
         if name in wanted:
@@ -381,6 +400,11 @@ def staff_set_roles(*, actor, profile: m.StaffProfile, role_names: Iterable[str]
                 user.groups.remove(group)
         else:
             user.groups.remove(group)
+    after = set(user.groups.filter(name__in=ASSIGNABLE_ROLES).values_list("name", flat=True))
+    for name in sorted(after - current):
+        security_log.info("role_granted user=%s role=%s by=%s", user.get_username(), name, actor.get_username())
+    for name in sorted(current - after):
+        security_log.info("role_revoked user=%s role=%s by=%s", user.get_username(), name, actor.get_username())
     # Group membership is not a history-tracked row; the profile's history carries the note.
     labels = ", ".join(str(roles.LABELS[name]) for name in ASSIGNABLE_ROLES if name in wanted) or "—"
     record(profile, actor=actor, reason=f"{reason or _('Roles changed')}: {labels}")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -582,3 +583,55 @@ def test_another_schools_staff_cannot_be_made_department_head(demo, login, stran
     assert response.context["head_form"].errors["head"]
     department.refresh_from_db()
     assert department.head.username == "gv_anh1"
+
+
+# --- separation of duties ------------------------------------------------------------------
+
+
+def test_the_board_cannot_give_itself_a_role(demo, login, caplog):
+    profile = profile_of(demo, "board")
+    response = login("board").post(reverse("setup:staff_edit", args=[profile.pk]),
+                                   edit_post(profile, [roles.ADMIN_BOARD, roles.PRINCIPAL]))
+
+    assert response.status_code == 200
+    assert field_errors(response, "roles")
+    assert group_names("board") == {roles.ADMIN_BOARD}
+    assert "role_granted" not in caplog.text
+
+
+def test_only_a_principal_or_the_district_administrator_gives_the_principal_role(demo, login, caplog):
+    profile = profile_of(demo, "gv_tin")
+    refused = login("board").post(reverse("setup:staff_edit", args=[profile.pk]),
+                                  edit_post(profile, [roles.SUBJECT_TEACHER, roles.PRINCIPAL]))
+    assert refused.status_code == 200
+    assert any("Hiệu trưởng" in error for error in field_errors(refused, "roles"))
+    assert roles.PRINCIPAL not in group_names("gv_tin")
+
+    district = services.system_user()  # the district administrator's kind of account
+    with caplog.at_level("INFO", logger="schoolrecords.security"):
+        services.staff_set_roles(actor=district, profile=profile, role_names=[roles.SUBJECT_TEACHER, roles.PRINCIPAL],
+                                 reason="Bổ nhiệm")
+        assert roles.PRINCIPAL in group_names("gv_tin")
+        services.staff_set_roles(actor=district, profile=profile, role_names=[roles.SUBJECT_TEACHER])
+    assert roles.PRINCIPAL not in group_names("gv_tin")
+    assert f"role_granted user=gv_tin role=principal by={district.username}" in caplog.text
+    assert f"role_revoked user=gv_tin role=principal by={district.username}" in caplog.text
+
+
+def test_the_board_cannot_take_the_principal_role_away_either(demo):
+    principal = profile_of(demo, "principal")
+    with pytest.raises(ValidationError) as refused:
+        services.staff_set_roles(actor=demo.user("board"), profile=principal, role_names=[])
+    assert "roles" in refused.value.message_dict
+    assert roles.PRINCIPAL in group_names("principal")
+
+
+def test_every_role_the_board_gives_or_takes_goes_to_the_security_log(demo, login, caplog):
+    profile = profile_of(demo, "gv_tin")
+    client = login("board")
+    with caplog.at_level("INFO", logger="schoolrecords.security"):
+        client.post(reverse("setup:staff_edit", args=[profile.pk]), edit_post(profile, [roles.SUBJECT_TEACHER,
+                                                                                           roles.CLERK]))
+        client.post(reverse("setup:staff_edit", args=[profile.pk]), edit_post(profile, [roles.SUBJECT_TEACHER]))
+    assert "role_granted user=gv_tin role=clerk by=board" in caplog.text
+    assert "role_revoked user=gv_tin role=clerk by=board" in caplog.text
