@@ -75,6 +75,14 @@ def check_periodic_allowed(year: sm.SchoolYear, term_number: int) -> None:
     raise ValidationError({"mode": message % {"classes": _names(waiting)}})
 
 
+def _batch_of_token(token: str, year: sm.SchoolYear) -> RenderBatch | None:
+    """The batch a resent form started; a token another school's form used is refused, not a 500."""
+    existing = RenderBatch.objects.filter(token=token).first()
+    if existing is not None and existing.school_id != year.school_id:
+        raise ValidationError(_("This form has expired: reload the page and start again."))
+    return existing
+
+
 @transaction.atomic
 def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode: str,
                 classes: list[sm.SchoolClass] | None = None, token: str = "", reason: str = "") -> RenderBatch:
@@ -87,7 +95,7 @@ def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode
     """
     require_run(actor, year)
     if token:
-        existing = RenderBatch.objects.filter(token=token, school_id=year.school_id).first()
+        existing = _batch_of_token(token, year)
         if existing is not None:
             return existing
     if kind not in PRINTED_KINDS:
@@ -155,7 +163,7 @@ def transfer_print(*, actor, enrolment: sm.Enrolment, term_number: int | None = 
     year = school_class.year
     require_run(actor, year)
     if token:
-        existing = RenderBatch.objects.filter(token=token, school_id=year.school_id).first()
+        existing = _batch_of_token(token, year)
         if existing is not None:
             return existing
     terms = {term.number: term for term in sm.Term.objects.filter(year=year)}

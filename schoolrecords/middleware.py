@@ -28,6 +28,26 @@ class ForcePasswordChangeMiddleware:
         return profile.must_change_password
 
 
+class PrivatePagesMiddleware:
+    """Nothing shown to a logged-in person is kept by a browser's or a proxy's cache.
+
+    Pages and downloads carry students' data; on a shared school computer the back button or the
+    disk cache would show them to the next person. Static files are served before this runs.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.utils.cache import patch_cache_control
+
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, private=True, no_store=True)
+        return response
+
+
 class SchoolLanguageMiddleware:
     """Vietnamese unless the person chose another language; the browser's own language is not asked.
 

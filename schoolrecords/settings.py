@@ -79,6 +79,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "schoolrecords.middleware.ForcePasswordChangeMiddleware",
+    "schoolrecords.middleware.PrivatePagesMiddleware",
     # Axes goes last so it sees the outcome of the authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]

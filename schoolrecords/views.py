@@ -1,7 +1,9 @@
 """Pages every staff member uses: the log-in lockout, the password change, the 403 and 404 pages."""
 
 from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
+from django.core.exceptions import ValidationError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -19,8 +21,21 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
 
 
+class NewPasswordForm(auth_forms.PasswordChangeForm):
+    """Django's form, which also refuses the old password as the new one (the temporary one, at first log-in)."""
+
+    def clean_new_password1(self):
+        password = self.cleaned_data.get("new_password1")
+        if password and self.user.check_password(password):
+            raise ValidationError(_("Choose a new password: it must differ from the one you have now."),
+                                  code="password_unchanged")
+        return password
+
+
 class PasswordChange(auth_views.PasswordChangeView):
     """Django's password change, which also clears the first-login obligation."""
+
+    form_class = NewPasswordForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

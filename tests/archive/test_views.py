@@ -200,3 +200,26 @@ def test_batch_page_queries_do_not_grow_with_its_documents(login, small, monkeyp
         counts.append(len(captured.captured_queries))
         assert response.text.count("archive/documents/") == count
     assert counts[0] == counts[1]
+
+
+def test_a_form_token_another_school_used_is_refused_with_a_message_not_a_server_error(login, small, other_school):
+    from schoolrecords.services import system_user
+
+    jobs.batch_start(actor=system_user(), year=other_school["year"], term_number=1, kind=Kind.SUMMARY,
+                     mode=Mode.AD_HOC, token="t-1", dispatch=False)
+
+    response = login("clerk").post(start_url(small.year), form_data(small))  # its token is "t-1" too
+
+    assert response.status_code == 400
+    assert "Biểu mẫu này đã hết hạn" in response.content.decode()
+    assert not RenderBatch.objects.filter(year=small.year).exists()
+
+
+def test_pages_and_downloads_of_a_logged_in_person_are_never_cached(login, small):
+    client = login("clerk")
+    document = services.snapshot_take(actor=small.demo.user("clerk"), term=small.term1, key="cache")
+
+    for response in (client.get(reverse("archive:index")), client.get(reverse("archive:download",
+                                                                                args=[document.pk]))):
+        assert response.status_code == 200
+        assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}

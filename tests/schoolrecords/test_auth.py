@@ -107,3 +107,21 @@ def test_a_client_spoofing_the_header_is_locked_out_by_its_own_address(client, d
 
     assert blocked.status_code == 429
     assert elsewhere.status_code == 302 and elsewhere["Location"] == reverse("home")
+
+
+def test_the_first_login_change_refuses_the_temporary_password(client, demo):
+    from schoolrecords import services
+
+    profile = services.staff_create(actor=services.system_user(), school=demo.school, username="gv_moi",
+                                    full_name="Giáo viên Mới", password="tam-thoi-2026-x", role_names=[])
+    client.post(reverse("login"), {"username": "gv_moi", "password": "tam-thoi-2026-x"})
+
+    same = client.post(reverse("password_change"), {"old_password": "tam-thoi-2026-x",
+                                                    "new_password1": "tam-thoi-2026-x",
+                                                    "new_password2": "tam-thoi-2026-x"})
+
+    assert same.status_code == 200
+    assert "phải khác mật khẩu hiện tại" in same.context["form"].errors["new_password1"][0]
+    profile.refresh_from_db()
+    assert profile.must_change_password
+    assert client.get(reverse("home")).status_code == 302  # still sent to change it
