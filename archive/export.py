@@ -82,6 +82,12 @@ def zip_stream(documents: Iterable[ArchivedDocument]) -> Iterator[bytes]:
     yield pipe.take()
 
 
+def missing_files(queryset) -> list[str]:
+    """The documents of ``queryset`` whose file is not in the archive: checked before a zip starts streaming."""
+    return [file_name for path, file_name in queryset.order_by().values_list("path", "file_name").iterator()
+            if not storage.absolute(path).is_file()]
+
+
 def documents_for_zip(queryset) -> Iterable[ArchivedDocument]:
     return (queryset.select_related("year", "term", "school_class", "student", "created_by", "supersedes")
             .order_by("school_class__grade", "school_class__name", "kind", "student__code", "term__number",

@@ -4,6 +4,7 @@ Also the correction minutes and the monthly correction log, printed from what gr
 """
 
 import datetime
+import logging
 
 from django.contrib import messages
 from django.contrib.auth import get_user_model
@@ -30,6 +31,7 @@ from .models import Kind
 from .permissions import can_run, require_read
 
 PAGE_SIZE = 50
+log = logging.getLogger(__name__)
 
 
 def _year_param(request) -> int | None:
@@ -179,7 +181,15 @@ def download(request, pk: int):
                         filename=document.file_name, content_type=document.content_type)
 
 
-def _zip_response(queryset, name: str) -> StreamingHttpResponse:
+def _zip_response(request, queryset, name: str, year: sm.SchoolYear):
+    # A file missing half-way would cut the download after its status line was sent: check first.
+    missing = export.missing_files(queryset)
+    if missing:
+        log.error("archive_file_missing count=%s files=%s", len(missing), ",".join(missing[:20]))
+        messages.error(request, _("The archive is missing %(count)s files (%(names)s): nothing was downloaded. "
+                                  "Tell the administrator, who runs archive_verify and restores them from the "
+                                  "backup.") % {"count": len(missing), "names": ", ".join(missing[:3])})
+        return redirect(f"{reverse('archive:index')}?year={year.pk}")
     name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in name)
     response = StreamingHttpResponse(export.zip_stream(export.documents_for_zip(queryset).iterator(chunk_size=200)),
                                      content_type="application/zip")
@@ -192,7 +202,8 @@ def _zip_response(queryset, name: str) -> StreamingHttpResponse:
 def zip_class(request, pk: int):
     school_class = selectors.class_for(actor=request.user, pk=pk)
     queryset = selectors.documents(actor=request.user, year=school_class.year, school_class=school_class)
-    return _zip_response(queryset, f"archive_{school_class.year.name}_{school_class.name}.zip")
+    return _zip_response(request, queryset, f"archive_{school_class.year.name}_{school_class.name}.zip",
+                         school_class.year)
 
 
 @login_required
@@ -200,7 +211,8 @@ def zip_class(request, pk: int):
 def zip_year(request, pk: int):
     year = selectors.year_for(actor=request.user, pk=pk)
     require_read(request.user, year)
-    return _zip_response(selectors.documents(actor=request.user, year=year), f"archive_{year.name}.zip")
+    return _zip_response(request, selectors.documents(actor=request.user, year=year), f"archive_{year.name}.zip",
+                         year)
 
 
 # --- correction minutes and the monthly correction log ----------------------------------------------

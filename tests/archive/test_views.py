@@ -223,3 +223,20 @@ def test_pages_and_downloads_of_a_logged_in_person_are_never_cached(login, small
                                                                                 args=[document.pk]))):
         assert response.status_code == 200
         assert {"private", "no-store"} <= {part.strip() for part in response["Cache-Control"].split(",")}
+
+
+def test_a_missing_file_stops_the_zip_before_it_starts_with_a_message(login, small, caplog):
+    gone = seal_snapshot(small, "m1")
+    path = storage.absolute(gone.path)
+    path.parent.chmod(0o755)
+    path.chmod(0o644)
+    path.unlink()
+    client = login("principal")
+
+    response = client.get(reverse("archive:zip_year", args=[small.year.pk]))
+
+    assert response.status_code == 302 and not hasattr(response, "streaming_content")
+    page = client.get(response["Location"]).content.decode()
+    assert "nothing was downloaded" in page or "Không có gì được tải về" in page
+    assert gone.file_name in page
+    assert f"archive_file_missing count=1 files={gone.file_name}" in caplog.text
