@@ -48,6 +48,27 @@ class PrivatePagesMiddleware:
         return response
 
 
+class AdminAddressMiddleware:
+    """``/admin/`` answers only from the addresses of ``ADMIN_ALLOWED_NETWORKS`` when that is set (else 404).
+
+    The admin is the district administrator's tool; a school network or the internet need not reach it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.http import Http404
+
+        from .signals import address_in, client_address
+
+        allowed = getattr(settings, "ADMIN_ALLOWED_NETWORKS", ())
+        if allowed and request.path.startswith("/admin/") and not address_in(client_address(request), allowed):
+            raise Http404
+        return self.get_response(request)
+
+
 class SchoolLanguageMiddleware:
     """Vietnamese unless the person chose another language; the browser's own language is not asked.
 

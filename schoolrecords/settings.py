@@ -80,6 +80,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "schoolrecords.middleware.ForcePasswordChangeMiddleware",
     "schoolrecords.middleware.PrivatePagesMiddleware",
+    "schoolrecords.middleware.AdminAddressMiddleware",
     # Axes goes last so it sees the outcome of the authentication attempt.
     "axes.middleware.AxesMiddleware",
 ]
@@ -165,11 +166,14 @@ if not DEBUG:
 # The proxies whose X-Forwarded-For is believed (addresses or networks, comma-separated): a request
 # from anywhere else is known by its own address, whatever header it sends (schoolrecords.signals).
 TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "127.0.0.1,::1")
-for _proxy in TRUSTED_PROXIES:
+# Where /admin/ answers from (addresses or networks); empty: from anywhere, behind its log-in.
+ADMIN_ALLOWED_NETWORKS = env_list("ADMIN_ALLOWED_NETWORKS", "")
+for _proxy in TRUSTED_PROXIES + ADMIN_ALLOWED_NETWORKS:
     try:
         ipaddress.ip_network(_proxy, strict=False)
     except ValueError:
-        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an address or a network.") from None
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES, ADMIN_ALLOWED_NETWORKS: {_proxy!r} is not an address or a "
+                                   "network.") from None
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", "Tiếng Việt"), ("en", "English")]

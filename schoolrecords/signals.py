@@ -30,6 +30,11 @@ def _trusted(address: str, networks) -> bool:
     return any(ip in network for network in networks)
 
 
+def address_in(address: str, values) -> bool:
+    """Is ``address`` in one of the addresses or networks ``values``?"""
+    return _trusted(address, _networks(values))
+
+
 def client_address(request) -> str:
     """The client's address: behind our TLS proxy, the nearest X-Forwarded-For hop that is not one of our proxies.
 

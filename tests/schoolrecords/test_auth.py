@@ -4,6 +4,7 @@ import logging
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +126,15 @@ def test_the_first_login_change_refuses_the_temporary_password(client, demo):
     profile.refresh_from_db()
     assert profile.must_change_password
     assert client.get(reverse("home")).status_code == 302  # still sent to change it
+
+
+def test_the_admin_answers_only_from_the_allowed_networks_when_they_are_set(client, demo, settings):
+    admin = get_user_model().objects.create_superuser("quan_tri_phong", password="mat-khau-phong-2026")
+    client.force_login(admin)
+    assert client.get("/admin/", REMOTE_ADDR="198.51.100.9").status_code == 200  # not set: anywhere
+
+    settings.ADMIN_ALLOWED_NETWORKS = ["10.20.0.0/16"]
+
+    assert client.get("/admin/", REMOTE_ADDR="198.51.100.9").status_code == 404
+    assert client.get("/admin/", REMOTE_ADDR="10.20.3.4").status_code == 200
+    assert client.get(reverse("home"), REMOTE_ADDR="198.51.100.9").status_code != 404  # the site itself is not

@@ -16,7 +16,7 @@ SETTINGS_VARIABLES = {
     "DEBUG", "SECRET_KEY", "VAR_DIR", "DATABASE_URL", "DB_CONN_MAX_AGE", "CELERY_BROKER_URL",
     "CELERY_TASK_ALWAYS_EAGER", "ALLOWED_HOSTS", "CSRF_TRUSTED_ORIGINS", "BEHIND_TLS_PROXY", "SECURE_SSL_REDIRECT",
     "SECURE_HSTS_SECONDS", "MEDIA_ROOT", "ARCHIVE_ROOT", "SESSION_COOKIE_AGE", "AXES_FAILURE_LIMIT",
-    "AXES_COOLOFF_MINUTES", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "TRUSTED_PROXIES",
+    "AXES_COOLOFF_MINUTES", "LOG_LEVEL", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "TRUSTED_PROXIES", "ADMIN_ALLOWED_NETWORKS",
 }
 PRODUCTION_KEY = secrets.token_urlsafe(50)
 
@@ -196,4 +196,4 @@ def test_trusted_proxies_are_addresses_or_networks_and_default_to_loopback(tmp_p
 
     refused = load_settings(tmp_path, TRUSTED_PROXIES="10.0.0.5,proxy.lan", **production_env)
 
-    assert refused.returncode != 0 and "TRUSTED_PROXIES: 'proxy.lan' is not an address or a network." in refused.stderr
+    assert refused.returncode != 0 and "'proxy.lan' is not an address or a network." in refused.stderr
