@@ -80,8 +80,14 @@ def print_date_css(label: str) -> str:
     return f'@page {{ @bottom-right {{ content: "{escaped}"; font-family: "Form Sans"; font-size: 7.5pt; }} }}'
 
 
+# What a printed form may read besides the static files: the forms' fonts, and the students' photos
+# (schoolrecords.models.Student.photo); an uploaded document or evidence file is never read.
+PHOTO_FOLDER = "students/photos"
+PHOTO_SUFFIXES = (".jpg", ".jpeg", ".png")
+
+
 class LocalFetcher(URLFetcher):
-    """Serves static files, the font files and media files; refuses everything else (no network)."""
+    """Serves static files, the font files and the students' photos; refuses everything else (no network)."""
 
     def __init__(self):
         super().__init__(timeout=1, allowed_protocols={"https", "file", "data"}, allow_redirects=False)
@@ -108,9 +114,11 @@ class LocalFetcher(URLFetcher):
 
     def _file(self, path: Path) -> URLFetcherResponse:
         path = path.resolve()
-        allowed = (font_dir(), Path(settings.MEDIA_ROOT).resolve())
-        if not any(path.is_relative_to(root) for root in allowed) or not path.is_file():
-            raise ValueError(f"file outside the fonts and media folders: {path}")
+        font = path.is_relative_to(font_dir()) and path.suffix.lower() == ".ttf"
+        photo = (path.is_relative_to((Path(settings.MEDIA_ROOT) / PHOTO_FOLDER).resolve())
+                 and path.suffix.lower() in PHOTO_SUFFIXES)
+        if not (font or photo) or not path.is_file():
+            raise ValueError(f"a printed form reads only its fonts and the students' photos, not {path}")
         return self._response(path)
 
     @staticmethod

@@ -90,3 +90,25 @@ def test_ledger_marks_corrected_cells_and_lists_the_approved_corrections(small):
 def test_no_correction_is_invented_without_an_approved_request(small):
     assert seams.approved_corrections(small.school_class, (1, 2)) == []
 
+
+
+def test_a_printed_form_reads_only_its_fonts_static_files_and_students_photos(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    photos = tmp_path / "media" / "students" / "photos"
+    photos.mkdir(parents=True)
+    (photos / "hs001.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    evidence = tmp_path / "media" / "corrections"
+    evidence.mkdir()
+    (evidence / "bai-kiem-tra.pdf").write_bytes(b"%PDF-1.4")
+    (photos / "trick.html").write_text("<script></script>")
+    fetcher = pdf.LocalFetcher()
+
+    assert fetcher.fetch(f"{pdf.BASE_URL}media/students/photos/hs001.png").read().startswith(b"\x89PNG")
+    assert fetcher.fetch((pdf.font_dir() / "DejaVuSans.ttf").as_uri()).read()
+    assert fetcher.fetch(f"{pdf.BASE_URL}static/archive/pdf/forms.css").read()
+    for url in (f"{pdf.BASE_URL}media/corrections/bai-kiem-tra.pdf", f"{pdf.BASE_URL}media/students/photos/trick.html",
+                (evidence / "bai-kiem-tra.pdf").as_uri(), "file:///etc/passwd",
+                f"{pdf.BASE_URL}media/students/photos/../../corrections/bai-kiem-tra.pdf",
+                "https://example.org/x.png"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(url)
