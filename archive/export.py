@@ -14,7 +14,7 @@ from collections.abc import Iterable, Iterator
 
 from django.utils import timezone
 
-from schoolrecords.text import safe_cell
+from schoolrecords.text import ascii_part, safe_cell
 
 from . import storage
 from .models import ArchivedDocument
@@ -25,7 +25,7 @@ MANIFEST_COLUMNS = ["file", "sha256", "size", "pages", "kind", "term", "class", 
 
 def member_name(document: ArchivedDocument) -> str:
     folder = document.school_class.name if document.school_class_id else "school"
-    return f"{document.year.name}/{folder}/{document.file_name}"
+    return "/".join(ascii_part(part, keep="_") for part in (document.year.name, folder, document.file_name))
 
 
 class _Pipe(io.RawIOBase):

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from gradebook import api
 from schoolrecords import models as sm
-from schoolrecords.text import safe_cell
+from schoolrecords.text import ascii_part, safe_cell
 
 from . import rendering, storage
 from .models import (
@@ -274,8 +274,7 @@ def file_name(*, kind: str, variant: str, year: sm.SchoolYear, term: sm.Term, sc
         parts.append(student.code)
     if variant:
         parts.append(variant)
-    safe = "_".join("".join(ch if ch.isascii() and (ch.isalnum() or ch in "-.") else "-" for ch in part)
-                    for part in parts)
+    safe = "_".join(ascii_part(part) for part in parts)
     return f"{safe}_v{version}{suffix}"
 
 

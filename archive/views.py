@@ -24,6 +24,7 @@ from gradebook import api
 from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import found_or_hidden, user_school
+from schoolrecords.text import ascii_part
 
 from . import export, jobs, pdf, selectors, storage
 from .forms import BatchForm, SnapshotForm, TransferForm
@@ -190,7 +191,7 @@ def _zip_response(request, queryset, name: str, year: sm.SchoolYear):
                                   "Tell the administrator, who runs archive_verify and restores them from the "
                                   "backup.") % {"count": len(missing), "names": ", ".join(missing[:3])})
         return redirect(f"{reverse('archive:index')}?year={year.pk}")
-    name = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in name)
+    name = ascii_part(name, keep="_")
     response = StreamingHttpResponse(export.zip_stream(export.documents_for_zip(queryset).iterator(chunk_size=200)),
                                      content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'

@@ -37,3 +37,14 @@ def safe_cell(text: str) -> str:
     and manifests), so "=HYPERLINK(…)" typed as a name comes out as a name, never as a formula.
     """
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
+
+
+def ascii_part(text: str, *, keep: str = "") -> str:
+    """One part of a download's or a zip member's name: ASCII letters, digits, "." and "-" only.
+
+    Anything else (spaces, slashes, Vietnamese letters, "..") becomes "-", so a name can never
+    leave its folder or surprise a program that unpacks it. ``keep``: more characters to keep ("_").
+    """
+    part = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-." + keep) else "-" for ch in text)
+    return part.strip(".") or "-"
+

@@ -240,3 +240,17 @@ def test_a_missing_file_stops_the_zip_before_it_starts_with_a_message(login, sma
     assert "nothing was downloaded" in page or "Không có gì được tải về" in page
     assert gone.file_name in page
     assert f"archive_file_missing count=1 files={gone.file_name}" in caplog.text
+
+
+def test_zip_members_are_named_like_files_whatever_the_class_is_called(small):
+    from types import SimpleNamespace
+
+    from archive.export import member_name
+
+    document = SimpleNamespace(school_class_id=1, school_class=SimpleNamespace(name="../../etc"),
+                               year=SimpleNamespace(name="2025-2026"), file_name="ledger_2025-2026_T1_x_v1.pdf")
+
+    name = member_name(document)
+    parts = name.split("/")
+    assert len(parts) == 3 and parts[0] == "2025-2026" and parts[2] == "ledger_2025-2026_T1_x_v1.pdf"
+    assert parts[1] not in ("", ".", "..") and not parts[1].startswith(".") and "\\" not in name
