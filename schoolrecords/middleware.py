@@ -28,6 +28,41 @@ class ForcePasswordChangeMiddleware:
         return profile.must_change_password
 
 
+class RequestSizeMiddleware:
+    """Refuse a request whose declared body is too large before a byte of it is read (413).
+
+    Django spools uploads to the temporary folder as they arrive, before any view, form or CSRF
+    check runs; a small limit for visitors who are not logged in (the log-in form is a few hundred
+    bytes) keeps anonymous traffic from filling the server's disk. The proxy in front enforces its
+    own body limit too (docs/operations.md).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.http import HttpResponse
+        from django.utils.translation import gettext as _
+
+        try:
+            declared = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            declared = 0
+        if declared:
+            user = getattr(request, "user", None)
+            known = user is not None and user.is_authenticated
+            limit = settings.REQUEST_MAX_BYTES if known else settings.ANONYMOUS_REQUEST_MAX_BYTES
+            if declared > limit:
+                message = _("The request is too large (%(size)s MB; at most %(max)s MB): nothing was received.") % {
+                    "size": f"{declared / 1024 / 1024:.1f}".replace(".", ","),
+                    "max": f"{limit / 1024 / 1024:.1f}".replace(".", ",")}
+                response = HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+                response["Connection"] = "close"  # the unread body is not the next request
+                return response
+        return self.get_response(request)
+
+
 class PrivatePagesMiddleware:
     """Nothing shown to a logged-in person is kept by a browser's or a proxy's cache.
 

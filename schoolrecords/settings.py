@@ -74,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before anything reads the body (the CSRF check reads the form in its view phase).
+    "schoolrecords.middleware.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -197,6 +199,10 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 if DEBUG:  # WhiteNoise warns about a missing STATIC_ROOT, which only collectstatic fills in production
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# The largest request a logged-in person sends: ten evidence files of 10 MB with a correction request.
+REQUEST_MAX_BYTES = int(os.environ.get("REQUEST_MAX_MB", "110")) * 1024 * 1024
+# Not logged in: the log-in and password-reset forms only.
+ANONYMOUS_REQUEST_MAX_BYTES = 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640

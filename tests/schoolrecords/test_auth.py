@@ -138,3 +138,18 @@ def test_the_admin_answers_only_from_the_allowed_networks_when_they_are_set(clie
     assert client.get("/admin/", REMOTE_ADDR="198.51.100.9").status_code == 404
     assert client.get("/admin/", REMOTE_ADDR="10.20.3.4").status_code == 200
     assert client.get(reverse("home"), REMOTE_ADDR="198.51.100.9").status_code != 404  # the site itself is not
+
+
+def test_an_oversized_body_is_refused_before_it_is_read(client, demo, login):
+    huge = str(315 * 1024 * 1024)
+    # The test client's body is empty: reading the declared 315 MB would fail the request loudly.
+    anonymous = client.generic("POST", reverse("login"), b"", content_type="multipart/form-data; boundary=x",
+                               CONTENT_LENGTH=huge)
+    teacher = login("teacher_math")
+    small_enough_for_a_teacher = teacher.generic("POST", reverse("login"), b"", CONTENT_LENGTH=str(100 * 1024))
+    too_much_even_for_a_teacher = teacher.generic("POST", reverse("home"), b"", CONTENT_LENGTH=huge)
+
+    assert anonymous.status_code == 413 and anonymous["Connection"] == "close"
+    assert "Yêu cầu quá lớn (315,0 MB; tối đa 0,1 MB)" in anonymous.content.decode()
+    assert small_enough_for_a_teacher.status_code != 413
+    assert too_much_even_for_a_teacher.status_code == 413
