@@ -20,5 +20,7 @@ def school(request):
             "corrections": has_role(user, roles.PRINCIPAL, roles.SUBJECT_TEACHER),
             "progress": has_role(user, roles.PRINCIPAL, roles.VICE_PRINCIPAL),
             "windows": has_role(user, roles.ADMIN_BOARD, roles.PRINCIPAL),
+            # The archive's readers (archive.permissions.READERS): the clerk prints, the leadership downloads.
+            "archive": has_role(user, roles.CLERK, roles.PRINCIPAL, roles.VICE_PRINCIPAL),
         },
     }

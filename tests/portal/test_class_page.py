@@ -66,3 +66,16 @@ def test_a_department_head_may_read_the_grids_of_the_department(demo):
     readable = readable_assignment_ids(demo.user("head_math"), school_class, assignments)
     assert readable == {a.pk for a in assignments if can_read(demo.user("head_math"), a)}
     assert {a.subject.code for a in assignments if a.pk in readable} == {"toan", "tin"}
+
+
+@pytest.mark.parametrize(("username", "sees"), [("clerk", True), ("principal", True), ("vice", True),
+                                                 ("teacher_math", False), ("board", False)])
+def test_the_archive_is_reached_from_every_page_by_those_who_may_open_it(demo, login, username, sees):
+    client = login(username)
+    home = client.get(reverse("home")).content.decode()
+
+    assert ('id="nav-archive"' in home) is sees
+    if sees:
+        assert client.get(reverse("archive:index")).status_code == 200
+    if username == "clerk":
+        assert f'id="open-archive" href="{reverse("archive:index")}"' in home
