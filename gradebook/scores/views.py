@@ -130,6 +130,8 @@ def _config(request, result: Grid) -> dict:
             "pending": _("Changes waiting to be saved…"),
             "problems": _("Cells not saved: %(count)s. Correct them or press Esc to undo."),
             "network": _("The connection failed; these cells are not saved yet."),
+            "waiting": _("%(count)s cells wait for the connection: they are sent again by themselves. Keep "
+                         "this page open."),
             "session": _("Your session has ended. Log in again in another tab, then press Retry."),
             "server": _("The server could not save these cells. Press Retry in a moment."),
             "retry": _("Retry"),

@@ -375,12 +375,19 @@
     if (retry) { retryButton.hidden = false; }
   }
 
-  retryButton.addEventListener("click", function () {
+  function resend() {
     var again = failed.filter(function (input) { return input.value !== input._saved; });
     failed = [];
     retryButton.hidden = true;
     if (again.length) { enqueue(again, "typed", true); }
-  });
+  }
+  retryButton.addEventListener("click", resend);
+  // Cells a lost connection kept from the server are sent again by themselves: as soon as the
+  // browser is back online, and every 20 s meanwhile (a school network drops without telling it).
+  window.addEventListener("online", function () { if (failed.length) { resend(); } });
+  setInterval(function () {
+    if (failed.length && !inFlight && navigator.onLine !== false) { resend(); }
+  }, 20000);
 
   // --- what the teacher sees of each save ------------------------------------------------------
   function setState(input, state, message) {
@@ -452,9 +459,12 @@
   function summarise() {
     var count = Object.keys(problems).length;
     problemsNode.hidden = count === 0;
-    problemsSummary.textContent = count ? format(text.problems, {count: count}) : "";
+    problemsSummary.textContent = !count ? "" : format(failed.length ? text.waiting : text.problems,
+                                                       {count: failed.length || count});
     if (inFlight || queue.some(function (batch) { return batch.cells.length; })) { return; }
-    if (count) {
+    if (count && failed.length) {  // not the teacher's input: the connection. Esc would throw the score away.
+      showStatus(format(text.waiting, {count: failed.length}), "err");
+    } else if (count) {
       showStatus(format(text.problems, {count: count}), "err");
     } else {
       showStatus(text.saved, "ok");
@@ -480,7 +490,8 @@
 
   window.addEventListener("beforeunload", function (event) {
     if (current && current._dirty) { commit(current); }
-    if (inFlight || queue.some(function (batch) { return batch.cells.length; })) {
+    var unsent = failed.some(function (input) { return input.value !== input._saved; });
+    if (unsent || inFlight || queue.some(function (batch) { return batch.cells.length; })) {
       event.preventDefault();
       event.returnValue = text.leave;
       return text.leave;

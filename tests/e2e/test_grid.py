@@ -166,3 +166,31 @@ def test_the_principal_reads_the_grid_without_inputs_and_opens_a_cells_history(l
     expect(dialog).to_contain_text("Đỗ Thị Mai")
     page.keyboard.press("Escape")
     expect(cell).to_be_focused()
+
+
+def test_a_score_typed_while_offline_is_sent_by_itself_once_the_network_is_back(live_server, demo_school, page):
+    log_in(page, live_server.url, "teacher_math")
+    page.goto(grid_url(live_server.url))
+    first = page.locator("#score-grid tbody tr").first.locator("input.cell").first
+    enrolment_id = int(page.locator("#score-grid tbody tr").first.get_attribute("data-e"))
+
+    page.context.set_offline(True)
+    first.click()
+    page.keyboard.type("6,5")
+    page.keyboard.press("Enter")
+    status = page.locator("#grid-status")
+    expect(status).to_contain_text("tự động gửi lại")  # waits for the connection: no "Esc" advice
+    expect(status).not_to_contain_text("Esc")
+    assert not Score.objects.filter(enrolment_id=enrolment_id, kind="tx", index=1).exists()
+
+    leaving = []
+    page.on("dialog", lambda dialog: (leaving.append(dialog.type), dialog.dismiss()))
+    page.evaluate("() => { window.location.href = '/'; }")  # leaving now would lose the score: the browser asks
+    page.wait_for_timeout(500)
+    assert leaving == ["beforeunload"]
+
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(status).to_contain_text("Đã lưu", timeout=10_000)
+    score = Score.objects.get(enrolment_id=enrolment_id, kind="tx", index=1, term__number=1, subject__code="toan")
+    assert str(score.value) == "6.5"
