@@ -267,19 +267,9 @@ def read_file(data: bytes) -> ParsedFile:
     return ParsedFile(kind=kind, rows=rows, columns=list(positions), ignored=ignored)
 
 
-def _xlsx_sheets(data: bytes) -> Iterator[Iterator[tuple[int, Sequence[Any]]]]:
-    try:
-        sheets = xlsx.open_sheets(data, max_unpacked=MAX_UNPACKED_BYTES, max_rows=MAX_LINES, seconds=READ_SECONDS)
-    except xlsx.WorkbookError as error:
-        raise ImportFileError(str(error)) from error
-    return (_sheet_rows(sheet) for sheet in sheets)
-
-
-def _sheet_rows(sheet) -> Iterator[tuple[int, Sequence[Any]]]:
-    try:
-        yield from sheet
-    except xlsx.WorkbookError as error:
-        raise ImportFileError(str(error)) from error
+def _xlsx_sheets(data: bytes) -> list[Iterator[tuple[int, Sequence[Any]]]]:
+    return xlsx.open_sheets(data, max_unpacked=MAX_UNPACKED_BYTES, max_rows=MAX_LINES, seconds=READ_SECONDS,
+                            error=ImportFileError)
 
 
 def _csv_rows(data: bytes) -> Iterator[tuple[int, Sequence[Any]]]:

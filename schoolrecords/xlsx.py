@@ -39,12 +39,31 @@ class Formula:
         return self.text
 
 
-def open_sheets(data: bytes, *, max_unpacked: int, max_rows: int, seconds: float) -> list:
-    """The workbook's sheets, each an iterator of (row number, cell values), or WorkbookError.
+def open_sheets(data: bytes, *, max_unpacked: int, max_rows: int, seconds: float,
+                error: type[Exception] = WorkbookError) -> list:
+    """The workbook's sheets, each an iterator of (row number, cell values); ``error`` (the caller's own
+    kind, with the message) when the file is refused, on opening or while its rows stream.
 
     ``max_rows``: the rows a sheet may have, blank ones included (a longer sheet is refused when
     its row ``max_rows + 1`` is reached). ``seconds``: how long reading may take in all.
     """
+    try:
+        sheets = _open(data, max_unpacked=max_unpacked, max_rows=max_rows, seconds=seconds)
+    except WorkbookError as refused:
+        raise (refused if error is WorkbookError else error(str(refused))) from refused.__cause__
+    return [_as(sheet, error) for sheet in sheets]
+
+
+def _as(sheet, error: type[Exception]) -> Iterator[tuple[int, list[Any]]]:
+    try:
+        yield from sheet
+    except WorkbookError as refused:
+        if error is WorkbookError:
+            raise
+        raise error(str(refused)) from refused
+
+
+def _open(data: bytes, *, max_unpacked: int, max_rows: int, seconds: float) -> list:
     from openpyxl import load_workbook
 
     unreadable = _("This file is not a readable Excel workbook (.xlsx).")

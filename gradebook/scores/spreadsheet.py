@@ -224,19 +224,9 @@ def read_file(data: bytes) -> GridSheet:
     )
 
 
-def _open(data: bytes) -> Iterator[Iterator[tuple[int, list[Any]]]]:
-    try:
-        sheets = xlsx.open_sheets(data, max_unpacked=MAX_UNPACKED_BYTES, max_rows=MAX_LINES, seconds=READ_SECONDS)
-    except xlsx.WorkbookError as error:
-        raise SpreadsheetError(str(error)) from error
-    return (_rows(sheet) for sheet in sheets)
-
-
-def _rows(sheet) -> Iterator[tuple[int, list[Any]]]:
-    try:
-        yield from sheet
-    except xlsx.WorkbookError as error:
-        raise SpreadsheetError(str(error)) from error
+def _open(data: bytes) -> list[Iterator[tuple[int, list[Any]]]]:
+    return xlsx.open_sheets(data, max_unpacked=MAX_UNPACKED_BYTES, max_rows=MAX_LINES, seconds=READ_SECONDS,
+                            error=SpreadsheetError)
 
 
 def _read_sheet(rows: Iterator[tuple[int, list[Any]]]) -> GridSheet | None:
