@@ -62,9 +62,9 @@ def _names(classes: Iterable[sm.SchoolClass], limit: int = 8) -> str:
 
 def check_periodic_allowed(year: sm.SchoolYear, term_number: int) -> None:
     """A periodic print waits for the principal's lock of the book (gradebook.api.book_locked)."""
-    if api.book_locked(year, term_number):
+    waiting = api.unlocked_classes(year, term_number)  # none once the book is locked or every class approved
+    if not waiting:
         return
-    waiting = api.unlocked_classes(year, term_number)
     message = (
         _("The principal has not locked the book for term I yet (classes still open: %(classes)s). "
           "Print ad hoc, with the print date on every page, or wait for the lock.")

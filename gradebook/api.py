@@ -66,7 +66,7 @@ def book_locked(year: sm.SchoolYear, term_number: int) -> bool:
 
     Yes once the principal has locked the term's book, or approved the results of every class.
     """
-    return principal_book_lock(year, term_number) or not unlocked_classes(year, term_number)
+    return not unlocked_classes(year, term_number)  # it is empty once the principal has locked the book
 
 
 # --- the score snapshot ---------------------------------------------------------------------------

@@ -155,6 +155,14 @@ def may_decide(user, request) -> bool:
     return is_principal(user) and same_school(user, request.school_class) and user.pk != request.requested_by_id
 
 
+def require_requester(user, request) -> None:
+    """Only the teacher who filed a correction request resubmits or withdraws it."""
+    if _usable(user) and not same_school(user, request.school_class):
+        raise OtherSchool(user, "requester", request)
+    if user.pk != request.requested_by_id:
+        raise PermissionDenied(_("Only the teacher who filed this request may do this."))
+
+
 def require_decider(user, request) -> None:
     require_principal(user, request.school_class)
     if user.pk == request.requested_by_id:

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,8 +39,7 @@ from gradebook.rules import tt22
 from gradebook.scores import writer
 from gradebook.windows.selectors import regular_correction_deadline
 from schoolrecords import models as sm
-from schoolrecords import roles
-from schoolrecords.permissions import OtherSchool, has_role, same_school
+from schoolrecords.permissions import same_school
 from schoolrecords.services import record
 
 Status = CorrectionRequest.Status
@@ -65,7 +64,6 @@ SIGNATURES = (
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
 
-SELF_DECISION_MESSAGE = policy.SELF_DECISION_MESSAGE
 
 
 class InvalidTransition(ValidationError):
@@ -269,18 +267,11 @@ def _transition(request: CorrectionRequest, action: str) -> str:
     return target
 
 
-def _require_requester(actor, request: CorrectionRequest) -> None:
-    if actor.is_authenticated and not same_school(actor, request.school_class):
-        raise OtherSchool(actor, "requester", request)
-    if actor.pk != request.requested_by_id:
-        raise PermissionDenied(_("Only the teacher who filed this request may do this."))
-
-
 @transaction.atomic
 def correction_resubmit(*, actor, request: CorrectionRequest, note: str, files: Sequence = ()) -> CorrectionRequest:
     """The teacher answers the principal's question (and may add evidence): the request waits again."""
     request = _for_update(request)
-    _require_requester(actor, request)
+    policy.require_requester(actor, request)
     target = _transition(request, "resubmit")
     note = (note or "").strip()
     if not note:
@@ -295,19 +286,12 @@ def correction_resubmit(*, actor, request: CorrectionRequest, note: str, files: 
 @transaction.atomic
 def correction_withdraw(*, actor, request: CorrectionRequest, note: str = "") -> CorrectionRequest:
     request = _for_update(request)
-    _require_requester(actor, request)
+    policy.require_requester(actor, request)
     request.status = _transition(request, "withdraw")
     return record(request, actor=actor, reason=note or _("Correction request withdrawn"), update_fields=["status"])
 
 
 # --- the principal ---------------------------------------------------------------------------------
-
-
-may_decide = policy.may_decide
-
-
-def _require_principal(actor, request: CorrectionRequest) -> None:
-    policy.require_decider(actor, request)
 
 
 def _decide(request: CorrectionRequest, actor, target: str, note: str) -> None:
@@ -323,16 +307,14 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
     ``witness``: the admin board member present (seed 000 art. 8.3), named on the minutes.
     """
     request = _for_update(request)
-    _require_principal(actor, request)
+    policy.require_decider(actor, request)
     target = _transition(request, "approve")
     _check_length(note.strip(), "note")
-    if witness is not None and not (same_school(witness, request.school_class)
-                                    and has_role(witness, roles.ADMIN_BOARD)):
+    if witness is not None and not (same_school(witness, request.school_class) and policy.is_board(witness)):
         raise ValidationError({"witness": _("Choose a member of the admin board.")})
     changes = list(request.changes.select_related("enrolment__student").order_by("pk"))
-    current = {score.slot: score for score in Score.objects.select_for_update(of=("self",)).filter(
-        subject_id=request.subject_id, term_id=request.term_id,
-        enrolment_id__in={change.enrolment_id for change in changes}).order_by("pk")}
+    current = writer.locked_scores(subject_id=request.subject_id, term_id=request.term_id,
+                                   enrolment_ids={change.enrolment_id for change in changes})
     stale = []
     for change in changes:
         score = current.get((change.enrolment_id, change.kind, change.index))
@@ -380,7 +362,7 @@ def correction_reason(request: CorrectionRequest) -> str:
 @transaction.atomic
 def correction_reject(*, actor, request: CorrectionRequest, note: str) -> CorrectionRequest:
     request = _for_update(request)
-    _require_principal(actor, request)
+    policy.require_decider(actor, request)
     target = _transition(request, "reject")
     note = (note or "").strip()
     if not note:
@@ -394,7 +376,7 @@ def correction_reject(*, actor, request: CorrectionRequest, note: str) -> Correc
 @transaction.atomic
 def correction_ask_info(*, actor, request: CorrectionRequest, note: str) -> CorrectionRequest:
     request = _for_update(request)
-    _require_principal(actor, request)
+    policy.require_decider(actor, request)
     target = _transition(request, "ask_info")
     note = (note or "").strip()
     if not note:

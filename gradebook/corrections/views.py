@@ -132,7 +132,7 @@ def correction_detail(request, pk: int):
     school = user_school(request.user)
     return render(request, "gradebook/corrections/detail.html", {
         "req": found, "changes": selectors.with_current_values([found])[found.pk], "error": error,
-        "may_decide": found.status == found.Status.PENDING and corrections.may_decide(request.user, found),
+        "may_decide": found.status == found.Status.PENDING and policy.may_decide(request.user, found),
         "is_requester": found.requested_by_id == request.user.pk,
         "board": selectors.board_members(school) if school else [],
         "history": found.history.select_related("history_user").order_by("-history_date"),

@@ -86,7 +86,7 @@ class Row:
     writable: bool  # in the class during the term, not exempt from the subject, and the actor may write
     cells: list[Cell]  # aligned with Grid.entry_columns
     # The entry rule's answer per entry column (aligned with cells): True where the actor may type
-    # now; a refused cell's message is in ``refusals`` by column key.
+    # now; while the sheet is open, a refused cell's message is in ``refusals`` by column key.
     open_cells: list[bool] = field(default_factory=list)
     refusals: dict[str, str] = field(default_factory=dict)
     term_result: Decimal | bool | None = None  # ĐTBmhk, or Đ (True) / CĐ (False); None until complete
@@ -225,7 +225,7 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
             term_result=_term_result(held, required=required, is_commented=is_commented),
             open_cells=[can_write and verdict.allowed for verdict in verdicts],
             refusals={column.key: verdict.text(_) for column, verdict in zip(entry_columns, verdicts, strict=True)
-                      if not verdict.allowed and is_teacher},
+                      if not verdict.allowed and can_write},
         )
         if term.number == 2:
             row.term1_result = _term_result(slots_held.get((1, enrolment.pk), {}), required=required,

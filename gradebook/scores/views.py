@@ -67,7 +67,7 @@ def _rows(result: Grid) -> list[RowView]:
     views = []
     for row in result.rows:
         student = entry.student(row.enrolment)
-        entries = [EntryView(column, cell, row.writable and column.writable and allowed,
+        entries = [EntryView(column, cell, allowed,  # the entry rule's answer, cell by cell
                              str(labels.get(cell.status, "")), locked=column.locked,
                              pickable=result.can_correct and result.lock_state.correctable(student, column.kind,
                                                                                            column.index),
