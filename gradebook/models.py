@@ -49,6 +49,12 @@ class Score(models.Model):
     comment_passed = models.BooleanField(_("comment result"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.RECORDED)
     version = models.PositiveIntegerField(_("version"), default=1)
+    # The login session in which the current value was entered (gradebook.sessions): its teacher may
+    # change it freely until that session ends. Empty, or another session: the value is recorded, and
+    # from then on it changes only through a re-entry or a correction request (gradebook.rules.entry).
+    entry_session = models.CharField(_("entered in session"), max_length=64, blank=True, default="")
+    # When the slot first got a result: the date a regular score is "dated" for its correction deadline.
+    entered_at = models.DateTimeField(_("entered at"), null=True, blank=True)
     # Set by the service: bulk_update() bypasses auto_now.
     updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
     updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
@@ -562,15 +568,24 @@ class CorrectionRequest(models.Model):
 
     States: pending → approved | rejected | needs_info; needs_info → pending (resubmitted) |
     withdrawn; pending → withdrawn. Approved, rejected and withdrawn are final
-    (gradebook.corrections.TRANSITIONS).
+    (gradebook.corrections.TRANSITIONS). A re-entry of regular scores (``kind``) the school lets
+    apply at once is filed *applied*, also final.
     """
 
+    class Kind(models.TextChoices):
+        # Seed 003 §5: a regular score re-entered by its teacher, with evidence, before the deadline.
+        REENTRY = "reentry", _("Re-entry")
+        # Everything else (mid- and end-of-term scores, after a deadline, a lock or an approval).
+        CORRECTION = "correction", _("Correction request")
+
     class Status(models.TextChoices):
-        PENDING = "pending", _("Waiting for the principal")
+        PENDING = "pending", _("Waiting for the leadership")
         NEEDS_INFO = "needs_info", _("More information asked")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        # A re-entry the school lets apply at once (EntrySettings.reentry_needs_approval off): final.
+        APPLIED = "applied", _("Applied without approval")
 
     school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("class"))
@@ -579,6 +594,11 @@ class CorrectionRequest(models.Model):
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                      verbose_name=_("requested by"))
     requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.CORRECTION)
+    # The deadline that applied when the request was filed (None: the term's schedule named none),
+    # and whether it was filed after it (then only the leadership may apply it).
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    late = models.BooleanField(_("filed after the deadline"), default=False)
     reason = models.TextField(_("reason"), max_length=2000)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
@@ -588,6 +608,10 @@ class CorrectionRequest(models.Model):
     # The admin board member present when the correction was made (the minutes name them).
     witness = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                 related_name="+", verbose_name=_("admin board member present"))
+    # The minutes (biên bản sửa dữ liệu) of the decision: numbered per school year, with place and date.
+    minutes_number = models.PositiveIntegerField(_("minutes number"), null=True, blank=True)
+    minutes_place = models.CharField(_("place"), max_length=120, blank=True)
+    minutes_date = models.DateField(_("date of the minutes"), null=True, blank=True)
     history = HistoricalRecords()
 
     class Meta:
@@ -597,11 +621,14 @@ class CorrectionRequest(models.Model):
         constraints = [
             models.CheckConstraint(condition=~Q(reason=""), name="correction_has_reason"),
             models.CheckConstraint(
-                condition=Q(status__in=["pending", "needs_info", "approved", "rejected", "withdrawn"]),
+                condition=Q(status__in=["pending", "needs_info", "approved", "rejected", "withdrawn", "applied"]),
                 name="correction_status_known"),
             models.CheckConstraint(condition=~Q(status="rejected") | ~Q(decision_note=""),
                                    name="correction_rejection_has_reason"),
             models.CheckConstraint(condition=~Q(decided_by=F("requested_by")), name="correction_not_self_decided"),
+            models.CheckConstraint(condition=Q(kind__in=["reentry", "correction"]), name="correction_kind_known"),
+            models.CheckConstraint(condition=~Q(status="applied") | Q(kind="reentry", late=False),
+                                   name="correction_only_reentry_applies_itself"),
         ]
 
     def __str__(self) -> str:
@@ -610,6 +637,91 @@ class CorrectionRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.PENDING, self.Status.NEEDS_INFO)
+
+
+class EntrySettings(models.Model):
+    """A school's rules for changing recorded scores (seed 000 art. 8.6 or seed 003 §5), one row per school.
+
+    A school without a row has the defaults (``for_school``).
+    """
+
+    class RegularDeadline(models.TextChoices):
+        # Seed 000 art. 8.6: the last correction a week (the term schedule's days) before the end-of-term test.
+        BEFORE_FINAL_TEST = "final", _("Before the end-of-term test (seed 000: the term schedule's days)")
+        # Seed 003 §5: two weeks before the mid-term test for scores dated before it, two weeks
+        # before the end-of-term test for the rest.
+        BEFORE_EACH_TEST = "each", _("Two weeks before the mid-term test, then before the end-of-term test (seed 003)")
+
+    school = models.OneToOneField("schoolrecords.School", on_delete=models.PROTECT, related_name="entry_settings",
+                                  verbose_name=_("school"))
+    regular_deadline = models.CharField(_("deadline for re-entering regular scores"), max_length=5,
+                                        choices=RegularDeadline.choices, default=RegularDeadline.BEFORE_FINAL_TEST)
+    reentry_needs_approval = models.BooleanField(
+        _("re-entered regular scores wait for the leadership's approval"), default=True,
+        help_text=_("Seed 000 art. 8.3 requires the principal's consent for every change."))
+    test_correction_days = models.PositiveSmallIntegerField(
+        _("days after a mid-term or end-of-term test to file its corrections"), default=5)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("score change rules")
+        verbose_name_plural = _("score change rules")
+        constraints = [
+            models.CheckConstraint(condition=Q(regular_deadline__in=["final", "each"]),
+                                   name="entry_settings_deadline_known"),
+            models.CheckConstraint(condition=Q(test_correction_days__lte=60), name="entry_settings_days_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_id}: {self.regular_deadline}"
+
+    @classmethod
+    def for_school(cls, school_id: int) -> "EntrySettings":
+        """The school's row, or an unsaved one with the defaults."""
+        return cls.objects.filter(school_id=school_id).first() or cls(school_id=school_id)
+
+
+class DecisionDelegation(models.Model):
+    """The principal delegates deciding correction requests to a vice principal for a school year.
+
+    Active from ``starts_on`` to ``ends_on`` (empty: the end of the year) unless revoked; the row
+    stays after it ends or is revoked, so who could decide when is always known.
+    """
+
+    year = models.ForeignKey("schoolrecords.SchoolYear", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("school year"))
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("vice principal"))
+    starts_on = models.DateField(_("from"))
+    ends_on = models.DateField(_("until"), null=True, blank=True)
+    granted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("granted by"))
+    granted_at = models.DateTimeField(_("granted at"), default=timezone.now)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("revoked by"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    note = models.CharField(_("note"), max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("delegation of correction decisions")
+        verbose_name_plural = _("delegations of correction decisions")
+        ordering = ["year", "starts_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("starts_on")),
+                                   name="delegation_ends_after_it_starts"),
+            models.CheckConstraint(condition=~Q(delegate=F("granted_by")), name="delegation_not_to_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year_id}: {self.delegate_id} {self.starts_on}–{self.ends_on or ''}"
+
+    def is_active_on(self, day) -> bool:
+        return (self.revoked_at is None and self.starts_on <= day
+                and (self.ends_on is None or day <= self.ends_on))
 
 
 class CorrectionChange(models.Model):
