@@ -13,14 +13,15 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from schoolrecords import models as sm
 
 from . import gate, lookups, policy
-from .models import Exemption, ResultApproval
+from .models import Exemption, ResultApproval, Score
 from .rules import entry, slots
-from .rules.entry import Facts, Remedy, Student, Verdict
+from .rules.entry import ChangeRules, Facts, Recorded, Remedy, Student, Verdict
 from .windows.selectors import columns_state
 
 
@@ -48,23 +49,36 @@ class EntryState:
         """May the actor write some cells of the sheet? (The grid's inputs; the save asks again.)"""
         return entry.sheet(self.facts).allowed
 
-    def judge(self, student: Student | None, kind: str, index: int) -> Verdict:
-        return entry.judge(self.facts, student, kind, index)
+    def judge(self, student: Student | None, kind: str, index: int, recorded: Recorded | None = None) -> Verdict:
+        return entry.judge(self.facts, student, kind, index, recorded)
 
     def has_row(self, student: Student | None) -> bool:
         """Does the student have cells in this subject and term (in the class, not exempt)?"""
         return entry.student_has_cell(self.facts, student, slots.REGULAR).allowed
 
-    def correctable(self, student: Student | None, kind: str, index: int) -> bool:
-        """May a correction request ask for this cell? (gradebook.rules.entry.correctable)"""
-        return entry.correctable(self.facts, student, kind, index)
+    def correctable(self, student: Student | None, kind: str, index: int, recorded: Recorded | None = None) -> bool:
+        """May a re-entry or correction request ask for this cell? (gradebook.rules.entry.correctable)"""
+        return entry.correctable(self.facts, student, kind, index, recorded)
+
+
+def recorded(score: Score | None, session: str) -> Recorded | None:
+    """Is the result in ``score`` recorded for an actor in login session ``session``?
+
+    Empty slots are not; a result entered in the actor's own session (gradebook.scores.writer
+    stores the session's mark, schoolrecords.sessions) is not yet; anything else is: entered in a
+    session that has ended, by someone else, by a correction or a command.
+    """
+    if score is None or score.is_empty or (session and score.entry_session == session):
+        return None
+    return Recorded(entered_on=timezone.localdate(score.entered_at or score.updated_at))
 
 
 class EntryClosed(PermissionDenied):
-    """The whole save is refused by a book lock or closed windows; ``state`` says which columns are locked."""
+    """The whole save is refused by approved results, a book lock or closed windows: a correction request
+    is the way. ``state`` says which columns are locked."""
 
-    def __init__(self, state: EntryState):
-        super().__init__(state.whole_refusal)
+    def __init__(self, state: EntryState, message: str = ""):
+        super().__init__(message or state.whole_refusal)
         self.state = state
 
 
@@ -84,11 +98,11 @@ def entry_state(actor, assignment: sm.TeachingAssignment, term: sm.Term, *, regu
     """
     policy.require_same_school(actor, assignment)
     is_teacher = policy.is_assigned_teacher(actor, assignment)
-    approved, midterm_test_on, final_test_on = False, None, None
+    approved, midterm_test_on, final_test_on, rules = False, None, None, ChangeRules()
     if is_teacher:
         if for_update:  # the save's transaction: no approval, window or lock can change until it commits
             gate.pass_term_gate(term.pk)
-        approved, midterm_test_on, final_test_on = _term_facts(assignment.school_class_id, term)
+        approved, midterm_test_on, final_test_on, rules = _term_facts(assignment.school_class_id, term)
     columns, column_locks = columns_state(assignment, term, now=now)
     if exempt is None and is_teacher and not approved and entry.closed(columns).allowed:  # else none is written
         exempt = exemptions_by_term(assignment, term)
@@ -96,7 +110,8 @@ def entry_state(actor, assignment: sm.TeachingAssignment, term: sm.Term, *, regu
     facts = Facts(term_start=term.start_date, term_end=term.end_date, regular_required=regular_required,
                   is_teacher=is_teacher, results_approved=approved, columns=columns,
                   exempt=exempt.get(term.number, frozenset()),
-                  midterm_test_on=midterm_test_on, final_test_on=final_test_on)
+                  midterm_test_on=midterm_test_on, final_test_on=final_test_on,
+                  today=timezone.localdate(now) if now is not None else timezone.localdate(), rules=rules)
     return EntryState(facts=facts, column_locks=column_locks, exempt_by_term=exempt)
 
 
@@ -108,7 +123,7 @@ def writable_state(actor, assignment: sm.TeachingAssignment, term: sm.Term, *, r
     if verdict.allowed:
         return state
     if verdict.remedy == Remedy.CORRECTION:
-        raise EntryClosed(state)
+        raise EntryClosed(state, verdict.text(_))
     raise PermissionDenied(verdict.text(_))
 
 
@@ -122,13 +137,28 @@ def can_write(actor, assignment: sm.TeachingAssignment, term: sm.Term) -> bool:
     return True
 
 
-def _term_facts(school_class_id: int, term: sm.Term) -> tuple[bool, datetime.date | None, datetime.date | None]:
-    """Whether the class's results are approved for the term or its year, and the term's test dates (one query)."""
+def _term_facts(school_class_id: int, term: sm.Term
+                ) -> tuple[bool, datetime.date | None, datetime.date | None, ChangeRules]:
+    """Whether the class's results are approved for the term or its year, the term's test dates and the
+    school's rules for changing recorded scores (one query)."""
     approved = ResultApproval.objects.filter(Q(term_id=OuterRef("pk")) | Q(term__isnull=True),
                                              school_class_id=school_class_id)
     row = (sm.Term.objects.filter(pk=term.pk).annotate(approved=Exists(approved))
-           .values_list("approved", "schedule__midterm_test_on", "schedule__final_test_on").order_by().first())
-    return row if row is not None else (False, None, None)
+           .values_list("approved", "schedule__midterm_test_on", "schedule__final_test_on",
+                        "schedule__regular_correction_days", "year__school__entry_settings__regular_deadline",
+                        "year__school__entry_settings__test_correction_days",
+                        "year__school__entry_settings__reentry_needs_approval").order_by().first())
+    if row is None:
+        return False, None, None, ChangeRules()
+    approved, midterm, final, regular_days, deadline, test_days, needs_approval = row
+    defaults = ChangeRules()
+    rules = ChangeRules(
+        regular_deadline=deadline or defaults.regular_deadline,
+        regular_correction_days=defaults.regular_correction_days if regular_days is None else regular_days,
+        test_correction_days=defaults.test_correction_days if test_days is None else test_days,
+        reentry_needs_approval=defaults.reentry_needs_approval if needs_approval is None else needs_approval,
+    )
+    return approved, midterm, final, rules
 
 
 def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> frozenset[int]:

@@ -600,6 +600,8 @@ class CorrectionRequest(models.Model):
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     late = models.BooleanField(_("filed after the deadline"), default=False)
     reason = models.TextField(_("reason"), max_length=2000)
+    # Seed 003 §5: a mid- or end-of-term mark is corrected with the confirmation of the examiner who marked it.
+    examiner = models.CharField(_("examiner who confirms"), max_length=120, blank=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="+", verbose_name=_("decided by"))

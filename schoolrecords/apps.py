@@ -10,7 +10,7 @@ class SchoolRecordsConfig(AppConfig):
     verbose_name = _("School data")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401 — security logging receivers
+        from . import sessions, signals  # noqa: F401 — the entry-session mark and security logging receivers
         from .roles_sync import sync_roles
 
         # Permissions exist only after migrate has run, so the role groups follow it.

@@ -70,14 +70,30 @@ def demo(db):
     return Demo()
 
 
+# The login session the tests' direct service calls write in (schoolrecords.sessions).
+TEST_SESSION = "test-session"
+
+
 @pytest.fixture
 def login(client):
-    """Log the test client in as a demo user: ``login("teacher_math")``."""
+    """Log the test client in as a demo user: ``login("teacher_math")``.
 
-    def _login(username: str):
+    The login continues the entry session that the tests' direct service calls name
+    (``scores_save(session=TEST_SESSION, …)``), so what a test set up through a service is still
+    the teacher's to change in the grid; ``session=None`` keeps the login's own fresh mark, as a
+    real login has (schoolrecords.sessions).
+    """
+
+    def _login(username: str, session: str | None = TEST_SESSION):
         from django.contrib.auth import get_user_model
 
+        from schoolrecords.sessions import SESSION_KEY
+
         client.force_login(get_user_model().objects.get(username=username))
+        if session is not None:
+            store = client.session
+            store[SESSION_KEY] = session
+            store.save()
         return client
 
     return _login

@@ -1,18 +1,23 @@
-"""Correction requests (Phiếu đề nghị sửa điểm): the teacher asks, the principal decides, approval applies.
+"""Re-entries and correction requests (Phiếu đề nghị sửa điểm): how a recorded score changes.
 
-The state machine (TRANSITIONS): a request is *pending* when filed; the principal approves it,
-rejects it (with a reason) or asks for more information (*needs_info*); the teacher then resubmits
-it (back to pending, with more evidence) or withdraws it. Approved, rejected and withdrawn are
-final. Nobody decides their own request. Approval writes the new values in the same transaction,
-with the request as the history reason, and only if every cell still holds the value it had when
-the teacher asked: otherwise nothing changes and the principal is shown the conflicting cells.
+A request asks for cells the entry rule (gradebook.rules.entry) does not let the teacher type:
+recorded results (entered in a login session that has ended), and cells of closed or locked
+columns or of approved results. Its *kind* follows the rule's remedy for every cell: a
+*re-entry* when each cell is a recorded regular score before its deadline (seed 003 §5), which
+applies at once or waits for the leadership as the school's EntrySettings say (default: waits,
+seed 000 art. 8.3); a *correction* otherwise (mid- and end-of-term scores, with the examiner's
+confirmation; anything after its deadline, marked *late*; locked columns; approved results).
+Evidence (scanned test paper, personal score book, the class's confirmation for oral scores) and
+a reason are always required.
 
-Seed 000 art. 8.3 and 8.6, seed 003 §5: evidence (scanned test paper, personal score book, the
-class's confirmation for oral scores) is required; regular scores can be corrected until the
-school's deadline before the end-of-term test (gradebook.windows.selectors.regular_correction_deadline).
-A request asks for exactly the cells the entry rule refuses with "file a correction request"
-(gradebook.rules.entry); approval writes through the one score writer (gradebook.scores.writer)
-and announces gradebook.signals.correction_applied once committed.
+The state machine (TRANSITIONS): a request is *pending* when filed (or *applied*, final, for a
+re-entry the school lets apply at once); the leadership approves it, rejects it (with a reason)
+or asks for more information (*needs_info*); the teacher then resubmits it (back to pending,
+with more evidence) or withdraws it. Approved, rejected and withdrawn are final. Nobody decides
+their own request. Applying writes the new values in the same transaction through the one score
+writer (gradebook.scores.writer), with the request as the history reason, and only if every cell
+still holds the value it had when the teacher asked: otherwise nothing changes and the conflicting
+cells are shown. It announces gradebook.signals.correction_applied once committed.
 """
 
 from collections.abc import Iterable, Sequence
@@ -31,13 +36,12 @@ from gradebook.models import (
     CorrectionEvidence,
     CorrectionRequest,
     Score,
-    TermSchedule,
     column_label,
 )
 from gradebook.rules import entry as entry_rules
 from gradebook.rules import tt22
+from gradebook.rules.entry import Remedy
 from gradebook.scores import writer
-from gradebook.windows.selectors import regular_correction_deadline
 from schoolrecords import models as sm
 from schoolrecords.permissions import same_school
 from schoolrecords.services import record
@@ -92,12 +96,17 @@ ACTION_LABELS = {
 
 @dataclass(frozen=True)
 class ChangeInput:
-    """One cell the teacher asks to correct, with the new value as typed ("7,5", "Đ")."""
+    """One cell the teacher asks to correct, with the new value as typed ("7,5", "Đ").
+
+    ``shown`` is the old value as the teacher's form showed it (None: not known): a cell that
+    changed since is refused, so nobody asks to change a value they have not seen.
+    """
 
     enrolment_id: int
     kind: str
     index: int
     text: str
+    shown: str | None = None
 
 
 # --- evidence ---------------------------------------------------------------------------------------
@@ -159,17 +168,21 @@ def _parse(text: str, *, is_commented: bool) -> tuple[Decimal | None, bool | Non
 
 @transaction.atomic
 def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, changes: Iterable[ChangeInput],
-                      reason: str, files: Sequence = ()) -> CorrectionRequest:
-    """The assigned teacher files a request to correct locked cells, with a reason and evidence.
+                      reason: str, files: Sequence = (), session: str = "", examiner: str = "") -> CorrectionRequest:
+    """The assigned teacher asks to change cells they may not type, with a reason and evidence.
 
+    ``session`` is the mark of the teacher's login session (results entered in it are still
+    theirs to type in the grid); ``examiner`` names who confirms a mid- or end-of-term mark.
     Raises ValidationError (with the cell or field that is wrong) and refuses the whole request:
-    a request is one sheet of paper, signed as a whole.
+    a request is one sheet of paper, signed as a whole. A re-entry the school lets apply at once
+    is written before this returns (status *applied*).
     """
     assignment = lookups.assignment_for_scores(assignment)
     lookups.check_term(assignment, term)
     policy.require_teacher(actor, assignment)
     changes = list(changes)
     reason = (reason or "").strip()
+    examiner = " ".join((examiner or "").split())
     errors = {}
     if not reason:
         errors["reason"] = _("Give the reason for the correction.")
@@ -181,8 +194,14 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     if not files:
         errors["evidence"] = _("Attach the evidence: the test paper, your personal score book or the class's "
                                "confirmation.")
+    if len(examiner) > 120:
+        errors["examiner"] = _("At most %(max)s characters (you typed %(length)s).") % {
+            "max": 120, "length": len(examiner)}
+    elif not examiner and any(change.kind in (Score.Kind.MIDTERM, Score.Kind.FINAL) for change in changes):
+        errors["examiner"] = _("Name the examiner who marked the test and confirms the correction, and attach "
+                               "their signed confirmation.")
     if not changes:
-        errors["cells"] = _("Select at least one locked cell.")
+        errors["cells"] = _("Select at least one recorded or locked cell.")
     elif len(changes) > MAX_CELLS:
         errors["cells"] = _("Correct at most %(count)s cells in one request.") % {"count": MAX_CELLS}
     if errors:
@@ -190,46 +209,48 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
 
     required = lookups.regular_required(assignment)
     # The exemptions always, even where nothing may be typed: a request never asks for an exempt cell.
-    state = entry.entry_state(actor, assignment, term, regular_required=required,
+    # ``for_update``: the term's gate, so no deadline, lock or approval changes while the request is judged.
+    state = entry.entry_state(actor, assignment, term, regular_required=required, for_update=True,
                               exempt=entry.exemptions_by_term(assignment, term))
+    facts = state.facts
     is_commented = assignment.subject.is_commented
-    deadline = regular_correction_deadline(TermSchedule.objects.filter(term=term).first())
     enrolments = {e.pk: e for e in sm.Enrolment.objects.filter(
         school_class_id=assignment.school_class_id, pk__in={c.enrolment_id for c in changes}).select_related("student")}
-    scores = {score.slot: score for score in Score.objects.filter(
-        subject_id=assignment.subject_id, term=term, enrolment_id__in=enrolments)}
+    scores = writer.locked_scores(subject_id=assignment.subject_id, term_id=term.pk, enrolment_ids=set(enrolments))
     open_slots = set(CorrectionChange.objects.filter(
         request__subject_id=assignment.subject_id, request__term=term,
         request__status__in=[Status.PENDING, Status.NEEDS_INFO], enrolment_id__in=enrolments,
     ).values_list("enrolment_id", "kind", "index"))
 
-    rows, problems, seen = [], [], set()
+    rows, problems, seen, remedies, deadlines, late = [], [], set(), set(), [], False
     for change in changes:
         enrolment = enrolments.get(change.enrolment_id)
         where = (f"{enrolment.student.full_name} {column_label(change.kind, change.index)}" if enrolment
                  else column_label(change.kind, change.index) if change.kind in Score.Kind.values else "?")
         slot = (change.enrolment_id, change.kind, change.index)
+        score = scores.get(slot)
+        held = entry.recorded(score, session)
         problem = ""
         student = entry.student(enrolment) if enrolment is not None else None
-        if not entry_rules.column_exists(state.facts, change.kind, change.index).allowed:
+        if not entry_rules.column_exists(facts, change.kind, change.index).allowed:
             problem = _("Unknown column.")
-        elif not entry_rules.student_has_cell(state.facts, student, change.kind).allowed:
+        elif not entry_rules.student_has_cell(facts, student, change.kind).allowed:
             problem = _("This student has no such cell in this term.")
         elif slot in seen:
             problem = _("This cell appears twice in the request.")
-        elif not state.correctable(student, change.kind, change.index):
-            problem = _("This cell is not locked: type the new value in the grid.")
+        elif not state.correctable(student, change.kind, change.index, held):
+            problem = _("This score is not recorded yet: type the new value in the grid.")
         elif slot in open_slots:
-            problem = _("This cell already has a correction request waiting for the principal.")
-        elif change.kind == Score.Kind.REGULAR and deadline and timezone.localdate() > deadline:
-            problem = _("Regular scores can be corrected until %(date)s.") % {"date": deadline.strftime("%d/%m/%Y")}
+            problem = _("This cell already has a request waiting for the leadership.")
+        elif change.shown is not None and change.shown != (score.display if score else ""):
+            problem = _("This cell has changed since you opened the form: it now holds %(value)s. Check it and "
+                        "file the request again.") % {"value": (score.display if score and score.display else "—")}
         if not problem:
             try:
                 new_value, new_passed = _parse(change.text, is_commented=is_commented)
             except ValidationError as error:
                 problem = " ".join(error.messages)
         if not problem:
-            score = scores.get(slot)
             old_value = score.value if score else None
             old_passed = score.comment_passed if score else None
             if (old_value, old_passed) == (new_value, new_passed):
@@ -238,20 +259,33 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
             problems.append(f"{where}: {problem}")
             continue
         seen.add(slot)
+        remedies.add(state.judge(student, change.kind, change.index, held).remedy)
+        deadline = entry_rules.change_deadline(facts, change.kind, held.entered_on if held else None)
+        if deadline is not None:
+            deadlines.append(deadline)
+        late = late or entry_rules.is_late(facts, deadline)
         rows.append(CorrectionChange(enrolment_id=change.enrolment_id, kind=change.kind, index=change.index,
                                      score=score, old_value=old_value, old_comment_passed=old_passed,
                                      new_value=new_value, new_comment_passed=new_passed))
     if problems:
         raise ValidationError({"cells": problems})
 
-    request = record(CorrectionRequest(school_class_id=assignment.school_class_id, subject_id=assignment.subject_id,
-                                       term=term, requested_by=actor, reason=reason),
-                     actor=actor, reason=_("Correction request filed"))
+    kind = CorrectionRequest.Kind.REENTRY if remedies == {Remedy.REENTRY} else CorrectionRequest.Kind.CORRECTION
+    applies_now = kind == CorrectionRequest.Kind.REENTRY and not facts.rules.reentry_needs_approval
+    request = CorrectionRequest(school_class_id=assignment.school_class_id, subject_id=assignment.subject_id,
+                                term=term, requested_by=actor, reason=reason, kind=kind, late=late,
+                                deadline=min(deadlines) if deadlines else None, examiner=examiner)
+    if applies_now:
+        request.status, request.decided_at = Status.APPLIED, timezone.now()
+    request = record(request, actor=actor, reason=_("Scores re-entered") if applies_now
+                     else _("Correction request filed"))
     for row in rows:
         row.request = request
         row.full_clean(exclude=["request", "enrolment", "score"])
     CorrectionChange.objects.bulk_create(rows)
     _attach(request, files, actor)
+    if applies_now:
+        _apply(request, actor=actor, current=scores, reason=_("Re-entry no. %(number)s") % {"number": request.pk})
     return request
 
 
@@ -312,9 +346,24 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
     _check_length(note.strip(), "note")
     if witness is not None and not (same_school(witness, request.school_class) and policy.is_board(witness)):
         raise ValidationError({"witness": _("Choose a member of the admin board.")})
-    changes = list(request.changes.select_related("enrolment__student").order_by("pk"))
     current = writer.locked_scores(subject_id=request.subject_id, term_id=request.term_id,
-                                   enrolment_ids={change.enrolment_id for change in changes})
+                                   enrolment_ids=set(request.changes.values_list("enrolment_id", flat=True)))
+    history_reason = correction_reason(request)
+    _apply(request, actor=actor, current=current, reason=history_reason)
+    _decide(request, actor, target, note.strip())
+    request.witness = witness
+    record(request, actor=actor, reason=history_reason,
+           update_fields=["status", "decided_by", "decided_at", "decision_note", "witness"])
+    return request
+
+
+def _apply(request: CorrectionRequest, *, actor, current: dict, reason: str) -> None:
+    """Write the request's new values (``current``: the cells' rows, locked) and announce it once committed.
+
+    Refused (CorrectionConflict, nothing written) when a cell no longer holds the request's old
+    value. What is written is recorded at once (no session mark).
+    """
+    changes = list(request.changes.select_related("enrolment__student").order_by("pk"))
     stale = []
     for change in changes:
         score = current.get((change.enrolment_id, change.kind, change.index))
@@ -323,9 +372,6 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
             stale.append(change)
     if stale:
         raise CorrectionConflict(stale)
-
-    now = timezone.now()
-    history_reason = correction_reason(request)
     writes = []
     for change in changes:
         score = current.get((change.enrolment_id, change.kind, change.index))
@@ -336,7 +382,7 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
                                    value=change.new_value, comment_passed=change.new_comment_passed, status=status,
                                    score=score))
     written, lost = writer.scores_write(actor=actor, subject_id=request.subject_id, term_id=request.term_id,
-                                        writes=writes, reason=history_reason, now=now)
+                                        writes=writes, reason=reason, now=timezone.now())
     if lost:  # a cell the request saw empty was filled meanwhile: the transaction rolls back
         raise CorrectionConflict([change for change in changes
                                   if (change.enrolment_id, change.kind, change.index) in lost])
@@ -345,13 +391,8 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
         change.score = written[(change.enrolment_id, change.kind, change.index)]
     if created:
         CorrectionChange.objects.bulk_update(created, ["score"])  # not a history model: its rows never change else
-    _decide(request, actor, target, note.strip())
-    request.witness = witness
-    record(request, actor=actor, reason=history_reason,
-           update_fields=["status", "decided_by", "decided_at", "decision_note", "witness"])
     signals.send_on_commit(signals.correction_applied, request_id=request.pk, school_class_id=request.school_class_id,
                            term_id=request.term_id, actor_id=actor.pk)
-    return request
 
 
 def correction_reason(request: CorrectionRequest) -> str:

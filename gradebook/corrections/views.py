@@ -15,14 +15,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from gradebook import policy
+from gradebook import entry, policy
 from gradebook.corrections import selectors
 from gradebook.corrections import services as corrections
 from gradebook.lookups import assignment_for_scores, check_term, term_for
-from gradebook.models import Score, column_label
+from gradebook.models import CorrectionRequest, Score, column_label
 from gradebook.scores.selectors import grid
 from schoolrecords.forms import errors_by_field
 from schoolrecords.permissions import user_school, wall
+from schoolrecords.sessions import entry_session
 
 
 def _parse_cell(key: str) -> tuple[int, str, int] | None:
@@ -36,45 +37,60 @@ def _parse_cell(key: str) -> tuple[int, str, int] | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def correction_new(request, assignment_id: int, term: int):
-    """The Phiếu đề nghị sửa điểm for the locked cells selected in the grid."""
+    """The form for recorded or locked cells picked in the grid (or typed over there): a re-entry or a request."""
     term_obj = term_for(assignment_id, term)
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
     wall(request.user, assignment, policy.TEACH)  # another school's assignment is a 404, not a 403
     if not policy.is_assigned_teacher(request.user, assignment):
         raise PermissionDenied(_("Only the teacher assigned to this class and subject may ask for corrections."))
-    keys = [key for key in dict.fromkeys(request.POST.getlist("cell") if request.method == "POST"
-                                         else request.GET.getlist("cell")) if _parse_cell(key)]
+    data = request.POST if request.method == "POST" else request.GET
+    keys = [key for key in dict.fromkeys(data.getlist("cell")) if _parse_cell(key)]
     grid_url = reverse("gradebook:grid", args=(assignment.pk, term_obj.number))
     if not keys:
-        messages.error(request, _("Select the locked cells to correct first (tick them in the grid)."))
+        messages.error(request, _("Select the recorded or locked cells to change first (type over them or tick them "
+                                  "in the grid)."))
         return redirect(grid_url)
+    session = entry_session(request)
     result = grid(actor=request.user, assignment=assignment, term=term_obj,
-                  enrolment_ids=sorted({_parse_cell(key)[0] for key in keys}))
-    rows = []
+                  enrolment_ids=sorted({_parse_cell(key)[0] for key in keys}), session=session)
+    state = result.lock_state
+    rows, kinds = [], set()
     for row in result.rows:
-        for cell in row.cells:
+        student = entry.student(row.enrolment)
+        for cell, column in zip(row.cells, result.entry_columns, strict=True):
             key = f"{row.enrolment.pk}:{cell.kind}:{cell.index}"
             if key in keys:
+                kinds.add(cell.kind)
+                verdict = state.judge(student, cell.kind, cell.index, row.records.get(column.key))
                 rows.append({"key": key, "student": row.student, "number": row.number,
                              "column": column_label(cell.kind, cell.index), "old": cell.display,
-                             "new": request.POST.get(f"new-{key}", "")})
+                             "shown": data.get(f"old-{key}", cell.display) if request.method == "POST" else cell.display,
+                             "new": data.get(f"new-{key}", ""), "why": verdict.text(_)})
     errors: dict = {}
     if request.method == "POST":
-        changes = [corrections.ChangeInput(*_parse_cell(row["key"]), text=row["new"]) for row in rows]
+        changes = [corrections.ChangeInput(*_parse_cell(row["key"]), text=row["new"], shown=row["shown"])
+                   for row in rows]
         try:
             created = corrections.correction_submit(actor=request.user, assignment=assignment, term=term_obj,
                                                     changes=changes, reason=request.POST.get("reason", ""),
-                                                    files=request.FILES.getlist("evidence"))
+                                                    files=request.FILES.getlist("evidence"), session=session,
+                                                    examiner=request.POST.get("examiner", ""))
         except ValidationError as error:
             errors = errors_by_field(error, default_field="cells")
         else:
-            messages.success(request, _("Correction request no. %(number)s sent to the principal.") % {
-                "number": created.pk})
+            if created.status == CorrectionRequest.Status.APPLIED:
+                messages.success(request, _("Re-entry no. %(number)s applied: the new values are in the grid and in "
+                                            "the correction log.") % {"number": created.pk})
+            else:
+                messages.success(request, _("Request no. %(number)s sent to the leadership.") % {
+                    "number": created.pk})
             return redirect("gradebook:correction", created.pk)
     return render(request, "gradebook/corrections/new.html", {
         "assignment": assignment, "term": term_obj, "rows": rows, "errors": errors, "grid_url": grid_url,
-        "reason": request.POST.get("reason", ""), "max_mb": corrections.MAX_EVIDENCE_BYTES // (1024 * 1024),
+        "reason": request.POST.get("reason", ""), "examiner": request.POST.get("examiner", ""),
+        "needs_examiner": bool(kinds & {Score.Kind.MIDTERM, Score.Kind.FINAL}),
+        "max_mb": corrections.MAX_EVIDENCE_BYTES // (1024 * 1024),
     })
 
 

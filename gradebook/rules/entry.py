@@ -15,7 +15,18 @@ What the rule decides, in this order:
   column the teacher locked, is refused (a correction request instead);
 * a student: they must be in the class for part of the term; a mid- or end-of-term result
   needs them still in the class on that test's date, when the term's schedule names it; an
-  exempt student has no cells in the subject.
+  exempt student has no cells in the subject;
+* a cell: a result is *entered* while the login session in which its teacher typed it lasts,
+  and *recorded* from then on (seed 000 art. 8.2). A recorded result is not typed over: a
+  regular one is re-entered with a reason and evidence until the regular-correction deadline
+  (``Remedy.REENTRY``, seed 003 §5), a mid- or end-of-term one, or a regular one after its
+  deadline, changes only through a correction request the leadership decides
+  (``Remedy.CORRECTION``; ``late`` when filed after the deadline).
+
+The deadlines (``ChangeRules``): regular scores either until the term schedule's days before
+the end-of-term test (seed 000 art. 8.6: a week), or two weeks before the mid-term test for
+scores dated before that test and two weeks before the end-of-term test for the rest (seed 003
+§5); mid- and end-of-term scores within the school's days after their test (seed 003: five).
 
 Messages are English catalogue ids (``gettext_noop``), with ``params``; Django code translates
 them with ``Verdict.text`` through its own gettext.
@@ -31,7 +42,8 @@ from . import slots
 
 MSG_NOT_TEACHER = gettext_noop("Only the teacher assigned to this class and subject may enter its scores.")
 MSG_FROZEN = gettext_noop(
-    "The principal has approved this class's results for this period: its scores can no longer be changed."
+    "The principal has approved this class's results for this period: a change is a correction request, "
+    "and approving it reopens the approval."
 )
 MSG_BOOK_LOCKED = gettext_noop("The principal has locked the score book of this term: scores can no longer "
                                "be changed. File a correction request instead.")
@@ -44,13 +56,31 @@ MSG_REGULAR_COUNT = gettext_noop("This subject has %(count)s regular assessments
 MSG_NOT_IN_CLASS = gettext_noop("This student is not in the class during this term.")
 MSG_LEFT_BEFORE_TEST = gettext_noop("This student left the class on %(date)s, before this test.")
 MSG_EXEMPT = gettext_noop("This student is exempt from this subject for this term.")
+MSG_RECORDED_REENTRY = gettext_noop("Score recorded on %(date)s: to change it, re-enter it with a reason and "
+                                    "evidence before %(deadline)s.")
+MSG_RECORDED_REENTRY_OPEN = gettext_noop("Score recorded on %(date)s: to change it, re-enter it with a reason and "
+                                         "evidence.")
+MSG_RECORDED_LATE = gettext_noop("Score recorded on %(date)s; the deadline for re-entering it was %(deadline)s: "
+                                 "file a correction request, which the leadership decides.")
+MSG_RECORDED_TEST = gettext_noop("Score recorded on %(date)s: a mid- or end-of-term score changes only through a "
+                                 "correction request with the examiner's confirmation, filed before %(deadline)s.")
+MSG_RECORDED_TEST_OPEN = gettext_noop("Score recorded on %(date)s: a mid- or end-of-term score changes only through "
+                                      "a correction request with the examiner's confirmation.")
+MSG_RECORDED_TEST_LATE = gettext_noop("Score recorded on %(date)s; corrections of this test were due by "
+                                      "%(deadline)s: file a late correction request, which the leadership decides.")
+
+# Seed 003 §5: regular scores may be re-entered until two weeks before each periodic test.
+DAYS_BEFORE_EACH_TEST = 14
+DEADLINE_BEFORE_FINAL_TEST = "final"  # gradebook.models.EntrySettings.RegularDeadline
+DEADLINE_BEFORE_EACH_TEST = "each"
 
 
 class Remedy(StrEnum):
     """What the person may do instead of typing into a refused cell."""
 
-    NONE = ""  # nothing: the cell does not exist for them, or the results are approved
-    CORRECTION = "correction"  # file a correction request, which the principal decides
+    NONE = ""  # nothing: the cell does not exist for them
+    REENTRY = "reentry"  # re-enter the recorded regular score with a reason and evidence (seed 003 §5)
+    CORRECTION = "correction"  # file a correction request, which the leadership decides
 
 
 @dataclass(frozen=True)
@@ -80,6 +110,23 @@ class Columns:
 
 
 @dataclass(frozen=True)
+class ChangeRules:
+    """The school's rules for changing recorded scores (gradebook.models.EntrySettings, TermSchedule)."""
+
+    regular_deadline: str = DEADLINE_BEFORE_FINAL_TEST
+    regular_correction_days: int = 7  # seed 000: days before the end-of-term test (the term schedule's)
+    test_correction_days: int = 5  # seed 003: days after a mid- or end-of-term test
+    reentry_needs_approval: bool = True
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A cell holding a recorded result: entered in a login session that has ended, or by someone else."""
+
+    entered_on: datetime.date  # the day the slot first got its result: what a regular score is "dated"
+
+
+@dataclass(frozen=True)
 class Student:
     """The dates of one enrolment, as the rule needs them."""
 
@@ -101,6 +148,8 @@ class Facts:
     exempt: frozenset[int] = frozenset()  # enrolment ids exempt from the subject this term
     midterm_test_on: datetime.date | None = None  # from the term's schedule, when set
     final_test_on: datetime.date | None = None
+    today: datetime.date | None = None  # the school's date now: the deadlines are days
+    rules: ChangeRules = ChangeRules()
 
     @property
     def start_date(self) -> datetime.date:  # so that a Facts is a term for slots.studies_during
@@ -158,28 +207,84 @@ def student_has_cell(facts: Facts, student: Student | None, kind: str) -> Verdic
     return ALLOWED
 
 
-def judge(facts: Facts, student: Student | None, kind: str, index: int) -> Verdict:
-    """May the actor write this student's cell (kind, index) now? If not, why, and what instead."""
+def judge(facts: Facts, student: Student | None, kind: str, index: int, recorded: Recorded | None = None) -> Verdict:
+    """May the actor write this student's cell (kind, index) now? If not, why, and what instead.
+
+    ``recorded``: the cell holds a recorded result (None: it is empty, or entered in the actor's
+    own login session, which may still change it freely).
+    """
     for verdict in (column_exists(facts, kind, index), _teacher_sheet(facts), column_open(facts.columns, kind, index),
                     student_has_cell(facts, student, kind)):
         if not verdict.allowed:
             return verdict
+    if recorded is not None:
+        return recorded_verdict(facts, kind, recorded)
     return ALLOWED
 
 
-def correctable(facts: Facts, student: Student | None, kind: str, index: int) -> bool:
-    """May a correction request ask for this cell? A cell the student has, in a column closed or locked.
+def recorded_verdict(facts: Facts, kind: str, recorded: Recorded) -> Verdict:
+    """Why a recorded result in an open column is not typed over, and which path changes it."""
+    params = {"date": _day(recorded.entered_on)}
+    deadline = change_deadline(facts, kind, recorded.entered_on)
+    if deadline is not None:
+        params["deadline"] = _day(deadline)
+    late = is_late(facts, deadline)
+    if kind == slots.REGULAR:
+        if late:
+            return Verdict(False, MSG_RECORDED_LATE, params, remedy=Remedy.CORRECTION)
+        return Verdict(False, MSG_RECORDED_REENTRY if deadline else MSG_RECORDED_REENTRY_OPEN, params,
+                       remedy=Remedy.REENTRY)
+    message = MSG_RECORDED_TEST_LATE if late else MSG_RECORDED_TEST if deadline else MSG_RECORDED_TEST_OPEN
+    return Verdict(False, message, params, remedy=Remedy.CORRECTION)
 
-    The teacher who may still type into the cell is sent back to the grid instead.
+
+def change_deadline(facts: Facts, kind: str, entered_on: datetime.date | None) -> datetime.date | None:
+    """The last day a recorded result of ``kind`` may be changed by its path (None: the schedule names none).
+
+    Regular: re-entry until the school's regular deadline; mid- and end-of-term: a correction
+    request until the school's days after the test.
     """
-    return (column_exists(facts, kind, index).allowed
-            and column_open(facts.columns, kind, index).remedy == Remedy.CORRECTION
-            and student_has_cell(facts, student, kind).allowed)
+    rules = facts.rules
+    if kind == slots.REGULAR:
+        if rules.regular_deadline == DEADLINE_BEFORE_EACH_TEST:
+            days = datetime.timedelta(days=DAYS_BEFORE_EACH_TEST)
+            if facts.midterm_test_on is not None and (entered_on is None or entered_on < facts.midterm_test_on):
+                return facts.midterm_test_on - days
+            return facts.final_test_on - days if facts.final_test_on is not None else None
+        if facts.final_test_on is None:
+            return None
+        return facts.final_test_on - datetime.timedelta(days=rules.regular_correction_days)
+    test_day = {slots.MIDTERM: facts.midterm_test_on, slots.FINAL: facts.final_test_on}.get(kind)
+    return test_day + datetime.timedelta(days=rules.test_correction_days) if test_day is not None else None
+
+
+def is_late(facts: Facts, deadline: datetime.date | None) -> bool:
+    return deadline is not None and facts.today is not None and facts.today > deadline
+
+
+def remedy(facts: Facts, student: Student | None, kind: str, index: int, recorded: Recorded | None = None) -> Remedy:
+    """The path that changes this cell for its teacher: NONE when they type it (or it does not exist)."""
+    return judge(facts, student, kind, index, recorded).remedy
+
+
+def correctable(facts: Facts, student: Student | None, kind: str, index: int, recorded: Recorded | None = None) -> bool:
+    """May a request (a re-entry or a correction) ask for this cell? One the student has that is not typed now.
+
+    A closed or locked column, approved results or a recorded result; the teacher who may still
+    type into the cell is sent back to the grid instead.
+    """
+    return (facts.is_teacher and column_exists(facts, kind, index).allowed
+            and student_has_cell(facts, student, kind).allowed
+            and remedy(facts, student, kind, index, recorded) != Remedy.NONE)
+
+
+def _day(day: datetime.date) -> str:
+    return day.strftime("%d/%m/%Y")
 
 
 def _teacher_sheet(facts: Facts) -> Verdict:
     if not facts.is_teacher:
         return Verdict(False, MSG_NOT_TEACHER)
     if facts.results_approved:
-        return Verdict(False, MSG_FROZEN)
+        return Verdict(False, MSG_FROZEN, remedy=Remedy.CORRECTION)
     return ALLOWED

@@ -89,6 +89,10 @@ class Row:
     # now; while the sheet is open, a refused cell's message is in ``refusals`` by column key.
     open_cells: list[bool] = field(default_factory=list)
     refusals: dict[str, str] = field(default_factory=dict)
+    # Open cells holding a recorded result, by column key: the rule's message (which path changes
+    # it). They stay typeable; the save refuses a change and answers with the path.
+    recorded: dict[str, str] = field(default_factory=dict)
+    records: dict[str, entry.Recorded] = field(default_factory=dict)  # the teacher's view: recorded cells by key
     term_result: Decimal | bool | None = None  # ĐTBmhk, or Đ (True) / CĐ (False); None until complete
     term1_result: Decimal | bool | None = None  # in term II: term I's result, from which the year is computed
     year_result: Decimal | bool | None = None  # term II only: ĐTBmcn, or the comment year result
@@ -171,14 +175,15 @@ class RowResult:
 
 
 def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
-         enrolment_ids: list[int] | None = None) -> Grid:
+         enrolment_ids: list[int] | None = None, session: str = "") -> Grid:
     """The score grid of an assignment's class and subject for one term, with its averages.
 
     Rows: every enrolment of the class (those who left included, flagged with their end date)
     in Vietnamese order, numbered; ``enrolment_ids`` narrows the rows (e.g. to re-render the rows
     a save touched) while keeping their list numbers. Term II rows also carry term I's result and
     the year result. Averages stay None (empty, not zero) until every required assessment exists.
-    Which cells the actor may type into is the entry rule's answer, cell by cell. A constant
+    Which cells the actor may type into is the entry rule's answer, cell by cell; ``session`` (the
+    mark of the actor's login session) tells which results are still theirs to change. A constant
     number of queries (the assignment, the periods, the rule's facts, the class list, the scores
     of both terms, plus the permission checks), whatever the size of the class.
     """
@@ -218,6 +223,11 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
         held = slots_held.get((term.number, enrolment.pk), {})
         student = entry.student(enrolment)
         verdicts = [state.judge(student, column.kind, column.index) for column in entry_columns]
+        records = {column.key: found for column in entry_columns
+                   if is_teacher and (found := entry.recorded(held.get((column.kind, column.index)), session))}
+        marks = {column.key: state.judge(student, column.kind, column.index, records[column.key]).text(_)
+                 for column, verdict in zip(entry_columns, verdicts, strict=True)
+                 if can_write and verdict.allowed and column.key in records}
         row = Row(
             number=number, enrolment=enrolment,
             writable=can_write and state.has_row(student),
@@ -226,6 +236,7 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
             open_cells=[can_write and verdict.allowed for verdict in verdicts],
             refusals={column.key: verdict.text(_) for column, verdict in zip(entry_columns, verdicts, strict=True)
                       if not verdict.allowed and can_write},
+            recorded=marks, records=records,
         )
         if term.number == 2:
             row.term1_result = _term_result(slots_held.get((1, enrolment.pk), {}), required=required,

@@ -5,10 +5,15 @@ its own by the entry rule (gradebook.rules.entry) and the input rules (bad input
 version, or a slot the student does not have refuses that cell only, and the others still
 save, as the grid's paste rule says), and the whole block is written by the one score writer
 (gradebook.scores.writer) with a constant number of queries, history included.
+
+A cell holding a recorded result (entered in a login session that has ended, seed 000 art. 8.2)
+is refused when the save would change it, with the path that changes it (``CellResult.remedy``:
+a re-entry or a correction request); the save passes the mark of the actor's session
+(schoolrecords.sessions), and a path without one (a command) changes no recorded result.
 """
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from enum import StrEnum
 
@@ -81,6 +86,7 @@ class CellResult:
     status: str | None = None
     version: int | None = None
     updated_by: str = ""
+    remedy: str = ""  # for REFUSED: gradebook.rules.entry.Remedy, the path that changes this cell instead
 
     @property
     def slot(self) -> Slot:
@@ -131,8 +137,10 @@ class _Parsed:
 
 @transaction.atomic
 def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cells: Iterable[CellInput],
-                reason: str = "") -> SaveResult:
+                reason: str = "", session: str = "") -> SaveResult:
     """Save a block of cells of one class's subject and term; see the module docstring.
+
+    ``session`` is the mark of the actor's login session (schoolrecords.sessions.entry_session).
 
     Raises PermissionDenied (403) unless ``actor`` is the assigned teacher and the sheet is open
     (approved results, a book lock or windows closing every column refuse it whole), Http404 for
@@ -187,12 +195,16 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
             )
         elif (score.version if score is not None else None) != cell.expected_version:
             results[position] = _conflict(cell, score)
+        elif (held := entry.recorded(score, session)) is not None:
+            # The row is locked: what it holds is what the rule judges (a stale screen was a conflict above).
+            verdict = state.judge(enrolments.get(cell.enrolment_id), cell.kind, cell.index, held)
+            results[position] = replace(_result(cell, Outcome.REFUSED, verdict.text(_)), remedy=verdict.remedy.value)
         else:
             writes[position] = writer.Write(enrolment_id=cell.enrolment_id, kind=cell.kind, index=cell.index,
                                             value=item.value, comment_passed=item.comment_passed,
                                             status=item.status, score=score)
     written, conflicts = writer.scores_write(actor=actor, subject_id=assignment.subject_id, term_id=term.pk,
-                                             writes=list(writes.values()), reason=reason, now=now)
+                                             writes=list(writes.values()), reason=reason, now=now, session=session)
     for position, write in writes.items():
         if write.slot in conflicts:
             results[position] = _conflict(cells[position], conflicts[write.slot])

@@ -427,6 +427,8 @@ def _judge(grid: Grid, row: Row, column, raw: Any) -> str | tuple[Decimal | None
         return _("This subject has %(count)s regular assessments per term.") % {"count": grid.regular_required}
     if not row.writable:
         return _("This student is not in the class during this term.")
+    if column.key in row.recorded:  # a recorded result is not overwritten by a file: the message says the way
+        return row.recorded[column.key]
     return new
 
 
@@ -456,7 +458,11 @@ def _change(row: Row, column, new: tuple[Decimal | None, bool | None], *, line: 
     )
 
 
-def apply_import(*, actor, assignment, term, changes: list[Change], file_name: str) -> SaveResult:
-    """Save the previewed changes, each against the version the preview showed (conflicts are reported)."""
+def apply_import(*, actor, assignment, term, changes: list[Change], file_name: str, session: str = "") -> SaveResult:
+    """Save the previewed changes, each against the version the preview showed (conflicts are reported).
+
+    ``session``: the mark of the teacher's login session, as for the grid's save (a recorded result
+    is refused, whatever the preview said).
+    """
     return scores_save(actor=actor, assignment=assignment, term=term, cells=[c.cell_input() for c in changes],
-                       reason=_("Imported from %(file)s") % {"file": file_name})
+                       reason=_("Imported from %(file)s") % {"file": file_name}, session=session)

@@ -35,6 +35,7 @@ from gradebook.scores.selectors import (
 from gradebook.scores.services import CellResult, scores_save
 from schoolrecords import models as sm
 from schoolrecords.permissions import user_school
+from schoolrecords.sessions import entry_session
 from schoolrecords.signals import log_refusal
 
 IMPORT_SESSION_KEY = "gradebook_grid_import"
@@ -52,6 +53,7 @@ class EntryView:
     locked: bool = False  # closed by a window or locked (gradebook.windows): read-only with a lock mark
     pickable: bool = False  # the teacher may tick it for a correction request
     refusal: str = ""  # why the teacher may not type here (the entry rule's message), as the cell's tooltip
+    recorded: str = ""  # a recorded result the teacher may type over only through a request: the rule's message
 
 
 @dataclass
@@ -71,7 +73,8 @@ def _rows(result: Grid) -> list[RowView]:
                              str(labels.get(cell.status, "")), locked=column.locked,
                              pickable=result.can_correct and result.lock_state.correctable(student, column.kind,
                                                                                            column.index),
-                             refusal=row.refusals.get(column.key, "") if row.writable and column.writable else "")
+                             refusal=row.refusals.get(column.key, "") if row.writable and column.writable else "",
+                             recorded=row.recorded.get(column.key, ""))
                    for column, cell, allowed in zip(entry_columns, row.cells, row.open_cells, strict=True)]
         views.append(RowView(row=row, entries=entries,
                              results=_results(row, term_number=result.term.number, is_commented=result.is_commented)))
@@ -94,7 +97,8 @@ def _teacher_name(assignment: sm.TeachingAssignment) -> str:
 @login_required
 @require_GET
 def grid_page(request, assignment_id: int, term: int):
-    result = grid(actor=request.user, assignment=assignment_id, term=term_for(assignment_id, term))
+    result = grid(actor=request.user, assignment=assignment_id, term=term_for(assignment_id, term),
+                  session=entry_session(request))
     return render(request, "gradebook/grid.html", {
         "grid": result,
         "assignment": result.assignment,
@@ -123,6 +127,7 @@ def _config(request, result: Grid) -> dict:
     return {
         "saveUrl": reverse("gradebook:grid_save", args=args),
         "historyUrl": reverse("gradebook:grid_history", args=args),
+        "correctionUrl": reverse("gradebook:correction_new", args=args),
         "commented": result.is_commented,
         "messages": {
             "saving": _("Saving…"),
@@ -140,6 +145,9 @@ def _config(request, result: Grid) -> dict:
             "leave": _("Some scores are not saved yet."),
             "historyFailed": _("The history could not be loaded."),
             "chooseCell": _("Select a cell first, then open its history."),
+            "reentry": _("Re-enter with a reason and evidence"),
+            "correction": _("File a correction request"),
+            "requestAll": _("Send these %(count)s recorded scores with a reason and evidence"),
         },
     }
 
@@ -160,7 +168,7 @@ def grid_save(request, assignment_id: int, term: int):
     try:
         payload = parse_save(request.body)
         saved = scores_save(actor=request.user, assignment=assignment_id, term=term_obj, cells=payload.cells,
-                            reason=payload.reason)
+                            reason=payload.reason, session=entry_session(request))
     except PayloadError as error:
         return _json_error(str(error), 400)
     except PermissionDenied as error:
@@ -178,6 +186,7 @@ def _cell_json(cell: CellResult) -> dict:
     return {
         "enrolment": cell.enrolment_id, "kind": cell.kind, "index": cell.index, "outcome": cell.outcome.value,
         "message": cell.message, "text": cell.display, "version": cell.version, "status": cell.status or "",
+        "remedy": cell.remedy,
     }
 
 
@@ -254,7 +263,7 @@ def grid_import(request, assignment_id: int, term: int):
     form = GridImportForm(request.POST, request.FILES) if action == "preview" else GridImportForm()
     if action != "preview" or not form.is_valid():
         return _import_page(request, assignment, term_obj, form)
-    result = grid(actor=request.user, assignment=assignment, term=term_obj)
+    result = grid(actor=request.user, assignment=assignment, term=term_obj, session=entry_session(request))
     try:
         plan = spreadsheet.plan_import(result, form.sheet)
     except spreadsheet.SpreadsheetError as error:
@@ -282,7 +291,7 @@ def _confirm(request, assignment, term_obj, grid_url: str):
         messages.info(request, _("The file changes nothing in this grid."))
         return redirect(grid_url)
     result = spreadsheet.apply_import(actor=request.user, assignment=assignment, term=term_obj, changes=changes,
-                                      file_name=pending["file"])
+                                      file_name=pending["file"], session=entry_session(request))
     saved = len(result.saved)
     if result.ok:
         messages.success(request, _("Imported from %(file)s: %(count)s cells saved.") % {

@@ -16,7 +16,8 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from gradebook.models import Score
 
-_UPDATED_FIELDS = ["value", "comment_passed", "status", "version", "updated_at", "updated_by"]
+_UPDATED_FIELDS = ["value", "comment_passed", "status", "version", "updated_at", "updated_by", "entry_session",
+                   "entered_at"]
 
 Slot = tuple[int, str, int]  # (enrolment id, kind, index)
 
@@ -58,11 +59,15 @@ def locked_scores(*, subject_id: int, term_id: int, enrolment_ids) -> dict[Slot,
 
 @transaction.atomic(savepoint=False)  # the caller's transaction, or one of its own: no savepoint query
 def scores_write(*, actor, subject_id: int, term_id: int, writes: list[Write], reason: str,
-                 now: datetime.datetime) -> tuple[dict[Slot, Score], dict[Slot, Score | None]]:
+                 now: datetime.datetime, session: str = "") -> tuple[dict[Slot, Score], dict[Slot, Score | None]]:
     """Write ``writes`` with history; returns (the written rows by slot, the slots lost to a concurrent insert).
 
-    A lost slot maps to the row the other writer created (None if it cannot be read); nothing is
-    written for it. Raises ValidationError before writing anything when a row breaks a rule.
+    ``session`` is the mark of the teacher's login session (schoolrecords.sessions) for what they
+    type; "" for a correction, an import by command or any path without one: the values written
+    are then recorded at once (gradebook.entry.recorded). A slot's ``entered_at`` is set the first
+    time it gets a result and kept after. A lost slot maps to the row the other writer created
+    (None if it cannot be read); nothing is written for it. Raises ValidationError before writing
+    anything when a row breaks a rule.
     """
     to_update, to_create = [], []
     for write in writes:
@@ -75,7 +80,9 @@ def scores_write(*, actor, subject_id: int, term_id: int, writes: list[Write], r
             to_update.append(score)
         score.value, score.comment_passed, score.status = write.value, write.comment_passed, write.status
         score.version += 1
-        score.updated_at, score.updated_by = now, actor
+        score.updated_at, score.updated_by, score.entry_session = now, actor, session
+        if score.entered_at is None and not score.is_empty:
+            score.entered_at = now
     for score in [*to_update, *to_create]:
         # No per-row queries: foreign keys were checked by the caller, the constraints have the last word.
         score.clean_fields(exclude=["enrolment", "subject", "term", "updated_by"])

@@ -17,6 +17,7 @@
   var problemsList = problemsNode.querySelector(".problems-list");
   var problemsSummary = problemsNode.querySelector(".problems-summary");
   var retryButton = document.getElementById("grid-retry");
+  var requestLink = document.getElementById("grid-request");
   var dialog = document.getElementById("history-dialog");
   var dialogBody = document.getElementById("history-body");
   var MAX_TEXT = 100;
@@ -349,7 +350,7 @@
         addProblem(input, cell.message, cell.text);
       } else {
         setState(input, "s-error", cell.message);
-        addProblem(input, cell.message);
+        addProblem(input, cell.message, undefined, cell.remedy);
       }
     });
     (data.rows || []).forEach(function (row) {
@@ -414,8 +415,27 @@
 
   function problemKey(input) { return keyOf(rowOf(input).dataset.e, cellOf(input).dataset.k, cellOf(input).dataset.i); }
 
-  function addProblem(input, message, serverText) {
+  // A recorded score typed over: the server refuses it and names the path (re-entry or correction
+  // request). The typed value stays, and the form of that path opens with it already filled in.
+  function requestUrl(keys) {
+    return config.correctionUrl + "?" + keys.map(function (key) {
+      return "cell=" + encodeURIComponent(key) + "&new-" + encodeURIComponent(key) + "=" +
+        encodeURIComponent(byKey[key].value);
+    }).join("&");
+  }
+
+  function updateRequestLink() {
+    var keys = Object.keys(problems).filter(function (key) { return byKey[key] && byKey[key]._remedy; });
+    requestLink.hidden = keys.length === 0;
+    if (keys.length) {
+      requestLink.href = requestUrl(keys);
+      requestLink.textContent = format(text.requestAll, {count: keys.length});
+    }
+  }
+
+  function addProblem(input, message, serverText, remedy) {
     var key = problemKey(input);
+    input._remedy = remedy || "";
     var item = problems[key] || document.createElement("li");
     item.textContent = "";
     var tr = rowOf(input);
@@ -440,8 +460,17 @@
       });
       item.appendChild(button);
     }
+    if (remedy) {
+      var path = document.createElement("a");
+      path.className = "button small";
+      path.href = requestUrl([key]);
+      path.textContent = remedy === "reentry" ? text.reentry : text.correction;
+      item.appendChild(document.createTextNode(" "));
+      item.appendChild(path);
+    }
     if (!problems[key]) { problemsList.appendChild(item); }
     problems[key] = item;
+    updateRequestLink();
     input._problem = {state: serverText === undefined ? "s-error" : "s-conflict", message: message};
   }
 
@@ -453,6 +482,8 @@
       delete problems[key];
       failed = failed.filter(function (other) { return other !== input; });
     }
+    input._remedy = "";
+    updateRequestLink();
     if (!Object.keys(problems).length) { retryButton.hidden = true; }
   }
 

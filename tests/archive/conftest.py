@@ -88,13 +88,13 @@ class SmallSchoolYear:
             cells = [CellInput(self.enrolments[code].pk, kind, index, text)
                      for code, terms in TOAN.items() if number in terms
                      for (kind, index), text in zip(kinds, terms[number], strict=True)]
-            result = scores_save(actor=demo.user("teacher_math"), assignment=self.toan_assignment, term=term,
+            result = scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=self.toan_assignment, term=term,
                                  cells=cells)
             assert result.ok, result.problems
             takers = ["ARC001", "ARC003"] if number == 1 else ["ARC001"]
             cells = [CellInput(self.enrolments[code].pk, kind, index, "Đ") for code in takers
                      for kind, index in kinds if (kind, index) != ("tx", 4)]  # 70 periods: three ĐĐGtx
-            result = scores_save(actor=demo.user("gv_gdtc"), assignment=self.gdtc_assignment, term=term, cells=cells)
+            result = scores_save(session="test-session", actor=demo.user("gv_gdtc"), assignment=self.gdtc_assignment, term=term, cells=cells)
             assert result.ok, result.problems
         entries = [
             homeroom_services.HomeroomEntry(self.enrolments["ARC001"].pk, conduct="tot",

@@ -23,7 +23,7 @@ def media(settings, tmp_path):
 def _request(demo, text: str):
     math, term = demo.assignment("6A1", "toan"), demo.year.terms.get(number=1)
     first = sm.Enrolment.objects.filter(school_class=math.school_class, status="studying").order_by("pk").first()
-    scores_save(actor=demo.user("teacher_math"), assignment=math, term=term, cells=[CellInput(first.pk, "tx", 2, "6")])
+    scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=math, term=term, cells=[CellInput(first.pk, "tx", 2, "6")])
     locks.column_lock(actor=demo.user("teacher_math"), assignment=math, term=term, kind="tx", index=2)
     request = corrections.correction_submit(
         actor=demo.user("teacher_math"), assignment=math, term=term, changes=[ChangeInput(first.pk, "tx", 2, text)],

@@ -54,7 +54,7 @@ def test_two_principals_approving_the_same_request_at_once_apply_it_once(pg_demo
     principals = [demo.user("principal"), second_principal]
     students = list(sm.Enrolment.objects.filter(school_class=demo.school_class("6A1"),
                                                 status=sm.Enrolment.Status.STUDYING).order_by("pk")[:ROUNDS])
-    scores_save(actor=teacher, assignment=math, term=term, cells=[CellInput(e.pk, TX, 1, "6") for e in students])
+    scores_save(session="test-session", actor=teacher, assignment=math, term=term, cells=[CellInput(e.pk, TX, 1, "6") for e in students])
     locks.column_lock(actor=teacher, assignment=math, term=term, kind=TX, index=1)
 
     for round_number, enrolment in enumerate(students):

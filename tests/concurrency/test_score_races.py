@@ -60,7 +60,7 @@ def grid_save(client: Client, assignment: sm.TeachingAssignment, cells: list[dic
 def test_fifty_saves_of_one_cell_from_the_same_version_save_once_and_the_49_others_are_conflicts(pg_demo):
     demo = pg_demo
     math, term, student = demo.assignment("6A1", "toan"), first_term(demo), studying(demo)[0]
-    first = scores_save(actor=demo.user("teacher_math"), assignment=math, term=term,
+    first = scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=math, term=term,
                         cells=[CellInput(student.pk, TX, 1, "10")])
     version = first.cells[0].version
     slot = {"enrolment": student, "subject": math.subject, "term": term, "kind": TX, "index": 1}
@@ -68,7 +68,7 @@ def test_fifty_saves_of_one_cell_from_the_same_version_save_once_and_the_49_othe
     texts = [f"{number // 5},{number % 5 * 2}" for number in range(50)]  # 0,0 … 9,8: fifty different values
 
     def save(number: int):
-        return scores_save(actor=get_user_model().objects.get(username="teacher_math"), assignment=math.pk, term=term,
+        return scores_save(session="test-session", actor=get_user_model().objects.get(username="teacher_math"), assignment=math.pk, term=term,
                            cells=[CellInput(student.pk, TX, 1, texts[number], expected_version=version)])
 
     results = run_together(50, save)
@@ -122,7 +122,7 @@ def test_two_blocks_of_the_same_empty_cells_in_opposite_orders_never_deadlock(pg
     block = sorted((enrolment.pk, kind, index) for enrolment in students for kind, index in ((TX, 2), (TX, 3), (CK, 1)))
 
     def save(cells, text="5"):
-        return scores_save(actor=get_user_model().objects.get(username="teacher_math"), assignment=math.pk, term=term,
+        return scores_save(session="test-session", actor=get_user_model().objects.get(username="teacher_math"), assignment=math.pk, term=term,
                            cells=[CellInput(*slot, text) for slot in cells])
 
     middle = len(block) // 2
@@ -170,7 +170,7 @@ def test_45_teachers_saving_different_cells_of_one_class_at_once_all_save_withou
 
     # ĐĐGtx1 already holds a value for every student: each save changes existing rows and creates new ones.
     for assignment in assignments:
-        result = scores_save(actor=assignment.teacher, assignment=assignment, term=term,
+        result = scores_save(session="test-session", actor=assignment.teacher, assignment=assignment, term=term,
                              cells=[CellInput(enrolment.pk, TX, 1, "CĐ" if assignment.subject.is_commented else "10")
                                     for enrolment in students])
         assert result.ok, result.problems

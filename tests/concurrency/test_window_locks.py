@@ -38,7 +38,7 @@ def save_first_student(demo, subject_code: str, text: str):
     assignment = demo.assignment("6A1", subject_code)
     enrolment = sm.Enrolment.objects.filter(school_class=assignment.school_class,
                                             status=sm.Enrolment.Status.STUDYING).order_by("pk").first()
-    return scores_save(actor=get_user_model().objects.get(pk=assignment.teacher_id), assignment=assignment.pk,
+    return scores_save(session="test-session", actor=get_user_model().objects.get(pk=assignment.teacher_id), assignment=assignment.pk,
                        term=demo.year.terms.get(number=1), cells=[CellInput(enrolment.pk, TX, 1, text)])
 
 
@@ -128,7 +128,7 @@ def test_an_approval_waits_for_the_saves_in_progress_and_freezes_the_next_one(pg
         .order_by("pk").first()
 
     def change(text):
-        return scores_save(actor=get_user_model().objects.get(pk=math.teacher_id), assignment=math.pk, term=term,
+        return scores_save(session="test-session", actor=get_user_model().objects.get(pk=math.teacher_id), assignment=math.pk, term=term,
                            cells=[CellInput(first.pk, TX, 1, text, expected_version=1)])
 
     with HeldTransaction(lambda: change("9")) as held:
@@ -174,7 +174,7 @@ def test_a_save_that_comes_during_an_approval_waits_for_it_and_is_refused(pg_dem
 
     def save():
         try:
-            outcome["save"] = scores_save(actor=get_user_model().objects.get(pk=math.teacher_id), assignment=math.pk,
+            outcome["save"] = scores_save(session="test-session", actor=get_user_model().objects.get(pk=math.teacher_id), assignment=math.pk,
                                           term=term, cells=[CellInput(first.pk, TX, 1, "9", expected_version=1)])
         except BaseException as error:
             outcome["save"] = error

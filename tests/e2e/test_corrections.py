@@ -37,7 +37,7 @@ def test_board_closes_the_window_teacher_files_a_correction_principal_approves_a
                                         status=sm.Enrolment.Status.STUDYING).order_by("pk").first()
     teacher = math.teacher
     board = sm.StaffProfile.objects.get(user__username="board").user
-    scores_save(actor=teacher, assignment=math, term=term, cells=[CellInput(first.pk, "tx", 1, "6")])
+    scores_save(session="test-session", actor=teacher, assignment=math, term=term, cells=[CellInput(first.pk, "tx", 1, "6")])
     window = locks.window_create(actor=board, term=term, school_class=math.school_class, subject=math.subject,
                                  opens_at=timezone.now() - datetime.timedelta(days=30), note="Toán 6A1")
     grid_url = live_server.url + reverse("gradebook:grid", args=(math.pk, 1))

@@ -109,7 +109,7 @@ def test_a_cell_someone_changed_meanwhile_is_not_overwritten_and_its_history_ope
     assignment = sm.TeachingAssignment.objects.get(school_class__name="6A1", subject__code="toan",
                                                    end_date__isnull=True)
     # The same teacher on another computer, after this page was loaded.
-    scores_save(actor=demo_school["users"]["teacher_math"], assignment=assignment,
+    scores_save(session="test-session", actor=demo_school["users"]["teacher_math"], assignment=assignment,
                 term=assignment.year.terms.get(number=1), cells=[CellInput(enrolment.pk, "tx", 1, "4")],
                 reason="Máy khác")
 
@@ -150,7 +150,7 @@ def test_the_principal_reads_the_grid_without_inputs_and_opens_a_cells_history(l
     assignment = sm.TeachingAssignment.objects.get(school_class__name="6A1", subject__code="toan",
                                                    end_date__isnull=True)
     enrolment = sm.Enrolment.objects.filter(school_class=assignment.school_class).order_by("pk").first()
-    scores_save(actor=demo_school["users"]["teacher_math"], assignment=assignment,
+    scores_save(session="test-session", actor=demo_school["users"]["teacher_math"], assignment=assignment,
                 term=assignment.year.terms.get(number=1), cells=[CellInput(enrolment.pk, "gk", 1, "8,5")],
                 reason="Kiểm tra giữa kì")
     log_in(page, live_server.url, "principal")

@@ -53,7 +53,7 @@ def locked_scores(demo):
     """Two students with ĐĐGtx1 = 6 and 7, then the column locked by the teacher."""
     math = demo.assignment("6A1", "toan")
     first, second = students(demo)
-    scores_save(actor=demo.user("teacher_math"), assignment=math, term=term(demo),
+    scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=math, term=term(demo),
                 cells=[CellInput(first.pk, TX, 1, "6"), CellInput(second.pk, TX, 1, "7")])
     locks.column_lock(actor=demo.user("teacher_math"), assignment=math, term=term(demo), kind=TX, index=1)
     return first, second
@@ -82,7 +82,7 @@ def test_a_teacher_files_a_request_for_a_locked_cell_with_old_new_reason_and_evi
 
 def test_an_open_cell_is_typed_in_the_grid_not_corrected(demo):
     first = students(demo)[0]
-    with pytest.raises(ValidationError, match="not locked"):
+    with pytest.raises(ValidationError, match="not recorded yet"):
         corrections.correction_submit(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"),
                                       term=term(demo), changes=[ChangeInput(first.pk, TX, 1, "8")], reason="x",
                                       files=[pdf()])
@@ -130,7 +130,7 @@ def test_only_the_assigned_teacher_files_a_request(demo):
         file_request(demo, username="head_math")
 
 
-def test_regular_scores_cannot_be_corrected_after_the_schools_deadline(demo):
+def test_a_regular_correction_after_the_schools_deadline_is_a_late_request_for_the_leadership(demo):
     import datetime
 
     from django.utils import timezone
@@ -139,8 +139,9 @@ def test_regular_scores_cannot_be_corrected_after_the_schools_deadline(demo):
     today = timezone.localdate()
     locks.schedule_save(actor=demo.user("board"), term=term(demo), midterm_test_on=today - datetime.timedelta(days=40),
                         final_test_on=today + datetime.timedelta(days=3))  # the deadline was 4 days ago
-    with pytest.raises(ValidationError, match="corrected until"):
-        file_request(demo)
+    request = file_request(demo)
+    assert (request.kind, request.late, request.status) == ("correction", True, "pending")
+    assert request.deadline == today - datetime.timedelta(days=4)
 
 
 # --- the state machine --------------------------------------------------------------------------------
@@ -178,7 +179,7 @@ def test_a_stale_old_value_is_a_conflict_and_changes_nothing(demo):
     request = file_request(demo)
     lock = columns_state(demo.assignment("6A1", "toan"), term(demo))[1][(TX, 1)]
     locks.lock_lift(actor=demo.user("board"), lock=lock, reason="reopen for a moment")
-    scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo),
+    scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo),
                 cells=[CellInput(first.pk, TX, 1, "5", expected_version=1)])
     with pytest.raises(CorrectionConflict) as conflict:
         corrections.correction_approve(actor=demo.user("principal"), request=request)
@@ -344,12 +345,13 @@ def test_the_queue_costs_the_same_queries_for_one_request_or_three(demo, login, 
         client.get(url)
     math = demo.assignment("6A1", "toan")
     for enrolment in students(demo, 4)[2:]:
-        scores_save(actor=demo.user("teacher_math"), assignment=math, term=term(demo),
+        scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=math, term=term(demo),
                     cells=[CellInput(enrolment.pk, GK, 1, "5")])
     locks.column_lock(actor=demo.user("teacher_math"), assignment=math, term=term(demo), kind=GK)
     for enrolment in students(demo, 4)[2:]:
         corrections.correction_submit(actor=demo.user("teacher_math"), assignment=math, term=term(demo),
-                                      changes=[ChangeInput(enrolment.pk, GK, 1, "6")], reason="r", files=[pdf()])
+                                      changes=[ChangeInput(enrolment.pk, GK, 1, "6")], reason="r", files=[pdf()],
+                                      examiner="Nguyễn Thị Lan")
     with django_assert_num_queries(QUEUE_QUERIES):
         page = client.get(url)
     html = page.content.decode()

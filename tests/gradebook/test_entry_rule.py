@@ -50,7 +50,7 @@ LEFT_BEFORE_TERM = Student(4, datetime.date(2025, 5, 1), datetime.date(2025, 8, 
     ({}, STAYING, "xx", 1, entry.MSG_UNKNOWN_COLUMN, Remedy.NONE),
     ({}, STAYING, GK, 2, entry.MSG_UNKNOWN_COLUMN, Remedy.NONE),
     ({"is_teacher": False}, STAYING, TX, 1, entry.MSG_NOT_TEACHER, Remedy.NONE),
-    ({"results_approved": True}, STAYING, TX, 1, entry.MSG_FROZEN, Remedy.NONE),
+    ({"results_approved": True}, STAYING, TX, 1, entry.MSG_FROZEN, Remedy.CORRECTION),
     ({"columns": Columns(book_locked=True)}, STAYING, TX, 1, entry.MSG_BOOK_LOCKED, Remedy.CORRECTION),
     ({"columns": Columns(closed_kinds=frozenset(slots.KINDS))}, STAYING, CK, 1, entry.MSG_WINDOW_CLOSED,
      Remedy.CORRECTION),
@@ -207,7 +207,7 @@ def test_a_correction_request_is_refused_for_an_open_cell_and_for_a_test_the_stu
                                             assignment=demo.assignment("6A1", "toan"), term=term(demo, 1),
                                             changes=ask, reason="Chấm nhầm", files=[_pdf()])
 
-    assert gettext("This cell is not locked: type the new value in the grid.") in open_cell.value.message_dict["cells"][0]
+    assert gettext("This score is not recorded yet: type the new value in the grid.") in open_cell.value.message_dict["cells"][0]
     assert gettext("This student has no such cell in this term.") in missed.value.message_dict["cells"][0]
     assert request.changes.count() == 1
 

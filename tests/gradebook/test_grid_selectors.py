@@ -32,7 +32,7 @@ def studying(demo, class_name: str = "6A1") -> list[sm.Enrolment]:
 
 
 def save(demo, cells, *, username="teacher_math", subject="toan", number=1, reason="test"):
-    result = scores_save(actor=demo.user(username), assignment=demo.assignment("6A1", subject),
+    result = scores_save(session="test-session", actor=demo.user(username), assignment=demo.assignment("6A1", subject),
                          term=term(demo, number), cells=cells, reason=reason)
     assert result.ok, [cell.message for cell in result.problems]
     return result
@@ -254,7 +254,7 @@ def test_a_cells_history_is_for_the_grids_readers(demo, username, allowed):
 
 
 def test_another_schools_cell_history_is_not_found(demo, other_school):
-    result = scores_save(actor=other_school["teacher"], assignment=other_school["assignment"],
+    result = scores_save(session="test-session", actor=other_school["teacher"], assignment=other_school["assignment"],
                          term=other_school["year"].terms.get(number=1), reason="test",
                          cells=[CellInput(other_school["enrolment"].pk, TX, 1, "8")])
     assert result.ok

@@ -36,7 +36,7 @@ def studying(demo, class_name: str = "6A1") -> list[sm.Enrolment]:
 
 
 def save(demo, cells, *, username="teacher_math", subject="toan", number=1, reason="test"):
-    result = scores_save(actor=demo.user(username), assignment=demo.assignment("6A1", subject),
+    result = scores_save(session="test-session", actor=demo.user(username), assignment=demo.assignment("6A1", subject),
                          term=demo.year.terms.get(number=number), cells=cells, reason=reason)
     assert result.ok, [problem.message for problem in result.problems]
 

@@ -43,7 +43,7 @@ def post_cells(client, assignment, cells, *, number: int = 1, source: str = "typ
 
 
 def service_save(demo, cells, *, number: int = 1, reason: str = "test"):
-    result = scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"),
+    result = scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"),
                          term=term(demo, number), cells=cells, reason=reason)
     assert result.ok, [problem.message for problem in result.problems]
     return result
@@ -235,7 +235,7 @@ def test_a_comment_subject_answers_pass_or_not_yet_and_a_conflicting_row_gets_it
     passing, failing, untouched = studying(demo)[:3]
     pe = demo.assignment("6A1", "gdtc")
     slots = [(TX, 1), (TX, 2), (TX, 3), (GK, 1), (CK, 1)]
-    earlier = scores_save(actor=demo.user("gv_gdtc"), assignment=pe, term=term(demo, 1), reason="test",
+    earlier = scores_save(session="test-session", actor=demo.user("gv_gdtc"), assignment=pe, term=term(demo, 1), reason="test",
                           cells=[CellInput(failing.pk, GK, 1, "CĐ")])
     client = login("gv_gdtc")
 

@@ -80,7 +80,7 @@ def fill_scores(demo, number: int, *, class_name: str = "6A1", students=None, ma
             for text in [marks.get(enrolment.pk, {}).get(assignment.subject.code, default)] if text
             for kind, index in slots
         ]
-        result = scores_save(actor=assignment.teacher, assignment=assignment, term=term_, cells=cells, reason="test")
+        result = scores_save(session="test-session", actor=assignment.teacher, assignment=assignment, term=term_, cells=cells, reason="test")
         assert result.ok, [cell.message for cell in result.problems][:3]
 
 
@@ -138,7 +138,7 @@ def test_term_and_year_averages_follow_domain_example_e2(demo):
     for number, texts in entries.items():
         kinds = [(Score.Kind.REGULAR, 1), (Score.Kind.REGULAR, 2), (Score.Kind.REGULAR, 3), (Score.Kind.REGULAR, 4),
                  (Score.Kind.MIDTERM, 1), (Score.Kind.FINAL, 1)]
-        scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo, number),
+        scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo, number),
                     cells=[CellInput(enrolment.pk, kind, index, text) for (kind, index), text in zip(kinds, texts, strict=True)])
 
     assert subject_of(row_of(results(demo, 1), enrolment), "toan").value == Decimal("8.7")

@@ -222,10 +222,11 @@ def test_an_approved_term_freezes_its_conduct_absences_remarks_exemptions_and_sc
     with pytest.raises(ValidationError):
         exempt(demo, enrolment)  # a year exemption would change term I too
     with translation.override("en"), pytest.raises(PermissionDenied) as denied:
-        scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo, 1),
+        scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo, 1),
                     cells=[CellInput(enrolment.pk, Score.Kind.FINAL, 1, "10", expected_version=1)])
     assert str(denied.value) == (
-        "The principal has approved this class's results for this period: its scores can no longer be changed.")
+        "The principal has approved this class's results for this period: a change is a correction request, "
+        "and approving it reopens the approval.")
     assert not policy.can_write(demo.user("teacher_math"), demo.assignment("6A1", "toan"), term(demo, 1))
     assert ConductResult.objects.get(enrolment=enrolment, term__number=1).level == "tot"
     assert Score.objects.get(enrolment=enrolment, subject__code="toan", term__number=1, kind="ck").value == 7
@@ -272,7 +273,7 @@ def test_an_approved_year_freezes_both_terms_and_the_remedies(demo):
             homeroom_save(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
                           term=term(demo, number), entries=[HomeroomEntry(enrolment.pk, remark="Sửa")])
         with pytest.raises(PermissionDenied):
-            scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"),
+            scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"),
                         term=term(demo, number), cells=[CellInput(enrolment.pk, Score.Kind.FINAL, 1, "9",
                                                                   expected_version=1)])
     with pytest.raises(ValidationError):

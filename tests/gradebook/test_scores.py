@@ -32,7 +32,7 @@ def studying(demo, class_name: str = "6A1") -> list[sm.Enrolment]:
 
 
 def save(demo, cells, *, username="teacher_math", class_name="6A1", subject="toan", number=1, reason="test"):
-    return scores_save(actor=demo.user(username), assignment=demo.assignment(class_name, subject),
+    return scores_save(session="test-session", actor=demo.user(username), assignment=demo.assignment(class_name, subject),
                        term=term(demo, number), cells=cells, reason=reason)
 
 
@@ -294,7 +294,7 @@ def test_a_teacher_whose_assignment_ended_may_no_longer_write(demo):
     assignment = demo.assignment("6A1", "toan")
     setup.assignment_end(actor=demo.user("board"), assignment=assignment, reason="Nghỉ sinh")
     with pytest.raises(PermissionDenied):
-        scores_save(actor=demo.user("teacher_math"), assignment=assignment, term=term(demo, 1),
+        scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=assignment, term=term(demo, 1),
                     cells=[CellInput(studying(demo)[0].pk, TX, 1, "8")], reason="test")
 
 
@@ -302,10 +302,10 @@ def test_another_schools_assignment_is_not_found(demo, other_school):
     other_term = other_school["year"].terms.get(number=1)
     cells = [CellInput(other_school["enrolment"].pk, TX, 1, "8")]
     with pytest.raises(Http404):
-        scores_save(actor=demo.user("teacher_math"), assignment=other_school["assignment"], term=other_term,
+        scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=other_school["assignment"], term=other_term,
                     cells=cells, reason="test")
     with pytest.raises(Http404):  # and a term of another school's year does not fit the demo's assignment
-        scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=other_term,
+        scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=other_term,
                     cells=cells, reason="test")
     assert not Score.objects.exists()
 
@@ -384,7 +384,7 @@ def _save_counted(demo, django_assert_num_queries, expected: int, cells, number:
     actor = demo.user("teacher_math")  # a fresh user object: no permission cache carried over
     assignment, term_ = demo.assignment("6A1", "toan"), term(demo, number)
     with django_assert_num_queries(expected):
-        result = scores_save(actor=actor, assignment=assignment, term=term_, cells=cells, reason="paste")
+        result = scores_save(session="test-session", actor=actor, assignment=assignment, term=term_, cells=cells, reason="paste")
     assert result.ok and len(result.saved) == len(cells)
     return result
 
@@ -404,7 +404,7 @@ def test_one_new_cell_or_a_pasted_45_by_6_block_costs_the_same_queries_history_i
 def test_changing_one_cell_or_a_45_by_6_block_costs_the_same_queries_history_included(
     demo, class_of_45, django_assert_num_queries
 ):
-    scores_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo, 1),
+    scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo, 1),
                 cells=_block(class_of_45, "5"), reason="first")
     _save_counted(demo, django_assert_num_queries, CHANGE_QUERIES, _block(class_of_45, "6", version=1)[:1])
     block = _block(class_of_45, "7", version=1)
@@ -433,7 +433,7 @@ def test_an_exempt_students_cells_are_refused_one_by_one(demo):
         actor=demo.user("principal"), enrolment=exempt, subject=assignment.subject, term=term,
         reason="Sức khỏe", evidence_note="Giấy chứng nhận y tế",
     )
-    result = scores_save(actor=demo.user("teacher_math"), assignment=assignment, term=term, cells=[
+    result = scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=assignment, term=term, cells=[
         CellInput(exempt.pk, "tx", 1, "8"), CellInput(other.pk, "tx", 1, "8")])
     refused, saved = result.cells
     assert refused.outcome == "refused" and refused.message == str(EXEMPT_MESSAGE)

@@ -14,7 +14,7 @@ TX, GK = Score.Kind.REGULAR, Score.Kind.MIDTERM
 
 
 def _save(demo, cells, *, username, class_name, subject, reason):
-    return scores_save(actor=demo.user(username), assignment=demo.assignment(class_name, subject),
+    return scores_save(session="test-session", actor=demo.user(username), assignment=demo.assignment(class_name, subject),
                        term=demo.year.terms.get(number=1), cells=cells, reason=reason)
 
 

@@ -41,7 +41,7 @@ def first_student(demo, class_name: str = "6A1") -> sm.Enrolment:
 
 
 def save(demo, cells, *, class_name="6A1", username="teacher_math"):
-    return scores_save(actor=demo.user(username), assignment=demo.assignment(class_name, "toan"), term=term(demo),
+    return scores_save(session="test-session", actor=demo.user(username), assignment=demo.assignment(class_name, "toan"), term=term(demo),
                        cells=cells)
 
 

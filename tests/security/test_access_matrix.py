@@ -107,7 +107,7 @@ class World:
             assignment, teacher = assignments[name], teachers[name]
             enrolment = sm.Enrolment.objects.filter(school_class=assignment.school_class).order_by("pk").first()
             term = foreign_terms[1] if name == "foreign" else terms[1]
-            result = scores_save(actor=teacher, assignment=assignment, term=term,
+            result = scores_save(session="test-session", actor=teacher, assignment=assignment, term=term,
                                  cells=[CellInput(enrolment.pk, tx, 1, "6")])
             assert result.ok, result.problems
             scores_locks[name] = locks.column_lock(actor=teacher, assignment=assignment, term=term, kind=tx, index=1)

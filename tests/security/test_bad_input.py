@@ -622,7 +622,7 @@ def _lock_first_column(objects: Objects):
     from gradebook.scores.services import CellInput, scores_save
     from gradebook.windows import services as locks
 
-    result = scores_save(actor=objects.teacher, assignment=objects.math, term=objects.term1,
+    result = scores_save(session="test-session", actor=objects.teacher, assignment=objects.math, term=objects.term1,
                          cells=[CellInput(objects.enrolment.pk, "tx", 1, "6")])
     assert result.ok
     locks.column_lock(actor=objects.teacher, assignment=objects.math, term=objects.term1, kind="tx", index=1)
@@ -1265,7 +1265,7 @@ def _formula_names(objects: Objects) -> dict[str, str]:
                       .select_related("student").order_by("pk")[:len(FORMULAS)])
     for enrolment, name in zip(enrolments, FORMULAS, strict=True):
         services.student_save(actor=board, school=objects.demo.school, student=enrolment.student, full_name=name)
-    result = scores_save(actor=objects.teacher, assignment=objects.math, term=objects.term1,
+    result = scores_save(session="test-session", actor=objects.teacher, assignment=objects.math, term=objects.term1,
                          cells=[CellInput(enrolment.pk, "tx", 1, "7") for enrolment in enrolments])
     assert result.ok
     return {enrolment.student.code: name for enrolment, name in zip(enrolments, FORMULAS, strict=True)}
