@@ -65,3 +65,12 @@ def snapshot_for_window_closed(*, term_id: int, window_key: str, actor_id: int |
                                           automatic=True),
         robust=True,
     )
+
+
+def minutes_for_correction_applied(*, request_id: int, actor_id: int | None = None) -> None:
+    """Seal the minutes of a correction request once its approval has committed (seed 000 art. 8.3).
+
+    The task's idempotency key is the request: reported twice, the minutes are sealed once.
+    """
+    actor_id = actor_id or system_user().pk
+    transaction.on_commit(lambda: tasks.seal_correction_minutes.delay(request_id, actor_id), robust=True)

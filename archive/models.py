@@ -22,9 +22,11 @@ class Kind(models.TextChoices):
     SUMMARY = "summary", _("Class summary table")
     PARENT_SLIP = "parent_slip", _("Parent contact slip")
     SNAPSHOT = "snapshot", _("Score snapshot")
+    # Seed 000 art. 8.3: the minutes of an approved correction, sealed when the decision is taken.
+    CORRECTION_MINUTES = "correction_minutes", _("Correction minutes")
 
 
-# What a print batch may ask for (a snapshot is taken, not printed).
+# What a print batch may ask for (a snapshot is taken, correction minutes are sealed at the decision, not printed).
 PRINTED_KINDS = (Kind.LEDGER, Kind.REPORT_CARD, Kind.SUMMARY, Kind.PARENT_SLIP)
 # One file per student; the others are one file per class (a snapshot: one per term of the school).
 PER_STUDENT_KINDS = (Kind.REPORT_CARD, Kind.PARENT_SLIP)

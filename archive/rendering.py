@@ -126,3 +126,10 @@ def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int,
                  data_hash=data_hash(data))
         for (enrolment, data), file in zip(forms, files, strict=True)
     ]
+
+
+def correction_minutes(data: printed.MinutesData, *, printed_on: datetime.date | None = None) -> pdf.Pdf:
+    """The minutes of an approved correction (biên bản sửa dữ liệu, seed 000 art. 8.3) from gradebook.api's data."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return pdf.html_to_pdf(render_to_string("pdf/correction_minutes.html", {
+            "minutes": data, "printed_on": printed_on}))

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -265,8 +265,10 @@ def job_record_error(*, job_id: int, error: str) -> None:
 
 
 def file_name(*, kind: str, variant: str, year: sm.SchoolYear, term: sm.Term, school_class: sm.SchoolClass | None,
-              student: sm.Student | None, version: int, suffix: str) -> str:
-    """A readable, ASCII file name for downloads and offline media: ledger_2025-2026_T2_6A1_v1.pdf."""
+              student: sm.Student | None, version: int, suffix: str, label: str = "") -> str:
+    """A readable, ASCII file name for downloads and offline media: ledger_2025-2026_T2_6A1_v1.pdf.
+
+    ``label`` tells apart documents of one class and term (correction minutes: "no3")."""
     parts = [kind, year.name, f"T{term.number}"]
     if school_class is not None:
         parts.append(school_class.name)
@@ -274,13 +276,16 @@ def file_name(*, kind: str, variant: str, year: sm.SchoolYear, term: sm.Term, sc
         parts.append(student.code)
     if variant:
         parts.append(variant)
+    if label:
+        parts.append(label)
     safe = "_".join(ascii_part(part) for part in parts)
     return f"{safe}_v{version}{suffix}"
 
 
 def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, data_hash: str, school_id: int,
           kind: str, variant: str, mode: str, year: sm.SchoolYear, term: sm.Term, school_class, student, key: str,
-          print_date, actor, job: RenderJob | None, idempotency_key: str, note: str = "") -> ArchivedDocument:
+          print_date, actor, job: RenderJob | None, idempotency_key: str, note: str = "",
+          label: str = "") -> ArchivedDocument:
     """Create the row and finalise the file, in the caller's transaction: the next version of ``key``."""
     previous = ArchivedDocument.objects.filter(scope_key=key).order_by("-version").first()
     version = previous.version + 1 if previous else 1
@@ -290,7 +295,7 @@ def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, 
         student=student, scope_key=key, version=version, supersedes=previous,
         path=storage.relative_path(sha256, suffix),
         file_name=file_name(kind=kind, variant=variant, year=year, term=term, school_class=school_class,
-                            student=student, version=version, suffix=suffix),
+                            student=student, version=version, suffix=suffix, label=label),
         content_type=content_type, sha256=sha256, size=len(content), pages=pages, data_hash=data_hash,
         print_date=print_date, note=note[:255], created_by=actor, created_at=timezone.now(), job=job,
         idempotency_key=idempotency_key,
@@ -362,3 +367,53 @@ def snapshot_key(*, actor, term: sm.Term, token: str = "") -> str:
     """The key of an ad-hoc snapshot asked for now (the clerk's right is checked): "request:<token>"."""
     require_run(actor, term)
     return f"request:{token or uuid.uuid4().hex}"
+
+
+# --- correction minutes --------------------------------------------------------------------------
+
+
+def minutes_key(request_id: int) -> str:
+    """The idempotency key of a correction request's sealed minutes: one document per request, ever."""
+    return f"minutes:{request_id}"
+
+
+def sealed_minutes(request_id: int) -> ArchivedDocument | None:
+    return ArchivedDocument.objects.filter(idempotency_key=minutes_key(request_id)).first()
+
+
+def minutes_seal(*, actor, request_id: int) -> ArchivedDocument | None:
+    """Seal the minutes of an approved correction request (seed 000 art. 8.3); a second call adds nothing.
+
+    Run when the decision is taken (gradebook.signals.correction_applied, through archive.jobs): the
+    decision is what allows it, so no archive right is asked of ``actor`` (the deciding leader,
+    recorded as the document's maker). None when the request is not approved (nothing to seal).
+    The rendering runs outside any transaction; the row and the file are sealed in one.
+    """
+    existing = sealed_minutes(request_id)
+    if existing is not None:
+        return existing
+    data = api.correction_minutes(request_id)
+    if data is None:
+        return None
+    rendered = rendering.correction_minutes(data)
+    year = sm.SchoolYear.objects.get(pk=data.year_id)
+    term = sm.Term.objects.get(pk=data.term_id)
+    school_class = sm.SchoolClass.objects.get(pk=data.class_id)
+    # One chain per request (not per class and term, as the printed forms): each minutes is its own document.
+    key = scope_key(kind=Kind.CORRECTION_MINUTES, year_id=year.pk, term_number=term.number, class_id=school_class.pk)
+    number = data.number or request_id
+    note = _("Minutes no. %(number)s of correction request no. %(request)s") % {"number": number,
+                                                                              "request": request_id}
+    try:
+        with transaction.atomic():
+            return _seal(content=rendered.content, suffix=".pdf", content_type=PDF, pages=rendered.pages,
+                         data_hash=rendering.data_hash(data), school_id=data.school_id,
+                         kind=Kind.CORRECTION_MINUTES, variant="", mode=Mode.AD_HOC, year=year, term=term,
+                         school_class=school_class, student=None, key=f"{key}:r{request_id}",
+                         print_date=data.date or timezone.localdate(), actor=actor, job=None,
+                         idempotency_key=minutes_key(request_id), label=f"no{number}", note=note)
+    except IntegrityError:  # another delivery of the task sealed them meanwhile
+        existing = sealed_minutes(request_id)
+        if existing is None:
+            raise
+        return existing

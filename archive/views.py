@@ -26,7 +26,7 @@ from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import found_or_hidden, user_school
 from schoolrecords.text import ascii_part
 
-from . import export, jobs, pdf, selectors, storage
+from . import export, jobs, pdf, rendering, selectors, services, storage
 from .forms import BatchForm, SnapshotForm, TransferForm
 from .models import Kind
 from .permissions import can_run, require_read
@@ -170,7 +170,11 @@ def documents(request):
 @require_GET
 def download(request, pk: int):
     """The archived file as it was sealed; a file that no longer matches its SHA-256 is not handed out."""
-    document = selectors.document_for(actor=request.user, pk=pk)
+    return _sealed_file(selectors.document_for(actor=request.user, pk=pk), as_attachment=True)
+
+
+def _sealed_file(document, *, as_attachment: bool):
+    """The archived file as it was sealed, or a 409 saying it is missing or no longer matches its SHA-256."""
     result = selectors.check(document)
     if not result.ok:
         message = (_("This archived file is missing from the archive folder. Tell the administrator (archive_verify).")
@@ -178,7 +182,7 @@ def download(request, pk: int):
                    _("This archived file no longer matches the SHA-256 it was sealed with. "
                      "Tell the administrator (archive_verify)."))
         return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
-    return FileResponse(open(storage.absolute(document.path), "rb"), as_attachment=True,
+    return FileResponse(open(storage.absolute(document.path), "rb"), as_attachment=as_attachment,
                         filename=document.file_name, content_type=document.content_type)
 
 
@@ -229,14 +233,23 @@ def _pdf(template: str, context: dict, file_name: str) -> HttpResponse:
 @login_required
 @require_GET
 def correction_minutes(request, pk: int):
-    """Biên bản sửa điểm of an approved request: the requester, the principal and the board member present."""
+    """Biên bản sửa điểm of an approved request: the copy sealed in the archive when the decision was taken.
+
+    Its readers are the request's (the teacher who asked, the leadership, the board: gradebook's policy).
+    Until the seal is there (the task still running, a request approved before minutes were sealed)
+    the minutes are printed from the same data, with the print date.
+    """
     found = api.correction_for_minutes(actor=request.user, pk=pk)
     if found.status != found.Status.APPROVED:
         raise Http404
-    return _pdf("pdf/correction_minutes.html", {
-        "req": found, "changes": found.changes.all(), "school": user_school(request.user),
-        "printed_on": timezone.localdate(),
-    }, f"bien-ban-sua-diem-{found.pk}.pdf")
+    sealed = services.sealed_minutes(found.pk)
+    if sealed is not None:
+        return _sealed_file(sealed, as_attachment=False)
+    data = api.correction_minutes(found.pk)
+    response = HttpResponse(rendering.correction_minutes(data, printed_on=timezone.localdate()).content,
+                            content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bien-ban-sua-diem-{found.pk}.pdf"'
+    return response
 
 
 @login_required

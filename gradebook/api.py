@@ -12,7 +12,15 @@ from django.db.models import Q
 
 from schoolrecords import models as sm
 
-from .corrections.selectors import Correction, approved_corrections, monthly_log, request_for
+from .corrections.selectors import (
+    Correction,
+    MinutesCell,
+    MinutesData,
+    approved_corrections,
+    minutes_data,
+    monthly_log,
+    request_for,
+)
 from .models import ResultApproval, Score
 from .printed import (
     LedgerData,
@@ -31,8 +39,8 @@ from .rules.slots import in_class_at_end, slot_key
 from .windows import selectors as windows
 
 __all__ = [
-    "Correction", "LedgerData", "ParentSlipData", "ReportCardData", "SnapshotRow", "SummaryData",
-    "approved_corrections", "book_locked", "correction_for_minutes", "correction_log", "due_enrolments",
+    "Correction", "LedgerData", "MinutesCell", "MinutesData", "ParentSlipData", "ReportCardData", "SnapshotRow", "SummaryData",
+    "approved_corrections", "book_locked", "correction_for_minutes", "correction_log", "correction_minutes", "due_enrolments",
     "in_class_at_end", "ledger", "load_class", "parent_slip", "principal_book_lock", "report_card",
     "report_cards_of_class", "snapshot_rows", "summary", "unlocked_classes",
 ]
@@ -112,6 +120,15 @@ def snapshot_rows(term: sm.Term) -> Iterator[SnapshotRow]:
 def correction_for_minutes(*, actor, pk: int):
     """An approved correction request with its changes, for its minutes; 404 unless approved, 403/404 by the policy."""
     return request_for(actor=actor, pk=pk)
+
+
+def correction_minutes(request_id: int) -> MinutesData | None:
+    """What the minutes of an approved request show (plain values), or None while it is not approved.
+
+    No permission check: the archive seals them when the decision is taken (gradebook.signals.correction_applied);
+    a page that shows them checks the reader through ``correction_for_minutes`` first.
+    """
+    return minutes_data(request_id)
 
 
 def correction_log(*, actor, teacher, year: int, month: int):

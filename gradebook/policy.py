@@ -9,16 +9,20 @@ teacher, the head of the subject's department, the vice principal and the princi
 Homeroom work: the class's homeroom teacher ("schoolrecords.homeroom_schoolclass"). Results:
 the principal approves and decides exemptions; the principal, the vice principal and the
 homeroom teacher read them; the leadership sees the entry progress. Correction requests: the
-principal decides, never on their own request; the leadership and the admin board read them.
+principal decides, or a vice principal the principal has delegated for the request's school year
+(gradebook.models.DecisionDelegation, active today); nobody decides their own request; the
+leadership and the admin board read them. The school's score change rules (EntrySettings): the principal.
 Windows and deadlines: the admin board ("schoolrecords.manage_school_setup") sets them.
 Another school's object is a 404 everywhere (schoolrecords.permissions.OtherSchool).
 """
 
 from django.core.exceptions import PermissionDenied
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from guardian.shortcuts import get_objects_for_user
 
+from gradebook.models import DecisionDelegation
 from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords.permissions import OtherSchool, allowed, has_role, require, same_school
@@ -36,6 +40,13 @@ WINDOW_VIEWERS = (roles.ADMIN_BOARD, roles.PRINCIPAL, roles.VICE_PRINCIPAL)
 
 PRINCIPAL_ONLY_MESSAGE = gettext_lazy("Only the principal may do this.")
 SELF_DECISION_MESSAGE = gettext_lazy("You cannot decide on your own correction request.")
+DECIDER_ONLY_MESSAGE = gettext_lazy("Only the principal, or a vice principal the principal has delegated for this "
+                                    "school year, decides correction requests.")
+DELEGATION_ENDED_MESSAGE = gettext_lazy("Your delegation to decide correction requests ended on %(date)s: only the "
+                                        "principal decides now.")
+DELEGATION_REVOKED_MESSAGE = gettext_lazy("The principal revoked your delegation to decide correction requests on "
+                                          "%(date)s: only the principal decides now.")
+DELEGATION_NOT_STARTED_MESSAGE = gettext_lazy("Your delegation to decide correction requests starts on %(date)s.")
 
 
 def _usable(user) -> bool:
@@ -150,9 +161,72 @@ def require_principal(user, obj) -> None:
         raise PermissionDenied(str(PRINCIPAL_ONLY_MESSAGE))
 
 
+# --- who decides correction requests ------------------------------------------------------------
+
+
+def _delegations(user) -> list[DecisionDelegation]:
+    """Every delegation ``user`` ever received (ended and revoked ones too), newest first.
+
+    One query, kept on the user object for the request as is_homeroom keeps its answers: the
+    queue, the home card and each request's page ask for every request they show.
+    """
+    if "_delegation_cache" not in user.__dict__:
+        user._delegation_cache = list(DecisionDelegation.objects.filter(delegate_id=user.pk)
+                                      .order_by("-starts_on", "-pk"))
+    return user._delegation_cache
+
+
+def active_delegation(user, year_id: int, day=None) -> DecisionDelegation | None:
+    """The delegation that lets vice principal ``user`` decide the requests of school year ``year_id`` on ``day``
+    (today in the school's time zone), or None."""
+    if not (_usable(user) and has_role(user, roles.VICE_PRINCIPAL)):
+        return None
+    day = day or timezone.localdate()
+    return next((d for d in _delegations(user) if d.year_id == year_id and d.is_active_on(day)), None)
+
+
+def is_decider(user, year: sm.SchoolYear) -> bool:
+    """Does ``user`` decide correction requests of ``year`` today: the principal, or a delegated vice principal?"""
+    if not (_usable(user) and same_school(user, year)):
+        return False
+    return is_principal(user) or active_delegation(user, year.pk) is not None
+
+
+def decider_years(user) -> set[int] | None:
+    """The school years whose requests ``user`` decides today: None for every year (the principal)."""
+    if is_principal(user):
+        return None
+    if not (_usable(user) and has_role(user, roles.VICE_PRINCIPAL)):
+        return set()
+    today = timezone.localdate()
+    return {d.year_id for d in _delegations(user) if d.is_active_on(today)}
+
+
 def may_decide(user, request) -> bool:
-    """May ``user`` approve, reject or question this correction request? The principal, never on their own."""
-    return is_principal(user) and same_school(user, request.school_class) and user.pk != request.requested_by_id
+    """May ``user`` approve, reject or question this correction request (``school_class`` with ``year`` selected)?
+
+    The principal, or a vice principal delegated for the request's school year; never on their own request.
+    """
+    return user.pk != request.requested_by_id and is_decider(user, request.school_class.year)
+
+
+def _refusal(user, year_id: int) -> str:
+    """Why ``user`` may not decide this year's requests: a vice principal whose delegation ended hears when."""
+    if has_role(user, roles.VICE_PRINCIPAL):
+        today = timezone.localdate()
+        # The latest delegation of the year says why it is no longer (or not yet) in force.
+        for delegation in _delegations(user):
+            if delegation.year_id != year_id:
+                continue
+            if delegation.revoked_at is not None:
+                return str(DELEGATION_REVOKED_MESSAGE) % {
+                    "date": formats.date_format(timezone.localdate(delegation.revoked_at), "d/m/Y")}
+            if delegation.ends_on is not None and delegation.ends_on < today:
+                return str(DELEGATION_ENDED_MESSAGE) % {"date": formats.date_format(delegation.ends_on, "d/m/Y")}
+            if delegation.starts_on > today:
+                return str(DELEGATION_NOT_STARTED_MESSAGE) % {
+                    "date": formats.date_format(delegation.starts_on, "d/m/Y")}
+    return str(DECIDER_ONLY_MESSAGE)
 
 
 def require_requester(user, request) -> None:
@@ -164,7 +238,12 @@ def require_requester(user, request) -> None:
 
 
 def require_decider(user, request) -> None:
-    require_principal(user, request.school_class)
+    """403 unless ``may_decide``, saying why (a delegation that ended, one's own request); another school's is a 404."""
+    school_class = request.school_class
+    if _usable(user) and not same_school(user, school_class):
+        raise OtherSchool(user, "decide", request)
+    if not is_decider(user, school_class.year):
+        raise PermissionDenied(_refusal(user, school_class.year_id) if _usable(user) else str(DECIDER_ONLY_MESSAGE))
     if user.pk == request.requested_by_id:
         raise PermissionDenied(str(SELF_DECISION_MESSAGE))
 

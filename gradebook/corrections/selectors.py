@@ -13,13 +13,14 @@ from gradebook import policy
 from gradebook.models import (
     CorrectionChange,
     CorrectionRequest,
+    DecisionDelegation,
     EntryWindow,
     Score,
     format_result,
 )
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import found_or_hidden, user_school
+from schoolrecords.permissions import found_or_hidden, same_school, user_school
 
 Status = CorrectionRequest.Status
 
@@ -82,7 +83,11 @@ def with_current_values(requests: list[CorrectionRequest]) -> dict[int, list[Cha
 
 
 def queue(*, actor) -> list[CorrectionRequest]:
-    """The requests waiting for the principal (and those sent back), oldest first. Leadership only."""
+    """The requests waiting for a decision (and those sent back), oldest first. Leadership and board only.
+
+    The principal and a delegated vice principal decide them (gradebook.policy.may_decide); the
+    others read.
+    """
     if not policy.reads_corrections(actor):
         raise PermissionDenied(_("You do not have permission to see the correction requests."))
     return list(_school_requests(actor).filter(status__in=[Status.PENDING, Status.NEEDS_INFO])
@@ -119,28 +124,35 @@ class HomeSummary:
     """What the home page's correction card shows, by role."""
 
     recent: list[CorrectionRequest]  # a teacher's latest requests with their outcome
-    waiting: int  # principal: requests waiting for a decision
+    waiting: int  # the principal or a delegated vice principal: requests waiting for their decision
     open_windows: int  # board: windows open now
     closed_windows: int  # board: windows closed
-    is_principal: bool
+    is_principal: bool  # also links to the delegations and the score change rules
     is_board: bool
+    decides: bool = False  # the principal, or a vice principal delegated today
 
     @property
     def empty(self) -> bool:
-        return not (self.recent or self.waiting or self.is_principal or self.is_board)
+        return not (self.recent or self.waiting or self.decides or self.is_principal or self.is_board)
 
 
 def home_summary(user) -> HomeSummary:
-    """The correction card of the home page (templates/gradebook/_home_corrections.html): at most four queries."""
+    """The correction card of the home page (templates/gradebook/_home_corrections.html): at most four queries
+    (a vice principal's delegations are one more)."""
     recent = list(CorrectionRequest.objects.filter(requested_by=user).select_related("school_class", "subject", "term")
                   .order_by("-requested_at", "-pk")[:5]) if user.is_authenticated else []
     is_principal = policy.is_principal(user)
     is_board = policy.is_board(user)
     school = user_school(user)
+    years = policy.decider_years(user)  # None: every year (the principal)
+    decides = school is not None and (years is None or bool(years))
     waiting = 0
-    if is_principal and school is not None:
-        waiting = CorrectionRequest.objects.filter(school_class__year__school=school, status=Status.PENDING).exclude(
-            requested_by=user).count()
+    if decides:
+        pending = CorrectionRequest.objects.filter(school_class__year__school=school, status=Status.PENDING).exclude(
+            requested_by=user)
+        if years is not None:
+            pending = pending.filter(school_class__year_id__in=years)
+        waiting = pending.count()
     open_windows = closed_windows = 0
     if is_board and school is not None:
         now = timezone.now()
@@ -150,13 +162,123 @@ def home_summary(user) -> HomeSummary:
             total=Count("pk"))
         open_windows, closed_windows = counts["open"], counts["total"] - counts["open"]
     return HomeSummary(recent=recent, waiting=waiting, open_windows=open_windows, closed_windows=closed_windows,
-                       is_principal=is_principal, is_board=is_board)
+                       is_principal=is_principal, is_board=is_board, decides=decides)
+
+
+def _staff_of_role(school: sm.School, role: str):
+    return (get_user_model().objects.filter(groups__name=role, profile__school=school, is_active=True)
+            .select_related("profile").order_by("profile__full_name"))
 
 
 def board_members(school: sm.School):
     """The admin board's accounts, to name the member present on the minutes."""
-    return (get_user_model().objects.filter(groups__name=roles.ADMIN_BOARD, profile__school=school, is_active=True)
-            .select_related("profile").order_by("profile__full_name"))
+    return _staff_of_role(school, roles.ADMIN_BOARD)
+
+
+def vice_principals(school: sm.School):
+    """The accounts the principal may delegate deciding correction requests to."""
+    return _staff_of_role(school, roles.VICE_PRINCIPAL)
+
+
+def delegations(*, actor, year: sm.SchoolYear) -> list[DecisionDelegation]:
+    """The year's delegations, in force or not, newest first (one query). The leadership and the board read them."""
+    if not (policy.reads_corrections(actor) and same_school(actor, year)):
+        raise PermissionDenied(_("You do not have permission to see the delegations."))
+    return list(DecisionDelegation.objects.filter(year=year)
+                .select_related("delegate__profile", "granted_by__profile", "revoked_by__profile")
+                .order_by("-starts_on", "-pk"))
+
+
+def delegation_for(*, actor, pk: int) -> DecisionDelegation:
+    """One delegation of the actor's school (another school's is a 404)."""
+    school = user_school(actor)
+    return found_or_hidden(DecisionDelegation.objects.filter(year__school=school).select_related("year"), actor,
+                           "delegations", pk=pk)
+
+
+# --- the minutes (biên bản sửa dữ liệu) of an approved request, for the archive ---------------------
+
+
+@dataclass(frozen=True)
+class MinutesCell:
+    student: str
+    column: str  # ĐĐGtx1, ĐĐGgk …
+    old: str  # as printed: "6", "6,5", "Đ", "" for none
+    new: str
+
+
+@dataclass(frozen=True)
+class MinutesData:
+    """What the minutes of one approved correction request show (seed 000 art. 8.3), as plain values."""
+
+    request_id: int
+    number: int | None
+    place: str
+    date: datetime.date | None
+    decided_at: datetime.datetime  # local time
+    school_id: int
+    school_name: str
+    year_id: int
+    year_name: str
+    term_id: int
+    term_number: int
+    class_id: int
+    class_name: str
+    subject_name: str
+    requester: str
+    decider: str
+    # The vice principal decided under a delegation: who granted it, when, and its days.
+    delegated_by: str
+    delegated_on: datetime.date | None
+    delegation_from: datetime.date | None
+    delegation_until: datetime.date | None
+    witness: str
+    cells: tuple[MinutesCell, ...]
+    reason: str
+    evidence: tuple[str, ...]
+    decision_note: str
+
+    @property
+    def delegated(self) -> bool:
+        return bool(self.delegated_by)
+
+
+def minutes_data(request_id: int) -> MinutesData | None:
+    """The minutes of an approved request, or None while it is not approved. Four queries; no permission check:
+    the archive seals them when the decision is taken, and its pages check who reads them."""
+    found = (CorrectionRequest.objects
+             .select_related("school_class__year__school", "subject", "term", "requested_by__profile",
+                             "decided_by__profile", "witness__profile")
+             .prefetch_related(Prefetch("changes", CorrectionChange.objects.select_related("enrolment__student")
+                                        .order_by("pk")), "evidence")
+             .filter(pk=request_id, status=Status.APPROVED).first())
+    if found is None:
+        return None
+    decided_at = timezone.localtime(found.decided_at)
+    day = timezone.localdate(found.decided_at)
+    # The delegation in force when the vice principal decided (the principal decides without one).
+    delegation = (DecisionDelegation.objects.filter(year_id=found.school_class.year_id, delegate_id=found.decided_by_id,
+                                                    starts_on__lte=day)
+                  .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+                  .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=found.decided_at))
+                  .select_related("granted_by__profile").order_by("-starts_on").first())
+    year = found.school_class.year
+    return MinutesData(
+        request_id=found.pk, number=found.minutes_number, place=found.minutes_place, date=found.minutes_date,
+        decided_at=decided_at, school_id=year.school_id, school_name=year.school.name, year_id=year.pk,
+        year_name=year.name, term_id=found.term_id, term_number=found.term.number, class_id=found.school_class_id,
+        class_name=found.school_class.name, subject_name=found.subject.name, requester=_person(found.requested_by),
+        decider=_person(found.decided_by), delegated_by=_person(delegation.granted_by) if delegation else "",
+        delegated_on=timezone.localdate(delegation.granted_at) if delegation else None,
+        delegation_from=delegation.starts_on if delegation else None,
+        delegation_until=delegation.ends_on if delegation else None,
+        witness=_person(found.witness) if found.witness_id else "",
+        cells=tuple(MinutesCell(student=change.enrolment.student.full_name,
+                                column=_column_label(change.kind, change.index), old=change.old_display,
+                                new=change.new_display) for change in found.changes.all()),
+        reason=found.reason, evidence=tuple(item.original_name for item in found.evidence.all()),
+        decision_note=found.decision_note,
+    )
 
 
 # --- what the printed ledger lists ------------------------------------------------------------------

@@ -26,6 +26,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -325,7 +326,9 @@ def correction_withdraw(*, actor, request: CorrectionRequest, note: str = "") ->
     return record(request, actor=actor, reason=note or _("Correction request withdrawn"), update_fields=["status"])
 
 
-# --- the principal ---------------------------------------------------------------------------------
+# --- the leadership: the principal, or the vice principal the principal delegates ------------------
+
+MAX_PLACE = CorrectionRequest._meta.get_field("minutes_place").max_length
 
 
 def _decide(request: CorrectionRequest, actor, target: str, note: str) -> None:
@@ -333,27 +336,76 @@ def _decide(request: CorrectionRequest, actor, target: str, note: str) -> None:
         target, actor, timezone.now(), note)
 
 
+def _check_witness(witness, request: CorrectionRequest, actor) -> str | None:
+    """Why ``witness`` cannot be the admin board member named on the minutes (seed 000 art. 8.3), or None."""
+    if witness is None:
+        return _("Choose the admin board member present: the minutes name them.")
+    if not (same_school(witness, request.school_class) and policy.is_board(witness)):
+        return _("Choose a member of the admin board.")
+    if witness.pk == request.requested_by_id:
+        return _("The teacher who asked for the correction cannot also be the board member present.")
+    if witness.pk == actor.pk:
+        return _("The leader who decides cannot also be the board member present.")
+    return None
+
+
+def default_minutes_place(school: sm.School) -> str:
+    """Where the minutes are made unless the leader says otherwise: the school, with its address when known."""
+    return (f"{school.name}, {school.address}" if school.address else school.name)[:MAX_PLACE]
+
+
+def next_minutes_number(year_id: int) -> int:
+    """The number of the school year's next correction minutes: 1, 2, … with no gap and no duplicate.
+
+    The year's row stays locked until the caller's transaction ends, so two approvals at once take
+    two numbers, one after the other (on SQLite the database's single writer does the same).
+    """
+    sm.SchoolYear.objects.select_for_update().filter(pk=year_id).exists()
+    last = CorrectionRequest.objects.filter(school_class__year_id=year_id).aggregate(
+        last=Max("minutes_number"))["last"]
+    return (last or 0) + 1
+
+
 @transaction.atomic
-def correction_approve(*, actor, request: CorrectionRequest, note: str = "", witness=None) -> CorrectionRequest:
+def correction_approve(*, actor, request: CorrectionRequest, note: str = "", witness=None,
+                       place: str = "") -> CorrectionRequest:
     """Approve and apply: each cell gets its new value, with the request as the history reason.
 
     Refused (CorrectionConflict, nothing changed) when a cell no longer holds the request's old value.
-    ``witness``: the admin board member present (seed 000 art. 8.3), named on the minutes.
+    ``witness``: the admin board member present (seed 000 art. 8.3), required and named on the minutes.
+    The minutes (biên bản sửa dữ liệu) get the school year's next number, ``place`` (the school's
+    name when empty) and today's date; the archive seals them on gradebook.signals.correction_applied.
     """
     request = _for_update(request)
     policy.require_decider(actor, request)
     target = _transition(request, "approve")
-    _check_length(note.strip(), "note")
-    if witness is not None and not (same_school(witness, request.school_class) and policy.is_board(witness)):
-        raise ValidationError({"witness": _("Choose a member of the admin board.")})
+    note, place = (note or "").strip(), (place or "").strip()
+    errors = {}
+    try:
+        _check_length(note, "note")
+    except ValidationError as error:
+        errors.update(error.message_dict)
+    problem = _check_witness(witness, request, actor)
+    if problem:
+        errors["witness"] = problem
+    if len(place) > MAX_PLACE:
+        errors["place"] = _("At most %(max)s characters (you typed %(length)s).") % {
+            "max": MAX_PLACE, "length": len(place)}
+    if errors:
+        raise ValidationError(errors)
     current = writer.locked_scores(subject_id=request.subject_id, term_id=request.term_id,
                                    enrolment_ids=set(request.changes.values_list("enrolment_id", flat=True)))
     history_reason = correction_reason(request)
     _apply(request, actor=actor, current=current, reason=history_reason)
-    _decide(request, actor, target, note.strip())
+    _decide(request, actor, target, note)
     request.witness = witness
+    # Numbered last: the year's row is locked only for the rest of this transaction.
+    request.minutes_number = next_minutes_number(request.school_class.year_id)
+    request.minutes_place = place or default_minutes_place(request.school_class.year.school)
+    request.minutes_date = timezone.localdate(request.decided_at)
     record(request, actor=actor, reason=history_reason,
-           update_fields=["status", "decided_by", "decided_at", "decision_note", "witness"])
+           update_fields=["status", "decided_by", "decided_at", "decision_note", "witness", "minutes_number",
+                          "minutes_place", "minutes_date"])
     return request
 
 

@@ -10,4 +10,6 @@ urlpatterns = [
     path("corrections/", views.correction_list, name="corrections"),
     path("corrections/<int:pk>/", views.correction_detail, name="correction"),
     path("corrections/<int:pk>/evidence/<int:evidence_id>/", views.correction_evidence, name="correction_evidence"),
+    path("corrections/delegations/", views.delegation_list, name="delegations"),
+    path("corrections/delegations/<int:pk>/revoke/", views.delegation_revoke, name="delegation_revoke"),
 ]

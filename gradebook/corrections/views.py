@@ -12,17 +12,21 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from gradebook import entry, policy
+from gradebook.corrections import delegation as delegations
 from gradebook.corrections import selectors
 from gradebook.corrections import services as corrections
+from gradebook.corrections.forms import DecisionForm, DelegationForm, RevokeForm
 from gradebook.lookups import assignment_for_scores, check_term, term_for
-from gradebook.models import CorrectionRequest, Score, column_label
+from gradebook.models import CorrectionRequest, DecisionDelegation, Score, column_label
 from gradebook.scores.selectors import grid
-from schoolrecords.forms import errors_by_field
+from schoolrecords.forms import apply_service_errors, errors_by_field
 from schoolrecords.permissions import user_school, wall
+from schoolrecords.selectors import current_year
 from schoolrecords.sessions import entry_session
 
 
@@ -97,40 +101,58 @@ def correction_new(request, assignment_id: int, term: int):
 @login_required
 @require_GET
 def correction_list(request):
-    """The principal's queue (and recent decisions) for leadership; a teacher's own requests otherwise."""
+    """The queue (and recent decisions) for the leadership and the board; a teacher's own requests otherwise.
+
+    The principal and a delegated vice principal see which requests are theirs to decide.
+    """
     if policy.reads_corrections(request.user):
         waiting = selectors.queue(actor=request.user)
         done = selectors.decided(actor=request.user)
+        for req in waiting:
+            req.yours = req.status == req.Status.PENDING and policy.may_decide(request.user, req)
         context = {"waiting": waiting, "done": done, "current": selectors.with_current_values(waiting),
-                   "leader": True}
+                   "leader": True, "is_principal": policy.is_principal(request.user)}
     else:
         context = {"own": selectors.own_requests(actor=request.user), "leader": False}
     return render(request, "gradebook/corrections/list.html", context)
 
 
+DECISIONS = ("approve", "reject", "ask_info")
+
+
+def _decide(request, found, form: DecisionForm, action: str) -> None:
+    """Call the decision's service with the form's values; ValidationError and PermissionDenied go to the caller."""
+    data = form.cleaned_data
+    note = data["note"]
+    if action == "approve":
+        corrections.correction_approve(actor=request.user, request=found, note=note, witness=data["witness"],
+                                       place=data["place"])
+    elif action == "reject":
+        corrections.correction_reject(actor=request.user, request=found, note=note)
+    else:
+        corrections.correction_ask_info(actor=request.user, request=found, note=note)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def correction_detail(request, pk: int):
-    """One request; the principal decides here, the teacher resubmits or withdraws."""
+    """One request; the principal (or the delegated vice principal) decides here, the teacher resubmits or withdraws.
+
+    A refused decision (a request already decided, a delegation that ended, a missing witness) shows
+    its message at its field of the decision form, and nothing changes.
+    """
     found = selectors.request_for(actor=request.user, pk=pk)
-    error = ""
+    school = user_school(request.user) or found.school_class.year.school
+    place = corrections.default_minutes_place(found.school_class.year.school)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = DecisionForm(request.POST if action in DECISIONS else None, school=school, initial={"place": place})
+    error, status = "", 200
     if request.method == "POST":
-        action = request.POST.get("action", "")
         note = request.POST.get("note", "")
         try:
-            if action == "approve":
-                witness = None
-                if request.POST.get("witness"):
-                    chosen = request.POST["witness"]
-                    witness = selectors.board_members(user_school(request.user)).filter(
-                        pk=chosen).first() if chosen.isdecimal() else None
-                    if witness is None:
-                        raise ValidationError(_("Choose a member of the admin board."))
-                corrections.correction_approve(actor=request.user, request=found, note=note, witness=witness)
-            elif action == "reject":
-                corrections.correction_reject(actor=request.user, request=found, note=note)
-            elif action == "ask_info":
-                corrections.correction_ask_info(actor=request.user, request=found, note=note)
+            if action in DECISIONS:
+                if form.is_valid():
+                    _decide(request, found, form, action)
             elif action == "resubmit":
                 corrections.correction_resubmit(actor=request.user, request=found, note=note,
                                                 files=request.FILES.getlist("evidence"))
@@ -138,22 +160,29 @@ def correction_detail(request, pk: int):
                 corrections.correction_withdraw(actor=request.user, request=found, note=note)
             else:
                 raise ValidationError(_("Unknown action."))
+        except PermissionDenied as refusal:
+            if action not in DECISIONS:
+                raise
+            form.add_error(None, str(refusal))
+            status = 403
         except ValidationError as problem:
-            error = " ".join(problem.messages)
+            if action in DECISIONS:
+                apply_service_errors(form, problem)
+            else:
+                error = " ".join(problem.messages)
         else:
-            messages.success(request, _("Correction request no. %(number)s: %(action)s.") % {
-                "number": found.pk, "action": corrections.ACTION_LABELS[action]})
-            return redirect("gradebook:correction", found.pk)
+            if action not in DECISIONS or not form.errors:
+                messages.success(request, _("Correction request no. %(number)s: %(action)s.") % {
+                    "number": found.pk, "action": corrections.ACTION_LABELS[action]})
+                return redirect("gradebook:correction", found.pk)
         found = selectors.request_for(actor=request.user, pk=pk)
-    school = user_school(request.user)
     return render(request, "gradebook/corrections/detail.html", {
-        "req": found, "changes": selectors.with_current_values([found])[found.pk], "error": error,
+        "req": found, "changes": selectors.with_current_values([found])[found.pk], "error": error, "form": form,
         "may_decide": found.status == found.Status.PENDING and policy.may_decide(request.user, found),
         "is_requester": found.requested_by_id == request.user.pk,
-        "board": selectors.board_members(school) if school else [],
         "history": found.history.select_related("history_user").order_by("-history_date"),
         "max_mb": corrections.MAX_EVIDENCE_BYTES // (1024 * 1024),
-    })
+    }, status=status)
 
 
 @login_required
@@ -165,3 +194,72 @@ def correction_evidence(request, pk: int, evidence_id: int):
         raise Http404
     return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
                         filename=evidence.original_name, as_attachment=False)
+
+
+# --- delegations (the principal) -------------------------------------------------------------------
+
+
+def _year(request):
+    year = current_year(user_school(request.user))
+    if year is None:
+        raise Http404
+    return year
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def delegation_list(request):
+    """The principal delegates deciding correction requests of the current year to a vice principal, or revokes it.
+
+    The leadership and the board read the list; only the principal changes it.
+    """
+    year = _year(request)
+    rows = selectors.delegations(actor=request.user, year=year)
+    is_principal = policy.is_principal(request.user)
+    today = timezone.localdate()
+    start = min(max(today, year.start_date), year.end_date)
+    form = DelegationForm(request.POST if request.method == "POST" else None, school=year.school,
+                          initial={"starts_on": start})
+    if request.method == "POST":
+        policy.require_principal(request.user, year)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                granted = delegations.delegation_grant(actor=request.user, year=year, delegate=data["delegate"],
+                                                       starts_on=data["starts_on"], ends_on=data["ends_on"],
+                                                       note=data["note"])
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("%(name)s now decides correction requests of %(year)s.") % {
+                    "name": granted.delegate.profile.full_name, "year": year.name})
+                return redirect("gradebook:delegations")
+    for row in rows:
+        row.in_force = row.is_active_on(today)
+    return render(request, "gradebook/corrections/delegations.html", {
+        "year": year, "rows": rows, "form": form, "is_principal": is_principal,
+        "revoke_form": RevokeForm(),
+        "history": DecisionDelegation.history.filter(year=year).select_related("history_user__profile")
+        .order_by("-history_date")[:50],
+    }, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def delegation_revoke(request, pk: int):
+    found = selectors.delegation_for(actor=request.user, pk=pk)
+    policy.require_principal(request.user, found.year)
+    form = RevokeForm(request.POST)
+    problem = ""
+    if form.is_valid():
+        try:
+            delegations.delegation_revoke(actor=request.user, delegation=found, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            problem = " ".join(error.messages)
+    else:
+        problem = " ".join(message for errors in form.errors.values() for message in errors)
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(request, _("Delegation revoked."))
+    return redirect("gradebook:delegations")

@@ -1,4 +1,4 @@
-"""Forms of the windows pages: a new entry window, and a term's test dates and deadline days."""
+"""Forms of the windows pages: a new entry window, a term's test dates and deadline days, the score change rules."""
 
 import datetime
 
@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gradebook.models import Score
+from gradebook.models import EntrySettings, Score
 from schoolrecords import models as sm
 
 REACH = datetime.timedelta(days=366)  # how far from its school year a window or a test date may lie
@@ -89,3 +89,22 @@ class ScheduleForm(forms.Form):
 
     def clean_final_test_on(self):
         return check_near_year(self.cleaned_data["final_test_on"], self.year)
+
+
+class EntrySettingsForm(forms.Form):
+    """The school's score change rules (gradebook.models.EntrySettings) and why they change."""
+
+    regular_deadline = forms.ChoiceField(
+        label=gettext_lazy("Deadline for re-entering regular scores"), choices=EntrySettings.RegularDeadline.choices,
+        widget=forms.RadioSelect, error_messages={"invalid_choice": gettext_lazy("Choose one of the deadline rules."),
+                                                  "required": gettext_lazy("Choose one of the deadline rules.")})
+    reentry_needs_approval = forms.BooleanField(
+        label=gettext_lazy("Re-entered regular scores wait for the leadership's approval"), required=False,
+        help_text=gettext_lazy("Seed 000 art. 8.3 requires the principal's consent for every change."))
+    test_correction_days = forms.IntegerField(
+        label=gettext_lazy("Days after a mid-term or end-of-term test to file its corrections"),
+        help_text=gettext_lazy("Seed 003 §5: 5 days."),
+        error_messages={"required": gettext_lazy("Give a number of days from 1 to 60."),
+                        "invalid": gettext_lazy("Give a number of days from 1 to 60.")})
+    reason = forms.CharField(label=gettext_lazy("Reason for the change"), max_length=255,
+                             error_messages={"required": gettext_lazy("Give the reason for the change.")})

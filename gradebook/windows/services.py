@@ -32,12 +32,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gradebook import gate, lookups, policy, signals
-from gradebook.models import EntryWindow, ScoreLock, TermSchedule, column_label
+from gradebook.models import EntrySettings, EntryWindow, ScoreLock, TermSchedule, column_label
 from gradebook.rules import slots
 from gradebook.windows.selectors import window_key
 from schoolrecords import models as sm
 from schoolrecords.services import record
 
+MAX_TEST_CORRECTION_DAYS = 60  # the model's check constraint (entry_settings_days_plausible)
+MAX_REASON = 255  # what a history row's change reason holds
 # --- windows (the admin board) -----------------------------------------------------------------------
 
 
@@ -189,3 +191,42 @@ def schedule_save(*, actor, term: sm.Term, midterm_test_on: datetime.date | None
     if midterm_test_on and final_test_on and final_test_on <= midterm_test_on:
         raise ValidationError({"final_test_on": _("The end-of-term test comes after the mid-term test.")})
     return record(schedule, actor=actor, reason=reason or _("Test dates and deadlines set"))
+
+
+# --- the school's score change rules (the principal) -------------------------------------------------
+
+
+@transaction.atomic
+def entry_settings_save(*, actor, school: sm.School, regular_deadline: str, reentry_needs_approval: bool,
+                        test_correction_days: int, reason: str) -> EntrySettings:
+    """The principal sets how recorded scores may change (seed 000 art. 8.3 and 8.6, seed 003 §5), with a reason.
+
+    ValidationError at its field, nothing saved: an unknown deadline rule, a number of days
+    outside 1–60, no reason. Saving the values the school already has changes nothing.
+    """
+    school = sm.School.objects.select_for_update().get(pk=school.pk)
+    policy.require_principal(actor, school)
+    reason = (reason or "").strip()
+    errors = {}
+    if regular_deadline not in EntrySettings.RegularDeadline.values:
+        errors["regular_deadline"] = _("Choose one of the deadline rules.")
+    if (not isinstance(test_correction_days, int) or isinstance(test_correction_days, bool)
+            or not 1 <= test_correction_days <= MAX_TEST_CORRECTION_DAYS):
+        errors["test_correction_days"] = _("Give a number of days from 1 to %(max)s.") % {
+            "max": MAX_TEST_CORRECTION_DAYS}
+    if not reason:
+        errors["reason"] = _("Give the reason for the change.")
+    elif len(reason) > MAX_REASON:
+        errors["reason"] = _("At most %(max)s characters (you typed %(length)s).") % {"max": MAX_REASON,
+                                                                                    "length": len(reason)}
+    if errors:
+        raise ValidationError(errors)
+    settings = EntrySettings.objects.filter(school=school).first()
+    wanted = (regular_deadline, bool(reentry_needs_approval), test_correction_days)
+    if settings is not None and (settings.regular_deadline, settings.reentry_needs_approval,
+                                 settings.test_correction_days) == wanted:
+        return settings
+    settings = settings or EntrySettings(school=school)
+    settings.regular_deadline, settings.reentry_needs_approval, settings.test_correction_days = wanted
+    settings.updated_by, settings.updated_at = actor, timezone.now()
+    return record(settings, actor=actor, reason=reason)

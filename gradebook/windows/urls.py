@@ -11,5 +11,6 @@ urlpatterns = [
     path("windows/locks/<int:pk>/lift/", views.lock_lift, name="lock_lift"),
     path("windows/book-lock/<int:term_id>/", views.book_lock, name="book_lock"),
     path("windows/deadlines/", views.deadlines, name="deadlines"),
+    path("windows/score-change-rules/", views.entry_settings, name="entry_settings"),
     path("<int:assignment_id>/term/<gradebook_term:term>/lock-column/", views.column_lock, name="column_lock"),
 ]

@@ -1,4 +1,5 @@
-"""Entry window pages: the admin board's list of windows (create, close, reopen), locks, the book lock, deadlines.
+"""Entry window pages: the admin board's list of windows (create, close, reopen), locks, the book lock, deadlines,
+and the principal's score change rules.
 
 The services in gradebook.windows.services check every permission again; these views only choose what to show.
 """
@@ -16,9 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gradebook import policy
 from gradebook.lookups import assignment_for_scores, check_term, term_for
-from gradebook.models import EntryWindow, Score, ScoreLock, TermSchedule
+from gradebook.models import EntrySettings, EntryWindow, Score, ScoreLock, TermSchedule
 from gradebook.windows import services as locks
-from gradebook.windows.forms import ScheduleForm, WindowForm
+from gradebook.windows.forms import EntrySettingsForm, ScheduleForm, WindowForm
 from gradebook.windows.selectors import midterm_entry_deadline
 from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
@@ -211,3 +212,38 @@ def deadlines(request):
                                                                 "schedule_forms": schedule_forms,
                                                                 "can_set": can_set})
 
+
+
+# --- the score change rules (the principal) -----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def entry_settings(request):
+    """The school's rules for changing recorded scores: the principal sets them, the leadership and the board read."""
+    if not policy.sees_windows(request.user):
+        raise PermissionDenied(_("You do not have permission to see this page."))
+    school = user_school(request.user)
+    if school is None:
+        raise Http404
+    current = EntrySettings.for_school(school.pk)
+    can_set = policy.is_principal(request.user)
+    form = EntrySettingsForm(request.POST if request.method == "POST" else None, initial={
+        "regular_deadline": current.regular_deadline, "reentry_needs_approval": current.reentry_needs_approval,
+        "test_correction_days": current.test_correction_days})
+    if request.method == "POST":
+        policy.require_principal(request.user, school)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                locks.entry_settings_save(actor=request.user, school=school, **data)
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("The score change rules are saved."))
+                return redirect("gradebook:entry_settings")
+    history = EntrySettings.history.filter(school=school).select_related("history_user__profile").order_by(
+        "-history_date")[:50]
+    return render(request, "gradebook/windows/entry_settings.html", {
+        "form": form, "current": current, "can_set": can_set, "history": history,
+    }, status=400 if form.errors else 200)

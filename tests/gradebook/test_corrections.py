@@ -182,7 +182,7 @@ def test_a_stale_old_value_is_a_conflict_and_changes_nothing(demo):
     scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo),
                 cells=[CellInput(first.pk, TX, 1, "5", expected_version=1)])
     with pytest.raises(CorrectionConflict) as conflict:
-        corrections.correction_approve(actor=demo.user("principal"), request=request)
+        corrections.correction_approve(actor=demo.user("principal"), request=request, witness=demo.user("board"))
     assert [change.enrolment_id for change in conflict.value.cells] == [first.pk]
     assert Score.objects.get(enrolment=first, kind=TX, index=1).value == 5
     assert CorrectionRequest.objects.get().status == "pending"
@@ -215,7 +215,7 @@ def test_asking_for_information_then_resubmitting_then_approving(demo):
                                     files=[pdf("danh-sach.pdf")])
     request.refresh_from_db()
     assert request.status == "pending" and request.evidence.count() == 2
-    corrections.correction_approve(actor=demo.user("principal"), request=request)
+    corrections.correction_approve(actor=demo.user("principal"), request=request, witness=demo.user("board"))
     assert Score.objects.get(enrolment=first, kind=TX, index=1).value == 8
     with pytest.raises(InvalidTransition):  # approved is final
         corrections.correction_approve(actor=demo.user("principal"), request=request)

@@ -69,6 +69,7 @@ class World:
         from archive.models import Kind, Mode
         from eledger import services as eledger_services
         from eledger.models import DocumentKind
+        from gradebook.corrections import delegation
         from gradebook.corrections import services as corrections
         from gradebook.corrections.services import ChangeInput
         from gradebook.homeroom import services as homeroom_services
@@ -100,6 +101,12 @@ class World:
         enrolments = {name: sm.Enrolment.objects.filter(school_class=classes[name]).order_by("pk").first()
                       for name in THREE}  # the first student of each class
 
+        # The other school's admin board member and vice principal: the minutes name a witness, the
+        # principal delegates to a vice principal.
+        foreign_staff = {role: services.staff_create(
+            actor=system, school=other["school"], username=f"other_{role}", full_name=f"Người Khác {number}",
+            password="another-pass-2026", role_names=[role]).user
+            for number, role in enumerate(("admin_board", "vice_principal"))}
         # Scores, a locked column and an approved correction request per teacher.
         requests, scores_locks = {}, {}
         tx = Score.Kind.REGULAR
@@ -115,7 +122,15 @@ class World:
                 actor=teacher, assignment=assignment, term=term, changes=[ChangeInput(enrolment.pk, tx, 1, "8")],
                 reason="Typed 6 instead of 8", files=[SimpleUploadedFile("bai-kiem-tra.pdf", PDF)])
             decider = system if name == "foreign" else user("principal")
-            requests[name] = corrections.correction_approve(actor=decider, request=request, note="")
+            witness = foreign_staff["admin_board"] if name == "foreign" else user("board")
+            requests[name] = corrections.correction_approve(actor=decider, request=request, note="", witness=witness)
+        delegations = {
+            "ours": delegation.delegation_grant(actor=user("principal"), year=demo.year, delegate=user("vice"),
+                                                starts_on=demo.year.start_date),
+            "foreign": delegation.delegation_grant(actor=system, year=other["year"],
+                                                   delegate=foreign_staff["vice_principal"],
+                                                   starts_on=other["year"].start_date),
+        }
 
         windows = {
             "ours": locks.window_create(actor=user("board"), term=terms[2], opens_at=timezone.now(),
@@ -182,6 +197,7 @@ class World:
             "kind": kinds,
             "archived": archived,
             "batch": batches,
+            "delegation": delegations,
         }
         self.sessions = {name: self._session(each) for name, each in self.users.items()}
         self.sessions["superuser"] = self._session(self.superuser)
@@ -462,6 +478,11 @@ MATRIX: dict[str, Row] = {
     "gradebook:correction_evidence": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_evidence),
     "archive:correction_minutes": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno"),
     "archive:correction_log": Row("teacher", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_log),
+    # who decides correction requests (the principal delegates) and the score change rules (the principal sets)
+    "gradebook:delegations": Row(None, "l o o o d d d d d d", "l b d d d d d d d d", kwargs=_none),
+    "gradebook:delegation_revoke": Row("delegation", "ll xx xx xx xx xx xx xx xx xx",
+                                       "ll rn dn dn dn dn dn dn dn nd"),
+    "gradebook:entry_settings": Row(None, "l o o o d d d d d d", "l b d d d d d d d d", kwargs=_none),
     # the document store: a document or folder the user may not see is a 404, as another school's is
     # (eledger.permissions); so are the review pages for someone who reviews nothing
     "eledger:index": Row(None, "l o o o o o o o o o", kwargs=_none),
