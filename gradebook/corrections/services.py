@@ -34,6 +34,7 @@ from gradebook.models import (
     TermSchedule,
     column_label,
 )
+from gradebook.results.services import approval_reopen
 from gradebook.rules import entry as entry_rules
 from gradebook.rules import tt22
 from gradebook.scores import writer
@@ -345,6 +346,8 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
         change.score = written[(change.enrolment_id, change.kind, change.index)]
     if created:
         CorrectionChange.objects.bulk_update(created, ["score"])  # not a history model: its rows never change else
+    approval_reopen(actor=actor, school_class=request.school_class, term=request.term, reason=history_reason,
+                    correction=request)
     _decide(request, actor, target, note.strip())
     request.witness = witness
     record(request, actor=actor, reason=history_reason,
