@@ -6,6 +6,9 @@ transaction commits. Sending is robust: a broker that is down leaves the jobs wa
 the batch page, rather than turning the clerk's request into an error.
 """
 
+import logging
+
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -14,6 +17,8 @@ from schoolrecords.services import system_user
 
 from . import services, tasks
 from .models import Mode, RenderBatch
+
+logger = logging.getLogger(__name__)
 
 
 def send_jobs(batch: RenderBatch) -> None:
@@ -74,3 +79,28 @@ def minutes_for_correction_applied(*, request_id: int, actor_id: int | None = No
     """
     actor_id = actor_id or system_user().pk
     transaction.on_commit(lambda: tasks.seal_correction_minutes.delay(request_id, actor_id), robust=True)
+
+
+def reissue_mark(*, school_class_id: int, term_id: int | None, reason: str, actor_id: int) -> None:
+    """A correction withdrew an approval (heard once it committed): mark the class's stale documents for re-issue.
+
+    Robust: a failure here is logged and leaves the correction, already committed, as it is; the
+    principal's page does not turn into an error after the fact.
+    """
+    transaction.on_commit(lambda: services.reissue_request(school_class_id=school_class_id, term_id=term_id,
+                                                           reason=reason, actor_id=actor_id), robust=True)
+
+
+def reissue_after_approval(*, school_class_id: int, term_id: int | None, actor_id: int) -> None:
+    """The principal approved again (heard once it committed): start the re-print of the documents waiting for it."""
+
+    def start() -> None:
+        with transaction.atomic():
+            actor = get_user_model().objects.get(pk=actor_id)
+            batches = services.reissue_start(school_class_id=school_class_id, term_id=term_id, actor=actor)
+            for batch in batches:
+                send_jobs(batch)
+        if batches:
+            logger.info("reissue started class=%s batches=%s", school_class_id, [batch.pk for batch in batches])
+
+    transaction.on_commit(start, robust=True)

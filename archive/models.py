@@ -164,6 +164,9 @@ class RenderBatch(models.Model):
     total = models.PositiveIntegerField(_("documents"), default=0)
     done = models.PositiveIntegerField(_("done"), default=0)
     failed = models.PositiveIntegerField(_("failed"), default=0)
+    # The re-issue this batch re-prints (started by the principal's new approval), if it is one.
+    reissue = models.ForeignKey("Reissue", on_delete=models.PROTECT, null=True, blank=True, related_name="batches",
+                                verbose_name=_("re-issue"))
 
     class Meta:
         verbose_name = _("print batch")
@@ -218,6 +221,47 @@ class RenderJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch_id}/{self.scope_key}"
+
+
+class Reissue(models.Model):
+    """A class's documents of one term printed from data a correction has since changed: they wait for their re-issue.
+
+    Made when a correction withdraws an approval of the class (gradebook.signals.results_reopened);
+    every document of the class and term printed before ``requested_at`` is shown as "printed from
+    data since corrected, re-issue pending" while ``done_at`` is empty. When the principal approves
+    again (the term's approval or the year's for term I's documents, the year's for term II's: the
+    periods a print waits for, gradebook.api.unlocked_classes), each of those documents is printed
+    again as a new version that supersedes it (``batches``), and ``done_at`` is set. Not sealed:
+    working state, like a batch; the archive itself is never changed. At most one pending per class
+    and term: a further correction before the new approval moves ``requested_at`` on and adds its reason.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("class"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    reason = models.CharField(_("reason"), max_length=255)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("asked by"))
+    requested_at = models.DateTimeField(_("data corrected at"), default=timezone.now)
+    done_at = models.DateTimeField(_("re-issued at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("re-issue")
+        verbose_name_plural = _("re-issues")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["school_class", "term"], condition=Q(done_at__isnull=True),
+                                    name="archive_one_pending_reissue"),
+            models.CheckConstraint(condition=~Q(reason=""), name="archive_reissue_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.school_class_id}/{self.term_id} {'done' if self.done_at else 'pending'}"
+
+    @property
+    def pending(self) -> bool:
+        return self.done_at is None
 
 
 def scope_key(*, kind: str, variant: str = "", year_id: int, term_number: int, class_id: int | None = None,

@@ -17,3 +17,16 @@ def seal_window_snapshot(sender, *, term_id: int, key: str, actor_id: int | None
 def seal_correction_minutes(sender, *, request_id: int, actor_id: int | None = None, **kwargs) -> None:
     """A correction request was approved and applied: seal its minutes into the archive, once per request."""
     jobs.minutes_for_correction_applied(request_id=request_id, actor_id=actor_id)
+
+
+@receiver(signals.results_reopened, dispatch_uid="archive.mark_reissue")
+def mark_reissue(sender, *, school_class_id: int, term_id: int | None, reason: str, actor_id: int,
+                 **kwargs) -> None:
+    """A correction withdrew an approval: the class's documents printed from the old data wait for their re-issue."""
+    jobs.reissue_mark(school_class_id=school_class_id, term_id=term_id, reason=reason, actor_id=actor_id)
+
+
+@receiver(signals.results_approved, dispatch_uid="archive.start_reissue")
+def start_reissue(sender, *, school_class_id: int, term_id: int | None, actor_id: int, **kwargs) -> None:
+    """The principal approved again: the documents waiting for it are printed again, each a new version."""
+    jobs.reissue_after_approval(school_class_id=school_class_id, term_id=term_id, actor_id=actor_id)

@@ -7,7 +7,7 @@ archive.permissions; lists run a constant number of queries whatever their lengt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
 from gradebook import api
@@ -15,7 +15,7 @@ from schoolrecords import models as sm
 from schoolrecords.permissions import found_or_hidden, user_school
 
 from . import storage
-from .models import ArchivedDocument, RenderBatch, RenderJob
+from .models import ArchivedDocument, Reissue, RenderBatch, RenderJob
 from .permissions import require_read, require_run
 
 
@@ -32,15 +32,31 @@ def _scoped(queryset: QuerySet, actor) -> QuerySet:
 
 def documents(*, actor, year: sm.SchoolYear, school_class: sm.SchoolClass | None = None,
               kind: str | None = None) -> QuerySet[ArchivedDocument]:
-    """The year's archived documents (every version), newest first, with what the list shows."""
+    """The year's archived documents (every version), newest first, with what the list shows.
+
+    ``reissue_pending``: printed before a correction changed its data, and not yet printed again
+    (archive.models.Reissue); ``superseded_by``: the version that replaced it, if any.
+    """
     require_read(actor, year)
+    stale = Reissue.objects.filter(school_class=OuterRef("school_class"), term=OuterRef("term"),
+                                   done_at__isnull=True, requested_at__gte=OuterRef("created_at"))
     queryset = (ArchivedDocument.objects.filter(year=year)
-                .select_related("term", "school_class", "student", "created_by__profile", "supersedes"))
+                .select_related("term", "school_class", "student", "created_by__profile", "supersedes",
+                                "superseded_by")
+                .annotate(reissue_pending=Exists(stale)))
     if school_class is not None:
         queryset = queryset.filter(school_class=school_class)
     if kind:
         queryset = queryset.filter(kind=kind)
     return queryset.order_by("-created_at", "-pk")
+
+
+def pending_reissues(*, actor, year: sm.SchoolYear) -> list[Reissue]:
+    """The year's classes and terms whose documents wait for their re-issue (one query)."""
+    require_read(actor, year)
+    return list(Reissue.objects.filter(school_class__year=year, done_at__isnull=True)
+                .select_related("school_class", "term", "requested_by__profile")
+                .order_by("school_class__grade", "school_class__name", "term__number"))
 
 
 def document_for(*, actor, pk: int) -> ArchivedDocument:

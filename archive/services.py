@@ -1,4 +1,5 @@
-"""Every change the archive makes: start a print batch, run and fail its jobs, seal documents, take snapshots.
+"""Every change the archive makes: start a print batch, run and fail its jobs, seal documents, take snapshots,
+re-issue the documents a correction made stale.
 
 Each function takes the acting user, checks archive.permissions, and runs in a transaction.
 A document is sealed in the same transaction as its row is created: the row is inserted first
@@ -31,6 +32,7 @@ from .models import (
     ArchivedDocument,
     Kind,
     Mode,
+    Reissue,
     RenderBatch,
     RenderJob,
     Variant,
@@ -311,6 +313,111 @@ def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, 
         raise storage.StorageError("the stored file is not the one sealed")
     logger.info("sealed %s v%s (%s, %s bytes)", key, version, sha256[:12], len(content))
     return document
+
+
+# --- re-issues after a correction -----------------------------------------------------------------
+
+
+def _reissued_terms(school_class: sm.SchoolClass, changed_term_id: int | None) -> list[sm.Term]:
+    """The terms whose prints show data of ``changed_term_id``: term I's data is in term I's prints and in term
+    II's (the year's book); term II's, and the year's own (None), only in term II's."""
+    terms = list(sm.Term.objects.filter(year_id=school_class.year_id).order_by("number"))
+    changed = next((term.number for term in terms if term.pk == changed_term_id), None)
+    return [term for term in terms if term.number == 2 or changed == 1]
+
+
+@transaction.atomic
+def reissue_request(*, school_class_id: int, term_id: int | None, reason: str, actor_id: int) -> list[Reissue]:
+    """A correction withdrew an approval of the class: its documents printed from the old data wait for re-issue.
+
+    Called when gradebook.signals.results_reopened is heard (archive.receivers); ``term_id`` is the
+    term whose data changed (None: a year-only change). One pending Reissue per term whose prints
+    show that data and of which the class has printed documents; one already pending is kept, its
+    ``requested_at`` moved to now (every document printed until this correction shows old data) and
+    this reason added. Nothing archived changes.
+    """
+    school_class = sm.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class_id)
+    terms = _reissued_terms(school_class, term_id)
+    printed = set(ArchivedDocument.objects.filter(school_class=school_class, kind__in=PRINTED_KINDS,
+                                                  term__in=terms).values_list("term_id", flat=True).distinct())
+    pending = {reissue.term_id: reissue for reissue in Reissue.objects.select_for_update().filter(
+        school_class=school_class, term__in=terms, done_at__isnull=True)}
+    now, reason = timezone.now(), reason.strip() or _("Data corrected after the approval")
+    marked = []
+    for term in terms:
+        if term.pk not in printed:
+            continue
+        reissue = pending.get(term.pk)
+        if reissue is None:
+            reissue = Reissue(school_id=school_class.year.school_id, school_class=school_class, term=term,
+                              reason=reason[:255], requested_by_id=actor_id, requested_at=now)
+            reissue.full_clean(exclude=["school", "school_class", "term", "requested_by"], validate_constraints=False)
+            reissue.save()
+        else:
+            if reason not in reissue.reason:
+                reissue.reason = f"{reissue.reason}; {reason}"[:255]
+            reissue.requested_at = now
+            reissue.save(update_fields=["reason", "requested_at"])
+        marked.append(reissue)
+    return marked
+
+
+def _covered_terms(school_class: sm.SchoolClass, approved_term_id: int | None) -> list[int]:
+    """The terms whose prints an approval lets out (gradebook.api.unlocked_classes): term I's approval term I's,
+    the year's both; term II's alone none (term II's prints carry the year)."""
+    if approved_term_id is None:
+        return list(sm.Term.objects.filter(year_id=school_class.year_id).values_list("pk", flat=True))
+    return list(sm.Term.objects.filter(pk=approved_term_id, number=1).values_list("pk", flat=True))
+
+
+@transaction.atomic
+def reissue_start(*, school_class_id: int, term_id: int | None, actor) -> list[RenderBatch]:
+    """The principal approved the class again: re-print the documents its pending re-issues wait for.
+
+    Called when gradebook.signals.results_approved is heard (archive.receivers), with the approval's
+    term (None: the year). Each document of the class and term printed before the correction gets
+    one new version, through a batch of its kind, variant and print mode (one job per document, so
+    exactly those documents and no others): sealed as the next version of its scope, it supersedes
+    the latest one; nothing archived changes. The approval, not the clerk's right, allows it, so the
+    approving principal is recorded as who made them. The jobs are sent by archive.jobs, after the commit.
+    """
+    school_class = sm.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class_id)
+    reissues = list(Reissue.objects.select_for_update().select_related("term").filter(
+        school_class=school_class, term_id__in=_covered_terms(school_class, term_id), done_at__isnull=True)
+        .order_by("term__number"))
+    now = timezone.now()
+    batches = []
+    for reissue in reissues:
+        batches.extend(_reissue_batches(reissue, school_class, actor))
+        reissue.done_at = now
+        reissue.save(update_fields=["done_at"])
+    return batches
+
+
+def _reissue_batches(reissue: Reissue, school_class: sm.SchoolClass, actor) -> list[RenderBatch]:
+    printed = ArchivedDocument.objects.filter(school_class=school_class, term=reissue.term, kind__in=PRINTED_KINDS)
+    stale = set(printed.filter(created_at__lte=reissue.requested_at).values_list("scope_key", flat=True))
+    latest: dict[str, ArchivedDocument] = {}
+    for document in printed.filter(scope_key__in=stale).order_by("version"):
+        latest[document.scope_key] = document  # the last version of each scope: the one the new version supersedes
+    groups: dict[tuple[str, str, str], list[ArchivedDocument]] = {}
+    for document in sorted(latest.values(), key=lambda each: each.scope_key):
+        groups.setdefault((document.kind, document.variant, document.mode), []).append(document)
+    batches = []
+    for (kind, variant, mode), documents in groups.items():
+        batch = RenderBatch(
+            school_id=reissue.school_id, year=school_class.year, term=reissue.term, kind=kind, variant=variant,
+            mode=mode, scope_label=school_class.name, print_date=timezone.localdate(), requested_by=actor,
+            reason=(_("Re-issued: %(reason)s") % {"reason": reissue.reason})[:255], total=len(documents),
+            reissue=reissue,
+        )
+        batch.full_clean(exclude=["token"])
+        batch.save()
+        RenderJob.objects.bulk_create([
+            RenderJob(batch=batch, school_class=school_class, student_id=document.student_id,
+                      scope_key=document.scope_key) for document in documents])
+        batches.append(batch)
+    return batches
 
 
 # --- snapshots -------------------------------------------------------------------------------------

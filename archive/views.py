@@ -48,6 +48,7 @@ def _index_context(request, year: sm.SchoolYear, **forms) -> dict:
         "can_run": can_run(user),
         "lock_states": selectors.lock_states(year),
         "batches": selectors.recent_batches(actor=user),
+        "reissues": selectors.pending_reissues(actor=user, year=year),
         "classes": sm.SchoolClass.objects.filter(year=year).order_by("grade", "name"),
     }
     if context["can_run"]:

@@ -39,6 +39,7 @@ from gradebook.models import (
     Score,
     column_label,
 )
+from gradebook.results.services import approval_reopen
 from gradebook.rules import entry as entry_rules
 from gradebook.rules import tt22
 from gradebook.rules.entry import Remedy
@@ -397,6 +398,8 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
                                    enrolment_ids=set(request.changes.values_list("enrolment_id", flat=True)))
     history_reason = correction_reason(request)
     _apply(request, actor=actor, current=current, reason=history_reason)
+    approval_reopen(actor=actor, school_class=request.school_class, term=request.term, reason=history_reason,
+                    correction=request)
     _decide(request, actor, target, note)
     request.witness = witness
     # Numbered last: the year's row is locked only for the rest of this transaction.

@@ -15,7 +15,10 @@ from django.utils import timezone
 
 from gradebook.models import (
     ConductResult,
+    CorrectionChange,
+    CorrectionRequest,
     Exemption,
+    ResultApproval,
     Score,
 )
 from gradebook.policy import (
@@ -23,7 +26,7 @@ from gradebook.policy import (
     require_progress_reader,
     require_results_reader,
 )
-from gradebook.results.compute import YEAR, ClassResults, load_class, results_for, staff_name
+from gradebook.results.compute import YEAR, ClassResults, load_class, period_label, results_for, staff_name
 from gradebook.rules import tt22
 from schoolrecords import models as sm
 from schoolrecords.permissions import found_or_hidden, user_school
@@ -71,6 +74,74 @@ def class_results(*, actor, school_class: sm.SchoolClass, number: int) -> ClassR
     if number != YEAR and number not in data.terms:
         raise Http404
     return results_for(data, number)
+
+
+# --- an approval a correction withdrew ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChangedValue:
+    """One value a correction changed after the period was approved: where, old → new, by which request."""
+
+    student: str
+    subject: str
+    period: str  # "Term I" …
+    column: str  # "Reg. 2", "Mid-term" …
+    old: str
+    new: str
+    request_number: int
+    decided_by: str
+    decided_at: datetime.datetime
+
+
+@dataclass(frozen=True)
+class Reopened:
+    """The class's last approval of a period that a correction withdrew, and every value changed since it was given."""
+
+    approved_by: str
+    approved_at: datetime.datetime
+    note: str
+    withdrawn_by: str
+    withdrawn_at: datetime.datetime
+    reason: str
+    changes: list[ChangedValue]
+
+
+def reopened_approval(school_class: sm.SchoolClass, number: int) -> Reopened | None:
+    """What the principal approves again: the withdrawn approval of term ``number`` (or YEAR) and the changes since.
+
+    The approval comes from its history (gradebook.results.services.approval_reopen deletes it with
+    history); the changes are the approved correction requests of the class decided after it was
+    given, in the period's term (both terms for the year), with their old and new values. None when
+    the period was never approved before. Two queries. No permission is checked: the results page's
+    reader may see it.
+    """
+    period = Q(term__isnull=True) if number == YEAR else Q(term__number=number)
+    withdrawn = (ResultApproval.history.filter(period, school_class_id=school_class.pk, history_type="-")
+                 .select_related("approved_by__profile", "history_user__profile")
+                 .order_by("-history_date", "-history_id").first())
+    if withdrawn is None:
+        return None
+    requests = Q(request__school_class_id=school_class.pk, request__status=CorrectionRequest.Status.APPROVED,
+                 request__decided_at__gt=withdrawn.approved_at)
+    if number != YEAR:
+        requests &= Q(request__term__number=number)
+    changes = (CorrectionChange.objects.filter(requests)
+               .select_related("enrolment__student", "request__subject", "request__term",
+                               "request__decided_by__profile")
+               .order_by("request__decided_at", "request_id", "pk"))
+    return Reopened(
+        approved_by=staff_name(withdrawn.approved_by), approved_at=withdrawn.approved_at, note=withdrawn.note,
+        withdrawn_by=staff_name(withdrawn.history_user), withdrawn_at=withdrawn.history_date,
+        reason=withdrawn.history_change_reason or "",
+        changes=[
+            ChangedValue(student=change.enrolment.student.full_name, subject=change.request.subject.name,
+                         period=period_label(change.request.term.number), column=change.slot_label,
+                         old=change.old_display, new=change.new_display, request_number=change.request_id,
+                         decided_by=staff_name(change.request.decided_by), decided_at=change.request.decided_at)
+            for change in changes
+        ],
+    )
 
 
 # --- exemptions ----------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -27,7 +28,7 @@ from gradebook.models import (
     RetestResult,
     SummerReassessment,
 )
-from gradebook.policy import require_homeroom, require_principal
+from gradebook.policy import require_decider, require_homeroom, require_principal
 from gradebook.results.compute import YEAR, approval_gaps, load_class, period_in_sentence, year_results
 from gradebook.rules import tt22
 from gradebook.rules.slots import studies_during
@@ -336,3 +337,39 @@ def results_approve(*, actor, school_class: sm.SchoolClass, term: sm.Term | None
     signals.send_on_commit(signals.results_approved, school_class_id=school_class.pk,
                            term_id=term.pk if term is not None else None, approval_id=approval.pk, actor_id=actor.pk)
     return approval
+
+
+@transaction.atomic
+def approval_reopen(*, actor, school_class: sm.SchoolClass, term: sm.Term | None, reason: str,
+                    correction=None) -> list[int]:
+    """A correction changed approved results: withdraw the approvals it affects, so the principal approves again.
+
+    ``term`` is the term whose data changed: its approval goes, and the year's (the year's results
+    are made of both terms); None is a year-only change (a re-test result, a year remark), which
+    withdraws the year's approval. ``reason`` names the correction; ``correction`` (a request with
+    ``school_class`` and ``requested_by``) is the one being applied, whose decider ``actor`` must be.
+    The approvals are deleted with history: their history keeps who approved, when and with which
+    note, then who withdrew them, when and why, and every reader of approvals (the entry rule,
+    the freezing services, the print check) sees the class open again without a filter of its
+    own. Returns the ids withdrawn; nothing approved, nothing happens (and nothing is announced).
+    Announces gradebook.signals.results_reopened once committed.
+    """
+    school_class = lock_class(school_class)
+    if correction is not None:
+        require_decider(actor, correction)
+    else:
+        require_principal(actor, school_class)
+    number = period_of(school_class, term)
+    affected = Q(term__isnull=True) | Q(term_id=term.pk) if number != YEAR else Q(term__isnull=True)
+    approvals = list(ResultApproval.objects.select_for_update().filter(affected, school_class_id=school_class.pk)
+                     .order_by("pk"))
+    if not approvals:
+        return []
+    text = history_reason(_("Approval withdrawn: %(reason)s") % {"reason": reason.strip()} if reason.strip() else "",
+                          _("Approval withdrawn by a correction"))
+    ids = [approval.pk for approval in approvals]
+    delete_with_history(approvals, actor=actor, reason=text)
+    signals.send_on_commit(signals.results_reopened, school_class_id=school_class.pk,
+                           term_id=term.pk if term is not None else None, approval_ids=ids, actor_id=actor.pk,
+                           reason=text)
+    return ids

@@ -41,6 +41,9 @@ def _results_page(request, school_class, number: int, *, retest_form=None, summe
         "summer_form": summer_form if can_enter else None,
         "can_approve": is_principal and results.approval is None and not results.frozen and not results.gaps,
         "approve_form": f.ApproveForm(),
+        # Approving again after a correction withdrew the approval: what changed since it was given.
+        "reopened": (selectors.reopened_approval(school_class, number)
+                     if results.approval is None and not results.frozen else None),
     }, status=status)
 
 

@@ -167,7 +167,7 @@ def test_index_queries_do_not_grow_with_the_batches(login, small, django_assert_
         jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
                              mode=Mode.AD_HOC, classes=[small.school_class], dispatch=False)
     client.get(url)
-    with django_assert_num_queries(18) as first:
+    with django_assert_num_queries(19) as first:  # 18, and the year's pending re-issues
         client.get(url)
     for _number in range(5):
         jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=Kind.SUMMARY,
