@@ -7,7 +7,7 @@ archive.permissions; lists run a constant number of queries whatever their lengt
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from gradebook import api
@@ -15,7 +15,7 @@ from schoolrecords import models as sm
 from schoolrecords.permissions import found_or_hidden, user_school
 
 from . import storage
-from .models import ArchivedDocument, Reissue, RenderBatch, RenderJob
+from .models import PRINTED_KINDS, ArchivedDocument, Reissue, RenderBatch, RenderJob
 from .permissions import require_read, require_run
 
 
@@ -43,7 +43,9 @@ def documents(*, actor, year: sm.SchoolYear, school_class: sm.SchoolClass | None
     queryset = (ArchivedDocument.objects.filter(year=year)
                 .select_related("term", "school_class", "student", "created_by__profile", "supersedes",
                                 "superseded_by")
-                .annotate(reissue_pending=Exists(stale)))
+                # Only printed forms are re-issued: a snapshot or a correction's minutes stays what it was.
+                .annotate(reissue_pending=ExpressionWrapper(Q(Exists(stale)) & Q(kind__in=PRINTED_KINDS),
+                                                      output_field=BooleanField())))
     if school_class is not None:
         queryset = queryset.filter(school_class=school_class)
     if kind:
