@@ -19,4 +19,6 @@ urlpatterns = [
     path("years/<int:pk>/zip/", views.zip_year, name="zip_year"),
     path("corrections/<int:pk>/minutes.pdf", views.correction_minutes, name="correction_minutes"),
     path("corrections/log/<int:user_id>/<int:year>-<int:month>.pdf", views.correction_log, name="correction_log"),
+    path("corrections/log/department/<int:department_id>/<int:year>-<int:month>.pdf",
+         views.department_correction_log, name="department_correction_log"),
 ]

@@ -1,13 +1,12 @@
 """The archive's pages: start a print batch and watch it, take a snapshot, list and download documents.
 
-Also the correction minutes and the monthly correction log, printed from what gradebook.api gives.
+Also the correction minutes and the monthly correction logs (per teacher, per department), printed from what
+gradebook.api gives.
 """
 
-import datetime
 import logging
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -23,7 +22,7 @@ from django_htmx.http import HttpResponseStopPolling
 from gradebook import api
 from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
-from schoolrecords.permissions import found_or_hidden, user_school
+from schoolrecords.permissions import user_school
 from schoolrecords.text import ascii_part
 
 from . import export, jobs, pdf, rendering, selectors, services, storage
@@ -224,9 +223,9 @@ def zip_year(request, pk: int):
 # --- correction minutes and the monthly correction log ----------------------------------------------
 
 
-def _pdf(template: str, context: dict, file_name: str) -> HttpResponse:
+def _pdf(template: str, context: dict, file_name: str, *, print_date: str | None = None) -> HttpResponse:
     html = render_to_string(template, context)
-    response = HttpResponse(pdf.html_to_pdf(html).content, content_type="application/pdf")
+    response = HttpResponse(pdf.html_to_pdf(html, print_date=print_date).content, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{file_name}"'
     return response
 
@@ -253,17 +252,32 @@ def correction_minutes(request, pk: int):
     return response
 
 
+def _log_pdf(request, log: api.CorrectionLog, file_name: str) -> HttpResponse:
+    """Nhật ký sửa điểm, printed for the monthly department meeting (seed 000 art. 8.6): an ad-hoc print."""
+    printed_on = timezone.localdate()
+    return _pdf("pdf/correction_log.html", {"log": log, "school": user_school(request.user), "printed_on": printed_on},
+                f"{file_name}-{log.month:%Y-%m}.pdf",
+                print_date=_("Printed on %(date)s") % {"date": printed_on.strftime("%d/%m/%Y")})
+
+
+def _month(year: int, month: int) -> None:
+    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
+        raise Http404
+
+
 @login_required
 @require_GET
 def correction_log(request, user_id: int, year: int, month: int):
     """A teacher's monthly correction log (nhật ký sửa điểm) for the department meeting."""
-    if not 1 <= month <= 12 or not 2000 <= year <= 2100:
-        raise Http404
-    school = user_school(request.user)
-    teacher = found_or_hidden(get_user_model().objects.filter(profile__school=school).select_related("profile"),
-                              request.user, "corrections", pk=user_id)
-    approved = api.correction_log(actor=request.user, teacher=teacher, year=year, month=month)
-    return _pdf("pdf/correction_log.html", {
-        "teacher": teacher, "requests": approved, "school": school, "month": datetime.date(year, month, 1),
-        "printed_on": timezone.localdate(),
-    }, f"nhat-ky-sua-diem-{teacher.username}-{year}-{month:02d}.pdf")
+    _month(year, month)
+    log = api.correction_log(actor=request.user, teacher_id=user_id, year=year, month=month)
+    return _log_pdf(request, log, f"nhat-ky-sua-diem-gv-{log.teacher_id}")
+
+
+@login_required
+@require_GET
+def department_correction_log(request, department_id: int, year: int, month: int):
+    """A department's monthly correction log: every change of its subjects' scores."""
+    _month(year, month)
+    log = api.department_correction_log(actor=request.user, department_id=department_id, year=year, month=month)
+    return _log_pdf(request, log, f"nhat-ky-sua-diem-to-{log.department_id}")

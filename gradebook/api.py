@@ -14,12 +14,14 @@ from schoolrecords import models as sm
 
 from .corrections.selectors import (
     Correction,
+    CorrectionLog,
     MinutesCell,
     MinutesData,
     approved_corrections,
+    department_log,
     minutes_data,
-    monthly_log,
     request_for,
+    teacher_log,
 )
 from .models import ResultApproval, Score
 from .printed import (
@@ -39,9 +41,10 @@ from .rules.slots import in_class_at_end, slot_key
 from .windows import selectors as windows
 
 __all__ = [
-    "Correction", "LedgerData", "MinutesCell", "MinutesData", "ParentSlipData", "ReportCardData", "SnapshotRow", "SummaryData",
-    "approved_corrections", "book_locked", "correction_for_minutes", "correction_log", "correction_minutes", "due_enrolments",
-    "in_class_at_end", "ledger", "load_class", "parent_slip", "principal_book_lock", "report_card",
+    "Correction", "CorrectionLog", "LedgerData", "MinutesCell", "MinutesData", "ParentSlipData", "ReportCardData",
+    "SnapshotRow", "SummaryData", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
+    "correction_minutes", "department_correction_log", "due_enrolments", "in_class_at_end", "ledger", "load_class",
+    "parent_slip", "principal_book_lock", "report_card",
     "report_cards_of_class", "snapshot_rows", "summary", "unlocked_classes",
 ]
 
@@ -114,7 +117,7 @@ def snapshot_rows(term: sm.Term) -> Iterator[SnapshotRow]:
                           changed_at=changed_at.isoformat(), changed_by=changed_by or "")
 
 
-# --- correction minutes and the monthly log (rendered by the archive) ------------------------------
+# --- correction minutes and the correction log (rendered by the archive) ---------------------------
 
 
 def correction_for_minutes(*, actor, pk: int):
@@ -131,6 +134,11 @@ def correction_minutes(request_id: int) -> MinutesData | None:
     return minutes_data(request_id)
 
 
-def correction_log(*, actor, teacher, year: int, month: int):
-    """A teacher's approved corrections of one month (the monthly correction log)."""
-    return monthly_log(actor=actor, teacher=teacher, year=year, month=month)
+def correction_log(*, actor, teacher_id: int, year: int, month: int) -> CorrectionLog:
+    """A teacher's changes of recorded scores in one month (the correction log, seed 000 art. 8.6); 403/404."""
+    return teacher_log(actor=actor, teacher_id=teacher_id, year=year, month=month)
+
+
+def department_correction_log(*, actor, department_id: int, year: int, month: int) -> CorrectionLog:
+    """The changes of a department's subjects in one month; 403/404 by the same rule."""
+    return department_log(actor=actor, department_id=department_id, year=year, month=month)

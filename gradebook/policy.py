@@ -11,7 +11,9 @@ the principal approves and decides exemptions; the principal, the vice principal
 homeroom teacher read them; the leadership sees the entry progress. Correction requests: the
 principal decides, or a vice principal the principal has delegated for the request's school year
 (gradebook.models.DecisionDelegation, active today); nobody decides their own request; the
-leadership and the admin board read them. The school's score change rules (EntrySettings): the principal.
+leadership and the admin board read them. The school's score change rules (EntrySettings): the principal. The
+correction log (gradebook.corrections.selectors): its teacher, the leadership and the board, and the
+head of the teacher's department (of the subjects of the departments they head).
 Windows and deadlines: the admin board ("schoolrecords.manage_school_setup") sets them.
 Another school's object is a 404 everywhere (schoolrecords.permissions.OtherSchool).
 """
@@ -25,7 +27,7 @@ from guardian.shortcuts import get_objects_for_user
 from gradebook.models import DecisionDelegation
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import OtherSchool, allowed, has_role, require, same_school
+from schoolrecords.permissions import OtherSchool, allowed, has_role, require, same_school, user_school
 
 TEACH = "schoolrecords.teach_assignment"
 HOMEROOM = "schoolrecords.homeroom_schoolclass"
@@ -93,6 +95,20 @@ def readable_assignment_ids(user, school_class: sm.SchoolClass, assignments) -> 
                              accept_global_perms=False).values_list("pk", flat=True)
     )
     return taught | {a.pk for a in assignments if a.subject.department_id in headed}
+
+
+def headed_departments(user) -> tuple[sm.Department, ...]:
+    """The departments of their school ``user`` heads, with the head's object permission.
+
+    One query, kept on the user object for the request (as ``is_homeroom`` keeps its answers).
+    """
+    school = user_school(user) if _usable(user) else None
+    if school is None:
+        return ()
+    if not hasattr(user, "_headed_cache"):
+        user._headed_cache = tuple(get_objects_for_user(user, REVIEW_DEPARTMENT, klass=sm.Department.objects.filter(
+            school=school, head=user), accept_global_perms=False).order_by("name"))
+    return user._headed_cache
 
 
 def require_read(user, assignment: sm.TeachingAssignment) -> None:

@@ -1,26 +1,31 @@
-"""Reads of correction requests: one request, the principal's queue, a teacher's own, a monthly log, home cards."""
+"""Reads of correction requests: one request, the principal's queue, a teacher's own, home cards, the correction log."""
 
 import datetime
+from collections import Counter
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gradebook import policy
 from gradebook.models import (
     CorrectionChange,
+    CorrectionEvidence,
     CorrectionRequest,
     DecisionDelegation,
     EntryWindow,
     Score,
+    column_label,
     format_result,
 )
 from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords.permissions import found_or_hidden, same_school, user_school
+from schoolrecords.text import vietnamese_sort_key
 
 Status = CorrectionRequest.Status
 
@@ -103,20 +108,6 @@ def decided(*, actor, limit: int = 50) -> list[CorrectionRequest]:
 
 def own_requests(*, actor, limit: int = 50) -> list[CorrectionRequest]:
     return list(_school_requests(actor).filter(requested_by=actor).order_by("-requested_at", "-pk")[:limit])
-
-
-def monthly_log(*, actor, teacher, year: int, month: int) -> list[CorrectionRequest]:
-    """A teacher's approved corrections decided in one month (seed 000 art. 8.6: printed before the monthly meeting).
-
-    The teacher themself, or the school's leadership (and the teacher's department head: a later issue).
-    """
-    if actor.pk != teacher.pk and not policy.reads_corrections(actor):
-        raise PermissionDenied(_("You do not have permission to see this log."))
-    start = timezone.make_aware(datetime.datetime(year, month, 1))
-    end = timezone.make_aware(datetime.datetime(year + (month == 12), month % 12 + 1, 1))
-    return list(_school_requests(actor).filter(requested_by=teacher, status=Status.APPROVED,
-                                               decided_at__gte=start, decided_at__lt=end)
-                .order_by("decided_at", "pk"))
 
 
 @dataclass
@@ -348,3 +339,249 @@ def _column_label(kind: str, index: int) -> str:
 def _person(user) -> str:
     profile = getattr(user, "profile", None) if user is not None else None
     return profile.full_name if profile else (user.get_username() if user is not None else "")
+
+
+# --- the correction log (seed 000 art. 8.6) ----------------------------------------------------------
+#
+# Every change of a recorded score: each approved request, and each re-entry the school let apply
+# without approval (status "applied"), dated when it took effect (decided_at; an applied re-entry
+# that has none, when it was filed). Per teacher (the requests they filed) or per department (the
+# requests of its subjects), per month of the school's time, printed before the monthly department
+# meeting. Who reads what: the teacher their own; the leadership and the admin board (the readers of
+# every request, policy.reads_corrections) every teacher and department of their school; a department
+# head their department's log and its members' logs, of the subjects of the departments they head only
+# (the scores a head reads, policy.can_read). Anyone else: 403; another school's teacher or department: 404.
+
+LOGGED = (Status.APPROVED, Status.APPLIED)
+
+
+@dataclass(frozen=True)
+class LogCell:
+    student_name: str
+    column_label: str  # "TX1", "GK", … as the grid heads it
+    old_value: str  # as shown: "7", "6,5", "Đ"; "" for an empty cell
+    new_value: str
+
+
+@dataclass(frozen=True)
+class LogEvidence:
+    pk: int
+    name: str
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    """One request that changed recorded scores, with its cells."""
+
+    request_id: int
+    changed_at: datetime.datetime  # when the change took effect
+    class_name: str
+    subject_name: str
+    term_label: str
+    department_name: str
+    kind: str  # CorrectionRequest.Kind
+    kind_label: str
+    late: bool  # filed after the deadline
+    reason: str
+    cells: tuple[LogCell, ...]
+    evidence: tuple[LogEvidence, ...]
+    requester_id: int
+    requested_by: str
+    decided_by: str  # "" for a re-entry applied without approval
+    applied_without_approval: bool
+    decision_note: str
+    witness: str
+    minutes_number: int | None
+
+
+@dataclass(frozen=True)
+class CorrectionLog:
+    """One teacher's or one department's log of one month."""
+
+    month: datetime.date  # its first day
+    teacher_id: int | None  # the teacher's log, or None
+    teacher_name: str
+    department_id: int | None  # the department's log, or None
+    department_name: str
+    entries: tuple[LogEntry, ...]
+    # A department head reading a member's log sees only their departments' subjects: those departments.
+    only_departments: tuple[str, ...]
+    linkable: bool  # the reader may open every request and its evidence (the teacher, the leadership)
+
+    @property
+    def cell_count(self) -> int:
+        return sum(len(entry.cells) for entry in self.entries)
+
+
+def month_bounds(year: int, month: int) -> tuple[datetime.datetime, datetime.datetime]:
+    """The first instant of the month and of the next, in the school's time (settings.TIME_ZONE)."""
+    zone = timezone.get_default_timezone()
+    start = timezone.make_aware(datetime.datetime(year, month, 1), zone)
+    return start, timezone.make_aware(datetime.datetime(year + (month == 12), month % 12 + 1, 1), zone)
+
+
+def _in_month(year: int, month: int) -> Q:
+    start, end = month_bounds(year, month)
+    return (Q(decided_at__gte=start, decided_at__lt=end)
+            | Q(decided_at__isnull=True, requested_at__gte=start, requested_at__lt=end))
+
+
+def _logged(school: sm.School, year: int, month: int):
+    return CorrectionRequest.objects.filter(_in_month(year, month), school_class__year__school=school,
+                                            status__in=LOGGED)
+
+
+def log_teacher(*, actor, pk: int):
+    """A staff account of the actor's school whose log may be asked for; another school's is a 404."""
+    school = user_school(actor)
+    accounts = get_user_model().objects.filter(profile__school=school) if school else get_user_model().objects.none()
+    return found_or_hidden(accounts.select_related("profile__department"), actor, "correction_log", pk=pk)
+
+
+def log_department(*, actor, pk: int) -> sm.Department:
+    school = user_school(actor)
+    departments = sm.Department.objects.filter(school=school) if school else sm.Department.objects.none()
+    return found_or_hidden(departments, actor, "correction_log", pk=pk)
+
+
+def _entries(requests) -> tuple[LogEntry, ...]:
+    accounts = get_user_model().objects.select_related("profile")
+    rows = (requests.select_related("school_class", "subject__department", "term", "requested_by__profile")
+            .prefetch_related(Prefetch("changes", CorrectionChange.objects.select_related("enrolment__student")
+                                       .order_by("pk")),
+                              Prefetch("evidence", CorrectionEvidence.objects.order_by("pk")),
+                              Prefetch("decided_by", accounts), Prefetch("witness", accounts))
+            .order_by(Coalesce("decided_at", "requested_at"), "pk"))
+    return tuple(
+        LogEntry(
+            request_id=request.pk, changed_at=request.decided_at or request.requested_at,
+            class_name=request.school_class.name, subject_name=request.subject.name,
+            term_label=request.term.get_number_display(),
+            department_name=request.subject.department.name if request.subject.department else "",
+            kind=request.kind, kind_label=request.get_kind_display(), late=request.late, reason=request.reason,
+            cells=tuple(LogCell(student_name=change.enrolment.student.full_name,
+                                column_label=column_label(change.kind, change.index),
+                                old_value=change.old_display, new_value=change.new_display)
+                        for change in request.changes.all()),
+            evidence=tuple(LogEvidence(pk=item.pk, name=item.original_name) for item in request.evidence.all()),
+            requester_id=request.requested_by_id, requested_by=_person(request.requested_by),
+            decided_by=_person(request.decided_by) if request.status == Status.APPROVED else "",
+            applied_without_approval=request.status == Status.APPLIED, decision_note=request.decision_note,
+            witness=_person(request.witness), minutes_number=request.minutes_number,
+        )
+        for request in rows
+    )
+
+
+def teacher_log(*, actor, teacher_id: int, year: int, month: int) -> CorrectionLog:
+    """The changes ``teacher_id`` made in the month (the requests they filed); see the section's note for who reads."""
+    teacher = log_teacher(actor=actor, pk=teacher_id)
+    requests = _logged(user_school(actor), year, month).filter(requested_by=teacher)
+    only: tuple[sm.Department, ...] = ()
+    if actor.pk != teacher.pk and not policy.reads_corrections(actor):
+        only = policy.headed_departments(actor)
+        if teacher.profile.department_id not in {department.pk for department in only}:
+            raise PermissionDenied(_("You do not have permission to see this log."))
+        requests = requests.filter(subject__department__in=only)
+    return CorrectionLog(
+        month=datetime.date(year, month, 1), teacher_id=teacher.pk,
+        teacher_name=_person(teacher), department_id=None,
+        department_name=teacher.profile.department.name if teacher.profile.department else "",
+        entries=_entries(requests), only_departments=tuple(department.name for department in only),
+        linkable=not only)
+
+
+def department_log(*, actor, department_id: int, year: int, month: int) -> CorrectionLog:
+    """The changes of the department's subjects in the month, whoever made them."""
+    department = log_department(actor=actor, pk=department_id)
+    if not policy.reads_corrections(actor) and department not in policy.headed_departments(actor):
+        raise PermissionDenied(_("You do not have permission to see this log."))
+    return CorrectionLog(
+        month=datetime.date(year, month, 1), teacher_id=None, teacher_name="",
+        department_id=department.pk, department_name=department.name,
+        entries=_entries(_logged(user_school(actor), year, month).filter(subject__department=department)),
+        only_departments=(), linkable=policy.reads_corrections(actor))
+
+
+@dataclass(frozen=True)
+class LogChoices:
+    """Whose logs the reader may open: the pickers of the log page."""
+
+    teachers: tuple  # user accounts, with their profile
+    departments: tuple[sm.Department, ...]
+    school_wide: bool
+
+    @property
+    def own_only(self) -> bool:
+        return not (self.school_wide or self.departments)
+
+
+def log_choices(*, actor) -> LogChoices:
+    """The teachers and departments whose logs ``actor`` may read, for the pickers (two queries).
+
+    The leadership and the board: every teacher (whoever has taught a class of the school) and every
+    department; a head: their departments and their members; anyone else: themself.
+    """
+    school = user_school(actor)
+    accounts = get_user_model().objects.filter(profile__school=school).select_related("profile")
+    if school is not None and policy.reads_corrections(actor):
+        teachers = accounts.filter(pk__in=sm.TeachingAssignment.objects.filter(
+            school_class__year__school=school).values("teacher_id"))
+        return LogChoices(teachers=_by_name(teachers),
+                          departments=tuple(sorted(sm.Department.objects.filter(school=school),
+                                                   key=lambda department: vietnamese_sort_key(department.name))),
+                          school_wide=True)
+    headed = policy.headed_departments(actor)
+    if headed:
+        members = accounts.filter(Q(profile__department__in=headed) | Q(pk=actor.pk))
+        return LogChoices(teachers=_by_name(members), departments=headed, school_wide=False)
+    return LogChoices(teachers=(actor,), departments=(), school_wide=False)
+
+
+def _by_name(accounts) -> tuple:
+    """Staff in the order of the school's lists: by given name, then the whole name."""
+    def key(account):
+        name = _person(account)
+        return vietnamese_sort_key(name.rsplit(" ", 1)[-1]), vietnamese_sort_key(name)
+
+    return tuple(sorted(accounts, key=key))
+
+
+@dataclass(frozen=True)
+class LogCount:
+    """One row of the month's overview: a teacher or a department, and how much changed."""
+
+    pk: int
+    name: str
+    requests: int
+    cells: int
+
+
+@dataclass(frozen=True)
+class LogOverview:
+    teachers: tuple[LogCount, ...]  # those with changes in the month
+    departments: tuple[LogCount, ...]  # every department the reader may open
+
+
+def log_overview(*, actor, choices: LogChoices, year: int, month: int) -> LogOverview:
+    """How many requests and cells changed in the month, per teacher and per department, in one query."""
+    requests = _logged(user_school(actor), year, month)
+    if not choices.school_wide:
+        requests = requests.filter(subject__department__in=choices.departments)
+    count_of, cells_of = Counter(), Counter()
+    for teacher_id, department_id, count, cells in (
+            requests.values("requested_by_id", "subject__department_id")
+            .annotate(count=Count("pk", distinct=True), cells=Count("changes")).order_by()
+            .values_list("requested_by_id", "subject__department_id", "count", "cells")):
+        for key in (("teacher", teacher_id), ("department", department_id)):
+            count_of[key] += count
+            cells_of[key] += cells
+    return LogOverview(
+        teachers=tuple(LogCount(pk=teacher.pk, name=_person(teacher), requests=count_of["teacher", teacher.pk],
+                                cells=cells_of["teacher", teacher.pk])
+                       for teacher in choices.teachers if count_of["teacher", teacher.pk]),
+        departments=tuple(LogCount(pk=department.pk, name=department.name,
+                                   requests=count_of["department", department.pk],
+                                   cells=cells_of["department", department.pk])
+                          for department in choices.departments),
+    )

@@ -12,4 +12,8 @@ urlpatterns = [
     path("corrections/<int:pk>/evidence/<int:evidence_id>/", views.correction_evidence, name="correction_evidence"),
     path("corrections/delegations/", views.delegation_list, name="delegations"),
     path("corrections/delegations/<int:pk>/revoke/", views.delegation_revoke, name="delegation_revoke"),
+    path("corrections/log/", views.correction_log, name="correction_log"),
+    path("corrections/log/teacher/<int:user_id>/", views.correction_log_teacher, name="correction_log_teacher"),
+    path("corrections/log/department/<int:department_id>/", views.correction_log_department,
+         name="correction_log_department"),
 ]

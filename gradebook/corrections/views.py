@@ -1,10 +1,13 @@
-"""Correction request pages: file one from the grid, the principal's queue, one request and its decision.
+"""Correction request pages: file one from the grid, the principal's queue, one request and its decision, the log.
 
 Each view checks access through gradebook.corrections.selectors (reads) or
 gradebook.corrections.services (writes, which check again); another school's request is a 404.
-The minutes and the monthly log are printed by the archive (archive.views), which these pages link to.
+The minutes and the monthly log's PDF are printed by the archive (archive.views), which these pages link to.
 """
 
+import datetime
+import re
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -263,3 +266,82 @@ def delegation_revoke(request, pk: int):
     else:
         messages.success(request, _("Delegation revoked."))
     return redirect("gradebook:delegations")
+
+
+# --- the correction log (seed 000 art. 8.6) -------------------------------------------------------------
+
+
+def _log_month(request) -> tuple[datetime.date, str]:
+    """The month asked for (?month=2025-10, as <input type=month> sends it, or 10/2025), else this month.
+
+    A month that cannot be read is this month, with the message to show.
+    """
+    text = request.GET.get("month", "").strip()
+    today = timezone.localdate()
+    if not text:
+        return today.replace(day=1), ""
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})|(\d{1,2})/(\d{4})", text)
+    if match:
+        year, month = (match[1], match[2]) if match[1] else (match[4], match[3])
+        if 2000 <= int(year) <= 2100 and 1 <= int(month) <= 12:
+            return datetime.date(int(year), int(month), 1), ""
+    return today.replace(day=1), _("“%(text)s” is not a month: type it as 10/2025. This month is shown.") % {
+        "text": text}
+
+
+def _month_query(month: datetime.date) -> str:
+    return f"?month={month:%Y-%m}"
+
+
+def _log_page(request, *, month: datetime.date, error: str, choices=None, log=None, overview=None,
+              pdf_url: str = ""):
+    previous = (month - datetime.timedelta(days=1)).replace(day=1)
+    following = (month + datetime.timedelta(days=31)).replace(day=1)
+    return render(request, "gradebook/corrections/log.html", {
+        "log": log, "overview": overview, "choices": choices or selectors.log_choices(actor=request.user),
+        "month": month, "error": error, "pdf_url": pdf_url,
+        "previous_url": request.path + _month_query(previous), "next_url": request.path + _month_query(following),
+    })
+
+
+@login_required
+@require_GET
+def correction_log(request):
+    """The log's first page: the month's changes per department and teacher, with the pickers.
+
+    The picker's choice (?of=teacher-12 or department-3) leads to that log; who reads only their own
+    log goes straight to it.
+    """
+    month, error = _log_month(request)
+    choices = selectors.log_choices(actor=request.user)
+    match = re.fullmatch(r"(teacher|department)-(\d+)", request.GET.get("of", ""))
+    target = ""
+    if match:
+        name = "gradebook:correction_log_teacher" if match[1] == "teacher" else "gradebook:correction_log_department"
+        target = reverse(name, args=(int(match[2]),))
+    elif choices.own_only:
+        target = reverse("gradebook:correction_log_teacher", args=(request.user.pk,))
+    if target:  # the month as typed, so that page says what was wrong with it
+        return redirect(f"{target}?{urlencode({'month': request.GET.get('month', '').strip() or f'{month:%Y-%m}'})}")
+    overview = selectors.log_overview(actor=request.user, choices=choices, year=month.year, month=month.month)
+    return _log_page(request, month=month, error=error, choices=choices, overview=overview)
+
+
+@login_required
+@require_GET
+def correction_log_teacher(request, user_id: int):
+    month, error = _log_month(request)
+    log = selectors.teacher_log(actor=request.user, teacher_id=user_id, year=month.year, month=month.month)
+    return _log_page(request, month=month, error=error, log=log,
+                     pdf_url=reverse("archive:correction_log", args=(user_id, month.year, month.month)))
+
+
+@login_required
+@require_GET
+def correction_log_department(request, department_id: int):
+    month, error = _log_month(request)
+    log = selectors.department_log(actor=request.user, department_id=department_id, year=month.year,
+                                   month=month.month)
+    return _log_page(request, month=month, error=error, log=log,
+                     pdf_url=reverse("archive:department_correction_log",
+                                     args=(department_id, month.year, month.month)))

@@ -382,6 +382,11 @@ def _log(obj) -> dict:
     return {"user_id": obj.pk, "year": today.year, "month": today.month}
 
 
+def _department_log(obj) -> dict:
+    today = timezone.localdate()
+    return {"department_id": obj.pk, "year": today.year, "month": today.month}
+
+
 def _history_query(obj) -> dict:
     from schoolrecords.models import Enrolment
 
@@ -477,7 +482,17 @@ MATRIX: dict[str, Row] = {
                                 "lll oon oon oon ddn ddn odn ddn ddn nno"),
     "gradebook:correction_evidence": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_evidence),
     "archive:correction_minutes": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno"),
-    "archive:correction_log": Row("teacher", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_log),
+    # the correction log: the teacher their own, the leadership and the board everyone's, a head their members'
+    # (teacher_math and gv_tin are of head_math's Toán - Tin) and their department's; a reader of their own log
+    # only is sent to it
+    "gradebook:correction_log": Row(None, "l o o o r o r r r r", kwargs=_none),
+    "gradebook:correction_log_teacher": Row("teacher", "lll oon oon oon ddn oon odn ddn ddn nno",
+                                            kwargs=lambda obj: {"user_id": obj.pk}),
+    "gradebook:correction_log_department": Row("department", "lll oon oon oon ddn odn ddn ddn ddn nnd",
+                                               kwargs=lambda obj: {"department_id": obj.pk}),
+    "archive:correction_log": Row("teacher", "lll oon oon oon ddn oon odn ddn ddn nno", kwargs=_log),
+    "archive:department_correction_log": Row("department", "lll oon oon oon ddn odn ddn ddn ddn nnd",
+                                             kwargs=_department_log),
     # who decides correction requests (the principal delegates) and the score change rules (the principal sets)
     "gradebook:delegations": Row(None, "l o o o d d d d d d", "l b d d d d d d d d", kwargs=_none),
     "gradebook:delegation_revoke": Row("delegation", "ll xx xx xx xx xx xx xx xx xx",
