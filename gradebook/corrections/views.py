@@ -31,6 +31,7 @@ from schoolrecords.forms import apply_service_errors, errors_by_field
 from schoolrecords.permissions import user_school, wall
 from schoolrecords.selectors import current_year
 from schoolrecords.sessions import entry_session
+from schoolrecords.signals import log_refusal
 
 
 def _parse_cell(key: str) -> tuple[int, str, int] | None:
@@ -166,6 +167,8 @@ def correction_detail(request, pk: int):
         except PermissionDenied as refusal:
             if action not in DECISIONS:
                 raise
+            # Shown on the request's page, at the decision, and logged as the site's 403 page logs it.
+            log_refusal(request, 403, str(refusal))
             form.add_error(None, str(refusal))
             status = 403
         except ValidationError as problem:

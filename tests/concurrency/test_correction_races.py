@@ -52,6 +52,7 @@ def test_two_principals_approving_the_same_request_at_once_apply_it_once(pg_demo
         actor=setup.system_user(), school=demo.school, username="principal2", full_name="Trần Văn Hai",
         password="second-principal-2026", role_names=[roles.PRINCIPAL], must_change_password=False).user
     principals = [demo.user("principal"), second_principal]
+    witness = demo.user("board").pk  # the admin board member present, named on the minutes
     students = list(sm.Enrolment.objects.filter(school_class=demo.school_class("6A1"),
                                                 status=sm.Enrolment.Status.STUDYING).order_by("pk")[:ROUNDS])
     scores_save(session="test-session", actor=teacher, assignment=math, term=term, cells=[CellInput(e.pk, TX, 1, "6") for e in students])
@@ -65,7 +66,7 @@ def test_two_principals_approving_the_same_request_at_once_apply_it_once(pg_demo
         url = reverse("gradebook:correction", args=(request.pk,))
 
         responses = run_together(
-            2, lambda client, url=url: client.post(url, {"action": "approve", "note": "Đồng ý"}),
+            2, lambda client, url=url: client.post(url, {"action": "approve", "note": "Đồng ý", "witness": witness}),
             prepare=lambda number, rotate=round_number: client_for(principals[(number + rotate) % 2]))
 
         assert errors(responses) == []
@@ -80,3 +81,30 @@ def test_two_principals_approving_the_same_request_at_once_apply_it_once(pg_demo
         assert (score.value, score.version) == (Decimal("8.5"), 2)
         changes = list(score.history.order_by("history_date").values_list("value", "history_change_reason"))
         assert changes == [(Decimal(6), "Scores entered"), (Decimal("8.5"), corrections.correction_reason(request))]
+
+
+def test_two_leaders_approving_two_requests_at_once_take_minutes_numbers_1_and_2(pg_demo):
+    """The principal and the delegated vice principal approve at the same moment: no number twice, none skipped."""
+    from gradebook.corrections import delegation
+
+    demo = pg_demo
+    teacher, math = demo.user("teacher_math"), demo.assignment("6A1", "toan")
+    term = demo.year.terms.get(number=1)
+    delegation.delegation_grant(actor=demo.user("principal"), year=demo.year, delegate=demo.user("vice"),
+                                starts_on=demo.year.start_date)
+    students = list(sm.Enrolment.objects.filter(school_class=demo.school_class("6A1"),
+                                                status=sm.Enrolment.Status.STUDYING).order_by("pk")[:2])
+    scores_save(session="test-session", actor=teacher, assignment=math, term=term, cells=[CellInput(e.pk, TX, 1, "6") for e in students])
+    locks.column_lock(actor=teacher, assignment=math, term=term, kind=TX, index=1)
+    requests = [corrections.correction_submit(
+        actor=teacher, assignment=math, term=term, changes=[ChangeInput(enrolment.pk, TX, 1, "7")],
+        reason="Nhập nhầm", files=[SimpleUploadedFile("bai.pdf", PDF, "application/pdf")]) for enrolment in students]
+    deciders = [demo.user("principal"), demo.user("vice")]
+    board = demo.user("board")
+
+    results = run_together(2, lambda number: corrections.correction_approve(
+        actor=deciders[number], request=requests[number], witness=board))
+    assert errors(results) == []
+    numbers = sorted(CorrectionRequest.objects.filter(pk__in=[r.pk for r in requests])
+                     .values_list("minutes_number", flat=True))
+    assert numbers == [1, 2]
