@@ -201,7 +201,7 @@ def student_has_cell(facts: Facts, student: Student | None, kind: str) -> Verdic
         return Verdict(False, MSG_NOT_IN_CLASS)
     test_day = {slots.MIDTERM: facts.midterm_test_on, slots.FINAL: facts.final_test_on}.get(kind)
     if slots.left_before(student, test_day):
-        return Verdict(False, MSG_LEFT_BEFORE_TEST, {"date": student.end_date.strftime("%d/%m/%Y")})
+        return Verdict(False, MSG_LEFT_BEFORE_TEST, {"date": _day(student.end_date)})
     if student.enrolment_id in facts.exempt:
         return Verdict(False, MSG_EXEMPT)
     return ALLOWED
