@@ -197,15 +197,17 @@ def test_a_correction_request_is_refused_for_an_open_cell_and_for_a_test_the_stu
 
     with pytest.raises(ValidationError) as open_cell:
         corrections.correction_submit(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"),
-                                      term=term(demo, 1), changes=ask, reason="Chấm nhầm", files=[evidence])
+                                      term=term(demo, 1), changes=ask, reason="Chấm nhầm", files=[evidence],
+                                      examiner="Trần Văn Bình", session="test-session")  # still the entering login
     locks.book_lock(actor=demo.user("principal"), term=term(demo, 1))
     with pytest.raises(ValidationError) as missed:
         corrections.correction_submit(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"),
                                       term=term(demo, 1), changes=[corrections.ChangeInput(leaving.pk, CK, 1, "9")],
-                                      reason="Chấm nhầm", files=[_pdf()])
+                                      reason="Chấm nhầm", files=[_pdf()], examiner="Trần Văn Bình")
     request = corrections.correction_submit(actor=demo.user("teacher_math"),
                                             assignment=demo.assignment("6A1", "toan"), term=term(demo, 1),
-                                            changes=ask, reason="Chấm nhầm", files=[_pdf()])
+                                            changes=ask, reason="Chấm nhầm", files=[_pdf()],
+                                            examiner="Trần Văn Bình")
 
     assert gettext("This score is not recorded yet: type the new value in the grid.") in open_cell.value.message_dict["cells"][0]
     assert gettext("This student has no such cell in this term.") in missed.value.message_dict["cells"][0]
