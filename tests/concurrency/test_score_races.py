@@ -23,7 +23,9 @@ from gradebook.models import Score
 from gradebook.scores.services import CellInput, Outcome, scores_save
 from gradebook.windows import services as locks
 from schoolrecords import models as sm
+from schoolrecords.sessions import SESSION_KEY
 
+from tests.conftest import TEST_SESSION
 from .conftest import HeldTransaction, errors, run_together, wait_for_lock_waiters
 
 # Committed transactions: the racing threads (or the worker) must see each other's rows.
@@ -49,6 +51,9 @@ def client_for(username: str) -> Client:
     client = Client()
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     client.force_login(get_user_model().objects.get(username=username))
+    store = client.session  # the login continues the entry session the set-up saves named (tests/conftest.py)
+    store[SESSION_KEY] = TEST_SESSION
+    store.save()
     return client
 
 

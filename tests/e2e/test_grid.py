@@ -140,10 +140,13 @@ def test_a_cell_someone_changed_meanwhile_is_not_overwritten_and_its_history_ope
     page.keyboard.type("5")
     page.keyboard.press("Escape")
     expect(cell).to_have_value("4")  # Esc undoes the typing
+    # The 4 was saved from another login: it is recorded, and emptying it here is refused with the way to change it.
     page.keyboard.press("Delete")
     page.keyboard.press("ArrowDown")
-    expect(first_row.locator("td.c").first).to_have_class(re.compile(r"\bs-saved\b"))
-    assert Score.objects.get(enrolment=enrolment).value is None  # emptied, and the emptying saved
+    first_cell = first_row.locator("td.c").first
+    expect(first_cell).to_have_class(re.compile(r"\bs-error\b"))
+    expect(first_cell).to_have_attribute("title", re.compile("ghi nhận"))
+    assert Score.objects.get(enrolment=enrolment).value == 4
 
 
 def test_the_principal_reads_the_grid_without_inputs_and_opens_a_cells_history(live_server, demo_school, page):
