@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from . import dbroles
 from .files import sha256_file
 
 FORMAT = "schoolrecords-backup/1"
@@ -636,9 +637,26 @@ def _extract(tar_path: Path, destination: Path, *, replace: bool, read_only: boo
                 os.chmod(destination / member.name, READ_ONLY)
 
 
-def restore(*, folder: Path, database: dict, var_dir: Path, force: bool = False,
+def _grant_runtime(database: dict, runtime_role: str) -> None:
+    """Give the runtime role its row rights on the restored tables (schoolrecords/dbroles.py), as their owner."""
+    with _pg_connect(libpq_parameters(database), autocommit=False) as connection:
+        with connection.cursor() as cursor:
+            try:
+                dbroles.apply(cursor, runtime_role)
+            except dbroles.RoleError as error:
+                raise BackupError(f"The database was restored but the runtime role's rights were not set: "
+                                  f"{error}") from error
+        connection.commit()
+
+
+def restore(*, folder: Path, database: dict, var_dir: Path, force: bool = False, runtime_role: str = "",
             progress: Progress = _quiet) -> RestoreResult:
-    """Restore a verified backup into ``database`` (empty unless ``force``) and ``var_dir``/media, /archive."""
+    """Restore a verified backup into ``database`` (empty unless ``force``) and ``var_dir``/media, /archive.
+
+    On PostgreSQL connect as the owner role: the restored tables, sequences and triggers are owned by
+    the connecting role (pg_restore --no-owner --no-privileges), and ``runtime_role``, if given, then
+    gets its row rights on them (schoolrecords/dbroles.py), as ``manage.py db_roles`` would.
+    """
     started = time.monotonic()
     folder, var_dir = Path(folder), Path(var_dir)
     progress(f"verifying {folder} against its manifest")
@@ -660,9 +678,19 @@ def restore(*, folder: Path, database: dict, var_dir: Path, force: bool = False,
         if _has_files(directory) and not force:
             raise BackupError(f"{directory} already holds files: restore into an empty folder, or give --force "
                               f"to overwrite the files of the same name.")
+    if runtime_role and engine != "postgresql":
+        raise BackupError("A runtime role is a PostgreSQL matter: SQLite has no roles.")
+    if runtime_role:
+        try:
+            dbroles.check_name(runtime_role)
+        except dbroles.RoleError as error:
+            raise BackupError(str(error)) from error
     progress(f"restoring the database into {describe(database)}")
     if engine == "postgresql":
         _restore_postgresql(folder, database, replace=bool(existing))
+        if runtime_role:
+            progress(f"giving {runtime_role} its row rights")
+            _grant_runtime(database, runtime_role)
     else:
         _restore_sqlite(folder, database)
     progress(f"restoring the files into {media_dir} and {archive_dir}")

@@ -107,9 +107,23 @@ TEMPLATES = [
     },
 ]
 
+# PostgreSQL in production has two roles (docs/operations.md, "Database roles"): the site and the workers
+# connect as the runtime role, DATABASE_URL, which has row rights only; migrations, `db_roles` and
+# restores run as the owner of the tables, MIGRATE_DATABASE_URL, in a process started with
+# DATABASE_ROLE=owner (scripts/migrate.sh; docker-compose's migrate step). The owner's URL belongs
+# in that process's environment alone, never in the site's.
+DATABASE_ROLE = os.environ.get("DATABASE_ROLE", "runtime")
+if DATABASE_ROLE not in ("runtime", "owner"):
+    raise ImproperlyConfigured(f"DATABASE_ROLE must be runtime or owner, not {DATABASE_ROLE!r}.")
+if DATABASE_ROLE == "owner" and not os.environ.get("MIGRATE_DATABASE_URL"):
+    raise ImproperlyConfigured("DATABASE_ROLE=owner needs MIGRATE_DATABASE_URL, the owner role's database URL.")
+_RUNTIME_DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}"
+# The role `db_roles` gives the row rights to: DATABASE_URL's user unless named.
+DATABASE_RUNTIME_ROLE = (os.environ.get("DATABASE_RUNTIME_ROLE")
+                         or dj_database_url.parse(_RUNTIME_DATABASE_URL).get("USER") or "")
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        os.environ["MIGRATE_DATABASE_URL"] if DATABASE_ROLE == "owner" else _RUNTIME_DATABASE_URL,
         conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "60")),
         conn_health_checks=True,
     )

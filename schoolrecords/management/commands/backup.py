@@ -8,7 +8,9 @@ copied (schoolrecords/backup.py explains why in that order). ``--keep N`` then d
 the N newest finished backups this command made in DIR. The exit status is non-zero if anything
 failed (the half-written folder is removed) or if an archived file was missing or changed (the
 backup is kept: it is the best copy there is; run archive_verify). Logged with who and when (UTC)
-to the "schoolrecords.operations" logger.
+to the "schoolrecords.operations" logger. On PostgreSQL it runs as the site's runtime role (pg_dump
+needs only SELECT, which that role has on every table and sequence): the owner's password is not
+needed for backups (docs/operations.md, "Database roles").
 """
 
 import logging

@@ -1,6 +1,6 @@
 """Restore a backup made by ``backup`` into a given database and folder, then check it.
 
-    python manage.py restore BACKUP --database-url URL --var-dir DIR [--force]
+    python manage.py restore BACKUP --database-url URL --var-dir DIR [--runtime-role NAME] [--force]
 
 First every file of BACKUP is checked against its MANIFEST (a damaged or unfinished backup is
 refused before anything changes). Then the database goes into URL (PostgreSQL: pg_restore
@@ -8,6 +8,10 @@ refused before anything changes). Then the database goes into URL (PostgreSQL: p
 DIR/archive. The database must be empty and the folders without files unless --force. Afterwards
 every table's row count is compared with the backup's and every archived document's file is
 checked against its recorded SHA-256; the exit status is non-zero if anything differs.
+
+On PostgreSQL, URL is the owner role's (the restored tables belong to the role that restores them)
+and ``--runtime-role NAME`` then gives the site's role its row rights, as ``db_roles`` does
+(docs/operations.md, "Database roles").
 
 The site's own database and folders are never used unless URL and DIR name them. A password in
 URL is passed to pg_restore through the environment; leave it out of URL and set PGPASSWORD (or
@@ -35,6 +39,8 @@ class Command(BaseCommand):
                             help="where the database goes: postgres://user@host:port/name or sqlite:////path")
         parser.add_argument("--var-dir", required=True, type=Path,
                             help="where the files go: DIR/media and DIR/archive")
+        parser.add_argument("--runtime-role", default="", metavar="NAME",
+                            help="PostgreSQL: afterwards give this role (the site's) its row rights, as db_roles does")
         parser.add_argument("--force", action="store_true",
                             help="restore into a database that is not empty, and over files of the same name")
 
@@ -53,7 +59,8 @@ class Command(BaseCommand):
             log.info("restore started by %s: %s into %s and %s%s", made_by, options["backup"], target, var_dir,
                      " (--force)" if options["force"] else "")
             result = backup.restore(folder=Path(options["backup"]), database=database, var_dir=var_dir,
-                                    force=options["force"], progress=self._progress)
+                                    force=options["force"], runtime_role=options["runtime_role"],
+                                    progress=self._progress)
         except backup.BackupError as error:
             log.error("restore by %s of %s FAILED: %s", made_by, options["backup"], error)
             raise CommandError(str(error)) from error
