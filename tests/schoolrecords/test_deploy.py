@@ -64,7 +64,8 @@ def compose_config(tmp_path: Path, *args: str, **env: str) -> subprocess.Complet
     env_file = tmp_path / "empty.env"
     env_file.write_text("")
     environment = {name: value for name, value in os.environ.items()
-                   if name not in {"SECRET_KEY", "POSTGRES_PASSWORD", "ALLOWED_HOSTS", "COMPOSE_FILE"}}
+                   if name not in {"SECRET_KEY", "POSTGRES_PASSWORD", "DB_OWNER_PASSWORD", "DB_RUNTIME_PASSWORD",
+                                    "ALLOWED_HOSTS", "COMPOSE_FILE"}}
     environment.update(env)
     return subprocess.run(
         [*compose_command(), "--project-directory", str(ROOT), "--file", str(ROOT / "docker-compose.yml"),
@@ -73,7 +74,8 @@ def compose_config(tmp_path: Path, *args: str, **env: str) -> subprocess.Complet
     )
 
 
-COMPOSE_SECRETS = {"SECRET_KEY": "k" * 60, "POSTGRES_PASSWORD": "pw4compose", "ALLOWED_HOSTS": "diem.example.vn"}
+COMPOSE_SECRETS = {"SECRET_KEY": "k" * 60, "POSTGRES_PASSWORD": "pw4compose", "DB_OWNER_PASSWORD": "owner4compose",
+                   "DB_RUNTIME_PASSWORD": "runtime4compose", "ALLOWED_HOSTS": "diem.example.vn"}
 
 
 def test_compose_file_is_valid_with_web_worker_db_and_redis(tmp_path):
@@ -91,13 +93,13 @@ def test_compose_runs_gunicorn_and_a_celery_worker_on_postgresql_and_redis(tmp_p
     assert "schoolrecords.wsgi" in config and "gunicorn" in config
     assert re.search(r"celery\s+- -A\s+- schoolrecords\s+- worker", config)
     assert "image: postgres:15" in config and "image: redis:7" in config
-    assert "DATABASE_URL: postgres://schoolrecords:pw4compose@db:5432/schoolrecords" in config
+    assert "DATABASE_URL: postgres://schoolrecords_app:runtime4compose@db:5432/schoolrecords" in config
     assert "CELERY_BROKER_URL: redis://redis:6379/0" in config
     assert f"SECRET_KEY: {'k' * 60}" in config
     assert "/app/var/media" in config and "/app/var/archive" in config
 
 
-@pytest.mark.parametrize("missing", ["SECRET_KEY", "POSTGRES_PASSWORD"])
+@pytest.mark.parametrize("missing", ["SECRET_KEY", "POSTGRES_PASSWORD", "DB_OWNER_PASSWORD", "DB_RUNTIME_PASSWORD"])
 def test_compose_refuses_to_start_without_a_secret_from_the_environment(tmp_path, missing):
     env = {name: value for name, value in COMPOSE_SECRETS.items() if name != missing}
     result = compose_config(tmp_path, **env)

@@ -20,7 +20,6 @@ from schoolrecords import backup, dbroles
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
 PG_ONLY = "Needs PostgreSQL (CI runs it): database roles, grants and triggers; SQLite has none of them."
-pytestmark = pytest.mark.skipif(not ON_POSTGRESQL, reason=PG_ONLY)
 
 
 def quote(name: str) -> str:
@@ -64,6 +63,8 @@ def acls(cursor) -> list:
 
 @pytest.fixture(scope="module")
 def roles(django_db_setup, django_db_blocker):
+    if not ON_POSTGRESQL:
+        pytest.skip(PG_ONLY)
     database = connection.settings_dict["NAME"]
     suffix = re.sub(r"[^a-z0-9_]", "_", database.lower())
     owner, runtime = f"sr_owner_{suffix}"[:63], f"sr_runtime_{suffix}"[:63]
@@ -303,3 +304,39 @@ def test_backup_as_the_runtime_role_and_restore_as_the_owner_with_the_runtime_ri
             runtime.rollback()
         cursor.execute("SELECT pg_get_userbyid(relowner) FROM pg_class WHERE relname = 'archive_archiveddocument'")
         assert cursor.fetchone() == (roles.owner,)
+
+
+# --- docker-compose: the migrate step as the owner, web and worker as the runtime role ------------------------
+
+
+def compose_services(text: str) -> dict[str, str]:
+    """Each service's block of `docker-compose config`'s YAML, as text (PyYAML is not a dependency)."""
+    blocks, name, inside = {}, None, False
+    for line in text.splitlines():
+        if not line.startswith(" "):
+            inside, name = line.strip() == "services:", None
+        elif inside and re.match(r"^  [a-z]+:$", line):
+            name = line.strip()[:-1]
+            blocks[name] = ""
+        elif inside and name:
+            blocks[name] += line + "\n"
+    return blocks
+
+
+def test_compose_runs_migrations_as_the_owner_and_the_site_as_the_runtime_role(tmp_path):
+    from tests.schoolrecords.test_deploy import COMPOSE_SECRETS, compose_config
+
+    result = compose_config(tmp_path, **COMPOSE_SECRETS)
+    assert result.returncode == 0, result.stderr
+    services = compose_services(result.stdout)
+    owner_url = "MIGRATE_DATABASE_URL: postgres://schoolrecords_owner:owner4compose@db:5432/schoolrecords"
+    runtime_url = "DATABASE_URL: postgres://schoolrecords_app:runtime4compose@db:5432/schoolrecords"
+    assert "DATABASE_ROLE: owner" in services["migrate"] and owner_url in services["migrate"]
+    assert "manage.py migrate --no-input && python manage.py db_roles" in services["migrate"]
+    for name in ("web", "worker"):
+        assert f" {runtime_url}" in services[name]
+        assert "MIGRATE_DATABASE_URL" not in services[name] and "DATABASE_ROLE" not in services[name]
+        assert "owner4compose" not in services[name] and "pw4compose" not in services[name]
+    assert "POSTGRES_USER: postgres" in services["db"]
+    assert "/docker-entrypoint-initdb.d/10-roles.sh" in services["db"]
+    assert "DB_OWNER_PASSWORD: owner4compose" in services["db"]
