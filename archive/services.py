@@ -519,9 +519,12 @@ def deadline_seal(*, deadline: api.SnapshotDeadline, actor) -> ArchivedDocument:
         except IntegrityError:
             existing = ArchivedDocument.objects.filter(idempotency_key=f"snapshot:{deadline.key}").first()
             if existing is not None:
+                logger.info("deadline snapshot %s: sealed meanwhile by another run", deadline.key)
                 return existing
             if attempt == SEAL_ATTEMPTS:
                 raise
+            logger.info("deadline snapshot %s: lost the race for the next version, attempt %s", deadline.key,
+                        attempt + 1)
     raise AssertionError("unreachable")
 
 
