@@ -288,8 +288,12 @@ def correctable(facts: Facts, student: Student | None, kind: str, index: int, re
             and remedy(facts, student, kind, index, recorded) != Remedy.NONE)
 
 
-def _day(day: datetime.date) -> str:
+def day_text(day: datetime.date) -> str:
+    """A date as the rule's messages name it (dd/mm/yyyy): the grid's column notes use it too."""
     return day.strftime("%d/%m/%Y")
+
+
+_day = day_text
 
 
 def _teacher_sheet(facts: Facts) -> Verdict:
