@@ -215,6 +215,10 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     state = entry.entry_state(actor, assignment, term, regular_required=required, for_update=True,
                               exempt=entry.exemptions_by_term(assignment, term))
     facts = state.facts
+    # One class's subject files its requests one at a time, so the open requests read below are complete:
+    # the score rows locked next do not serialise two requests for a student who has no score yet.
+    # NO KEY UPDATE: what only points at the assignment (a foreign key's share lock) does not wait for it.
+    sm.TeachingAssignment.objects.select_for_update(no_key=True).filter(pk=assignment.pk).exists()
     is_commented = assignment.subject.is_commented
     enrolments = {e.pk: e for e in sm.Enrolment.objects.filter(
         school_class_id=assignment.school_class_id, pk__in={c.enrolment_id for c in changes}).select_related("student")}
