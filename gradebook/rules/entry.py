@@ -225,17 +225,14 @@ def judge(facts: Facts, student: Student | None, kind: str, index: int, recorded
             deadline = change_deadline(facts, kind, recorded.entered_on if recorded else None)
             return replace(verdict, deadline=deadline, late=is_late(facts, deadline))
     if recorded is not None:
-        return _recorded_verdict(facts, kind, recorded, change_deadline(facts, kind, recorded.entered_on))
+        return recorded_verdict(facts, kind, recorded)
     return ALLOWED
 
 
 def recorded_verdict(facts: Facts, kind: str, recorded: Recorded) -> Verdict:
     """Why a recorded result in an open column is not typed over, and which path changes it."""
-    return _recorded_verdict(facts, kind, recorded, change_deadline(facts, kind, recorded.entered_on))
-
-
-def _recorded_verdict(facts: Facts, kind: str, recorded: Recorded, deadline: datetime.date | None) -> Verdict:
     params = {"date": _day(recorded.entered_on)}
+    deadline = change_deadline(facts, kind, recorded.entered_on)
     if deadline is not None:
         params["deadline"] = _day(deadline)
     late = is_late(facts, deadline)
