@@ -11,10 +11,48 @@ AWS_SECRET_ACCESS_KEY, or the machine's role).
 import base64
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from urllib.parse import parse_qs, urlsplit
+
+from django.core.exceptions import ImproperlyConfigured
 
 
 class ObjectStorageError(RuntimeError):
     pass
+
+
+def parse_url(url: str) -> dict[str, str]:
+    """STORAGE_URL ``s3://MEDIA_BUCKET?archive=ARCHIVE_BUCKET&endpoint=URL&region=R&addressing=path`` as options.
+
+    Empty when the URL is: media and the archive stay in MEDIA_ROOT and ARCHIVE_ROOT. The credentials
+    come from boto3's own chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role),
+    never from the URL, which would show them in every settings dump (docs/operations.md "Object storage").
+    """
+    if not url.strip():
+        return {}
+    parts = urlsplit(url.strip())
+    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
+    unknown = set(query) - {"archive", "endpoint", "region", "addressing"}
+    if parts.scheme != "s3" or not parts.hostname or parts.path not in {"", "/"} or unknown:
+        raise ImproperlyConfigured("STORAGE_URL must read s3://MEDIA_BUCKET?archive=ARCHIVE_BUCKET&endpoint=URL"
+                                   f"&region=REGION&addressing=path|virtual, not {url!r}.")
+    if parts.username or parts.password:
+        raise ImproperlyConfigured("STORAGE_URL must not carry credentials: set AWS_ACCESS_KEY_ID and "
+                                   "AWS_SECRET_ACCESS_KEY (or use the machine's role).")
+    if not query.get("archive"):
+        raise ImproperlyConfigured("STORAGE_URL needs archive=ARCHIVE_BUCKET, a bucket made with Object Lock.")
+    return {"media_bucket": parts.hostname, "archive_bucket": query["archive"],
+            "endpoint_url": query.get("endpoint", ""), "region_name": query.get("region", ""),
+            "addressing_style": query.get("addressing", "")}
+
+
+def media_storage(options: dict[str, str]) -> dict:
+    """The STORAGES entry that puts uploads in the media bucket, private, never overwriting a name."""
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
+        "bucket_name": options["media_bucket"], "endpoint_url": options["endpoint_url"] or None,
+        "region_name": options["region_name"] or None, "addressing_style": options["addressing_style"] or None,
+        "default_acl": None, "querystring_auth": True, "querystring_expire": 300, "file_overwrite": False,
+        "signature_version": "s3v4",
+    }}
 
 
 @lru_cache(maxsize=8)
@@ -29,7 +67,7 @@ def _client(endpoint_url: str, region_name: str, addressing_style: str):
 
 
 def client(options: dict[str, str]):
-    """The boto3 S3 client of OBJECT_STORAGE's options (settings.object_storage), one per configuration."""
+    """The boto3 S3 client of the options ``parse_url`` gives (settings.OBJECT_STORAGE), one per configuration."""
     return _client(options.get("endpoint_url", ""), options.get("region_name", ""), options.get("addressing_style", ""))
 
 

@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from schoolrecords import objectstorage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -197,47 +199,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
-
-def object_storage(url: str) -> dict[str, str]:
-    """STORAGE_URL ``s3://MEDIA_BUCKET?archive=ARCHIVE_BUCKET&endpoint=URL&region=R&addressing=path`` as options.
-
-    Empty when the URL is: media and the archive stay in MEDIA_ROOT and ARCHIVE_ROOT. The credentials
-    come from boto3's own chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the machine's role),
-    never from the URL, which would show them in every settings dump (docs/operations.md "Object storage").
-    """
-    from urllib.parse import parse_qs, urlsplit
-
-    if not url.strip():
-        return {}
-    parts = urlsplit(url.strip())
-    query = {key: values[-1] for key, values in parse_qs(parts.query).items()}
-    unknown = set(query) - {"archive", "endpoint", "region", "addressing"}
-    if parts.scheme != "s3" or not parts.hostname or parts.path not in {"", "/"} or unknown:
-        raise ImproperlyConfigured("STORAGE_URL must read s3://MEDIA_BUCKET?archive=ARCHIVE_BUCKET&endpoint=URL"
-                                   f"&region=REGION&addressing=path|virtual, not {url!r}.")
-    if parts.username or parts.password:
-        raise ImproperlyConfigured("STORAGE_URL must not carry credentials: set AWS_ACCESS_KEY_ID and "
-                                   "AWS_SECRET_ACCESS_KEY (or use the machine's role).")
-    if not query.get("archive"):
-        raise ImproperlyConfigured("STORAGE_URL needs archive=ARCHIVE_BUCKET, a bucket made with Object Lock.")
-    return {"media_bucket": parts.hostname, "archive_bucket": query["archive"],
-            "endpoint_url": query.get("endpoint", ""), "region_name": query.get("region", ""),
-            "addressing_style": query.get("addressing", "")}
-
-
-def media_storage(options: dict[str, str]) -> dict:
-    """The STORAGES entry that puts uploads in the media bucket, private, never overwriting a name."""
-    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": {
-        "bucket_name": options["media_bucket"], "endpoint_url": options["endpoint_url"] or None,
-        "region_name": options["region_name"] or None, "addressing_style": options["addressing_style"] or None,
-        "default_acl": None, "querystring_auth": True, "querystring_expire": 300, "file_overwrite": False,
-    }}
-
-
 STORAGE_URL = os.environ.get("STORAGE_URL", "")
-OBJECT_STORAGE = object_storage(STORAGE_URL)
+# s3://MEDIA_BUCKET?archive=ARCHIVE_BUCKET&endpoint=URL&region=R: media and the archive in object storage.
+OBJECT_STORAGE = objectstorage.parse_url(STORAGE_URL)
 if OBJECT_STORAGE:
-    STORAGES["default"] = media_storage(OBJECT_STORAGE)
+    STORAGES["default"] = objectstorage.media_storage(OBJECT_STORAGE)
 # How long the archive bucket's Object Lock (compliance mode) keeps each sealed file: the school's retention.
 ARCHIVE_RETENTION_YEARS = int(os.environ.get("ARCHIVE_RETENTION_YEARS", "20"))
 if ARCHIVE_RETENTION_YEARS < 1:
