@@ -11,6 +11,8 @@ import io
 import logging
 import os
 import sqlite3
+import subprocess
+import sys
 import tarfile
 import uuid
 import zipfile
@@ -350,3 +352,31 @@ def test_backup_and_restore_include_the_buckets(s3, s3_endpoint, buckets, settin
     assert "into the buckets: 0 media and 0 archive objects put" in out.getvalue()
     assert "4 already there" in out.getvalue()
     assert all(len(versions(s3, new_archive, item.path)) == 1 for item in stored)
+
+
+def _shell(tmp_path: Path, code: str, **env: str) -> subprocess.CompletedProcess:
+    root = Path(__file__).resolve().parents[2]
+    environment = {name: value for name, value in os.environ.items()
+                   if name not in {"STORAGE_URL", "ARCHIVE_RETENTION_YEARS", "ARCHIVE_GROUP", "DJANGO_SETTINGS_MODULE"}}
+    environment.update({"DEBUG": "1", "VAR_DIR": str(tmp_path / "var"), **env})
+    return subprocess.run([sys.executable, "manage.py", "shell", "--no-imports", "-c", code], cwd=root, env=environment,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_environment_s_storage_url_chooses_the_buckets_and_a_bad_one_stops_the_start(tmp_path):
+    code = ("from django.core.files.storage import storages; from archive import storage; "
+            "print(type(storages['default']).__name__, storages['default'].bucket_name, "
+            "storage.backend().describe(), storage.backend().retention_years)")
+    configured = _shell(tmp_path, code, STORAGE_URL="s3://school-media?archive=school-archive&region=us-east-1",
+                        ARCHIVE_RETENTION_YEARS="15")
+    assert configured.returncode == 0, configured.stderr
+    assert configured.stdout.split() == ["S3Storage", "school-media", "s3://school-archive", "15"]
+
+    embedded = _shell(tmp_path, "from django.core.files.storage import storages; from archive import storage; "
+                                "print(type(storages['default']).__name__, type(storage.backend()).__name__)")
+    assert embedded.stdout.split() == ["FileSystemStorage", "LocalBackend"], embedded.stderr
+
+    refused = _shell(tmp_path, "from django.conf import settings; settings.INSTALLED_APPS; print('started')",
+                     STORAGE_URL="s3://key:secret@school-media?archive=a")
+    assert refused.returncode != 0 and "started" not in refused.stdout
+    assert "STORAGE_URL must not carry credentials" in refused.stderr
