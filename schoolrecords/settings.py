@@ -233,6 +233,17 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (`celery -A schoolrecords beat`, the beat service of docker-compose.yml) sends the
+# archive's deadline check every SNAPSHOT_CHECK_SECONDS; the embedded demo runs the same check in
+# `manage.py snapshots_due --every` (scripts/demo.sh). docs/operations.md "Snapshots at the deadlines".
+SNAPSHOT_CHECK_SECONDS = int(os.environ.get("SNAPSHOT_CHECK_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE = {
+    "archive-snapshots-due": {
+        "task": "archive.tasks.snapshots_due",
+        "schedule": float(SNAPSHOT_CHECK_SECONDS),
+        "options": {"expires": max(SNAPSHOT_CHECK_SECONDS - 10, 10)},
+    },
+}
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True
