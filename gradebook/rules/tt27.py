@@ -376,9 +376,13 @@ def _complete_levels(members: type[StrEnum], given: Mapping, message: str) -> li
     # Every member exactly once (by member or value), each with a level: else ``message``.
     levels: dict[StrEnum, Level3] = {}
     for key, level in given.items():
-        if key not in members._value2member_map_ or level is None:
+        try:
+            member = members(key)
+        except ValueError:
+            raise RuleError(message) from None
+        if level is None:
             raise RuleError(message)
-        levels[members(key)] = Level3(level)
+        levels[member] = Level3(level)
     if set(levels) != set(members):
         raise RuleError(message)
     return list(levels.values())
