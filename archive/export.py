@@ -61,7 +61,7 @@ def zip_stream(documents: Iterable[ArchivedDocument]) -> Iterator[bytes]:
             info = zipfile.ZipInfo(name, date_time=timezone.localtime(document.created_at).timetuple()[:6])
             info.compress_type = zipfile.ZIP_STORED
             with archive.open(info, "w", force_zip64=document.size > 2**31) as member, \
-                    open(storage.absolute(document.path), "rb") as source:
+                    storage.open(document.path) as source:
                 while chunk := source.read(storage.CHUNK):
                     member.write(chunk)
                     if pipe.chunks:
@@ -85,7 +85,7 @@ def zip_stream(documents: Iterable[ArchivedDocument]) -> Iterator[bytes]:
 def missing_files(queryset) -> list[str]:
     """The documents of ``queryset`` whose file is not in the archive: checked before a zip starts streaming."""
     return [file_name for path, file_name in queryset.order_by().values_list("path", "file_name").iterator()
-            if not storage.absolute(path).is_file()]
+            if not storage.exists(path)]
 
 
 def documents_for_zip(queryset) -> Iterable[ArchivedDocument]:

@@ -72,6 +72,16 @@ def snapshot_for_window_closed(*, term_id: int, window_key: str, actor_id: int |
     )
 
 
+def snapshots_for_results_approved(*, approval_id: int, actor_id: int | None = None) -> None:
+    """Seal the class's snapshot of an approval of results once it has committed (seed 002: at each approval).
+
+    The approval's key makes it one snapshot per term it covers however often it is heard; should
+    this miss (a broker down), the beat check (archive.tasks.snapshots_due) seals it later.
+    """
+    actor_id = actor_id or system_user().pk
+    transaction.on_commit(lambda: tasks.seal_approval_snapshots.delay(approval_id, actor_id), robust=True)
+
+
 def minutes_for_correction_applied(*, request_id: int, actor_id: int | None = None) -> None:
     """Seal the minutes of a correction request once its approval has committed (seed 000 art. 8.3).
 

@@ -26,6 +26,12 @@ def mark_reissue(sender, *, school_class_id: int, term_id: int | None, reason: s
     jobs.reissue_mark(school_class_id=school_class_id, term_id=term_id, reason=reason, actor_id=actor_id)
 
 
+@receiver(signals.results_approved, dispatch_uid="archive.seal_approval_snapshots")
+def seal_approval_snapshots(sender, *, approval_id: int, actor_id: int | None = None, **kwargs) -> None:
+    """The principal approved a class's results: seal a snapshot of its scores (seed 002), once per approval."""
+    jobs.snapshots_for_results_approved(approval_id=approval_id, actor_id=actor_id)
+
+
 @receiver(signals.results_approved, dispatch_uid="archive.start_reissue")
 def start_reissue(sender, *, school_class_id: int, term_id: int | None, actor_id: int, **kwargs) -> None:
     """The principal approved again: the documents waiting for it are printed again, each a new version."""

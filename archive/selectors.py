@@ -146,11 +146,10 @@ class Check:
 
 
 def check(document: ArchivedDocument) -> Check:
-    path = storage.absolute(document.path)
-    if not path.is_file():
+    found = storage.digest(document.path)
+    if found is None:
         return Check(document, "missing")
-    actual = storage.sha256_file(path)
-    size = path.stat().st_size
+    actual, size = found
     if actual != document.sha256 or size != document.size:
         return Check(document, "changed", actual, size)
     return Check(document, "ok", actual, size)
@@ -169,9 +168,5 @@ def unlisted_files() -> list[str]:
     A worker killed between storing a file and sealing its row leaves one (the next delivery seals
     the same bytes, so nothing is lost); anything else there was put by hand and deserves a look.
     """
-    base = storage.root()
-    if not base.exists():
-        return []
     listed = set(ArchivedDocument.objects.values_list("path", flat=True).iterator(chunk_size=2000))
-    found = (path.relative_to(base).as_posix() for path in base.rglob("*") if path.is_file())
-    return sorted(path for path in found if path not in listed)
+    return sorted(path for path in storage.paths() if path not in listed)

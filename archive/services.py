@@ -10,6 +10,7 @@ killed after sealing, a redelivered message) finds its documents by their idempo
 """
 
 import csv
+import datetime
 import io
 import logging
 import uuid
@@ -23,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from gradebook import api
 from schoolrecords import models as sm
+from schoolrecords.services import system_user
 from schoolrecords.text import ascii_part, safe_cell
 
 from . import rendering, storage
@@ -426,8 +428,9 @@ SNAPSHOT_COLUMNS = ["class", "student_code", "full_name", "subject_code", "subje
                     "comment_result", "status", "version", "changed_at", "changed_by"]
 
 
-def snapshot_csv(term: sm.Term) -> tuple[bytes, str]:
-    """Every score of the school in ``term``, one row per slot, as CSV (UTF-8 with BOM, for Excel), and its data hash.
+def snapshot_csv(term: sm.Term, *, school_class_id: int | None = None) -> tuple[bytes, str]:
+    """Every score of the school (or of one class) in ``term``, one row per slot, as CSV (UTF-8 with BOM, for
+    Excel), and its data hash.
 
     The data hash covers the rows only, so two snapshots of unchanged scores share it.
     """
@@ -437,7 +440,7 @@ def snapshot_csv(term: sm.Term) -> tuple[bytes, str]:
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(SNAPSHOT_COLUMNS)
     header_length = buffer.tell()
-    for row in api.snapshot_rows(term):
+    for row in api.snapshot_rows(term, school_class_id=school_class_id):
         writer.writerow([safe_cell(row.class_name), safe_cell(row.student_code), safe_cell(row.full_name),
                          safe_cell(row.subject_code), safe_cell(row.subject), term.number, row.column, row.value,
                          row.comment, row.status, row.version, row.changed_at, safe_cell(row.changed_by)])
@@ -448,12 +451,15 @@ def snapshot_csv(term: sm.Term) -> tuple[bytes, str]:
 
 @transaction.atomic
 def snapshot_take(*, actor, term: sm.Term, key: str, mode: str = Mode.AD_HOC, note: str = "",
-                  automatic: bool = False) -> ArchivedDocument:
+                  automatic: bool = False, school_class_id: int | None = None) -> ArchivedDocument:
     """Seal a CSV snapshot of the term's scores; ``key`` names the occasion, and a second call with it adds nothing.
 
-    ``key``: "window:<id>" when an entry window closes (periodic), "request:<token>" on demand (ad hoc).
-    ``automatic``: taken because an entry window closed; the person who closed it (the admin
-    board) is recorded as its maker, and the closing, not the clerk's right, is what allows it.
+    ``key``: "window:<id>" when an entry window closes (periodic), "request:<token>" on demand (ad
+    hoc), a deadline's key (snapshots_due). ``automatic``: taken because a deadline came (a window
+    closed, the book was locked, ...); whoever brought it (the admin board closing a window, the
+    system user for the beat check) is recorded as its maker, and the deadline, not the clerk's
+    right, is what allows it. ``school_class_id``: the scores of that class only (a results approval),
+    a chain of versions of its own.
     """
     term = sm.Term.objects.select_related("year__school").get(pk=term.pk)
     if not automatic:
@@ -462,12 +468,98 @@ def snapshot_take(*, actor, term: sm.Term, key: str, mode: str = Mode.AD_HOC, no
     existing = ArchivedDocument.objects.filter(idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    content, data_hash = snapshot_csv(term)
+    school_class = None
+    if school_class_id is not None:
+        school_class = sm.SchoolClass.objects.get(pk=school_class_id, year_id=term.year_id)
+    content, data_hash = snapshot_csv(term, school_class_id=school_class_id)
     return _seal(content=content, suffix=".csv", content_type=CSV, pages=None, data_hash=data_hash,
                  school_id=term.year.school_id, kind=Kind.SNAPSHOT, variant="", mode=mode, year=term.year, term=term,
-                 school_class=None, student=None,
-                 key=scope_key(kind=Kind.SNAPSHOT, year_id=term.year_id, term_number=term.number),
+                 school_class=school_class, student=None,
+                 key=scope_key(kind=Kind.SNAPSHOT, year_id=term.year_id, term_number=term.number,
+                               class_id=school_class_id),
                  print_date=timezone.localdate(), actor=actor, job=None, idempotency_key=idempotency_key, note=note)
+
+
+# --- snapshots at the deadlines (seed 002), by themselves ------------------------------------------
+
+SEAL_ATTEMPTS = 3  # a lost race for a version number (another deadline of the same term sealed first) is retried
+
+
+def _moment(value) -> str:
+    return timezone.localtime(value).strftime("%d/%m/%Y %H:%M")
+
+
+def deadline_note(deadline: api.SnapshotDeadline) -> str:
+    """What the archive list says a deadline's snapshot is of (in the school's language)."""
+    if deadline.occasion == "window":
+        return _("Entry window closed at %(time)s") % {"time": _moment(deadline.due_at)}
+    if deadline.occasion == "midterm":
+        # The deadline is the day before the moment it passed.
+        day = timezone.localtime(deadline.due_at).date() - datetime.timedelta(days=1)
+        return _("Mid-term entry deadline %(date)s passed") % {"date": day.strftime("%d/%m/%Y")}
+    if deadline.occasion == "book_lock":
+        return _("Score book locked at %(time)s") % {"time": _moment(deadline.due_at)}
+    return _("Results of class %(class)s approved at %(time)s") % {"class": deadline.class_name,
+                                                                   "time": _moment(deadline.due_at)}
+
+
+def deadline_seal(*, deadline: api.SnapshotDeadline, actor) -> ArchivedDocument:
+    """Seal the snapshot of one deadline, once: run twice, or by two workers at once, it seals one document.
+
+    On PostgreSQL the loser of a race for the deadline's key waits for the winner's commit at the
+    unique index, fails, and finds the winner's document; the loser of a race for the next version
+    of the same term's chain (another deadline) seals again as the version after it.
+    """
+    term = sm.Term.objects.get(pk=deadline.term_id)
+    for attempt in range(1, SEAL_ATTEMPTS + 1):
+        try:
+            return snapshot_take(actor=actor, term=term, key=deadline.key, mode=Mode.PERIODIC,
+                                 note=deadline_note(deadline), automatic=True,
+                                 school_class_id=deadline.school_class_id)
+        except IntegrityError:
+            existing = ArchivedDocument.objects.filter(idempotency_key=f"snapshot:{deadline.key}").first()
+            if existing is not None:
+                logger.info("deadline snapshot %s: sealed meanwhile by another run", deadline.key)
+                return existing
+            if attempt == SEAL_ATTEMPTS:
+                raise
+            logger.info("deadline snapshot %s: lost the race for the next version, attempt %s", deadline.key,
+                        attempt + 1)
+    raise AssertionError("unreachable")
+
+
+def snapshots_due(*, now: datetime.datetime | None = None, actor=None) -> list[ArchivedDocument]:
+    """Seal a snapshot of every deadline that has come by ``now`` and had none; returns their documents.
+
+    Run every few minutes by Celery beat (archive.tasks.snapshots_due) and, in the embedded demo,
+    by ``manage.py snapshots_due --every``. Nobody needs to be logged in: the deadlines (gradebook.api.
+    snapshot_deadlines) allow it, and the system user is recorded as the maker. A deadline already
+    sealed (by an earlier run, by the window's close button, by the approval's receiver) is skipped
+    with one query per 500 deadlines; a snapshot is never replaced: each deadline is a new version.
+    """
+    now = now or timezone.now()
+    deadlines = api.snapshot_deadlines(now=now)
+    sealed_keys: set[str] = set()
+    keys = [f"snapshot:{deadline.key}" for deadline in deadlines]
+    for start in range(0, len(keys), 500):
+        sealed_keys.update(ArchivedDocument.objects.filter(idempotency_key__in=keys[start:start + 500])
+                           .values_list("idempotency_key", flat=True))
+    sealed = []
+    for deadline in deadlines:
+        if f"snapshot:{deadline.key}" in sealed_keys:
+            continue
+        actor = actor or system_user()
+        document = deadline_seal(deadline=deadline, actor=actor)
+        sealed_keys.add(document.idempotency_key)
+        sealed.append(document)
+        logger.info("deadline snapshot %s: %s", deadline.key, document.file_name)
+    return sealed
+
+
+def approval_snapshots(*, approval_id: int, actor) -> list[ArchivedDocument]:
+    """The snapshots of an approval of results, sealed as it is heard (gradebook.signals.results_approved)."""
+    return [deadline_seal(deadline=deadline, actor=actor) for deadline in api.snapshot_deadlines_of_approval(
+        approval_id)]
 
 
 def snapshot_key(*, actor, term: sm.Term, token: str = "") -> str:

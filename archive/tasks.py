@@ -85,3 +85,28 @@ def seal_correction_minutes(self, request_id: int, actor_id: int) -> int | None:
             raise
         raise self.retry(exc=error, countdown=10 * 2 ** self.request.retries) from error
     return document.pk if document is not None else None
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def seal_approval_snapshots(self, approval_id: int, actor_id: int) -> list[int]:
+    """Seal the snapshots of an approval of results (services.approval_snapshots finds an earlier seal)."""
+    actor = get_user_model().objects.get(pk=actor_id)
+    try:
+        documents = services.approval_snapshots(approval_id=approval_id, actor=actor)
+    except Exception as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=error, countdown=10 * 2 ** self.request.retries) from error
+    return [document.pk for document in documents]
+
+
+# Beat sends one every few minutes (settings.CELERY_BEAT_SCHEDULE); one that waited longer than that
+# in the queue is dropped (``expires``): the next one does the same work.
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def snapshots_due() -> int:
+    """Seal a snapshot of every deadline that came and has none yet (seed 002); returns how many were sealed."""
+    started = time.perf_counter()
+    documents = services.snapshots_due()
+    if documents:
+        logger.info("snapshots due: %s sealed in %.2f s", len(documents), time.perf_counter() - started)
+    return len(documents)

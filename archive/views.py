@@ -182,7 +182,7 @@ def _sealed_file(document, *, as_attachment: bool):
                    _("This archived file no longer matches the SHA-256 it was sealed with. "
                      "Tell the administrator (archive_verify)."))
         return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
-    return FileResponse(open(storage.absolute(document.path), "rb"), as_attachment=as_attachment,
+    return FileResponse(storage.open(document.path), as_attachment=as_attachment,
                         filename=document.file_name, content_type=document.content_type)
 
 

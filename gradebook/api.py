@@ -5,10 +5,12 @@ Each function returns plain values: the printed forms' dataclasses of strings an
 score snapshot. Changes are announced in gradebook.signals; nothing here writes.
 """
 
+import datetime
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 
 from schoolrecords import models as sm
 
@@ -23,7 +25,7 @@ from .corrections.selectors import (
     request_for,
     teacher_log,
 )
-from .models import ResultApproval, Score
+from .models import EntryWindow, ResultApproval, Score, ScoreLock, TermSchedule
 from .printed import (
     LedgerData,
     ParentSlipData,
@@ -42,10 +44,10 @@ from .windows import selectors as windows
 
 __all__ = [
     "Correction", "CorrectionLog", "LedgerData", "MinutesCell", "MinutesData", "ParentSlipData", "ReportCardData",
-    "SnapshotRow", "SummaryData", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
+    "SnapshotDeadline", "SnapshotRow", "SummaryData", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
     "correction_minutes", "department_correction_log", "due_enrolments", "in_class_at_end", "ledger", "load_class",
     "parent_slip", "principal_book_lock", "report_card",
-    "report_cards_of_class", "snapshot_rows", "summary", "unlocked_classes",
+    "report_cards_of_class", "snapshot_deadlines", "snapshot_deadlines_of_approval", "snapshot_rows", "summary", "unlocked_classes",
 ]
 
 
@@ -99,10 +101,14 @@ class SnapshotRow:
     changed_by: str
 
 
-def snapshot_rows(term: sm.Term) -> Iterator[SnapshotRow]:
-    """Every score of the school in ``term``, one row per slot, in class, student, subject, column order."""
+def snapshot_rows(term: sm.Term, *, school_class_id: int | None = None) -> Iterator[SnapshotRow]:
+    """Every score of the school (or of one class) in ``term``, one row per slot, in class, student, subject,
+    column order."""
+    scores = Score.objects.filter(term=term)
+    if school_class_id is not None:
+        scores = scores.filter(enrolment__school_class_id=school_class_id)
     rows = (
-        Score.objects.filter(term=term)
+        scores
         .order_by("enrolment__school_class__grade", "enrolment__school_class__name", "enrolment__student__code",
                   "subject__order", "subject__code", "kind", "index")
         .values_list("enrolment__school_class__name", "enrolment__student__code", "enrolment__student__full_name",
@@ -142,3 +148,86 @@ def correction_log(*, actor, teacher_id: int, year: int, month: int) -> Correcti
 def department_correction_log(*, actor, department_id: int, year: int, month: int) -> CorrectionLog:
     """The changes of a department's subjects in one month; 403/404 by the same rule."""
     return department_log(actor=actor, department_id=department_id, year=year, month=month)
+
+
+# --- the deadlines at which the archive seals a snapshot (seed 002) -------------------------------
+
+
+@dataclass(frozen=True)
+class SnapshotDeadline:
+    """One deadline that has come: the archive seals one snapshot of its scores, once (``key``).
+
+    ``occasion``: "window" (an entry window's close time passed), "midterm" (the term's mid-term
+    entry deadline passed), "book_lock" (the principal locked the term's book), "approval" (the
+    principal approved a class's results: one deadline per term the approval covers, of that class).
+    ``key`` names the deadline: the same deadline read again has the same key, a moved one a new key.
+    """
+
+    occasion: str
+    key: str
+    term_id: int
+    due_at: datetime.datetime
+    school_class_id: int | None = None
+    class_name: str = ""
+
+
+def _midterm_due_at(deadline: datetime.date) -> datetime.datetime:
+    """A mid-term entry deadline is a day (gradebook.rules.entry: late once today > deadline): it passes at midnight."""
+    return datetime.datetime.combine(deadline + datetime.timedelta(days=1), datetime.time.min,
+                                     tzinfo=timezone.get_default_timezone())
+
+
+def snapshot_deadlines(*, now: datetime.datetime) -> list[SnapshotDeadline]:
+    """Every deadline that has come by ``now``, of every school (five queries), oldest first.
+
+    A window's closing (its ``closes_at`` passed, whether someone pressed "close" or not: the key is
+    the one gradebook.signals.window_closed sends), a term's mid-term entry deadline (when its
+    schedule has a mid-term test date), each book lock, each standing approval of results.
+    """
+    deadlines = [
+        SnapshotDeadline(occasion="window", key=f"window:{windows.window_key(window)}", term_id=window.term_id,
+                         due_at=window.closes_at)
+        for window in EntryWindow.objects.filter(closes_at__lte=now).only("pk", "term_id", "closes_at").order_by()
+    ]
+    for schedule in TermSchedule.objects.filter(midterm_test_on__isnull=False).only(
+            "term_id", "midterm_test_on", "midterm_entry_days").order_by():
+        deadline = windows.midterm_entry_deadline(schedule)
+        due_at = _midterm_due_at(deadline)
+        if due_at <= now:
+            deadlines.append(SnapshotDeadline(occasion="midterm", key=f"midterm:{schedule.term_id}:{deadline:%Y%m%d}",
+                                              term_id=schedule.term_id, due_at=due_at))
+    deadlines.extend(
+        SnapshotDeadline(occasion="book_lock", key=f"booklock:{lock.pk}", term_id=lock.term_id, due_at=lock.locked_at)
+        for lock in ScoreLock.objects.filter(school_class__isnull=True, locked_at__lte=now)
+        .only("pk", "term_id", "locked_at").order_by()
+    )
+    approvals = list(ResultApproval.objects.filter(approved_at__lte=now).select_related("school_class").order_by())
+    deadlines.extend(_approval_deadlines(approvals))
+    return sorted(deadlines, key=lambda deadline: (deadline.due_at, deadline.key))
+
+
+def snapshot_deadlines_of_approval(approval_id: int) -> list[SnapshotDeadline]:
+    """The deadlines one approval of results makes (empty once it has been withdrawn)."""
+    approvals = list(ResultApproval.objects.filter(pk=approval_id).select_related("school_class"))
+    return _approval_deadlines(approvals)
+
+
+def _approval_deadlines(approvals: list[ResultApproval]) -> list[SnapshotDeadline]:
+    """A term's approval covers that term's scores of the class; the year's, both terms' (one query for those)."""
+    year_ids = {approval.school_class.year_id for approval in approvals if approval.term_id is None}
+    terms: dict[int, list[tuple[int, int]]] = {}
+    for term_id, number, year_id in (sm.Term.objects.filter(year_id__in=year_ids).order_by("number")
+                                     .values_list("pk", "number", "year_id") if year_ids else ()):
+        terms.setdefault(year_id, []).append((term_id, number))
+    deadlines = []
+    for approval in approvals:
+        covered = ([(approval.term_id, None)] if approval.term_id is not None
+                   else terms.get(approval.school_class.year_id, []))
+        for term_id, number in covered:
+            period = "year" if approval.term_id is None else "term"
+            suffix = f":t{number}" if number is not None else ""
+            deadlines.append(SnapshotDeadline(
+                occasion="approval", key=f"approval:{approval.pk}:{period}{suffix}", term_id=term_id,
+                due_at=approval.approved_at, school_class_id=approval.school_class_id,
+                class_name=approval.school_class.name))
+    return deadlines

@@ -385,7 +385,8 @@ def _inside(path: Path, root: Path) -> bool:
 
 
 def backup_create(*, output: Path, database: dict, media_root: Path, archive_root: Path, name: str | None = None,
-                  made_by: str | None = None, progress: Progress = _quiet) -> BackupResult:
+                  made_by: str | None = None, progress: Progress = _quiet,
+                  fetch_files: Callable[[], object] | None = None) -> BackupResult:
     """Write a new backup folder under ``output``; refuse an existing one. See the module's docstring."""
     started = time.monotonic()
     created = utc_now()
@@ -414,7 +415,7 @@ def backup_create(*, output: Path, database: dict, media_root: Path, archive_roo
         raise BackupError(f"{folder} already exists: a backup is never overwritten.") from None
     try:
         result = _fill(folder, engine=engine, database=database, media_root=media_root, archive_root=archive_root,
-                       created=created, made_by=made_by or operator(), progress=progress)
+                       created=created, made_by=made_by or operator(), progress=progress, fetch_files=fetch_files)
     except BaseException as error:
         shutil.rmtree(folder, ignore_errors=True)
         if isinstance(error, OSError):
@@ -425,12 +426,15 @@ def backup_create(*, output: Path, database: dict, media_root: Path, archive_roo
 
 
 def _fill(folder: Path, *, engine: str, database: dict, media_root: Path, archive_root: Path, created: datetime,
-          made_by: str, progress: Progress) -> BackupResult:
+          made_by: str, progress: Progress, fetch_files: Callable[[], object] | None = None) -> BackupResult:
     # 1. The database, with its row counts and the archived documents' hashes from the same snapshot.
     dump = _dump_postgresql if engine == "postgresql" else _dump_sqlite
     copy = dump(database, folder / (PG_DUMP_FILE if engine == "postgresql" else SQLITE_FILE), progress)
     _write_atomically(folder / ROW_COUNTS, json.dumps(copy.counts, indent=1, sort_keys=True) + "\n")
-    # 2. The files, after the dump (see the module's docstring for why this order).
+    # 2. The files, after the dump (see the module's docstring for why this order); from the buckets
+    # first when they live in object storage (schoolrecords/objectbackup.py).
+    if fetch_files is not None:
+        fetch_files()
     progress(f"media files from {media_root}")
     media = _tar_tree(media_root, folder / MEDIA_TAR)
     progress(f"archive files from {archive_root}")

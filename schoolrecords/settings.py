@@ -9,6 +9,8 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from schoolrecords import objectstorage
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -210,6 +212,18 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+STORAGE_URL = os.environ.get("STORAGE_URL", "")
+# s3://MEDIA_BUCKET?archive=ARCHIVE_BUCKET&endpoint=URL&region=R: media and the archive in object storage.
+OBJECT_STORAGE = objectstorage.parse_url(STORAGE_URL)
+if OBJECT_STORAGE:
+    STORAGES["default"] = objectstorage.media_storage(OBJECT_STORAGE)
+# How long the archive bucket's Object Lock (compliance mode) keeps each sealed file: the school's retention.
+ARCHIVE_RETENTION_YEARS = int(os.environ.get("ARCHIVE_RETENTION_YEARS", "20"))
+if ARCHIVE_RETENTION_YEARS < 1:
+    raise ImproperlyConfigured("ARCHIVE_RETENTION_YEARS must be 1 or more.")
+# The group the web and worker users share, which the local archive's files (0440) and folders (0750) get.
+ARCHIVE_GROUP = os.environ.get("ARCHIVE_GROUP", "").strip()
 WHITENOISE_USE_FINDERS = True
 if DEBUG:  # WhiteNoise warns about a missing STATIC_ROOT, which only collectstatic fills in production
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
@@ -233,6 +247,17 @@ CELERY_WORKER_MAX_MEMORY_PER_CHILD = 400_000  # KiB
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+# Celery beat (`celery -A schoolrecords beat`, the beat service of docker-compose.yml) sends the
+# archive's deadline check every SNAPSHOT_CHECK_SECONDS; the embedded demo runs the same check in
+# `manage.py snapshots_due --every` (scripts/demo.sh). docs/operations.md "Snapshots at the deadlines".
+SNAPSHOT_CHECK_SECONDS = int(os.environ.get("SNAPSHOT_CHECK_SECONDS", "300"))
+CELERY_BEAT_SCHEDULE = {
+    "archive-snapshots-due": {
+        "task": "archive.tasks.snapshots_due",
+        "schedule": float(SNAPSHOT_CHECK_SECONDS),
+        "options": {"expires": max(SNAPSHOT_CHECK_SECONDS - 10, 10)},
+    },
+}
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True

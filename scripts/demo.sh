@@ -40,4 +40,8 @@ echo "    on this machine:      http://127.0.0.1:$PORT/"
 [[ -n "$first_address" && "$first_address" != *:* ]] && echo "    from the network:     http://$first_address:$PORT/"
 echo "Log in with one of the logins above (password demo-2026). Stop the server with Ctrl+C."
 echo
+# No broker and no Celery beat here: the archive's deadline check (snapshots at every entry
+# deadline, seed 002) runs beside the server every 5 minutes and ends with it ($$ is the server
+# once exec has replaced this shell). docs/operations.md "Snapshots at the deadlines".
+.venv/bin/python manage.py snapshots_due --every "${SNAPSHOT_CHECK_SECONDS:-300}" --while-pid $$ &
 exec .venv/bin/python manage.py runserver "0.0.0.0:$PORT"

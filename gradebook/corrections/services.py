@@ -53,6 +53,7 @@ MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_EVIDENCE_FILES = 10
 MAX_CELLS = 100
 MAX_TEXT = 2000  # the reason and the principal's note; a TextField's max_length is not checked by full_clean
+MAX_EXAMINER = CorrectionRequest._meta.get_field("examiner").max_length
 
 # action -> the states it may start from, and the state it leads to
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
@@ -139,10 +140,10 @@ def _check_evidence(files: Sequence, *, attached: int = 0) -> list[str]:
         raise ValidationError({"evidence": error.messages}) from None
 
 
-def _check_length(text: str, key: str) -> None:
-    if len(text) > MAX_TEXT:
+def _check_length(text: str, key: str, limit: int = MAX_TEXT) -> None:
+    if len(text) > limit:
         raise ValidationError({key: _("At most %(max)s characters (you typed %(length)s).") % {
-            "max": MAX_TEXT, "length": len(text)}})
+            "max": limit, "length": len(text)}})
 
 
 def _attach(request: CorrectionRequest, files: Sequence, actor) -> None:
@@ -188,7 +189,8 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     errors = {}
     if not reason:
         errors["reason"] = _("Give the reason for the correction.")
-    for check in (lambda: _check_length(reason, "reason"), lambda: _check_evidence(files)):
+    for check in (lambda: _check_length(reason, "reason"), lambda: _check_evidence(files),
+                  lambda: _check_length(examiner, "examiner", MAX_EXAMINER)):
         try:
             check()
         except ValidationError as error:
@@ -196,10 +198,8 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     if not files:
         errors["evidence"] = _("Attach the evidence: the test paper, your personal score book or the class's "
                                "confirmation.")
-    if len(examiner) > 120:
-        errors["examiner"] = _("At most %(max)s characters (you typed %(length)s).") % {
-            "max": 120, "length": len(examiner)}
-    elif not examiner and any(change.kind in (Score.Kind.MIDTERM, Score.Kind.FINAL) for change in changes):
+    tests = any(change.kind in (Score.Kind.MIDTERM, Score.Kind.FINAL) for change in changes)
+    if tests and not examiner and "examiner" not in errors:
         errors["examiner"] = _("Name the examiner who marked the test and confirms the correction, and attach "
                                "their signed confirmation.")
     if not changes:
@@ -215,6 +215,10 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     state = entry.entry_state(actor, assignment, term, regular_required=required, for_update=True,
                               exempt=entry.exemptions_by_term(assignment, term))
     facts = state.facts
+    # One class's subject files its requests one at a time, so the open requests read below are complete:
+    # the score rows locked next do not serialise two requests for a student who has no score yet.
+    # NO KEY UPDATE: what only points at the assignment (a foreign key's share lock) does not wait for it.
+    sm.TeachingAssignment.objects.select_for_update(no_key=True).filter(pk=assignment.pk).exists()
     is_commented = assignment.subject.is_commented
     enrolments = {e.pk: e for e in sm.Enrolment.objects.filter(
         school_class_id=assignment.school_class_id, pk__in={c.enrolment_id for c in changes}).select_related("student")}
@@ -240,7 +244,8 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
             problem = _("This student has no such cell in this term.")
         elif slot in seen:
             problem = _("This cell appears twice in the request.")
-        elif not state.correctable(student, change.kind, change.index, held):
+        # One verdict per cell: its remedy says whether a request may ask for it, and carries the deadline.
+        elif (verdict := state.judge(student, change.kind, change.index, held)).remedy == Remedy.NONE:
             problem = _("This score is not recorded yet: type the new value in the grid.")
         elif slot in open_slots:
             problem = _("This cell already has a request waiting for the leadership.")
@@ -261,11 +266,10 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
             problems.append(f"{where}: {problem}")
             continue
         seen.add(slot)
-        remedies.add(state.judge(student, change.kind, change.index, held).remedy)
-        deadline = entry_rules.change_deadline(facts, change.kind, held.entered_on if held else None)
-        if deadline is not None:
-            deadlines.append(deadline)
-        late = late or entry_rules.is_late(facts, deadline)
+        remedies.add(verdict.remedy)
+        if verdict.deadline is not None:
+            deadlines.append(verdict.deadline)
+        late = late or verdict.late
         rows.append(CorrectionChange(enrolment_id=change.enrolment_id, kind=change.kind, index=change.index,
                                      score=score, old_value=old_value, old_comment_passed=old_passed,
                                      new_value=new_value, new_comment_passed=new_passed))

@@ -10,7 +10,7 @@ here: gradebook.results.selectors does that before calling in.
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.db.models import F
@@ -33,7 +33,7 @@ from gradebook.models import (
 )
 from gradebook.rules import tt22
 from gradebook.rules.slots import Month, in_class_at_end, studies_during, term_months
-from gradebook.rules.tt22 import Level, Outcome, Title
+from gradebook.rules.tt22 import Level, Outcome, PlanMode, Title
 from schoolrecords import models as sm
 from schoolrecords.selectors import sort_vietnamese
 
@@ -96,10 +96,11 @@ def format_value(value: Decimal | bool | None, *, average: bool = True) -> str:
 class SubjectInfo:
     subject: sm.Subject
     regular_required: int  # ĐĐGtx per term, from the periods per year
+    by_comments: bool | None = None  # one student's individual plan overrides the subject's mode
 
     @property
     def is_commented(self) -> bool:
-        return self.subject.is_commented
+        return self.subject.is_commented if self.by_comments is None else self.by_comments
 
     @property
     def required_slots(self) -> list[tuple[str, int]]:
@@ -135,13 +136,29 @@ class ClassData:
     summer: dict[int, Level]  # enrolment → conduct after the summer training
     approvals: dict[int, ResultApproval]  # term number or YEAR
     teachers: dict[int, str]  # subject → the teacher's name (current assignment, else the last one)
+    # Students assessed under an individual education plan (TT22 art. 11): enrolment → subject →
+    # the plan's mode for that subject (a subject the plan leaves as the class has it is absent; a
+    # student with a plan is a key even when it changes no subject). No model holds plans yet, so
+    # load_class leaves it empty; whatever loads plans fills it.
+    plans: dict[int, dict[int, PlanMode]] = field(default_factory=dict)
 
     @property
     def year(self) -> sm.SchoolYear:
         return self.school_class.year
 
+    def has_plan(self, enrolment_id: int) -> bool:
+        return enrolment_id in self.plans
+
+    def subject_for(self, enrolment_id: int, info: SubjectInfo) -> SubjectInfo:
+        """The subject as one student is assessed in it: by comments where their plan says so."""
+        mode = self.plans.get(enrolment_id, {}).get(info.subject.pk)
+        by_comments = tt22.plan_assesses_by_comments(commented=info.subject.is_commented, mode=mode)
+        return info if by_comments == info.is_commented else replace(info, by_comments=by_comments)
+
     def exempt_in(self, enrolment_id: int, subject_id: int, term_number: int) -> bool:
-        """Exempt for that term (or, with YEAR, for the whole year)?"""
+        """Exempt for that term (or, with YEAR, for the whole year)? A plan's exemption is for the year."""
+        if self.plans.get(enrolment_id, {}).get(subject_id) is PlanMode.EXEMPT:
+            return True
         for exemption in self.exemptions.get((enrolment_id, subject_id), ()):
             number = exemption.term.number if exemption.term_id else YEAR
             if number == YEAR or number == term_number:
@@ -361,12 +378,14 @@ class StudentResult:
         return level_label(self.summer_conduct)
 
 
-def _levels(scored: list[Decimal], comments: list[bool], *, year: sm.SchoolYear) -> tuple[Level, Level] | None:
+def _levels(scored: list[Decimal], comments: list[bool], *, year: sm.SchoolYear,
+            individual_plan: bool = False) -> tuple[Level, Level] | None:
     if not scored and not comments:  # every subject exempt: nothing to classify
         return None
     return (
-        tt22.learning_level_before_adjustment(scored, comments),
-        tt22.learning_level(scored, comments, comment_subject_can_adjust=year.comment_subject_can_adjust),
+        tt22.learning_level_before_adjustment(scored, comments, individual_plan=individual_plan),
+        tt22.learning_level(scored, comments, comment_subject_can_adjust=year.comment_subject_can_adjust,
+                            individual_plan=individual_plan),
     )
 
 
@@ -391,7 +410,7 @@ def _term_value(data: ClassData, number: int, enrolment_id: int, info: SubjectIn
 def _student_term(data: ClassData, number: int, position: int, enrolment: sm.Enrolment) -> StudentResult:
     term = data.terms[number]
     subjects = []
-    for info in data.subjects:
+    for info in (data.subject_for(enrolment.pk, info) for info in data.subjects):
         if data.exempt_in(enrolment.pk, info.subject.pk, number):
             subjects.append(SubjectResult(info=info, exempt=True))
         else:
@@ -401,7 +420,7 @@ def _student_term(data: ClassData, number: int, position: int, enrolment: sm.Enr
                         remark=data.remarks.get((enrolment.pk, number), ""))
     row.excused, row.unexcused = data.absence_totals(enrolment.pk, number)
     values = _split(subjects)
-    levels = _levels(*values, year=data.year) if values else None
+    levels = _levels(*values, year=data.year, individual_plan=data.has_plan(enrolment.pk)) if values else None
     if levels:
         row.learning_before_adjustment, row.learning = levels
     return row
@@ -425,7 +444,7 @@ def _below_pass(result: SubjectResult) -> bool:
 
 def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> StudentResult:
     subjects = []
-    for info in data.subjects:
+    for info in (data.subject_for(enrolment.pk, info) for info in data.subjects):
         if data.exempt_for_year(enrolment.pk, info.subject.pk):
             subjects.append(SubjectResult(info=info, exempt=True))
         else:
@@ -439,14 +458,15 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
         conduct=tt22.conduct_year(*conduct_terms) if None not in conduct_terms else None,
     )
     row.excused, row.unexcused = data.absence_totals(enrolment.pk, YEAR)
+    plan = data.has_plan(enrolment.pk)
     values = _split(subjects)
-    levels = _levels(*values, year=data.year) if values else None
+    levels = _levels(*values, year=data.year, individual_plan=plan) if values else None
     if levels:
         row.learning_before_adjustment, row.learning = levels
     if row.learning is None or row.conduct is None:
         return row
     scored_year = [result.value for result in subjects if not result.exempt and not result.info.is_commented]
-    row.title = tt22.title(row.learning, row.conduct, scored_year)
+    row.title = tt22.title(row.learning, row.conduct, scored_year, individual_plan=plan)
     row.outcome = tt22.year_outcome(row.learning, row.conduct, row.absent)
     if row.outcome is Outcome.RETEST:
         for result in subjects:
@@ -455,7 +475,7 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
                 retest = data.retests.get((enrolment.pk, result.info.subject.pk))
                 result.retest = retest.result if retest is not None else None
         if all(result.retest is not None for result in row.retest_subjects):
-            after = _levels(*_split(subjects, final=True), year=data.year)
+            after = _levels(*_split(subjects, final=True), year=data.year, individual_plan=plan)
             row.learning_after_retest = after[1]
             row.outcome_after = tt22.year_outcome(row.learning_after_retest, row.conduct, row.absent,
                                                         after_remedies=True)

@@ -33,7 +33,7 @@ them with ``Verdict.text`` through its own gettext.
 """
 
 import datetime
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from schoolrecords.purei18n import gettext_noop
@@ -89,6 +89,10 @@ class Verdict:
     message: str = ""  # English catalogue id, "" when allowed
     params: dict = field(default_factory=dict)
     remedy: Remedy = Remedy.NONE
+    # For a refusal with a remedy: the last day of that path (change_deadline; None: the schedule
+    # names none), and whether it has passed. Computed once, by ``judge``.
+    deadline: datetime.date | None = None
+    late: bool = False
 
     def text(self, gettext) -> str:
         """The message in the active language: ``gettext`` is Django's (or any) translation function."""
@@ -216,7 +220,10 @@ def judge(facts: Facts, student: Student | None, kind: str, index: int, recorded
     for verdict in (column_exists(facts, kind, index), _teacher_sheet(facts), column_open(facts.columns, kind, index),
                     student_has_cell(facts, student, kind)):
         if not verdict.allowed:
-            return verdict
+            if verdict.remedy == Remedy.NONE:
+                return verdict
+            deadline = change_deadline(facts, kind, recorded.entered_on if recorded else None)
+            return replace(verdict, deadline=deadline, late=is_late(facts, deadline))
     if recorded is not None:
         return recorded_verdict(facts, kind, recorded)
     return ALLOWED
@@ -231,11 +238,11 @@ def recorded_verdict(facts: Facts, kind: str, recorded: Recorded) -> Verdict:
     late = is_late(facts, deadline)
     if kind == slots.REGULAR:
         if late:
-            return Verdict(False, MSG_RECORDED_LATE, params, remedy=Remedy.CORRECTION)
+            return Verdict(False, MSG_RECORDED_LATE, params, Remedy.CORRECTION, deadline, late)
         return Verdict(False, MSG_RECORDED_REENTRY if deadline else MSG_RECORDED_REENTRY_OPEN, params,
-                       remedy=Remedy.REENTRY)
+                       Remedy.REENTRY, deadline, late)
     message = MSG_RECORDED_TEST_LATE if late else MSG_RECORDED_TEST if deadline else MSG_RECORDED_TEST_OPEN
-    return Verdict(False, message, params, remedy=Remedy.CORRECTION)
+    return Verdict(False, message, params, Remedy.CORRECTION, deadline, late)
 
 
 def change_deadline(facts: Facts, kind: str, entered_on: datetime.date | None) -> datetime.date | None:
@@ -278,8 +285,12 @@ def correctable(facts: Facts, student: Student | None, kind: str, index: int, re
             and remedy(facts, student, kind, index, recorded) != Remedy.NONE)
 
 
-def _day(day: datetime.date) -> str:
+def day_text(day: datetime.date) -> str:
+    """A date as the rule's messages name it (dd/mm/yyyy): the grid's column notes use it too."""
     return day.strftime("%d/%m/%Y")
+
+
+_day = day_text
 
 
 def _teacher_sheet(facts: Facts) -> Verdict:

@@ -94,6 +94,14 @@ class Title(StrEnum):
     GIOI = "gioi"  # Học sinh Giỏi
 
 
+class PlanMode(StrEnum):
+    """How an individual education plan (kế hoạch giáo dục cá nhân) has one subject assessed."""
+
+    SCORES = "scores"  # scored 0-10, as the class
+    COMMENTS = "comments"  # Đ / CĐ instead of scores
+    EXEMPT = "exempt"  # not assessed: the subject leaves the results
+
+
 class Outcome(StrEnum):
     """End-of-year decision for one student."""
 
@@ -330,40 +338,51 @@ def subject_year_result(term1: Decimal | bool | None, term2: Decimal | bool | No
 
 # --- learning level -------------------------------------------------------------------------
 #
-# Fewer than 6 scored subjects (e.g. after exemptions): "at least 6 of them ≥ 8.0 / ≥ 6.5 /
-# ≥ 5.0" is read literally, so such a student cannot reach Tốt, Khá or Đạt and is Chưa đạt.
-# TT22's table (docs/assessment.md section 5: "có ít nhất 06 môn") states a count, not a share, and gives no
-# rule for fewer subjects; inventing a proportional rule would be a policy the customer never
-# wrote. Students with disabilities whom the principal lets be assessed by comments or an
-# individual plan are outside this function (docs/assessment.md section 10). Revisit with the customer.
+# Fewer than 6 scored subjects (e.g. after exemptions): for a student WITHOUT an individual
+# education plan, "at least 6 of them ≥ 8.0 / ≥ 6.5 / ≥ 5.0" is read literally, so such a student
+# cannot reach Tốt, Khá or Đạt and is Chưa đạt. TT22's table (docs/assessment.md section 5: "có ít
+# nhất 06 môn") states a count, not a share, and gives no rule for fewer subjects.
+# A student with a disability assessed under an individual plan (TT22 art. 11) has results
+# "computed over the subjects actually assessed": with ``individual_plan=True`` the count is
+# min(6, number of scored subjects assessed), i.e. with fewer than 6 all of them must meet the
+# threshold (DOMAIN.md "Students with disabilities", marked [check]).
 
 
-def _meets(level: Level, scored: Sequence[Decimal], comments: Sequence[bool]) -> bool:
+def subjects_needed(scored_count: int, *, individual_plan: bool = False) -> int:
+    """How many scored subjects the "at least 6 subjects" thresholds ask for.
+
+    Six (TT22); under an individual education plan, six or all the scored subjects assessed if
+    there are fewer.
+    """
+    return min(SUBJECTS_NEEDED, scored_count) if individual_plan else SUBJECTS_NEEDED
+
+
+def _meets(level: Level, scored: Sequence[Decimal], comments: Sequence[bool], needed: int) -> bool:
     not_passed = sum(1 for passed in comments if not passed)
     if level is Level.TOT:
         return (
             not_passed == 0
             and all(value >= TOT_MIN for value in scored)
-            and sum(1 for value in scored if value >= TOT_HIGH) >= SUBJECTS_NEEDED
+            and sum(1 for value in scored if value >= TOT_HIGH) >= needed
         )
     if level is Level.KHA:
         return (
             not_passed == 0
             and all(value >= KHA_MIN for value in scored)
-            and sum(1 for value in scored if value >= KHA_HIGH) >= SUBJECTS_NEEDED
+            and sum(1 for value in scored if value >= KHA_HIGH) >= needed
         )
     if level is Level.DAT:
         return (
             not_passed <= 1
-            and sum(1 for value in scored if value >= DAT_PASS) >= SUBJECTS_NEEDED
+            and sum(1 for value in scored if value >= DAT_PASS) >= needed
             and all(value >= DAT_FLOOR for value in scored)
         )
     return True  # Chưa đạt: everything else
 
 
-def _classify(scored: Sequence[Decimal], comments: Sequence[bool]) -> Level:
+def _classify(scored: Sequence[Decimal], comments: Sequence[bool], needed: int = SUBJECTS_NEEDED) -> Level:
     for level in (Level.TOT, Level.KHA, Level.DAT):
-        if _meets(level, scored, comments):
+        if _meets(level, scored, comments, needed):
             return level
     return Level.CHUA_DAT
 
@@ -381,10 +400,14 @@ def _checked_subjects(
 
 
 def learning_level_before_adjustment(
-    scored: Sequence[Decimal], comments: Sequence[bool]
+    scored: Sequence[Decimal], comments: Sequence[bool], *, individual_plan: bool = False
 ) -> Level:
-    """The level from TT22's table alone (docs/assessment.md section 5), without the art. 9.3 adjustment."""
-    return _classify(*_checked_subjects(scored, comments))
+    """The level from TT22's table alone (docs/assessment.md section 5), without the art. 9.3 adjustment.
+
+    ``individual_plan``: see ``subjects_needed``.
+    """
+    scored, comments = _checked_subjects(scored, comments)
+    return _classify(scored, comments, subjects_needed(len(scored), individual_plan=individual_plan))
 
 
 def _single_subjects_holding_back(
@@ -393,6 +416,7 @@ def _single_subjects_holding_back(
     comments: Sequence[bool],
     *,
     comment_subject_can_adjust: bool,
+    needed: int,
 ) -> int:
     # How many subjects, each raised alone to the target's per-subject minimum, would let the
     # student reach the target. Raising to the minimum (6.5 for Tốt, 5.0 for Khá) never changes
@@ -403,12 +427,12 @@ def _single_subjects_holding_back(
     for index, value in enumerate(scored):
         if value < minimum:
             raised = [*scored[:index], minimum, *scored[index + 1 :]]
-            count += int(_classify(raised, comments).at_least(target))
+            count += int(_classify(raised, comments, needed).at_least(target))
     if comment_subject_can_adjust:
         for index, passed in enumerate(comments):
             if not passed:
                 raised_comments = [*comments[:index], True, *comments[index + 1 :]]
-                count += int(_classify(scored, raised_comments).at_least(target))
+                count += int(_classify(scored, raised_comments, needed).at_least(target))
     return count
 
 
@@ -417,6 +441,7 @@ def learning_level(
     comments: Sequence[bool],
     *,
     comment_subject_can_adjust: bool = True,
+    individual_plan: bool = False,
 ) -> Level:
     """Learning result (kết quả học tập) for a term or the year, with the TT22 art. 9.3 adjustment.
 
@@ -428,13 +453,18 @@ def learning_level(
     would reach it), the level is raised to the next level up. A one-level drop is never
     adjusted. ``comment_subject_can_adjust=False`` (a per-school-year setting) means a comment
     subject cannot be that single subject.
+
+    ``individual_plan=True`` for a student assessed under an individual education plan: the
+    "at least 6" counts are taken over the scored subjects actually assessed (``subjects_needed``).
     """
     scored, comments = _checked_subjects(scored, comments)
-    level = _classify(scored, comments)
+    needed = subjects_needed(len(scored), individual_plan=individual_plan)
+    level = _classify(scored, comments, needed)
     for target in (Level.TOT, Level.KHA):
         if target.rank - level.rank >= 2 and (
             _single_subjects_holding_back(
-                target, scored, comments, comment_subject_can_adjust=comment_subject_can_adjust
+                target, scored, comments, comment_subject_can_adjust=comment_subject_can_adjust,
+                needed=needed,
             )
             == 1
         ):
@@ -442,6 +472,73 @@ def learning_level(
             # at Chưa đạt → Đạt. Both targets give the same answer when both apply.
             return _LEVEL_BY_RANK[level.rank + 1]
     return level
+
+
+def plan_assesses_by_comments(*, commented: bool, mode: PlanMode | str | None) -> bool:
+    """Is the subject assessed by comments (Đ / CĐ) for this student?
+
+    ``commented``: the subject's own mode for the class; ``mode``: the individual plan's mode for
+    this subject, None when the student has no plan or the plan leaves the subject as the class
+    has it. (For an exempt subject the answer does not matter: it is not assessed.)
+    """
+    if mode is None or PlanMode(mode) is PlanMode.EXEMPT:
+        return commented
+    return PlanMode(mode) is PlanMode.COMMENTS
+
+
+def assessed_under_plan(
+    values: Mapping[object, Decimal | bool | None],
+    modes: Mapping[object, PlanMode | str],
+) -> tuple[list[Decimal], list[bool]] | None:
+    """The subjects a plan actually assesses, as ``(scored, comments)`` for ``learning_level``.
+
+    ``values`` maps each subject the student studies (by any key: code or id) to its term or year
+    value - a Decimal average for a subject assessed by scores, a bool (True = Đ) for one assessed
+    by comments, None while not yet complete; ``modes`` maps subjects to the plan's mode (a subject
+    absent from it is assessed as its value says). Exempt subjects are left out whatever their
+    value. None while an assessed subject has no value yet; a value of the wrong kind for its mode
+    is a programming error (TypeError).
+    """
+    scored: list[Decimal] = []
+    comments: list[bool] = []
+    for key, value in values.items():
+        mode = PlanMode(modes[key]) if key in modes else None
+        if mode is PlanMode.EXEMPT:
+            continue
+        if value is None:
+            return None
+        if isinstance(value, bool):
+            if mode is PlanMode.SCORES:
+                raise TypeError(f"subject {key!r} is assessed by scores under the plan, not by comments")
+            comments.append(value)
+        else:
+            if mode is PlanMode.COMMENTS:
+                raise TypeError(f"subject {key!r} is assessed by comments under the plan, not by scores")
+            scored.append(value)
+    for key in modes:
+        if key not in values:
+            raise KeyError(f"the plan names subject {key!r}, which the student does not study")
+    return scored, comments
+
+
+def learning_level_under_plan(
+    values: Mapping[object, Decimal | bool | None],
+    modes: Mapping[object, PlanMode | str],
+    *,
+    comment_subject_can_adjust: bool = True,
+) -> Level | None:
+    """Learning result of a student assessed under an individual education plan (TT22 art. 11).
+
+    Computed over the subjects actually assessed (``assessed_under_plan``) with the "at least 6"
+    counts over those; None while a subject assessed has no value yet or when the plan exempts
+    every subject (nothing to classify).
+    """
+    assessed = assessed_under_plan(values, modes)
+    if assessed is None or assessed == ([], []):
+        return None
+    return learning_level(
+        *assessed, comment_subject_can_adjust=comment_subject_can_adjust, individual_plan=True
+    )
 
 
 # --- conduct, titles, end of year ------------------------------------------------------------
@@ -471,15 +568,24 @@ def conduct_year(term1: Level, term2: Level) -> Level:
 
 
 def title(
-    learning: Level, conduct: Level, scored_year_averages: Sequence[Decimal]
+    learning: Level,
+    conduct: Level,
+    scored_year_averages: Sequence[Decimal],
+    *,
+    individual_plan: bool = False,
 ) -> Title | None:
-    """End-of-year title: Xuất sắc, Giỏi, or None."""
+    """End-of-year title: Xuất sắc, Giỏi, or None.
+
+    Under an individual education plan the "at least 6 subjects ≥ 9.0" of Xuất sắc counts over the
+    scored subjects assessed (``subjects_needed``); a student with no scored subject at all has
+    nothing to be excellent in and is at most Giỏi.
+    """
     if Level(learning) is not Level.TOT or Level(conduct) is not Level.TOT:
         return None
-    high = sum(
-        1 for value in scored_year_averages if _checked_score(value) >= XUAT_SAC_HIGH
-    )
-    return Title.XUAT_SAC if high >= SUBJECTS_NEEDED else Title.GIOI
+    averages = [_checked_score(value) for value in scored_year_averages]
+    high = sum(1 for value in averages if value >= XUAT_SAC_HIGH)
+    needed = subjects_needed(len(averages), individual_plan=individual_plan)
+    return Title.XUAT_SAC if averages and high >= needed else Title.GIOI
 
 
 def year_outcome(

@@ -20,8 +20,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from gradebook import entry, lookups, policy
 from gradebook.lookups import assignment_for_scores, check_term, term_for
 from gradebook.models import Score, column_label
+from gradebook.rules import entry as entry_rules
 from gradebook.scores import spreadsheet
 from gradebook.scores.forms import GridImportForm, PayloadError, parse_save
+from gradebook.scores.notes import column_notes
 from gradebook.scores.selectors import (
     Cell,
     Column,
@@ -99,8 +101,12 @@ def _teacher_name(assignment: sm.TeachingAssignment) -> str:
 def grid_page(request, assignment_id: int, term: int):
     result = grid(actor=request.user, assignment=assignment_id, term=term_for(assignment_id, term),
                   session=entry_session(request))
+    notes = column_notes(result)
     return render(request, "gradebook/grid.html", {
         "grid": result,
+        "headers": notes,
+        "notes": [note for note in notes if note.text],
+        "sheet_refusal": _sheet_refusal(result),
         "assignment": result.assignment,
         "term": result.term,
         "rows": _rows(result),
@@ -109,6 +115,14 @@ def grid_page(request, assignment_id: int, term: int):
         "studying": sum(1 for row in result.rows if not row.has_left),
         "config": _config(request, result),
     })
+
+
+def _sheet_refusal(result: Grid) -> str:
+    """Why the teacher may write nothing in this sheet (approved results, the book lock, closed windows), or ""."""
+    state = result.lock_state
+    if state is None or not state.facts.is_teacher:
+        return state.whole_refusal if state is not None else ""
+    return entry_rules.sheet(state.facts).text(_)
 
 
 def _legend(result: Grid) -> list[tuple[str, str]]:

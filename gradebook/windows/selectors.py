@@ -1,11 +1,12 @@
 """Reads of entry windows, locks and the term's deadlines: what they allow now, and when things fall due."""
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 
-from gradebook.models import EntryWindow, ScoreLock, TermSchedule
+from gradebook.models import EntryWindow, Exemption, Score, ScoreLock, TermSchedule
 from gradebook.rules import slots
 from gradebook.rules.entry import Columns
 from schoolrecords import models as sm
@@ -74,3 +75,32 @@ def regular_correction_deadline(schedule: TermSchedule | None) -> datetime.date 
     if schedule is None or schedule.final_test_on is None:
         return None
     return schedule.final_test_on - datetime.timedelta(days=schedule.regular_correction_days)
+
+
+@dataclass(frozen=True)
+class ColumnFill:
+    """How many cells one column of a class's subject has in a term, and how many of them are still empty."""
+
+    cells: int
+    empty: int
+
+
+def column_fill(assignment: sm.TeachingAssignment, term: sm.Term, *, kind: str, index: int) -> ColumnFill:
+    """The cells of column (kind, index) and the empty ones, for the lock's confirmation (one query).
+
+    A cell is a student's who was in the class during part of the term and is not exempt from the
+    subject; a mid- or end-of-term cell also needs them still in the class on that test's date
+    (gradebook.rules.entry.student_has_cell, as the grid shows it).
+    """
+    filled = Score.objects.filter(enrolment=OuterRef("pk"), subject_id=assignment.subject_id, term_id=term.pk,
+                                  kind=kind, index=index).filter(Q(value__isnull=False) | Q(comment_passed__isnull=False))
+    exempt = Exemption.objects.filter(Q(term_id=term.pk) | Q(term__isnull=True), enrolment=OuterRef("pk"),
+                                      subject_id=assignment.subject_id)
+    rows = (sm.Enrolment.objects.filter(school_class_id=assignment.school_class_id, start_date__lte=term.end_date)
+            .filter(Q(end_date__isnull=True) | Q(end_date__gte=term.start_date)).exclude(Exists(exempt)))
+    test_day = {slots.MIDTERM: "midterm_test_on", slots.FINAL: "final_test_on"}.get(kind)
+    if test_day:
+        rows = rows.exclude(Exists(TermSchedule.objects.filter(term_id=term.pk, **{f"{test_day}__gt": OuterRef(
+            "end_date")})))
+    counts = rows.order_by().aggregate(cells=Count("pk"), empty=Count("pk", filter=~Exists(filled)))
+    return ColumnFill(cells=counts["cells"], empty=counts["empty"])

@@ -116,7 +116,8 @@ def window_reopen(*, actor, window: EntryWindow, closes_at: datetime.datetime | 
 # --- locks ------------------------------------------------------------------------------------------
 
 
-def _check_column(assignment: sm.TeachingAssignment, kind: str, index: int) -> None:
+def check_column(assignment: sm.TeachingAssignment, kind: str, index: int) -> None:
+    """ValidationError unless (kind, index) is one of the assignment's columns."""
     if not slots.is_column(kind, index) or (kind == slots.REGULAR and index > lookups.regular_required(assignment)):
         raise ValidationError(_("Unknown column."))
 
@@ -128,7 +129,7 @@ def column_lock(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, kind
     assignment = lookups.assignment_for_scores(assignment)
     lookups.check_term(assignment, term)
     policy.require_teacher(actor, assignment)
-    _check_column(assignment, kind, index)
+    check_column(assignment, kind, index)
     term = _lock_term(term)
     existing = ScoreLock.objects.filter(term=term, school_class_id=assignment.school_class_id,
                                         subject_id=assignment.subject_id, kind=kind, index=index,

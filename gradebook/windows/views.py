@@ -17,10 +17,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from gradebook import policy
 from gradebook.lookups import assignment_for_scores, check_term, term_for
-from gradebook.models import EntrySettings, EntryWindow, Score, ScoreLock, TermSchedule
+from gradebook.models import EntrySettings, EntryWindow, Score, ScoreLock, TermSchedule, column_label
 from gradebook.windows import services as locks
 from gradebook.windows.forms import EntrySettingsForm, ScheduleForm, WindowForm
-from gradebook.windows.selectors import midterm_entry_deadline
+from gradebook.windows.selectors import column_fill, midterm_entry_deadline
 from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import found_or_hidden, user_school
@@ -130,7 +130,7 @@ def book_lock(request, term_id: int):
 @login_required
 @require_POST
 def column_lock(request, assignment_id: int, term: int):
-    """The teacher's "Khóa cột" button in the grid."""
+    """The teacher's "Khóa cột" button in the grid: a POST without ``confirm`` shows what locking means first."""
     term_obj = term_for(assignment_id, term)
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
@@ -139,8 +139,15 @@ def column_lock(request, assignment_id: int, term: int):
     try:
         if number and not number.isdecimal():  # "tx²" is no column, not ĐĐGtx1
             raise ValidationError(_("Unknown column."))
-        locks.column_lock(actor=request.user, assignment=assignment, term=term_obj, kind=kind,
-                          index=int(number) if number else 1)
+        index = int(number) if number else 1
+        if request.POST.get("confirm") != "1":
+            policy.require_teacher(request.user, assignment)
+            locks.check_column(assignment, kind, index)
+            return render(request, "gradebook/windows/column_lock_confirm.html", {
+                "assignment": assignment, "term": term_obj, "column": column, "label": column_label(kind, index),
+                "fill": column_fill(assignment, term_obj, kind=kind, index=index),
+            })
+        locks.column_lock(actor=request.user, assignment=assignment, term=term_obj, kind=kind, index=index)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:

@@ -70,9 +70,11 @@ def test_a_correction_after_the_approval_marks_the_prints_and_approving_again_re
         assert (new.version, new.scope_key, new.kind, new.mode, new.student_id) == (
             2, document.scope_key, document.kind, document.mode, document.student_id)
         assert new.created_by == small.principal and new.job.batch.reissue == reissue
-    # exactly those documents, once each (the correction's sealed minutes are not a print)
-    assert ArchivedDocument.objects.exclude(kind=Kind.CORRECTION_MINUTES).count() == 2 * len(old)
+    # exactly those documents, once each (the correction's sealed minutes and the new approval's snapshot are
+    # not prints)
+    assert ArchivedDocument.objects.exclude(kind__in=[Kind.CORRECTION_MINUTES, Kind.SNAPSHOT]).count() == 2 * len(old)
     assert ArchivedDocument.objects.filter(kind=Kind.CORRECTION_MINUTES).count() == 1
+    assert ArchivedDocument.objects.filter(kind=Kind.SNAPSHOT, school_class=small.school_class).count() == 1
     ledger = next(document for document in old if document.kind == Kind.LEDGER)
     assert ledger.superseded_by.data_hash != ledger.data_hash  # printed from the corrected data
     assert fingerprint(old) == before  # the old files and rows untouched

@@ -24,8 +24,8 @@ from gradebook.scores.services import CellInput, Outcome, scores_save
 from gradebook.windows import services as locks
 from schoolrecords import models as sm
 from schoolrecords.sessions import SESSION_KEY
-
 from tests.conftest import TEST_SESSION
+
 from .conftest import HeldTransaction, errors, run_together, wait_for_lock_waiters
 
 # Committed transactions: the racing threads (or the worker) must see each other's rows.

@@ -47,7 +47,8 @@ def test_board_closes_the_window_teacher_files_a_correction_principal_approves_a
     page.goto(live_server.url + reverse("gradebook:windows"))
     row = page.locator(f'tr[data-window="{window.pk}"]')
     expect(row).to_contain_text("6A1")
-    row.get_by_role("button").click()
+    row.locator("details.confirm-step summary").click()  # "Đóng ngay" asks for confirmation first
+    row.locator("details.confirm-step button[type=submit]").click()
     expect(page.locator(f'tr[data-window="{window.pk}"] .badge.err')).to_be_visible()
 
     # The teacher can no longer type in the grid, and files a correction with a PDF.

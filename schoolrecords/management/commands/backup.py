@@ -4,8 +4,9 @@
 
 Writes ``DIR/schoolrecords-<UTC time>/`` (default DIR: VAR_DIR/backups) and prints what it wrote.
 Safe while the site runs: the database is dumped from one snapshot first, then the files are
-copied (schoolrecords/backup.py explains why in that order). ``--keep N`` then deletes all but
-the N newest finished backups this command made in DIR. The exit status is non-zero if anything
+copied (schoolrecords/backup.py explains why in that order); with STORAGE_URL they are downloaded
+from the media and archive buckets (schoolrecords/objectbackup.py). ``--keep N`` then deletes all
+but the N newest finished backups this command made in DIR. The exit status is non-zero if anything
 failed (the half-written folder is removed) or if an archived file was missing or changed (the
 backup is kept: it is the best copy there is; run archive_verify). Logged with who and when (UTC)
 to the "schoolrecords.operations" logger. On PostgreSQL it runs as the site's runtime role (pg_dump
@@ -20,7 +21,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from schoolrecords import backup
+from schoolrecords import backup, objectbackup
 
 log = logging.getLogger("schoolrecords.operations")
 
@@ -48,10 +49,13 @@ class Command(BaseCommand):
         made_by = backup.operator()
         log.info("backup started by %s into %s", made_by, output)
         try:
-            result = backup.backup_create(
-                output=output, database=source_database(options["database"]), media_root=Path(settings.MEDIA_ROOT),
-                archive_root=Path(settings.ARCHIVE_ROOT), made_by=made_by, progress=self._progress,
-            )
+            with objectbackup.backup_sources(settings.OBJECT_STORAGE, media_root=Path(settings.MEDIA_ROOT),
+                                             archive_root=Path(settings.ARCHIVE_ROOT), output=output,
+                                             progress=self._progress) as files:  # the buckets, with STORAGE_URL
+                result = backup.backup_create(
+                    output=output, database=source_database(options["database"]), media_root=files.media_root,
+                    archive_root=files.archive_root, made_by=made_by, progress=self._progress, fetch_files=files.fetch,
+                )
         except backup.BackupError as error:
             log.error("backup by %s into %s FAILED: %s", made_by, output, error)
             raise CommandError(str(error)) from error

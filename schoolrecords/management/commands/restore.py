@@ -1,6 +1,7 @@
 """Restore a backup made by ``backup`` into a given database and folder, then check it.
 
-    python manage.py restore BACKUP --database-url URL --var-dir DIR [--runtime-role NAME] [--force]
+    python manage.py restore BACKUP --database-url URL --var-dir DIR [--runtime-role NAME] [--storage-url S3_URL]
+                             [--force]
 
 First every file of BACKUP is checked against its MANIFEST (a damaged or unfinished backup is
 refused before anything changes). Then the database goes into URL (PostgreSQL: pg_restore
@@ -13,6 +14,9 @@ On PostgreSQL, URL is the owner role's (the restored tables belong to the role t
 and ``--runtime-role NAME`` then gives the site's role its row rights, as ``db_roles`` does
 (docs/operations.md, "Database roles").
 
+With --storage-url, the restored media and archive files then go into those buckets as well (the
+archive's under Object Lock, schoolrecords/objectbackup.py); a key already there is left alone.
+
 The site's own database and folders are never used unless URL and DIR name them. A password in
 URL is passed to pg_restore through the environment; leave it out of URL and set PGPASSWORD (or
 ~/.pgpass) to keep it out of the process list.
@@ -22,10 +26,12 @@ import logging
 from pathlib import Path
 
 import dj_database_url
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
 
-from schoolrecords import backup
+from schoolrecords import backup, objectbackup, objectstorage
 
 log = logging.getLogger("schoolrecords.operations")
 
@@ -41,6 +47,9 @@ class Command(BaseCommand):
                             help="where the files go: DIR/media and DIR/archive")
         parser.add_argument("--runtime-role", default="", metavar="NAME",
                             help="PostgreSQL: afterwards give this role (the site's) its row rights, as db_roles does")
+        parser.add_argument("--storage-url", default="",
+                            help="afterwards, put the restored files into these buckets too (STORAGE_URL's form: "
+                                 "s3://MEDIA_BUCKET?archive=ARCHIVE_BUCKET&endpoint=URL), never over an existing key")
         parser.add_argument("--force", action="store_true",
                             help="restore into a database that is not empty, and over files of the same name")
 
@@ -78,9 +87,25 @@ class Command(BaseCommand):
         log.info("restore by %s of %s into %s and %s: row counts equal, %d archived files verified, %.1f s",
                  made_by, manifest["name"], target, var_dir, result.archive_checked, result.seconds)
         self.stdout.write("row counts equal the backup's; every archived file matches its SHA-256")
+        if options["storage_url"]:
+            self._into_buckets(options["storage_url"], var_dir, made_by)
         self.stdout.write(f"To run the site on it: VAR_DIR={var_dir} MEDIA_ROOT={var_dir / 'media'} "
                           f"ARCHIVE_ROOT={var_dir / 'archive'} DATABASE_URL=<the URL above>, then "
                           f"`python manage.py migrate` if this code is newer than the backup.")
+
+    def _into_buckets(self, url: str, var_dir: Path, made_by: str) -> None:
+        try:
+            copied = objectbackup.restore_objects(objectstorage.parse_url(url), media_root=var_dir / "media",
+                                                  archive_root=var_dir / "archive", progress=self._progress,
+                                                  retention_years=settings.ARCHIVE_RETENTION_YEARS)
+        except (ImproperlyConfigured, backup.BackupError) as error:
+            log.error("restore by %s into the buckets of %s FAILED: %s", made_by, url, error)
+            raise CommandError(str(error)) from error
+        log.info("restore by %s into the buckets of %s: %d media and %d archive objects put, %d already there",
+                 made_by, url, copied.media, copied.archive, copied.skipped)
+        self.stdout.write(f"into the buckets: {copied.media} media and {copied.archive} archive objects put "
+                          f"(the archive's under Object Lock for {settings.ARCHIVE_RETENTION_YEARS} years), "
+                          f"{copied.skipped} already there")
 
     def _progress(self, message: str) -> None:
         if self.verbosity >= 1:
