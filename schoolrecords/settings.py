@@ -206,6 +206,21 @@ ANONYMOUS_REQUEST_MAX_BYTES = 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# A file past its field's limit stops reaching the disk at once (schoolrecords.uploads).
+FILE_UPLOAD_HANDLERS = [
+    "schoolrecords.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+_MB = 1024 * 1024
+# One file's limit, in bytes: by "URL name field", by URL name, by field name, else the default (the
+# largest any form takes: a document of the store, 20 MB). Each form still says its own limit.
+UPLOAD_LIMITS = {
+    "default": 20 * _MB,
+    "evidence": 10 * _MB,  # a correction's or a re-entry's evidence
+    "setup:import": 5 * _MB,  # the board's student import
+    "gradebook:grid_import": 2 * _MB,  # a class's scores
+}
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Eager without a broker (the embedded demo); tests may force eager under a real broker URL.
