@@ -118,6 +118,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The wider locks (per account, per address) before any password is hashed: schoolrecords.lockout.
+    "schoolrecords.lockout.ThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -131,7 +133,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Teachers share one school address, so lockout is keyed on username and address together.
+# Teachers share one school address, so lockout is keyed on username and address together (and a
+# known device passes: schoolrecords.lockout).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -139,6 +142,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "schoolrecords.views.locked_out"
 AXES_USERNAME_CALLABLE = "schoolrecords.lockout.attempted_username"
 AXES_VERBOSE = False
+# A browser a person has logged in from (a signed cookie per login name) is not locked by others' failures.
+AXES_WHITELIST_CALLABLE = "schoolrecords.lockout.trusted_device"
+# Wider limits within the cool-off time (schoolrecords.lockout): one account from any addresses, and one
+# address over any accounts (a school's shared address: every teacher's typing mistakes together).
+LOGIN_USERNAME_FAILURE_LIMIT = 20
+LOGIN_ADDRESS_FAILURE_LIMIT = 30
+LOGIN_DEVICE_DAYS = 180
 
 GUARDIAN_ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
