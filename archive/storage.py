@@ -1,7 +1,7 @@
 """The archive's files: write-once, read-only, addressed by their SHA-256 under ARCHIVE_ROOT.
 
 A file is stored at ``objects/<first two hex digits>/<sha256><suffix>``. It is written to a
-temporary name opened with "xb", flushed to disk, made read-only (0444) and only then linked to
+temporary name opened with "xb", flushed to disk, made read-only (0440) and only then linked to
 its final name, which fails if the name exists: a half-written file never carries a final name,
 and no file is ever overwritten. Storing the same bytes twice finds the first copy (and checks
 it); two archived documents may then share one file, which is safe because none is ever deleted.
@@ -18,7 +18,10 @@ from django.conf import settings
 from schoolrecords.files import sha256_file  # also storage.sha256_file for the archive's callers
 
 CHUNK = 1 << 20
-READ_ONLY = 0o444
+# Read-only, and only for the owner and the group the web and worker users share (docs/operations.md);
+# the folders likewise (0750): nobody else on the machine reads a student's record.
+READ_ONLY = 0o440
+FOLDER = 0o750
 
 
 class StorageError(RuntimeError):
@@ -59,7 +62,7 @@ def put(content: bytes, *, suffix: str) -> Stored:
     if final.exists():
         _check_existing(final, sha256)
         return Stored(relative, sha256, len(content))
-    final.parent.mkdir(parents=True, exist_ok=True)
+    _make_folders(final.parent)
     temporary = final.parent / f".tmp-{uuid.uuid4().hex}"
     try:
         with open(temporary, "xb") as handle:
@@ -75,6 +78,22 @@ def put(content: bytes, *, suffix: str) -> Stored:
         temporary.unlink(missing_ok=True)
     _sync_directory(final.parent)
     return Stored(relative, sha256, len(content))
+
+
+def _make_folders(folder: Path) -> None:
+    """``folder`` and any missing parent up to the archive's root, each made 0750."""
+    missing = []
+    while not folder.exists():
+        missing.append(folder)
+        if folder == folder.parent:
+            break
+        folder = folder.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:  # another worker made it a moment ago
+            continue
+        os.chmod(path, FOLDER)
 
 
 def _check_existing(path: Path, sha256: str) -> None:

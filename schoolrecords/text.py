@@ -39,6 +39,15 @@ def safe_cell(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
+CLASS_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
+def is_class_name(name: str) -> bool:
+    """A class's name has ASCII letters, digits, "." and "-" only (6A1, 10.2, 12-CLC): it goes into file
+    and folder names (the archive's zips, the downloads) and must mean the same everywhere."""
+    return bool(name) and all(ch in CLASS_NAME_CHARACTERS for ch in name)
+
+
 def ascii_part(text: str, *, keep: str = "") -> str:
     """One part of a download's or a zip member's name: ASCII letters, digits, "." and "-" only.
 

@@ -44,7 +44,7 @@ def test_a_batch_seals_one_document_per_job_with_its_hashes_pages_and_who(small)
     assert (document.year, document.term.number, document.school_class, document.student) == (
         small.year, 1, small.school_class, None)
     assert document.file_name == "summary_2026-2027_T1_6A1_v1.pdf"
-    assert oct(os.stat(storage.absolute(document.path)).st_mode & 0o777) == "0o444"
+    assert oct(os.stat(storage.absolute(document.path)).st_mode & 0o777) == "0o440"
 
 
 def test_per_student_documents_are_one_file_each_for_the_students_in_the_class_at_the_term_end(small):
