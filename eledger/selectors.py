@@ -10,6 +10,7 @@ from django.utils import timezone
 from schoolrecords import models as sm
 from schoolrecords.permissions import user_school
 from schoolrecords.selectors import current_year
+from schoolrecords.text import download_name as name_of_type
 
 from . import naming, timing
 from .models import Document, DocumentKind, DocumentVersion, Transition
@@ -143,7 +144,7 @@ def download_name(version: DocumentVersion) -> str:
     document = version.document
     if document.is_lesson_plan and version.content_type == "application/pdf":
         return document.title + naming.PDF_EXTENSION
-    return version.original_name
+    return name_of_type(version.original_name, version.content_type)  # the extension of its content
 
 
 def upload_deadline_of(document: Document) -> datetime.date:

@@ -30,6 +30,7 @@ from schoolrecords.permissions import require
 from schoolrecords.purei18n import RuleError
 from schoolrecords.selectors import current_year
 from schoolrecords.services import record
+from schoolrecords.text import extensions_of, name_matches_type
 
 from . import naming, timing
 from .models import Document, DocumentKind, DocumentSettings, DocumentVersion, Review, Transition
@@ -199,6 +200,7 @@ def check_file(*, kind: DocumentKind, content, filename: str) -> CheckedFile:
     content.seek(0)
     try:
         name = naming.check_upload(filename=filename, size=size, head=head, max_bytes=MAX_UPLOAD_BYTES)
+        _check_name_matches(name, PDF)
         return CheckedFile(display_name=name, content_type=PDF, size=size)
     except RuleError as error:
         if kind.pdf_only or error.message != naming.MSG_NOT_PDF:
@@ -208,7 +210,16 @@ def check_file(*, kind: DocumentKind, content, filename: str) -> CheckedFile:
     if guessed is None or guessed.mime not in OTHER_CONTENT_TYPES:
         raise ValidationError({"file": _("This kind of file is not accepted: upload a PDF, a Word, Excel or "
                                           "PowerPoint document, or a JPEG or PNG picture.")}, code="bad_file")
+    _check_name_matches(name, guessed.mime)
     return CheckedFile(display_name=name, content_type=guessed.mime, size=size)
+
+
+def _check_name_matches(name: str, content_type: str) -> None:
+    """A name must end in the extension of what the file is: a PDF named .hta or .html is refused."""
+    if not name_matches_type(name, content_type):
+        extensions = extensions_of(content_type)
+        raise ValidationError({"file": _("The file's name does not match its content (%(kind)s): its name must end in %(extensions)s.") % {
+            "kind": extensions[0][1:].upper(), "extensions": ", ".join(extensions)}}, code="bad_file")
 
 
 def _store_version(document: Document, *, checked: CheckedFile, content, actor, now, is_late: bool,

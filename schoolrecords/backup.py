@@ -49,7 +49,8 @@ MEDIA_TAR = "media.tar"
 ARCHIVE_TAR = "archive.tar"
 ROW_COUNTS = "row_counts.json"
 ARCHIVE_TABLE = "archive_archiveddocument"
-READ_ONLY = 0o444  # how the archive keeps its files (archive/storage.py)
+READ_ONLY = 0o440  # how the archive keeps its files and folders (archive/storage.py)
+READ_ONLY_FOLDER = 0o750
 
 # Connection settings handed to libpq programs through the environment, never on the command line.
 LIBPQ_ENVIRONMENT = {
@@ -639,6 +640,8 @@ def _extract(tar_path: Path, destination: Path, *, replace: bool, read_only: boo
         for member in members:
             if member.isreg():
                 os.chmod(destination / member.name, READ_ONLY)
+            elif member.isdir():
+                os.chmod(destination / member.name, READ_ONLY_FOLDER)
 
 
 def _grant_runtime(database: dict, runtime_role: str) -> None:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import models as m
 from .staff_forms import phone_validator
+from .text import is_class_name
 
 YEAR_NAME = re.compile(r"^(\d{4})-(\d{4})$")
 MAX_ORDER = 999  # a subject's place in lists
@@ -178,6 +179,9 @@ class SchoolClassForm(forms.Form):
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip().upper()
+        if not is_class_name(name):
+            raise ValidationError(_("A class name has only letters without accents, digits, dots and hyphens, "
+                                    "for example 6A1."), code="class_name")
         clash = m.SchoolClass.objects.filter(year=self.year, name=name)
         if self.instance is not None:
             clash = clash.exclude(pk=self.instance.pk)

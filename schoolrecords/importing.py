@@ -50,6 +50,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from . import models as m
 from . import services, xlsx
 from .permissions import require
+from .text import is_class_name
 from .xlsx import Formula
 
 MAX_BYTES = 5 * 1024 * 1024
@@ -354,7 +355,12 @@ def _parse_row(line: int, cells: dict[str, Any]) -> ImportRow:
     if row.values.get("code") == EXAMPLE_CODE:
         row.error(None, _("This is the template's example row; delete it."))
     grade, name = row.values.get("grade"), row.values.get("class")
-    if grade is not None and name is not None:
+    if name is not None:  # written as the class form writes it: "6 a3" is 6A3
+        name = row.values["class"] = "".join(name.split()).upper()
+    if name is not None and not is_class_name(name):
+        row.error("class", _("A class name has only letters without accents, digits, dots and hyphens, "
+                             "for example 6A1."))
+    elif grade is not None and name is not None:
         leading = re.match(r"\d+", name)
         if leading is None or int(leading.group()) != grade:
             row.error("class", _("The class name must start with its grade, e.g. %(example)s.") % {

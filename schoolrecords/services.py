@@ -22,6 +22,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from . import models as m
 from . import roles
 from .permissions import require
+from .text import is_class_name
 
 User = get_user_model()
 
@@ -206,6 +207,9 @@ def school_class_save(*, actor, year: m.SchoolYear, name: str, grade: int,
                       reason: str = "") -> m.SchoolClass:
     require(actor, SETUP, year)
     reason = reason or _("Class saved")
+    if not is_class_name(name.strip()):
+        raise ValidationError({"name": _("A class name has only letters without accents, digits, dots and hyphens, "
+                                         "for example 6A1.")}, code="class_name")
     school_class = school_class or m.SchoolClass(year=year)
     school_class.name, school_class.grade = name.strip(), grade
     record(school_class, actor=actor, reason=reason)

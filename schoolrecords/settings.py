@@ -8,6 +8,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.csp import CSP
 
 from schoolrecords import objectstorage
 
@@ -80,6 +81,7 @@ MIDDLEWARE = [
     "schoolrecords.middleware.RequestSizeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "schoolrecords.middleware.ForcePasswordChangeMiddleware",
@@ -134,6 +136,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    # The wider locks (per account, per address) before any password is hashed: schoolrecords.lockout.
+    "schoolrecords.lockout.ThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -147,7 +151,8 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
-# Teachers share one school address, so lockout is keyed on username and address together.
+# Teachers share one school address, so lockout is keyed on username and address together (and a
+# known device passes: schoolrecords.lockout).
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
@@ -155,6 +160,13 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "schoolrecords.views.locked_out"
 AXES_USERNAME_CALLABLE = "schoolrecords.lockout.attempted_username"
 AXES_VERBOSE = False
+# A browser a person has logged in from (a signed cookie per login name) is not locked by others' failures.
+AXES_WHITELIST_CALLABLE = "schoolrecords.lockout.trusted_device"
+# Wider limits within the cool-off time (schoolrecords.lockout): one account from any addresses, and one
+# address over any accounts (a school's shared address: every teacher's typing mistakes together).
+LOGIN_USERNAME_FAILURE_LIMIT = 20
+LOGIN_ADDRESS_FAILURE_LIMIT = 30
+LOGIN_DEVICE_DAYS = 180
 
 GUARDIAN_ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
@@ -168,6 +180,18 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Scripts only from the site's own files, never inline (templates load static/js/*.js); styles may stay
+# in attributes. Nothing is framed, no plug-in runs, forms post only here.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:"],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
@@ -234,6 +258,21 @@ ANONYMOUS_REQUEST_MAX_BYTES = 64 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# A file past its field's limit stops reaching the disk at once (schoolrecords.uploads).
+FILE_UPLOAD_HANDLERS = [
+    "schoolrecords.uploads.LimitedUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
+_MB = 1024 * 1024
+# One file's limit, in bytes: by "URL name field", by URL name, by field name, else the default (the
+# largest any form takes: a document of the store, 20 MB). Each form still says its own limit.
+UPLOAD_LIMITS = {
+    "default": 20 * _MB,
+    "evidence": 10 * _MB,  # a correction's or a re-entry's evidence
+    "setup:import": 5 * _MB,  # the board's student import
+    "gradebook:grid_import": 2 * _MB,  # a class's scores
+}
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Eager without a broker (the embedded demo); tests may force eager under a real broker URL.

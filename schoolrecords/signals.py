@@ -9,6 +9,8 @@ from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
 
+from . import lockout
+
 log = logging.getLogger("schoolrecords.security")
 
 
@@ -61,6 +63,7 @@ def client_address(request) -> str:
 @receiver(user_login_failed)
 def on_login_failed(sender, credentials, request=None, **kwargs):
     log.warning("login_failed user=%s address=%s", credentials.get("username", "-"), client_address(request))
+    lockout.record_failure(request, credentials)
 
 
 @receiver(user_logged_in)

@@ -39,6 +39,15 @@ def safe_cell(text: str) -> str:
     return f"'{text}" if text.startswith(FORMULA_PREFIXES) else text
 
 
+CLASS_NAME_CHARACTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789.-")
+
+
+def is_class_name(name: str) -> bool:
+    """A class's name has ASCII letters, digits, "." and "-" only (6A1, 10.2, 12-CLC): it goes into file
+    and folder names (the archive's zips, the downloads) and must mean the same everywhere."""
+    return bool(name) and all(ch in CLASS_NAME_CHARACTERS for ch in name)
+
+
 def ascii_part(text: str, *, keep: str = "") -> str:
     """One part of a download's or a zip member's name: ASCII letters, digits, "." and "-" only.
 
@@ -48,3 +57,41 @@ def ascii_part(text: str, *, keep: str = "") -> str:
     part = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-." + keep) else "-" for ch in text)
     return part.strip(".") or "-"
 
+
+
+# What a file's name may end in, by the type its content was found to be (never by its name).
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (".docx",),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": (".xlsx",),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (".pptx",),
+    "application/msword": (".doc",),
+    "application/vnd.ms-excel": (".xls",),
+    "application/vnd.ms-powerpoint": (".ppt",),
+    "application/vnd.oasis.opendocument.text": (".odt",),
+    "application/vnd.oasis.opendocument.spreadsheet": (".ods",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+}
+
+
+def extensions_of(content_type: str) -> tuple[str, ...]:
+    return EXTENSIONS.get(content_type, ())
+
+
+def name_matches_type(name: str, content_type: str) -> bool:
+    """Does ``name`` end in an extension of the type its content is (a PDF named .hta does not)?"""
+    return name.lower().endswith(extensions_of(content_type))
+
+
+def download_name(name: str, content_type: str) -> str:
+    """The name a file downloads under: ``name`` if it ends in its type's extension, else its stem with it.
+
+    A browser or a desktop opens a downloaded file by its extension: a PDF never goes out as .hta,
+    .js or .html, whatever name it was uploaded with.
+    """
+    extensions = extensions_of(content_type)
+    if not extensions or name.lower().endswith(extensions):
+        return name
+    stem, dot, _suffix = name.rpartition(".")
+    return (stem if dot and stem else name) + extensions[0]

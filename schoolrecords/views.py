@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from . import services
+from . import lockout, services
 from .permissions import Hidden
 from .signals import log_refusal
 
@@ -19,6 +19,17 @@ def locked_out(request, original_response=None, credentials=None):
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
+
+
+class Login(auth_views.LoginView):
+    """Django's log-in, which also marks the browser as a known device for the login name (schoolrecords.lockout)."""
+
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        lockout.remember_device(response, self.request, form.get_user().get_username())
+        return response
 
 
 class NewPasswordForm(auth_forms.PasswordChangeForm):

@@ -47,6 +47,7 @@ from gradebook.scores import writer
 from schoolrecords import models as sm
 from schoolrecords.permissions import same_school
 from schoolrecords.services import record
+from schoolrecords.text import extensions_of, name_matches_type
 
 Status = CorrectionRequest.Status
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
@@ -126,6 +127,11 @@ def evidence_type(upload) -> str:
     upload.seek(0)
     for signature, content_type in SIGNATURES:
         if head.startswith(signature):
+            if not name_matches_type(upload.name, content_type):  # a PDF named .hta or .html
+                extensions = extensions_of(content_type)
+                raise ValidationError(_("%(name)s: the name does not match the content (%(kind)s); it must end in "
+                                        "%(extensions)s.") % {
+                    "name": upload.name, "kind": extensions[0][1:].upper(), "extensions": ", ".join(extensions)})
             return content_type
     raise ValidationError(_("%(name)s is not a PDF, JPEG or PNG file.") % {"name": upload.name})
 

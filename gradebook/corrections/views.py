@@ -32,6 +32,7 @@ from schoolrecords.permissions import user_school, wall
 from schoolrecords.selectors import current_year
 from schoolrecords.sessions import entry_session
 from schoolrecords.signals import log_refusal
+from schoolrecords.text import download_name
 
 
 def _parse_cell(key: str) -> tuple[int, str, int] | None:
@@ -199,7 +200,7 @@ def correction_evidence(request, pk: int, evidence_id: int):
     if evidence is None:
         raise Http404
     return FileResponse(evidence.file.open("rb"), content_type=evidence.content_type,
-                        filename=evidence.original_name, as_attachment=False)
+                        filename=download_name(evidence.original_name, evidence.content_type), as_attachment=False)
 
 
 # --- delegations (the principal) -------------------------------------------------------------------

@@ -356,7 +356,7 @@ def test_restore_into_a_scratch_database_and_folder_gives_equal_row_counts_and_v
     for document in source.documents:
         path = var_dir / "archive" / document["path"]
         assert sha256(path.read_bytes()) == document["sha256"]
-        assert path.stat().st_mode & 0o777 == 0o444  # sealed files stay read-only
+        assert path.stat().st_mode & 0o777 == 0o440  # sealed files stay read-only
     assert files_under(var_dir / "media") == MEDIA
     assert files_under(var_dir / "archive") == files_under(source.archive_root)
 
