@@ -59,7 +59,7 @@ def homeroom(request, pk: int, period: int):
 
 def _target_from_query(request, school_class):
     """What the "Request a correction" link names: field, student, period, subject, month; 404 when unreadable."""
-    query = request.GET if request.method == "GET" else request.POST
+    query = request.GET  # the form posts back to its own address, query included
     field = query.get("field", "")
     if field not in HomeroomCorrection.Field.values:
         raise Http404
