@@ -16,16 +16,16 @@ and announces gradebook.signals.homeroom_correction_applied once committed. A va
 since it was shown, or a request already decided, is refused and nothing changes.
 """
 
-import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gradebook import policy, signals
+from gradebook.corrections.homeroom_values import display
 from gradebook.corrections.minutes import next_minutes_number
 from gradebook.corrections.services import (
     MAX_PLACE,
@@ -44,8 +44,6 @@ from gradebook.models import (
     MonthlyAbsence,
     RetestResult,
     StudentRemark,
-    format_comment,
-    format_score,
 )
 from gradebook.results.compute import YEAR, load_class, period_in_sentence, year_results
 from gradebook.results.services import (
@@ -129,28 +127,6 @@ def current_value(target: Target, *, for_update: bool = False):
 
 def _retest_canonical(value: Decimal | None, passed: bool | None):
     return str(value) if value is not None else passed
-
-
-def display(field: str, value) -> str:
-    """A canonical value as the pages and the log show it."""
-    if field == Field.CONDUCT:
-        return str(LevelChoice(value).label) if value else ""
-    if field == Field.ABSENCES:
-        excused, unexcused = value or (0, 0)
-        return _("%(excused)s excused, %(unexcused)s unexcused") % {"excused": excused, "unexcused": unexcused}
-    if field == Field.REMARK:
-        return value or ""
-    if field == Field.EXEMPTION:
-        return _("Exempt") if value else _("Not exempt")
-    if value is None:
-        return ""
-    return format_comment(value) if isinstance(value, bool) else format_score(Decimal(value))
-
-
-def period_label(request: HomeroomCorrection) -> str:
-    if request.month:
-        return formats.date_format(datetime.date(request.month_year, request.month, 1), "m/Y")
-    return period_in_sentence(request.term.number if request.term_id else YEAR)
 
 
 def _frozen(approved: set[int], field: str, number: int) -> bool:

@@ -308,3 +308,40 @@ def test_a_value_changed_since_the_request_refuses_the_approval(approved_term):
     assert first.status == "pending"
     assert ConductResult.objects.get(enrolment=enrolment, term=term(demo, 1)).level == "dat"
     assert ResultApproval.objects.exists()
+
+
+# --- the monthly correction log lists them ------------------------------------------------------------
+
+
+def test_the_correction_log_lists_an_applied_homeroom_correction_for_its_teacher_and_department(demo):
+    from django.utils import timezone
+
+    from gradebook.corrections import selectors
+
+    complete_term(demo, 1)
+    approve(demo, 1)
+    pending = submit(demo, Field.CONDUCT, shown="tot", new="kha", reason="Nhập nhầm mức rèn luyện")
+    rejected = submit(demo, Field.REMARK, shown="", new="Ngoan")
+    hc.homeroom_correction_reject(actor=demo.user("principal"), request=rejected, note="Không cần")
+    approved = decide(demo, pending)
+    month = timezone.localdate(approved.decided_at)
+    homeroom_teacher = demo.user("homeroom_6a1")
+    with translation.override("vi"):
+        log = selectors.teacher_log(actor=demo.user("principal"), teacher_id=homeroom_teacher.pk, year=month.year,
+                                    month=month.month)
+    [entry] = [entry for entry in log.entries if entry.homeroom]
+    assert (entry.request_id, entry.cells[0].old_value, entry.cells[0].new_value, entry.reason,
+            entry.decided_by, entry.witness, entry.minutes_number, entry.evidence[0].name) == (
+        approved.pk, "Tốt", "Khá", "Nhập nhầm mức rèn luyện", demo.user("principal").profile.full_name,
+        demo.user("board").profile.full_name, 1, "bien-ban.pdf")
+    department = homeroom_teacher.profile.department
+    department_log = selectors.department_log(actor=demo.user("principal"), department_id=department.pk,
+                                              year=month.year, month=month.month)
+    assert [e.request_id for e in department_log.entries if e.homeroom] == [approved.pk]
+    own = selectors.teacher_log(actor=homeroom_teacher, teacher_id=homeroom_teacher.pk, year=month.year,
+                                month=month.month)
+    assert [e.request_id for e in own.entries if e.homeroom] == [approved.pk]
+    choices = selectors.log_choices(actor=demo.user("principal"))
+    overview = selectors.log_overview(actor=demo.user("principal"), choices=choices, year=month.year,
+                                      month=month.month)
+    assert any(count.pk == department.pk and count.requests == 1 for count in overview.departments)
