@@ -9,7 +9,7 @@ PNG, recognised by its content); the leadership decides (gradebook.policy.requir
 principal, or a vice principal delegated for the year; nobody decides their own request), with
 the admin board member present named on the minutes, which take the school year's next number
 (shared with score corrections, gradebook.corrections.minutes). Approving writes the new value
-through the one writer of its table (gradebook.homeroom.services.homeroom_write,
+through the one writer of its table (gradebook.results.homeroom_write.homeroom_write,
 gradebook.results.services.retests_write / exemption_write), with the request as the history
 reason, withdraws the approvals the change affects (approval_reopen, as a score correction does)
 and announces gradebook.signals.homeroom_correction_applied once committed. A value that changed
@@ -34,7 +34,6 @@ from gradebook.corrections.services import (
     default_minutes_place,
     evidence_type,
 )
-from gradebook.homeroom.services import homeroom_write
 from gradebook.models import (
     MAX_SESSIONS_PER_MONTH,
     ConductResult,
@@ -46,6 +45,7 @@ from gradebook.models import (
     StudentRemark,
 )
 from gradebook.results.compute import YEAR, load_class, period_in_sentence, year_results
+from gradebook.results.homeroom_write import correction_slot, homeroom_write
 from gradebook.results.services import (
     MAX_REMARK,
     approval_reopen,
@@ -85,12 +85,8 @@ class Target:
 
     @property
     def slot(self) -> str:
-        parts = [self.field, str(self.enrolment_id), f"t{self.term_id}" if self.term_id else "y"]
-        if self.subject_id:
-            parts.append(f"s{self.subject_id}")
-        if self.month:
-            parts.append(f"{self.month[0]}-{self.month[1]}")
-        return ":".join(parts)
+        return correction_slot(field=self.field, enrolment_id=self.enrolment_id, term_id=self.term_id,
+                               subject_id=self.subject_id, month=self.month)
 
 
 def target_of(request: HomeroomCorrection) -> Target:

@@ -1,4 +1,4 @@
-"""URLs of the homeroom teacher's sheet and its corrections (included by gradebook/urls.py in the "gradebook" namespace)."""
+"""URLs of the homeroom teacher's sheet (included by gradebook/urls.py in the "gradebook" namespace)."""
 
 from django.urls import path
 
@@ -6,9 +6,4 @@ from . import views
 
 urlpatterns: list = [
     path("classes/<int:pk>/homeroom/<period:period>/", views.homeroom, name="homeroom"),
-    path("classes/<int:pk>/homeroom/corrections/new/", views.homeroom_correction_new, name="homeroom_correction_new"),
-    path("homeroom-corrections/", views.homeroom_correction_list, name="homeroom_corrections"),
-    path("homeroom-corrections/<int:pk>/", views.homeroom_correction_detail, name="homeroom_correction"),
-    path("homeroom-corrections/<int:pk>/evidence/", views.homeroom_correction_evidence,
-         name="homeroom_correction_evidence"),
 ]
