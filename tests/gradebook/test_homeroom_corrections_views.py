@@ -158,3 +158,23 @@ def test_the_list_costs_the_same_queries_for_one_request_or_many(approved, login
         response = client.get(url)
     shown = response.context["waiting"] if username == "principal" else response.context["own"]
     assert len(shown) >= 6
+
+
+def test_an_approved_years_retest_list_links_each_result_to_its_correction(demo, login):
+    from gradebook.results.compute import YEAR
+    from gradebook.results.services import RetestEntry, retests_save
+
+    from .test_results import complete_year
+
+    enrolment = studying(demo)[0]
+    complete_year(demo, marks={enrolment.pk: {"cn": "3", "tin": "4,5"}})
+    retests_save(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
+                 entries=[RetestEntry(enrolment.pk, demo.subject(code).pk, "5") for code in ("cn", "tin")])
+    approve(demo, YEAR)
+    client = login("homeroom_6a1")
+    body = client.get(reverse("gradebook:results", args=[demo.school_class("6A1").pk, YEAR])).content.decode()
+    link = (f"{new_url(demo)}?field=retest&amp;enrolment={enrolment.pk}&amp;period=year"
+            f"&amp;subject={demo.subject('cn').pk}")
+    assert link in body
+    page = client.get(link.replace("&amp;", "&"))
+    assert page.status_code == 200 and page.context["old"] == "5"
