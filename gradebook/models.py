@@ -792,3 +792,98 @@ class CorrectionEvidence(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+# --- corrections of homeroom work and results after approval -------------------------------------
+#
+# Written only by gradebook.corrections.homeroom: once the principal approves a class's period, its
+# conduct, monthly absences, remarks, exemptions and re-test results change only through one of these.
+
+
+def homeroom_evidence_path(instance, filename: str) -> str:
+    return f"corrections/homeroom/{timezone.now():%Y/%m}/{filename}"
+
+
+class HomeroomCorrection(models.Model):
+    """A request to change one value of an approved class's homeroom work or results, decided by the leadership.
+
+    One value per request: a student's conduct of a term, absences of a month, remark of a term or
+    the year, exemption from a subject (a term or the year) or re-test result. ``old_value`` is the
+    value the requester was shown (the request is refused if it changed since), ``new_value`` the
+    one asked for, both in the canonical form of gradebook.corrections.homeroom (JSON). States:
+    pending → approved | rejected, both final. The minutes are numbered with the score corrections'
+    (gradebook.corrections.minutes).
+    """
+
+    class Field(models.TextChoices):
+        CONDUCT = "conduct", _("Conduct")
+        ABSENCES = "absences", _("Monthly absences")
+        REMARK = "remark", _("Homeroom remark")
+        EXEMPTION = "exemption", _("Exemption")
+        RETEST = "retest", _("Re-test result")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the leadership")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("class"))
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="+", verbose_name=_("enrolment"))
+    field = models.CharField(_("what is corrected"), max_length=10, choices=Field.choices)
+    # The period: a term, or the year (null) for a year remark, a year exemption and a re-test.
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("term"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("subject"))
+    month_year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    month = models.PositiveSmallIntegerField(_("month"), null=True, blank=True)
+    # Names the corrected value ("conduct:12:t3", "absences:12:2025-9" …): one open request per value.
+    slot = models.CharField(_("value"), max_length=64)
+    old_value = models.JSONField(_("old value"), null=True, blank=True)
+    new_value = models.JSONField(_("new value"), null=True, blank=True)
+    reason = models.TextField(_("reason"), max_length=2000)
+    evidence = models.FileField(_("evidence"), upload_to=homeroom_evidence_path, max_length=255)
+    evidence_name = models.CharField(_("file name"), max_length=255)
+    evidence_type = models.CharField(_("file type"), max_length=40)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("requested by"))
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("principal's note"), max_length=2000, blank=True)
+    witness = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("admin board member present"))
+    minutes_number = models.PositiveIntegerField(_("minutes number"), null=True, blank=True)
+    minutes_place = models.CharField(_("place"), max_length=120, blank=True)
+    minutes_date = models.DateField(_("date of the minutes"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("homeroom correction request")
+        verbose_name_plural = _("homeroom correction requests")
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="homeroom_correction_has_reason"),
+            models.CheckConstraint(condition=Q(status__in=["pending", "approved", "rejected"]),
+                                   name="homeroom_correction_status_known"),
+            models.CheckConstraint(condition=Q(field__in=["conduct", "absences", "remark", "exemption", "retest"]),
+                                   name="homeroom_correction_field_known"),
+            models.CheckConstraint(condition=~Q(status="rejected") | ~Q(decision_note=""),
+                                   name="homeroom_correction_rejection_has_reason"),
+            models.CheckConstraint(condition=~Q(status="approved") | Q(witness__isnull=False),
+                                   name="homeroom_correction_approval_has_witness"),
+            models.CheckConstraint(condition=~Q(decided_by=F("requested_by")),
+                                   name="homeroom_correction_not_self_decided"),
+            models.UniqueConstraint(fields=["slot"], condition=Q(status="pending"),
+                                    name="homeroom_correction_one_open_per_value"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.slot} {self.status}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.PENDING

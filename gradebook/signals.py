@@ -13,6 +13,8 @@ window_closed = Signal()
 results_approved = Signal()
 # request_id, school_class_id, term_id, actor_id
 correction_applied = Signal()
+# request_id (a HomeroomCorrection), school_class_id, term_id (None: a year value), actor_id
+homeroom_correction_applied = Signal()
 # school_class_id, term_id (the term whose data a correction changed; None: a year-only change),
 # approval_ids (the approvals it withdrew), actor_id, reason (names the correction)
 results_reopened = Signal()

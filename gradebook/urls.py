@@ -11,6 +11,7 @@ app_name = "gradebook"
 urlpatterns = [
     path("", include("gradebook.scores.urls")),
     path("", include("gradebook.homeroom.urls")),
+    path("", include("gradebook.corrections.homeroom_urls")),
     path("", include("gradebook.results.urls")),
     path("", include("gradebook.windows.urls")),
     path("", include("gradebook.corrections.urls")),

@@ -12,12 +12,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from gradebook import policy
+from gradebook.corrections import homeroom_values
 from gradebook.models import (
     CorrectionChange,
     CorrectionEvidence,
     CorrectionRequest,
     DecisionDelegation,
     EntryWindow,
+    HomeroomCorrection,
     Score,
     column_label,
     format_result,
@@ -392,6 +394,9 @@ class LogEntry:
     decision_note: str
     witness: str
     minutes_number: int | None
+    # A correction of an approved class's homeroom work or results (gradebook.models.HomeroomCorrection):
+    # request_id is then that request's number, and its page and evidence are the homeroom corrections'.
+    homeroom: bool = False
 
 
 @dataclass(frozen=True)
@@ -429,6 +434,49 @@ def _in_month(year: int, month: int) -> Q:
 def _logged(school: sm.School, year: int, month: int):
     return CorrectionRequest.objects.filter(_in_month(year, month), school_class__year__school=school,
                                             status__in=LOGGED)
+
+
+def _homeroom_logged(school: sm.School, year: int, month: int):
+    """The homeroom corrections approved in the month: each is one change of the log, as a score request is."""
+    start, end = month_bounds(year, month)
+    return HomeroomCorrection.objects.filter(school_class__year__school=school, status=HomeroomCorrection.Status.APPROVED,
+                                             decided_at__gte=start, decided_at__lt=end)
+
+
+def _homeroom_in_department(department_ids) -> Q:
+    """A homeroom correction belongs to its subject's department (exemption, re-test), else its requester's."""
+    return (Q(subject__department__in=department_ids)
+            | Q(subject__isnull=True, requested_by__profile__department__in=department_ids))
+
+
+def _homeroom_entries(requests) -> list[LogEntry]:
+    rows = (requests.select_related("school_class", "enrolment__student", "term", "subject__department",
+                                    "requested_by__profile__department", "decided_by__profile", "witness__profile")
+            .order_by("decided_at", "pk"))
+    entries = []
+    for request in rows:
+        department = (request.subject.department if request.subject_id and request.subject.department_id
+                      else request.requested_by.profile.department if hasattr(request.requested_by, "profile")
+                      else None)
+        what = request.get_field_display() + (f" · {request.subject.name}" if request.subject_id else "")
+        entries.append(LogEntry(
+            request_id=request.pk, changed_at=request.decided_at, class_name=request.school_class.name,
+            subject_name=what, term_label=homeroom_values.period_label(request),
+            department_name=department.name if department else "", kind="homeroom",
+            kind_label=_("Correction after the approval of results"), late=False, reason=request.reason,
+            cells=(LogCell(student_name=request.enrolment.student.full_name, column_label=request.get_field_display(),
+                           old_value=homeroom_values.display(request.field, request.old_value),
+                           new_value=homeroom_values.display(request.field, request.new_value)),),
+            evidence=(LogEvidence(pk=request.pk, name=request.evidence_name),),
+            requester_id=request.requested_by_id, requested_by=_person(request.requested_by),
+            decided_by=_person(request.decided_by), applied_without_approval=False,
+            decision_note=request.decision_note, witness=_person(request.witness),
+            minutes_number=request.minutes_number, homeroom=True))
+    return entries
+
+
+def _merged(scores: tuple[LogEntry, ...], homeroom: list[LogEntry]) -> tuple[LogEntry, ...]:
+    return tuple(sorted((*scores, *homeroom), key=lambda entry: entry.changed_at))
 
 
 def log_teacher(*, actor, pk: int):
@@ -477,17 +525,20 @@ def teacher_log(*, actor, teacher_id: int, year: int, month: int) -> CorrectionL
     """The changes ``teacher_id`` made in the month (the requests they filed); see the section's note for who reads."""
     teacher = log_teacher(actor=actor, pk=teacher_id)
     requests = _logged(user_school(actor), year, month).filter(requested_by=teacher)
+    homeroom = _homeroom_logged(user_school(actor), year, month).filter(requested_by=teacher)
     only: tuple[sm.Department, ...] = ()
     if actor.pk != teacher.pk and not policy.reads_corrections(actor):
         only = policy.headed_departments(actor)
         if teacher.profile.department_id not in {department.pk for department in only}:
             raise PermissionDenied(_("You do not have permission to see this log."))
         requests = requests.filter(subject__department__in=only)
+        homeroom = homeroom.filter(_homeroom_in_department(only))
     return CorrectionLog(
         month=datetime.date(year, month, 1), teacher_id=teacher.pk,
         teacher_name=_person(teacher), department_id=None,
         department_name=teacher.profile.department.name if teacher.profile.department else "",
-        entries=_entries(requests), only_departments=tuple(department.name for department in only),
+        entries=_merged(_entries(requests), _homeroom_entries(homeroom)),
+        only_departments=tuple(department.name for department in only),
         linkable=not only)
 
 
@@ -499,7 +550,10 @@ def department_log(*, actor, department_id: int, year: int, month: int) -> Corre
     return CorrectionLog(
         month=datetime.date(year, month, 1), teacher_id=None, teacher_name="",
         department_id=department.pk, department_name=department.name,
-        entries=_entries(_logged(user_school(actor), year, month).filter(subject__department=department)),
+        entries=_merged(
+            _entries(_logged(user_school(actor), year, month).filter(subject__department=department)),
+            _homeroom_entries(_homeroom_logged(user_school(actor), year, month)
+                              .filter(_homeroom_in_department([department.pk])))),
         only_departments=(), linkable=policy.reads_corrections(actor))
 
 
@@ -576,6 +630,14 @@ def log_overview(*, actor, choices: LogChoices, year: int, month: int) -> LogOve
         for key in (("teacher", teacher_id), ("department", department_id)):
             count_of[key] += count
             cells_of[key] += cells
+    homeroom = _homeroom_logged(user_school(actor), year, month)
+    if not choices.school_wide:
+        homeroom = homeroom.filter(_homeroom_in_department(choices.departments))
+    for teacher_id, subject_department, own_department in homeroom.values_list(
+            "requested_by_id", "subject__department_id", "requested_by__profile__department_id"):
+        for key in (("teacher", teacher_id), ("department", subject_department or own_department)):
+            count_of[key] += 1
+            cells_of[key] += 1
     return LogOverview(
         teachers=tuple(LogCount(pk=teacher.pk, name=_person(teacher), requests=count_of["teacher", teacher.pk],
                                 cells=cells_of["teacher", teacher.pk])

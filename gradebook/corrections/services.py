@@ -26,12 +26,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from gradebook import entry, lookups, policy, signals
+from gradebook.corrections.minutes import next_minutes_number
 from gradebook.models import (
     CorrectionChange,
     CorrectionEvidence,
@@ -363,18 +363,6 @@ def _check_witness(witness, request: CorrectionRequest, actor) -> str | None:
 def default_minutes_place(school: sm.School) -> str:
     """Where the minutes are made unless the leader says otherwise: the school, with its address when known."""
     return (f"{school.name}, {school.address}" if school.address else school.name)[:MAX_PLACE]
-
-
-def next_minutes_number(year_id: int) -> int:
-    """The number of the school year's next correction minutes: 1, 2, … with no gap and no duplicate.
-
-    The year's row stays locked until the caller's transaction ends, so two approvals at once take
-    two numbers, one after the other (on SQLite the database's single writer does the same).
-    """
-    sm.SchoolYear.objects.select_for_update().filter(pk=year_id).exists()
-    last = CorrectionRequest.objects.filter(school_class__year_id=year_id).aggregate(
-        last=Max("minutes_number"))["last"]
-    return (last or 0) + 1
 
 
 @transaction.atomic

@@ -1,11 +1,15 @@
 """The homeroom sheet's form: a row per student, a field per cell, named as the service's errors are keyed."""
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from gradebook.homeroom.selectors import HomeroomSheet
 from gradebook.homeroom.services import HomeroomEntry
-from gradebook.models import MAX_SESSIONS_PER_MONTH, LevelChoice
+from gradebook.models import MAX_SESSIONS_PER_MONTH, HomeroomCorrection, LevelChoice
+from gradebook.results.homeroom_write import correction_slot
 from gradebook.results.services import field_key
 
 LEVEL_CHOICES = [("", "—"), *LevelChoice.choices]
@@ -71,17 +75,24 @@ class HomeroomForm(forms.Form):
 
     @property
     def lines(self) -> list[dict]:
-        """The sheet's rows with their bound fields, for the template."""
+        """The sheet's rows with their bound fields, for the template.
+
+        On an approved sheet each value of a student in the class carries the link to request its
+        correction (``fix_*``), or None where a request for it is already waiting.
+        """
         lines = []
-        for row in self.sheet.rows:
+        sheet = self.sheet
+        for row in sheet.rows:
             pk = row.enrolment.pk
             has_fields = field_key("remark", pk) in self.fields
+            fixable = sheet.frozen and row.writable
             months = []
-            for month in self.sheet.months:
+            for month in sheet.months:
                 excused, unexcused = row.absences.get(month, (0, 0))
                 months.append({
                     "excused": self[field_key("excused", pk, month)] if has_fields else excused,
                     "unexcused": self[field_key("unexcused", pk, month)] if has_fields else unexcused,
+                    "fix": self._fix(HomeroomCorrection.Field.ABSENCES, pk, month) if fixable else None,
                 })
             lines.append({
                 "row": row,
@@ -90,8 +101,20 @@ class HomeroomForm(forms.Form):
                 "conduct_label": LevelChoice(row.conduct).label if row.conduct else "",
                 "months": months,
                 "remark": self[field_key("remark", pk)] if has_fields else row.remark,
+                "fix_conduct": self._fix(HomeroomCorrection.Field.CONDUCT, pk) if fixable and not sheet.is_year
+                else None,
+                "fix_remark": self._fix(HomeroomCorrection.Field.REMARK, pk) if fixable else None,
             })
         return lines
+
+    def _fix(self, field: str, enrolment_id: int, month=None) -> str | None:
+        sheet = self.sheet
+        slot = correction_slot(field=field, enrolment_id=enrolment_id, term_id=sheet.term.pk if sheet.term else None,
+                               month=month)
+        if slot in sheet.pending:
+            return None
+        return correction_link(sheet.school_class.pk, field=field, enrolment_id=enrolment_id,
+                               period="year" if sheet.is_year else sheet.number, month=month)
 
     def entries(self) -> list[HomeroomEntry]:
         data = self.cleaned_data
@@ -108,3 +131,13 @@ class HomeroomForm(forms.Form):
             entries.append(HomeroomEntry(enrolment_id=pk, conduct=data.get(field_key("conduct", pk), ""),
                                          absences=absences, remark=data.get(field_key("remark", pk), "")))
         return entries
+
+
+def correction_link(class_id: int, *, field: str, enrolment_id: int, period, month=None, subject_id=None) -> str:
+    """The "Request a correction" link of one value, prefilled for its student and field."""
+    query = {"field": field, "enrolment": enrolment_id, "period": period}
+    if month:
+        query["month"] = f"{month[0]}-{month[1]}"
+    if subject_id:
+        query["subject"] = subject_id
+    return f"{reverse('gradebook:homeroom_correction_new', args=[class_id])}?{urlencode(query)}"

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 from django.http import Http404
 
-from gradebook.models import ConductResult, MonthlyAbsence, ResultApproval, StudentRemark
+from gradebook.models import ConductResult, HomeroomCorrection, MonthlyAbsence, ResultApproval, StudentRemark
 from gradebook.policy import require_homeroom
 from gradebook.results.compute import YEAR
 from gradebook.rules.slots import Month, studies_during, term_months
@@ -32,6 +32,7 @@ class HomeroomSheet:
     months: list[Month]  # the term's months (none for the year: only remarks are entered there)
     rows: list[SheetRow]
     approval: ResultApproval | None  # the approval that freezes this sheet, if any
+    pending: frozenset[str] = frozenset()  # slots of the class's homeroom corrections waiting for the leadership
 
     @property
     def frozen(self) -> bool:
@@ -87,5 +88,9 @@ def homeroom_sheet(*, actor, school_class: sm.SchoolClass, number: int) -> Homer
         rows.append(SheetRow(number=position, enrolment=enrolment, writable=present,
                              conduct=conduct.get(enrolment.pk, ""), absences=absences.get(enrolment.pk, {}),
                              remark=remarks.get(enrolment.pk, "")))
+    pending = frozenset(
+        HomeroomCorrection.objects.filter(school_class_id=school_class.pk, status=HomeroomCorrection.Status.PENDING)
+        .values_list("slot", flat=True)
+    ) if approval is not None else frozenset()
     return HomeroomSheet(school_class=school_class, number=number, term=term, months=months, rows=rows,
-                         approval=approval)
+                         approval=approval, pending=pending)

@@ -10,24 +10,16 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gradebook.models import (
-    MAX_SESSIONS_PER_MONTH,
-    SESSIONS_MESSAGE,
-    ConductResult,
-    MonthlyAbsence,
-    StudentRemark,
-)
+from gradebook.models import MAX_SESSIONS_PER_MONTH, SESSIONS_MESSAGE
 from gradebook.policy import require_homeroom
+from gradebook.results.homeroom_write import homeroom_write
 from gradebook.results.services import (
     MAX_REMARK,
     approved_periods,
-    bulk_with_history,
     check_level,
-    delete_with_history,
     field_key,
     history_reason,
     lock_class,
@@ -64,7 +56,7 @@ def homeroom_save(*, actor, school_class: sm.SchoolClass, term: sm.Term | None, 
     school_class = lock_class(school_class)
     require_homeroom(actor, school_class)
     number = period_of(school_class, term)
-    refuse_if_frozen(school_class, approved_periods(school_class), number)
+    refuse_if_frozen(school_class, approved_periods(school_class), number, correctable=True)
     entries = list(entries)
     reason = history_reason(reason, _("Homeroom sheet saved"))
     months: list[Month] = []
@@ -111,82 +103,10 @@ def homeroom_save(*, actor, school_class: sm.SchoolClass, term: sm.Term | None, 
         raise ValidationError(errors)
 
     now = timezone.now()
-    changed = 0
-    ids = [entry.enrolment_id for entry in entries]
-    if term is not None:
-        changed += _save_conduct(entries, term, ids, actor=actor, reason=reason, now=now)
-        changed += _save_absences(entries, months, ids, actor=actor, reason=reason, now=now)
-    changed += _save_remarks(entries, term, ids, actor=actor, reason=reason, now=now)
-    return changed
-
-
-def _save_conduct(entries, term, ids, *, actor, reason, now) -> int:
-    current = {
-        row.enrolment_id: row
-        for row in ConductResult.objects.select_for_update().filter(term=term, enrolment_id__in=ids).order_by("pk")
-    }
-    create, update, clear = [], [], []
-    for entry in entries:
-        row = current.get(entry.enrolment_id)
-        if not entry.conduct:
-            if row is not None:
-                clear.append(row)
-        elif row is None:
-            create.append(ConductResult(enrolment_id=entry.enrolment_id, term=term, level=entry.conduct,
-                                        updated_at=now, updated_by=actor))
-        elif row.level != entry.conduct:
-            row.level, row.updated_at, row.updated_by = entry.conduct, now, actor
-            update.append(row)
-    bulk_with_history(ConductResult, create, update, ["level", "updated_at", "updated_by"], actor=actor, reason=reason, now=now)
-    delete_with_history(clear, actor=actor, reason=reason)
-    return len(create) + len(update) + len(clear)
-
-
-def _save_absences(entries, months, ids, *, actor, reason, now) -> int:
-    if not months:
-        return 0
-    wanted = Q()
-    for year, month in months:
-        wanted |= Q(year=year, month=month)
-    current = {
-        (row.enrolment_id, (row.year, row.month)): row
-        for row in MonthlyAbsence.objects.select_for_update().filter(wanted, enrolment_id__in=ids).order_by("pk")
-    }
-    create, update = [], []
-    for entry in entries:
-        for month, (excused, unexcused) in entry.absences.items():
-            row = current.get((entry.enrolment_id, month))
-            if row is None:
-                if excused or unexcused:
-                    create.append(MonthlyAbsence(enrolment_id=entry.enrolment_id, year=month[0], month=month[1],
-                                                 excused=excused, unexcused=unexcused, updated_at=now,
-                                                 updated_by=actor))
-            elif (row.excused, row.unexcused) != (excused, unexcused):
-                # A month set back to none keeps its row at 0 / 0, so its history goes on.
-                row.excused, row.unexcused, row.updated_at, row.updated_by = excused, unexcused, now, actor
-                update.append(row)
-    bulk_with_history(MonthlyAbsence, create, update, ["excused", "unexcused", "updated_at", "updated_by"], actor=actor,
-          reason=reason, now=now)
-    return len(create) + len(update)
-
-
-def _save_remarks(entries, term, ids, *, actor, reason, now) -> int:
-    rows = StudentRemark.objects.select_for_update().filter(enrolment_id__in=ids)
-    rows = rows.filter(term=term) if term is not None else rows.filter(term__isnull=True)
-    current = {row.enrolment_id: row for row in rows.order_by("pk")}
-    create, update, clear = [], [], []
-    for entry in entries:
-        text = entry.remark.strip()
-        row = current.get(entry.enrolment_id)
-        if not text:
-            if row is not None:
-                clear.append(row)
-        elif row is None:
-            create.append(StudentRemark(enrolment_id=entry.enrolment_id, term=term, text=text, updated_at=now,
-                                        updated_by=actor))
-        elif row.text != text:
-            row.text, row.updated_at, row.updated_by = text, now, actor
-            update.append(row)
-    bulk_with_history(StudentRemark, create, update, ["text", "updated_at", "updated_by"], actor=actor, reason=reason, now=now)
-    delete_with_history(clear, actor=actor, reason=reason)
-    return len(create) + len(update) + len(clear)
+    if term is None:
+        return homeroom_write(actor=actor, term=None, remarks={entry.enrolment_id: entry.remark for entry in entries},
+                              reason=reason, now=now)
+    return homeroom_write(actor=actor, term=term, months=months, reason=reason, now=now,
+                          conduct={entry.enrolment_id: entry.conduct for entry in entries},
+                          absences={entry.enrolment_id: dict(entry.absences) for entry in entries},
+                          remarks={entry.enrolment_id: entry.remark for entry in entries})

@@ -67,15 +67,24 @@ def approved_periods(school_class: sm.SchoolClass) -> set[int]:
     }
 
 
-def refuse_if_frozen(school_class: sm.SchoolClass, approved: set[int], number: int) -> None:
-    """Approving the year freezes everything of the year; approving a term freezes that term."""
+def refuse_if_frozen(school_class: sm.SchoolClass, approved: set[int], number: int, *,
+                     correctable: bool = False) -> None:
+    """Approving the year freezes everything of the year; approving a term freezes that term.
+
+    ``correctable``: what is refused (conduct, absences, remarks, exemptions, re-test results)
+    still changes through a correction request (gradebook.corrections.homeroom); the message says so.
+    """
     if YEAR in approved or number in approved:
         frozen = YEAR if YEAR in approved else number
-        raise ValidationError(
-            _("The principal has approved the results of class %(class)s for %(period)s; they can no longer be "
-              "changed.") % {"class": school_class.name, "period": period_in_sentence(frozen)},
-            code="frozen",
-        )
+        params = {"class": school_class.name, "period": period_in_sentence(frozen)}
+        if correctable:
+            message = _("The principal has approved the results of class %(class)s for %(period)s: a change now "
+                        "needs a correction request (“Request a correction”), with a reason and evidence, decided "
+                        "by the leadership.") % params
+        else:
+            message = _("The principal has approved the results of class %(class)s for %(period)s; they can no "
+                        "longer be changed.") % params
+        raise ValidationError(message, code="frozen")
 
 
 def period_of(school_class: sm.SchoolClass, term: sm.Term | None) -> int:
@@ -136,7 +145,7 @@ def retests_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Retes
     """
     school_class = lock_class(school_class)
     require_homeroom(actor, school_class)
-    refuse_if_frozen(school_class, approved_periods(school_class), YEAR)
+    refuse_if_frozen(school_class, approved_periods(school_class), YEAR, correctable=True)
     entries = list(entries)
     reason = history_reason(reason, _("Re-test results entered"))
     results = year_results(load_class(school_class))
@@ -166,7 +175,19 @@ def retests_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Retes
     if errors:
         raise ValidationError(errors)
 
-    now = timezone.now()
+    originals = {pair: on_list[pair][1].value for pair in parsed}
+    return retests_write(actor=actor, school_class=school_class, parsed=parsed, originals=originals, reason=reason)
+
+
+def retests_write(*, actor, school_class: sm.SchoolClass, parsed: dict[tuple[int, int], tuple[Decimal | None,
+                  bool | None]], originals: dict, reason: str, now=None) -> int:
+    """The one writer of re-test results: {(enrolment, subject): (score, comment result)}, (None, None) clears.
+
+    ``originals`` is the year value each new result replaces (kept on a new row). The caller has
+    locked the class, checked the actor's right and validated the values (retests_save, or an
+    approved correction: gradebook.corrections.homeroom). Returns how many rows changed.
+    """
+    now = now or timezone.now()
     current = {
         (row.enrolment_id, row.subject_id): row
         for row in RetestResult.objects.select_for_update(of=("self",)).filter(
@@ -175,7 +196,7 @@ def retests_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Retes
     create, update, clear = [], [], []
     for pair, (value, passed) in parsed.items():
         row = current.get(pair)
-        original = on_list[pair][1].value
+        original = originals.get(pair)
         if value is None and passed is None:
             if row is not None:
                 clear.append(row)
@@ -189,8 +210,8 @@ def retests_save(*, actor, school_class: sm.SchoolClass, entries: Iterable[Retes
         elif (row.value, row.comment_passed) != (value, passed):
             row.value, row.comment_passed, row.updated_at, row.updated_by = value, passed, now, actor
             update.append(row)
-    bulk_with_history(RetestResult, create, update, ["value", "comment_passed", "updated_at", "updated_by"], actor=actor,
-          reason=reason, now=now)
+    bulk_with_history(RetestResult, create, update, ["value", "comment_passed", "updated_at", "updated_by"],
+                      actor=actor, reason=reason, now=now)
     delete_with_history(clear, actor=actor, reason=reason)
     return len(create) + len(update) + len(clear)
 
@@ -262,7 +283,7 @@ def exemption_create(*, actor, enrolment: sm.Enrolment, subject: sm.Subject, ter
     approved = approved_periods(school_class)
     # A year exemption changes both terms, so any approved period of the class refuses it.
     for frozen in ((1, 2, YEAR) if number == YEAR else (number,)):
-        refuse_if_frozen(school_class, approved, frozen)
+        refuse_if_frozen(school_class, approved, frozen, correctable=True)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
     if subject.school_id != school_class.year.school_id or not sm.GradeSubject.objects.filter(
@@ -284,9 +305,17 @@ def exemption_create(*, actor, enrolment: sm.Enrolment, subject: sm.Subject, ter
         raise ValidationError({"period": _(
             "%(name)s is already exempt from %(subject)s for a term; revoke that exemption first.") % {
             "name": enrolment.student.full_name, "subject": subject.name}})
+    return exemption_write(actor=actor, enrolment=enrolment, subject=subject, term=term, reason=reason,
+                           evidence_note=evidence_note)
+
+
+def exemption_write(*, actor, enrolment: sm.Enrolment, subject: sm.Subject, term: sm.Term | None, reason: str,
+                    evidence_note: str = "", history: str = "") -> Exemption:
+    """The one writer of a new exemption; the caller has locked the class and checked right and period
+    (exemption_create, or an approved correction: gradebook.corrections.homeroom)."""
     exemption = Exemption(enrolment=enrolment, subject=subject, term=term, reason=reason.strip(),
-                          evidence_note=evidence_note.strip(), decided_by=actor, decided_at=timezone.now())
-    return record(exemption, actor=actor, reason=history_reason(reason, _("Exemption decided")))
+                          evidence_note=evidence_note.strip()[:255], decided_by=actor, decided_at=timezone.now())
+    return record(exemption, actor=actor, reason=history_reason(history or reason, _("Exemption decided")))
 
 
 @transaction.atomic
@@ -298,7 +327,7 @@ def exemption_revoke(*, actor, exemption: Exemption, reason: str) -> None:
     number = exemption.term.number if exemption.term_id else YEAR
     approved = approved_periods(school_class)
     for frozen in ((1, 2, YEAR) if number == YEAR else (number,)):
-        refuse_if_frozen(school_class, approved, frozen)
+        refuse_if_frozen(school_class, approved, frozen, correctable=True)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
     delete_with_history([exemption], actor=actor, reason=history_reason(reason, _("Exemption revoked")))

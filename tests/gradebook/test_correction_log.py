@@ -405,13 +405,16 @@ def test_the_printed_log_answers_by_the_same_rule(demo, login, other_school):
 # Every page: the session, the user, their profile (and school), the roles, the site's context processor (the
 # current year, the user's and their groups' permissions): 7. A log adds the teacher (with profile and department)
 # or the department, the requests (with class, subject and department, term, requester), their cells (with
-# students), evidence, deciders and witnesses, and the pickers' teachers and departments: 8.
-TEACHER_PAGE_QUERIES = 15
-DEPARTMENT_PAGE_QUERIES = 15
-# The pickers' teachers and departments, and one count of the month grouped by teacher and department.
-OVERVIEW_QUERIES = 10
-# The session, the user, their profile, the roles; the teacher; the requests and the four reads they prefetch.
-PDF_QUERIES = 10
+# students), evidence, deciders and witnesses, and the pickers' teachers and departments: 8; the homeroom
+# corrections of the month (one query, everything joined): 1.
+TEACHER_PAGE_QUERIES = 16
+DEPARTMENT_PAGE_QUERIES = 16
+# The pickers' teachers and departments, one count of the month grouped by teacher and department, and the
+# month's homeroom corrections.
+OVERVIEW_QUERIES = 11
+# The session, the user, their profile, the roles; the teacher; the requests and the four reads they prefetch;
+# the homeroom corrections.
+PDF_QUERIES = 11
 
 
 def grow(demo):
