@@ -91,6 +91,13 @@ def minutes_for_correction_applied(*, request_id: int, actor_id: int | None = No
     transaction.on_commit(lambda: tasks.seal_correction_minutes.delay(request_id, actor_id), robust=True)
 
 
+def minutes_for_homeroom_correction_applied(*, request_id: int, actor_id: int | None = None) -> None:
+    """Seal the minutes of a homeroom correction (conduct, absences, remark, exemption, re-test) once its
+    approval has committed; reported twice, they are sealed once."""
+    actor_id = actor_id or system_user().pk
+    transaction.on_commit(lambda: tasks.seal_homeroom_correction_minutes.delay(request_id, actor_id), robust=True)
+
+
 def reissue_mark(*, school_class_id: int, term_id: int | None, reason: str, actor_id: int) -> None:
     """A correction withdrew an approval (heard once it committed): mark the class's stale documents for re-issue.
 

@@ -19,6 +19,12 @@ def seal_correction_minutes(sender, *, request_id: int, actor_id: int | None = N
     jobs.minutes_for_correction_applied(request_id=request_id, actor_id=actor_id)
 
 
+@receiver(signals.homeroom_correction_applied, dispatch_uid="archive.seal_homeroom_correction_minutes")
+def seal_homeroom_correction_minutes(sender, *, request_id: int, actor_id: int | None = None, **kwargs) -> None:
+    """A homeroom correction of an approved class was approved and applied: seal its minutes, once per request."""
+    jobs.minutes_for_homeroom_correction_applied(request_id=request_id, actor_id=actor_id)
+
+
 @receiver(signals.results_reopened, dispatch_uid="archive.mark_reissue")
 def mark_reissue(sender, *, school_class_id: int, term_id: int | None, reason: str, actor_id: int,
                  **kwargs) -> None:

@@ -571,27 +571,29 @@ def snapshot_key(*, actor, term: sm.Term, token: str = "") -> str:
 # --- correction minutes --------------------------------------------------------------------------
 
 
-def minutes_key(request_id: int) -> str:
-    """The idempotency key of a correction request's sealed minutes: one document per request, ever."""
-    return f"minutes:{request_id}"
+def minutes_key(request_id: int, *, homeroom: bool = False) -> str:
+    """The idempotency key of a correction request's sealed minutes: one document per request, ever
+    ("minutes:<id>" for a score correction, "minutes:h<id>" for a homeroom correction)."""
+    return f"minutes:h{request_id}" if homeroom else f"minutes:{request_id}"
 
 
-def sealed_minutes(request_id: int) -> ArchivedDocument | None:
-    return ArchivedDocument.objects.filter(idempotency_key=minutes_key(request_id)).first()
+def sealed_minutes(request_id: int, *, homeroom: bool = False) -> ArchivedDocument | None:
+    return ArchivedDocument.objects.filter(idempotency_key=minutes_key(request_id, homeroom=homeroom)).first()
 
 
-def minutes_seal(*, actor, request_id: int) -> ArchivedDocument | None:
+def minutes_seal(*, actor, request_id: int, homeroom: bool = False) -> ArchivedDocument | None:
     """Seal the minutes of an approved correction request (seed 000 art. 8.3); a second call adds nothing.
 
-    Run when the decision is taken (gradebook.signals.correction_applied, through archive.jobs): the
-    decision is what allows it, so no archive right is asked of ``actor`` (the deciding leader,
-    recorded as the document's maker). None when the request is not approved (nothing to seal).
-    The rendering runs outside any transaction; the row and the file are sealed in one.
+    Run when the decision is taken (gradebook.signals.correction_applied, or homeroom_correction_applied
+    with ``homeroom``, through archive.jobs): the decision is what allows it, so no archive right is asked
+    of ``actor`` (the deciding leader, recorded as the document's maker). None when the request is not
+    approved (nothing to seal). The rendering runs outside any transaction; the row and the file are
+    sealed in one.
     """
-    existing = sealed_minutes(request_id)
+    existing = sealed_minutes(request_id, homeroom=homeroom)
     if existing is not None:
         return existing
-    data = api.correction_minutes(request_id)
+    data = api.homeroom_correction_minutes(request_id) if homeroom else api.correction_minutes(request_id)
     if data is None:
         return None
     rendered = rendering.correction_minutes(data)
@@ -601,18 +603,24 @@ def minutes_seal(*, actor, request_id: int) -> ArchivedDocument | None:
     # One chain per request (not per class and term, as the printed forms): each minutes is its own document.
     key = scope_key(kind=Kind.CORRECTION_MINUTES, year_id=year.pk, term_number=term.number, class_id=school_class.pk)
     number = data.number or request_id
-    note = _("Minutes no. %(number)s of correction request no. %(request)s") % {"number": number,
-                                                                              "request": request_id}
+    if homeroom:
+        note = _("Minutes no. %(number)s of homeroom correction request no. %(request)s") % {
+            "number": number, "request": request_id}
+    else:
+        note = _("Minutes no. %(number)s of correction request no. %(request)s") % {"number": number,
+                                                                                  "request": request_id}
+    idempotency_key = minutes_key(request_id, homeroom=homeroom)
     try:
         with transaction.atomic():
             return _seal(content=rendered.content, suffix=".pdf", content_type=PDF, pages=rendered.pages,
                          data_hash=rendering.data_hash(data), school_id=data.school_id,
                          kind=Kind.CORRECTION_MINUTES, variant="", mode=Mode.AD_HOC, year=year, term=term,
-                         school_class=school_class, student=None, key=f"{key}:r{request_id}",
+                         school_class=school_class, student=None,
+                         key=f"{key}:{'h' if homeroom else 'r'}{request_id}",
                          print_date=data.date or timezone.localdate(), actor=actor, job=None,
-                         idempotency_key=minutes_key(request_id), label=f"no{number}", note=note)
+                         idempotency_key=idempotency_key, label=f"no{number}", note=note)
     except IntegrityError:  # another delivery of the task sealed them meanwhile
-        existing = sealed_minutes(request_id)
+        existing = sealed_minutes(request_id, homeroom=homeroom)
         if existing is None:
             raise
         return existing

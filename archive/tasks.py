@@ -88,6 +88,19 @@ def seal_correction_minutes(self, request_id: int, actor_id: int) -> int | None:
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
+def seal_homeroom_correction_minutes(self, request_id: int, actor_id: int) -> int | None:
+    """Seal the minutes of an approved homeroom correction, once (services.minutes_seal finds an earlier seal)."""
+    actor = get_user_model().objects.get(pk=actor_id)
+    try:
+        document = services.minutes_seal(actor=actor, request_id=request_id, homeroom=True)
+    except Exception as error:
+        if self.request.is_eager or self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=error, countdown=10 * 2 ** self.request.retries) from error
+    return document.pk if document is not None else None
+
+
+@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
 def seal_approval_snapshots(self, approval_id: int, actor_id: int) -> list[int]:
     """Seal the snapshots of an approval of results (services.approval_snapshots finds an earlier seal)."""
     actor = get_user_model().objects.get(pk=actor_id)

@@ -21,6 +21,7 @@ from .corrections.selectors import (
     MinutesData,
     approved_corrections,
     department_log,
+    homeroom_minutes_data,
     minutes_data,
     request_for,
     teacher_log,
@@ -45,7 +46,7 @@ from .windows import selectors as windows
 __all__ = [
     "Correction", "CorrectionLog", "LedgerData", "MinutesCell", "MinutesData", "ParentSlipData", "ReportCardData",
     "SnapshotDeadline", "SnapshotRow", "SummaryData", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
-    "correction_minutes", "department_correction_log", "due_enrolments", "in_class_at_end", "ledger", "load_class",
+    "correction_minutes", "department_correction_log", "homeroom_correction_minutes", "due_enrolments", "in_class_at_end", "ledger", "load_class",
     "parent_slip", "principal_book_lock", "report_card",
     "report_cards_of_class", "snapshot_deadlines", "snapshot_deadlines_of_approval", "snapshot_rows", "summary", "unlocked_classes",
 ]
@@ -138,6 +139,12 @@ def correction_minutes(request_id: int) -> MinutesData | None:
     a page that shows them checks the reader through ``correction_for_minutes`` first.
     """
     return minutes_data(request_id)
+
+
+def homeroom_correction_minutes(request_id: int) -> MinutesData | None:
+    """The minutes of an approved homeroom correction (conduct, absences, remark, exemption, re-test), in the
+    same form; None while it is not approved. No permission check, as ``correction_minutes``."""
+    return homeroom_minutes_data(request_id)
 
 
 def correction_log(*, actor, teacher_id: int, year: int, month: int) -> CorrectionLog:

@@ -248,13 +248,7 @@ def minutes_data(request_id: int) -> MinutesData | None:
     if found is None:
         return None
     decided_at = timezone.localtime(found.decided_at)
-    day = timezone.localdate(found.decided_at)
-    # The delegation in force when the vice principal decided (the principal decides without one).
-    delegation = (DecisionDelegation.objects.filter(year_id=found.school_class.year_id, delegate_id=found.decided_by_id,
-                                                    starts_on__lte=day)
-                  .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
-                  .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=found.decided_at))
-                  .select_related("granted_by__profile").order_by("-starts_on").first())
+    delegation = _delegation_at(found)
     year = found.school_class.year
     return MinutesData(
         request_id=found.pk, number=found.minutes_number, place=found.minutes_place, date=found.minutes_date,
@@ -271,6 +265,51 @@ def minutes_data(request_id: int) -> MinutesData | None:
                                 new=change.new_display) for change in found.changes.all()),
         reason=found.reason, evidence=tuple(item.original_name for item in found.evidence.all()),
         decision_note=found.decision_note,
+    )
+
+
+def _delegation_at(found) -> DecisionDelegation | None:
+    """The delegation in force when the vice principal decided ``found`` (the principal decides without one)."""
+    day = timezone.localdate(found.decided_at)
+    return (DecisionDelegation.objects.filter(year_id=found.school_class.year_id, delegate_id=found.decided_by_id,
+                                              starts_on__lte=day)
+            .filter(Q(ends_on__isnull=True) | Q(ends_on__gte=day))
+            .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gt=found.decided_at))
+            .select_related("granted_by__profile").order_by("-starts_on").first())
+
+
+def homeroom_minutes_data(request_id: int) -> MinutesData | None:
+    """The minutes of an approved homeroom correction (gradebook.models.HomeroomCorrection), in the score
+    minutes' form: one line, the value's name as its column. None while it is not approved. Three queries.
+
+    A value of the year (a year remark, a year exemption, a re-test) is filed under the year's last
+    term, where the year's results are approved.
+    """
+    found = (HomeroomCorrection.objects
+             .select_related("school_class__year__school", "enrolment__student", "subject", "term",
+                             "requested_by__profile", "decided_by__profile", "witness__profile")
+             .filter(pk=request_id, status=HomeroomCorrection.Status.APPROVED).first())
+    if found is None:
+        return None
+    year = found.school_class.year
+    term = found.term or sm.Term.objects.filter(year=year).order_by("-number").first()
+    delegation = _delegation_at(found)
+    what = found.get_field_display() + (f" · {found.subject.name}" if found.subject_id else "")
+    return MinutesData(
+        request_id=found.pk, number=found.minutes_number, place=found.minutes_place, date=found.minutes_date,
+        decided_at=timezone.localtime(found.decided_at), school_id=year.school_id, school_name=year.school.name,
+        year_id=year.pk, year_name=year.name, term_id=term.pk, term_number=term.number,
+        class_id=found.school_class_id, class_name=found.school_class.name,
+        subject_name=f"{what} ({homeroom_values.period_label(found)})", requester=_person(found.requested_by),
+        decider=_person(found.decided_by), delegated_by=_person(delegation.granted_by) if delegation else "",
+        delegated_on=timezone.localdate(delegation.granted_at) if delegation else None,
+        delegation_from=delegation.starts_on if delegation else None,
+        delegation_until=delegation.ends_on if delegation else None,
+        witness=_person(found.witness) if found.witness_id else "",
+        cells=(MinutesCell(student=found.enrolment.student.full_name, column=found.get_field_display(),
+                           old=homeroom_values.display(found.field, found.old_value),
+                           new=homeroom_values.display(found.field, found.new_value)),),
+        reason=found.reason, evidence=(found.evidence_name,), decision_note=found.decision_note,
     )
 
 

@@ -118,3 +118,30 @@ def test_before_the_seal_the_minutes_are_printed_from_the_same_data(demo, login)
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     assert "1/2025-2026" in text and "Lê Minh Quang" in text
+
+
+def test_a_homeroom_correction_seals_its_own_minutes_once(
+        demo, django_capture_on_commit_callbacks):
+    from tests.gradebook.test_homeroom_corrections import Field, decide, submit
+    from tests.gradebook.test_results import studying
+    from tests.gradebook.test_results_services import approve, complete_term
+
+    complete_term(demo, 1)
+    approve(demo, 1)
+    student = studying(demo)[0].student
+    request = submit(demo, Field.CONDUCT, shown="tot", new="kha", reason="Ghi nhầm mức rèn luyện")
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(demo, request, place="Phòng họp hội đồng")
+    sealed = _minutes().get(idempotency_key=f"minutes:h{request.pk}")
+    assert (sealed.school_class, sealed.term.number, sealed.created_by, sealed.note) == (
+        demo.school_class("6A1"), 1, demo.user("principal"),
+        f"Minutes no. 1 of homeroom correction request no. {request.pk}")
+    text = pdf_text(storage.absolute(sealed.path).read_bytes())
+    for expected in ("1/2025-2026", "Phòng họp hội đồng", student.full_name, "Ghi nhầm mức rèn luyện",
+                     "bien-ban.pdf", "Nguyễn Văn Thành"):
+        assert expected in text, expected
+
+    with django_capture_on_commit_callbacks(execute=True):
+        jobs.minutes_for_homeroom_correction_applied(request_id=request.pk, actor_id=demo.user("principal").pk)
+    assert services.minutes_seal(actor=demo.user("principal"), request_id=request.pk, homeroom=True) == sealed
+    assert _minutes().count() == 1
