@@ -374,3 +374,26 @@ def test_cancelling_a_preview_forgets_it(demo, login):
     response = confirm(client, math, preview)
 
     assert response.status_code == 302 and not Score.objects.exists()
+
+
+def test_a_recorded_score_retyped_in_an_import_after_logging_in_again_is_refused_with_its_path(demo, login):
+    """The import is one more write path of the entry rule: a score from an earlier login session is recorded."""
+    first, second = studying(demo)[:2]
+    save(demo, [CellInput(first.pk, TX, 1, "7,5")])  # entered in the session "test-session"
+    client = login("teacher_math", session=None)  # logged out and in again: a new session
+    math = demo.assignment("6A1", "toan")
+    workbook = export(client, math)
+    workbook.active.cell(row=line_of(workbook.active, first.student.code), column=COLUMN["ĐĐGtx1"], value=9)
+    workbook.active.cell(row=line_of(workbook.active, second.student.code), column=COLUMN["ĐĐGtx1"], value=6)
+
+    preview = upload(client, math, as_bytes(workbook))
+    page = preview.content.decode()
+    assert preview.status_code == 200
+    assert "ghi nhận" in page and "lý do và minh chứng" in page  # the preview says the cell's way: a re-entry
+
+    response = confirm(client, math, preview)
+
+    assert response.status_code == 302
+    assert Score.objects.get(enrolment=first).value == Decimal("7.5")
+    assert not Score.history.filter(enrolment=first, history_change_reason__startswith="Imported").exists()
+    assert Score.objects.get(enrolment=second).value == 6  # the new cell of the same file is saved
