@@ -7,6 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
@@ -290,11 +291,27 @@ CELERY_TIMEZONE = TIME_ZONE
 # archive's deadline check every SNAPSHOT_CHECK_SECONDS; the embedded demo runs the same check in
 # `manage.py snapshots_due --every` (scripts/demo.sh). docs/operations.md "Snapshots at the deadlines".
 SNAPSHOT_CHECK_SECONDS = int(os.environ.get("SNAPSHOT_CHECK_SECONDS", "300"))
+# Beat also sends the nightly backup (schoolrecords.tasks.backup_nightly) at BACKUP_HOUR:00 school
+# time (CELERY_TIMEZONE): a new backup folder in BACKUP_DIR, then all but the BACKUP_KEEP newest
+# finished ones deleted. docs/operations.md "Scheduled backups".
+BACKUP_DIR = Path(os.environ.get("BACKUP_DIR", VAR_DIR / "backups")).resolve()
+BACKUP_HOUR = int(os.environ.get("BACKUP_HOUR", "2"))
+BACKUP_KEEP = int(os.environ.get("BACKUP_KEEP", "14"))
+if not 0 <= BACKUP_HOUR <= 23:
+    raise ImproperlyConfigured(f"BACKUP_HOUR must be an hour from 0 to 23, not {BACKUP_HOUR}.")
+if BACKUP_KEEP < 1:
+    raise ImproperlyConfigured(f"BACKUP_KEEP must be 1 or more (the newest backup is always kept), not {BACKUP_KEEP}.")
 CELERY_BEAT_SCHEDULE = {
     "archive-snapshots-due": {
         "task": "archive.tasks.snapshots_due",
         "schedule": float(SNAPSHOT_CHECK_SECONDS),
         "options": {"expires": max(SNAPSHOT_CHECK_SECONDS - 10, 10)},
+    },
+    "schoolrecords-backup-nightly": {
+        "task": "schoolrecords.tasks.backup_nightly",
+        "schedule": crontab(minute=0, hour=BACKUP_HOUR),
+        # Not started within 6 hours (the worker was down): skipped, not run during school hours.
+        "options": {"expires": 6 * 3600},
     },
 }
 

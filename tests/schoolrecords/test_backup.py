@@ -409,3 +409,102 @@ def test_postgresql_password_goes_through_the_environment_never_the_command_line
         assert not any(secret in argument for argument in command)
         assert environment["PGPASSWORD"] == secret
     assert any(argument.startswith("--snapshot=") for argument in calls[0][0])
+
+
+# --- the nightly schedule ----------------------------------------------------------------------------
+
+
+def test_pruning_keeps_the_newest_finished_backups_and_touches_nothing_else(source, tmp_path):
+    names = [f"schoolrecords-2020010{day}T000000Z" for day in (1, 2, 3)]
+    for name in names:
+        make_backup(source, tmp_path, name=name)
+    unfinished = tmp_path / "schoolrecords-20300101T000000Z"  # newer, but without a MANIFEST
+    unfinished.mkdir()
+    (unfinished / "database.sqlite3").write_bytes(b"half")
+    foreign_manifest = tmp_path / "schoolrecords-20000101T000000Z"
+    foreign_manifest.mkdir()
+    (foreign_manifest / "MANIFEST").write_text('{"format": "somebody-else/1", "files": {}}')
+    by_hand = tmp_path / "schoolrecords-by-hand"
+    shutil.copytree(tmp_path / names[0], by_hand)
+    (tmp_path / "notes.txt").write_text("the operator's")
+
+    with pytest.raises(backup.BackupError, match="1 or more"):
+        backup.backups_prune(tmp_path, keep=0)
+    assert backup.backups_prune(tmp_path, keep=5) == []
+    assert backup.backups_prune(tmp_path, keep=2) == [tmp_path / names[0]]
+    assert backup.backups_prune(tmp_path, keep=1) == [tmp_path / names[1]]
+
+    assert sorted(path.name for path in tmp_path.iterdir()) == sorted(
+        [names[2], unfinished.name, foreign_manifest.name, by_hand.name, "notes.txt"])
+    backup.backup_verify(tmp_path / names[2])  # the newest is whole
+    assert backup.backups_in(tmp_path) == ([(backup.manifest_read(tmp_path / names[2]), tmp_path / names[2])],
+                                           [foreign_manifest, unfinished])
+
+
+def test_the_beat_schedule_sends_the_backup_every_night_at_the_backup_hour(settings):
+    from celery.schedules import crontab
+
+    from schoolrecords import tasks
+    from schoolrecords.celery import app
+
+    assert (settings.BACKUP_HOUR, settings.BACKUP_KEEP) == (2, 14)
+    assert settings.BACKUP_DIR == settings.VAR_DIR / "backups"
+    entry = app.conf.beat_schedule["schoolrecords-backup-nightly"]
+    assert entry["task"] == "schoolrecords.tasks.backup_nightly" == tasks.backup_nightly.name
+    assert entry["schedule"] == crontab(minute=0, hour=2)
+    assert entry["schedule"].hour == {2} and entry["schedule"].minute == {0}
+    assert app.conf.timezone == "Asia/Ho_Chi_Minh"  # 02:00 school time
+    assert entry["options"]["expires"] <= 6 * 3600  # a night's backup is never run in school hours
+    assert "archive-snapshots-due" in app.conf.beat_schedule  # beside the archive's deadline check
+    app.loader.import_default_modules()
+    assert "schoolrecords.tasks.backup_nightly" in app.tasks
+
+
+def test_the_hour_and_the_number_kept_come_from_the_environment_and_bad_values_are_refused(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from django.conf import settings as django_settings
+
+    def run(**environment):
+        return subprocess.run(
+            [sys.executable, "-c", "from django.conf import settings; from schoolrecords.celery import app; "
+             "e = app.conf.beat_schedule['schoolrecords-backup-nightly']; "
+             "print(sorted(e['schedule'].hour), settings.BACKUP_KEEP, settings.BACKUP_DIR)"],
+            cwd=django_settings.BASE_DIR, capture_output=True, text=True,
+            env={**os.environ, "DJANGO_SETTINGS_MODULE": "schoolrecords.settings", "VAR_DIR": str(tmp_path),
+                 **environment})
+
+    result = run(BACKUP_HOUR="23", BACKUP_KEEP="3", BACKUP_DIR=str(tmp_path / "nightly"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["[23]", "3", str(tmp_path / "nightly")]
+    assert "BACKUP_HOUR must be an hour from 0 to 23" in run(BACKUP_HOUR="24").stderr
+    assert "BACKUP_KEEP must be 1 or more" in run(BACKUP_KEEP="0").stderr
+
+
+def test_the_nightly_task_run_twice_with_backup_keep_1_leaves_only_the_newest_backup_verified(
+        source, tmp_path, settings, monkeypatch):
+    from datetime import timedelta
+
+    from schoolrecords import tasks
+    from schoolrecords.management.commands import backup as command
+
+    monkeypatch.setattr(command, "source_database", lambda alias: source.database)
+    settings.MEDIA_ROOT, settings.ARCHIVE_ROOT = source.media_root, source.archive_root
+    settings.BACKUP_DIR, settings.BACKUP_KEEP = tmp_path / "backups", 1
+    start, ticks = backup.utc_now(), iter(range(1000))
+    monkeypatch.setattr(backup, "utc_now", lambda: start + timedelta(minutes=next(ticks)))  # a new name per run
+    unfinished = tmp_path / "backups" / "schoolrecords-20200102T000000Z"
+    unfinished.mkdir(parents=True)
+
+    first = Path(tasks.backup_nightly.apply().get())
+    assert backup.backup_verify(first)["name"] == first.name
+    second = Path(tasks.backup_nightly.apply().get())
+
+    assert second != first and second.parent == first.parent == (tmp_path / "backups").resolve()
+    assert not first.exists()
+    finished, left = backup.backups_in(tmp_path / "backups")
+    assert [folder.resolve() for _, folder in finished] == [second] and left == [unfinished]
+    manifest = backup.backup_verify(second)  # every file present with its SHA-256 and size
+    assert manifest["rows"] > 0 and manifest["archived_documents"] == source.documents

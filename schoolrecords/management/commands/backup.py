@@ -2,7 +2,8 @@
 
     python manage.py backup [--output DIR] [--keep N]
 
-Writes ``DIR/schoolrecords-<UTC time>/`` (default DIR: VAR_DIR/backups) and prints what it wrote.
+Writes ``DIR/schoolrecords-<UTC time>/`` (default DIR: BACKUP_DIR, which defaults to VAR_DIR/backups)
+and prints what it wrote. Celery beat runs it every night (schoolrecords.tasks.backup_nightly).
 Safe while the site runs: the database is dumped from one snapshot first, then the files are
 copied (schoolrecords/backup.py explains why in that order); with STORAGE_URL they are downloaded
 from the media and archive buckets (schoolrecords/objectbackup.py). ``--keep N`` then deletes all
@@ -36,14 +37,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--output", type=Path, default=None,
-                            help="the folder that receives the backup folders (default: VAR_DIR/backups)")
+                            help="the folder that receives the backup folders (default: BACKUP_DIR, VAR_DIR/backups)")
         parser.add_argument("--keep", type=int, default=None, metavar="N",
                             help="afterwards, delete all but the N newest backups this command made in the folder")
         parser.add_argument("--database", default="default", help="the database alias (default: default)")
 
     def handle(self, *args, **options):
         self.verbosity = options["verbosity"]
-        output = Path(options["output"] or Path(settings.VAR_DIR) / "backups").resolve()
+        output = Path(options["output"] or settings.BACKUP_DIR).resolve()
         if options["keep"] is not None and options["keep"] < 1:
             raise CommandError("--keep must be 1 or more.")
         made_by = backup.operator()
