@@ -18,7 +18,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from django.conf import settings
@@ -44,11 +44,12 @@ STATUS = {"o": 200, "r": 302, "l": 302, "b": 400, "u": 401, "d": 403, "n": 404, 
 REFUSED = set("ldnxu")
 
 # The objects a URL's arguments are built from. "own": teacher_math's (the 6A1 Toán assignment,
-# their correction request, document, lock, profile); for classes homeroom_6a1's 6A1, for
-# departments head_math's Toán - Tin. "other": a colleague's in the same school (gv_tin teaches
-# Tin in 6A1 and belongs to Toán - Tin; class 8A1; department Ngữ văn). "foreign": the other
-# school's. Families with no owner inside the school compare "ours" with "foreign"; a URL
-# without an object has one letter per role.
+# their correction request, document, lock, profile); for classes homeroom_6a1's 6A1 (and their
+# homeroom correction request of it), for departments head_math's Toán - Tin. "other": a
+# colleague's in the same school (gv_tin teaches Tin in 6A1 and belongs to Toán - Tin; class 8A1,
+# and its homeroom teacher gv_van2's request; department Ngữ văn). "foreign": the other school's.
+# Families with no owner inside the school compare "ours" with "foreign"; a URL without an
+# object has one letter per role.
 THREE = ("own", "other", "foreign")
 ONE = ("-",)
 
@@ -60,8 +61,8 @@ PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 class World:
     """The demo school plus, built through the services, what the demo lacks: scores, locks, approved
-    correction requests with evidence, windows, exemptions, documents, archived files and batches,
-    and the other school with the same."""
+    correction requests with evidence, pending homeroom correction requests, windows, exemptions,
+    documents, archived files and batches, and the other school with the same."""
 
     def __init__(self):
         from archive import jobs as archive_jobs
@@ -107,6 +108,13 @@ class World:
             actor=system, school=other["school"], username=f"other_{role}", full_name=f"Người Khác {number}",
             password="another-pass-2026", role_names=[role]).user
             for number, role in enumerate(("admin_board", "vice_principal"))}
+        # A pending homeroom correction request per homeroom teacher: 6A1's by homeroom_6a1, 8A1's by gv_van2, the
+        # other school's class's by other_teacher. Built first, before any score of the world: a request needs its
+        # class's term approved, and approving needs every score cell and conduct of the term.
+        homeroom_requests = {
+            name: self._homeroom_request(classes[name], foreign_terms[1] if name == "foreign" else terms[1],
+                                         principal=system if name == "foreign" else user("principal"))
+            for name in THREE}
         # Scores, a locked column and an approved correction request per teacher.
         requests, scores_locks = {}, {}
         tx = Score.Kind.REGULAR
@@ -183,6 +191,7 @@ class World:
             "teacher": teachers,
             "class": classes,
             "correction": requests,
+            "homeroom_correction": homeroom_requests,
             "lock": scores_locks,
             "exemption": exemptions,
             "department": departments,
@@ -203,6 +212,49 @@ class World:
         self.sessions["superuser"] = self._session(self.superuser)
         self._client = Client()
         self._axes_rows()
+
+    @staticmethod
+    def _homeroom_request(school_class, term, *, principal):
+        """A conduct correction filed by the class's homeroom teacher for ``term``, waiting for the leadership.
+
+        The term is completed (every required score cell through scores_save, every conduct through
+        homeroom_save) and approved, the request filed, and the approval then withdrawn again
+        (approval_reopen, as an applied correction withdraws it), so that the other rows see the term
+        open, as before; the request stays pending.
+        """
+        from gradebook import assessment
+        from gradebook.corrections import homeroom as hc
+        from gradebook.homeroom.services import HomeroomEntry, homeroom_save
+        from gradebook.models import HomeroomCorrection, Score
+        from gradebook.results.compute import in_class_at_end
+        from gradebook.results.services import approval_reopen, results_approve
+        from gradebook.scores.services import CellInput, scores_save
+        from schoolrecords import models as sm
+
+        due = [enrolment for enrolment in sm.Enrolment.objects.filter(school_class=school_class).order_by("pk")
+               if in_class_at_end(enrolment, term)]
+        periods = dict(sm.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade)
+                       .values_list("subject_id", "periods_per_year"))
+        for assignment in (sm.TeachingAssignment.objects.filter(school_class=school_class, end_date__isnull=True)
+                           .select_related("subject", "teacher")):
+            slots = [(Score.Kind.REGULAR, index)
+                     for index in range(1, assessment.regular_assessment_count(periods[assignment.subject_id]) + 1)]
+            slots += [(Score.Kind.MIDTERM, 1), (Score.Kind.FINAL, 1)]
+            text = "Đ" if assignment.subject.is_commented else "6"  # the world's own scores below are 6: unchanged
+            result = scores_save(session="test-session", actor=assignment.teacher, assignment=assignment, term=term,
+                                 cells=[CellInput(enrolment.pk, kind, index, text)
+                                        for enrolment in due for kind, index in slots])
+            assert result.ok, result.problems[:3]
+        homeroom = school_class.homeroom_teacher
+        homeroom_save(actor=homeroom, school_class=school_class, term=term,
+                      entries=[HomeroomEntry(enrolment.pk, conduct="tot") for enrolment in due])
+        results_approve(actor=principal, school_class=school_class, term=term)
+        request = hc.homeroom_correction_submit(
+            actor=homeroom, school_class=school_class, enrolment_id=due[0].pk, field=HomeroomCorrection.Field.CONDUCT,
+            term=term, shown="tot", new="kha", reason="Ghi nhầm khi nhập",
+            evidence=SimpleUploadedFile("bien-ban.pdf", PDF, "application/pdf"))
+        approval_reopen(actor=principal, school_class=school_class, term=term, reason="Kiểm tra lại")
+        return request
 
     @staticmethod
     def _session(user) -> str:
@@ -347,6 +399,7 @@ class Row:
     post: str | None = None
     kwargs: Callable[[object], dict] = _pk
     query: Callable[[object], dict] | None = None  # for the GET
+    query_posted: bool = False  # the query is part of the page's address: its form posts back to it, query included
     json: Callable[[object], dict] | None = None  # the POST's body, for a JSON view; else the POST is empty
 
     def groups(self, method: str) -> list[str]:
@@ -392,6 +445,14 @@ def _history_query(obj) -> dict:
 
     enrolment = Enrolment.objects.filter(school_class_id=obj.school_class_id).order_by("pk").first()
     return {"enrolment": enrolment.pk, "column": "tx1"}
+
+
+def _homeroom_target(obj) -> dict:
+    """What the approved sheet's "Request a correction" link names: the conduct of the class's first student, term I."""
+    from schoolrecords.models import Enrolment
+
+    enrolment = Enrolment.objects.filter(school_class=obj).order_by("pk").first()
+    return {"field": "conduct", "enrolment": enrolment.pk, "period": 1}
 
 
 def _grid_cell(obj) -> dict:
@@ -481,6 +542,17 @@ MATRIX: dict[str, Row] = {
     "gradebook:correction": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno",
                                 "lll oon oon oon ddn ddn odn ddn ddn nno"),
     "gradebook:correction_evidence": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno", kwargs=_evidence),
+    # homeroom correction requests: the homeroom teacher files one for their class (own: homeroom_6a1's 6A1, other:
+    # gv_van2's 8A1); a request is read by its requester and the leadership and the board (policy.reads_corrections),
+    # decided by POST on its page (an empty POST decides nothing); the list is the leadership's queue, everyone
+    # else's own requests
+    "gradebook:homeroom_correction_new": Row("class", "lll ddn ddn ddn ddn ddn ddn odn ddn nno",
+                                             "lll ddn ddn ddn ddn ddn ddn bdn ddn nnb", query=_homeroom_target,
+                                             query_posted=True),
+    "gradebook:homeroom_corrections": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "gradebook:homeroom_correction": Row("homeroom_correction", "lll oon oon oon ddn ddn ddn odn ddn nno",
+                                         "lll oon oon oon ddn ddn ddn odn ddn nno"),
+    "gradebook:homeroom_correction_evidence": Row("homeroom_correction", "lll oon oon oon ddn ddn ddn odn ddn nno"),
     "archive:correction_minutes": Row("correction", "lll oon oon oon ddn ddn odn ddn ddn nno"),
     # the correction log: the teacher their own, the leadership and the board everyone's, a head their members'
     # (teacher_math and gv_tin are of head_math's Toán - Tin) and their department's; a reader of their own log
@@ -581,6 +653,8 @@ def observe_row(world: World, key: str, method: str) -> tuple[str, list[str]]:
         for variant, letter in zip(variants, group, strict=True):
             obj = world.objects[row.family][variant] if row.family else None
             url = reverse(key, kwargs=row.kwargs(obj))
+            if method == "POST" and row.query_posted:
+                url += "?" + urlencode(row.query(obj))
             if method == "GET":
                 got, wrong = check(world, role, "GET", url, letter, data=row.query(obj) if row.query else None,
                                    logged=True)
