@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from archive import jobs, services, storage
 from archive.models import ArchivedDocument, Kind
@@ -130,7 +131,7 @@ def test_a_homeroom_correction_seals_its_own_minutes_once(
     approve(demo, 1)
     student = studying(demo)[0].student
     request = submit(demo, Field.CONDUCT, shown="tot", new="kha", reason="Ghi nhầm mức rèn luyện")
-    with django_capture_on_commit_callbacks(execute=True):
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
         decide(demo, request, place="Phòng họp hội đồng")
     sealed = _minutes().get(idempotency_key=f"minutes:h{request.pk}")
     assert (sealed.school_class, sealed.term.number, sealed.created_by, sealed.note) == (
