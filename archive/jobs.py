@@ -95,7 +95,7 @@ def minutes_for_homeroom_correction_applied(*, request_id: int, actor_id: int | 
     """Seal the minutes of a homeroom correction (conduct, absences, remark, exemption, re-test) once its
     approval has committed; reported twice, they are sealed once."""
     actor_id = actor_id or system_user().pk
-    transaction.on_commit(lambda: tasks.seal_homeroom_correction_minutes.delay(request_id, actor_id), robust=True)
+    transaction.on_commit(lambda: tasks.seal_correction_minutes.delay(request_id, actor_id, True), robust=True)
 
 
 def reissue_mark(*, school_class_id: int, term_id: int | None, reason: str, actor_id: int) -> None:

@@ -75,24 +75,12 @@ def take_snapshot(self, term_id: int, key: str, actor_id: int, mode: str, note: 
 
 
 @shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
-def seal_correction_minutes(self, request_id: int, actor_id: int) -> int | None:
-    """Seal the minutes of an approved correction request, once (services.minutes_seal finds an earlier seal)."""
+def seal_correction_minutes(self, request_id: int, actor_id: int, homeroom: bool = False) -> int | None:
+    """Seal the minutes of an approved correction request (``homeroom``: of a homeroom correction), once
+    (services.minutes_seal finds an earlier seal)."""
     actor = get_user_model().objects.get(pk=actor_id)
     try:
-        document = services.minutes_seal(actor=actor, request_id=request_id)
-    except Exception as error:
-        if self.request.is_eager or self.request.retries >= self.max_retries:
-            raise
-        raise self.retry(exc=error, countdown=10 * 2 ** self.request.retries) from error
-    return document.pk if document is not None else None
-
-
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=MAX_RETRIES)
-def seal_homeroom_correction_minutes(self, request_id: int, actor_id: int) -> int | None:
-    """Seal the minutes of an approved homeroom correction, once (services.minutes_seal finds an earlier seal)."""
-    actor = get_user_model().objects.get(pk=actor_id)
-    try:
-        document = services.minutes_seal(actor=actor, request_id=request_id, homeroom=True)
+        document = services.minutes_seal(actor=actor, request_id=request_id, homeroom=homeroom)
     except Exception as error:
         if self.request.is_eager or self.request.retries >= self.max_retries:
             raise

@@ -28,9 +28,8 @@ from gradebook import policy, signals
 from gradebook.corrections.homeroom_values import display
 from gradebook.corrections.minutes import next_minutes_number
 from gradebook.corrections.services import (
-    MAX_PLACE,
     MAX_TEXT,
-    _check_witness,
+    check_decision,
     default_minutes_place,
     evidence_type,
 )
@@ -310,19 +309,7 @@ def homeroom_correction_approve(*, actor, request: HomeroomCorrection, witness=N
     policy.require_decider(actor, request)
     if request.status != Status.PENDING:
         raise AlreadyDecided(request)
-    note, place = (note or "").strip(), (place or "").strip()
-    errors = {}
-    if len(note) > MAX_TEXT:
-        errors["note"] = _("At most %(max)s characters (you typed %(length)s).") % {"max": MAX_TEXT,
-                                                                                     "length": len(note)}
-    problem = _check_witness(witness, request, actor)
-    if problem:
-        errors["witness"] = problem
-    if len(place) > MAX_PLACE:
-        errors["place"] = _("At most %(max)s characters (you typed %(length)s).") % {
-            "max": MAX_PLACE, "length": len(place)}
-    if errors:
-        raise ValidationError(errors)
+    note, place = check_decision(note=note, place=place, witness=witness, request=request, actor=actor)
     school_class = lock_class(request.school_class)
     target = target_of(request)
     now_holds = current_value(target, for_update=True)

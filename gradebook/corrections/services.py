@@ -347,6 +347,24 @@ def _decide(request: CorrectionRequest, actor, target: str, note: str) -> None:
         target, actor, timezone.now(), note)
 
 
+def check_decision(*, note: str, place: str, witness, request, actor) -> tuple[str, str]:
+    """An approval's note, minutes place and witness, checked together (score and homeroom corrections):
+    the stripped note and place, or a ValidationError naming each field that is wrong."""
+    note, place = (note or "").strip(), (place or "").strip()
+    errors = {}
+    for text, key, limit in ((note, "note", MAX_TEXT), (place, "place", MAX_PLACE)):
+        try:
+            _check_length(text, key, limit)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+    problem = _check_witness(witness, request, actor)
+    if problem:
+        errors["witness"] = problem
+    if errors:
+        raise ValidationError(errors)
+    return note, place
+
+
 def _check_witness(witness, request: CorrectionRequest, actor) -> str | None:
     """Why ``witness`` cannot be the admin board member named on the minutes (seed 000 art. 8.3), or None."""
     if witness is None:
@@ -378,20 +396,7 @@ def correction_approve(*, actor, request: CorrectionRequest, note: str = "", wit
     request = _for_update(request)
     policy.require_decider(actor, request)
     target = _transition(request, "approve")
-    note, place = (note or "").strip(), (place or "").strip()
-    errors = {}
-    try:
-        _check_length(note, "note")
-    except ValidationError as error:
-        errors.update(error.message_dict)
-    problem = _check_witness(witness, request, actor)
-    if problem:
-        errors["witness"] = problem
-    if len(place) > MAX_PLACE:
-        errors["place"] = _("At most %(max)s characters (you typed %(length)s).") % {
-            "max": MAX_PLACE, "length": len(place)}
-    if errors:
-        raise ValidationError(errors)
+    note, place = check_decision(note=note, place=place, witness=witness, request=request, actor=actor)
     current = writer.locked_scores(subject_id=request.subject_id, term_id=request.term_id,
                                    enrolment_ids=set(request.changes.values_list("enrolment_id", flat=True)))
     history_reason = correction_reason(request)
