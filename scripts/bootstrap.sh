@@ -30,8 +30,8 @@ MIN_PYTHON="3.12"
 # embedding; DejaVu has every Vietnamese glyph; gettext compiles the catalogue.
 APT_PACKAGES=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext)
 # The tests also drive Debian's chromium (through Playwright, whose bundled node needs
-# libatomic1) and check docker-compose.yml with docker-compose.
-APT_TEST_PACKAGES=(chromium libatomic1 docker-compose)
+# libatomic1), check docker-compose.yml with docker-compose and deploy/nginx.conf with `nginx -t`.
+APT_TEST_PACKAGES=(chromium libatomic1 docker-compose nginx-light)
 
 say() { printf '==> %s\n' "$*"; }
 die() { printf 'ERROR: %s\n' "$*" >&2; exit 1; }

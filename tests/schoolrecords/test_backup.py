@@ -414,6 +414,7 @@ def test_postgresql_password_goes_through_the_environment_never_the_command_line
 # --- the nightly schedule ----------------------------------------------------------------------------
 
 
+@pytest.mark.django_db  # with the tests that read the committed demo school, before any flush
 def test_pruning_keeps_the_newest_finished_backups_and_touches_nothing_else(source, tmp_path):
     names = [f"schoolrecords-2020010{day}T000000Z" for day in (1, 2, 3)]
     for name in names:
@@ -483,6 +484,7 @@ def test_the_hour_and_the_number_kept_come_from_the_environment_and_bad_values_a
     assert "BACKUP_KEEP must be 1 or more" in run(BACKUP_KEEP="0").stderr
 
 
+@pytest.mark.django_db  # with the tests that read the committed demo school, before any flush
 def test_the_nightly_task_run_twice_with_backup_keep_1_leaves_only_the_newest_backup_verified(
         source, tmp_path, settings, monkeypatch):
     from datetime import timedelta

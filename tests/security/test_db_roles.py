@@ -139,6 +139,7 @@ REFUSED = {
 }
 
 
+@pytest.mark.django_db  # with the tests that read the committed demo school, before any flush
 @pytest.mark.parametrize("statement", REFUSED.values(), ids=REFUSED.keys())
 def test_the_runtime_role_is_refused_what_could_undo_the_seal(roles, statement):
     import psycopg
@@ -160,6 +161,7 @@ def test_the_runtime_role_is_refused_what_could_undo_the_seal(roles, statement):
                              ).fetchall() == [("O",)]
 
 
+@pytest.mark.django_db  # with the tests that read the committed demo school, before any flush
 def test_the_runtime_role_does_the_sites_row_writes(roles):
     with connect_as(roles, roles.runtime) as runtime, runtime.cursor() as cursor:
         document = archive_row(cursor)  # sealing a new document
@@ -278,6 +280,7 @@ def test_db_roles_refuses_a_runtime_role_that_no_grant_could_limit(roles, db):
     assert f"{roles.runtime} is a member of {roles.owner}, which owns tables in public" in "\n".join(problems)
 
 
+@pytest.mark.django_db  # with the tests that read the committed demo school, before any flush
 def test_backup_as_the_runtime_role_and_restore_as_the_owner_with_the_runtime_rights(roles, tmp_path):
     import psycopg
 
