@@ -88,6 +88,15 @@ def bomb_of_size(data: bytes, target: int, *, first_row: int) -> tuple[bytes, in
     return entity_bomb(data, low, first_row=first_row), low
 
 
+def bomb_under(data: bytes, cap: int, *, first_row: int) -> tuple[bytes, int]:
+    """The largest entity bomb built on ``data`` whose members unpack to less than ``cap`` bytes."""
+    one, two = (unpacked(entity_bomb(data, refs, first_row=first_row)) for refs in (1000, 2000))
+    refs = 1000 + (cap - 4096 - one) * 1000 // (two - one)
+    while unpacked(bomb := entity_bomb(data, refs, first_row=first_row)) >= cap:
+        refs -= 500
+    return bomb, refs
+
+
 def blank_rows(data: bytes, last: int) -> bytes:
     """``data`` with one more row, number ``last``: read-only openpyxl streams every blank row before it."""
     def change(xml: bytes) -> bytes:
@@ -532,10 +541,13 @@ def main() -> None:
             first_row = 200 if kind == "grid" else 100
             small, small_refs = bomb_of_size(base, 12 * 1024, first_row=first_row)
             large, large_refs = bomb_of_size(base, 18 * 1024, first_row=first_row)
+            cap = 4 * 1024 * 1024 if kind == "grid" else 20 * 1024 * 1024  # the reader's unpacked limit
+            most, most_refs = bomb_under(base, cap, first_row=first_row)
             cases += [
                 (kind, "normal file (40 students)" if kind == "board" else "normal file (the class's export)", base),
                 (kind, f"entity bomb, {small_refs} uses of a 10 KB entity", small),
                 (kind, f"entity bomb, {large_refs} uses of a 10 KB entity", large),
+                (kind, f"entity bomb, {most_refs} uses of a 10 KB entity (just under the unpacked limit)", most),
                 (kind, "1,000,000 blank rows", blank_rows(base, 1_000_000)),
             ]
         spreadsheets = [{"import": "—", "file": "Django started, no file", "size": 0, "unpacked": 0}
@@ -646,7 +658,11 @@ def markdown(report: dict) -> str:
     for row in report["spreadsheets"]:
         lines.append(f"| {names[row['import']]} | {row['file']} | {_kb(row['size'])} | {_kb(row['unpacked'])} | {_mb(row['rss_mb'])} | {number(row['seconds'])} s | "
                      f"{row['message']} |")
-    lines += ["", "### Oversized uploads, gunicorn", "",
+    lines += ["", "The largest bombs are the worst files the limits let through (under the upload size too): "
+              "before the fixes such a file would have asked for ~9–10 GB.", "", "Every bomb is refused before openpyxl parses a byte of its sheet (the `<!DOCTYPE` scan), and the "
+              "blank rows at the reader's line limit (1000 lines for a class's scores, 3200 for the board's import): "
+              "no preview grows the process by more than a few MB over Django's own footprint.",
+              "", "### Oversized uploads, gunicorn", "",
               "Time until the answer's first byte; *temporary folder* is the most the files in gunicorn's TMPDIR "
               "held at any moment (looked at every 10 ms). *Before the fixes*: 315 MB landed in the temporary folder "
               "before the CSRF refusal, anonymously.", "",
@@ -670,7 +686,19 @@ def markdown(report: dict) -> str:
             continue
         lines.append(f"| {label} | {row['passed']} | {row['timed_out']} | {row['failed']} | {number(row['median'], 3)} s"
                      f" | {number(row['worst'], 3)} s | {row['connections']} |")
-    lines += ["", f"Machine: {report['machine']}" + (f"; {report['nginx']}" if report.get("nginx") else "")
+    lines += ["", "The 300 MB announcements are answered 413 from the Content-Length alone (RequestSizeMiddleware: 64 KB "
+              "for anonymous requests, 110 MB logged in; nginx's client_max_body_size 110m). The 50 MB file, under the "
+              "request limit but over the scores import's 2 MB field limit, is refused at its field; the upload "
+              "handler writes at most that 2 MB before it drops the rest (the 10 ms look can miss so short a moment).",
+              "", "How it ran (the script does all of it, in a temporary folder, and stops what it started by pid): "
+              "`manage.py migrate` and `manage.py seed_demo` with DEBUG=0, a SECRET_KEY, VAR_DIR in the folder "
+              "(SQLite), ALLOWED_HOSTS=127.0.0.1 and SECURE_SSL_REDIRECT=0; "
+              "`python -m gunicorn -c gunicorn.conf.py --bind 127.0.0.1:<free port>` with TMPDIR in the folder; "
+              "`nginx -g 'daemon off;' -c <folder>/nginx.conf -p <folder>`, a copy of deploy/nginx.conf with one "
+              "plain-HTTP server on 127.0.0.1:<free port>, upstream 127.0.0.1:<gunicorn's port>, and the pid, log "
+              "and temporary paths in the folder; each spreadsheet preview in "
+              "`python scripts/bench_attacks.py --child grid|board <file>`.",
+              "", f"Machine: {report['machine']}" + (f"; {report['nginx']}" if report.get("nginx") else "")
               + f". Run at {report['started']}; SQLite, DEBUG=0, SECURE_SSL_REDIRECT=0 (plain HTTP on loopback).", "",
               "Reproduce (nginx from Debian's nginx-light when missing; the script installs it):", "", "```",
               ".venv/bin/python scripts/bench_attacks.py --write", "```", END]
