@@ -527,7 +527,7 @@ def main() -> None:
     for name in ("DATABASE_URL", "MIGRATE_DATABASE_URL", "DATABASE_ROLE", "CELERY_BROKER_URL", "STORAGE_URL"):
         env.pop(name, None)
     processes: list[subprocess.Popen] = []
-    report: dict = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+    report: dict = {"started": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "load": os.getloadavg()[0]}
     try:
         for step in (["migrate", "--verbosity", "0"], ["seed_demo"]):
             subprocess.run([PYTHON, "manage.py", *step], cwd=ROOT, env=env, check=True, capture_output=True)
@@ -699,7 +699,7 @@ def markdown(report: dict) -> str:
               "and temporary paths in the folder; each spreadsheet preview in "
               "`python scripts/bench_attacks.py --child grid|board <file>`.",
               "", f"Machine: {report['machine']}" + (f"; {report['nginx']}" if report.get("nginx") else "")
-              + f". Run at {report['started']}; SQLite, DEBUG=0, SECURE_SSL_REDIRECT=0 (plain HTTP on loopback).", "",
+              + f". Run at {report['started']} (load average {report['load']:.2f} at the start); SQLite, DEBUG=0, SECURE_SSL_REDIRECT=0 (plain HTTP on loopback).", "",
               "Reproduce (nginx from Debian's nginx-light when missing; the script installs it):", "", "```",
               ".venv/bin/python scripts/bench_attacks.py --write", "```", END]
     return "\n".join(lines)
