@@ -678,7 +678,7 @@ def markdown(report: dict) -> str:
               "blank rows at the reader's line limit (1000 lines for a class's scores, 3200 for the board's import): "
               "no preview grows the process by more than a few MB over Django's own footprint.",
               "", "### Oversized uploads, gunicorn", "",
-              "Time until the answer's first byte; *temporary folder* is the most the files in gunicorn's TMPDIR "
+              "Time until the answer's first byte (for the 50 MB file: from its first byte sent to the end of the answer); *temporary folder* is the most the files in gunicorn's TMPDIR "
               "held at any moment (looked at every 10 ms). *Before the fixes*: 315 MB landed in the temporary folder "
               "before the CSRF refusal, anonymously.", "",
               "| who | request | answer | time | temporary folder |", "|---|---|---|---:|---:|"]
