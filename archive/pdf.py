@@ -2,7 +2,8 @@
 
 Printed forms are Django templates under templates/pdf/ that link their stylesheet with
 ``{% static %}``. The URL fetcher below serves only the site's static files (through the
-staticfiles finders), the font files and student photos under MEDIA_ROOT: a printed form never
+staticfiles finders), the font files and the students' photos, read through the media storage
+(MEDIA_ROOT, or the media bucket when STORAGE_URL is set): a printed form never
 reaches the network, so a form renders the same on a school server with no Internet access.
 
 Fonts: the DejaVu family (Debian's fonts-dejavu-core, installed by scripts/bootstrap.sh and the
@@ -17,11 +18,13 @@ import mimetypes
 import os
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
+from django.core.files.storage import storages
 from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
@@ -109,15 +112,28 @@ class LocalFetcher(URLFetcher):
             if found:
                 return self._response(Path(found))
         elif media and path.startswith(media):
-            return self._file(Path(settings.MEDIA_ROOT) / path[len(media):])
+            return self._photo(path[len(media):])
         raise ValueError(f"no such local file: {path}")
+
+    @staticmethod
+    def _photo(name: str) -> URLFetcherResponse:
+        """A student's photo, by its media name, from the media storage (folder or bucket) and nothing else."""
+        parts = PurePosixPath(name).parts
+        if (len(parts) < 3 or "/".join(parts[:2]) != PHOTO_FOLDER or ".." in parts or "\\" in name
+                or PurePosixPath(name).suffix.lower() not in PHOTO_SUFFIXES):
+            raise ValueError(f"a printed form reads only its fonts and the students' photos, not {name}")
+        media = storages["default"]
+        try:
+            with media.open(name, "rb") as handle:
+                content = handle.read()
+        except (OSError, SuspiciousFileOperation) as error:
+            raise ValueError(f"no such photo: {name}") from error
+        content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        return URLFetcherResponse(BASE_URL + settings.MEDIA_URL.lstrip("/") + name, content, {"Content-Type": content_type})
 
     def _file(self, path: Path) -> URLFetcherResponse:
         path = path.resolve()
-        font = path.is_relative_to(font_dir()) and path.suffix.lower() == ".ttf"
-        photo = (path.is_relative_to((Path(settings.MEDIA_ROOT) / PHOTO_FOLDER).resolve())
-                 and path.suffix.lower() in PHOTO_SUFFIXES)
-        if not (font or photo) or not path.is_file():
+        if not (path.is_relative_to(font_dir()) and path.suffix.lower() == ".ttf") or not path.is_file():
             raise ValueError(f"a printed form reads only its fonts and the students' photos, not {path}")
         return self._response(path)
 

@@ -1,13 +1,11 @@
 """The teachers' document store: kinds of documents, documents, their file versions, reviews and the transition log."""
 
-import os
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
+from django.core.files.storage import Storage, storages
 from django.db import models
 from django.db.models import Q
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
@@ -15,17 +13,52 @@ from simple_history.models import HistoricalRecords
 from schoolrecords.models import Department, School, SchoolYear, Subject
 
 
-class DocumentStorage(FileSystemStorage):
-    """The store's own place under MEDIA_ROOT/eledger/, never served directly: downloads go
-    through a permission-checked view. Follows MEDIA_ROOT when a test overrides it."""
+class DocumentStorage(Storage):
+    """The store's own place: the folder ``eledger/`` of the site's media storage, never served directly
+    (downloads go through a permission-checked view, so ``url`` refuses).
 
-    @cached_property
-    def base_location(self):
-        return os.path.join(settings.MEDIA_ROOT, "eledger")
+    It holds no location of its own: every call goes to ``storages["default"]`` at the time of the call,
+    under the prefix, so the store lands in MEDIA_ROOT/eledger/ on one machine and in the media bucket's
+    eledger/ folder when STORAGE_URL is set (several web and worker machines), and follows a test's
+    MEDIA_ROOT or STORAGES. The names kept in the database stay relative to the store, as before.
+    """
 
-    @cached_property
-    def base_url(self):
-        return None
+    PREFIX = "eledger/"
+
+    @staticmethod
+    def _media() -> Storage:
+        return storages["default"]
+
+    def _open(self, name, mode="rb"):
+        return self._media().open(self.PREFIX + name, mode)
+
+    def _save(self, name, content):
+        return self._media().save(self.PREFIX + name, content).removeprefix(self.PREFIX)
+
+    def get_available_name(self, name, max_length=None):
+        # The media storage picks a free name itself (FileSystemStorage and S3 with file_overwrite off).
+        return name
+
+    def delete(self, name):
+        self._media().delete(self.PREFIX + name)
+
+    def exists(self, name):
+        return self._media().exists(self.PREFIX + name)
+
+    def size(self, name):
+        return self._media().size(self.PREFIX + name)
+
+    def listdir(self, path):
+        return self._media().listdir(self.PREFIX + path)
+
+    def path(self, name):
+        return self._media().path(self.PREFIX + name)  # NotImplementedError on object storage
+
+    def get_modified_time(self, name):
+        return self._media().get_modified_time(self.PREFIX + name)
+
+    def url(self, name):
+        raise ValueError("The document store is never served directly: downloads go through a view.")
 
 
 _storage = DocumentStorage()

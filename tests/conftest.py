@@ -4,6 +4,9 @@ import os
 
 import pytest
 
+# A real S3 server (moto) for the archive's and the document store's object-storage tests.
+pytest_plugins = ["tests.objectstore"]
+
 if os.environ.get("DJANGO_SETTINGS_MODULE"):  # absent when a pure module is tested with -p no:django
     from django.conf import settings
 

@@ -8,18 +8,15 @@ ARCHIVE_GROUP), the STORAGE_URL parser, and backup and restore of the buckets.
 
 import grp
 import io
-import logging
 import os
 import sqlite3
 import subprocess
 import sys
 import tarfile
-import uuid
 import zipfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from django.core.exceptions import ImproperlyConfigured
@@ -27,60 +24,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management import call_command
 from django.urls import reverse
-from moto.server import ThreadedMotoServer
 
-from archive import services, storage
+from archive import pdf, services, storage
 from archive.models import ArchivedDocument
 from schoolrecords import backup, objectstorage
-
-RETENTION_YEARS = 7
-
-
-@pytest.fixture(scope="module")
-def s3_endpoint():
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # a line per request otherwise
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
-@pytest.fixture
-def credentials(monkeypatch):
-    # moto takes any key; the app's code reads them from the environment as in production (boto3's chain).
-    for name, value in {"AWS_ACCESS_KEY_ID": "test-key", "AWS_SECRET_ACCESS_KEY": "test-secret",
-                        "AWS_DEFAULT_REGION": "us-east-1"}.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
-    objectstorage._client.cache_clear()
-    yield
-    objectstorage._client.cache_clear()
-
-
-def make_buckets(s3, prefix: str = "") -> tuple[str, str]:
-    media, archive = f"{prefix}media-{uuid.uuid4().hex[:12]}", f"{prefix}archive-{uuid.uuid4().hex[:12]}"
-    s3.create_bucket(Bucket=media)
-    s3.create_bucket(Bucket=archive, ObjectLockEnabledForBucket=True)  # Object Lock needs (and turns on) versioning
-    return media, archive
-
-
-@pytest.fixture
-def s3(s3_endpoint, credentials):
-    """A boto3 client of our own, beside the app's: what an operator (or an intruder) with the account can do."""
-    return boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1")
-
-
-@pytest.fixture
-def buckets(s3, s3_endpoint, settings):
-    """STORAGE_URL set, as the settings read it from the environment: the media and archive buckets."""
-    media, archive = make_buckets(s3)
-    settings.STORAGE_URL = f"s3://{media}?archive={archive}&endpoint={s3_endpoint}&region=us-east-1&addressing=path"
-    settings.OBJECT_STORAGE = objectstorage.parse_url(settings.STORAGE_URL)
-    settings.STORAGES = {**settings.STORAGES, "default": objectstorage.media_storage(settings.OBJECT_STORAGE)}
-    settings.ARCHIVE_RETENTION_YEARS = RETENTION_YEARS
-    return settings.OBJECT_STORAGE
+from tests.objectstore import RETENTION_YEARS, make_buckets
 
 
 def versions(s3, bucket: str, key: str) -> list[dict]:
@@ -214,6 +162,18 @@ def test_media_go_to_the_media_bucket_through_django_default_storage(s3, buckets
         assert handle.read() == b"\x89PNG a photo"
     assert "X-Amz-Signature=" in default_storage.url(name)  # private: a short-lived signed address
     assert s3.list_objects_v2(Bucket=buckets["archive_bucket"]).get("KeyCount", 0) == 0
+
+
+def test_a_printed_form_reads_a_student_s_photo_from_the_media_bucket_and_nothing_else(s3, buckets):
+    photo = default_storage.save("students/photos/ARC003.png", ContentFile(b"\x89PNG\r\n\x1a\n ARC003"))
+    default_storage.save("corrections/bai-kiem-tra.pdf", ContentFile(b"%PDF-1.4 evidence"))
+    fetcher = pdf.LocalFetcher()
+
+    assert fetcher.fetch(f"{pdf.BASE_URL}media/{photo}").read() == b"\x89PNG\r\n\x1a\n ARC003"
+    for name in ("corrections/bai-kiem-tra.pdf", "students/photos/../../corrections/bai-kiem-tra.pdf",
+                 "students/photos/missing.png", "students/photos/ARC003.html"):
+        with pytest.raises(ValueError):
+            fetcher.fetch(f"{pdf.BASE_URL}media/{name}")
 
 
 # --- STORAGE_URL -----------------------------------------------------------------------------------
