@@ -259,3 +259,31 @@ class StudentForm(forms.ModelForm):
     def validate_unique(self):
         # The school is not a form field; uniqueness per school is checked in clean_code.
         pass
+
+
+class _OneFileForm(forms.Form):
+    """One uploaded file whose limit is its URL's in UPLOAD_LIMITS (a larger one arrives empty, with its size)."""
+
+    limit_mb = 0
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.limit_mb * 1024 * 1024:
+            raise ValidationError(_("The file is larger than %(size)s MB.") % {"size": self.limit_mb})
+        self.content = upload.read()
+        return upload
+
+
+class PhotoForm(_OneFileForm):
+    limit_mb = 10
+    file = forms.FileField(label=_("Photo (JPEG or PNG)"), allow_empty_file=True,
+                           widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png"}))
+
+
+class ClassPhotosForm(_OneFileForm):
+    limit_mb = 50
+    file = forms.FileField(
+        label=_("Zip of photos named by student code"), allow_empty_file=True,
+        help_text=_("One JPEG or PNG file per student, named by the student code, e.g. HS0001.jpg."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
+    )

@@ -7,12 +7,14 @@ permissions (django-guardian) are granted and revoked here and nowhere else.
 
 import datetime
 import logging
+import secrets
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Model
 from django.utils import timezone
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from . import models as m
-from . import roles
+from . import photos, roles
 from .permissions import require
 from .text import is_class_name
 
@@ -559,3 +561,67 @@ def staff_update_with_roles(*, actor, profile: m.StaffProfile, details: dict, ro
                 "the subject teacher role."
             ) % {"name": profile.full_name, "count": teaching}})
     staff_set_roles(actor=actor, profile=profile, role_names=wanted, reason=reason)
+
+
+# --- students' photos ------------------------------------------------------------------
+
+def _photo_name(student: m.Student) -> str:
+    """A new name each time: the old photo stays where the history points to it."""
+    return f"{student.code}-{secrets.token_hex(4)}.jpg"
+
+
+def _store_photo(student: m.Student, data: bytes, *, actor, reason: str) -> m.Student:
+    student.photo.save(_photo_name(student), ContentFile(data), save=False)
+    return record(student, actor=actor, reason=reason, update_fields=["photo"])
+
+
+@transaction.atomic
+def student_photo_set(*, actor, student: m.Student, content: bytes, reason: str = "") -> m.Student:
+    """Check a photo by its content, make the printed 3×4 JPEG of it and keep it as the student's photo."""
+    student = m.Student.objects.select_for_update().get(pk=student.pk)
+    require(actor, SETUP, student.school)
+    try:
+        data = photos.normalized_photo(content)
+    except photos.PhotoError as error:
+        raise ValidationError({"photo": _(error.message) % error.params if error.params else _(error.message)}) \
+            from error
+    return _store_photo(student, data, actor=actor, reason=reason or _("Photo uploaded"))
+
+
+@transaction.atomic
+def class_photos_import(*, actor, school_class: m.SchoolClass, content: bytes, reason: str = "") -> list[m.Student]:
+    """The photos of a zip named by student code, for the class's students: all of them or none.
+
+    Every problem (a file that is not a picture, a code of nobody in the class) is listed at once;
+    then nothing is stored. Hidden companions of a Mac's or a shell's zip are ignored.
+    """
+    school_class = m.SchoolClass.objects.select_related("year__school").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+
+    def text(message: str, **params) -> str:
+        return _(message) % params if params else _(message)
+
+    try:
+        found = photos.photos_in_zip(content)
+    except photos.PhotoError as error:
+        raise ValidationError({"file": text(error.message, **error.params)}) from error
+    problems = [f"{name}: {text(why)}" for name, why in found.skipped]
+    students = {s.code: s for s in m.Student.objects.select_for_update().filter(
+        enrolments__school_class=school_class).distinct()}
+    ready: list[tuple[m.Student, bytes]] = []
+    for code, raw in sorted(found.photos.items()):
+        student = students.get(code)
+        if student is None:
+            problems.append(_("%(code)s: no student of %(class)s has this code.") % {
+                "code": code, "class": school_class.name})
+            continue
+        try:
+            ready.append((student, photos.normalized_photo(raw)))
+        except photos.PhotoError as error:
+            problems.append(f"{code}: {text(error.message, **error.params)}")
+    if problems:
+        raise ValidationError({"file": problems})
+    if not ready:
+        raise ValidationError({"file": _("The zip holds no photo named by a student code.")})
+    why = reason or _("Photos imported for %(class)s") % {"class": school_class.name}
+    return [_store_photo(student, data, actor=actor, reason=why) for student, data in ready]

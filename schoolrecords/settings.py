@@ -273,6 +273,8 @@ UPLOAD_LIMITS = {
     "evidence": 10 * _MB,  # a correction's or a re-entry's evidence
     "setup:import": 5 * _MB,  # the board's student import
     "gradebook:grid_import": 2 * _MB,  # a class's scores
+    "setup:student_photo_upload": 10 * _MB,  # one student's photo (schoolrecords.forms.PhotoForm)
+    "setup:class_photos": 50 * _MB,  # a class's photos in a zip (ClassPhotosForm)
 }
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")

@@ -301,8 +301,14 @@ def student_edit(request, pk: int):
         else:
             messages.success(request, _("Saved."))
             return redirect("setup:student_edit", pk=student.pk)
+    return student_page(request, student, form=form)
+
+
+def student_page(request, student: m.Student, *, form=None, photo_form=None):
+    """The student's page: details, photo, enrolments and history (also shown again by a refused photo)."""
     return render(request, "schoolrecords/setup/student_edit.html", {
-        "student": student, "form": form,
+        "student": student, "form": form or f.StudentForm(instance=student, school=student.school),
+        "photo_form": photo_form or f.PhotoForm(),
         "enrolments": student.enrolments.select_related("school_class__year"),
         "history": student.history.select_related("history_user__profile")[:50],
     })

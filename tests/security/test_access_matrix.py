@@ -186,6 +186,11 @@ class World:
                                                     kind=Kind.SUMMARY, mode=Mode.AD_HOC, dispatch=False),
         }
 
+        from tests.schoolrecords.test_photos import png  # noqa: PLC0415
+
+        services.student_photo_set(actor=user("board"), student=enrolments["own"].student, content=png(60, 80))
+        services.student_photo_set(actor=system, student=enrolments["foreign"].student, content=png(60, 80))
+
         self.objects: dict[str, dict[str, object]] = {
             "assignment": assignments,
             "teacher": teachers,
@@ -483,6 +488,10 @@ MATRIX: dict[str, Row] = {
                             "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
     "setup:enrolment_end": Row("enrolment", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd rn dd dd dd dd dd dd"),
     "setup:student_edit": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:student_photo": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll xx xx xx xx xx xx xx xx xx"),
+    "setup:student_photo_upload": Row("student", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:class_photos": Row("class", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
+                              "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
     "setup:subject_list": Row(None, "l d d o d d d d d d", "l d d o d d d d d d", kwargs=_none),
     "setup:subject_edit": Row("subject", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "setup:import": Row("year", "ll dn dn on dn dn dn dn dn nd", "ll dn dn on dn dn dn dn dn nd", kwargs=_year_id),
