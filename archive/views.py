@@ -8,7 +8,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
@@ -21,14 +21,16 @@ from django_htmx.http import HttpResponseStopPolling
 
 from gradebook import api
 from schoolrecords import models as sm
+from schoolrecords import selectors as sm_selectors
 from schoolrecords.forms import apply_service_errors
-from schoolrecords.permissions import user_school
+from schoolrecords.permissions import allowed, user_school, wall
+from schoolrecords.services import SETUP
 from schoolrecords.text import ascii_part
 
 from . import export, jobs, pdf, rendering, selectors, services, storage
 from .forms import BatchForm, SnapshotForm, TransferForm
 from .models import Kind
-from .permissions import can_run, require_read
+from .permissions import can_read, can_run, require_read
 
 PAGE_SIZE = 50
 log = logging.getLogger(__name__)
@@ -281,3 +283,20 @@ def department_correction_log(request, department_id: int, year: int, month: int
     _month(year, month)
     log = api.department_correction_log(actor=request.user, department_id=department_id, year=year, month=month)
     return _log_pdf(request, log, f"nhat-ky-sua-diem-to-{log.department_id}")
+
+
+@login_required
+@require_GET
+def registration_book(request, pk: int):
+    """Sổ đăng bộ of a school year, printed with the print date: for the office, the leadership and the board."""
+    year = sm.SchoolYear.objects.filter(pk=pk).select_related("school").first()
+    if year is None:
+        raise Http404
+    wall(request.user, year, SETUP)  # another school's year: a logged 404
+    if not (can_read(request.user) or allowed(request.user, SETUP, year)):
+        raise PermissionDenied(_("You do not have permission to do this."))
+    printed_on = timezone.localdate()
+    return _pdf("pdf/registration_book.html",
+                {"year": year, "school": year.school, "lines": sm_selectors.registration_book(year)},
+                f"so-dang-bo-{year.name}.pdf",
+                print_date=_("Printed on %(date)s") % {"date": printed_on.strftime("%d/%m/%Y")})

@@ -61,6 +61,11 @@ def _phone(name: str, phone: str) -> str:
     return f"{name} ({phone})" if name and phone else name or phone
 
 
+def _parent(name: str, occupation: str, phone: str) -> str:
+    """A parent on the học bạ: the name, their occupation, their phone ("Nguyễn Văn A, nông dân (09…)")."""
+    return _phone(f"{name}, {occupation}" if name and occupation else name, phone)
+
+
 def enrolment_change(enrolment: sm.Enrolment, year: sm.SchoolYear) -> str:
     """The changes of a student during the year, as the ledger's student records note them."""
     parts = []
@@ -493,6 +498,8 @@ class StudentIdentity:
     mother: str
     guardian: str
     photo: str  # the photo's media URL, "" without one
+    hometown: str = ""
+    priority_group: str = ""  # đối tượng chính sách
 
 
 @dataclass(frozen=True)
@@ -519,10 +526,11 @@ def identity(student: sm.Student) -> StudentIdentity:
         full_name=student.full_name, code=student.code, registration_number=student.registration_number,
         gender=str(student.get_gender_display()), date_of_birth=_date(student.date_of_birth),
         place_of_birth=student.place_of_birth, ethnicity=student.ethnicity, address=student.address,
-        father=_phone(student.father_name, student.father_phone), mother=_phone(student.mother_name,
-                                                                               student.mother_phone),
-        guardian=_phone(student.guardian_name, student.guardian_phone),
+        father=_parent(student.father_name, student.father_occupation, student.father_phone),
+        mother=_parent(student.mother_name, student.mother_occupation, student.mother_phone),
+        guardian=_parent(student.guardian_name, student.guardian_occupation, student.guardian_phone),
         photo=(settings.MEDIA_URL + student.photo.name) if student.photo else "",
+        hometown=student.hometown, priority_group=student.priority_group,
     )
 
 

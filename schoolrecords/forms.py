@@ -238,8 +238,9 @@ class StudentForm(forms.ModelForm):
     class Meta:
         model = m.Student
         fields = ["code", "registration_number", "full_name", "date_of_birth", "gender", "ethnicity",
-                  "place_of_birth", "address", "father_name", "father_phone", "mother_name", "mother_phone",
-                  "guardian_name", "guardian_phone"]
+                  "place_of_birth", "hometown", "address", "priority_group",
+                  "father_name", "father_occupation", "father_phone", "mother_name", "mother_occupation",
+                  "mother_phone", "guardian_name", "guardian_occupation", "guardian_phone", "parent_email"]
         widgets = {"date_of_birth": DateInput()}
 
     def __init__(self, *args, school: m.School, **kwargs):
@@ -256,8 +257,23 @@ class StudentForm(forms.ModelForm):
             raise ValidationError(_("Another student already has this code."))
         return code
 
+    def clean_registration_number(self):
+        number = self.cleaned_data["registration_number"].strip()
+        if not number:
+            return number
+        clash = m.Student.objects.filter(school=self.school, registration_number=number).exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise ValidationError(_("Another student already has this registration number."))
+        suffix = self.school.registration_suffix
+        changed = number != (self.instance.registration_number or "")
+        if suffix and changed and not re.fullmatch(rf"\d{{1,6}}/{re.escape(suffix)}", number):
+            raise ValidationError(_("Write the registration number as the school does: a number, then /%(suffix)s "
+                                    "(for example 125/%(suffix)s).") % {"suffix": suffix})
+        return number
+
     def validate_unique(self):
-        # The school is not a form field; uniqueness per school is checked in clean_code.
+        # The school is not a form field; uniqueness per school is checked in clean_code and
+        # clean_registration_number.
         pass
 
 
@@ -287,3 +303,15 @@ class ClassPhotosForm(_OneFileForm):
         help_text=_("One JPEG or PNG file per student, named by the student code, e.g. HS0001.jpg."),
         widget=forms.ClearableFileInput(attrs={"accept": ".zip,application/zip"}),
     )
+
+
+class RegistrationNumbersForm(forms.Form):
+    suffix = forms.CharField(label=_("The school's suffix"), max_length=20, required=False,
+                             help_text=_("For example THCS: the numbers are written 125/THCS. Leave it empty for "
+                                         "plain numbers."))
+
+    def clean_suffix(self):
+        suffix = self.cleaned_data["suffix"].strip().strip("/")
+        if suffix and not re.fullmatch(r"[0-9A-Za-zÀ-ỹĐđ.\-]{1,20}", suffix):
+            raise ValidationError(_("Use letters, digits, dots or dashes only."))
+        return suffix

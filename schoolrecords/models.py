@@ -23,6 +23,9 @@ class School(models.Model):
     province = models.CharField(_("province"), max_length=100, blank=True)
     district = models.CharField(_("district"), max_length=100, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # The school's part of a registration number (số đăng bộ "125/THCS"); blank: numbers are free text.
+    registration_suffix = models.CharField(_("registration number suffix"), max_length=20, blank=True,
+                                           help_text=_("For example THCS: numbers are then written 125/THCS."))
     history = HistoricalRecords()
 
     class Meta:
@@ -208,13 +211,20 @@ class Student(models.Model):
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     ethnicity = models.CharField(_("ethnicity"), max_length=50, default="Kinh")
     place_of_birth = models.CharField(_("place of birth"), max_length=200, blank=True)
+    hometown = models.CharField(_("hometown"), max_length=200, blank=True)
     address = models.CharField(_("address"), max_length=255, blank=True)
+    # Đối tượng chính sách (the sector database's field): e.g. con thương binh, hộ nghèo.
+    priority_group = models.CharField(_("priority group"), max_length=120, blank=True)
     father_name = models.CharField(_("father's name"), max_length=120, blank=True)
+    father_occupation = models.CharField(_("father's occupation"), max_length=100, blank=True)
     father_phone = models.CharField(_("father's phone"), max_length=20, blank=True)
     mother_name = models.CharField(_("mother's name"), max_length=120, blank=True)
+    mother_occupation = models.CharField(_("mother's occupation"), max_length=100, blank=True)
     mother_phone = models.CharField(_("mother's phone"), max_length=20, blank=True)
     guardian_name = models.CharField(_("guardian's name"), max_length=120, blank=True)
+    guardian_occupation = models.CharField(_("guardian's occupation"), max_length=100, blank=True)
     guardian_phone = models.CharField(_("guardian's phone"), max_length=20, blank=True)
+    parent_email = models.EmailField(_("parents' e-mail"), max_length=254, blank=True)
     photo = models.ImageField(_("photo"), upload_to="students/photos/", blank=True)
     history = HistoricalRecords()
 
@@ -222,7 +232,12 @@ class Student(models.Model):
         verbose_name = _("student")
         verbose_name_plural = _("students")
         ordering = ["full_name"]
-        constraints = [models.UniqueConstraint(fields=["school", "code"], name="student_unique_code")]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "code"], name="student_unique_code"),
+            models.UniqueConstraint(fields=["school", "registration_number"], name="student_unique_registration",
+                                    condition=~models.Q(registration_number=""),
+                                    violation_error_message=_("Another student already has this registration number.")),
+        ]
 
     def __str__(self) -> str:
         return self.full_name

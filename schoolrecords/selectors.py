@@ -1,7 +1,10 @@
 """Read queries over the master data, each scoped to a school and free of N+1 loops."""
 
+import datetime
+from dataclasses import dataclass
+
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from . import models as m
 from .permissions import objects_for
@@ -193,3 +196,40 @@ def departments_with_counts(school: m.School) -> QuerySet[m.Department]:
         .annotate(member_count=Count("members", filter=working, distinct=True))
         .order_by("name")
     )
+
+
+@dataclass(frozen=True)
+class RegisterLine:
+    """One student of the registration book (sổ đăng bộ): who, since when, where, and how they left."""
+
+    student: m.Student
+    entered: datetime.date  # their first day at the school
+    classes: list[str]  # the classes of the year, in order
+    left: m.Enrolment | None  # the enrolment that ended the year early (transfer, drop-out)
+
+
+def _register_number_key(number: str) -> tuple:
+    head = number.split("/", 1)[0]
+    return (0, int(head), number) if head.isdigit() else (1, 0, number)
+
+
+def registration_book(year: m.SchoolYear) -> list[RegisterLine]:
+    """Every student enrolled in the year, by registration number (students without one last, by name)."""
+    from .text import vietnamese_sort_key
+
+    enrolments = list(m.Enrolment.objects.filter(school_class__year=year)
+                      .select_related("student", "school_class").order_by("start_date", "pk"))
+    first_day = dict(m.Enrolment.objects.filter(student__in={e.student_id for e in enrolments})
+                     .values("student_id").annotate(first=Min("start_date")).values_list("student_id", "first"))
+    by_student: dict[int, list[m.Enrolment]] = {}
+    for enrolment in enrolments:
+        by_student.setdefault(enrolment.student_id, []).append(enrolment)
+    lines = []
+    for student_id, own in by_student.items():
+        last = own[-1]
+        left = last if last.status != m.Enrolment.Status.STUDYING else None
+        lines.append(RegisterLine(student=last.student, entered=first_day[student_id],
+                                  classes=list(dict.fromkeys(e.school_class.name for e in own)), left=left))
+    return sorted(lines, key=lambda line: (
+        not line.student.registration_number, _register_number_key(line.student.registration_number),
+        vietnamese_sort_key(line.student.given_name), vietnamese_sort_key(line.student.full_name)))

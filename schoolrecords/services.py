@@ -24,6 +24,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 from . import models as m
 from . import photos, roles
 from .permissions import require
+from .selectors import sort_vietnamese
 from .text import is_class_name
 
 User = get_user_model()
@@ -625,3 +626,42 @@ def class_photos_import(*, actor, school_class: m.SchoolClass, content: bytes, r
         raise ValidationError({"file": _("The zip holds no photo named by a student code.")})
     why = reason or _("Photos imported for %(class)s") % {"class": school_class.name}
     return [_store_photo(student, data, actor=actor, reason=why) for student, data in ready]
+
+
+# --- registration numbers (số đăng bộ) ------------------------------------------------
+
+@transaction.atomic
+def registration_numbers_assign(*, actor, year: m.SchoolYear, suffix: str, reason: str = "") -> list[m.Student]:
+    """Give every student of the year without a registration number the school's next ones.
+
+    Numbers run on from the highest the school has given with the same suffix ("125/THCS" → 126/THCS),
+    class by class in list order; the suffix becomes the school's. A number is never reused.
+    """
+    school = m.School.objects.select_for_update().get(pk=year.school_id)
+    require(actor, SETUP, school)
+    if school.registration_suffix != suffix:
+        school.registration_suffix = suffix
+        record(school, actor=actor, reason=reason or _("Registration number suffix set"),
+               update_fields=["registration_suffix"])
+    tail = f"/{suffix}" if suffix else ""
+    highest = 0
+    for number in m.Student.objects.filter(school=school).exclude(registration_number="") \
+            .values_list("registration_number", flat=True):
+        head, _sep, rest = number.partition("/")
+        if head.isdigit() and (f"/{rest}" if _sep else "") == tail:
+            highest = max(highest, int(head))
+    enrolments = (m.Enrolment.objects.filter(school_class__year=year, student__registration_number="")
+                  .select_related("student", "school_class").order_by("school_class__grade", "school_class__name"))
+    seen: set[int] = set()
+    ordered = []
+    for class_id in dict.fromkeys(e.school_class_id for e in enrolments):
+        for enrolment in sort_vietnamese([e for e in enrolments if e.school_class_id == class_id]):
+            if enrolment.student_id not in seen:
+                seen.add(enrolment.student_id)
+                ordered.append(enrolment.student)
+    why = reason or _("Registration number given")
+    for student in ordered:
+        highest += 1
+        student.registration_number = f"{highest}{tail}"
+        record(student, actor=actor, reason=why, update_fields=["registration_number"])
+    return ordered

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import forms as f
@@ -87,8 +88,17 @@ def year_edit(request, pk: int):
                                                                   "end_date": t.end_date})) for t in terms]
     settings_form = f.YearSettingsForm(request.POST if "settings" in request.POST else None,
                                        initial={"comment_subject_can_adjust": year.comment_subject_can_adjust})
+    numbers_form = f.RegistrationNumbersForm(request.POST if "registration" in request.POST else None,
+                                             initial={"suffix": year.school.registration_suffix})
     if request.method == "POST":
         try:
+            if numbers_form.is_bound and numbers_form.is_valid():
+                given = services.registration_numbers_assign(actor=request.user, year=year,
+                                                             suffix=numbers_form.cleaned_data["suffix"])
+                messages.success(request, ngettext("%(count)d registration number given.",
+                                                   "%(count)d registration numbers given.", len(given))
+                                 % {"count": len(given)})
+                return redirect("setup:year_edit", pk=year.pk)
             if "make_current" in request.POST:
                 services.school_year_make_current(actor=request.user, year=year)
                 messages.success(request, _("%(name)s is now the current year.") % {"name": year.name})
@@ -109,7 +119,9 @@ def year_edit(request, pk: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
     return render(request, "schoolrecords/setup/year_edit.html", {
-        "year": year, "term_forms": term_forms, "settings_form": settings_form,
+        "year": year, "term_forms": term_forms, "settings_form": settings_form, "numbers_form": numbers_form,
+        "unnumbered": m.Student.objects.filter(enrolments__school_class__year=year, registration_number="")
+        .distinct().count(),
         "history": year.history.select_related("history_user__profile")[:50],
     })
 
