@@ -268,22 +268,31 @@ def job_record_error(*, job_id: int, error: str) -> None:
 # --- sealing ---------------------------------------------------------------------------------------
 
 
+# The documents' names as a school calls them, without diacritics (ASCII file names travel everywhere).
+FILE_KINDS = {
+    Kind.LEDGER: "So-theo-doi", Kind.REPORT_CARD: "Hoc-ba", Kind.SUMMARY: "Bang-tong-hop",
+    Kind.PARENT_SLIP: "Phieu-lien-lac", Kind.SNAPSHOT: "Ban-sao-diem", Kind.CORRECTION_MINUTES: "Bien-ban-sua-diem",
+}
+FILE_VARIANTS = {Variant.TRANSFER: "chuyen-truong"}
+
+
 def file_name(*, kind: str, variant: str, year: sm.SchoolYear, term: sm.Term, school_class: sm.SchoolClass | None,
               student: sm.Student | None, version: int, suffix: str, label: str = "") -> str:
-    """A readable, ASCII file name for downloads and offline media: ledger_2025-2026_T2_6A1_v1.pdf.
+    """A Vietnamese-readable ASCII file name for downloads and offline media: So-theo-doi-6A1-HK2-2025-2026-v1.pdf.
 
     ``label`` tells apart documents of one class and term (correction minutes: "no3")."""
-    parts = [kind, year.name, f"T{term.number}"]
+    parts = [FILE_KINDS.get(kind, kind)]
     if school_class is not None:
         parts.append(school_class.name)
     if student is not None:
         parts.append(student.code)
+    parts += [f"HK{term.number}", year.name]
     if variant:
-        parts.append(variant)
+        parts.append(FILE_VARIANTS.get(variant, variant))
     if label:
         parts.append(label)
-    safe = "_".join(ascii_part(part) for part in parts)
-    return f"{safe}_v{version}{suffix}"
+    safe = "-".join(ascii_part(part) for part in parts)
+    return f"{safe}-v{version}{suffix}"
 
 
 def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, data_hash: str, school_id: int,

@@ -133,6 +133,11 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded demo: the server, its print worker and the deadline check write the same file.
+    # WAL lets readers go on while one writes; a writer waits its turn instead of failing at once.
+    DATABASES["default"]["OPTIONS"] = {"timeout": 20, "transaction_mode": "IMMEDIATE",
+                                       "init_command": "PRAGMA journal_mode=WAL;"}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTHENTICATION_BACKENDS = [
@@ -281,6 +286,16 @@ CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Eager without a broker (the embedded demo); tests may force eager under a real broker URL.
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", not CELERY_BROKER_URL)
 CELERY_TASK_EAGER_PROPAGATES = True
+# The embedded demo's broker (scripts/demo.sh): messages are files under var/celery/, so the demo's
+# worker prints in the background without Redis. Production uses Redis (docs/operations.md).
+if CELERY_BROKER_URL.startswith("filesystem://"):
+    _queue = Path(os.environ.get("CELERY_FILESYSTEM_DIR", VAR_DIR / "celery"))
+    for _folder in ("queue", "processed"):
+        (_queue / _folder).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue / "queue"), "data_folder_out": str(_queue / "queue"),
+        "processed_folder": str(_queue / "processed"), "store_processed": False,
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

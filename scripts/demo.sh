@@ -14,8 +14,11 @@ cd "$ROOT"
 
 "$ROOT/scripts/bootstrap.sh"
 
-# The embedded default, whatever this shell has set for production.
-unset DATABASE_URL CELERY_BROKER_URL
+# The embedded default, whatever this shell has set for production; prints run in a background
+# worker whose broker is a folder (var/celery/), so a batch never holds up a page.
+unset DATABASE_URL
+export CELERY_BROKER_URL="filesystem://"
+export CELERY_TASK_ALWAYS_EAGER=0
 export DEBUG=1
 PORT="${PORT:-8000}"
 # Open from other computers of the school network too: allow this machine's names and addresses.
@@ -40,8 +43,10 @@ echo "    on this machine:      http://127.0.0.1:$PORT/"
 [[ -n "$first_address" && "$first_address" != *:* ]] && echo "    from the network:     http://$first_address:$PORT/"
 echo "Log in with one of the logins above (password demo-2026). Stop the server with Ctrl+C."
 echo
-# No broker and no Celery beat here: the archive's deadline check (snapshots at every entry
-# deadline, seed 002) runs beside the server every 5 minutes and ends with it ($$ is the server
-# once exec has replaced this shell). docs/operations.md "Snapshots at the deadlines".
+# The print worker (one process: a school laptop has little memory) and, with no Celery beat here,
+# the archive's deadline check (snapshots at every entry deadline, seed 002) every 5 minutes run
+# beside the server and end with it ($$ is the server once exec has replaced this shell).
+# docs/operations.md "Snapshots at the deadlines".
+.venv/bin/python manage.py demo_worker --while-pid $$ &
 .venv/bin/python manage.py snapshots_due --every "${SNAPSHOT_CHECK_SECONDS:-300}" --while-pid $$ &
 exec .venv/bin/python manage.py runserver "0.0.0.0:$PORT"

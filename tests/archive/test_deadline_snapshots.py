@@ -222,7 +222,7 @@ def test_each_results_approval_seals_a_snapshot_of_its_class_as_it_is_approved(s
     assert one.idempotency_key == f"snapshot:approval:{approval_1.pk}:term"
     assert two.idempotency_key == f"snapshot:approval:{approval_2.pk}:term"
     assert one.note == f"Results of class 6A1 approved at {timezone.localtime(approval_1.approved_at):%d/%m/%Y %H:%M}"
-    assert one.file_name == "snapshot_2026-2027_T1_6A1_v1.csv" and two.file_name == "snapshot_2026-2027_T1_6A2_v1.csv"
+    assert one.file_name == "Ban-sao-diem-6A1-HK1-2026-2027-v1.csv" and two.file_name == "Ban-sao-diem-6A2-HK1-2026-2027-v1.csv"
     rows = csv_lines(one)
     assert len(rows) == 1 + 3 * 6 + 2 * 5 and all(row.startswith("6A1,") for row in rows[1:])
     assert csv_lines(two) == rows[:1]  # 6A2 has no scores: its header alone

@@ -43,7 +43,7 @@ def test_a_batch_seals_one_document_per_job_with_its_hashes_pages_and_who(small)
         Kind.SUMMARY, 1, None, "clerk")
     assert (document.year, document.term.number, document.school_class, document.student) == (
         small.year, 1, small.school_class, None)
-    assert document.file_name == "summary_2026-2027_T1_6A1_v1.pdf"
+    assert document.file_name == "Bang-tong-hop-6A1-HK1-2026-2027-v1.pdf"
     assert oct(os.stat(storage.absolute(document.path)).st_mode & 0o777) == "0o440"  # read-only, and only for the owner and ARCHIVE_GROUP
 
 
@@ -52,7 +52,7 @@ def test_per_student_documents_are_one_file_each_for_the_students_in_the_class_a
     assert (batch.total, batch.done) == (2, 2)
     documents = ArchivedDocument.objects.filter(job__batch=batch).order_by("student__code")
     assert [(d.student.code, d.file_name) for d in documents] == [
-        ("ARC001", "parent-slip_2026-2027_T2_6A1_ARC001_v1.pdf"), ("ARC002", "parent-slip_2026-2027_T2_6A1_ARC002_v1.pdf")]
+        ("ARC001", "Phieu-lien-lac-6A1-ARC001-HK2-2026-2027-v1.pdf"), ("ARC002", "Phieu-lien-lac-6A1-ARC002-HK2-2026-2027-v1.pdf")]
     assert "Nguyễn Thị Ánh Dương" in pdf_text(storage.read(documents[0].path))
     assert "Nguyễn Thị Ánh Dương" not in pdf_text(storage.read(documents[1].path))
 
@@ -121,7 +121,7 @@ def test_printing_again_makes_a_new_version_that_supersedes_the_old_one(small):
     first = ArchivedDocument.objects.get(job__batch=run_all(start(small)))
     second = ArchivedDocument.objects.get(job__batch=run_all(start(small)))
     assert (second.version, second.supersedes, second.scope_key) == (2, first, first.scope_key)
-    assert second.file_name.endswith("_v2.pdf")
+    assert second.file_name.endswith("-v2.pdf")
     assert second.data_hash == first.data_hash  # the same data, whatever the print date
 
 
@@ -204,7 +204,7 @@ def test_transfer_print_is_an_ad_hoc_batch_of_one_report_card(small, django_capt
     document = ArchivedDocument.objects.get(job__batch=batch)
     assert (batch.term.number, batch.mode, document.variant, document.student.code) == (2, "ad_hoc", "transfer",
                                                                                        "ARC003")
-    assert document.file_name == "report-card_2026-2027_T2_6A1_ARC003_transfer_v1.pdf"
+    assert document.file_name == "Hoc-ba-6A1-ARC003-HK2-2026-2027-chuyen-truong-v1.pdf"
 
 
 # --- snapshots -------------------------------------------------------------------------------------
@@ -285,8 +285,8 @@ def test_a_class_zip_holds_every_version_and_a_manifest_that_matches(small):
         names = archive.namelist()
         manifest = archive.read("MANIFEST.csv").decode("utf-8-sig").splitlines()
         sums = archive.read("SHA256SUMS").decode().splitlines()
-        assert sorted(names) == sorted(["2026-2027/6A1/summary_2026-2027_T1_6A1_v1.pdf",
-                                        "2026-2027/6A1/summary_2026-2027_T1_6A1_v2.pdf", "MANIFEST.csv",
+        assert sorted(names) == sorted(["2026-2027/6A1/Bang-tong-hop-6A1-HK1-2026-2027-v1.pdf",
+                                        "2026-2027/6A1/Bang-tong-hop-6A1-HK1-2026-2027-v2.pdf", "MANIFEST.csv",
                                         "SHA256SUMS"])
         for line in sums:
             digest, name = line.split("  ")
@@ -300,7 +300,7 @@ def test_the_command_renders_and_reports_with_wait(small):
     call_command("archive_render", "--year", "2026-2027", "--term", "1", "--kind", "summary", "--class", "6A1",
                  "--ad-hoc", "--wait", stdout=out)
     text = out.getvalue()
-    assert "ok     summary_2026-2027_T1_6A1_v1.pdf" in text
+    assert "ok     Bang-tong-hop-6A1-HK1-2026-2027-v1.pdf" in text
     assert "1 of 1 document(s) sealed" in text
     with pytest.raises(CommandError, match="6A1"):  # the class still open, in whichever language
         call_command("archive_render", "--year", "2026-2027", "--term", "1", "--kind", "summary", "--wait",
