@@ -17,9 +17,10 @@ def school(request):
         "can_manage_setup": user.has_perm("schoolrecords.manage_school_setup"),
         # What the top bar offers; every page checks again on the server.
         "nav": {
-            "corrections": has_role(user, roles.PRINCIPAL, roles.SUBJECT_TEACHER),
+            "corrections": has_role(user, roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.SUBJECT_TEACHER,
+                                    roles.ADMIN_BOARD, roles.CLERK),
             "progress": has_role(user, roles.PRINCIPAL, roles.VICE_PRINCIPAL),
-            "windows": has_role(user, roles.ADMIN_BOARD, roles.PRINCIPAL),
+            "windows": has_role(user, roles.ADMIN_BOARD, roles.PRINCIPAL, roles.VICE_PRINCIPAL),
             # The archive's readers (archive.permissions.READERS): the clerk prints, the leadership downloads.
             "archive": has_role(user, roles.CLERK, roles.PRINCIPAL, roles.VICE_PRINCIPAL),
         },

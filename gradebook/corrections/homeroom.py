@@ -136,6 +136,15 @@ def _frozen(approved: set[int], field: str, number: int) -> bool:
 # --- the homeroom teacher ------------------------------------------------------------------------------
 
 
+def needs_request(school_class: sm.SchoolClass, field: str, term: sm.Term | None) -> str:
+    """Why a value of this class and period is changed on its sheet and not by a request, or "" when it needs one."""
+    number = term.number if term is not None else YEAR
+    if _frozen(approved_periods(school_class), field, number):
+        return ""
+    return _("The results of class %(class)s for %(period)s are not approved: change the value on the sheet.") % {
+        "class": school_class.name, "period": period_in_sentence(number)}
+
+
 @transaction.atomic
 def homeroom_correction_submit(*, actor, school_class: sm.SchoolClass, enrolment_id: int, field: str,
                                term: sm.Term | None = None, subject: sm.Subject | None = None,
@@ -174,11 +183,9 @@ def homeroom_correction_submit(*, actor, school_class: sm.SchoolClass, enrolment
             raise ValidationError({"month": _("Absences can only be entered for the months of this term.")})
     else:
         month = None
-    approved = approved_periods(school_class)
-    if not _frozen(approved, field, number):
-        raise ValidationError({"__all__": _(
-            "The results of class %(class)s for %(period)s are not approved: change the value on the sheet.") % {
-            "class": school_class.name, "period": period_in_sentence(number)}})
+    not_frozen = needs_request(school_class, field, term)
+    if not_frozen:
+        raise ValidationError({"__all__": not_frozen})
 
     target = Target(enrolment_id=enrolment.pk, field=field, term_id=term.pk if term else None,
                     subject_id=subject.pk if field in WITH_SUBJECT else None, month=month)

@@ -61,6 +61,10 @@ def homeroom_correction_new(request, pk: int):
     school_class = class_for(request.user, pk)
     policy.require_homeroom(request.user, school_class)
     field, enrolment, term, subject, month = _target_from_query(request, school_class)
+    on_the_sheet = hc.needs_request(school_class, field, term)
+    if on_the_sheet:  # nothing to request: the sheet itself takes the change
+        messages.info(request, on_the_sheet)
+        return redirect("gradebook:homeroom", school_class.pk, term.number if term else YEAR)
     target = hc.Target(enrolment_id=enrolment.pk, field=field, term_id=term.pk if term else None,
                        subject_id=subject.pk if subject else None, month=month)
     old = hc.current_value(target)

@@ -557,8 +557,9 @@ MATRIX: dict[str, Row] = {
     # gv_van2's 8A1); a request is read by its requester and the leadership and the board (policy.reads_corrections),
     # decided by POST on its page (an empty POST decides nothing); the list is the leadership's queue, everyone
     # else's own requests
-    "gradebook:homeroom_correction_new": Row("class", "lll ddn ddn ddn ddn ddn ddn odn ddn nno",
-                                             "lll ddn ddn ddn ddn ddn ddn bdn ddn nnb", query=_homeroom_target,
+    # the matrix's classes are not approved: the homeroom teacher is sent back to the sheet, which takes the change
+    "gradebook:homeroom_correction_new": Row("class", "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr",
+                                             "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr", query=_homeroom_target,
                                              query_posted=True),
     "gradebook:homeroom_corrections": Row(None, "l o o o o o o o o o", kwargs=_none),
     "gradebook:homeroom_correction": Row("homeroom_correction", "lll oon oon oon ddn ddn ddn odn ddn nno",
