@@ -8,7 +8,7 @@ from gradebook.remarks import services
 from gradebook.remarks.services import remark_key
 
 from .test_grid_views import add_students
-from .test_results import studying, term
+from .test_results import term
 from .test_results_services import approve, complete_term
 
 pytestmark = pytest.mark.django_db
@@ -86,7 +86,7 @@ def test_a_pasted_column_is_previewed_in_the_boxes_in_order_and_not_saved(demo, 
     assert [form.data[remark_key(e.pk)] for e in students[:3]] == ["Tốt", "Khá", "Cần cố gắng"]
     assert form.pasted_lines == {students[0].pk: 1, students[1].pk: 2, students[2].pk: 3}
     page = response.content.decode()
-    assert f"3 lines pasted for {len(students)} students" in page or "3 dòng" in page
+    assert f"Đã dán 3 dòng cho {len(students)} học sinh: {len(students) - 3} học sinh cuối" in page
     assert 'data-dirty="1"' in page  # leaving the page now warns
 
 
