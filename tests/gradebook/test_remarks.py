@@ -97,7 +97,7 @@ def test_approved_results_freeze_the_remarks_and_say_where_a_change_goes(demo):
     with pytest.raises(ValidationError) as caught:
         save(demo, {enrolment.pk: "Tốt"})
     assert caught.value.code == "frozen"
-    assert "correction request" in caught.value.messages[0]
+    assert "phiếu đề nghị sửa" in caught.value.messages[0]  # the correction path, in Vietnamese
     assert save(demo, {enrolment.pk: "Học kì II"}, number=2) == 1  # term II is still open
 
 
