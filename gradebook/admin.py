@@ -8,10 +8,12 @@ from .models import (
     ConductResult,
     Exemption,
     MonthlyAbsence,
+    RemarkPhrase,
     ResultApproval,
     RetestResult,
     Score,
     StudentRemark,
+    SubjectRemark,
     SummerReassessment,
 )
 
@@ -28,4 +30,7 @@ class ScoreAdmin(ReadOnlyHistoryAdmin):
 
 for model in (ConductResult, MonthlyAbsence, StudentRemark, Exemption, RetestResult, SummerReassessment,
               ResultApproval):
+    admin.site.register(model, ReadOnlyHistoryAdmin)
+
+for model in (SubjectRemark, RemarkPhrase):
     admin.site.register(model, ReadOnlyHistoryAdmin)

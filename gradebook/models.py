@@ -6,7 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Round
+from django.db.models.functions import Length, Round
+from django.db.models.lookups import LessThanOrEqual
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
@@ -297,6 +298,84 @@ class StudentRemark(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}/{self.term_id or 'year'}: {self.text[:30]}"
+
+
+MAX_SUBJECT_REMARK = 300  # the report card's remark column holds a short sentence or two
+
+
+class SubjectRemark(models.Model):
+    """A subject teacher's remark (nhận xét) on a student in a subject for a term, or the year (``term`` null).
+
+    The report card's "Subject teacher's remark" column. Written by gradebook.remarks.services only,
+    under the entry rule of the subject's scores (gradebook.entry): its teacher, while the class's
+    period is not approved and the term's book is not locked nor its windows closed.
+    """
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="subject_remarks",
+                                  verbose_name=_("enrolment"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("term"))
+    text = models.CharField(_("remark"), max_length=MAX_SUBJECT_REMARK)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("subject remark")
+        verbose_name_plural = _("subject remarks")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "subject", "term"], condition=Q(term__isnull=False),
+                                    name="subject_remark_one_per_term"),
+            models.UniqueConstraint(fields=["enrolment", "subject"], condition=Q(term__isnull=True),
+                                    name="subject_remark_one_per_year"),
+            models.CheckConstraint(condition=~Q(text=""), name="subject_remark_not_empty"),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("text"), MAX_SUBJECT_REMARK),
+                                   name="subject_remark_length"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.subject_id}/{self.term_id or 'year'}: {self.text[:30]}"
+
+
+class RemarkPhrase(models.Model):
+    """A phrase of the comment bank: a teacher's own (``owner``) or the school's (``owner`` null).
+
+    The school's phrases are kept by the leadership and the admin board; a teacher sees their own
+    and the school's, never another teacher's (gradebook.remarks.selectors.phrases_for).
+    ``subject`` empty: the phrase fits every subject.
+    """
+
+    school = models.ForeignKey("schoolrecords.School", on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("school"))
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                              related_name="+", verbose_name=_("teacher"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("subject"))
+    text = models.CharField(_("phrase"), max_length=MAX_SUBJECT_REMARK)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("remark phrase")
+        verbose_name_plural = _("remark phrases")
+        ordering = ["text", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(text=""), name="remark_phrase_not_empty"),
+            models.CheckConstraint(condition=LessThanOrEqual(Length("text"), MAX_SUBJECT_REMARK),
+                                   name="remark_phrase_length"),
+        ]
+        indexes = [models.Index(fields=["school", "owner"], name="remark_phrase_school_owner")]
+
+    def __str__(self) -> str:
+        return self.text[:40]
+
+    @property
+    def is_school(self) -> bool:
+        return self.owner_id is None
 
 
 class Exemption(models.Model):

@@ -27,7 +27,7 @@ from guardian.shortcuts import get_objects_for_user
 from gradebook.models import DecisionDelegation
 from schoolrecords import models as sm
 from schoolrecords import roles
-from schoolrecords.permissions import OtherSchool, allowed, has_role, require, same_school, user_school
+from schoolrecords.permissions import Hidden, OtherSchool, allowed, has_role, require, same_school, user_school
 
 TEACH = "schoolrecords.teach_assignment"
 HOMEROOM = "schoolrecords.homeroom_schoolclass"
@@ -304,3 +304,37 @@ def require_results_reader(user, school_class: sm.SchoolClass) -> None:
 def require_progress_reader(user) -> None:
     if not is_leader(user):
         raise PermissionDenied(_("Only the principal and the vice principal see the entry progress."))
+
+
+# --- the comment bank (remark phrases) ------------------------------------------------------------
+
+PHRASE_KEEPERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.ADMIN_BOARD)
+
+
+def keeps_school_phrases(user) -> bool:
+    """Does ``user`` keep the school's phrases of the comment bank (the leadership and the admin board)?"""
+    return _usable(user) and user_school(user) is not None and has_role(user, *PHRASE_KEEPERS)
+
+
+def may_edit_phrase(user, phrase) -> bool:
+    """A teacher edits their own phrases; the school's are the keepers'. Nobody edits another teacher's."""
+    if not (_usable(user) and same_school(user, phrase)):
+        return False
+    return keeps_school_phrases(user) if phrase.owner_id is None else phrase.owner_id == user.pk
+
+
+def require_phrase_editor(user, phrase) -> None:
+    """Another teacher's phrase, like another school's, does not exist for ``user`` (a 404);
+    the school's phrase is read-only (403) for whoever does not keep the bank."""
+    if _usable(user) and not same_school(user, phrase):
+        raise OtherSchool(user, "phrase", phrase)
+    if phrase.owner_id is not None and phrase.owner_id != getattr(user, "pk", None):
+        raise Hidden(user, "phrase", phrase)
+    if not may_edit_phrase(user, phrase):
+        raise PermissionDenied(_("Only the leadership and the admin board keep the school's phrases."))
+
+
+def require_phrase_bank(user) -> None:
+    """The comment bank is for the staff of a school."""
+    if not (_usable(user) and user_school(user) is not None):
+        raise PermissionDenied(_("Your account is not attached to a school yet. Ask the admin board."))

@@ -464,6 +464,7 @@ class CardSubject:
     year: str
     retest: str
     teacher: str
+    remark: str = ""  # the subject teacher's remark: the year's, else the printed term's
 
 
 @dataclass(frozen=True)
@@ -550,6 +551,8 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
             term2=subject_value(rows.get(2), position), year=subject_value(year_row, position),
             retest=year_row.subjects[position].retest_display if year_row else "",
             teacher=data.teachers.get(info.subject.pk, ""),
+            remark=(data.subject_remarks.get((enrolment.pk, info.subject.pk, YEAR)) if whole else None)
+            or data.subject_remarks.get((enrolment.pk, info.subject.pk, term_number), ""),
         ))
     periods = [rows.get(1), rows.get(2), year_row]
     return CardYear(

@@ -1,4 +1,4 @@
-"""URLs of the gradebook app: the score grid, homeroom work, class results, entry windows and corrections."""
+"""URLs of the gradebook app: the score grid, remarks, homeroom work, class results, windows and corrections."""
 
 from django.urls import include, path, register_converter
 
@@ -11,6 +11,7 @@ app_name = "gradebook"
 urlpatterns = [
     path("", include("gradebook.scores.urls")),
     path("", include("gradebook.homeroom.urls")),
+    path("", include("gradebook.remarks.urls")),
     path("", include("gradebook.corrections.homeroom_urls")),
     path("", include("gradebook.results.urls")),
     path("", include("gradebook.windows.urls")),

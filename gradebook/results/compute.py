@@ -26,6 +26,7 @@ from gradebook.models import (
     RetestResult,
     Score,
     StudentRemark,
+    SubjectRemark,
     SummerReassessment,
     format_average,
     format_comment,
@@ -136,6 +137,8 @@ class ClassData:
     summer: dict[int, Level]  # enrolment → conduct after the summer training
     approvals: dict[int, ResultApproval]  # term number or YEAR
     teachers: dict[int, str]  # subject → the teacher's name (current assignment, else the last one)
+    # The subject teachers' remarks: (enrolment, subject, term number or YEAR) → text.
+    subject_remarks: dict[tuple[int, int, int], str] = field(default_factory=dict)
     # Students assessed under an individual education plan (TT22 art. 11): enrolment → subject →
     # the plan's mode for that subject (a subject the plan leaves as the class has it is absent; a
     # student with a plan is a key even when it changes no subject). No model holds plans yet, so
@@ -183,7 +186,7 @@ class ClassData:
 
 
 def load_class(school_class: sm.SchoolClass) -> ClassData:
-    """Read everything of one class's year in a constant number of queries (twelve).
+    """Read everything of one class's year in a constant number of queries (thirteen).
 
     ``school_class`` should come with ``year`` selected.
     """
@@ -223,6 +226,11 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
         for enrolment_id, number, text in StudentRemark.objects.filter(**in_class)
         .order_by().values_list("enrolment_id", "term__number", "text")
     }
+    subject_remarks = {
+        (enrolment_id, subject_id, number or YEAR): text
+        for enrolment_id, subject_id, number, text in SubjectRemark.objects.filter(**in_class)
+        .order_by().values_list("enrolment_id", "subject_id", "term__number", "text")
+    }
     exemptions: dict[tuple[int, int], list[Exemption]] = defaultdict(list)
     for exemption in Exemption.objects.filter(**in_class).select_related("term", "subject", "decided_by__profile"):
         exemptions[exemption.enrolment_id, exemption.subject_id].append(exemption)
@@ -252,6 +260,7 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
         school_class=school_class, terms=terms, months=term_months(terms.values()), subjects=subjects,
         enrolments=enrolments, slots=dict(slots), conduct=conduct, absences=dict(absences), remarks=remarks,
         exemptions=dict(exemptions), retests=retests, summer=summer, approvals=approvals, teachers=teachers,
+        subject_remarks=subject_remarks,
     )
 
 

@@ -112,3 +112,23 @@ def test_a_printed_form_reads_only_its_fonts_static_files_and_students_photos(se
                 "https://example.org/x.png"):
         with pytest.raises(ValueError):
             fetcher.fetch(url)
+
+
+def test_the_report_card_fills_the_subject_teachers_remark_column(small):
+    from gradebook.remarks.services import subject_remarks_save
+
+    first = small.enrolments["ARC001"]
+    teacher = small.demo.user("teacher_math")
+    subject_remarks_save(actor=teacher, assignment=small.toan_assignment, term=small.term1,
+                         texts={first.pk: "Học kì I: nắm vững phân số."})
+    subject_remarks_save(actor=teacher, assignment=small.toan_assignment, term=None,
+                         texts={first.pk: "Cả năm: tư duy tốt, trình bày gọn."})
+
+    at_term1 = printed.report_card(first, 1)
+    [toan] = [s for s in at_term1.years[-1].subjects if s.name == "Toán"]
+    assert toan.remark == "Học kì I: nắm vững phân số."
+    cards = rendering.student_documents(Kind.REPORT_CARD, small.school_class, 2)
+    text = " ".join(pdf_text(cards[0].pdf.content).split())
+    assert "Cả năm: tư duy tốt, trình bày gọn." in text  # the year's remark wins at the year's end
+    second = " ".join(pdf_text(cards[1].pdf.content).split())
+    assert "tư duy tốt" not in second  # another student's card has no such remark

@@ -186,6 +186,12 @@ class World:
                                                     kind=Kind.SUMMARY, mode=Mode.AD_HOC, dispatch=False),
         }
 
+        from gradebook.remarks import services as remarks_services  # noqa: PLC0415
+
+        # A personal phrase of each teacher's comment bank: another teacher's is a 404 like another school's.
+        phrases = {name: remarks_services.phrase_create(actor=teachers[name], text=f"Câu mẫu của {name}")
+                   for name in THREE}
+
         from tests.schoolrecords.test_photos import png  # noqa: PLC0415
 
         services.student_photo_set(actor=user("board"), student=enrolments["own"].student, content=png(60, 80))
@@ -212,6 +218,7 @@ class World:
             "archived": archived,
             "batch": batches,
             "delegation": delegations,
+            "phrase": phrases,
         }
         self.sessions = {name: self._session(each) for name, each in self.users.items()}
         self.sessions["superuser"] = self._session(self.superuser)
@@ -423,6 +430,10 @@ def _period(obj) -> dict:
     return {"pk": obj.pk, "period": 1}
 
 
+def _period_of_assignment(obj) -> dict:
+    return {"assignment_id": obj.pk, "period": 1}
+
+
 def _year_id(obj) -> dict:
     return {"year_id": obj.pk}
 
@@ -520,6 +531,13 @@ MATRIX: dict[str, Row] = {
     "gradebook:grid_export": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno", kwargs=_assignment),
     "gradebook:grid_import": Row("assignment", "lll ddn ddn ddn ddn ddn odn ddn ddn nno",
                                  "lll ddn ddn ddn ddn ddn odn ddn ddn nno", kwargs=_assignment),
+    # subject remarks: read as the scores are, written by the assigned teacher only (an empty POST saves nothing);
+    # the comment bank: every staff member keeps their own phrases, another teacher's phrase is a 404
+    "gradebook:remarks": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno",
+                             "lll ddn ddn ddn ddn ddn rdn ddn ddn nnr", kwargs=_period_of_assignment),
+    "gradebook:remark_phrases": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
+    "gradebook:remark_phrase": Row("phrase", "lll nnn nnn nnn nnn nnn onn nnn nnn nno",
+                                   "lll nnn nnn nnn nnn nnn bnn nnn nnn nnb"),
     # homeroom work and class results
     "gradebook:homeroom": Row("class", "lll ddn ddn ddn ddn ddn ddn odn ddn nno",
                               "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr", kwargs=_period),
