@@ -6,10 +6,12 @@ from schoolrecords.admin import ReadOnlyHistoryAdmin
 
 from .models import (
     ConductResult,
+    DailyAbsence,
     Exemption,
     MonthlyAbsence,
     ResultApproval,
     RetestResult,
+    RollCallDay,
     Score,
     StudentRemark,
     SummerReassessment,
@@ -27,5 +29,5 @@ class ScoreAdmin(ReadOnlyHistoryAdmin):
 
 
 for model in (ConductResult, MonthlyAbsence, StudentRemark, Exemption, RetestResult, SummerReassessment,
-              ResultApproval):
+              ResultApproval, RollCallDay, DailyAbsence):
     admin.site.register(model, ReadOnlyHistoryAdmin)
