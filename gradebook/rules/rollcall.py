@@ -121,6 +121,13 @@ def entry_deadline(today: datetime.date) -> datetime.date:
     return today.replace(day=DEADLINE_DAY)
 
 
+def sheet_month(months: list[Month], today: datetime.date) -> Month | None:
+    """The month whose sheet a homeroom teacher opens today: this month, or the year's nearest one."""
+    if not months:
+        return None
+    return min(max(month_of(today), months[0]), months[-1])
+
+
 def year_months(terms: Iterable) -> list[Month]:
     """Every calendar month the terms touch, in order."""
     terms = sorted(terms, key=lambda term: term.start_date)
