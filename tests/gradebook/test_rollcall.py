@@ -110,8 +110,8 @@ def test_the_years_results_count_the_days_absent(demo):
     (datetime.date(2025, 10, 20), datetime.date(2025, 10, 17),
      "Ngày 20/10/2025 chưa đến: điểm danh được ghi trong ngày hoặc sau đó."),
     (SUNDAY, None, "Ngày 05/10/2025 là Chủ nhật: không có điểm danh."),
-    (datetime.date(2026, 1, 11), None, "Ngày 11/01/2026 nằm ngoài các học kỳ của năm học này."),
-    (datetime.date(2025, 8, 29), None, "Ngày 29/08/2025 nằm ngoài các học kỳ của năm học này."),
+    (datetime.date(2026, 5, 27), None, "Ngày 27/05/2026 nằm ngoài các học kì của năm học này."),
+    (datetime.date(2025, 8, 29), None, "Ngày 29/08/2025 nằm ngoài các học kì của năm học này."),
 ])
 def test_a_day_the_roll_call_does_not_cover_is_refused_with_its_reason(demo, day, today, message):
     enrolment = studying(demo)[0]
@@ -154,7 +154,7 @@ def test_an_approved_term_is_changed_only_through_a_correction_request(demo):
     approve(demo, 1)
     error = vietnamese(take, demo, WEDNESDAY, {studying(demo)[0].pk: "P"})
 
-    assert "yêu cầu điều chỉnh" in error.messages[0]
+    assert "“Đề nghị sửa”" in error.messages[0]
     assert not RollCallDay.objects.exists()
 
 
@@ -184,7 +184,7 @@ def test_the_sheet_shows_the_days_marks_and_totals_and_which_days_are_open(demo)
     assert columns[1].taken and columns[1].open and not columns[1].weekend
     assert columns[4].weekend and columns[4].open  # a Saturday may be marked
     assert not columns[5].open and not columns[9].open  # a Sunday, a day to come
-    assert sheet.due == 4  # 2, 3, 6, 7 October
+    assert sheet.due == 5  # 2, 3, 6, 7 and 8 October (today)
     row = next(row for row in sheet.rows if row.enrolment.pk == first.pk)
     assert (row.cells[0].mark, row.excused, row.unexcused) == ("P", 1, 0)
     assert row.cells[0].label == f"{first.student.full_name}, 01/10"
