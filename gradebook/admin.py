@@ -6,11 +6,13 @@ from schoolrecords.admin import ReadOnlyHistoryAdmin
 
 from .models import (
     ConductResult,
+    DailyAbsence,
     Exemption,
     MonthlyAbsence,
     RemarkPhrase,
     ResultApproval,
     RetestResult,
+    RollCallDay,
     Score,
     StudentRemark,
     SubjectRemark,
@@ -29,7 +31,7 @@ class ScoreAdmin(ReadOnlyHistoryAdmin):
 
 
 for model in (ConductResult, MonthlyAbsence, StudentRemark, Exemption, RetestResult, SummerReassessment,
-              ResultApproval):
+              ResultApproval, RollCallDay, DailyAbsence):
     admin.site.register(model, ReadOnlyHistoryAdmin)
 
 for model in (SubjectRemark, RemarkPhrase):

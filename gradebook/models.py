@@ -272,6 +272,58 @@ class MonthlyAbsence(models.Model):
 SESSIONS_MESSAGE = _("A month has at most %(max)s sessions.")
 
 
+class RollCallDay(models.Model):
+    """A day whose roll-call the homeroom teacher took for the class: its DailyAbsence rows are that day's absences.
+
+    Once a day of a month is taken, the class keeps that month's roll-call by day, and its monthly
+    totals (MonthlyAbsence) are counted from the days (gradebook.homeroom.services.rollcall_save).
+    """
+
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="rollcall_days",
+                                     verbose_name=_("class"))
+    date = models.DateField(_("date"))
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("taken by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("roll-call day")
+        verbose_name_plural = _("roll-call days")
+        constraints = [models.UniqueConstraint(fields=["school_class", "date"], name="rollcall_one_per_class_day")]
+
+    def __str__(self) -> str:
+        return f"{self.school_class_id} {self.date:%d/%m/%Y}"
+
+
+class DailyAbsence(models.Model):
+    """A student absent on one day of the roll-call, excused (P) or unexcused (K); a present student has no row."""
+
+    class Kind(models.TextChoices):
+        EXCUSED = "P", _("Excused (P)")
+        UNEXCUSED = "K", _("Unexcused (K)")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="daily_absences",
+                                  verbose_name=_("enrolment"))
+    date = models.DateField(_("date"))
+    kind = models.CharField(_("absence"), max_length=1, choices=Kind.choices)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("daily absence")
+        verbose_name_plural = _("daily absences")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "date"], name="daily_absence_one_per_day"),
+            models.CheckConstraint(condition=Q(kind__in=["P", "K"]), name="daily_absence_kind_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.date:%d/%m/%Y}: {self.kind}"
+
+
 class StudentRemark(models.Model):
     """The homeroom teacher's remark on a student for a term, or for the year (``term`` null)."""
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from gradebook.corrections.selectors import Correction, approved_corrections
+from gradebook.homeroom.selectors import daily_marks
 from gradebook.models import Score, column_label, format_result
 from gradebook.results.compute import (
     YEAR,
@@ -225,6 +226,9 @@ class SubjectTable:
     rows: list[SubjectRow]
 
 
+DAY_WIDTH_MM = 5  # one day column of the attendance grid (static/archive/pdf/forms.css)
+
+
 @dataclass(frozen=True)
 class AttendanceRow:
     number: int
@@ -232,6 +236,8 @@ class AttendanceRow:
     excused: int | None
     unexcused: int | None
     note: str
+    # A month kept by day: each absence as (left margin from the previous one, "P" or "K"), in day order.
+    marks: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -239,6 +245,7 @@ class AttendanceMonth:
     label: str
     days: int
     rows: list[AttendanceRow]
+    by_day: bool = False  # the daily roll-call was kept this month: the grid shows each day's P and K
 
     @property
     def day_numbers(self) -> range:
@@ -361,11 +368,23 @@ def subject_tables(data: ClassData, number: int, term: ClassResults, year: Class
     return tables
 
 
-def attendance_months(data: ClassData, numbers: tuple[int, ...]) -> list[AttendanceMonth]:
-    """The monthly roll-call pages: days 1-31 are ticked on paper; the book keeps each month's P and K."""
+def _day_marks(marks: dict[int, str]) -> tuple[tuple[str, str], ...]:
+    placed, after = [], 0  # ``after``: the day whose column the previous mark ended on
+    for day in sorted(marks):
+        placed.append((f"{(day - 1 - after) * DAY_WIDTH_MM}mm", marks[day]))
+        after = day
+    return tuple(placed)
+
+
+def attendance_months(data: ClassData, numbers: tuple[int, ...],
+                      daily: dict | None = None) -> list[AttendanceMonth]:
+    """The monthly roll-call pages: each month's P and K, and each day's where the daily roll-call was kept
+    (``daily``: gradebook.homeroom.selectors.daily_marks); otherwise the days are ticked on paper."""
+    daily = daily or {}
     months = []
     for number in numbers:
         for month in data.months.get(number, []):
+            by_day = daily.get(month)
             days = calendar.monthrange(*month)[1]
             start, end = datetime.date(month[0], month[1], 1), datetime.date(month[0], month[1], days)
             rows = []
@@ -377,9 +396,10 @@ def attendance_months(data: ClassData, numbers: tuple[int, ...]) -> list[Attenda
                 note = enrolment_change(enrolment, data.year) if changed else ""
                 rows.append(AttendanceRow(number=position, full_name=enrolment.student.full_name,
                                           excused=counts[0] if counts else None,
-                                          unexcused=counts[1] if counts else None, note=note))
+                                          unexcused=counts[1] if counts else None, note=note,
+                                          marks=_day_marks(by_day.get(enrolment.pk, {})) if by_day else ()))
             label = _("Month %(month)s/%(year)s") % {"month": month[1], "year": month[0]}
-            months.append(AttendanceMonth(label=label, days=days, rows=rows))
+            months.append(AttendanceMonth(label=label, days=days, rows=rows, by_day=by_day is not None))
     return months
 
 
@@ -425,7 +445,9 @@ def ledger(school_class: sm.SchoolClass, term_number: int, *, data: ClassData | 
         girls=sum(1 for enrolment in data.enrolments
                   if enrolment.is_active and enrolment.student.gender == sm.Student.Gender.FEMALE),
         subject_teachers=[(info.subject.name, data.teachers.get(info.subject.pk, "")) for info in data.subjects],
-        students=students, attendance=attendance_months(data, numbers), terms=terms,
+        students=students, terms=terms,
+        attendance=attendance_months(data, numbers, daily_marks(school_class, [
+            month for number in numbers for month in data.months.get(number, [])])),
         year=summary_part(data, whole) if whole else None, corrections=correction_lines(corrections),
     )
 

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404, render
 from eledger import selectors as eledger_selectors
 from gradebook import policy
 from gradebook.corrections import selectors as corrections_selectors
+from gradebook.homeroom import selectors as homeroom_selectors
 from schoolrecords import models as m
 from schoolrecords import roles, selectors
 from schoolrecords.permissions import has_role, require, user_school
@@ -29,7 +30,8 @@ def home(request):
         context["clerk_classes"] = selectors.classes_of(year)
     if year is not None:
         context["teaching"] = selectors.assignments_of_teacher(user, year)
-        context["homeroom"] = selectors.classes_of(year).filter(homeroom_teacher=user)
+        context["homeroom"] = list(selectors.classes_of(year).filter(homeroom_teacher=user))
+        context["rollcall"] = homeroom_selectors.rollcall_home(classes=context["homeroom"])
     context["documents_summary"] = eledger_selectors.home_summary(user)
     context["corrections"] = corrections_selectors.home_summary(user)
     if has_role(user, roles.DEPARTMENT_HEAD):

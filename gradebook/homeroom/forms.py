@@ -47,6 +47,8 @@ class HomeroomForm(forms.Form):
                     initial=row.conduct,
                 )
                 for month in sheet.months:
+                    if month in sheet.daily:
+                        continue  # counted from the daily roll-call, shown read-only
                     excused, unexcused = row.absences.get(month, (0, 0))
                     label = {"name": name, "month": f"{month[1]:02d}/{month[0]}"}
                     self.fields[field_key("excused", pk, month)] = _sessions_field(
@@ -64,6 +66,8 @@ class HomeroomForm(forms.Form):
         cleaned = super().clean()
         for row in self.sheet.rows:
             for month in self.sheet.months:
+                if month in self.sheet.daily:
+                    continue
                 excused_key = field_key("excused", row.enrolment.pk, month)
                 unexcused_key = field_key("unexcused", row.enrolment.pk, month)
                 if excused_key not in self.fields or excused_key in self.errors or unexcused_key in self.errors:
@@ -89,9 +93,11 @@ class HomeroomForm(forms.Form):
             months = []
             for month in sheet.months:
                 excused, unexcused = row.absences.get(month, (0, 0))
+                typed = has_fields and month not in sheet.daily
                 months.append({
-                    "excused": self[field_key("excused", pk, month)] if has_fields else excused,
-                    "unexcused": self[field_key("unexcused", pk, month)] if has_fields else unexcused,
+                    "editable": typed,
+                    "excused": self[field_key("excused", pk, month)] if typed else excused,
+                    "unexcused": self[field_key("unexcused", pk, month)] if typed else unexcused,
                     "fix": self._fix(HomeroomCorrection.Field.ABSENCES, pk, month) if fixable else None,
                 })
             lines.append({
@@ -126,7 +132,7 @@ class HomeroomForm(forms.Form):
             absences = {
                 month: (data.get(field_key("excused", pk, month)) or 0,
                         data.get(field_key("unexcused", pk, month)) or 0)
-                for month in self.sheet.months
+                for month in self.sheet.months if month not in self.sheet.daily
             }
             entries.append(HomeroomEntry(enrolment_id=pk, conduct=data.get(field_key("conduct", pk), ""),
                                          absences=absences, remark=data.get(field_key("remark", pk), "")))

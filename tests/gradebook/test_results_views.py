@@ -327,8 +327,9 @@ def test_the_term_results_page_costs_the_same_queries_for_40_and_50_students(dem
 
 # Session and user; the actor's school (profile with school); the class; the homeroom right (global
 # permissions: user, groups; object permissions: user, groups); terms, class list, conduct, absences,
-# remarks, approvals; the base template's current year and the roles it shows.
-HOMEROOM_QUERIES = 16
+# remarks, approvals, the months kept by day (daily roll-call); the base template's current year and the
+# roles it shows.
+HOMEROOM_QUERIES = 17
 
 
 def test_the_homeroom_sheet_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):

@@ -434,6 +434,10 @@ def _period_of_assignment(obj) -> dict:
     return {"assignment_id": obj.pk, "period": 1}
 
 
+def _month(obj) -> dict:
+    return {"pk": obj.pk, "year": 2025, "month": 10}
+
+
 def _year_id(obj) -> dict:
     return {"year_id": obj.pk}
 
@@ -541,6 +545,12 @@ MATRIX: dict[str, Row] = {
     # homeroom work and class results
     "gradebook:homeroom": Row("class", "lll ddn ddn ddn ddn ddn ddn odn ddn nno",
                               "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr", kwargs=_period),
+    # the daily roll-call of a month: the homeroom teacher's, as the sheet; its JSON save takes a day (no marks:
+    # everyone present)
+    "gradebook:rollcall": Row("class", "lll ddn ddn ddn ddn ddn ddn odn ddn nno", kwargs=_month),
+    "gradebook:rollcall_save": Row("class", "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                   "uuu ddn ddn ddn ddn ddn ddn odn ddn nno", kwargs=_month,
+                                   json=lambda _obj: {"day": 1, "marks": {}}),
     "gradebook:results": Row("class", "lll oon oon ddn ddn ddn ddn odn ddn nno", kwargs=_period),
     "gradebook:results_approve": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                      "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_period),

@@ -1,0 +1,221 @@
+"""The daily roll-call: who may take it, which days and students it refuses, and the monthly totals it counts."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
+
+from gradebook.homeroom.selectors import daily_marks, homeroom_sheet, rollcall_home, rollcall_sheet
+from gradebook.homeroom.services import HomeroomEntry, homeroom_save, rollcall_save
+from gradebook.models import DailyAbsence, MonthlyAbsence, RollCallDay
+from gradebook.results.compute import load_class, year_results
+from gradebook.results.services import field_key
+from gradebook.rules import rollcall as rules
+from schoolrecords import models as sm
+
+from .test_results import complete_year, studying, term
+from .test_results_services import approve, complete_term
+
+pytestmark = pytest.mark.django_db
+
+WEDNESDAY = datetime.date(2025, 10, 1)
+THURSDAY = datetime.date(2025, 10, 2)
+SUNDAY = datetime.date(2025, 10, 5)
+
+
+def take(demo, day, marks, *, username="homeroom_6a1", class_name="6A1", reason="Điểm danh", today=None):
+    return rollcall_save(actor=demo.user(username), school_class=demo.school_class(class_name), day=day, marks=marks,
+                         reason=reason, today=today)
+
+
+def monthly(enrolment, month=(2025, 10)):
+    row = MonthlyAbsence.objects.filter(enrolment=enrolment, year=month[0], month=month[1]).first()
+    return (row.excused, row.unexcused) if row else None
+
+
+def vietnamese(callable_, *args, **kwargs) -> ValidationError:
+    with translation.override("vi"), pytest.raises(ValidationError) as caught:
+        callable_(*args, **kwargs)
+    return caught.value
+
+
+# --- marks and totals ------------------------------------------------------------------------------------
+
+
+def test_marks_are_saved_with_who_and_why_and_the_month_totals_are_counted_from_the_days(demo):
+    first, second = studying(demo)[:2]
+    take(demo, WEDNESDAY, {first.pk: "P", second.pk: "k"})
+    result = take(demo, THURSDAY, {first.pk: "K"})
+
+    assert result.totals[first.pk] == (1, 1) and result.totals[second.pk] == (0, 1)
+    assert monthly(first) == (1, 1) and monthly(second) == (0, 1)
+    mark = DailyAbsence.objects.get(enrolment=second, date=WEDNESDAY)
+    assert mark.kind == "K" and mark.updated_by == demo.user("homeroom_6a1")
+    [record] = mark.history.all()
+    assert (record.history_user, record.history_change_reason) == (demo.user("homeroom_6a1"), "Điểm danh")
+    assert MonthlyAbsence.history.filter(history_change_reason="Điểm danh").count() == 3  # two created, one changed
+    assert set(RollCallDay.objects.values_list("date", flat=True)) == {WEDNESDAY, THURSDAY}
+
+
+def test_clearing_a_mark_deletes_it_with_history_and_lowers_the_total(demo):
+    enrolment = studying(demo)[0]
+    take(demo, WEDNESDAY, {enrolment.pk: "P"})
+    take(demo, WEDNESDAY, {enrolment.pk: ""}, reason="Nhầm học sinh")
+
+    assert not DailyAbsence.objects.filter(enrolment=enrolment).exists()
+    assert monthly(enrolment) == (0, 0)  # the month keeps its row and its history
+    deleted = DailyAbsence.history.get(history_type="-")
+    assert deleted.history_change_reason == "Nhầm học sinh"
+
+
+def test_the_first_day_taken_replaces_the_totals_typed_on_the_month_sheet(demo):
+    first, second = studying(demo)[:2]
+    homeroom_save(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"), term=term(demo, 1),
+                  entries=[HomeroomEntry(first.pk, absences={(2025, 10): (4, 2)})])
+
+    result = take(demo, WEDNESDAY, {})  # everyone present that day
+
+    assert result.changed == 2  # the day taken, the typed month counted again
+    assert monthly(first) == (0, 0) and monthly(second) is None
+
+
+def test_the_month_sheet_refuses_typed_absences_of_a_month_kept_by_day(demo):
+    enrolment = studying(demo)[0]
+    take(demo, WEDNESDAY, {enrolment.pk: "P"})
+
+    error = vietnamese(homeroom_save, actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
+                       term=term(demo, 1), entries=[HomeroomEntry(enrolment.pk, absences={(2025, 10): (3, 0)})])
+    assert error.messages == ["Số buổi nghỉ của 10/2025 được tính từ điểm danh hằng ngày: hãy sửa trên bảng điểm danh."]
+    assert monthly(enrolment) == (1, 0)
+    assert homeroom_sheet(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
+                          number=1).daily == {(2025, 10)}
+
+
+def test_the_years_results_count_the_days_absent(demo):
+    complete_year(demo)
+    enrolment = studying(demo)[0]
+    for day in (WEDNESDAY, THURSDAY):
+        take(demo, day, {enrolment.pk: "K"})
+
+    row = next(row for row in year_results(load_class(demo.school_class("6A1"))).rows
+               if row.enrolment.pk == enrolment.pk)
+    assert row.absent == 2
+
+
+# --- refusals, each with its reason in Vietnamese ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("day", "today", "message"), [
+    (datetime.date(2025, 10, 20), datetime.date(2025, 10, 17),
+     "Ngày 20/10/2025 chưa đến: điểm danh được ghi trong ngày hoặc sau đó."),
+    (SUNDAY, None, "Ngày 05/10/2025 là Chủ nhật: không có điểm danh."),
+    (datetime.date(2026, 5, 27), None, "Ngày 27/05/2026 nằm ngoài các học kì của năm học này."),
+    (datetime.date(2025, 8, 29), None, "Ngày 29/08/2025 nằm ngoài các học kì của năm học này."),
+])
+def test_a_day_the_roll_call_does_not_cover_is_refused_with_its_reason(demo, day, today, message):
+    enrolment = studying(demo)[0]
+    error = vietnamese(take, demo, day, {enrolment.pk: "P"}, today=today)
+
+    assert error.messages == [message]
+    assert not DailyAbsence.objects.exists() and not RollCallDay.objects.exists()
+
+
+def test_a_day_after_the_student_left_is_refused_at_the_students_mark(demo):
+    left = sm.Enrolment.objects.get(school_class=demo.school_class("6A1"), end_date__isnull=False)
+    present = studying(demo)[0]
+    error = vietnamese(take, demo, datetime.date(2026, 2, 17), {present.pk: "P", left.pk: "K"})
+
+    assert error.message_dict == {field_key("mark", left.pk): [
+        f"{left.student.full_name} đã rời lớp ngày 16/02/2026, trước ngày 17/02/2026."]}
+    assert not DailyAbsence.objects.exists()  # all or nothing
+    take(demo, datetime.date(2026, 2, 16), {left.pk: "K"})  # their last day is theirs
+
+
+def test_a_day_before_the_student_joined_is_refused(demo):
+    enrolment = studying(demo)[0]
+    sm.Enrolment.objects.filter(pk=enrolment.pk).update(start_date=datetime.date(2025, 10, 2))  # no history needed
+    error = vietnamese(take, demo, WEDNESDAY, {enrolment.pk: "P"})
+
+    assert error.message_dict == {field_key("mark", enrolment.pk): [
+        f"{enrolment.student.full_name} vào lớp ngày 02/10/2025, sau ngày 01/10/2025."]}
+
+
+def test_a_mark_other_than_p_or_k_is_refused(demo):
+    enrolment = studying(demo)[0]
+    error = vietnamese(take, demo, WEDNESDAY, {enrolment.pk: "X"})
+
+    assert error.message_dict == {field_key("mark", enrolment.pk): [
+        "Gõ P (có phép), K (không phép), hoặc để trống nếu có mặt."]}
+
+
+def test_an_approved_term_is_changed_only_through_a_correction_request(demo):
+    complete_term(demo, 1)
+    approve(demo, 1)
+    error = vietnamese(take, demo, WEDNESDAY, {studying(demo)[0].pk: "P"})
+
+    assert "“Đề nghị sửa”" in error.messages[0]
+    assert not RollCallDay.objects.exists()
+
+
+@pytest.mark.parametrize("username", ["teacher_math", "principal", "gv_van2"])
+def test_only_the_homeroom_teacher_of_the_class_takes_its_roll_call(demo, username):
+    with pytest.raises(PermissionDenied):
+        take(demo, WEDNESDAY, {studying(demo)[0].pk: "P"}, username=username)
+
+
+def test_a_student_of_another_class_is_refused(demo):
+    other = studying(demo, "8A1")[0]
+    with pytest.raises(ValidationError):
+        take(demo, WEDNESDAY, {other.pk: "P"})
+
+
+# --- reads -------------------------------------------------------------------------------------------------
+
+
+def test_the_sheet_shows_the_days_marks_and_totals_and_which_days_are_open(demo):
+    first = studying(demo)[0]
+    take(demo, WEDNESDAY, {first.pk: "P"})
+    sheet = rollcall_sheet(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"), month=(2025, 10),
+                           today=datetime.date(2025, 10, 8))
+
+    assert len(sheet.days) == 31 and sheet.term_number == 1
+    columns = {column.date.day: column for column in sheet.days}
+    assert columns[1].taken and columns[1].open and not columns[1].weekend
+    assert columns[4].weekend and columns[4].open  # a Saturday may be marked
+    assert not columns[5].open and not columns[9].open  # a Sunday, a day to come
+    assert sheet.due == 5  # 2, 3, 6, 7 and 8 October (today)
+    row = next(row for row in sheet.rows if row.enrolment.pk == first.pk)
+    assert (row.cells[0].mark, row.excused, row.unexcused) == ("P", 1, 0)
+    assert row.cells[0].label == f"{first.student.full_name}, 01/10"
+    assert sheet.previous == (2025, 9) and sheet.following == (2025, 11)
+
+
+def test_the_ledgers_marks_are_only_those_of_months_kept_by_day(demo):
+    first = studying(demo)[0]
+    take(demo, WEDNESDAY, {first.pk: "K"})
+
+    assert daily_marks(demo.school_class("6A1"), [(2025, 9), (2025, 10)]) == {(2025, 10): {first.pk: {1: "K"}}}
+
+
+def test_the_reminder_counts_the_school_days_not_taken_on_the_first_three_days_of_the_next_month(demo):
+    school_class = demo.school_class("6A1")
+    take(demo, WEDNESDAY, {})
+
+    [entry] = rollcall_home(classes=[school_class], today=datetime.date(2025, 11, 3))
+    assert (entry.reminded, entry.due, entry.deadline) == ((2025, 10), 22, datetime.date(2025, 11, 3))
+    assert entry.month == (2025, 11)
+    [entry] = rollcall_home(classes=[school_class], today=datetime.date(2025, 11, 4))
+    assert (entry.reminded, entry.due, entry.month) == (None, 0, (2025, 11))
+    [entry] = rollcall_home(classes=[school_class], today=datetime.date(2025, 9, 2))  # August: no term
+    assert (entry.reminded, entry.month) == (None, (2025, 9))
+    [entry] = rollcall_home(classes=[school_class], today=datetime.date(2026, 12, 2))  # after the year: its last month
+    assert (entry.reminded, entry.month) == (None, (2026, 5))
+
+
+def test_a_month_fully_taken_has_no_reminder(demo):
+    for day in rules.days_to_check((2025, 10), terms=demo.year.terms.all(), today=datetime.date(2025, 11, 1)):
+        take(demo, day, {})
+
+    [entry] = rollcall_home(classes=[demo.school_class("6A1")], today=datetime.date(2025, 11, 1))
+    assert entry.reminded is None
