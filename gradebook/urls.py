@@ -1,4 +1,4 @@
-"""URLs of the gradebook app: the score grid, homeroom work, class results, entry windows and corrections."""
+"""URLs of the gradebook app: the score grid, homeroom work, class results, entry windows, corrections and the year rollover."""
 
 from django.urls import include, path, register_converter
 
@@ -15,4 +15,5 @@ urlpatterns = [
     path("", include("gradebook.results.urls")),
     path("", include("gradebook.windows.urls")),
     path("", include("gradebook.corrections.urls")),
+    path("", include("gradebook.rollover.urls")),
 ]

@@ -236,3 +236,26 @@ def registration_book(year: m.SchoolYear) -> list[RegisterLine]:
     return sorted(lines, key=lambda line: (
         not line.student.registration_number, _register_number_key(line.student.registration_number),
         vietnamese_sort_key(line.student.given_name), vietnamese_sort_key(line.student.full_name)))
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """What the year rollover proposed for a year and the board has not confirmed yet."""
+
+    homerooms: list[m.SchoolClass]  # with draft_homeroom_teacher__profile
+    assignments: list[m.TeachingAssignment]  # with school_class, subject, teacher__profile
+
+    @property
+    def count(self) -> int:
+        return len(self.homerooms) + len(self.assignments)
+
+
+def drafts_of(year: m.SchoolYear) -> Drafts:
+    """The year's draft homeroom teachers and teaching assignments, in class order (two queries)."""
+    return Drafts(
+        homerooms=list(m.SchoolClass.objects.filter(year=year, draft_homeroom_teacher__isnull=False)
+                       .select_related("draft_homeroom_teacher__profile").order_by("grade", "name")),
+        assignments=list(m.TeachingAssignment.objects.filter(year=year, state=m.TeachingAssignment.State.DRAFT)
+                         .select_related("school_class", "subject", "teacher__profile")
+                         .order_by("school_class__grade", "school_class__name", "subject__order", "subject__name")),
+    )
