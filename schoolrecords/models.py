@@ -338,7 +338,7 @@ class TeachingAssignment(models.Model):
     """
 
     class State(models.TextChoices):
-        DRAFT = "draft", _("Draft")
+        DRAFT = "draft", _("Proposed, to confirm")
         CONFIRMED = "confirmed", _("Confirmed")
 
     year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="assignments",

@@ -21,7 +21,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='historicalteachingassignment',
             name='state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('confirmed', 'Confirmed')], default='confirmed', max_length=10, verbose_name='state'),
+            field=models.CharField(choices=[('draft', 'Proposed, to confirm'), ('confirmed', 'Confirmed')], default='confirmed', max_length=10, verbose_name='state'),
         ),
         migrations.AddField(
             model_name='schoolclass',
@@ -31,6 +31,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='teachingassignment',
             name='state',
-            field=models.CharField(choices=[('draft', 'Draft'), ('confirmed', 'Confirmed')], default='confirmed', max_length=10, verbose_name='state'),
+            field=models.CharField(choices=[('draft', 'Proposed, to confirm'), ('confirmed', 'Confirmed')], default='confirmed', max_length=10, verbose_name='state'),
         ),
     ]

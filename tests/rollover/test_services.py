@@ -15,6 +15,7 @@ from gradebook.rollover import services as rollover
 from gradebook.rules.rollover import MoveKind, YearOutcome
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
+from schoolrecords import selectors
 from schoolrecords import services as setup
 from tests.conftest import TEST_SESSION
 
@@ -212,14 +213,14 @@ def test_a_draft_assignment_lets_its_teacher_enter_nothing_until_it_is_confirmed
     assert not policy.can_read(teacher, draft)
     with pytest.raises(PermissionDenied):
         scores_save(session=TEST_SESSION, actor=teacher, assignment=draft, term=term, cells=cell)
-    assert draft.pk not in {a.pk for a in setup.selectors.assignments_of_teacher(teacher, new)}
+    assert draft.pk not in {a.pk for a in selectors.assignments_of_teacher(teacher, new)}
 
     setup.assignment_confirm(actor=board, assignment=draft, reason="Phân công chính thức")
     draft.refresh_from_db()
     assert not draft.is_draft
     fresh = type(teacher).objects.get(pk=teacher.pk)
     assert policy.is_assigned_teacher(fresh, draft)
-    assert draft.pk in {a.pk for a in setup.selectors.assignments_of_teacher(fresh, new)}
+    assert draft.pk in {a.pk for a in selectors.assignments_of_teacher(fresh, new)}
 
 
 def test_a_draft_homeroom_teacher_holds_the_class_only_once_confirmed(demo, outcomes):
@@ -239,7 +240,7 @@ def test_confirm_all_confirms_every_draft_of_the_year(demo, outcomes):
     done = rollover.apply(actor=board, from_year=demo.year, to_year=NEXT, reason="Năm học mới")
     count = setup.drafts_confirm_all(actor=board, year=done.year)
     assert count == done.draft_assignments + done.draft_homerooms == 84
-    assert setup.selectors.drafts_of(done.year).count == 0
+    assert selectors.drafts_of(done.year).count == 0
     assert not sm.TeachingAssignment.objects.filter(year=done.year, state="draft").exists()
 
 
