@@ -167,7 +167,8 @@ def teaching_pairs(user, year: sm.SchoolYear | None) -> list[tuple[int, str, int
     if year is None:
         return []
     rows = (
-        sm.TeachingAssignment.objects.filter(teacher=user, year=year, end_date__isnull=True)
+        sm.TeachingAssignment.objects.filter(teacher=user, year=year, end_date__isnull=True,
+                                            state=sm.TeachingAssignment.State.CONFIRMED)
         .values_list("subject_id", "subject__name", "school_class__grade", "subject__order")
         .distinct()
         .order_by("school_class__grade", "subject__order", "subject__name")
@@ -252,7 +253,8 @@ def _week_coverage(school: sm.School, year: sm.SchoolYear | None, monday: dateti
     """
     if school is None or year is None:
         return []
-    assignments = sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True)
+    assignments = sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True,
+                                                     state=sm.TeachingAssignment.State.CONFIRMED)
     plans = Document.objects.filter(school=school, period__isnull=False, teaching_date__range=(monday, sunday))
     if department_ids is not None:
         assignments = assignments.filter(subject__department_id__in=department_ids)

@@ -291,6 +291,7 @@ def _lesson_fields(*, actor, school: sm.School, subject: sm.Subject | None, grad
                                % {"subject": subject.name, "grade": grade, "count": periods}})
     teaches = sm.TeachingAssignment.objects.filter(
         teacher=actor, subject=subject, school_class__grade=grade, end_date__isnull=True,
+        state=sm.TeachingAssignment.State.CONFIRMED,
         year__school=school,
     ).exists()
     if not teaches:

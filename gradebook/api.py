@@ -40,12 +40,15 @@ from .printed import (
     report_cards_of_class,
     summary,
 )
+from .results.outcomes import StudentOutcome
+from .results.outcomes import year_outcomes as _year_outcomes
+from .rules.rollover import YearOutcome
 from .rules.slots import in_class_at_end, slot_key
 from .windows import selectors as windows
 
 __all__ = [
     "Correction", "CorrectionLog", "LedgerData", "MinutesCell", "MinutesData", "ParentSlipData", "ReportCardData",
-    "SnapshotDeadline", "SnapshotRow", "SummaryData", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
+    "SnapshotDeadline", "SnapshotRow", "StudentOutcome", "SummaryData", "YearOutcome", "year_outcomes", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
     "correction_minutes", "department_correction_log", "homeroom_correction_minutes", "due_enrolments", "in_class_at_end", "ledger", "load_class",
     "parent_slip", "principal_book_lock", "report_card",
     "report_cards_of_class", "snapshot_deadlines", "snapshot_deadlines_of_approval", "snapshot_rows", "summary", "unlocked_classes",
@@ -81,6 +84,16 @@ def book_locked(year: sm.SchoolYear, term_number: int) -> bool:
     Yes once the principal has locked the term's book, or approved the results of every class.
     """
     return not unlocked_classes(year, term_number)  # it is empty once the principal has locked the book
+
+
+# --- how the students' year ended (the rollover, the sector database's export) -----------------------
+
+
+def year_outcomes(year: sm.SchoolYear) -> list[StudentOutcome]:
+    """Every enrolment of the year with how it ended: left, transferred, promoted, repeats, or pending
+    (a re-test or summer training without its result, results incomplete). No permission check: the
+    caller checks its reader."""
+    return _year_outcomes(year)
 
 
 # --- the score snapshot ---------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""URLs of the gradebook app: the score grid, remarks, homeroom work, class results, windows and corrections."""
+"""URLs of the gradebook app: the score grid, remarks, homeroom work, class results, windows, corrections, rollover."""
 
 from django.urls import include, path, register_converter
 
@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("gradebook.results.urls")),
     path("", include("gradebook.windows.urls")),
     path("", include("gradebook.corrections.urls")),
+    path("", include("gradebook.rollover.urls")),
 ]

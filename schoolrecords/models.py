@@ -182,6 +182,15 @@ class SchoolClass(models.Model):
         related_name="homeroom_classes",
         verbose_name=_("homeroom teacher"),
     )
+    # Proposed by the year rollover: gives no right until the board confirms it as the homeroom teacher.
+    draft_homeroom_teacher = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="draft_homeroom_classes",
+        verbose_name=_("proposed homeroom teacher"),
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -322,7 +331,15 @@ class StaffProfile(models.Model):
 
 
 class TeachingAssignment(models.Model):
-    """This teacher teaches this subject in this class this year; it is what lets them enter scores."""
+    """This teacher teaches this subject in this class this year; it is what lets them enter scores.
+
+    A draft (copied by the year rollover) is a proposal: it grants nothing, and counts as nobody's
+    assignment, until the board confirms it.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Proposed, to confirm")
+        CONFIRMED = "confirmed", _("Confirmed")
 
     year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="assignments",
                              verbose_name=_("school year"))
@@ -334,6 +351,7 @@ class TeachingAssignment(models.Model):
                                 verbose_name=_("teacher"))
     start_date = models.DateField(_("from"))
     end_date = models.DateField(_("until"), null=True, blank=True)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.CONFIRMED)
     history = HistoricalRecords()
 
     class Meta:
@@ -357,7 +375,11 @@ class TeachingAssignment(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.end_date is None
+        return self.end_date is None and self.state == self.State.CONFIRMED
+
+    @property
+    def is_draft(self) -> bool:
+        return self.state == self.State.DRAFT
 
 
 # Staff accounts are Django users; their changes are kept too (never the password hash).

@@ -11,6 +11,8 @@ from .permissions import objects_for
 
 User = get_user_model()
 
+CONFIRMED = m.TeachingAssignment.State.CONFIRMED  # a draft (the rollover's proposal) is nobody's assignment yet
+
 
 def current_year(school: m.School | None) -> m.SchoolYear | None:
     if school is None:
@@ -78,7 +80,7 @@ def periods_matrix(year: m.SchoolYear) -> dict[tuple[int, int], int]:
 
 def assignments_of_class(school_class: m.SchoolClass) -> QuerySet[m.TeachingAssignment]:
     return (
-        m.TeachingAssignment.objects.filter(school_class=school_class, end_date__isnull=True)
+        m.TeachingAssignment.objects.filter(school_class=school_class, end_date__isnull=True, state=CONFIRMED)
         .select_related("subject", "teacher__profile")
         .order_by("subject__order", "subject__name")
     )
@@ -89,7 +91,7 @@ def assignments_of_teacher(user, year: m.SchoolYear | None) -> QuerySet[m.Teachi
         return m.TeachingAssignment.objects.none()
     studying = Q(school_class__enrolments__status=m.Enrolment.Status.STUDYING)
     return (
-        m.TeachingAssignment.objects.filter(teacher=user, year=year, end_date__isnull=True)
+        m.TeachingAssignment.objects.filter(teacher=user, year=year, end_date__isnull=True, state=CONFIRMED)
         .select_related("school_class", "subject")
         .annotate(student_count=Count("school_class__enrolments", filter=studying, distinct=True))
         .order_by("school_class__grade", "school_class__name", "subject__order")
@@ -122,7 +124,8 @@ def setup_gaps(year: m.SchoolYear) -> dict:
     for gs in m.GradeSubject.objects.filter(year=year).select_related("subject"):
         studied.setdefault(gs.grade, []).append(gs.subject)
     assigned = set(
-        m.TeachingAssignment.objects.filter(year=year, end_date__isnull=True).values_list("school_class_id", "subject_id")
+        m.TeachingAssignment.objects.filter(year=year, end_date__isnull=True, state=CONFIRMED)
+        .values_list("school_class_id", "subject_id")
     )
     unassigned = [
         (school_class, subject)
@@ -151,7 +154,7 @@ def department_members(department: m.Department) -> QuerySet[m.StaffProfile]:
         .prefetch_related(
             Prefetch(
                 "user__assignments",
-                queryset=m.TeachingAssignment.objects.filter(end_date__isnull=True).select_related(
+                queryset=m.TeachingAssignment.objects.filter(end_date__isnull=True, state=CONFIRMED).select_related(
                     "school_class", "subject"
                 ),
                 to_attr="open_assignments",
@@ -233,3 +236,26 @@ def registration_book(year: m.SchoolYear) -> list[RegisterLine]:
     return sorted(lines, key=lambda line: (
         not line.student.registration_number, _register_number_key(line.student.registration_number),
         vietnamese_sort_key(line.student.given_name), vietnamese_sort_key(line.student.full_name)))
+
+
+@dataclass(frozen=True)
+class Drafts:
+    """What the year rollover proposed for a year and the board has not confirmed yet."""
+
+    homerooms: list[m.SchoolClass]  # with draft_homeroom_teacher__profile
+    assignments: list[m.TeachingAssignment]  # with school_class, subject, teacher__profile
+
+    @property
+    def count(self) -> int:
+        return len(self.homerooms) + len(self.assignments)
+
+
+def drafts_of(year: m.SchoolYear) -> Drafts:
+    """The year's draft homeroom teachers and teaching assignments, in class order (two queries)."""
+    return Drafts(
+        homerooms=list(m.SchoolClass.objects.filter(year=year, draft_homeroom_teacher__isnull=False)
+                       .select_related("draft_homeroom_teacher__profile").order_by("grade", "name")),
+        assignments=list(m.TeachingAssignment.objects.filter(year=year, state=m.TeachingAssignment.State.DRAFT)
+                         .select_related("school_class", "subject", "teacher__profile")
+                         .order_by("school_class__grade", "school_class__name", "subject__order", "subject__name")),
+    )

@@ -32,6 +32,7 @@ User = get_user_model()
 SYSTEM_USERNAME = "system"
 security_log = logging.getLogger("schoolrecords.security")
 SETUP = "schoolrecords.manage_school_setup"
+CONFIRMED = m.TeachingAssignment.State.CONFIRMED
 
 
 def system_user() -> User:
@@ -223,6 +224,11 @@ def school_class_save(*, actor, year: m.SchoolYear, name: str, grade: int,
 def homeroom_assign(*, actor, school_class: m.SchoolClass, teacher: User | None, reason: str = "") -> m.SchoolClass:
     school_class = m.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class.pk)
     require(actor, SETUP, school_class)
+    if school_class.draft_homeroom_teacher_id is not None:
+        # The board has chosen: the rollover's proposal is settled either way.
+        school_class.draft_homeroom_teacher = None
+        record(school_class, actor=actor, reason=reason or _("Homeroom teacher changed"),
+               update_fields=["draft_homeroom_teacher"])
     previous = school_class.homeroom_teacher
     if previous == teacher:
         return school_class
@@ -265,6 +271,11 @@ def assignment_create(*, actor, school_class: m.SchoolClass, subject: m.Subject,
         .filter(school_class=school_class, subject=subject, end_date__isnull=True)
         .first()
     )
+    if current is not None and current.is_draft:
+        if current.teacher_id == teacher.pk:
+            return assignment_confirm(actor=actor, assignment=current, reason=reason)
+        _draft_discard(current, actor=actor, reason=reason)
+        current = None
     if current is not None:
         if current.teacher_id == teacher.pk:
             return current
@@ -287,6 +298,9 @@ def assignment_end(*, actor, assignment: m.TeachingAssignment, end_date: datetim
     require(actor, SETUP, assignment)
     if assignment.end_date is not None:
         return assignment
+    if assignment.is_draft:  # never in force: nothing to end, the proposal goes
+        _draft_discard(assignment, actor=actor, reason=reason or _("Teaching assignment ended"))
+        return assignment
     assignment.end_date = max(end_date or timezone.localdate(), assignment.start_date)
     record(assignment, actor=actor, reason=reason or _("Teaching assignment ended"), update_fields=["end_date"])
     remove_perm("schoolrecords.teach_assignment", assignment.teacher, assignment)
@@ -299,7 +313,8 @@ def _sync_class_view(user: User, school_class: m.SchoolClass) -> None:
     """A teacher sees a class while they teach in it or are its homeroom teacher."""
     still_needed = (
         school_class.homeroom_teacher_id == user.pk
-        or m.TeachingAssignment.objects.filter(school_class=school_class, teacher=user, end_date__isnull=True).exists()
+        or m.TeachingAssignment.objects.filter(school_class=school_class, teacher=user, end_date__isnull=True,
+                                               state=CONFIRMED).exists()
     )
     if not still_needed:
         remove_perm("schoolrecords.view_schoolclass", user, school_class)
@@ -309,7 +324,8 @@ def _sync_derived_roles(user: User) -> None:
     """Homeroom teacher, subject teacher and department head follow from what the user holds."""
     derived = {
         roles.HOMEROOM_TEACHER: m.SchoolClass.objects.filter(homeroom_teacher=user).exists(),
-        roles.SUBJECT_TEACHER: m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True).exists(),
+        roles.SUBJECT_TEACHER: m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True,
+                                                                   state=CONFIRMED).exists(),
         roles.DEPARTMENT_HEAD: m.Department.objects.filter(head=user).exists(),
     }
     for name, holds in derived.items():
@@ -403,7 +419,7 @@ def staff_set_roles(*, actor, profile: m.StaffProfile, role_names: Iterable[str]
             user.groups.add(group)
         elif name == roles.SUBJECT_TEACHER:
             # May be given ahead of the assignments, but stays while the person still teaches.
-            if not m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True).exists():
+            if not m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True, state=CONFIRMED).exists():
                 user.groups.remove(group)
         else:
             user.groups.remove(group)
@@ -456,6 +472,9 @@ def staff_deactivate(*, actor, profile: m.StaffProfile, left_on: datetime.date, 
         assignment_end(actor=actor, assignment=assignment, end_date=left_on, reason=reason)
     for school_class in m.SchoolClass.objects.filter(homeroom_teacher=profile.user):
         homeroom_assign(actor=actor, school_class=school_class, teacher=None, reason=reason)
+    for school_class in m.SchoolClass.objects.filter(draft_homeroom_teacher=profile.user):
+        school_class.draft_homeroom_teacher = None
+        record(school_class, actor=actor, reason=reason, update_fields=["draft_homeroom_teacher"])
     for department in m.Department.objects.filter(head=profile.user):
         department_set_head(actor=actor, department=department, head=None, reason=reason)
     profile.status, profile.left_on = m.StaffProfile.Status.LEFT, left_on
@@ -474,6 +493,96 @@ def staff_reactivate(*, actor, profile: m.StaffProfile, reason: str) -> m.StaffP
     profile.user.is_active = True
     record(profile.user, actor=actor, reason=reason or _("Staff account reactivated"), update_fields=["is_active"])
     return profile
+
+
+# --- drafts: what the year rollover proposes, confirmed by the board --------------------------
+
+def _draft_discard(assignment: m.TeachingAssignment, *, actor, reason: str) -> None:
+    """A draft was never in force, so it is deleted (its history keeps it) rather than ended."""
+    assignment._history_user = actor
+    assignment._change_reason = reason
+    assignment.delete()
+
+
+@transaction.atomic
+def assignment_draft_create(*, actor, school_class: m.SchoolClass, subject: m.Subject, teacher: User,
+                            start_date: datetime.date, reason: str) -> m.TeachingAssignment:
+    """Propose a class's subject to a teacher: a draft, which grants nothing until it is confirmed.
+
+    A class's subject that already has an assignment (a draft or one in force) keeps it.
+    """
+    school_class = m.SchoolClass.objects.select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    _require_staff_of(teacher, school_class.year.school_id)
+    existing = m.TeachingAssignment.objects.filter(school_class=school_class, subject=subject,
+                                                   end_date__isnull=True).first()
+    if existing is not None:
+        return existing
+    return record(
+        m.TeachingAssignment(year=school_class.year, school_class=school_class, subject=subject, teacher=teacher,
+                             start_date=start_date, state=m.TeachingAssignment.State.DRAFT),
+        actor=actor, reason=reason,
+    )
+
+
+@transaction.atomic
+def assignment_confirm(*, actor, assignment: m.TeachingAssignment, reason: str = "") -> m.TeachingAssignment:
+    """The board confirms a draft assignment: from now on it lets its teacher enter scores."""
+    assignment = (m.TeachingAssignment.objects.select_for_update()
+                  .select_related("year", "school_class", "teacher").get(pk=assignment.pk))
+    require(actor, SETUP, assignment)
+    if not assignment.is_draft:
+        return assignment
+    _require_staff_of(assignment.teacher, assignment.year.school_id)
+    assignment.state = m.TeachingAssignment.State.CONFIRMED
+    record(assignment, actor=actor, reason=reason or _("Teaching assignment confirmed"), update_fields=["state"])
+    assign_perm("schoolrecords.teach_assignment", assignment.teacher, assignment)
+    assign_perm("schoolrecords.view_schoolclass", assignment.teacher, assignment.school_class)
+    _sync_derived_roles(assignment.teacher)
+    return assignment
+
+
+@transaction.atomic
+def homeroom_draft_set(*, actor, school_class: m.SchoolClass, teacher: User, reason: str) -> m.SchoolClass:
+    """Propose a class's homeroom teacher: no right comes with it until the board confirms it."""
+    school_class = m.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    _require_staff_of(teacher, school_class.year.school_id)
+    if school_class.homeroom_teacher_id is not None or school_class.draft_homeroom_teacher_id == teacher.pk:
+        return school_class
+    school_class.draft_homeroom_teacher = teacher
+    return record(school_class, actor=actor, reason=reason, update_fields=["draft_homeroom_teacher"])
+
+
+@transaction.atomic
+def homeroom_confirm(*, actor, school_class: m.SchoolClass, reason: str = "") -> m.SchoolClass:
+    """The board confirms the proposed homeroom teacher, who then holds the class as homeroom_assign gives it."""
+    school_class = m.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    teacher = school_class.draft_homeroom_teacher
+    if teacher is None:
+        return school_class
+    return homeroom_assign(actor=actor, school_class=school_class, teacher=teacher,
+                           reason=reason or _("Homeroom teacher confirmed"))
+
+
+@transaction.atomic
+def drafts_confirm_all(*, actor, year: m.SchoolYear, reason: str = "") -> int:
+    """Confirm every draft of the year, homeroom teachers and teaching assignments; how many were confirmed.
+
+    All or nothing: a draft whose teacher has left the school stops the whole confirmation.
+    """
+    require(actor, SETUP, year)
+    count = 0
+    for school_class in m.SchoolClass.objects.filter(year=year, draft_homeroom_teacher__isnull=False) \
+            .order_by("grade", "name"):
+        homeroom_confirm(actor=actor, school_class=school_class, reason=reason)
+        count += 1
+    for assignment in m.TeachingAssignment.objects.filter(year=year, state=m.TeachingAssignment.State.DRAFT) \
+            .order_by("school_class__grade", "school_class__name", "subject__order"):
+        assignment_confirm(actor=actor, assignment=assignment, reason=reason)
+        count += 1
+    return count
 
 
 # --- students and enrolments -----------------------------------------------------------
@@ -555,7 +664,7 @@ def staff_update_with_roles(*, actor, profile: m.StaffProfile, details: dict, ro
                                           "another member of the board must do it.")})
     dropping_subject_teacher = roles.SUBJECT_TEACHER in current - wanted
     if dropping_subject_teacher:
-        teaching = m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True).count()
+        teaching = m.TeachingAssignment.objects.filter(teacher=user, end_date__isnull=True, state=CONFIRMED).count()
         if teaching:
             raise ValidationError({"roles": _(
                 "%(name)s still has %(count)s open teaching assignments; end them before taking away "

@@ -10,6 +10,7 @@ urlpatterns = [
     path("years/", v.year_list, name="year_list"),
     path("years/<int:pk>/", v.year_edit, name="year_edit"),
     path("years/<int:pk>/periods/", v.periods, name="periods"),
+    path("years/<int:pk>/drafts/", v.drafts, name="drafts"),
     path("years/<int:pk>/classes/", v.class_list, name="class_list"),
     path("classes/<int:pk>/", v.class_edit, name="class_edit"),
     path("enrolments/<int:pk>/end/", v.enrolment_end, name="enrolment_end"),

@@ -120,10 +120,45 @@ def year_edit(request, pk: int):
             messages.error(request, " ".join(error.messages))
     return render(request, "schoolrecords/setup/year_edit.html", {
         "year": year, "term_forms": term_forms, "settings_form": settings_form, "numbers_form": numbers_form,
+        "drafts": selectors.drafts_of(year).count,
         "unnumbered": m.Student.objects.filter(enrolments__school_class__year=year, registration_number="")
         .distinct().count(),
         "history": year.history.select_related("history_user__profile")[:50],
     })
+
+
+@login_required
+def drafts(request, pk: int):
+    """The rollover's proposals for a year: confirm one homeroom teacher, one assignment, or all of them."""
+    year = _year(request, pk)
+    if request.method == "POST":
+        try:
+            if "homeroom" in request.POST:
+                school_class = _draft_target(m.SchoolClass.objects.filter(year=year), request, "homeroom")
+                services.homeroom_confirm(actor=request.user, school_class=school_class)
+                messages.success(request, _("Homeroom teacher of %(class)s confirmed.") % {"class": school_class})
+            elif "assignment" in request.POST:
+                assignment = _draft_target(m.TeachingAssignment.objects.filter(year=year), request, "assignment")
+                services.assignment_confirm(actor=request.user, assignment=assignment)
+                messages.success(request, _("Teaching assignment %(assignment)s confirmed.")
+                                 % {"assignment": assignment})
+            elif "all" in request.POST:
+                count = services.drafts_confirm_all(actor=request.user, year=year)
+                messages.success(request, ngettext("%(count)d proposal confirmed.", "%(count)d proposals confirmed.",
+                                                   count) % {"count": count})
+            else:
+                messages.error(request, _("Choose what to confirm."))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        return redirect("setup:drafts", pk=year.pk)
+    return render(request, "schoolrecords/setup/drafts.html", {"year": year, "drafts": selectors.drafts_of(year)})
+
+
+def _draft_target(queryset, request, field: str):
+    value = request.POST.get(field, "")
+    if not value.isdigit():
+        raise Http404
+    return found_or_hidden(queryset, request.user, SETUP, pk=int(value))
 
 
 # --- subjects and periods --------------------------------------------------------------

@@ -251,7 +251,7 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
     teachers: dict[int, str] = {}
     # Open assignments last, so that they win over ended ones.
     for assignment in (
-        sm.TeachingAssignment.objects.filter(school_class_id=school_class.pk)
+        sm.TeachingAssignment.objects.filter(school_class_id=school_class.pk, state=sm.TeachingAssignment.State.CONFIRMED)
         .select_related("teacher__profile")
         .order_by(F("end_date").desc(nulls_last=True), "start_date")
     ):

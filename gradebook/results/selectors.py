@@ -263,7 +263,7 @@ def progress(*, actor, number: int | None = None, today: datetime.date | None = 
         subjects_by_grade[row.grade].append((row.subject, tt22.regular_assessment_count(row.periods_per_year)))
     teachers = {
         (assignment.school_class_id, assignment.subject_id): staff_name(assignment.teacher)
-        for assignment in sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True)
+        for assignment in sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True, state=sm.TeachingAssignment.State.CONFIRMED)
         .select_related("teacher__profile").order_by()
     }
     due_enrolment = {"enrolment__school_class__year": year, "enrolment__start_date__lte": term.end_date}

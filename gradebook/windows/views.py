@@ -194,7 +194,8 @@ def deadlines(request):
                 else:
                     messages.success(request, _("Test dates and deadlines saved."))
                     return redirect("gradebook:deadlines")
-    assignments = list(sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True)
+    assignments = list(sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True,
+                                                                   state=sm.TeachingAssignment.State.CONFIRMED)
                        .select_related("school_class", "subject", "teacher__profile")
                        .annotate(students=Count("school_class__enrolments", filter=Q(
                            school_class__enrolments__status=sm.Enrolment.Status.STUDYING), distinct=True))

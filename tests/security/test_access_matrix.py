@@ -498,6 +498,7 @@ MATRIX: dict[str, Row] = {
     "setup:year_list": Row(None, "l d d o d d d d d d", "l d d o d d d d d d", kwargs=_none),
     "setup:year_edit": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "setup:periods": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:drafts": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd rn dd dd dd dd dd dd"),
     "setup:class_list": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "setup:class_edit": Row("class", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
                             "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
@@ -562,6 +563,7 @@ MATRIX: dict[str, Row] = {
                                 "lll bbn ddn ddn ddn ddn ddn ddn ddn nnd"),
     "gradebook:exemption_revoke": Row("exemption", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                       "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_exemption),
+    "gradebook:rollover": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "gradebook:progress": Row(None, "l o o d d d d d d d", kwargs=_none),
     # entry windows and locks
     "gradebook:windows": Row(None, "l o o o d d d d d d", "l d d o d d d d d d", kwargs=_none),
