@@ -258,6 +258,10 @@ def test_progress_counts_filled_and_required_cells_per_teacher_class_and_subject
     assert (conduct.teacher, conduct.filled, conduct.required) == ("Ngô Thị Thu Hà", 0, 40)
     html = login("principal").get(reverse("gradebook:progress") + "?term=1").content.decode()
     assert "Đỗ Thị Mai" in html and "6 / 234" in html
+    # the whole school's count with the Vietnamese thousands separator (issue 13: "21.148", not "21148")
+    whole = progress(actor=demo.user("vice"), number=1)
+    assert whole.required >= 1000
+    assert f"{whole.required // 1000}.{whole.required % 1000:03d}" in html
 
 
 def test_progress_defaults_to_the_term_under_way(demo):
