@@ -55,3 +55,53 @@ def test_scores_typed_offline_survive_leaving_the_page_and_are_saved_once_when_o
     page.reload()  # nothing is offered twice
     expect(page.locator("#grid-offer")).to_be_hidden()
     expect(cells.nth(1)).to_have_value("8,5")
+
+
+def test_a_save_whose_answer_was_lost_is_sent_again_and_written_only_once(live_server, demo_school, page):
+    log_in(page, live_server.url, "teacher_math")
+    page.goto(grid_url(live_server.url))
+    first_row = page.locator("#score-grid tbody tr").first
+    enrolment_id = int(first_row.get_attribute("data-e"))
+    reached = []
+
+    def lose_the_answer(route):  # the request reaches the server, the answer never comes back
+        route.fetch()
+        reached.append(route.request.url)
+        route.abort("connectionreset")
+
+    page.route("**/save/", lose_the_answer)
+    first_row.locator("input.cell").first.click()
+    page.keyboard.type("6,5")
+    page.keyboard.press("Enter")
+    status = page.locator("#grid-status")
+    expect(status).to_contain_text("tự động gửi lại")
+    assert reached and str(Score.objects.get(enrolment_id=enrolment_id, kind="tx", index=1).value) == "6.5"
+
+    page.unroute("**/save/")
+    expect(status).to_contain_text("Đã lưu", timeout=10_000)
+    assert Score.history.filter(enrolment_id=enrolment_id, kind="tx", index=1).count() == 1
+    expect(first_row.locator("input.cell").first).to_have_value("6,5")
+
+
+def test_when_the_session_ends_the_advice_says_log_in_again_and_the_scores_go_by_themselves_after(
+        live_server, demo_school, page):
+    log_in(page, live_server.url, "teacher_math")
+    page.goto(grid_url(live_server.url))
+    first_row = page.locator("#score-grid tbody tr").first
+    enrolment_id = int(first_row.get_attribute("data-e"))
+    other_tab = page.context.new_page()
+    other_tab.goto(f"{live_server.url}/")
+    other_tab.click("form[action$='logout/'] button")
+
+    first_row.locator("input.cell").first.click()
+    page.keyboard.type("8")
+    page.keyboard.press("Enter")
+    status = page.locator("#grid-status")
+    expect(status).to_contain_text("Phiên làm việc đã hết")
+    expect(status).to_contain_text("đăng nhập lại ở một thẻ khác")
+    expect(status).not_to_contain_text("Esc")
+
+    log_in(other_tab, live_server.url, "teacher_math")  # a new session and a new CSRF token
+    expect(status).to_contain_text("Đã lưu", timeout=20_000)
+    assert str(Score.objects.get(enrolment_id=enrolment_id, kind="tx", index=1).value) == "8.0"
+    assert Score.history.filter(enrolment_id=enrolment_id, kind="tx", index=1).count() == 1
