@@ -165,7 +165,11 @@ def _config(request, result: Grid) -> dict:
             "storedCell": _("Typed earlier and not saved yet: send or discard it above the grid."),
             "retry": _("Retry"),
             "useCurrent": _("Show the current value"),
-            "pasteSkipped": _("%(count)s pasted values fell outside the editable cells and were ignored."),
+            "pasteRows": _("Not pasted: rows %(rows)s of the copied block, below the last student (%(student)s)."),
+            "pasteColumns": _("Not pasted: columns %(columns)s of the copied block, right of the last column "
+                              "(%(column)s)."),
+            "pasteLocked": _("Not pasted: %(count)s values that fell on cells which cannot be typed in (locked, "
+                             "read only or a student who left)."),
             "leave": _("Some scores are not saved yet."),
             "historyFailed": _("The history could not be loaded."),
             "chooseCell": _("Select a cell first, then open its history."),

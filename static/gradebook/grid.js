@@ -70,6 +70,7 @@
 
   function focusCell(input) {
     if (!input) { return false; }
+    if (studentView.open) { return studentView.show(input._r, input._c); }
     input.focus();
     return true;
   }
@@ -133,6 +134,21 @@
     typed(input);
   });
 
+  function undo(input) {  // Esc: first undoes the typing, then goes back to what the server holds
+    input.value = input._dirty ? input._before : input._saved;
+    input._dirty = false;
+    if (input.value === input._saved) {
+      setState(input, "");
+      forget(input);
+      release(input);
+      input._offered = false;
+      input._base = null;
+    } else {
+      keep(input);
+      if (input._problem) { setState(input, input._problem.state, input._problem.message); }
+    }
+  }
+
   var pauseTimer = null;
   function typed(input) {  // also called by the per-student view, whose fields stand for these cells
     input._dirty = true;
@@ -188,20 +204,9 @@
         }
         break;
       }
-      case "Escape":  // first undoes the typing, then goes back to what the server holds
+      case "Escape":
         event.preventDefault();
-        input.value = input._dirty ? input._before : input._saved;
-        input._dirty = false;
-        if (input.value === input._saved) {
-          setState(input, "");
-          forget(input);
-          release(input);
-          input._offered = false;
-          input._base = null;
-        } else {
-          keep(input);
-          if (input._problem) { setState(input, input._problem.state, input._problem.message); }
-        }
+        undo(input);
         editing = false;
         input.select();
         break;
@@ -227,11 +232,21 @@
     var block = lines.map(function (line) { return line.split("\t"); });
     if (editing && block.length === 1 && block[0].length === 1) { return; }  // text pasted into the text being edited
     event.preventDefault();
-    var batch = [], skipped = 0;
+    var batch = [], skipped = 0, rowsOut = [], columnsOut = [];
     block.forEach(function (values, dr) {
       values.forEach(function (value, dc) {
         var target = at(input._r + dr, input._c + dc);
-        if (!target) { if (value.trim() !== "") { skipped += 1; } return; }
+        if (!target) {
+          if (value.trim() === "") { return; }
+          if (input._r + dr >= matrix.length) {  // below the last student
+            if (rowsOut.indexOf(dr + 1) < 0) { rowsOut.push(dr + 1); }
+          } else if (input._c + dc >= width) {  // right of the last column
+            if (columnsOut.indexOf(dc + 1) < 0) { columnsOut.push(dc + 1); }
+          } else {
+            skipped += 1;  // a cell that cannot be typed in: locked, read-only, a student who left
+          }
+          return;
+        }
         target.value = value.trim().slice(0, MAX_TEXT);
         target._dirty = false;
         target._base = null;
@@ -245,7 +260,7 @@
         }
       });
     });
-    if (skipped) { notice(format(text.pasteSkipped, {count: skipped})); }
+    pasteNote(rowsOut, columnsOut, skipped);
     if (batch.length) { enqueue(batch, "paste", true); }
     input.select();
   });
@@ -291,6 +306,48 @@
   function rebase(input) {  // saved, but typed again since: the new text now stands on the new version
     var data = readStore(), key = problemKey(input);
     if (key in data) { data[key].version = input.dataset.v || ""; writeStore(data); }
+  }
+
+  // What a paste larger than the grid left out stays said until the teacher closes it or pastes again.
+  var pasteNode = document.getElementById("grid-paste-note");
+
+  function ranges(numbers) {  // [3, 4, 5, 8] -> "3–5, 8"
+    numbers.sort(function (a, b) { return a - b; });
+    var parts = [];
+    numbers.forEach(function (number, position) {
+      if (position && number === numbers[position - 1] + 1) {
+        parts[parts.length - 1][1] = number;
+      } else {
+        parts.push([number, number]);
+      }
+    });
+    return parts.map(function (part) { return part[0] === part[1] ? part[0] : part[0] + "–" + part[1]; }).join(", ");
+  }
+
+  function pasteNote(rowsOut, columnsOut, skipped) {
+    if (!pasteNode) { return; }
+    var lines = [];
+    if (rowsOut.length) {
+      var last = rows[rows.length - 1];
+      lines.push(format(text.pasteRows, {rows: ranges(rowsOut), student: last.dataset.n + ". " +
+        last.querySelector(".name").firstChild.textContent.trim()}));
+    }
+    if (columnsOut.length) {
+      var tds = rows[0].querySelectorAll("td.c");
+      lines.push(format(text.pasteColumns, {columns: ranges(columnsOut), column: columnLabel(tds[tds.length - 1])}));
+    }
+    if (skipped) { lines.push(format(text.pasteLocked, {count: skipped})); }
+    var list = pasteNode.querySelector(".paste-lines");
+    list.textContent = "";
+    lines.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      list.appendChild(item);
+    });
+    pasteNode.hidden = !lines.length;
+  }
+  if (pasteNode) {
+    document.getElementById("grid-paste-close").addEventListener("click", function () { pasteNode.hidden = true; });
   }
 
   // --- saving ------------------------------------------------------------------------------------
@@ -452,6 +509,7 @@
         td.classList.add("changed");
       });
     });
+    studentView.results();
   }
 
   // kind: "network", "server" or "session" for cells sent again by themselves; none for a refusal.
@@ -581,6 +639,7 @@
     } else {
       td.removeAttribute("title");
     }
+    studentView.reflect(input, state, message);
   }
 
   function markStatus(input, status) {
@@ -706,6 +765,174 @@
   Array.prototype.forEach.call(table.querySelectorAll("td.st-made_up, td.st-forfeited"), function (td) {
     td.dataset.statusTitle = td.title;
   });
+
+
+  // --- one student at a time (a phone): that student's columns one under another ------------------
+  // Its fields stand for the grid's cells: what is typed goes into the cell and through the same
+  // commit, queue, browser copy and save as typing in the grid; what the server answers comes back.
+  var studentView = (function () {
+    var section = document.getElementById("student-view");
+    var button = document.getElementById("student-view-button");
+    var scroller = document.getElementById("grid-scroll");
+    var view = {open: false, row: -1, show: function () { return false; }, reflect: function () {}, results: function () {}};
+    if (!section || !button) { return view; }
+    var fieldsNode = document.getElementById("sv-fields");
+    var fields = [];  // by column: {wrap, input (null when read-only), message}
+    var enterable = [];  // row positions with at least one cell the teacher may type in
+    matrix.forEach(function (cells, r) { if (cells.some(Boolean)) { enterable.push(r); } });
+
+    function field(c) { return fields[c] && fields[c].input; }
+
+    view.show = function (r, c) {
+      if (enterable.indexOf(r) < 0) { r = enterable.length ? enterable[0] : -1; }
+      if (r < 0) { return false; }
+      view.row = r;
+      var tr = rows[r];
+      var tds = tr.querySelectorAll("td.c");
+      document.getElementById("sv-name").textContent = tr.dataset.n + ". " + tr.querySelector(".name").firstChild.textContent.trim();
+      document.getElementById("sv-count").textContent = (enterable.indexOf(r) + 1) + " / " + enterable.length;
+      document.getElementById("sv-prev").disabled = enterable.indexOf(r) === 0;
+      document.getElementById("sv-next").disabled = enterable.indexOf(r) === enterable.length - 1;
+      var leaving = document.activeElement && document.activeElement._target;
+      if (leaving) { commit(leaving); }  // a removed field may go without a focusout
+      fieldsNode.textContent = "";
+      fields = [];
+      Array.prototype.forEach.call(tds, function (td, position) {
+        var target = matrix[r][position];
+        var wrap = document.createElement("div");
+        wrap.className = "sv-field";
+        var label = document.createElement("label");
+        label.textContent = columnLabel(td);
+        var box, message = document.createElement("span");
+        message.className = "sv-message";
+        if (target) {
+          box = document.createElement("input");
+          box.type = "text";
+          box.id = "sv-cell-" + position;
+          box.className = "sv-input";
+          box.value = target.value;
+          box.autocomplete = "off";
+          box.spellcheck = false;
+          box.setAttribute("inputmode", config.commented ? "text" : "decimal");  // the number keypad
+          box.setAttribute("enterkeyhint", "next");
+          box._target = target;
+          label.htmlFor = box.id;
+        } else {
+          box = document.createElement("span");
+          box.className = "sv-ro";
+          box.textContent = td.textContent.trim();
+          if (td.title) { box.title = td.title; }
+        }
+        var mark = document.createElement("span");
+        mark.className = "sv-mark";
+        wrap.appendChild(label);
+        wrap.appendChild(box);
+        wrap.appendChild(mark);
+        wrap.appendChild(message);
+        fieldsNode.appendChild(wrap);
+        fields.push({wrap: wrap, input: target ? box : null, message: message});
+        if (target) {
+          var state = ["s-pending", "s-saving", "s-saved", "s-error", "s-conflict", "s-stored"].filter(function (name) {
+            return td.classList.contains(name);
+          })[0];
+          if (state) { view.reflect(target, state, td.title); }
+        }
+      });
+      view.results();
+      var focus = field(c) || fields.map(function (f) { return f.input; }).filter(Boolean)[0];
+      if (focus && c !== undefined) { focus.focus(); focus.select(); }
+      return true;
+    };
+
+    view.reflect = function (input, state, message) {
+      if (!view.open || input._r !== view.row || !fields[input._c]) { return; }
+      var entry = fields[input._c];
+      entry.wrap.className = "sv-field" + (state ? " " + state : "");
+      entry.message.textContent = state === "s-error" || state === "s-conflict" || state === "s-stored" ? message || "" : "";
+      if (entry.input && (document.activeElement !== entry.input || !input._dirty) && entry.input.value !== input.value) {
+        entry.input.value = input.value;
+      }
+    };
+
+    view.results = function () {
+      if (!view.open) { return; }
+      var parts = [];
+      Array.prototype.forEach.call(rows[view.row].querySelectorAll("td.avg"), function (td) {
+        var th = table.tHead.querySelector('th[data-col="' + td.dataset.col + '"]');
+        parts.push((th ? th.textContent.trim() : td.dataset.col) + ": " + (td.textContent.trim() || "—"));
+      });
+      document.getElementById("sv-results").textContent = parts.join(" · ");
+    };
+
+    function step(delta) {
+      var position = enterable.indexOf(view.row) + delta;
+      if (position < 0 || position >= enterable.length) { return false; }
+      return view.show(enterable[position], 0);
+    }
+
+    function toggle(open) {
+      view.open = open;
+      section.hidden = !open;
+      scroller.hidden = open;
+      button.setAttribute("aria-pressed", open ? "true" : "false");
+      var other = button.dataset.other;
+      button.dataset.other = button.textContent;
+      button.textContent = other;
+      if (open) {
+        view.show(current ? current._r : enterable[0], current ? current._c : 0);
+      } else if (view.row >= 0) {
+        var back = matrix[view.row].filter(Boolean)[0];
+        if (back) { back.focus(); }
+      }
+    }
+
+    button.addEventListener("click", function () { toggle(!view.open); });
+    document.getElementById("sv-prev").addEventListener("click", function () { step(-1); });
+    document.getElementById("sv-next").addEventListener("click", function () { step(1); });
+
+    fieldsNode.addEventListener("focusin", function (event) {
+      var target = event.target._target;
+      if (!target) { return; }
+      current = target;
+      target._before = target.value;
+      target._typed = false;
+    });
+    fieldsNode.addEventListener("input", function (event) {
+      var target = event.target._target;
+      if (!target) { return; }
+      target.value = event.target.value;
+      typed(target);
+    });
+    fieldsNode.addEventListener("focusout", function (event) {
+      if (event.target._target) { commit(event.target._target); }
+    });
+    fieldsNode.addEventListener("keydown", function (event) {
+      var box = event.target, target = box._target;
+      if (!target || event.isComposing || event.keyCode === 229) { return; }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        undo(target);
+        box.value = target.value;
+        box.select();
+      } else if (event.key === "Enter") {  // the phone's "next" key: the next column, then the next student
+        event.preventDefault();
+        commit(target);
+        var down = event.shiftKey ? -1 : 1;
+        for (var c = target._c + down; c >= 0 && c < fields.length; c += down) {
+          if (field(c)) { field(c).focus(); field(c).select(); return; }
+        }
+        if (step(down) && down < 0) {
+          var last = fields.map(function (f) { return f.input; }).filter(Boolean).pop();
+          if (last) { last.focus(); last.select(); }
+        }
+      }
+    });
+    return view;
+  })();
+
+  // On a phone the tools and the legend fold away; the teacher opens them when needed.
+  var fold = document.getElementById("grid-fold");
+  if (fold && window.matchMedia && window.matchMedia("(max-width: 900px)").matches) { fold.open = false; }
 
   offerEarlier();
 
