@@ -10,13 +10,41 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
-def phone(browser):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True,
+def phone(browser, request):
+    width, height = getattr(request, "param", (360, 740))
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=True, has_touch=True,
                                   device_scale_factor=2, locale="en-US", timezone_id="Asia/Ho_Chi_Minh")
     context.set_default_timeout(15_000)
     page = context.new_page()
     yield page
     context.close()
+
+
+def assert_names_stay_in_sight_at_the_end_term_column(page, width: int) -> None:
+    """Scrolled right to the end-term column, the names are still at the left edge, not covered."""
+    scroller = page.locator("#grid-scroll")
+    scroller.evaluate("(box) => { box.scrollLeft = box.scrollWidth; }")
+    first_row = page.locator("#score-grid tbody tr").first
+    expect(first_row.locator('td[data-col="ck"]')).to_be_in_viewport()
+    name = first_row.locator("th.name")
+    box, frame = name.bounding_box(), scroller.bounding_box()
+    assert abs(box["x"] - frame["x"]) <= 2 and box["x"] + box["width"] <= width
+    assert scroller.evaluate("(box) => box.scrollLeft") > 0
+    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('th')?.className",
+                           [box["x"] + 10, box["y"] + box["height"] / 2])
+    assert on_top == "name"
+    header = page.locator("#score-grid thead th.name-h").bounding_box()
+    assert abs(header["x"] - frame["x"]) <= 2  # the header's "Student" stays above the names
+
+
+@pytest.mark.parametrize("phone", [(390, 844)], indirect=True)
+def test_on_a_390_px_phone_the_tools_are_folded_and_the_names_stay_in_sight(live_server, demo_school, phone):
+    log_in(phone, live_server.url, "teacher_math")
+    phone.goto(grid_url(live_server.url))
+    expect(phone.locator("#grid-legend")).to_be_hidden()
+    expect(phone.locator("#grid-fold > summary")).to_be_visible()
+    expect(phone.locator("#student-view-button")).to_be_visible()
+    assert_names_stay_in_sight_at_the_end_term_column(phone, 390)
 
 
 def test_on_a_phone_the_names_stay_visible_and_one_student_at_a_time_saves_through_the_grid(
@@ -30,20 +58,9 @@ def test_on_a_phone_the_names_stay_visible_and_one_student_at_a_time_saves_throu
     expect(page.locator("#grid-legend")).to_be_visible()
     page.click("#grid-fold > summary")
 
-    # Scrolled right to the end-term column, the names are still at the left edge, not covered.
-    scroller = page.locator("#grid-scroll")
-    scroller.evaluate("(box) => { box.scrollLeft = box.scrollWidth; }")
-    first_row = page.locator("#score-grid tbody tr").first
-    end_term = first_row.locator('td[data-col="ck"]')
-    expect(end_term).to_be_in_viewport()
-    name = first_row.locator("th.name")
-    box, frame = name.bounding_box(), scroller.bounding_box()
-    assert abs(box["x"] - frame["x"]) <= 2 and box["x"] + box["width"] <= 360
-    assert scroller.evaluate("(box) => box.scrollLeft") > 0
-    on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('th')?.className",
-                           [box["x"] + 10, box["y"] + box["height"] / 2])
-    assert on_top == "name"
+    assert_names_stay_in_sight_at_the_end_term_column(page, 360)
     page.screenshot(path="test-results/grid-phone.png")
+    first_row = page.locator("#score-grid tbody tr").first
 
     # One student at a time: that student's columns one under another, with the number keypad.
     page.click("#student-view-button")
