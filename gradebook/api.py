@@ -27,7 +27,6 @@ from .corrections.selectors import (
     teacher_log,
 )
 from .models import EntryWindow, ResultApproval, Score, ScoreLock, TermSchedule
-from .progress import selectors as progress_selectors
 from .printed import (
     LedgerData,
     ParentSlipData,
@@ -41,6 +40,7 @@ from .printed import (
     report_cards_of_class,
     summary,
 )
+from .progress import selectors as progress_selectors
 from .results.outcomes import StudentOutcome
 from .results.outcomes import year_outcomes as _year_outcomes
 from .rules.rollover import YearOutcome
