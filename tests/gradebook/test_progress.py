@@ -309,7 +309,7 @@ def test_the_months_page_and_the_pdf_carry_the_numbers(demo, login):
     assert (toan.filled, toan.required) == (120, 240)
     assert "120/240" in text and "BẢNGTHEODÕITIẾNĐỘNHẬPĐIỂMHẰNGTHÁNG" in text.upper()
     total_filled = sum(ProgressRecordRow.objects.filter(record=taken).values_list("filled", flat=True))
-    assert str(total_filled) in text
+    assert f"{total_filled:,}".replace(",", ".") in text  # the thousands separator of Vietnamese
 
 
 # --- query counts --------------------------------------------------------------------------------------------
