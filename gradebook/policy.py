@@ -306,6 +306,13 @@ def require_progress_reader(user) -> None:
         raise PermissionDenied(_("Only the principal and the vice principal see the entry progress."))
 
 
+def require_progress_leader(user, obj) -> None:
+    """The leadership of ``obj``'s school: reminders and the monthly record (another school's: a 404)."""
+    if _usable(user) and not same_school(user, obj):
+        raise OtherSchool(user, "progress", obj)
+    require_progress_reader(user)
+
+
 # --- the comment bank (remark phrases) ------------------------------------------------------------
 
 PHRASE_KEEPERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.ADMIN_BOARD)

@@ -149,10 +149,3 @@ def exemption_revoke(request, pk: int, exemption_pk: int):
         else:
             messages.success(request, _("Exemption revoked."))
     return redirect("gradebook:exemptions", pk=school_class.pk)
-
-
-@login_required
-def progress(request):
-    number = request.GET.get("term")
-    report = selectors.progress(actor=request.user, number=int(number) if number in ("1", "2") else None)
-    return render(request, "gradebook/results/progress.html", {"progress": report})

@@ -354,8 +354,8 @@ def test_the_homeroom_sheet_costs_the_same_queries_for_40_and_50_students(demo, 
 
 # Session and user; the actor's school (profile with school) and roles; the current year; terms, classes,
 # students due per class, subjects per grade, assignments with teachers, exemptions, filled cells,
-# conduct; the base template's current year and set-up right.
-PROGRESS_QUERIES = 16
+# conduct; the last reminder per teacher; the base template's current year and set-up right.
+PROGRESS_QUERIES = 17
 
 
 def test_the_progress_page_costs_the_same_queries_with_two_more_classes(demo, login, django_assert_num_queries):

@@ -192,6 +192,22 @@ class World:
         phrases = {name: remarks_services.phrase_create(actor=teachers[name], text=f"Câu mẫu của {name}")
                    for name in THREE}
 
+        from gradebook.progress import services as progress_services  # noqa: PLC0415
+
+        # An entry reminder to each teacher (an unread card on their home page), and a monthly record of entry
+        # progress per school: a reminder is its teacher's only, a record the leadership's of its school.
+        reminders = {
+            "own": progress_services.reminder_send(actor=user("vice"), teacher=teachers["own"], term_number=2),
+            "other": progress_services.reminder_send(actor=user("vice"), teacher=teachers["other"], term_number=2),
+            "foreign": progress_services.reminder_send(actor=system, teacher=teachers["foreign"], term_number=2),
+        }
+        month = datetime.date(demo.year.start_date.year, demo.year.start_date.month, 1)
+        progress_records = {
+            "ours": progress_services.progress_record_take(actor=system, school=demo.school, month=month),
+            "foreign": progress_services.progress_record_take(actor=system, school=other["school"], month=datetime.date(
+                other["year"].start_date.year, other["year"].start_date.month, 1)),
+        }
+
         from tests.schoolrecords.test_photos import png  # noqa: PLC0415
 
         services.student_photo_set(actor=user("board"), student=enrolments["own"].student, content=png(60, 80))
@@ -219,6 +235,8 @@ class World:
             "batch": batches,
             "delegation": delegations,
             "phrase": phrases,
+            "reminder": reminders,
+            "progress_record": progress_records,
         }
         self.sessions = {name: self._session(each) for name, each in self.users.items()}
         self.sessions["superuser"] = self._session(self.superuser)
@@ -505,6 +523,7 @@ MATRIX: dict[str, Row] = {
                             "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
     "setup:enrolment_end": Row("enrolment", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd rn dd dd dd dd dd dd"),
     "setup:student_edit": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "archive:progress_record": Row("progress_record", "ll on on dn dn dn dn dn dn nd"),
     "archive:registration_book": Row("year", "ll on on on on dn dn dn dn nd", "ll xx xx xx xx xx xx xx xx xx",
                                      kwargs=_pk),
     "setup:student_photo": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll xx xx xx xx xx xx xx xx xx"),
@@ -566,6 +585,15 @@ MATRIX: dict[str, Row] = {
                                       "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_exemption),
     "gradebook:rollover": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "gradebook:progress": Row(None, "l o o d d d d d d d", kwargs=_none),
+    # entry progress that acts: the leadership reminds a teacher of their school (another school's is a 404), or
+    # every teacher below a threshold (an empty POST: the threshold is missing, a 400 at the field); a reminder is
+    # dismissed by its teacher only (anyone else's is a 404); the monthly records are the leadership's
+    "gradebook:progress_remind": Row("teacher", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                     "lll rrn rrn ddn ddn ddn ddn ddn ddn nnd", kwargs=lambda obj: {"user_id": obj.pk}),
+    "gradebook:progress_remind_all": Row(None, "l x x x x x x x x x", "l b b d d d d d d d", kwargs=_none),
+    "gradebook:reminder_dismiss": Row("reminder", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                      "lll nnn nnn nnn nnn nnn rnn nnn nnn nnr"),
+    "gradebook:progress_records": Row(None, "l o o d d d d d d d", kwargs=_none),
     # entry windows and locks
     "gradebook:windows": Row(None, "l o o o d d d d d d", "l d d o d d d d d d", kwargs=_none),
     "gradebook:window_close": Row("window", "ll xx xx xx xx xx xx xx xx xx", "ll dn dn rn dn dn dn dn dn nd"),
