@@ -44,6 +44,9 @@ def test_on_a_390_px_phone_the_tools_are_folded_and_the_names_stay_in_sight(live
     expect(phone.locator("#grid-legend")).to_be_hidden()
     expect(phone.locator("#grid-fold > summary")).to_be_visible()
     expect(phone.locator("#student-view-button")).to_be_visible()
+    # the top bar is one row on a phone (it took a third of the screen), its links still there
+    assert phone.locator("header.topbar").bounding_box()["height"] <= 60
+    expect(phone.locator("header.topbar a[href='/']").first).to_be_attached()
     assert_names_stay_in_sight_at_the_end_term_column(phone, 390)
 
 
