@@ -174,36 +174,35 @@ def department_correction_log(*, actor, department_id: int, year: int, month: in
 # --- the monthly record of entry progress (rendered by the archive) ------------------------------
 
 
+class _Completion:
+    """What a line of ``filled`` out of ``required`` cells says: the missing ones and the whole percent."""
+
+    filled: int
+    required: int
+
+    @property
+    def missing(self) -> int:
+        return self.required - self.filled
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.required else self.filled * 100 // self.required
+
+
 @dataclass(frozen=True)
-class ProgressRecordLine:
+class ProgressRecordLine(_Completion):
     teacher: str
     class_name: str
     subject: str  # "": the class's conduct
     filled: int
     required: int
 
-    @property
-    def missing(self) -> int:
-        return self.required - self.filled
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.required else self.filled * 100 // self.required
-
 
 @dataclass(frozen=True)
-class ProgressTeacherLine:
+class ProgressTeacherLine(_Completion):
     teacher: str
     filled: int
     required: int
-
-    @property
-    def missing(self) -> int:
-        return self.required - self.filled
-
-    @property
-    def percent(self) -> int:
-        return 100 if not self.required else self.filled * 100 // self.required
 
 
 @dataclass(frozen=True)
