@@ -49,6 +49,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from . import models as m
 from . import services, xlsx
+from .formats import csdl
 from .permissions import require
 from .text import is_class_name
 from .xlsx import Formula
@@ -614,10 +615,8 @@ def plan_import(year: m.SchoolYear, rows: Iterable[ImportRow], *, lock: bool = F
             else:
                 code_first_line[code] = row.line
             if code in elsewhere:
-                plan.errors.append(RowError(row.line, COLUMN_BY_KEY["code"].header, _(
-                    "The student code %(code)s belongs to a student of another school. A student code is unique "
-                    "in the whole sector: check the code, or ask that school to transfer the student first.")
-                    % {"code": code}))
+                plan.errors.append(RowError(row.line, COLUMN_BY_KEY["code"].header,
+                                            _(csdl.MSG_CODE_ELSEWHERE) % {"code": code}))
         birth = values.get("date_of_birth")
         if birth is not None:
             age = age_on(birth, year.start_date)

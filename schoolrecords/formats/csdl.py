@@ -25,6 +25,11 @@ MSG_NO_HEADER = gettext_noop(
     "The header row of a sector database export was not found in the first %(rows)s rows of any sheet."
 )
 MSG_TWICE = gettext_noop("The column %(column)s appears twice.")
+# A student code is the sector's: one per student in the whole sector (schoolrecords.importing checks it).
+MSG_CODE_ELSEWHERE = gettext_noop(
+    "The student code %(code)s belongs to a student of another school. A student code is unique in the whole "
+    "sector: check the code, or ask that school to transfer the student first."
+)
 NOTHING = "—"
 
 
