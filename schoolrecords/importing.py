@@ -42,7 +42,7 @@ from typing import Any
 import filetype
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
@@ -616,7 +616,7 @@ def plan_import(year: m.SchoolYear, rows: Iterable[ImportRow], *, lock: bool = F
                 code_first_line[code] = row.line
             if code in elsewhere:
                 plan.errors.append(RowError(row.line, COLUMN_BY_KEY["code"].header,
-                                            _(csdl.MSG_CODE_ELSEWHERE) % {"code": code}))
+                                            translation.gettext(csdl.MSG_CODE_ELSEWHERE) % {"code": code}))
         birth = values.get("date_of_birth")
         if birth is not None:
             age = age_on(birth, year.start_date)
