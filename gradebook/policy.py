@@ -334,7 +334,12 @@ def require_phrase_editor(user, phrase) -> None:
         raise PermissionDenied(_("Only the leadership and the admin board keep the school's phrases."))
 
 
+PHRASE_WRITERS = (roles.SUBJECT_TEACHER, roles.HOMEROOM_TEACHER, roles.DEPARTMENT_HEAD)
+
+
 def require_phrase_bank(user) -> None:
-    """The comment bank is for the staff of a school."""
+    """The comment bank is for the teachers who write remarks and for its keepers (not the office)."""
     if not (_usable(user) and user_school(user) is not None):
         raise PermissionDenied(_("Your account is not attached to a school yet. Ask the admin board."))
+    if not has_role(user, *PHRASE_WRITERS, *PHRASE_KEEPERS):
+        raise PermissionDenied(_("The comment bank is for the teachers and the leadership."))

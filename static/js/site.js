@@ -6,3 +6,22 @@ document.addEventListener("change", function (event) {
     select.form.submit();
   }
 });
+
+// A <form data-unsaved-warning="…"> asks before the page is left with changes typed into it and not sent.
+(function () {
+  var dirty = null;
+  document.addEventListener("input", function (event) {
+    var form = event.target.form;
+    if (form && form.hasAttribute("data-unsaved-warning")) { dirty = form; }
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target === dirty) { dirty = null; }
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty && document.body.contains(dirty)) {
+      event.preventDefault();
+      event.returnValue = dirty.getAttribute("data-unsaved-warning");
+      return event.returnValue;
+    }
+  });
+})();

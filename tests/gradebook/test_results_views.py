@@ -52,6 +52,13 @@ def test_the_homeroom_sheet_shows_every_student_with_conduct_the_terms_months_an
     assert f'name="{field_key("excused", enrolment.pk, (2025, 12))}"' in html
     assert f'name="{field_key("excused", enrolment.pk, (2026, 1))}"' not in html  # January counts in term II
     assert html.count('<tr') == 2 + 40  # two header rows, 40 students (the one who left in February included)
+    # ... and the sheet says where January went; every box is named for a screen reader (issue 13)
+    assert 'id="months-elsewhere"' in html and "01/2026" in html.split('id="months-elsewhere"')[1].split("</p>")[0]
+    name = enrolment.student.full_name
+    assert re.search(rf'aria-label="[^"]*{re.escape(name)}[^"]*12/2025"[^>]*name="{field_key("excused", enrolment.pk, (2025, 12))}"'
+                     rf'|name="{field_key("excused", enrolment.pk, (2025, 12))}"[^>]*aria-label="[^"]*{re.escape(name)}', html)
+    assert html.count('aria-label=') >= 40 * (1 + 2 * 4 + 1)  # conduct, P and K of 4 months, remark
+    assert "data-unsaved-warning=" in html and html.count("Lưu bảng") + html.count("Save the sheet") >= 2
 
 
 def _sheet_post(demo, enrolments, **overrides):
@@ -258,6 +265,10 @@ def test_progress_counts_filled_and_required_cells_per_teacher_class_and_subject
     assert (conduct.teacher, conduct.filled, conduct.required) == ("Ngô Thị Thu Hà", 0, 40)
     html = login("principal").get(reverse("gradebook:progress") + "?term=1").content.decode()
     assert "Đỗ Thị Mai" in html and "6 / 234" in html
+    # the whole school's count with the Vietnamese thousands separator (issue 13: "21.148", not "21148")
+    whole = progress(actor=demo.user("vice"), number=1)
+    assert whole.required >= 1000
+    assert f"{whole.required // 1000}.{whole.required % 1000:03d}" in html
 
 
 def test_progress_defaults_to_the_term_under_way(demo):

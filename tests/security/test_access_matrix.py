@@ -491,6 +491,7 @@ MATRIX: dict[str, Row] = {
     "logout": Row(None, "x x x x x x x x x x", "r r r r r r r r r r", kwargs=_none),
     "password_change": Row(None, "l o o o o o o o o o", "l o o o o o o o o o", kwargs=_none),
     "password_change_done": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "favicon": Row(None, "r r r r r r r r r r", kwargs=_none),
     "set_language": Row(None, "r r r r r r r r r r", "r r r r r r r r r r", kwargs=_none),
     "class_detail": Row("class", "lll oon oon oon oon don odn odn oon nno"),
     # the admin board's set-up: the role is checked first, so a teacher gets a 403 before any object is looked up
@@ -543,7 +544,7 @@ MATRIX: dict[str, Row] = {
     # the comment bank: every staff member keeps their own phrases, another teacher's phrase is a 404
     "gradebook:remarks": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno",
                              "lll ddn ddn ddn ddn ddn rdn ddn ddn nnr", kwargs=_period_of_assignment),
-    "gradebook:remark_phrases": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
+    "gradebook:remark_phrases": Row(None, "l o o o d o o o o o", "l b b b d b b b b b", kwargs=_none),
     "gradebook:remark_phrase": Row("phrase", "lll nnn nnn nnn nnn nnn onn nnn nnn nno",
                                    "lll nnn nnn nnn nnn nnn bnn nnn nnn nnb"),
     # homeroom work and class results
