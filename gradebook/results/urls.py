@@ -14,4 +14,5 @@ urlpatterns: list = [
     path("classes/<int:pk>/results/year/summer/", views.summer_save, name="summer_save"),
     path("classes/<int:pk>/exemptions/", views.exemptions, name="exemptions"),
     path("classes/<int:pk>/exemptions/<int:exemption_pk>/revoke/", views.exemption_revoke, name="exemption_revoke"),
+    path("classes/<int:pk>/sector-results.xlsx", views.sector_results, name="sector_results"),
 ]

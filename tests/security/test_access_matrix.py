@@ -534,6 +534,9 @@ MATRIX: dict[str, Row] = {
     "setup:subject_edit": Row("subject", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "setup:import": Row("year", "ll dn dn on dn dn dn dn dn nd", "ll dn dn on dn dn dn dn dn nd", kwargs=_year_id),
     "setup:import_template": Row(None, "l d d o d d d d d d", kwargs=lambda _obj: {"fmt": "xlsx"}),
+    # the sector database exchange: the board and the office download, only the board imports
+    "setup:sector": Row("year", "ll dn dn on on dn dn dn dn nd", "ll dn dn on dn dn dn dn dn nd", kwargs=_year_id),
+    "setup:sector_students": Row("year", "ll dn dn on on dn dn dn dn nd", kwargs=_year_id),
     "setup:staff_list": Row(None, "l d d o d d d d d d", kwargs=_none),
     "setup:staff_create": Row(None, "l d d o d d d d d d", "l d d o d d d d d d", kwargs=_none),
     "setup:staff_edit": Row("profile", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
@@ -584,6 +587,7 @@ MATRIX: dict[str, Row] = {
     "gradebook:exemption_revoke": Row("exemption", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                       "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_exemption),
     "gradebook:rollover": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "gradebook:sector_results": Row("class", "lll ddn ddn oon oon ddn ddn ddn ddn nnd"),
     "gradebook:progress": Row(None, "l o o d d d d d d d", kwargs=_none),
     # entry progress that acts: the leadership reminds a teacher of their school (another school's is a 404), or
     # every teacher below a threshold (an empty POST: the threshold is missing, a 400 at the field); a reminder is
