@@ -254,10 +254,15 @@ def _find_grid(browser, base_url: str) -> str:
 
 
 def _keypress_to_saved(page, repetition: int) -> float:
-    """Type a score into another student's first cell, press Tab, and wait for "saved"."""
-    row = page.locator("#score-grid tbody tr").nth(repetition % 40)
-    cell = row.locator("input.cell:not([readonly]):not([disabled])").first
-    value = "7" if cell.input_value() != "7" else "8"
+    """Type a score into the grid's first empty cell, press Tab, and wait for "saved".
+
+    Always an empty cell: a score saved in an earlier login is recorded, and changing it is a correction."""
+    cells = page.locator("#score-grid tbody tr:not(.readonly) input.cell:not([readonly]):not([disabled])")
+    position = cells.evaluate_all("(inputs) => inputs.findIndex((input) => input.value === '')")
+    if position < 0:
+        raise SystemExit("no empty cell left in the grid to type into")
+    cell = cells.nth(position)
+    value = "7"
     cell.evaluate(SAVED_JS)
     cell.click()
     cell.select_text()
@@ -267,7 +272,7 @@ def _keypress_to_saved(page, repetition: int) -> float:
         page.wait_for_function("() => window.__saved !== null", timeout=15_000)
     except Exception:
         state = cell.evaluate("(input) => [input.value, input.closest('td').className]")
-        raise SystemExit(f"the typed cell of row {repetition % 40} was not saved within 15 s: {state}") from None
+        raise SystemExit(f"the typed cell (repetition {repetition}) was not saved within 15 s: {state}") from None
     return page.evaluate("window.__saved")
 
 
