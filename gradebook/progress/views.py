@@ -90,8 +90,6 @@ def reminder_dismiss(request, pk: int):
     """The teacher has read a reminder: it leaves their home page."""
     reminder = selectors.reminder_for(actor=request.user, pk=pk)
     services.reminder_dismiss(actor=request.user, reminder=reminder)
-    if request.htmx:
-        return render(request, "gradebook/progress/_dismissed.html")
     return redirect("home")
 
 
