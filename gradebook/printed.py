@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
@@ -604,6 +605,11 @@ def _year_of(data: ClassData, enrolment: sm.Enrolment, term_number: int) -> Card
     return _card_year(data, enrolment, term_number, terms, whole)
 
 
+# The transfers in that started an enrolment: the học bạ's school history names the school before.
+ARRIVALS = Prefetch("movements", queryset=sm.Movement.objects.filter(kind=sm.Movement.Kind.TRANSFER_IN)
+                    .order_by("date"), to_attr="arrivals")
+
+
 def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = False,
                 data: ClassData | None = None, history: list[sm.Enrolment] | None = None) -> ReportCardData:
     """A student's report card for the enrolment's year, printed at the end of term ``term_number``.
@@ -619,7 +625,8 @@ def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = F
     if history is None:
         history = list(sm.Enrolment.objects.filter(student_id=enrolment.student_id,
                                                    school_class__year__school_id=year.school_id)
-                       .select_related("school_class__year", "school_class__homeroom_teacher__profile"))
+                       .select_related("school_class__year", "school_class__homeroom_teacher__profile")
+                       .prefetch_related(ARRIVALS))
     history = sorted(history, key=lambda each: (each.school_class.year.start_date, each.start_date))
     years = []
     if transfer:
@@ -633,8 +640,13 @@ def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = F
         last = LAST_GRADE.get(year.school.level, 9)
         blank = [_("Grade %(grade)s") % {"grade": grade} for grade in range(school_class.grade + 1, last + 1)]
         blank += [_("Spare page %(number)s") % {"number": number} for number in range(1, SPARE_YEAR_PAGES + 1)]
-    shown_history = [(each.school_class.year.name, each.school_class.name, year.school.name) for each in history
-                     if each.school_class.year.start_date <= year.start_date]
+    shown_history = []
+    for each in history:
+        if each.school_class.year.start_date <= year.start_date:
+            # A student who transferred in spent the first part of the year at the school they came from.
+            shown_history += [(each.school_class.year.name, "", arrival.other_school)
+                              for arrival in getattr(each, "arrivals", [])]
+            shown_history.append((each.school_class.year.name, each.school_class.name, year.school.name))
     return ReportCardData(
         school=school_header(year.school, year), student=identity(enrolment.student), history=shown_history,
         years=years, blank_years=blank, transfer=transfer, anchor=f"student-{enrolment.student_id}",
@@ -650,7 +662,7 @@ def report_cards_of_class(school_class: sm.SchoolClass, term_number: int,
     for each in sm.Enrolment.objects.filter(
         student_id__in=[enrolment.student_id for enrolment in enrolments],
         school_class__year__school_id=data.year.school_id,
-    ).select_related("school_class__year"):
+    ).select_related("school_class__year").prefetch_related(ARRIVALS):
         histories[each.student_id].append(each)
     return [(enrolment, report_card(enrolment, term_number, data=data, history=histories[enrolment.student_id]))
             for enrolment in enrolments]

@@ -674,6 +674,11 @@ def _check_no_place_in(student: m.Student, school_class: m.SchoolClass) -> None:
         ) % {"name": student.full_name, "class": school_class.name}})
 
 
+def _noted(note: str, text: str) -> str:
+    """The enrolment's note with one more movement: the ledger's "changes during the year" print it."""
+    return "; ".join(part for part in (note, text) if part)[:255]
+
+
 def _movement(*, actor, kind: str, enrolment: m.Enrolment, on: datetime.date, reason: str,
               other_school: str = "", previous: m.Enrolment | None = None) -> m.Movement:
     return record(m.Movement(year_id=enrolment.school_class.year_id, student_id=enrolment.student_id, kind=kind,
@@ -683,7 +688,7 @@ def _movement(*, actor, kind: str, enrolment: m.Enrolment, on: datetime.date, re
 
 
 def _end_enrolment(*, actor, enrolment: m.Enrolment, status: str, kind: str, on: datetime.date,
-                   reason: str) -> m.Enrolment:
+                   reason: str, note: str = "") -> m.Enrolment:
     """End a studying enrolment on ``on``, once the apps above agree (no score after that day)."""
     enrolment = (m.Enrolment.objects.select_for_update()
                  .select_related("school_class__year", "student").get(pk=enrolment.pk))
@@ -698,7 +703,8 @@ def _end_enrolment(*, actor, enrolment: m.Enrolment, status: str, kind: str, on:
         ) % {"name": enrolment.student.full_name, "class": enrolment.school_class.name,
              "date": _day(enrolment.start_date)}})
     movement_signals.enrolment_ending.send(sender=m.Enrolment, enrolment=enrolment, on=on, kind=kind)
-    enrolment.status, enrolment.end_date, enrolment.note = status, on, reason[:255]
+    enrolment.status, enrolment.end_date = status, on
+    enrolment.note = _noted(enrolment.note, f"{note}: {reason}" if note else reason)
     return record(enrolment, actor=actor, reason=reason, update_fields=["status", "end_date", "note"])
 
 
@@ -706,7 +712,9 @@ def _leave(*, actor, enrolment: m.Enrolment, kind: str, on: datetime.date, reaso
            other_school: str = "") -> m.Movement:
     status = (m.Enrolment.Status.TRANSFERRED_OUT if kind == m.Movement.Kind.TRANSFER_OUT
               else m.Enrolment.Status.DROPPED)
-    ended = _end_enrolment(actor=actor, enrolment=enrolment, status=status, kind=kind, on=on, reason=reason)
+    note = _("to %(school)s") % {"school": other_school.strip()} if other_school.strip() else ""
+    ended = _end_enrolment(actor=actor, enrolment=enrolment, status=status, kind=kind, on=on, reason=reason,
+                           note=note)
     return _movement(actor=actor, kind=kind, enrolment=ended, on=on, reason=reason, other_school=other_school)
 
 
@@ -730,7 +738,8 @@ def student_transfer_in(*, actor, student: m.Student, school_class: m.SchoolClas
     _check_not_placed(student, year)
     _check_no_place_in(student, school_class)
     enrolment = record(m.Enrolment(student=student, school_class=school_class, start_date=on,
-                                   note=(_("From %(school)s") % {"school": from_school.strip()})[:255]),
+                                   note=_noted("", _("Transferred in from %(school)s") % {
+                                       "school": from_school.strip()})),
                        actor=actor, reason=reason)
     enrolment.school_class = school_class
     return _movement(actor=actor, kind=m.Movement.Kind.TRANSFER_IN, enrolment=enrolment, on=on, reason=reason,
@@ -773,10 +782,11 @@ def student_class_change(*, actor, enrolment: m.Enrolment, to_class: m.SchoolCla
             "name": current.student.full_name, "class": to_class.name}})
     _check_no_place_in(current.student, to_class)
     ended = _end_enrolment(actor=actor, enrolment=current, status=m.Enrolment.Status.CLASS_CHANGED,
-                           kind=m.Movement.Kind.CLASS_CHANGE, on=on, reason=reason)
+                           kind=m.Movement.Kind.CLASS_CHANGE, on=on, reason=reason,
+                           note=_("to class %(class)s") % {"class": to_class.name})
     reason = reason.strip()
     new = record(m.Enrolment(student=ended.student, school_class=to_class, start_date=on,
-                             note=(_("From class %(class)s") % {"class": ended.school_class.name})[:255]),
+                             note=_noted("", _("From class %(class)s") % {"class": ended.school_class.name})),
                  actor=actor, reason=reason)
     new.school_class = to_class
     movement_signals.enrolment_continued.send(sender=m.Enrolment, previous=ended, enrolment=new, on=on,
@@ -804,7 +814,10 @@ def student_return(*, actor, enrolment: m.Enrolment, on: datetime.date, reason: 
         raise ValidationError({"date": _("%(name)s left school on %(date)s: the return comes after it.") % {
             "name": enrolment.student.full_name, "date": _day(enrolment.end_date)}})
     _check_not_placed(enrolment.student, year)
-    enrolment.status, enrolment.end_date, enrolment.note = m.Enrolment.Status.STUDYING, None, reason[:255]
+    left_on = enrolment.end_date
+    enrolment.status, enrolment.end_date = m.Enrolment.Status.STUDYING, None
+    enrolment.note = _noted(enrolment.note, _("Left school on %(left)s, returned on %(back)s") % {
+        "left": _day(left_on), "back": _day(on)})
     record(enrolment, actor=actor, reason=reason, update_fields=["status", "end_date", "note"])
     return _movement(actor=actor, kind=m.Movement.Kind.RETURN, enrolment=enrolment, on=on, reason=reason)
 
