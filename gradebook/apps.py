@@ -8,4 +8,5 @@ class GradebookConfig(AppConfig):
 
     def ready(self):
         # The score book's part in a student's movements (schoolrecords.signals).
+        from gradebook.results import earlier  # noqa: F401
         from gradebook.scores import movements  # noqa: F401

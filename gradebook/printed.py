@@ -24,7 +24,7 @@ from django.utils.translation import pgettext
 
 from gradebook.corrections.selectors import Correction, approved_corrections
 from gradebook.homeroom.selectors import daily_marks
-from gradebook.models import Score, column_label, format_result
+from gradebook.models import Score, column_label, format_average, format_comment, format_result
 from gradebook.results.compute import (
     YEAR,
     ClassData,
@@ -506,6 +506,8 @@ class CardYear:
     retest_outcome: str
     approval: str
     change: str
+    # Results got before joining the class, marked "*" in the table: "* Term I: from THCS Lê Lợi".
+    earlier_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -567,11 +569,23 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
     def subject_value(row, position) -> str:
         return row.subjects[position].display if row is not None else ""
 
+    sources: dict[int, str] = {}
+
+    def term_value(number, position, info) -> str:
+        if rows.get(number) is not None or number not in terms:
+            return subject_value(rows.get(number), position)
+        found = data.earlier.get((number, enrolment.pk, info.subject.pk))
+        if found is None:
+            return ""
+        sources.setdefault(number, found[1])
+        value = found[0]
+        return (format_comment(value) if isinstance(value, bool) else format_average(value)) + "*"
+
     subjects = []
     for position, info in enumerate(data.subjects):
         subjects.append(CardSubject(
-            name=info.subject.name, term1=subject_value(rows.get(1), position),
-            term2=subject_value(rows.get(2), position), year=subject_value(year_row, position),
+            name=info.subject.name, term1=term_value(1, position, info),
+            term2=term_value(2, position, info), year=subject_value(year_row, position),
             retest=year_row.subjects[position].retest_display if year_row else "",
             teacher=data.teachers.get(info.subject.pk, ""),
             remark=(data.subject_remarks.get((enrolment.pk, info.subject.pk, YEAR)) if whole else None)
@@ -589,6 +603,8 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
         retest_outcome=year_row.outcome_after_label if year_row else "",
         approval=_approval_text(data, YEAR) if year_row else _approval_text(data, term_number),
         change=enrolment_change(enrolment, data.year),
+        earlier_note="; ".join(_("* %(term)s: from %(source)s") % {"term": _period_label(number), "source": source}
+                               for number, source in sorted(sources.items())),
     )
 
 

@@ -1,6 +1,7 @@
 """Movements during the year: transfer in mid-term, transfer out, class change, drop-out, return; refusals; pages."""
 
 import datetime
+from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -207,3 +208,78 @@ def test_the_year_list_reads_in_a_constant_number_of_queries(demo, login, django
         transfer_in(demo, student=new_student(demo, code=f"HS-MOVE-{number}", name=f"Học Sinh {number}"))
     with django_assert_num_queries(len(few.captured_queries)):
         client.get(url)
+
+
+# --- results from before the arrival -------------------------------------------------------------------------
+
+def _year_row(demo, enrolment, class_name="6A1"):
+    from gradebook.results.compute import YEAR
+    school_class = sm.SchoolClass.objects.select_related("year").get(pk=demo.school_class(class_name).pk)
+    return next(row for row in results_for(load_class(school_class), YEAR).rows if row.enrolment.pk == enrolment.pk)
+
+
+def _subject(row, code):
+    return next(result for result in row.subjects if result.info.subject.code == code)
+
+
+def test_term_i_results_typed_from_the_previous_school_make_the_year_average_and_are_marked_on_the_card(demo):
+
+    from django.utils import translation
+
+    from gradebook import printed
+    from gradebook.results.earlier import earlier_results_save, earlier_terms, field_name
+
+    arrived = transfer_in(demo).enrolment
+    terms, source = earlier_terms(arrived)
+    assert [each.term.number for each in terms] == [1] and source == "THCS Lê Lợi"
+    texts = {field_name(1, subject.pk): ("Đ" if subject.is_commented else "8") for subject, _text in terms[0].subjects}
+    with pytest.raises(ValidationError) as refused:
+        earlier_results_save(actor=board(demo), enrolment=arrived, texts={**texts, field_name(1, terms[0].subjects[0][0].pk): "11"},
+                             source=source)
+    assert field_name(1, terms[0].subjects[0][0].pk) in refused.value.message_dict
+    assert not arrived.earlier_results.exists()
+    assert earlier_results_save(actor=board(demo), enrolment=arrived, texts=texts, source=source) == len(texts)
+    fill_scores(demo, 2, students=[arrived], scored="5")
+    row = _year_row(demo, arrived)
+    assert _subject(row, "toan").value == Decimal("6.0")  # (8 + 2 × 5) / 3
+    with translation.override("vi"):
+        card = printed.report_card(sm.Enrolment.objects.select_related("school_class__year").get(pk=arrived.pk), 2)
+    year = card.years[-1]
+    toan = next(s for s in year.subjects if s.name == demo.subject("toan").name)
+    assert toan.term1 == "8,0*" and toan.year == "6,0"
+    assert "THCS Lê Lợi" in year.earlier_note
+
+
+def test_earlier_results_are_refused_for_a_student_who_was_in_the_class_all_year(demo):
+    from gradebook.results.earlier import earlier_results_save
+
+    with pytest.raises(ValidationError):
+        earlier_results_save(actor=board(demo), enrolment=studying(demo)[0], texts={}, source="THCS Lê Lợi")
+
+
+def test_a_class_change_in_term_ii_carries_term_i_results_so_the_new_class_has_the_year_average(demo):
+
+    enrolment = studying(demo)[0]
+    fill_scores(demo, 1, students=[enrolment], scored="9")
+    fill_scores(demo, 2, students=[enrolment], scored="6")
+    backdate_scores(enrolment, D(2026, 1, 5))
+    new = services.student_class_change(actor=board(demo), enrolment=enrolment, to_class=demo.school_class("6A2"),
+                                        on=D(2026, 2, 2), reason="Cân đối sĩ số").enrolment
+    assert new.earlier_results.filter(term__number=1, source="class 6A1").exists()
+    assert _subject(_year_row(demo, new, "6A2"), "toan").value == Decimal("7.0")  # (9 + 2 × 6) / 3
+
+
+def test_the_earlier_results_page_saves_and_shows_a_bad_value_at_its_field(demo, login):
+    from gradebook.results.earlier import earlier_terms, field_name
+
+    client = login("board")
+    arrived = transfer_in(demo).enrolment
+    url = reverse("gradebook:earlier_results", args=[arrived.pk])
+    assert url in client.get(reverse("setup:student_edit", args=[arrived.student_id])).content.decode()
+    subject = next(s for s, _t in earlier_terms(arrived)[0][0].subjects if not s.is_commented)
+    answer = client.post(url, {"source": "THCS Lê Lợi", field_name(1, subject.pk): "7,55"})
+    assert answer.status_code == 200 and not arrived.earlier_results.exists()
+    assert "errorlist" in answer.content.decode()
+    answer = client.post(url, {"source": "THCS Lê Lợi", field_name(1, subject.pk): "7,5"})
+    assert answer.status_code == 302
+    assert arrived.earlier_results.get().value == Decimal("7.5")

@@ -506,6 +506,7 @@ MATRIX: dict[str, Row] = {
     "setup:student_edit": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     # an empty post names no movement: the page says so and sends the board back to the student
     "setup:student_movement": Row("student", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd rn dd dd dd dd dd dd"),
+    "gradebook:earlier_results": Row("enrolment", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "setup:movements": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "archive:registration_book": Row("year", "ll on on on on dn dn dn dn nd", "ll xx xx xx xx xx xx xx xx xx",
                                      kwargs=_pk),
