@@ -283,3 +283,13 @@ def test_the_earlier_results_page_saves_and_shows_a_bad_value_at_its_field(demo,
     answer = client.post(url, {"source": "THCS Lê Lợi", field_name(1, subject.pk): "7,5"})
     assert answer.status_code == 302
     assert arrived.earlier_results.get().value == Decimal("7.5")
+
+
+def test_the_rollover_reads_a_student_who_changed_class_once_from_the_new_class(demo):
+    from gradebook.results.outcomes import year_outcomes
+
+    enrolment = studying(demo)[0]
+    new = services.student_class_change(actor=board(demo), enrolment=enrolment, to_class=demo.school_class("6A2"),
+                                        on=D(2026, 2, 2), reason="Cân đối sĩ số").enrolment
+    rows = [row for row in year_outcomes(demo.year) if row.student_id == enrolment.student_id]
+    assert [(row.enrolment_id, row.class_name) for row in rows] == [(new.pk, "6A2")]
