@@ -18,6 +18,7 @@ urlpatterns = [
     path("classes/<int:pk>/zip/", views.zip_class, name="zip_class"),
     path("years/<int:pk>/zip/", views.zip_year, name="zip_year"),
     path("years/<int:pk>/registration-book.pdf", views.registration_book, name="registration_book"),
+    path("progress/<int:pk>.pdf", views.progress_record, name="progress_record"),
     path("corrections/<int:pk>/minutes.pdf", views.correction_minutes, name="correction_minutes"),
     path("corrections/log/<int:user_id>/<int:year>-<int:month>.pdf", views.correction_log, name="correction_log"),
     path("corrections/log/department/<int:department_id>/<int:year>-<int:month>.pdf",

@@ -287,6 +287,17 @@ def department_correction_log(request, department_id: int, year: int, month: int
 
 @login_required
 @require_GET
+def progress_record(request, pk: int):
+    """A month's record of entry progress, for the leadership's monthly rating (seed 000 art. 9.3)."""
+    data = api.progress_record(actor=request.user, pk=pk)
+    printed_on = timezone.localdate()
+    return _pdf("pdf/progress_record.html", {"record": data, "school": user_school(request.user) or data.school_name},
+                f"Tien-do-nhap-diem-{data.month:%m-%Y}.pdf",
+                print_date=_("Printed on %(date)s") % {"date": printed_on.strftime("%d/%m/%Y")})
+
+
+@login_required
+@require_GET
 def registration_book(request, pk: int):
     """Sổ đăng bộ of a school year, printed with the print date: for the office, the leadership and the board."""
     year = sm.SchoolYear.objects.filter(pk=pk).select_related("school").first()

@@ -40,6 +40,7 @@ from .printed import (
     report_cards_of_class,
     summary,
 )
+from .progress import selectors as progress_selectors
 from .results.outcomes import StudentOutcome
 from .results.outcomes import year_outcomes as _year_outcomes
 from .rules.rollover import YearOutcome
@@ -48,9 +49,9 @@ from .windows import selectors as windows
 
 __all__ = [
     "Correction", "CorrectionLog", "LedgerData", "MinutesCell", "MinutesData", "ParentSlipData", "ReportCardData",
-    "SnapshotDeadline", "SnapshotRow", "StudentOutcome", "SummaryData", "YearOutcome", "year_outcomes", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
+    "ProgressRecordData", "ProgressRecordLine", "SnapshotDeadline", "SnapshotRow", "StudentOutcome", "SummaryData", "YearOutcome", "year_outcomes", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
     "correction_minutes", "department_correction_log", "homeroom_correction_minutes", "due_enrolments", "in_class_at_end", "ledger", "load_class",
-    "parent_slip", "principal_book_lock", "report_card",
+    "parent_slip", "principal_book_lock", "progress_record", "report_card",
     "report_cards_of_class", "snapshot_deadlines", "snapshot_deadlines_of_approval", "snapshot_rows", "summary", "unlocked_classes",
 ]
 
@@ -168,6 +169,85 @@ def correction_log(*, actor, teacher_id: int, year: int, month: int) -> Correcti
 def department_correction_log(*, actor, department_id: int, year: int, month: int) -> CorrectionLog:
     """The changes of a department's subjects in one month; 403/404 by the same rule."""
     return department_log(actor=actor, department_id=department_id, year=year, month=month)
+
+
+# --- the monthly record of entry progress (rendered by the archive) ------------------------------
+
+
+class _Completion:
+    """What a line of ``filled`` out of ``required`` cells says: the missing ones and the whole percent."""
+
+    filled: int
+    required: int
+
+    @property
+    def missing(self) -> int:
+        return self.required - self.filled
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.required else self.filled * 100 // self.required
+
+
+@dataclass(frozen=True)
+class ProgressRecordLine(_Completion):
+    teacher: str
+    class_name: str
+    subject: str  # "": the class's conduct
+    filled: int
+    required: int
+
+
+@dataclass(frozen=True)
+class ProgressTeacherLine(_Completion):
+    teacher: str
+    filled: int
+    required: int
+
+
+@dataclass(frozen=True)
+class ProgressRecordData:
+    record_id: int
+    school_name: str
+    year_name: str
+    month: datetime.date
+    term_label: str
+    taken_at: datetime.datetime
+    lines: tuple[ProgressRecordLine, ...]
+    teachers: tuple[ProgressTeacherLine, ...]  # lowest completion first
+
+    @property
+    def filled(self) -> int:
+        return sum(line.filled for line in self.lines)
+
+    @property
+    def required(self) -> int:
+        return sum(line.required for line in self.lines)
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.required else self.filled * 100 // self.required
+
+
+def progress_record(*, actor, pk: int) -> ProgressRecordData:
+    """A month's record of entry progress, for its school's leadership (403; another school's: 404)."""
+    taken = progress_selectors.record_for(actor=actor, pk=pk)
+    lines = tuple(ProgressRecordLine(teacher=row.teacher_name, class_name=row.class_name, subject=row.subject_name,
+                                     filled=row.filled, required=row.required)
+                  for row in progress_selectors.record_rows(taken))
+    totals: dict[str, list[int]] = {}
+    for line in lines:
+        if line.teacher:
+            total = totals.setdefault(line.teacher, [0, 0])
+            total[0] += line.filled
+            total[1] += line.required
+    teachers = sorted((ProgressTeacherLine(teacher=name, filled=filled, required=required)
+                       for name, (filled, required) in totals.items()),
+                      key=lambda each: (each.percent, -each.missing, each.teacher))
+    return ProgressRecordData(
+        record_id=taken.pk, school_name=taken.year.school.name, year_name=taken.year.name, month=taken.month,
+        term_label=str(taken.term.get_number_display()), taken_at=taken.taken_at, lines=lines,
+        teachers=tuple(teachers))
 
 
 # --- the deadlines at which the archive seals a snapshot (seed 002) -------------------------------

@@ -1057,3 +1057,108 @@ class HomeroomCorrection(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.PENDING
+
+
+# --- entry progress: reminders and the monthly record -------------------------------------------------
+
+
+class ProgressReminder(models.Model):
+    """The leadership reminds a teacher who is behind on entry (gradebook.progress.services.reminder_send).
+
+    ``lines`` name what was missing when it was sent, as plain values (the class, the subject or
+    conduct, the empty cells): [{"assignment": id or null, "school_class": "6A1", "subject": "Toán"
+    or "" for conduct, "missing": 12}]. Shown on the teacher's home page until they dismiss it
+    (``read_at``); e-mailed when the site has an SMTP server (``emailed_at``).
+    """
+
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="progress_reminders",
+                                verbose_name=_("teacher"))
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                verbose_name=_("sent by"))
+    sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    message = models.TextField(_("message"), max_length=1000, blank=True)
+    lines = models.JSONField(_("what is missing"), default=list)
+    assignments = models.ManyToManyField("schoolrecords.TeachingAssignment", blank=True, related_name="+",
+                                         verbose_name=_("teaching assignments"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    history = HistoricalRecords(excluded_fields=["lines"])
+
+    class Meta:
+        verbose_name = _("entry reminder")
+        verbose_name_plural = _("entry reminders")
+        ordering = ["-sent_at", "-pk"]
+        indexes = [models.Index(fields=["teacher", "read_at"], name="progress_reminder_unread")]
+        constraints = [models.CheckConstraint(condition=~Q(teacher=F("sent_by")), name="progress_reminder_not_self")]
+
+    def __str__(self) -> str:
+        return f"{self.teacher_id} {self.sent_at:%d/%m/%Y}"
+
+    @property
+    def missing(self) -> int:
+        return sum(int(line.get("missing", 0)) for line in self.lines)
+
+
+class ProgressRecord(models.Model):
+    """The month's record of entry progress (seed 000 art. 9.3 rates each month by it): one per school year
+    and month, taken on the first of the next month (Celery beat, ``manage.py progress_snapshot``).
+
+    ``month`` is the first day of the month recorded; its rows are the completion of each class's
+    subjects and conduct in the term under way at the end of that month, as it stood at ``taken_at``.
+    """
+
+    year = models.ForeignKey("schoolrecords.SchoolYear", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("school year"))
+    month = models.DateField(_("month"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    taken_at = models.DateTimeField(_("taken at"), default=timezone.now)
+    taken_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("taken by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("monthly entry progress record")
+        verbose_name_plural = _("monthly entry progress records")
+        ordering = ["-month"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "month"], name="progress_record_one_per_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="progress_record_first_of_month"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year_id} {self.month:%m/%Y}"
+
+
+class ProgressRecordRow(models.Model):
+    """One class subject (or a class's conduct) of a monthly record: who, and how many cells were filled.
+
+    Names are kept as written then: the record stays as taken when a teacher or subject changes later.
+    """
+
+    record = models.ForeignKey(ProgressRecord, on_delete=models.CASCADE, related_name="rows",
+                               verbose_name=_("record"))
+    teacher = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                related_name="+", verbose_name=_("teacher"))
+    teacher_name = models.CharField(_("teacher"), max_length=200, blank=True)
+    class_name = models.CharField(_("class"), max_length=50)
+    subject_name = models.CharField(_("subject"), max_length=200, blank=True)  # "": the class's conduct
+    filled = models.PositiveIntegerField(_("filled"))
+    required = models.PositiveIntegerField(_("required"))
+    position = models.PositiveIntegerField(_("position"))
+
+    class Meta:
+        verbose_name = _("monthly entry progress row")
+        verbose_name_plural = _("monthly entry progress rows")
+        ordering = ["record", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "position"], name="progress_record_row_position"),
+            models.CheckConstraint(condition=Q(filled__lte=F("required")), name="progress_record_row_filled"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.class_name} {self.subject_name}: {self.filled}/{self.required}"
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.required else self.filled * 100 // self.required

@@ -306,6 +306,13 @@ def require_progress_reader(user) -> None:
         raise PermissionDenied(_("Only the principal and the vice principal see the entry progress."))
 
 
+def require_progress_leader(user, obj) -> None:
+    """The leadership of ``obj``'s school: reminders and the monthly record (another school's: a 404)."""
+    if _usable(user) and not same_school(user, obj):
+        raise OtherSchool(user, "progress", obj)
+    require_progress_reader(user)
+
+
 # --- the comment bank (remark phrases) ------------------------------------------------------------
 
 PHRASE_KEEPERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.ADMIN_BOARD)
@@ -334,7 +341,12 @@ def require_phrase_editor(user, phrase) -> None:
         raise PermissionDenied(_("Only the leadership and the admin board keep the school's phrases."))
 
 
+PHRASE_WRITERS = (roles.SUBJECT_TEACHER, roles.HOMEROOM_TEACHER, roles.DEPARTMENT_HEAD)
+
+
 def require_phrase_bank(user) -> None:
-    """The comment bank is for the staff of a school."""
+    """The comment bank is for the teachers who write remarks and for its keepers (not the office)."""
     if not (_usable(user) and user_school(user) is not None):
         raise PermissionDenied(_("Your account is not attached to a school yet. Ask the admin board."))
+    if not has_role(user, *PHRASE_WRITERS, *PHRASE_KEEPERS):
+        raise PermissionDenied(_("The comment bank is for the teachers and the leadership."))

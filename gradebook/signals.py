@@ -18,6 +18,8 @@ homeroom_correction_applied = Signal()
 # school_class_id, term_id (the term whose data a correction changed; None: a year-only change),
 # approval_ids (the approvals it withdrew), actor_id, reason (names the correction)
 results_reopened = Signal()
+# reminder_id, teacher_id, actor_id: an entry reminder was sent (gradebook.receivers e-mails it)
+reminder_sent = Signal()
 
 
 def send_on_commit(signal: Signal, **kwargs) -> None:

@@ -7,6 +7,7 @@ from eledger import selectors as eledger_selectors
 from gradebook import policy
 from gradebook.corrections import selectors as corrections_selectors
 from gradebook.homeroom import selectors as homeroom_selectors
+from gradebook.progress import selectors as progress_selectors
 from schoolrecords import models as m
 from schoolrecords import roles, selectors
 from schoolrecords.permissions import has_role, require, user_school
@@ -32,6 +33,7 @@ def home(request):
         context["teaching"] = selectors.assignments_of_teacher(user, year)
         context["homeroom"] = list(selectors.classes_of(year).filter(homeroom_teacher=user))
         context["rollcall"] = homeroom_selectors.rollcall_home(classes=context["homeroom"])
+    context["reminders"] = progress_selectors.unread_reminders(user)
     context["documents_summary"] = eledger_selectors.home_summary(user)
     context["corrections"] = corrections_selectors.home_summary(user)
     if has_role(user, roles.DEPARTMENT_HEAD):

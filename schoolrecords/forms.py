@@ -37,11 +37,16 @@ def apply_service_errors(form: forms.Form, error: ValidationError, *, default_fi
 
 
 class DateInput(forms.DateInput):
-    """A text field in dd/mm/yyyy, which every browser shows the same way."""
+    """A text field in dd/mm/yyyy, which every browser shows the same way, with a calendar button beside it.
+
+    The button (static/js/site.js, ``data-datepicker`` names it) opens the browser's own date picker and
+    writes the chosen day back as dd/mm/yyyy; typing stays the fast way.
+    """
 
     def __init__(self, **kwargs):
         super().__init__(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy", "inputmode": "numeric",
-                                                   "size": 10, **kwargs.pop("attrs", {})}, **kwargs)
+                                                   "size": 10, "data-datepicker": _("Choose on a calendar"),
+                                                   **kwargs.pop("attrs", {})}, **kwargs)
 
 
 def date_field(label):

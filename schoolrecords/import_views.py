@@ -30,7 +30,7 @@ from .services import SETUP
 SESSION_KEY = "schoolrecords_import"
 STORE_DIR = "imports"
 KEEP_FOR = timedelta(days=1)  # an abandoned preview's file is removed by a later upload
-_TOKEN = re.compile(r"[0-9a-f]{32}")
+TOKEN = re.compile(r"[0-9a-f]{32}")
 TEMPLATE_NAME = "mau-nhap-lop-hoc-sinh"
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -74,14 +74,14 @@ def import_students(request, year_id: int):
     if action == "confirm":
         return _confirm(request, year)
     if action == "cancel":
-        _discard(request)
+        discard_pending(request)
         messages.info(request, _("Import cancelled; nothing was saved."))
         return redirect("setup:import", year_id=year.pk)
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         return _page(request, year, form)
-    _discard(request)
-    pending = _keep(request, year, form.content, form.parsed.kind, _display_name(form.cleaned_data["file"].name))
+    discard_pending(request)
+    pending = keep_pending(request, year, form.content, form.parsed.kind, display_name(form.cleaned_data["file"].name))
     plan = importing.plan_import(year, form.parsed.rows)
     return _page(request, year, ImportUploadForm(), plan=plan, parsed=form.parsed, pending=pending)
 
@@ -90,8 +90,8 @@ def _confirm(request, year: m.SchoolYear):
     pending = request.session.get(SESSION_KEY)
     token = request.POST.get("token", "")
     content = None
-    if pending and pending.get("year") == year.pk and _TOKEN.fullmatch(token) and token == pending.get("token"):
-        content = _load(pending)
+    if pending and pending.get("year") == year.pk and TOKEN.fullmatch(token) and token == pending.get("token"):
+        content = load_pending(pending)
     if content is None:
         messages.error(request, _("Upload the file and check its preview before confirming."))
         return redirect("setup:import", year_id=year.pk)
@@ -100,7 +100,7 @@ def _confirm(request, year: m.SchoolYear):
         result = importing.import_classes_and_students(
             actor=request.user, year=year, rows=parsed.rows, file_name=pending["name"])
     except importing.ImportFileError as exc:
-        _discard(request)
+        discard_pending(request)
         messages.error(request, str(exc))
         return redirect("setup:import", year_id=year.pk)
     except importing.ImportInvalid as exc:
@@ -111,7 +111,7 @@ def _confirm(request, year: m.SchoolYear):
     except ValidationError as exc:  # a service refused a row the checks let through
         messages.error(request, _("Nothing was saved: %(error)s") % {"error": " ".join(exc.messages)})
         return redirect("setup:import", year_id=year.pk)
-    _discard(request)
+    discard_pending(request)
     messages.success(request, _(
         "Imported from %(file)s: %(classes)s new classes, %(created)s new students, %(updated)s students "
         "updated, %(enrolled)s students placed in classes, %(unchanged)s unchanged.") % {
@@ -149,7 +149,7 @@ def import_template(request, fmt: str):
 
 # --- the pending file --------------------------------------------------------------------
 
-def _display_name(name: str) -> str:
+def display_name(name: str) -> str:
     """The uploaded file's name, for the history reason and messages only (never a path)."""
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     return "".join(c for c in name if c.isprintable())[:100] or "import"
@@ -157,20 +157,22 @@ def _display_name(name: str) -> str:
 
 def _stored_name(pending: dict) -> str | None:
     token, kind = str(pending.get("token", "")), pending.get("kind")
-    if not _TOKEN.fullmatch(token) or kind not in CONTENT_TYPES:
+    if not TOKEN.fullmatch(token) or kind not in CONTENT_TYPES:
         return None
     return f"{STORE_DIR}/{token}.{kind}"
 
 
-def _keep(request, year: m.SchoolYear, content: bytes, kind: str, name: str) -> dict:
+def keep_pending(request, year: m.SchoolYear, content: bytes, kind: str, name: str, *,
+                 session_key: str = SESSION_KEY) -> dict:
+    """Keep an uploaded file until its preview is confirmed or cancelled; the session holds its random name."""
     _sweep()
     pending = {"token": secrets.token_hex(16), "kind": kind, "name": name, "year": year.pk}
     default_storage.save(_stored_name(pending), ContentFile(content))
-    request.session[SESSION_KEY] = pending
+    request.session[session_key] = pending
     return pending
 
 
-def _load(pending: dict) -> bytes | None:
+def load_pending(pending: dict) -> bytes | None:
     stored = _stored_name(pending)
     if stored is None or not default_storage.exists(stored):
         return None
@@ -178,8 +180,8 @@ def _load(pending: dict) -> bytes | None:
         return handle.read()
 
 
-def _discard(request) -> None:
-    pending = request.session.pop(SESSION_KEY, None)
+def discard_pending(request, *, session_key: str = SESSION_KEY) -> None:
+    pending = request.session.pop(session_key, None)
     stored = _stored_name(pending) if pending else None
     if stored:
         default_storage.delete(stored)

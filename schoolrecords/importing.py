@@ -42,13 +42,14 @@ from typing import Any
 import filetype
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from . import models as m
 from . import services, xlsx
+from .formats import csdl
 from .permissions import require
 from .text import is_class_name
 from .xlsx import Formula
@@ -262,7 +263,7 @@ def read_file(data: bytes) -> ParsedFile:
                 _("The file has more than %(max)s student rows; split it into smaller files.")
                 % {"max": _number(MAX_ROWS)}
             )
-        rows.append(_parse_row(line, values))
+        rows.append(parse_row(line, values))
     if not rows:
         raise ImportFileError(_("The file has no student rows."))
     return ParsedFile(kind=kind, rows=rows, columns=list(positions), ignored=ignored)
@@ -331,7 +332,8 @@ class CellProblem(Exception):
     pass
 
 
-def _parse_row(line: int, cells: dict[str, Any]) -> ImportRow:
+def parse_row(line: int, cells: dict[str, Any]) -> ImportRow:
+    """One row's cells (by column key) checked one by one; the sector database's import reads through it too."""
     row = ImportRow(line=line, values={}, shown={})
     for key, raw in cells.items():
         column = COLUMN_BY_KEY[key]
@@ -570,8 +572,13 @@ def _chunks(items: Sequence[str], size: int = 900) -> Iterator[Sequence[str]]:
         yield items[start:start + size]
 
 
-def plan_import(year: m.SchoolYear, rows: Iterable[ImportRow], *, lock: bool = False) -> ImportPlan:
-    """What importing the rows into the year would do, row by row; bulk reads only, nothing saved."""
+def plan_import(year: m.SchoolYear, rows: Iterable[ImportRow], *, lock: bool = False,
+                codes_of_the_sector: bool = False) -> ImportPlan:
+    """What importing the rows into the year would do, row by row; bulk reads only, nothing saved.
+
+    ``codes_of_the_sector``: the codes are the sector database's, one per student in the whole
+    sector, so a code another school's student has is refused (one more query per 900 codes).
+    """
     rows = list(rows)
     classes = {class_key(c.name): c for c in m.SchoolClass.objects.filter(year=year)}
     codes = sorted({row.values["code"] for row in rows if row.values.get("code")})
@@ -586,6 +593,11 @@ def plan_import(year: m.SchoolYear, rows: Iterable[ImportRow], *, lock: bool = F
             school_class__year=year, student__school_id=year.school_id, student__code__in=chunk
         ).select_related("school_class"):
             enrolments.setdefault(enrolment.student_id, []).append(enrolment)
+    elsewhere: set[str] = set()
+    if codes_of_the_sector:
+        for chunk in _chunks(codes):
+            elsewhere.update(m.Student.objects.filter(code__in=chunk).exclude(school_id=year.school_id)
+                             .values_list("code", flat=True))
 
     plans = []
     new_classes: dict[str, tuple[str, int]] = {}
@@ -602,6 +614,9 @@ def plan_import(year: m.SchoolYear, rows: Iterable[ImportRow], *, lock: bool = F
                     "code": code, "row": code_first_line[code]}))
             else:
                 code_first_line[code] = row.line
+            if code in elsewhere:
+                plan.errors.append(RowError(row.line, COLUMN_BY_KEY["code"].header,
+                                            translation.gettext(csdl.MSG_CODE_ELSEWHERE) % {"code": code}))
         birth = values.get("date_of_birth")
         if birth is not None:
             age = age_on(birth, year.start_date)
@@ -675,7 +690,7 @@ class ImportResult:
 
 @transaction.atomic
 def import_classes_and_students(*, actor, year: m.SchoolYear, rows: Iterable[ImportRow],
-                                file_name: str) -> ImportResult:
+                                file_name: str, codes_of_the_sector: bool = False) -> ImportResult:
     """Create missing classes, create or update students and enrol them: every row, or nothing.
 
     The rows are checked again here, against the data as it is now, inside the transaction;
@@ -684,7 +699,7 @@ def import_classes_and_students(*, actor, year: m.SchoolYear, rows: Iterable[Imp
     require(actor, services.SETUP, year)
     # One import per year at a time: a second one waits and then sees the first one's rows.
     year = m.SchoolYear.objects.select_for_update().select_related("school").get(pk=year.pk)
-    plan = plan_import(year, rows, lock=True)
+    plan = plan_import(year, rows, lock=True, codes_of_the_sector=codes_of_the_sector)
     if plan.has_errors or not plan.rows:
         raise ImportInvalid(plan)
     reason = _("Imported from %(file)s") % {"file": file_name}

@@ -899,8 +899,9 @@ def class_photos_import(*, actor, school_class: m.SchoolClass, content: bytes, r
     except photos.PhotoError as error:
         raise ValidationError({"file": text(error.message, **error.params)}) from error
     problems = [f"{name}: {text(why)}" for name, why in found.skipped]
+    # PostgreSQL locks no DISTINCT rows: the class's students by id (a student is enrolled once per class)
     students = {s.code: s for s in m.Student.objects.select_for_update().filter(
-        enrolments__school_class=school_class).distinct()}
+        pk__in=m.Enrolment.objects.filter(school_class=school_class).values("student_id"))}
     ready: list[tuple[m.Student, bytes]] = []
     for code, raw in sorted(found.photos.items()):
         student = students.get(code)

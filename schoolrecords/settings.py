@@ -330,7 +330,24 @@ CELERY_BEAT_SCHEDULE = {
         # Not started within 6 hours (the worker was down): skipped, not run during school hours.
         "options": {"expires": 6 * 3600},
     },
+    # The month's record of entry progress (seed 000 art. 9.3), on the first of the next month; once per month.
+    "gradebook-progress-monthly": {
+        "task": "gradebook.tasks.progress_records_monthly",
+        "schedule": crontab(minute=30, hour=0, day_of_month=1),
+        "options": {"expires": 20 * 3600},
+    },
 }
+
+# E-mail: entry reminders are also e-mailed when EMAIL_HOST names an SMTP server (none by default: the
+# reminder is on the teacher's home page only). docs/operations.md "E-mail".
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "").strip()
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "so-diem@localhost")
 
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -20,6 +20,7 @@ urlpatterns = [
     path("subjects/", v.subject_list, name="subject_list"),
     path("subjects/<int:pk>/", v.subject_edit, name="subject_edit"),
     path("", include("schoolrecords.import_urls")),
+    path("", include("schoolrecords.sector_urls")),
     path("", include("schoolrecords.photo_urls")),
     path("", include("schoolrecords.staff_urls")),
 ]

@@ -19,6 +19,8 @@ urlpatterns = [
     path("documents/", include("eledger.urls")),
     path("archive/", include("archive.urls")),
     path("admin/", admin.site.urls),
+    # browsers ask for it at the root, whatever the page says
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 handler403 = "schoolrecords.views.permission_denied"

@@ -4,7 +4,9 @@ from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import views as auth_views
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
 
@@ -69,3 +71,8 @@ def page_not_found(request, exception=None):
     if isinstance(exception, Hidden):
         log_refusal(request, 404, exception.reason, perm=exception.perm, object=exception.target)
     return defaults.page_not_found(request, exception)
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page names; the static file's (hashed, so not a permanent) address answers."""
+    return HttpResponseRedirect(static("favicon.ico"))

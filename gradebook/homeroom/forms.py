@@ -61,6 +61,8 @@ class HomeroomForm(forms.Form):
                 label=_("Remark on %(name)s") % {"name": name}, required=False, max_length=1000,
                 initial=row.remark, widget=forms.Textarea(attrs={"rows": 1, "cols": 28}),
             )
+        for field in self.fields.values():  # the sheet shows no <label>: each box names its student and cell
+            field.widget.attrs["aria-label"] = str(field.label)
 
     def clean(self):
         cleaned = super().clean()

@@ -47,6 +47,7 @@ class HomeroomSheet:
     approval: ResultApproval | None  # the approval that freezes this sheet, if any
     pending: frozenset[str] = frozenset()  # slots of the class's homeroom corrections waiting for the leadership
     daily: frozenset[Month] = frozenset()  # the months kept by day: their totals are counted from the roll-call
+    months_elsewhere: tuple[Month, ...] = ()  # months the term touches whose absences the other term's sheet holds
 
     @property
     def frozen(self) -> bool:
@@ -65,6 +66,7 @@ def homeroom_sheet(*, actor, school_class: sm.SchoolClass, number: int) -> Homer
         raise Http404
     term = terms.get(number)
     months = term_months(terms.values()).get(number, []) if term is not None else []
+    elsewhere = tuple(month for month in term_months([term]).get(number, []) if month not in months) if term else ()
     enrolments = sort_vietnamese(
         sm.Enrolment.objects.filter(school_class_id=school_class.pk).select_related("student").order_by()
     )
@@ -107,7 +109,8 @@ def homeroom_sheet(*, actor, school_class: sm.SchoolClass, number: int) -> Homer
         .values_list("slot", flat=True)
     ) if approval is not None else frozenset()
     return HomeroomSheet(school_class=school_class, number=number, term=term, months=months, rows=rows,
-                         approval=approval, pending=pending, daily=frozenset(taken_months(school_class, months)))
+                         approval=approval, pending=pending, daily=frozenset(taken_months(school_class, months)),
+                         months_elsewhere=elsewhere)
 
 
 def taken_months(school_class: sm.SchoolClass, months: Iterable[Month]) -> set[Month]:

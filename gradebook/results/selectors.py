@@ -193,10 +193,17 @@ class ProgressRow:
     subject: sm.Subject | None  # None: the homeroom teacher's conduct results
     filled: int
     required: int
+    teacher_id: int | None = None  # the assigned (or homeroom) teacher's user id, None when nobody is
+    assignment_id: int | None = None  # the teaching assignment; None for conduct and an unassigned subject
 
     @property
     def complete(self) -> bool:
         return self.filled >= self.required
+
+    @property
+    def missing(self) -> int:
+        """The required cells still empty."""
+        return max(0, self.required - self.filled)
 
     @property
     def percent(self) -> int:
@@ -248,6 +255,14 @@ def progress(*, actor, number: int | None = None, today: datetime.date | None = 
     term = next((each for each in terms if each.number == number), None)
     if term is None:
         raise Http404
+    return Progress(year=year, terms=terms, term=term, rows=progress_rows(year=year, term=term))
+
+
+def progress_rows(*, year: sm.SchoolYear, term: sm.Term) -> list[ProgressRow]:
+    """The rows of ``progress`` for one term of a year, without a permission check (the callers check).
+
+    Eight queries, whatever the number of classes and students.
+    """
     classes = list(
         sm.SchoolClass.objects.filter(year=year).select_related("homeroom_teacher__profile").order_by("grade", "name")
     )
@@ -262,7 +277,7 @@ def progress(*, actor, number: int | None = None, today: datetime.date | None = 
     ):
         subjects_by_grade[row.grade].append((row.subject, tt22.regular_assessment_count(row.periods_per_year)))
     teachers = {
-        (assignment.school_class_id, assignment.subject_id): staff_name(assignment.teacher)
+        (assignment.school_class_id, assignment.subject_id): assignment
         for assignment in sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True, state=sm.TeachingAssignment.State.CONFIRMED)
         .select_related("teacher__profile").order_by()
     }
@@ -300,14 +315,18 @@ def progress(*, actor, number: int | None = None, today: datetime.date | None = 
             columns = [(Score.Kind.REGULAR, index) for index in range(1, regular + 1)] + [
                 (Score.Kind.MIDTERM, 1), (Score.Kind.FINAL, 1)]
             counts = filled.get((school_class.pk, subject.pk), {})
+            assignment = teachers.get((school_class.pk, subject.pk))
             rows.append(ProgressRow(
-                teacher=teachers.get((school_class.pk, subject.pk), ""), school_class=school_class, subject=subject,
-                filled=sum(counts.get(column, 0) for column in columns),
+                teacher=staff_name(assignment.teacher) if assignment else "", school_class=school_class,
+                subject=subject, filled=sum(counts.get(column, 0) for column in columns),
                 required=(students - exempt_counts.get((school_class.pk, subject.pk), 0)) * len(columns),
+                teacher_id=assignment.teacher_id if assignment else None,
+                assignment_id=assignment.pk if assignment else None,
             ))
         rows.append(ProgressRow(
             teacher=staff_name(school_class.homeroom_teacher), school_class=school_class, subject=None,
             filled=conduct_counts.get(school_class.pk, 0), required=students,
+            teacher_id=school_class.homeroom_teacher_id,
         ))
     # Per teacher (Vietnamese order of the given name; unassigned subjects last), then class, then subject.
     rows.sort(key=lambda row: (
@@ -315,4 +334,4 @@ def progress(*, actor, number: int | None = None, today: datetime.date | None = 
         row.school_class.grade, row.school_class.name, row.subject is None,
         row.subject.order if row.subject else 0,
     ))
-    return Progress(year=year, terms=terms, term=term, rows=rows)
+    return rows

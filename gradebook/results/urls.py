@@ -14,6 +14,6 @@ urlpatterns: list = [
     path("classes/<int:pk>/results/year/summer/", views.summer_save, name="summer_save"),
     path("classes/<int:pk>/exemptions/", views.exemptions, name="exemptions"),
     path("classes/<int:pk>/exemptions/<int:exemption_pk>/revoke/", views.exemption_revoke, name="exemption_revoke"),
-    path("progress/", views.progress, name="progress"),
+    path("classes/<int:pk>/sector-results.xlsx", views.sector_results, name="sector_results"),
     path("enrolments/<int:pk>/earlier/", views.earlier_results, name="earlier_results"),
 ]

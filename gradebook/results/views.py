@@ -7,6 +7,7 @@ selector or service check the user's right (403), and calls one selector or serv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -14,8 +15,10 @@ from django.views.decorators.http import require_POST
 from gradebook import policy
 from gradebook.results import earlier, selectors, services
 from gradebook.results import forms as f
+from gradebook.results import sector as sector_export
 from gradebook.results.compute import YEAR, period_in_sentence, period_label
 from schoolrecords import models as sm
+from schoolrecords import sector
 from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import found_or_hidden, require, user_school
 
@@ -154,10 +157,13 @@ def exemption_revoke(request, pk: int, exemption_pk: int):
 
 
 @login_required
-def progress(request):
-    number = request.GET.get("term")
-    report = selectors.progress(actor=request.user, number=int(number) if number in ("1", "2") else None)
-    return render(request, "gradebook/results/progress.html", {"progress": report})
+def sector_results(request, pk: int):
+    """The class's year results in the sector database's template, for the board and the office."""
+    school_class = selectors.class_for(request.user, pk)
+    sector.require_exchange(request.user, school_class.year)
+    response = HttpResponse(sector_export.results_workbook(school_class), content_type=sector.CONTENT_TYPE)
+    response["Content-Disposition"] = f'attachment; filename="{sector_export.file_name(school_class)}"'
+    return response
 
 
 @login_required

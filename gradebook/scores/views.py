@@ -143,19 +143,33 @@ def _config(request, result: Grid) -> dict:
         "historyUrl": reverse("gradebook:grid_history", args=args),
         "correctionUrl": reverse("gradebook:correction_new", args=args),
         "commented": result.is_commented,
+        # The browser keeps unconfirmed changes per user and grid (localStorage), never another's.
+        "userId": request.user.pk,
+        "gridKey": f"{result.assignment.pk}-{result.term.number}",
         "messages": {
             "saving": _("Saving…"),
             "saved": _("All changes saved."),
             "pending": _("Changes waiting to be saved…"),
             "problems": _("Cells not saved: %(count)s. Correct them or press Esc to undo."),
-            "network": _("The connection failed; these cells are not saved yet."),
-            "waiting": _("%(count)s cells wait for the connection: they are sent again by themselves. Keep "
-                         "this page open."),
-            "session": _("Your session has ended. Log in again in another tab, then press Retry."),
-            "server": _("The server could not save these cells. Press Retry in a moment."),
+            "network": _("No connection: kept in this browser and sent again by itself."),
+            "waiting": _("%(count)s cells wait for the connection: they are kept in this browser and sent "
+                         "again by themselves. Nothing needs typing again."),
+            "session": _("Your session has ended: kept in this browser. Log in again in another tab."),
+            "sessionWaiting": _("Your session has ended: %(count)s cells are kept in this browser. Log in "
+                                "again in another tab; they are then sent by themselves."),
+            "server": _("The server could not save this yet: kept in this browser and sent again by itself."),
+            "serverWaiting": _("The server could not save %(count)s cells yet: they are kept in this browser "
+                               "and sent again in a moment."),
+            "offer": _("%(count)s scores typed earlier in this browser were not saved."),
+            "offerElsewhere": _("this cell can no longer be typed here"),
+            "storedCell": _("Typed earlier and not saved yet: send or discard it above the grid."),
             "retry": _("Retry"),
             "useCurrent": _("Show the current value"),
-            "pasteSkipped": _("%(count)s pasted values fell outside the editable cells and were ignored."),
+            "pasteRows": _("Not pasted: rows %(rows)s of the copied block, below the last student (%(student)s)."),
+            "pasteColumns": _("Not pasted: columns %(columns)s of the copied block, right of the last column "
+                              "(%(column)s)."),
+            "pasteLocked": _("Not pasted: %(count)s values that fell on cells which cannot be typed in (locked, "
+                             "read only or a student who left)."),
             "leave": _("Some scores are not saved yet."),
             "historyFailed": _("The history could not be loaded."),
             "chooseCell": _("Select a cell first, then open its history."),

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy
 
 from gradebook.models import EntrySettings, Score
 from schoolrecords import models as sm
+from schoolrecords.forms import DateInput
 
 REACH = datetime.timedelta(days=366)  # how far from its school year a window or a test date may lie
 
@@ -70,10 +71,10 @@ class ScheduleForm(forms.Form):
 
     midterm_test_on = forms.DateField(label=gettext_lazy("Mid-term test date"), required=False,
                                       input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                                      widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
+                                      widget=DateInput())
     final_test_on = forms.DateField(label=gettext_lazy("End-of-term test date"), required=False,
                                     input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-                                    widget=forms.DateInput(format="%d/%m/%Y", attrs={"placeholder": "dd/mm/yyyy"}))
+                                    widget=DateInput())
     midterm_entry_days = forms.IntegerField(label=gettext_lazy("Days to enter mid-term scores after the test"),
                                             min_value=1, max_value=60, initial=14)
     regular_correction_days = forms.IntegerField(

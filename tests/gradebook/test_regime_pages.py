@@ -109,7 +109,9 @@ def test_approved_results_say_why_the_teacher_may_type_nothing(demo, login):
     assert 'id="grid-locked"' not in _grid(client, math, term)
     results_approve(actor=demo.user("principal"), school_class=math.school_class, term=term, note="")
     html = _grid(client, math, term)
-    assert re.search(r'id="grid-locked">🔒 The principal has approved this class&#x27;s results', html)
+    # The lock is drawn (an inline SVG), not an emoji that needs a font the school's computer may lack.
+    assert re.search(r'id="grid-locked"><svg class="lock-icon"[^>]*aria-hidden="true".*?</svg> The principal has '
+                     r'approved this class&#x27;s results', html)
 
 
 # --- locking a column ------------------------------------------------------------------------------------

@@ -52,6 +52,13 @@ def test_the_homeroom_sheet_shows_every_student_with_conduct_the_terms_months_an
     assert f'name="{field_key("excused", enrolment.pk, (2025, 12))}"' in html
     assert f'name="{field_key("excused", enrolment.pk, (2026, 1))}"' not in html  # January counts in term II
     assert html.count('<tr') == 2 + 40  # two header rows, 40 students (the one who left in February included)
+    # ... and the sheet says where January went; every box is named for a screen reader (issue 13)
+    assert 'id="months-elsewhere"' in html and "01/2026" in html.split('id="months-elsewhere"')[1].split("</p>")[0]
+    name = enrolment.student.full_name
+    assert re.search(rf'aria-label="[^"]*{re.escape(name)}[^"]*12/2025"[^>]*name="{field_key("excused", enrolment.pk, (2025, 12))}"'
+                     rf'|name="{field_key("excused", enrolment.pk, (2025, 12))}"[^>]*aria-label="[^"]*{re.escape(name)}', html)
+    assert html.count('aria-label=') >= 40 * (1 + 2 * 4 + 1)  # conduct, P and K of 4 months, remark
+    assert "data-unsaved-warning=" in html and html.count("Lưu bảng") + html.count("Save the sheet") >= 2
 
 
 def _sheet_post(demo, enrolments, **overrides):
@@ -258,6 +265,10 @@ def test_progress_counts_filled_and_required_cells_per_teacher_class_and_subject
     assert (conduct.teacher, conduct.filled, conduct.required) == ("Ngô Thị Thu Hà", 0, 40)
     html = login("principal").get(reverse("gradebook:progress") + "?term=1").content.decode()
     assert "Đỗ Thị Mai" in html and "6 / 234" in html
+    # the whole school's count with the Vietnamese thousands separator (issue 13: "21.148", not "21148")
+    whole = progress(actor=demo.user("vice"), number=1)
+    assert whole.required >= 1000
+    assert f"{whole.required // 1000}.{whole.required % 1000:03d}" in html
 
 
 def test_progress_defaults_to_the_term_under_way(demo):
@@ -292,9 +303,9 @@ def _counted_get(client, path, django_assert_num_queries, expected):
 # Session and user; the actor's school (profile with school); the class with its year and homeroom teacher;
 # the actor's roles; the homeroom right (global permissions: user, groups; object permissions: user,
 # groups); the class data (terms, subjects, class list, scores, conduct, absences, remarks, exemptions,
-# re-tests, summer, approvals, earlier results, teachers); the approval a correction withdrew last (none here: without
+# re-tests, summer, approvals, teachers, subject teachers' remarks, earlier results); the approval a correction withdrew last (none here: without
 # one, the changes since are not read); the base template's current year.
-RESULTS_QUERIES = 25  # main had 24 (one more than this comment counts) before the earlier results
+RESULTS_QUERIES = 25
 
 
 def test_the_year_results_page_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):
@@ -313,7 +324,7 @@ def test_the_year_results_page_costs_the_same_queries_for_40_and_50_students(dem
 
 # As above, with the principal: a role instead of the homeroom right; the base template then asks for
 # the set-up right (global permissions: user, groups).
-TERM_RESULTS_QUERIES = 23  # main had 22 before the earlier results
+TERM_RESULTS_QUERIES = 23
 
 
 def test_the_term_results_page_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):
@@ -343,8 +354,8 @@ def test_the_homeroom_sheet_costs_the_same_queries_for_40_and_50_students(demo, 
 
 # Session and user; the actor's school (profile with school) and roles; the current year; terms, classes,
 # students due per class, subjects per grade, assignments with teachers, exemptions, filled cells,
-# conduct; the base template's current year and set-up right.
-PROGRESS_QUERIES = 16
+# conduct; the last reminder per teacher; the base template's current year and set-up right.
+PROGRESS_QUERIES = 17
 
 
 def test_the_progress_page_costs_the_same_queries_with_two_more_classes(demo, login, django_assert_num_queries):

@@ -28,7 +28,9 @@ NOT_PAGES = {
     "setup:student_photo", "eledger:download", "logout", "set_language", "password_change_done",
     # a check the upload form's script asks, a download, a cell's history (a dialog), evidence files
     "eledger:lesson_name", "gradebook:grid_export", "gradebook:grid_history", "gradebook:correction_evidence",
-    "gradebook:homeroom_correction_evidence", "gradebook:rollcall_save",
+    "gradebook:homeroom_correction_evidence", "gradebook:rollcall_save", "archive:progress_record",
+    # the sector database's downloads, linked from its exchange page
+    "setup:sector_students", "gradebook:sector_results",
 }
 
 

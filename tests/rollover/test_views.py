@@ -103,4 +103,4 @@ def test_the_preview_page_takes_the_same_queries_whatever_the_class_sizes(demo, 
     assert page.status_code == 200
     assert page.content.decode().count("<tr") > 320 + 8 * extra
     # Twelve per class (its results) for eight classes, and fifteen of the page: the same at 40 or 55 a class.
-    assert len(queries) == 111, "\n".join(q["sql"] for q in queries.captured_queries)
+    assert len(queries) == 119, "\n".join(q["sql"] for q in queries.captured_queries)

@@ -192,6 +192,22 @@ class World:
         phrases = {name: remarks_services.phrase_create(actor=teachers[name], text=f"Câu mẫu của {name}")
                    for name in THREE}
 
+        from gradebook.progress import services as progress_services  # noqa: PLC0415
+
+        # An entry reminder to each teacher (an unread card on their home page), and a monthly record of entry
+        # progress per school: a reminder is its teacher's only, a record the leadership's of its school.
+        reminders = {
+            "own": progress_services.reminder_send(actor=user("vice"), teacher=teachers["own"], term_number=2),
+            "other": progress_services.reminder_send(actor=user("vice"), teacher=teachers["other"], term_number=2),
+            "foreign": progress_services.reminder_send(actor=system, teacher=teachers["foreign"], term_number=2),
+        }
+        month = datetime.date(demo.year.start_date.year, demo.year.start_date.month, 1)
+        progress_records = {
+            "ours": progress_services.progress_record_take(actor=system, school=demo.school, month=month),
+            "foreign": progress_services.progress_record_take(actor=system, school=other["school"], month=datetime.date(
+                other["year"].start_date.year, other["year"].start_date.month, 1)),
+        }
+
         from tests.schoolrecords.test_photos import png  # noqa: PLC0415
 
         services.student_photo_set(actor=user("board"), student=enrolments["own"].student, content=png(60, 80))
@@ -219,6 +235,8 @@ class World:
             "batch": batches,
             "delegation": delegations,
             "phrase": phrases,
+            "reminder": reminders,
+            "progress_record": progress_records,
         }
         self.sessions = {name: self._session(each) for name, each in self.users.items()}
         self.sessions["superuser"] = self._session(self.superuser)
@@ -491,6 +509,7 @@ MATRIX: dict[str, Row] = {
     "logout": Row(None, "x x x x x x x x x x", "r r r r r r r r r r", kwargs=_none),
     "password_change": Row(None, "l o o o o o o o o o", "l o o o o o o o o o", kwargs=_none),
     "password_change_done": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "favicon": Row(None, "r r r r r r r r r r", kwargs=_none),
     "set_language": Row(None, "r r r r r r r r r r", "r r r r r r r r r r", kwargs=_none),
     "class_detail": Row("class", "lll oon oon oon oon don odn odn oon nno"),
     # the admin board's set-up: the role is checked first, so a teacher gets a 403 before any object is looked up
@@ -508,6 +527,7 @@ MATRIX: dict[str, Row] = {
     "setup:student_movement": Row("student", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd rn dd dd dd dd dd dd"),
     "gradebook:earlier_results": Row("enrolment", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "setup:movements": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "archive:progress_record": Row("progress_record", "ll on on dn dn dn dn dn dn nd"),
     "archive:registration_book": Row("year", "ll on on on on dn dn dn dn nd", "ll xx xx xx xx xx xx xx xx xx",
                                      kwargs=_pk),
     "setup:student_photo": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll xx xx xx xx xx xx xx xx xx"),
@@ -518,6 +538,9 @@ MATRIX: dict[str, Row] = {
     "setup:subject_edit": Row("subject", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "setup:import": Row("year", "ll dn dn on dn dn dn dn dn nd", "ll dn dn on dn dn dn dn dn nd", kwargs=_year_id),
     "setup:import_template": Row(None, "l d d o d d d d d d", kwargs=lambda _obj: {"fmt": "xlsx"}),
+    # the sector database exchange: the board and the office download, only the board imports
+    "setup:sector": Row("year", "ll dn dn on on dn dn dn dn nd", "ll dn dn on dn dn dn dn dn nd", kwargs=_year_id),
+    "setup:sector_students": Row("year", "ll dn dn on on dn dn dn dn nd", kwargs=_year_id),
     "setup:staff_list": Row(None, "l d d o d d d d d d", kwargs=_none),
     "setup:staff_create": Row(None, "l d d o d d d d d d", "l d d o d d d d d d", kwargs=_none),
     "setup:staff_edit": Row("profile", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
@@ -544,7 +567,7 @@ MATRIX: dict[str, Row] = {
     # the comment bank: every staff member keeps their own phrases, another teacher's phrase is a 404
     "gradebook:remarks": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno",
                              "lll ddn ddn ddn ddn ddn rdn ddn ddn nnr", kwargs=_period_of_assignment),
-    "gradebook:remark_phrases": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
+    "gradebook:remark_phrases": Row(None, "l o o o d o o o o o", "l b b b d b b b b b", kwargs=_none),
     "gradebook:remark_phrase": Row("phrase", "lll nnn nnn nnn nnn nnn onn nnn nnn nno",
                                    "lll nnn nnn nnn nnn nnn bnn nnn nnn nnb"),
     # homeroom work and class results
@@ -568,7 +591,17 @@ MATRIX: dict[str, Row] = {
     "gradebook:exemption_revoke": Row("exemption", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                       "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_exemption),
     "gradebook:rollover": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "gradebook:sector_results": Row("class", "lll ddn ddn oon oon ddn ddn ddn ddn nnd"),
     "gradebook:progress": Row(None, "l o o d d d d d d d", kwargs=_none),
+    # entry progress that acts: the leadership reminds a teacher of their school (another school's is a 404), or
+    # every teacher below a threshold (an empty POST: the threshold is missing, a 400 at the field); a reminder is
+    # dismissed by its teacher only (anyone else's is a 404); the monthly records are the leadership's
+    "gradebook:progress_remind": Row("teacher", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                     "lll rrn rrn ddn ddn ddn ddn ddn ddn nnd", kwargs=lambda obj: {"user_id": obj.pk}),
+    "gradebook:progress_remind_all": Row(None, "l x x x x x x x x x", "l b b d d d d d d d", kwargs=_none),
+    "gradebook:reminder_dismiss": Row("reminder", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                      "lll nnn nnn nnn nnn nnn rnn nnn nnn nnr"),
+    "gradebook:progress_records": Row(None, "l o o d d d d d d d", kwargs=_none),
     # entry windows and locks
     "gradebook:windows": Row(None, "l o o o d d d d d d", "l d d o d d d d d d", kwargs=_none),
     "gradebook:window_close": Row("window", "ll xx xx xx xx xx xx xx xx xx", "ll dn dn rn dn dn dn dn dn nd"),

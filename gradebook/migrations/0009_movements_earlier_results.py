@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gradebook', '0007_rollcall_daily'),
+        ('gradebook', '0008_progress_reminders'),
         ('schoolrecords', '0004_movements_register'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
