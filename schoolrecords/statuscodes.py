@@ -71,7 +71,12 @@ def status_code(events: Iterable[Event], *, term_i_end: datetime.date, term_ii_e
     if any(event.kind not in KINDS for event in counted):
         raise ValueError(f"unknown movement kind in {counted!r}")
     last = max(enumerate(counted), key=lambda pair: (pair[1].on, pair[0]))[1]
-    return _BY_KIND[last.kind, part_of_year(last.on, term_i_end, term_ii_end)]
+    return code_of(last.kind, part_of_year(last.on, term_i_end, term_ii_end))
+
+
+def code_of(kind: str, part: int) -> str:
+    """The code of one movement (not a class change) in one part of the year (TERM_I, TERM_II, SUMMER)."""
+    return _BY_KIND[kind, part]
 
 
 def label(code: str) -> str:
