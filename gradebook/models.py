@@ -535,6 +535,45 @@ class SummerReassessment(models.Model):
         return f"{self.enrolment_id}: {self.level}"
 
 
+class EarlierResult(models.Model):
+    """A subject's term result the student got before joining the class, typed from its record.
+
+    A student who transferred in types their earlier terms from the previous school's học bạ
+    (``source`` names it); one who changed class gets those of their old class (``source``: that
+    class). The class's year average uses it where the student has no scores of that term here;
+    the prints mark it with its source.
+    """
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="earlier_results",
+                                  verbose_name=_("enrolment"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    value = models.DecimalField(_("term average"), max_digits=3, decimal_places=1, null=True, blank=True)
+    comment_passed = models.BooleanField(_("term result"), null=True, blank=True)
+    source = models.CharField(_("from"), max_length=200)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("earlier result")
+        verbose_name_plural = _("earlier results")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "subject", "term"], name="earlier_one_per_subject_term"),
+            models.CheckConstraint(
+                condition=(Q(value__isnull=False) & Q(comment_passed__isnull=True))
+                | (Q(value__isnull=True) & Q(comment_passed__isnull=False)),
+                name="earlier_score_or_comment",
+            ),
+            models.CheckConstraint(condition=Q(value__isnull=True) | Q(value__gte=0, value__lte=10),
+                                   name="earlier_value_0_to_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.subject_id} {self.term_id}: {self.value or self.comment_passed}"
+
+
 class ResultApproval(models.Model):
     """The principal approved a class's results for a term, or the year (``term`` null): they are frozen."""
 

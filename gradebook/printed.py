@@ -17,13 +17,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from gradebook.corrections.selectors import Correction, approved_corrections
 from gradebook.homeroom.selectors import daily_marks
-from gradebook.models import Score, column_label, format_result
+from gradebook.models import Score, column_label, format_average, format_comment, format_result
 from gradebook.results.compute import (
     YEAR,
     ClassData,
@@ -505,6 +506,8 @@ class CardYear:
     retest_outcome: str
     approval: str
     change: str
+    # Results got before joining the class, marked "*" in the table: "* Term I: from THCS Lê Lợi".
+    earlier_note: str = ""
 
 
 @dataclass(frozen=True)
@@ -566,11 +569,23 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
     def subject_value(row, position) -> str:
         return row.subjects[position].display if row is not None else ""
 
+    sources: dict[int, str] = {}
+
+    def term_value(number, position, info) -> str:
+        if rows.get(number) is not None or number not in terms:
+            return subject_value(rows.get(number), position)
+        found = data.earlier.get((number, enrolment.pk, info.subject.pk))
+        if found is None:
+            return ""
+        sources.setdefault(number, found[1])
+        value = found[0]
+        return (format_comment(value) if isinstance(value, bool) else format_average(value)) + "*"
+
     subjects = []
     for position, info in enumerate(data.subjects):
         subjects.append(CardSubject(
-            name=info.subject.name, term1=subject_value(rows.get(1), position),
-            term2=subject_value(rows.get(2), position), year=subject_value(year_row, position),
+            name=info.subject.name, term1=term_value(1, position, info),
+            term2=term_value(2, position, info), year=subject_value(year_row, position),
             retest=year_row.subjects[position].retest_display if year_row else "",
             teacher=data.teachers.get(info.subject.pk, ""),
             remark=(data.subject_remarks.get((enrolment.pk, info.subject.pk, YEAR)) if whole else None)
@@ -588,6 +603,8 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
         retest_outcome=year_row.outcome_after_label if year_row else "",
         approval=_approval_text(data, YEAR) if year_row else _approval_text(data, term_number),
         change=enrolment_change(enrolment, data.year),
+        earlier_note="; ".join(_("* %(term)s: from %(source)s") % {"term": _period_label(number), "source": source}
+                               for number, source in sorted(sources.items())),
     )
 
 
@@ -602,6 +619,11 @@ def _year_of(data: ClassData, enrolment: sm.Enrolment, term_number: int) -> Card
     terms = {number: term_results(data, number) for number in numbers}
     whole = year_results(data) if term_number == 2 else None
     return _card_year(data, enrolment, term_number, terms, whole)
+
+
+# The transfers in that started an enrolment: the học bạ's school history names the school before.
+ARRIVALS = Prefetch("movements", queryset=sm.Movement.objects.filter(kind=sm.Movement.Kind.TRANSFER_IN)
+                    .order_by("date"), to_attr="arrivals")
 
 
 def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = False,
@@ -619,7 +641,8 @@ def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = F
     if history is None:
         history = list(sm.Enrolment.objects.filter(student_id=enrolment.student_id,
                                                    school_class__year__school_id=year.school_id)
-                       .select_related("school_class__year", "school_class__homeroom_teacher__profile"))
+                       .select_related("school_class__year", "school_class__homeroom_teacher__profile")
+                       .prefetch_related(ARRIVALS))
     history = sorted(history, key=lambda each: (each.school_class.year.start_date, each.start_date))
     years = []
     if transfer:
@@ -633,8 +656,13 @@ def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = F
         last = LAST_GRADE.get(year.school.level, 9)
         blank = [_("Grade %(grade)s") % {"grade": grade} for grade in range(school_class.grade + 1, last + 1)]
         blank += [_("Spare page %(number)s") % {"number": number} for number in range(1, SPARE_YEAR_PAGES + 1)]
-    shown_history = [(each.school_class.year.name, each.school_class.name, year.school.name) for each in history
-                     if each.school_class.year.start_date <= year.start_date]
+    shown_history = []
+    for each in history:
+        if each.school_class.year.start_date <= year.start_date:
+            # A student who transferred in spent the first part of the year at the school they came from.
+            shown_history += [(each.school_class.year.name, "", arrival.other_school)
+                              for arrival in getattr(each, "arrivals", [])]
+            shown_history.append((each.school_class.year.name, each.school_class.name, year.school.name))
     return ReportCardData(
         school=school_header(year.school, year), student=identity(enrolment.student), history=shown_history,
         years=years, blank_years=blank, transfer=transfer, anchor=f"student-{enrolment.student_id}",
@@ -650,7 +678,7 @@ def report_cards_of_class(school_class: sm.SchoolClass, term_number: int,
     for each in sm.Enrolment.objects.filter(
         student_id__in=[enrolment.student_id for enrolment in enrolments],
         school_class__year__school_id=data.year.school_id,
-    ).select_related("school_class__year"):
+    ).select_related("school_class__year").prefetch_related(ARRIVALS):
         histories[each.student_id].append(each)
     return [(enrolment, report_card(enrolment, term_number, data=data, history=histories[enrolment.student_id]))
             for enrolment in enrolments]

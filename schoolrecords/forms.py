@@ -320,3 +320,82 @@ class RegistrationNumbersForm(forms.Form):
         if suffix and not re.fullmatch(r"[0-9A-Za-zÀ-ỹĐđ.\-]{1,20}", suffix):
             raise ValidationError(_("Use letters, digits, dots or dashes only."))
         return suffix
+
+
+# --- movements during the year -----------------------------------------------------------------
+
+class MovementForm(forms.Form):
+    """The fields every movement has: the date and the reason (the other school where there is one)."""
+
+    date = date_field(_("Date"))
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class TransferOutForm(MovementForm):
+    other_school = forms.CharField(label=_("School the student goes to"), max_length=200)
+
+
+class DropOutForm(MovementForm):
+    pass
+
+
+class ReturnForm(MovementForm):
+    pass
+
+
+def _class_choices(year: m.SchoolYear, exclude_id: int | None = None) -> list[tuple[str, str]]:
+    return [("", "—")] + [(str(c.pk), c.name) for c in m.SchoolClass.objects.filter(year=year)
+                          .exclude(pk=exclude_id).order_by("grade", "name")]
+
+
+class ClassChangeForm(MovementForm):
+    school_class = forms.ChoiceField(label=_("New class"))
+
+    def __init__(self, *args, year: m.SchoolYear, current_class_id: int | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+        self.fields["school_class"].choices = _class_choices(year, current_class_id)
+        self.order_fields(["school_class", "date", "reason"])
+
+    def clean_school_class(self):
+        found = m.SchoolClass.objects.filter(year=self.year, pk=self.cleaned_data["school_class"]).first()
+        if found is None:
+            raise ValidationError(_("Choose a class of the same school year."))
+        return found
+
+
+class TransferInForm(ClassChangeForm):
+    """A student arriving from another school: one the school knows (by code), or a new one."""
+
+    other_school = forms.CharField(label=_("School the student comes from"), max_length=200)
+
+    def __init__(self, *args, year: m.SchoolYear, **kwargs):
+        super().__init__(*args, year=year, **kwargs)
+        self.fields["school_class"].label = _("Class")
+        self.order_fields(["school_class", "date", "other_school", "reason"])
+
+
+class NewStudentTransferInForm(TransferInForm):
+    """The year's page: the student is found by code, or created from the name, birth date and gender."""
+
+    code = forms.CharField(label=_("Student code"), max_length=30)
+    full_name = forms.CharField(label=_("Full name"), max_length=120, required=False,
+                                help_text=_("Only for a student the school does not know yet."))
+    date_of_birth = date_field(_("Date of birth"))
+    gender = forms.ChoiceField(label=_("Gender"), choices=[("", "—"), *m.Student.Gender.choices], required=False)
+
+    def __init__(self, *args, year: m.SchoolYear, **kwargs):
+        super().__init__(*args, year=year, **kwargs)
+        self.fields["date_of_birth"].required = False
+        self.order_fields(["code", "full_name", "date_of_birth", "gender", "school_class", "date", "other_school",
+                           "reason"])
+
+    def clean(self):
+        data = super().clean()
+        code = (data.get("code") or "").strip()
+        self.student = m.Student.objects.filter(school_id=self.year.school_id, code=code).first() if code else None
+        if code and self.student is None:
+            for name in ("full_name", "date_of_birth", "gender"):
+                if not data.get(name):
+                    self.add_error(name, _("No student has this code yet: give this to create one."))
+        return data

@@ -264,6 +264,8 @@ class Enrolment(models.Model):
         STUDYING = "studying", _("Studying")
         TRANSFERRED_OUT = "transferred_out", _("Transferred out")
         DROPPED = "dropped", _("Dropped out")
+        # Moved to another class of the school: a new enrolment there continues this one.
+        CLASS_CHANGED = "class_changed", _("Changed class")
 
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="enrolments", verbose_name=_("student"))
     school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="enrolments",
@@ -299,6 +301,57 @@ class Enrolment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.STUDYING
+
+
+class Movement(models.Model):
+    """A student's movement during a year, on a date, with a reason: the register the prints and the portal read.
+
+    A transfer in or a return starts an enrolment (``enrolment``); a transfer out or a drop-out ends one;
+    a class change ends ``previous`` and starts ``enrolment``. Movements are never changed or deleted.
+    """
+
+    class Kind(models.TextChoices):
+        TRANSFER_IN = "transfer_in", _("Transfer in")
+        TRANSFER_OUT = "transfer_out", _("Transfer out")
+        CLASS_CHANGE = "class_change", _("Change of class")
+        DROP_OUT = "drop_out", _("Drop-out")
+        RETURN = "return", _("Return after leaving")
+
+    year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="movements",
+                             verbose_name=_("school year"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="movements",
+                                verbose_name=_("student"))
+    kind = models.CharField(_("movement"), max_length=20, choices=Kind.choices)
+    date = models.DateField(_("date"))
+    reason = models.CharField(_("reason"), max_length=255)
+    # The school the student came from (transfer in) or goes to (transfer out).
+    other_school = models.CharField(_("other school"), max_length=200, blank=True)
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="movements",
+                                  verbose_name=_("enrolment"))
+    previous = models.ForeignKey(Enrolment, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("previous enrolment"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("recorded by"))
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("movement")
+        verbose_name_plural = _("movements")
+        ordering = ["year", "date", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=["transfer_in", "transfer_out", "class_change", "drop_out",
+                                                         "return"]), name="movement_known_kind"),
+            models.CheckConstraint(condition=Q(kind="class_change", previous__isnull=False)
+                                   | ~Q(kind="class_change") & Q(previous__isnull=True),
+                                   name="movement_previous_only_for_class_change"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student} — {self.get_kind_display()} {self.date:%d/%m/%Y}"
+
+    def delete(self, *args, **kwargs):
+        raise models.ProtectedError(_("Movements are never deleted."), {self})
 
 
 class StaffProfile(models.Model):

@@ -22,6 +22,7 @@ from . import models as m
 from .formats import csdl
 from .permissions import allowed, has_role, same_school, wall
 from .purei18n import RuleError
+from .selectors import status_code_of
 from .services import SETUP
 from .text import safe_cell, vietnamese_sort_key
 
@@ -67,7 +68,7 @@ class StudentLine:
 
 
 def student_lines(year: m.SchoolYear) -> list[StudentLine]:
-    """One line per student of the year (two queries): their last class and the portal's status code.
+    """One line per student of the year (three queries): their last class and the portal's status code.
 
     A student is counted as arrived during the year when their first enrolment of the year starts after
     its first day; a class change inside the school (a second enrolment) is not an arrival.
@@ -78,12 +79,19 @@ def student_lines(year: m.SchoolYear) -> list[StudentLine]:
     for enrolment in (m.Enrolment.objects.filter(school_class__year=year)
                       .select_related("student", "school_class").order_by("start_date", "pk")):
         by_student.setdefault(enrolment.student_id, []).append(enrolment)
+    movements: dict[int, list[m.Movement]] = {}
+    for movement in m.Movement.objects.filter(year=year).order_by("date", "pk"):
+        movements.setdefault(movement.student_id, []).append(movement)
     lines = []
-    for enrolments in by_student.values():
+    for student_id, enrolments in by_student.items():
         first, last = enrolments[0], enrolments[-1]
-        arrived = _period(first.start_date, terms) if first.start_date > first_day else None
-        left = _period(last.end_date, terms) if last.end_date else None
-        lines.append(StudentLine(enrolment=last, code=csdl.status_code(last.status, arrived=arrived, left=left)))
+        if student_id in movements:  # the register knows (a return after leaving, too)
+            code = status_code_of(movements[student_id], terms.values())
+        else:  # rows made before the register, or by hand
+            arrived = _period(first.start_date, terms) if first.start_date > first_day else None
+            left = _period(last.end_date, terms) if last.end_date else None
+            code = csdl.status_code(last.status, arrived=arrived, left=left)
+        lines.append(StudentLine(enrolment=last, code=code))
     return sorted(lines, key=lambda line: (line.enrolment.school_class.grade, line.enrolment.school_class.name,
                                            vietnamese_sort_key(line.enrolment.student.given_name),
                                            vietnamese_sort_key(line.enrolment.student.full_name)))

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, Min, Prefetch, Q, QuerySet
 
 from . import models as m
+from . import statuscodes
 from .permissions import objects_for
 
 User = get_user_model()
@@ -259,3 +260,29 @@ def drafts_of(year: m.SchoolYear) -> Drafts:
                          .select_related("school_class", "subject", "teacher__profile")
                          .order_by("school_class__grade", "school_class__name", "subject__order", "subject__name")),
     )
+
+
+# --- movements during the year ---------------------------------------------------------------
+
+def movements_of_year(year: m.SchoolYear) -> QuerySet[m.Movement]:
+    """The year's movements in date order, with the classes and the student (one query)."""
+    return (m.Movement.objects.filter(year=year)
+            .select_related("student", "enrolment__school_class", "previous__school_class",
+                            "recorded_by__profile")
+            .order_by("date", "pk"))
+
+
+def movements_of_student(student: m.Student) -> QuerySet[m.Movement]:
+    return (m.Movement.objects.filter(student=student)
+            .select_related("year", "enrolment__school_class", "previous__school_class", "recorded_by__profile")
+            .order_by("year__start_date", "date", "pk"))
+
+
+def status_code_of(movements, terms) -> str:
+    """The sector database's code (01 … 12) of a student's year from their movements of it and the year's terms."""
+
+    ends = {term.number: term.end_date for term in terms}
+    if 1 not in ends or 2 not in ends:
+        return statuscodes.STUDYING
+    return statuscodes.status_code([statuscodes.Event(each.kind, each.date) for each in movements],
+                                   term_i_end=ends[1], term_ii_end=ends[2])

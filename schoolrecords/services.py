@@ -23,6 +23,7 @@ from guardian.shortcuts import assign_perm, remove_perm
 
 from . import models as m
 from . import photos, roles
+from . import signals as movement_signals
 from .permissions import require
 from .selectors import sort_vietnamese
 from .text import is_class_name
@@ -624,19 +625,201 @@ def enrolment_create(*, actor, student: m.Student, school_class: m.SchoolClass,
 
 @transaction.atomic
 def enrolment_end(*, actor, enrolment: m.Enrolment, status: str, end_date: datetime.date,
-                  reason: str) -> m.Enrolment:
-    """A transfer out or a drop-out: the enrolment stays, with its end date and status."""
-    enrolment = m.Enrolment.objects.select_for_update().select_related("school_class__year").get(pk=enrolment.pk)
-    require(actor, SETUP, enrolment)
-    if status == m.Enrolment.Status.STUDYING:
+                  reason: str, other_school: str = "") -> m.Enrolment:
+    """A transfer out or a drop-out: the enrolment stays, with its end date and status, and a movement is logged."""
+    if status == m.Enrolment.Status.TRANSFERRED_OUT:
+        kind = m.Movement.Kind.TRANSFER_OUT
+    elif status == m.Enrolment.Status.DROPPED:
+        kind = m.Movement.Kind.DROP_OUT
+    else:
         raise ValidationError(_("Choose how the enrolment ends."))
-    if enrolment.status != m.Enrolment.Status.STUDYING:
-        raise ValidationError(_("This enrolment has already ended."))
+    movement = _leave(actor=actor, enrolment=enrolment, kind=kind, on=end_date, reason=reason,
+                      other_school=other_school)
+    return movement.enrolment
+
+
+# --- movements during the year: transfer in and out, class change, drop-out, return ------
+
+def _day(value: datetime.date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def _check_in_year(year: m.SchoolYear, on: datetime.date) -> None:
+    if not year.start_date <= on <= year.end_date:
+        raise ValidationError({"date": _(
+            "The date must lie inside the school year %(year)s (%(start)s – %(end)s)."
+        ) % {"year": year.name, "start": _day(year.start_date), "end": _day(year.end_date)}})
+
+
+def _check_reason(reason: str) -> str:
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
-    enrolment.status, enrolment.end_date = status, end_date
-    enrolment.note = reason[:255]
+    return reason.strip()
+
+
+def _check_not_placed(student: m.Student, year: m.SchoolYear) -> None:
+    """A student has one open place in a year: refuse a second one."""
+    studying = (m.Enrolment.objects.filter(student=student, school_class__year=year,
+                                           status=m.Enrolment.Status.STUDYING)
+                .select_related("school_class").first())
+    if studying is not None:
+        raise ValidationError({"school_class": _("%(name)s is already studying in %(class)s this year.") % {
+            "name": student.full_name, "class": studying.school_class.name}})
+
+
+def _check_no_place_in(student: m.Student, school_class: m.SchoolClass) -> None:
+    if m.Enrolment.objects.filter(student=student, school_class=school_class).exists():
+        raise ValidationError({"school_class": _(
+            "%(name)s already had a place in %(class)s this year; a class keeps one place per student."
+        ) % {"name": student.full_name, "class": school_class.name}})
+
+
+def _noted(note: str, text: str) -> str:
+    """The enrolment's note with one more movement: the ledger's "changes during the year" print it."""
+    return "; ".join(part for part in (note, text) if part)[:255]
+
+
+def _movement(*, actor, kind: str, enrolment: m.Enrolment, on: datetime.date, reason: str,
+              other_school: str = "", previous: m.Enrolment | None = None) -> m.Movement:
+    return record(m.Movement(year_id=enrolment.school_class.year_id, student_id=enrolment.student_id, kind=kind,
+                             date=on, reason=reason[:255], other_school=other_school.strip()[:200],
+                             enrolment=enrolment, previous=previous, recorded_by=actor),
+                  actor=actor, reason=reason)
+
+
+def _end_enrolment(*, actor, enrolment: m.Enrolment, status: str, kind: str, on: datetime.date,
+                   reason: str, note: str = "") -> m.Enrolment:
+    """End a studying enrolment on ``on``, once the apps above agree (no score after that day)."""
+    enrolment = (m.Enrolment.objects.select_for_update()
+                 .select_related("school_class__year", "student").get(pk=enrolment.pk))
+    require(actor, SETUP, enrolment)
+    if enrolment.status != m.Enrolment.Status.STUDYING:
+        raise ValidationError(_("This enrolment has already ended."))
+    reason = _check_reason(reason)
+    _check_in_year(enrolment.school_class.year, on)
+    if on < enrolment.start_date:
+        raise ValidationError({"date": _(
+            "%(name)s joined %(class)s on %(date)s: the date cannot be before it."
+        ) % {"name": enrolment.student.full_name, "class": enrolment.school_class.name,
+             "date": _day(enrolment.start_date)}})
+    movement_signals.enrolment_ending.send(sender=m.Enrolment, enrolment=enrolment, on=on, kind=kind)
+    enrolment.status, enrolment.end_date = status, on
+    enrolment.note = _noted(enrolment.note, f"{note}: {reason}" if note else reason)
     return record(enrolment, actor=actor, reason=reason, update_fields=["status", "end_date", "note"])
+
+
+def _leave(*, actor, enrolment: m.Enrolment, kind: str, on: datetime.date, reason: str,
+           other_school: str = "") -> m.Movement:
+    status = (m.Enrolment.Status.TRANSFERRED_OUT if kind == m.Movement.Kind.TRANSFER_OUT
+              else m.Enrolment.Status.DROPPED)
+    note = _("to %(school)s") % {"school": other_school.strip()} if other_school.strip() else ""
+    ended = _end_enrolment(actor=actor, enrolment=enrolment, status=status, kind=kind, on=on, reason=reason,
+                           note=note)
+    return _movement(actor=actor, kind=kind, enrolment=ended, on=on, reason=reason, other_school=other_school)
+
+
+@transaction.atomic
+def student_transfer_in(*, actor, student: m.Student, school_class: m.SchoolClass, on: datetime.date,
+                        reason: str, from_school: str) -> m.Movement:
+    """A student arrives from another school on ``on``: due only for the periods from that day on.
+
+    Their results of the periods before can be typed from the other school's học bạ
+    (gradebook.results: earlier results), marked as coming from it.
+    """
+    school_class = m.SchoolClass.objects.select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    year = school_class.year
+    if student.school_id != year.school_id:
+        raise ValidationError(_("The student belongs to another school."))
+    reason = _check_reason(reason)
+    if not from_school.strip():
+        raise ValidationError({"other_school": _("Name the school the student comes from.")})
+    _check_in_year(year, on)
+    _check_not_placed(student, year)
+    _check_no_place_in(student, school_class)
+    enrolment = record(m.Enrolment(student=student, school_class=school_class, start_date=on,
+                                   note=_noted("", _("Transferred in from %(school)s") % {
+                                       "school": from_school.strip()})),
+                       actor=actor, reason=reason)
+    enrolment.school_class = school_class
+    return _movement(actor=actor, kind=m.Movement.Kind.TRANSFER_IN, enrolment=enrolment, on=on, reason=reason,
+                     other_school=from_school)
+
+
+@transaction.atomic
+def student_transfer_out(*, actor, enrolment: m.Enrolment, on: datetime.date, reason: str,
+                         to_school: str) -> m.Movement:
+    """The student leaves for another school on ``on`` (their last day here)."""
+    if not to_school.strip():
+        raise ValidationError({"other_school": _("Name the school the student goes to.")})
+    return _leave(actor=actor, enrolment=enrolment, kind=m.Movement.Kind.TRANSFER_OUT, on=on, reason=reason,
+                  other_school=to_school)
+
+
+@transaction.atomic
+def student_drop_out(*, actor, enrolment: m.Enrolment, on: datetime.date, reason: str) -> m.Movement:
+    """The student stops coming to school (thôi học) on ``on``."""
+    return _leave(actor=actor, enrolment=enrolment, kind=m.Movement.Kind.DROP_OUT, on=on, reason=reason)
+
+
+@transaction.atomic
+def student_class_change(*, actor, enrolment: m.Enrolment, to_class: m.SchoolClass, on: datetime.date,
+                         reason: str) -> m.Movement:
+    """Move a student to another class of the same year from ``on``.
+
+    The place in the old class ends that day (status "changed class"), a new one starts in
+    ``to_class``; the gradebook moves the scores of the term in progress (and any later one) to the
+    new place, so the new class's grid shows them, and keeps the terms already over with the old class,
+    whose approved results stay as they were (the new class reads them as earlier results).
+    """
+    current = m.Enrolment.objects.select_related("school_class__year", "student").get(pk=enrolment.pk)
+    to_class = m.SchoolClass.objects.select_related("year").get(pk=to_class.pk)
+    require(actor, SETUP, to_class)
+    if to_class.year_id != current.school_class.year_id:
+        raise ValidationError({"school_class": _("Choose a class of the same school year.")})
+    if to_class.pk == current.school_class_id:
+        raise ValidationError({"school_class": _("%(name)s is already in %(class)s.") % {
+            "name": current.student.full_name, "class": to_class.name}})
+    _check_no_place_in(current.student, to_class)
+    ended = _end_enrolment(actor=actor, enrolment=current, status=m.Enrolment.Status.CLASS_CHANGED,
+                           kind=m.Movement.Kind.CLASS_CHANGE, on=on, reason=reason,
+                           note=_("to class %(class)s") % {"class": to_class.name})
+    reason = reason.strip()
+    new = record(m.Enrolment(student=ended.student, school_class=to_class, start_date=on,
+                             note=_noted("", _("From class %(class)s") % {"class": ended.school_class.name})),
+                 actor=actor, reason=reason)
+    new.school_class = to_class
+    movement_signals.enrolment_continued.send(sender=m.Enrolment, previous=ended, enrolment=new, on=on,
+                                              actor=actor, reason=reason)
+    return _movement(actor=actor, kind=m.Movement.Kind.CLASS_CHANGE, enrolment=new, on=on, reason=reason,
+                     previous=ended)
+
+
+@transaction.atomic
+def student_return(*, actor, enrolment: m.Enrolment, on: datetime.date, reason: str) -> m.Movement:
+    """A student who had left school comes back to the same class on ``on``.
+
+    The class keeps one place per student, so the place that ended opens again; the movements
+    keep both dates (left, returned) for the ledger and the sector database.
+    """
+    enrolment = (m.Enrolment.objects.select_for_update()
+                 .select_related("school_class__year", "student").get(pk=enrolment.pk))
+    require(actor, SETUP, enrolment)
+    if enrolment.status != m.Enrolment.Status.DROPPED:
+        raise ValidationError(_("Only a student who left school can return."))
+    reason = _check_reason(reason)
+    year = enrolment.school_class.year
+    _check_in_year(year, on)
+    if on <= enrolment.end_date:
+        raise ValidationError({"date": _("%(name)s left school on %(date)s: the return comes after it.") % {
+            "name": enrolment.student.full_name, "date": _day(enrolment.end_date)}})
+    _check_not_placed(enrolment.student, year)
+    left_on = enrolment.end_date
+    enrolment.status, enrolment.end_date = m.Enrolment.Status.STUDYING, None
+    enrolment.note = _noted(enrolment.note, _("Left school on %(left)s, returned on %(back)s") % {
+        "left": _day(left_on), "back": _day(on)})
+    record(enrolment, actor=actor, reason=reason, update_fields=["status", "end_date", "note"])
+    return _movement(actor=actor, kind=m.Movement.Kind.RETURN, enrolment=enrolment, on=on, reason=reason)
 
 
 # --- the staff edit page: details and roles saved together ---------------------------

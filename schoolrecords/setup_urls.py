@@ -15,6 +15,8 @@ urlpatterns = [
     path("classes/<int:pk>/", v.class_edit, name="class_edit"),
     path("enrolments/<int:pk>/end/", v.enrolment_end, name="enrolment_end"),
     path("students/<int:pk>/", v.student_edit, name="student_edit"),
+    path("students/<int:pk>/movements/", v.student_movement, name="student_movement"),
+    path("years/<int:pk>/movements/", v.movements, name="movements"),
     path("subjects/", v.subject_list, name="subject_list"),
     path("subjects/<int:pk>/", v.subject_edit, name="subject_edit"),
     path("", include("schoolrecords.import_urls")),

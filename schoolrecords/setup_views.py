@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 
 from . import forms as f
 from . import models as m
-from . import selectors, services
+from . import selectors, services, statuscodes
 from .forms import apply_service_errors
 from .permissions import found_or_hidden, require, user_school
 
@@ -351,11 +351,126 @@ def student_edit(request, pk: int):
     return student_page(request, student, form=form)
 
 
-def student_page(request, student: m.Student, *, form=None, photo_form=None):
-    """The student's page: details, photo, enrolments and history (also shown again by a refused photo)."""
+def student_page(request, student: m.Student, *, form=None, photo_form=None, movement_form=None):
+    """The student's page: details, photo, movements, enrolments and history (also shown again by a refusal)."""
+    year = selectors.current_year(student.school)
+    enrolments = list(student.enrolments.select_related("school_class__year").order_by(
+        "school_class__year__start_date", "start_date", "pk"))
+    movements = list(selectors.movements_of_student(student))
+    code = None
+    if year is not None:
+        code = selectors.status_code_of([each for each in movements if each.year_id == year.pk], year.terms.all())
     return render(request, "schoolrecords/setup/student_edit.html", {
         "student": student, "form": form or f.StudentForm(instance=student, school=student.school),
         "photo_form": photo_form or f.PhotoForm(),
-        "enrolments": student.enrolments.select_related("school_class__year"),
+        "enrolments": enrolments, "movements": movements, "year": year,
+        "status_code": code, "status_label": _(statuscodes.label(code)) if code else "",
+        "movement_forms": _movement_forms(student, year, enrolments, movement_form),
         "history": student.history.select_related("history_user__profile")[:50],
     })
+
+
+MOVEMENT_TITLES = {kind: kind.label for kind in m.Movement.Kind}
+
+
+def _year_place(year, enrolments) -> tuple[m.Enrolment | None, m.Enrolment | None]:
+    """The student's studying place in the year, and their last place of it."""
+    of_year = [e for e in enrolments if year is not None and e.school_class.year_id == year.pk]
+    studying = next((e for e in of_year if e.is_active), None)
+    return studying, (of_year[-1] if of_year else None)
+
+
+def _movement_form(kind: str, year, studying, data=None):
+    if kind == m.Movement.Kind.TRANSFER_OUT:
+        return f.TransferOutForm(data, prefix=kind)
+    if kind == m.Movement.Kind.DROP_OUT:
+        return f.DropOutForm(data, prefix=kind)
+    if kind == m.Movement.Kind.RETURN:
+        return f.ReturnForm(data, prefix=kind)
+    if kind == m.Movement.Kind.CLASS_CHANGE:
+        return f.ClassChangeForm(data, prefix=kind, year=year, current_class_id=studying.school_class_id)
+    return f.TransferInForm(data, prefix=kind, year=year)
+
+
+def _allowed_kinds(year, studying, last) -> list[str]:
+    """The movements the student's place this year allows."""
+    if year is None:
+        return []
+    if studying is not None:
+        return [m.Movement.Kind.TRANSFER_OUT, m.Movement.Kind.CLASS_CHANGE, m.Movement.Kind.DROP_OUT]
+    if last is not None and last.status == m.Enrolment.Status.DROPPED:
+        return [m.Movement.Kind.RETURN, m.Movement.Kind.TRANSFER_IN]
+    return [m.Movement.Kind.TRANSFER_IN]
+
+
+def _movement_forms(student, year, enrolments, bound=None) -> list[tuple[str, str, object]]:
+    studying, last = _year_place(year, enrolments)
+    forms = []
+    for kind in _allowed_kinds(year, studying, last):
+        form = bound if bound is not None and bound.prefix == kind else _movement_form(kind, year, studying)
+        forms.append((kind, MOVEMENT_TITLES[kind], form))
+    return forms
+
+
+@login_required
+@require_POST
+def student_movement(request, pk: int):
+    """One movement of the student this year (the kind is the form's), through its service."""
+    school = _school(request)
+    student = found_or_hidden(m.Student.objects.filter(school=school), request.user, SETUP, pk=pk)
+    year = selectors.current_year(school)
+    enrolments = list(student.enrolments.select_related("school_class__year").order_by(
+        "school_class__year__start_date", "start_date", "pk"))
+    studying, last = _year_place(year, enrolments)
+    kind = request.POST.get("kind", "")
+    if kind not in _allowed_kinds(year, studying, last):
+        messages.error(request, _("This movement does not fit the student's place this year."))
+        return redirect("setup:student_edit", pk=student.pk)
+    form = _movement_form(kind, year, studying, request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        common = {"actor": request.user, "on": data["date"], "reason": data["reason"]}
+        try:
+            if kind == m.Movement.Kind.TRANSFER_OUT:
+                services.student_transfer_out(enrolment=studying, to_school=data["other_school"], **common)
+            elif kind == m.Movement.Kind.DROP_OUT:
+                services.student_drop_out(enrolment=studying, **common)
+            elif kind == m.Movement.Kind.RETURN:
+                services.student_return(enrolment=last, **common)
+            elif kind == m.Movement.Kind.CLASS_CHANGE:
+                services.student_class_change(enrolment=studying, to_class=data["school_class"], **common)
+            else:
+                services.student_transfer_in(student=student, school_class=data["school_class"],
+                                             from_school=data["other_school"], **common)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("%(movement)s of %(name)s recorded.") % {
+                "movement": MOVEMENT_TITLES[kind], "name": student.full_name})
+            return redirect("setup:student_edit", pk=student.pk)
+    return student_page(request, student, movement_form=form)
+
+
+@login_required
+def movements(request, pk: int):
+    """The year's movements, and the transfer in of a student from another school."""
+    year = _year(request, pk)
+    form = f.NewStudentTransferInForm(request.POST or None, year=year, prefix="transfer_in")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            with transaction.atomic():
+                student = form.student or services.student_save(
+                    actor=request.user, school=year.school, code=data["code"].strip(), full_name=data["full_name"],
+                    date_of_birth=data["date_of_birth"], gender=data["gender"])
+                services.student_transfer_in(actor=request.user, student=student, school_class=data["school_class"],
+                                             on=data["date"], reason=data["reason"],
+                                             from_school=data["other_school"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s transferred in to %(class)s.") % {
+                "name": student.full_name, "class": data["school_class"].name})
+            return redirect("setup:movements", pk=year.pk)
+    rows = list(selectors.movements_of_year(year))
+    return render(request, "schoolrecords/setup/movements.html", {"year": year, "movements": rows, "form": form})

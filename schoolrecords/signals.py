@@ -1,4 +1,4 @@
-"""Security logging: failed logins, lockouts and permission refusals with user, address and UTC time."""
+"""Security logging (failed logins, lockouts, refusals), and the signals of a student's movements."""
 
 import ipaddress
 import json
@@ -7,7 +7,7 @@ import logging
 from axes.signals import user_locked_out
 from django.conf import settings
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from . import lockout
 
@@ -87,3 +87,13 @@ def log_refusal(request, status: int, reason: str = "", **details: str) -> None:
     log.warning("refused status=%s user=%s address=%s method=%s path=%s reason=%s%s", status, username,
                 client_address(request), request.method, request.get_full_path()[:300],
                 json.dumps(reason, ensure_ascii=False), extra)
+
+
+# --- a student's movements: what the apps above must agree to, and carry along ----------------
+# Sent by schoolrecords.services inside the movement's transaction (not on commit): a receiver
+# refuses by raising ValidationError (keyed by the form's field, e.g. "date"), and what it writes
+# is saved or undone with the movement.
+# enrolment (the one ending), on (its last day), kind (the Movement.Kind)
+enrolment_ending = Signal()
+# previous (the enrolment that ended), enrolment (the one that continues it), on, actor, reason
+enrolment_continued = Signal()

@@ -109,8 +109,8 @@ def test_no_import_cycle_anywhere():
 # The rule modules that must run without Django (they are tested with tables, no database), and what
 # they may import of the project: each other and schoolrecords.purei18n's standard-library gettext.
 PURE_MODULES = ("gradebook.rules", "eledger.naming", "eledger.timing", "schoolrecords.purei18n",
-                "schoolrecords.formats.csdl")
-PURE_MAY_IMPORT = ("gradebook.rules", "schoolrecords.purei18n")
+                "schoolrecords.formats.csdl", "schoolrecords.statuscodes")
+PURE_MAY_IMPORT = ("gradebook.rules", "schoolrecords.purei18n", "schoolrecords.statuscodes")
 
 
 def test_the_pure_rule_modules_import_no_django_and_nothing_of_the_project_but_each_other():

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext, pgettext
 
 from gradebook.models import (
     ConductResult,
+    EarlierResult,
     Exemption,
     LevelChoice,
     MonthlyAbsence,
@@ -144,6 +145,10 @@ class ClassData:
     # student with a plan is a key even when it changes no subject). No model holds plans yet, so
     # load_class leaves it empty; whatever loads plans fills it.
     plans: dict[int, dict[int, PlanMode]] = field(default_factory=dict)
+    # Term results got before joining the class (a transfer in, a class change): (term number,
+    # enrolment, subject) → (value: Decimal, or True/False for Đ/CĐ; where from). Used where the
+    # student has no score of that term in the class.
+    earlier: dict[tuple[int, int, int], tuple[Decimal | bool, str]] = field(default_factory=dict)
 
     @property
     def year(self) -> sm.SchoolYear:
@@ -186,7 +191,7 @@ class ClassData:
 
 
 def load_class(school_class: sm.SchoolClass) -> ClassData:
-    """Read everything of one class's year in a constant number of queries (thirteen).
+    """Read everything of one class's year in a constant number of queries (fourteen).
 
     ``school_class`` should come with ``year`` selected.
     """
@@ -248,6 +253,11 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
         for approval in ResultApproval.objects.filter(school_class_id=school_class.pk)
         .select_related("term", "approved_by__profile")
     }
+    earlier = {
+        (number, enrolment_id, subject_id): (value if value is not None else passed, source)
+        for enrolment_id, subject_id, number, value, passed, source in EarlierResult.objects.filter(**in_class)
+        .order_by().values_list("enrolment_id", "subject_id", "term__number", "value", "comment_passed", "source")
+    }
     teachers: dict[int, str] = {}
     # Open assignments last, so that they win over ended ones.
     for assignment in (
@@ -260,7 +270,7 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
         school_class=school_class, terms=terms, months=term_months(terms.values()), subjects=subjects,
         enrolments=enrolments, slots=dict(slots), conduct=conduct, absences=dict(absences), remarks=remarks,
         exemptions=dict(exemptions), retests=retests, summer=summer, approvals=approvals, teachers=teachers,
-        subject_remarks=subject_remarks,
+        subject_remarks=subject_remarks, earlier=earlier,
     )
 
 
@@ -413,6 +423,8 @@ def _split(results: Iterable[SubjectResult], *, final: bool = False) -> tuple[li
 
 def _term_value(data: ClassData, number: int, enrolment_id: int, info: SubjectInfo) -> Decimal | bool | None:
     held = data.slots.get((number, enrolment_id, info.subject.pk), {})
+    if not held and (number, enrolment_id, info.subject.pk) in data.earlier:
+        return data.earlier[number, enrolment_id, info.subject.pk][0]
     return tt22.subject_term_result(held, required=info.regular_required, is_commented=info.is_commented)
 
 

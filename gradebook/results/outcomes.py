@@ -39,13 +39,16 @@ def year_outcomes(year: sm.SchoolYear) -> list[StudentOutcome]:
 
     The decision is the one after the summer remedies once they are entered; a re-test or summer
     training without its result, and results not yet complete, are pending. Twelve queries per
-    class (gradebook.results.compute.load_class), whatever the number of students.
+    class (gradebook.results.compute.load_class), whatever the number of students. A place left by a
+    class change is no row: the student's year goes on, and ends, in the class they moved to.
     """
     rows = []
     for school_class in sm.SchoolClass.objects.filter(year=year).select_related("year").order_by("grade", "name"):
         data = load_class(school_class)
         results = {row.enrolment.pk: row for row in year_results(data).rows}
         for enrolment in data.enrolments:
+            if enrolment.status == sm.Enrolment.Status.CLASS_CHANGED:
+                continue
             rows.append(StudentOutcome(
                 enrolment_id=enrolment.pk, student_id=enrolment.student_id, code=enrolment.student.code,
                 full_name=enrolment.student.full_name, class_id=school_class.pk, class_name=school_class.name,

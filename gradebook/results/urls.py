@@ -15,4 +15,5 @@ urlpatterns: list = [
     path("classes/<int:pk>/exemptions/", views.exemptions, name="exemptions"),
     path("classes/<int:pk>/exemptions/<int:exemption_pk>/revoke/", views.exemption_revoke, name="exemption_revoke"),
     path("classes/<int:pk>/sector-results.xlsx", views.sector_results, name="sector_results"),
+    path("enrolments/<int:pk>/earlier/", views.earlier_results, name="earlier_results"),
 ]

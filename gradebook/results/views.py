@@ -13,12 +13,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gradebook import policy
+from gradebook.results import earlier, selectors, services
 from gradebook.results import forms as f
 from gradebook.results import sector as sector_export
-from gradebook.results import selectors, services
 from gradebook.results.compute import YEAR, period_in_sentence, period_label
+from schoolrecords import models as sm
 from schoolrecords import sector
 from schoolrecords.forms import apply_service_errors
+from schoolrecords.permissions import found_or_hidden, require, user_school
 
 
 def period_tabs(number: int) -> list[dict]:
@@ -162,3 +164,36 @@ def sector_results(request, pk: int):
     response = HttpResponse(sector_export.results_workbook(school_class), content_type=sector.CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="{sector_export.file_name(school_class)}"'
     return response
+
+
+@login_required
+def earlier_results(request, pk: int):
+    """The board types a student's results of the terms before they joined the class (from the previous học bạ)."""
+    require(request.user, earlier.SETUP)
+    enrolment = found_or_hidden(
+        sm.Enrolment.objects.select_related("student", "school_class__year")
+        .filter(school_class__year__school=user_school(request.user)), request.user, earlier.SETUP, pk=pk)
+    errors: dict = {}
+    if request.method == "POST":
+        texts = {key: value for key, value in request.POST.items() if key.startswith("earlier-")}
+        try:
+            count = earlier.earlier_results_save(actor=request.user, enrolment=enrolment, texts=texts,
+                                                 source=request.POST.get("source", "")[:200])
+        except ValidationError as error:
+            errors = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
+        else:
+            messages.success(request, _("%(count)s results saved.") % {"count": count})
+            return redirect("gradebook:earlier_results", pk=enrolment.pk)
+    terms, source = earlier.earlier_terms(enrolment)
+    if request.method == "POST":
+        source = request.POST.get("source", "")[:200]
+        typed = {key: value for key, value in request.POST.items() if key.startswith("earlier-")}
+    else:
+        typed = {}
+    rows = [(each.term, [(subject, earlier.field_name(each.term.number, subject.pk),
+                          typed.get(earlier.field_name(each.term.number, subject.pk), text),
+                          errors.get(earlier.field_name(each.term.number, subject.pk), []))
+                         for subject, text in each.subjects]) for each in terms]
+    return render(request, "gradebook/results/earlier.html", {
+        "enrolment": enrolment, "rows": rows, "source": source, "errors": errors,
+    })

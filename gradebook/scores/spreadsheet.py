@@ -178,6 +178,8 @@ def _left_note(row: Row) -> str:
     when = row.left_on.strftime("%d/%m/%Y")
     if row.enrolment.status == row.enrolment.Status.TRANSFERRED_OUT:
         return f"Chuyển trường {when}"
+    if row.enrolment.status == row.enrolment.Status.CLASS_CHANGED:
+        return f"Chuyển lớp {when}"
     return f"Nghỉ học {when}"
 
 

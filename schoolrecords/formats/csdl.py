@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from schoolrecords import statuscodes
 from schoolrecords.purei18n import RuleError, gettext_noop
 
 MSG_NO_TEMPLATE = gettext_noop(
@@ -147,42 +148,41 @@ def templates(kind: str) -> tuple[Template, ...]:
 
 # --- the portal's codes --------------------------------------------------------------------------
 
-# Trạng thái học sinh, as the portal lists them.
+# Trạng thái học sinh, as the portal lists them (its own spelling: "kỳ"). The codes follow from a
+# student's movements in schoolrecords.statuscodes, the one mapping; this is their portal text.
 STATUSES = {
     "01": "Đang học",
     "02": "Chuyển đến kỳ 1",
-    "03": "Chuyển đến kỳ 2",
-    "04": "Chuyển đến trong hè",
-    "05": "Chuyển đi kỳ 1",
-    "06": "Chuyển đi kỳ 2",
-    "07": "Chuyển đi trong hè",
-    "08": "Nghỉ học tạm thời kỳ 1",
-    "09": "Nghỉ học tạm thời kỳ 2",
-    "10": "Thôi học kỳ 1",
-    "11": "Thôi học kỳ 2",
+    "03": "Nghỉ học xin học lại kỳ 1",
+    "04": "Chuyển đi kỳ 1",
+    "05": "Thôi học kỳ 1",
+    "06": "Chuyển đến kỳ 2",
+    "07": "Nghỉ học xin học lại kỳ 2",
+    "08": "Chuyển đi kỳ 2",
+    "09": "Thôi học kỳ 2",
+    "10": "Chuyển đến trong hè",
+    "11": "Chuyển đi trong hè",
     "12": "Thôi học trong hè",
 }
-# The codes of a student the school still has (studying, arrived during the year): the import takes these.
-PRESENT = frozenset({"01", "02", "03", "04"})
+# The codes of a student the school still has (studying, arrived or back during the year): the import takes these.
+PRESENT = frozenset({"01", "02", "03", "06", "07", "10"})
 TERM1, TERM2, SUMMER = "term1", "term2", "summer"
-_ARRIVED = {None: "01", TERM1: "02", TERM2: "03", SUMMER: "04"}
-_ENDED = {
-    "transferred_out": {TERM1: "05", TERM2: "06", SUMMER: "07"},
-    "dropped": {TERM1: "10", TERM2: "11", SUMMER: "12"},
-}
+_PART = {TERM1: statuscodes.TERM_I, TERM2: statuscodes.TERM_II, SUMMER: statuscodes.SUMMER}
+_ENDED = {"transferred_out": statuscodes.TRANSFER_OUT, "dropped": statuscodes.DROP_OUT}
 
 
 def status_code(status: str, *, arrived: str | None = None, left: str | None = None) -> str:
-    """The portal's status code of one student's year.
+    """The portal's status code of one student's year, from its enrolment alone (no movement recorded).
 
     ``status``: the enrolment's ("studying", "transferred_out", "dropped"); ``arrived``: the period
     (TERM1, TERM2, SUMMER) in which a student who came during the year arrived, None for one there
-    from the start; ``left``: the period in which an ended enrolment ended.
+    from the start; ``left``: the period in which an ended enrolment ended. With movements recorded,
+    schoolrecords.statuscodes.status_code reads them instead (a return is seen only there).
     """
     if status in _ENDED:
-        return _ENDED[status][left or TERM1]
+        return statuscodes.code_of(_ENDED[status], _PART[left or TERM1])
     if status == "studying":
-        return _ARRIVED[arrived]
+        return statuscodes.code_of(statuscodes.TRANSFER_IN, _PART[arrived]) if arrived else statuscodes.STUDYING
     raise ValueError(f"no sector database code for the status {status!r}")
 
 

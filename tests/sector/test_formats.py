@@ -94,13 +94,13 @@ def test_the_results_layout_puts_the_subjects_after_the_class():
 @pytest.mark.parametrize(("status", "arrived", "left", "code"), [
     ("studying", None, None, "01"),
     ("studying", csdl.TERM1, None, "02"),
-    ("studying", csdl.TERM2, None, "03"),
-    ("studying", csdl.SUMMER, None, "04"),
-    ("transferred_out", None, csdl.TERM1, "05"),
-    ("transferred_out", csdl.TERM1, csdl.TERM2, "06"),
-    ("transferred_out", None, csdl.SUMMER, "07"),
-    ("dropped", None, csdl.TERM1, "10"),
-    ("dropped", None, csdl.TERM2, "11"),
+    ("studying", csdl.TERM2, None, "06"),
+    ("studying", csdl.SUMMER, None, "10"),
+    ("transferred_out", None, csdl.TERM1, "04"),
+    ("transferred_out", csdl.TERM1, csdl.TERM2, "08"),
+    ("transferred_out", None, csdl.SUMMER, "11"),
+    ("dropped", None, csdl.TERM1, "05"),
+    ("dropped", None, csdl.TERM2, "09"),
     ("dropped", None, csdl.SUMMER, "12"),
 ])
 def test_the_status_code_of_each_way_a_year_goes(status, arrived, left, code):
@@ -114,7 +114,7 @@ def test_the_portals_twelve_status_codes():
 
 
 @pytest.mark.parametrize(("cell", "code"), [
-    ("01 - Đang học", "01"), ("01", "01"), (1, "01"), (5.0, "05"), ("Chuyển đi kỳ 2", "06"), ("thoi hoc trong he", "12"),
+    ("01 - Đang học", "01"), ("01", "01"), (1, "01"), (5.0, "05"), ("Chuyển đi kỳ 2", "08"), ("thoi hoc trong he", "12"),
     ("13", None), ("Đã tốt nghiệp", None), (None, None), (True, None), (1.5, None),
 ])
 def test_a_status_cell_is_read_as_code_code_and_name_or_name(cell, code):

@@ -523,6 +523,10 @@ MATRIX: dict[str, Row] = {
                             "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
     "setup:enrolment_end": Row("enrolment", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd rn dd dd dd dd dd dd"),
     "setup:student_edit": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    # an empty post names no movement: the page says so and sends the board back to the student
+    "setup:student_movement": Row("student", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd rn dd dd dd dd dd dd"),
+    "gradebook:earlier_results": Row("enrolment", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
+    "setup:movements": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "archive:progress_record": Row("progress_record", "ll on on dn dn dn dn dn dn nd"),
     "archive:registration_book": Row("year", "ll on on on on dn dn dn dn nd", "ll xx xx xx xx xx xx xx xx xx",
                                      kwargs=_pk),
