@@ -44,6 +44,7 @@ class ImportUploadForm(forms.Form):
         allow_empty_file=True,  # the import's own message for an empty file is clearer
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+    reader = staticmethod(importing.read_file)  # the file's content → the parsed rows, or ImportFileError
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -52,7 +53,7 @@ class ImportUploadForm(forms.Form):
                 "size": importing.MAX_BYTES // (1024 * 1024)})
         self.content = upload.read()
         try:
-            self.parsed = importing.read_file(self.content)
+            self.parsed = self.reader(self.content)
         except importing.ImportFileError as exc:
             raise ValidationError(str(exc)) from exc
         return upload

@@ -18,31 +18,22 @@ from django.views.decorators.http import require_http_methods
 from . import importing, sector, selectors
 from . import models as m
 from .formats import csdl
-from .import_views import TOKEN, discard_pending, display_name, keep_pending, load_pending
+from .import_views import TOKEN, ImportUploadForm, discard_pending, display_name, keep_pending, load_pending
 from .permissions import found_or_hidden, require, user_school
 from .services import SETUP
 
 SESSION_KEY = "schoolrecords_sector_import"
 
 
-class SectorUploadForm(forms.Form):
+class SectorUploadForm(ImportUploadForm):
+    """The import's upload, read as the sector database's export (its columns matched by header text)."""
+
     file = forms.FileField(
         label=gettext_lazy("Students exported from the sector database (.xlsx)"),
         allow_empty_file=True,
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}),
     )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > importing.MAX_BYTES:
-            raise ValidationError(_("The file is larger than %(size)s MB.") % {
-                "size": importing.MAX_BYTES // (1024 * 1024)})
-        self.content = upload.read()
-        try:
-            self.parsed = sector.read_students(self.content)
-        except importing.ImportFileError as exc:
-            raise ValidationError(str(exc)) from exc
-        return upload
+    reader = staticmethod(sector.read_students)
 
 
 def _year(request, year_id: int) -> m.SchoolYear:
