@@ -47,8 +47,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from . import models as m
 from . import levels, services, xlsx
+from . import models as m
 from .formats import csdl
 from .permissions import require
 from .text import is_class_name

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
-from . import models as m
 from . import levels, photos, roles
+from . import models as m
 from . import signals as movement_signals
 from .permissions import require
 from .selectors import sort_vietnamese

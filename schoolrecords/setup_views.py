@@ -11,8 +11,8 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import forms as f
-from . import models as m
 from . import levels, selectors, services, statuscodes
+from . import models as m
 from .forms import apply_service_errors
 from .permissions import found_or_hidden, require, user_school
 
