@@ -1,9 +1,10 @@
 """The pages that gather every app's work for a staff member: the home page per role and a class page."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from eledger import selectors as eledger_selectors
+from families import policy as family_policy
 from gradebook import policy
 from gradebook.corrections import selectors as corrections_selectors
 from gradebook.homeroom import selectors as homeroom_selectors
@@ -20,6 +21,8 @@ def home(request):
     year = selectors.current_year(school)
     context = {"school": school, "year": year, "sections": []}
     if school is None:
+        if family_policy.is_parent(user):
+            return redirect("families:home")
         return render(request, "portal/home.html", context)
     if has_role(user, roles.PRINCIPAL, roles.VICE_PRINCIPAL):
         context["overview"] = selectors.school_counts(school, year)
@@ -56,4 +59,5 @@ def class_detail(request, pk: int):
         "assignments": assignments,
         "readable": policy.readable_assignment_ids(request.user, school_class, assignments),
         "can_see_results": policy.can_read_results(request.user, school_class),
+        "can_invite_families": family_policy.may_invite(request.user, school_class),
     })

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gradebook",
     "eledger",
     "archive",
+    "families.apps.FamiliesConfig",
     "portal",
     "seed",
 ]
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "schoolrecords.middleware.ForcePasswordChangeMiddleware",
     "schoolrecords.middleware.PrivatePagesMiddleware",
+    # A parent's session reaches only the families' pages (families.middleware).
+    "families.middleware.ParentPagesMiddleware",
     "schoolrecords.middleware.AdminAddressMiddleware",
     # Axes goes last so it sees the outcome of the authentication attempt.
     "axes.middleware.AxesMiddleware",
@@ -148,6 +151,8 @@ AUTHENTICATION_BACKENDS = [
     # The wider locks (per account, per address) before any password is hashed: schoolrecords.lockout.
     "schoolrecords.lockout.ThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # A parent's phone number as they write it, or their e-mail (families.auth).
+    "families.auth.ParentLoginBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -377,3 +382,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The address printed and e-mailed with a family's invitation code (families.services).
+FAMILIES_JOIN_URL = os.environ.get("FAMILIES_JOIN_URL", "http://localhost:8000/family/join/")

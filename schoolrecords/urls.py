@@ -18,6 +18,7 @@ urlpatterns = [
     path("scores/", include("gradebook.urls")),
     path("documents/", include("eledger.urls")),
     path("archive/", include("archive.urls")),
+    path("family/", include("families.urls")),
     path("admin/", admin.site.urls),
     # browsers ask for it at the root, whatever the page says
     path("favicon.ico", views.favicon, name="favicon"),

@@ -213,7 +213,17 @@ class World:
         services.student_photo_set(actor=user("board"), student=enrolments["own"].student, content=png(60, 80))
         services.student_photo_set(actor=system, student=enrolments["foreign"].student, content=png(60, 80))
 
+        # A publication of term I for 6A1 and for the other school's class (its withdrawal is a POST).
+        from families.models import Publication  # noqa: PLC0415
+
+        publications = {
+            name: services.record(Publication(school_class=classes[name], term=(foreign_terms if name == "foreign"
+                                                                                 else terms)[1],
+                                              published_by=user("principal") if name == "own" else system),
+                                  actor=system, reason="matrix")
+            for name in ("own", "foreign")}
         self.objects: dict[str, dict[str, object]] = {
+            "publication": {"ours": publications["own"], "foreign": publications["foreign"]},
             "assignment": assignments,
             "teacher": teachers,
             "class": classes,
@@ -503,6 +513,17 @@ def _grid_cell(obj) -> dict:
 # One group per role, in this order; one letter per object (see STATUS and THREE above):
 #   anon prin vice board clerk head tmath home plain other
 MATRIX: dict[str, Row] = {
+    # the families' pages (issue 18): a staff account is not a parent's; tests/families checks the parents'
+    "families:home": Row(None, "l d d d d d d d d d", kwargs=_none),
+    "families:join": Row(None, "o r r r r r r r r r", "o r r r r r r r r r", kwargs=_none),
+    "families:child_add": Row(None, "l d d d d d d d d d", "l d d d d d d d d d", kwargs=_none),
+    "families:child": Row("student", "ll dd dd dd dd dd dd dd dd dd", kwargs=lambda o: {"student_id": o.pk}),
+    "families:class_families": Row("class", "lll ddn ddn oon ddn ddn ddn odn ddn nno",
+                                   "lll ddn ddn rrn ddn ddn ddn rdn ddn nnr", kwargs=lambda o: {"class_id": o.pk}),
+    "families:publications": Row(None, "l r r d d d d d d d", kwargs=_none),
+    "families:publications_year": Row("year", "ll on on dn dn dn dn dn dn nd", "ll rn rn dn dn dn dn dn dn nd",
+                                      kwargs=lambda o: {"year_id": o.pk}),
+    "families:withdraw": Row("publication", "ll xx xx xx xx xx xx xx xx xx", "ll rn rn dn dn dn dn dn dn nd"),
     # the site's own pages
     "home": Row(None, "l o o o o o o o o o", kwargs=_none),
     "login": Row(None, "o r r r r r r r r r", "o r r r r r r r r r", kwargs=_none),

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from seed import demo
+from seed import demo, families
 
 
 class Command(BaseCommand):
@@ -15,6 +15,7 @@ class Command(BaseCommand):
     def handle(self, *args, classes_per_grade: int, students_per_class: int, **options):
         size = demo.DemoSize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
         built = demo.build_demo_school(size)
+        families.build_demo_family(built, demo.DEMO_PASSWORD)
         self.stdout.write(self.style.SUCCESS(
             f"Demo school: {built['school'].name}, year {built['year'].name}, "
             f"{len(built['classes'])} classes."
@@ -23,6 +24,6 @@ class Command(BaseCommand):
         for username, label in [
             ("principal", "Hiệu trưởng"), ("vice", "Phó hiệu trưởng"), ("board", "Ban quản trị"),
             ("clerk", "Văn thư"), ("head_math", "Tổ trưởng Toán - Tin"), ("teacher_math", "Giáo viên Toán 6A1"),
-            ("homeroom_6a1", "Giáo viên chủ nhiệm 6A1"),
+            ("homeroom_6a1", "Giáo viên chủ nhiệm 6A1"), (families.PARENT_USERNAME, "Phụ huynh học sinh 6A1"),
         ]:
             self.stdout.write(f"  {username:<14} {label}")
