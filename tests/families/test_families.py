@@ -16,7 +16,7 @@ from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords.services import record
 from seed.demo import DEMO_PASSWORD
-from seed.families import PARENT_USERNAME, build_demo_family
+from seed.families import build_demo_family
 
 PASSWORD = "bo-me-an-2026"
 
