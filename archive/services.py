@@ -27,7 +27,7 @@ from schoolrecords import models as sm
 from schoolrecords.services import system_user
 from schoolrecords.text import ascii_part, safe_cell
 
-from . import rendering, storage
+from . import codes, rendering, storage
 from .models import (
     PER_STUDENT_KINDS,
     PRINTED_KINDS,
@@ -46,6 +46,10 @@ logger = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 CSV = "text/csv"
+
+
+class StaleRender(RuntimeError):
+    """A file names the version it would be sealed as, and another version was sealed while it rendered."""
 
 
 # --- starting a batch ------------------------------------------------------------------------------
@@ -203,7 +207,8 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
     RenderJob.objects.filter(pk=job.pk).update(status=RenderJob.Status.RUNNING, attempts=F("attempts") + 1,
                                                started_at=timezone.now())
     batch = job.batch
-    rendered = _render(job)
+    versions = _next_versions(job)
+    rendered = _render(job, versions)
     with transaction.atomic():
         job = RenderJob.objects.select_for_update().select_related("batch").get(pk=job.pk)
         # Another delivery may have finished (or given up on) this job while this one rendered.
@@ -220,14 +225,29 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
                       data_hash=item.data_hash, school_id=batch.school_id, kind=item.kind, variant=item.variant,
                       mode=batch.mode, year=batch.year, term=batch.term, school_class=item.school_class,
                       student=item.student, key=key, print_date=batch.print_date, actor=batch.requested_by,
-                      job=job, idempotency_key=idempotency_key, note=batch.reason)
+                      job=job, idempotency_key=idempotency_key, note=batch.reason, code=item.code,
+                      expected_version=versions.get(key) if item.kind == Kind.REPORT_CARD else None)
             job.status, job.finished_at, job.error = RenderJob.Status.DONE, timezone.now(), ""
             job.save(update_fields=["status", "finished_at", "error"])
             _count(job.batch_id, done=job.expected)
     return list(job.documents.order_by("pk"))
 
 
-def _render(job: RenderJob) -> list[rendering.Rendered]:
+def _next_versions(job: RenderJob) -> dict[str, int]:
+    """The version each document of the job will be sealed as, by scope (the report card's XML names it)."""
+    batch = job.batch
+    prefix = scope_key(kind=batch.kind, variant=batch.variant, year_id=batch.year_id,
+                       term_number=batch.term.number, class_id=job.school_class_id, student_id=job.student_id)
+    if job.student_id is None:
+        prefix = prefix[:prefix.rindex(":s") + 2]
+    latest: dict[str, int] = {}
+    for key, version in ArchivedDocument.objects.filter(scope_key__startswith=prefix).values_list(
+            "scope_key", "version"):
+        latest[key] = max(version, latest.get(key, 0))
+    return {key: version + 1 for key, version in latest.items()}
+
+
+def _render(job: RenderJob, versions: dict[str, int]) -> list[rendering.Rendered]:
     batch = job.batch
     term_number = batch.term.number
     print_date = batch.print_date if batch.mode == Mode.AD_HOC else None
@@ -236,8 +256,14 @@ def _render(job: RenderJob) -> list[rendering.Rendered]:
         if job.student_id is not None:
             enrolments = [sm.Enrolment.objects.select_related("student", "school_class__year").get(
                 school_class=job.school_class, student_id=job.student_id)]
+        by_student = {}
+        for key, version in versions.items():
+            student = key.rsplit(":s", 1)[1]
+            if student.isdecimal():
+                by_student[int(student)] = version
         return rendering.student_documents(batch.kind, job.school_class, term_number, enrolments=enrolments,
-                                           transfer=batch.variant == Variant.TRANSFER, print_date=print_date)
+                                           transfer=batch.variant == Variant.TRANSFER, print_date=print_date,
+                                           versions=by_student)
     return [rendering.class_document(batch.kind, job.school_class, term_number, print_date=print_date)]
 
 
@@ -298,10 +324,17 @@ def file_name(*, kind: str, variant: str, year: sm.SchoolYear, term: sm.Term, sc
 def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, data_hash: str, school_id: int,
           kind: str, variant: str, mode: str, year: sm.SchoolYear, term: sm.Term, school_class, student, key: str,
           print_date, actor, job: RenderJob | None, idempotency_key: str, note: str = "",
-          label: str = "") -> ArchivedDocument:
-    """Create the row and finalise the file, in the caller's transaction: the next version of ``key``."""
+          label: str = "", code: str = "", expected_version: int | None = None) -> ArchivedDocument:
+    """Create the row and finalise the file, in the caller's transaction: the next version of ``key``.
+
+    ``code``: the verification code the file's pages carry (a new one for a file that carries none,
+    a snapshot). ``expected_version``: the version the file names inside it (a report card's XML);
+    another version sealed meanwhile makes the seal fail, and the task renders again.
+    """
     previous = ArchivedDocument.objects.filter(scope_key=key).order_by("-version").first()
     version = previous.version + 1 if previous else 1
+    if expected_version is not None and expected_version != version:
+        raise StaleRender(f"{key}: rendered as version {expected_version}, the next is {version}")
     sha256 = storage.sha256_bytes(content)
     document = ArchivedDocument(
         school_id=school_id, kind=kind, variant=variant, mode=mode, year=year, term=term, school_class=school_class,
@@ -311,7 +344,7 @@ def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, 
                             student=student, version=version, suffix=suffix, label=label),
         content_type=content_type, sha256=sha256, size=len(content), pages=pages, data_hash=data_hash,
         print_date=print_date, note=note[:255], created_by=actor, created_at=timezone.now(), job=job,
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency_key, code=code or codes.new_code(),
     )
     # The unique constraints (scope and version, idempotency key) have the last word: a concurrent
     # seal of the same scope fails here, before any file is written, and its task retries.
@@ -605,7 +638,8 @@ def minutes_seal(*, actor, request_id: int, homeroom: bool = False) -> ArchivedD
     data = api.homeroom_correction_minutes(request_id) if homeroom else api.correction_minutes(request_id)
     if data is None:
         return None
-    rendered = rendering.correction_minutes(data)
+    code = codes.new_code()
+    rendered = rendering.correction_minutes(data, code=code)
     year = sm.SchoolYear.objects.get(pk=data.year_id)
     term = sm.Term.objects.get(pk=data.term_id)
     school_class = sm.SchoolClass.objects.get(pk=data.class_id)
@@ -627,7 +661,7 @@ def minutes_seal(*, actor, request_id: int, homeroom: bool = False) -> ArchivedD
                          school_class=school_class, student=None,
                          key=f"{key}:{'h' if homeroom else 'r'}{request_id}",
                          print_date=data.date or timezone.localdate(), actor=actor, job=None,
-                         idempotency_key=idempotency_key, label=f"no{number}", note=note)
+                         idempotency_key=idempotency_key, label=f"no{number}", note=note, code=code)
     except IntegrityError:  # another delivery of the task sealed them meanwhile
         existing = sealed_minutes(request_id, homeroom=homeroom)
         if existing is None:
