@@ -31,7 +31,10 @@ def normalise(typed: str) -> str | None:
     return cleaned
 
 
+LINK = re.compile(rf"/verify/([{ALPHABET}]{{{LENGTH}}})/")
+
+
 def find_in(text: str) -> str | None:
     """The first code named in a verification link inside ``text`` (".../verify/ABCDEFGHJK/"), if any."""
-    found = re.search(r"/verify/([%s]{%d})/" % (ALPHABET, LENGTH), text)
+    found = LINK.search(text)
     return found.group(1) if found else None

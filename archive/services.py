@@ -37,10 +37,11 @@ from .models import (
     Reissue,
     RenderBatch,
     RenderJob,
+    Revocation,
     Variant,
     scope_key,
 )
-from .permissions import require_run
+from .permissions import require_revoke, require_run
 
 logger = logging.getLogger(__name__)
 
@@ -667,3 +668,28 @@ def minutes_seal(*, actor, request_id: int, homeroom: bool = False) -> ArchivedD
         if existing is None:
             raise
         return existing
+
+
+# --- revocation ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_revoke(*, actor, document: ArchivedDocument, reason: str) -> Revocation:
+    """The principal withdraws one version of a document, with a reason: a status, never a deletion.
+
+    The archived file and row stay as they were sealed; the public verification page and the
+    archive list say "revoked" from now on. A version is revoked once: a second time is refused.
+    """
+    require_revoke(actor, document)
+    document = ArchivedDocument.objects.select_for_update().get(pk=document.pk)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the document is revoked.")})
+    if Revocation.objects.filter(document=document).exists():
+        raise ValidationError({"reason": _("This version has been revoked already.")})
+    revocation = Revocation(document=document, school_id=document.school_id, reason=reason[:255], revoked_by=actor,
+                            revoked_at=timezone.now())
+    revocation.full_clean(exclude=["document", "school", "revoked_by"], validate_constraints=False)
+    revocation.save()
+    logger.info("revoked %s v%s by %s: %s", document.scope_key, document.version, actor.get_username(), reason)
+    return revocation
