@@ -72,11 +72,11 @@ def _by_code(request, typed: str, *, form: VerifyForm | None = None):
     refused = _limited(request, VerificationAttempt.Method.CODE, typed)
     if refused is not None:
         return refused
-    form = form or VerifyForm(initial={"code": typed})
+    if form is None:
+        form = VerifyForm({"code": typed})
+        form.is_valid()  # a malformed code shows its message at the field
     answer = verification.by_code(typed=typed, address=_address(request))
     if answer.outcome == Outcome.INVALID:
-        form = VerifyForm({"code": typed})
-        form.is_valid()
         return _answer(request, form, answer, status=400)
     if answer.outcome == Outcome.UNKNOWN:
         form.add_error(None, _("No archived document carries this code. Check the code printed at the bottom of "
