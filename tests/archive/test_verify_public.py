@@ -283,3 +283,12 @@ def test_the_signatures_inside_a_pdf_are_listed_intact_and_broken_by_a_changed_b
                                                                                     "application/pdf")})
     text = page_text(response)
     assert "Không khớp" in text and "Phạm Văn Hiệu" in text and "nguyên vẹn" in text
+
+
+def test_anyone_may_send_a_pdf_to_the_verification_page_but_not_a_large_body_elsewhere(cards):
+    content = storage.read(cards["ARC001"].path) + b"\n" * (100 * 1024)  # past the 64 KB anonymous requests get
+    client = anonymous()
+    response = client.post(reverse("verify:index"), {"file": SimpleUploadedFile("hoc-ba.pdf", content,
+                                                                                "application/pdf")})
+    assert response.status_code == 200 and "Không khớp" in page_text(response)
+    assert client.post(reverse("login"), {"username": "x" * (100 * 1024), "password": "y"}).status_code == 413
