@@ -173,7 +173,7 @@ def documents(request):
 def revoke(request, pk: int):
     """The principal revokes one version of a document, with a reason (the public verification page shows it)."""
     document = selectors.document_to_revoke(actor=request.user, pk=pk)
-    form = RevokeForm(request.POST or None)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.document_revoke(actor=request.user, document=document, reason=form.cleaned_data["reason"])
