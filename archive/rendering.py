@@ -48,6 +48,7 @@ class Rendered:
     pdf: pdf.Pdf
     data_hash: str
     code: str = ""
+    version: int | None = None  # the version the file names inside it (a report card's XML), None: none
 
 
 def print_date_label(day: datetime.date) -> str:
@@ -160,7 +161,8 @@ def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int,
                      for (_enrolment, data), attached in zip(forms, data_files, strict=True)]
     return [
         Rendered(kind=kind, variant=variant, school_class=school_class, student=enrolment.student, pdf=file,
-                 data_hash=data_hash(data), code=code)
+                 data_hash=data_hash(data), code=code,
+                 version=versions.get(enrolment.student_id, 1) if kind == Kind.REPORT_CARD else None)
         for (enrolment, data), file, code in zip(forms, files, form_codes, strict=True)
     ]
 

@@ -208,8 +208,7 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
     RenderJob.objects.filter(pk=job.pk).update(status=RenderJob.Status.RUNNING, attempts=F("attempts") + 1,
                                                started_at=timezone.now())
     batch = job.batch
-    versions = _next_versions(job)
-    rendered = _render(job, versions)
+    rendered = _render(job)
     with transaction.atomic():
         job = RenderJob.objects.select_for_update().select_related("batch").get(pk=job.pk)
         # Another delivery may have finished (or given up on) this job while this one rendered.
@@ -227,7 +226,7 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
                       mode=batch.mode, year=batch.year, term=batch.term, school_class=item.school_class,
                       student=item.student, key=key, print_date=batch.print_date, actor=batch.requested_by,
                       job=job, idempotency_key=idempotency_key, note=batch.reason, code=item.code,
-                      expected_version=versions.get(key) if item.kind == Kind.REPORT_CARD else None)
+                      expected_version=item.version)
             job.status, job.finished_at, job.error = RenderJob.Status.DONE, timezone.now(), ""
             job.save(update_fields=["status", "finished_at", "error"])
             _count(job.batch_id, done=job.expected)
@@ -248,8 +247,9 @@ def _next_versions(job: RenderJob) -> dict[str, int]:
     return {key: version + 1 for key, version in latest.items()}
 
 
-def _render(job: RenderJob, versions: dict[str, int]) -> list[rendering.Rendered]:
+def _render(job: RenderJob) -> list[rendering.Rendered]:
     batch = job.batch
+    versions = _next_versions(job)
     term_number = batch.term.number
     print_date = batch.print_date if batch.mode == Mode.AD_HOC else None
     if batch.kind in PER_STUDENT_KINDS:
