@@ -4,6 +4,8 @@ GET /verify/ shows the form; /verify/<code>/ (what the printed QR code opens) an
 a POST answers for a typed code or an uploaded PDF. archive.verification holds the rules.
 """
 
+import ipaddress
+
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -18,8 +20,11 @@ Outcome = VerificationAttempt.Outcome
 
 
 def _address(request) -> str | None:
-    address = client_address(request)
-    return None if address in ("", "-") else address
+    """The asker's address (behind the proxy: schoolrecords.signals.client_address), None when it is not one."""
+    try:
+        return str(ipaddress.ip_address(client_address(request)))
+    except ValueError:
+        return None
 
 
 def _limited(request, method: str, typed: str = ""):

@@ -160,3 +160,20 @@ def test_the_sealed_correction_minutes_carry_their_code_on_every_page(demo, djan
     [minutes] = ArchivedDocument.objects.filter(kind=Kind.CORRECTION_MINUTES)
     assert minutes.code
     assert_marked_on_every_page(minutes)
+
+
+def test_a_file_that_names_its_version_is_not_sealed_as_another(small):
+    """A report card's XML names the version it will be sealed as; if another version was sealed while it
+    rendered, the seal fails (the task renders again) rather than seal a file that names the wrong version."""
+    from django.db import transaction
+
+    from archive import services
+
+    [first] = seal(small, Kind.SUMMARY)
+    with pytest.raises(services.StaleRender), transaction.atomic():
+        services._seal(content=b"%PDF-1.7 other", suffix=".pdf", content_type="application/pdf", pages=1,
+                       data_hash=first.data_hash, school_id=first.school_id, kind=first.kind, variant="",
+                       mode=first.mode, year=small.year, term=first.term, school_class=small.school_class,
+                       student=None, key=first.scope_key, print_date=first.print_date, actor=first.created_by,
+                       job=None, idempotency_key="test:stale", expected_version=1)
+    assert ArchivedDocument.objects.filter(scope_key=first.scope_key).count() == 1
