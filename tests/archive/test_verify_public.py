@@ -292,3 +292,21 @@ def test_anyone_may_send_a_pdf_to_the_verification_page_but_not_a_large_body_els
                                                                                 "application/pdf")})
     assert response.status_code == 200 and "Không khớp" in page_text(response)
     assert client.post(reverse("login"), {"username": "x" * (100 * 1024), "password": "y"}).status_code == 413
+
+
+def test_the_answer_runs_a_fixed_number_of_queries_whatever_the_chain_of_versions(small, cards):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(code: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert anonymous().get(reverse("verify:code", args=[code])).status_code == 200
+        return len(captured)
+
+    first = queries(cards["ARC001"].code)
+    for _ in range(2):  # two newer versions: the first one's answer reads the same rows
+        seal(small, Kind.REPORT_CARD)
+    assert queries(cards["ARC001"].code) == first
+    latest = ArchivedDocument.objects.filter(scope_key=cards["ARC001"].scope_key).order_by("-version").first()
+    assert latest.version == 3 and queries(latest.code) == first
+    assert first <= 10
