@@ -6,6 +6,25 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# On PostgreSQL a revocation, like an archived document, is refused any change or deletion by the database
+# itself (the function of migration 0002); SQLite relies on the model's refusal.
+REVOCATION_TRIGGER = """
+DROP TRIGGER IF EXISTS archive_revocation_sealed ON archive_revocation;
+CREATE TRIGGER archive_revocation_sealed BEFORE UPDATE OR DELETE ON archive_revocation
+    FOR EACH ROW EXECUTE FUNCTION archive_refuse_change();
+"""
+
+
+def create_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(REVOCATION_TRIGGER, params=None)
+
+
+def drop_trigger(apps, schema_editor):
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("DROP TRIGGER IF EXISTS archive_revocation_sealed ON archive_revocation;", params=None)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -83,4 +102,5 @@ class Migration(migrations.Migration):
             model_name='verificationattempt',
             index=models.Index(fields=['address', 'attempted_at'], name='archive_verify_address_at'),
         ),
+        migrations.RunPython(create_trigger, drop_trigger, elidable=False),
     ]
