@@ -292,7 +292,17 @@ UPLOAD_LIMITS = {
     "gradebook:grid_import": 2 * _MB,  # a class's scores
     "setup:student_photo_upload": 10 * _MB,  # one student's photo (schoolrecords.forms.PhotoForm)
     "setup:class_photos": 50 * _MB,  # a class's photos in a zip (ClassPhotosForm)
+    "verify:index": 20 * _MB,  # a PDF anyone uploads to the public verification page (archive.verify_views)
 }
+
+# The public verification page (archive.verify_views): the address printed (with a QR code) on every
+# page of an archived document, and how many questions one address may ask of it in a window.
+VERIFY_BASE_URL = os.environ.get("VERIFY_BASE_URL", "http://localhost:8000")
+VERIFY_RATE_LIMIT = int(os.environ.get("VERIFY_RATE_LIMIT", "20"))
+VERIFY_RATE_WINDOW = timedelta(minutes=int(os.environ.get("VERIFY_RATE_WINDOW_MINUTES", "10")))
+# Not logged in, the public verification page takes a PDF from anyone (rate-limited, the file checked
+# against its own limit as it arrives, nothing of it kept but its hash): its request may be that large.
+ANONYMOUS_REQUEST_PATHS = {"/verify/": UPLOAD_LIMITS["verify:index"] + 64 * 1024}
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Eager without a broker (the embedded demo); tests may force eager under a real broker URL.

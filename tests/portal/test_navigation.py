@@ -31,6 +31,8 @@ NOT_PAGES = {
     "gradebook:homeroom_correction_evidence", "gradebook:rollcall_save", "archive:progress_record",
     # the sector database's downloads, linked from its exchange page
     "setup:sector_students", "gradebook:sector_results",
+    # what the QR code printed on an archived page opens (the verification page itself is linked from every page)
+    "verify:code",
 }
 
 
