@@ -124,6 +124,9 @@ def primary_save(*, actor, assignment: sm.TeachingAssignment | int, point: tt27.
     assignment = selectors.primary_assignment(assignment, actor=actor)
     point = tt27.AssessmentPoint(point)
     policy.require_primary_writer(actor, assignment)
+    # The class row locked until the commit, as gradebook.results.services.lock_class locks it for an approval:
+    # an approval and a save of the same class never interleave, so an approved period is never written.
+    sm.SchoolClass.objects.select_for_update(of=("self",)).filter(pk=assignment.school_class_id).first()
     refusal = selectors.sheet_refusal(assignment, point)
     if refusal:
         raise PermissionDenied(refusal)

@@ -19,8 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gradebook import entry, lookups, policy
 from gradebook.lookups import assignment_for_scores, check_term, term_for
-from gradebook.models import Score, column_label
-from gradebook.primary.selectors import points as primary_points
+from gradebook.models import PrimaryPoint, Score, column_label
 from gradebook.rules import entry as entry_rules
 from gradebook.scores import spreadsheet
 from gradebook.scores.forms import GridImportForm, PayloadError, parse_save
@@ -107,7 +106,7 @@ def grid_page(request, assignment_id: int, term: int):
         log_refusal(request, 404, error.message)
         return render(request, "gradebook/primary_not_here.html", {"message": error.message,
                                                                     "assignment": error.assignment,
-                                                                    "points": primary_points()}, status=404)
+                                                                    "points": PrimaryPoint.choices}, status=404)
     notes = column_notes(result)
     return render(request, "gradebook/grid.html", {
         "grid": result,
