@@ -8,10 +8,10 @@ from django.db.models import Count, Q
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 
 from gradebook import policy
-from gradebook.models import PrimaryAssessment, PrimaryPoint, ResultApproval
+from gradebook.models import PrimaryAssessment, PrimaryPoint, ResultApproval, ScoreLock
 from gradebook.rules import tt27
 from schoolrecords import models as sm
 from schoolrecords import selectors as records
@@ -32,6 +32,9 @@ NOT_STUDIED_MESSAGE = gettext_lazy(
 )
 APPROVED_TERM_MESSAGE = gettext_lazy(
     "The principal has approved this class's results for term I: its levels and test scores no longer change here."
+)
+BOOK_LOCKED_MESSAGE = gettext_lazy(
+    "The principal has locked the book of %(term)s: its levels and test scores no longer change here."
 )
 APPROVED_YEAR_MESSAGE = gettext_lazy(
     "The principal has approved this class's results for the year: its levels and test scores no longer change here."
@@ -110,11 +113,26 @@ def studies(assignment: sm.TeachingAssignment) -> bool:
     return any(studied.subject.pk == assignment.subject_id for studied in records.class_subjects(assignment.school_class))
 
 
+def book_lock_refusal(assignment: sm.TeachingAssignment, point: tt27.AssessmentPoint) -> str:
+    """The principal's lock of the whole book of the point's term (gradebook.windows), or "" (one query)."""
+    locked = ScoreLock.objects.filter(term__year_id=assignment.year_id, term__number=point.term,
+                                      school_class__isnull=True, unlocked_at__isnull=True).exists()
+    if not locked:
+        return ""
+    term = pgettext("period in a sentence", "term I") if point.term == 1 else pgettext("period in a sentence",
+                                                                                      "term II")
+    return str(BOOK_LOCKED_MESSAGE) % {"term": term}
+
+
 def sheet_refusal(assignment: sm.TeachingAssignment, point: tt27.AssessmentPoint) -> str:
-    """Why nothing of this sheet may be written now, for anyone (two or three queries), or ""."""
+    """Why nothing of this sheet may be written now, for anyone (three or four queries), or "".
+
+    The class does not study the subject; the class's results for the period are approved; the
+    principal has locked the book of the point's term.
+    """
     if not studies(assignment):
         return str(NOT_STUDIED_MESSAGE)
-    return approval_refusal(assignment.school_class, point)
+    return approval_refusal(assignment.school_class, point) or book_lock_refusal(assignment, point)
 
 
 def has_test(assignment: sm.TeachingAssignment, point: tt27.AssessmentPoint) -> bool:

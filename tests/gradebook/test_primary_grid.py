@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import translation
 
-from gradebook.models import PrimaryAssessment, ResultApproval
+from gradebook.models import PrimaryAssessment, ResultApproval, ScoreLock
 from gradebook.primary import selectors
 from gradebook.primary.selectors import NotPrimary
 from gradebook.primary.services import CellInput, Outcome, primary_save
@@ -159,6 +159,17 @@ def test_approved_term_one_freezes_its_points_and_the_approved_year_every_point(
     with translation.override("en"), pytest.raises(PermissionDenied, match="year"):
         save(school, [CellInput(student.pk, "level", "H")], point="cn")
     assert held(student, "toan", "gk2").level == "T"
+
+
+def test_the_principals_book_lock_of_a_term_freezes_its_two_points(school):
+    student = school.students()[1]
+    ScoreLock.objects.create(term=school.year.terms.get(number=2), locked_by=school.user("th_principal"))
+
+    with translation.override("en"), pytest.raises(PermissionDenied, match="locked the book of term II"):
+        save(school, [CellInput(student.pk, "level", "T")], point="cn")
+    assert save(school, [CellInput(student.pk, "level", "T")], point="ck1").ok
+    page = client_for(school, "th_teacher").get(grid_url(school.assignment("1A1", "toan"), "gk2")).content.decode()
+    assert 'id="grid-locked"' in page and 'class="cell"' not in page
 
 
 def test_a_subject_outside_the_classs_own_set_is_refused(school):
@@ -363,6 +374,6 @@ def test_the_home_page_costs_the_same_queries_with_more_students(school, extra, 
 
 # The middleware's (session, user, profile, security checks) and the page's own: the assignment, the teacher's
 # permissions, the class's subjects, the approvals, the class list, the assessments. The same at 4 and 34 students.
-QUERIES_GRID = 15
-QUERIES_SAVE = 20
+QUERIES_GRID = 16
+QUERIES_SAVE = 21
 QUERIES_HOME = 22
