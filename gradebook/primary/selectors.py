@@ -272,7 +272,7 @@ class HistoryEntry:
 
 
 def cell_history(*, actor, assignment: sm.TeachingAssignment | int, point: str, enrolment_id: int,
-                 kind: str) -> tuple[sm.Enrolment, list[HistoryEntry]]:
+                 kind: str) -> tuple[sm.TeachingAssignment, sm.Enrolment, list[HistoryEntry]]:
     """What one cell held over time, newest first (who, when, why); readers of the grid only."""
     assignment = primary_assignment(assignment, actor=actor)
     if not policy.may_write_primary(actor, assignment):
@@ -295,7 +295,7 @@ def cell_history(*, actor, assignment: sm.TeachingAssignment | int, point: str, 
             entries.append(HistoryEntry(when=row.history_date, who=who, reason=row.history_change_reason or "",
                                         text=text))
             previous = text
-    return enrolment, list(reversed(entries))
+    return assignment, enrolment, list(reversed(entries))
 
 
 # --- when the points fall, and the teacher's grids ----------------------------------------------

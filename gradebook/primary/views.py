@@ -130,11 +130,10 @@ def primary_grid_history(request, assignment_id: int, point: str):
         raise Http404 from None
     column = request.GET.get("column", "")
     try:
-        enrolment, entries = selectors.cell_history(actor=request.user, assignment=assignment_id, point=point,
-                                                    enrolment_id=enrolment_id, kind=column)
+        assignment, enrolment, entries = selectors.cell_history(
+            actor=request.user, assignment=assignment_id, point=point, enrolment_id=enrolment_id, kind=column)
     except NotPrimary as error:
         return not_primary(request, error)
-    assignment = selectors.primary_assignment(assignment_id, actor=request.user)
     labels = {c.kind: c.label for c in selectors.columns_for(assignment, point)}
     context = {"assignment": assignment, "point": point, "point_label": selectors.point_label(point),
                "student": enrolment.student, "entries": entries, "column_label": labels.get(column, column)}
