@@ -5,10 +5,25 @@ answer, asked by the caller.
 """
 
 from django.http import Http404
+from django.utils.translation import gettext_lazy
 
 from schoolrecords import models as sm
 
 from .rules import tt22
+
+PRIMARY_MESSAGE = gettext_lazy(
+    "This class follows TT27 (primary): its subjects are entered in the primary grid, by assessment point, "
+    "not in the score grid."
+)
+
+
+class PrimaryAssignment(Http404):
+    """A score-grid path asked for a primary (TT27) class or a subject assessed by levels: a 404 that says so."""
+
+    def __init__(self, assignment: sm.TeachingAssignment):
+        super().__init__(str(PRIMARY_MESSAGE))
+        self.message = str(PRIMARY_MESSAGE)
+        self.assignment = assignment
 
 
 def assignment_for_scores(assignment: sm.TeachingAssignment | int) -> sm.TeachingAssignment:
@@ -22,6 +37,8 @@ def assignment_for_scores(assignment: sm.TeachingAssignment | int) -> sm.Teachin
     )
     if found is None:
         raise Http404
+    if found.year.rule_set == sm.RuleSet.TT27 or found.subject.is_leveled:
+        raise PrimaryAssignment(found)  # no TT22 column in a TT27 year
     return found
 
 

@@ -350,3 +350,24 @@ def require_phrase_bank(user) -> None:
         raise PermissionDenied(_("Your account is not attached to a school yet. Ask the admin board."))
     if not has_role(user, *PHRASE_WRITERS, *PHRASE_KEEPERS):
         raise PermissionDenied(_("The comment bank is for the teachers and the leadership."))
+
+
+# --- the primary subject grid (TT27) ----------------------------------------------------------------
+
+
+def may_write_primary(user, assignment: sm.TeachingAssignment) -> bool:
+    """May ``user`` enter the levels, test scores and comments of a primary class × subject?
+
+    The teacher of the assignment, as for the secondary grid (in primary the homeroom teacher
+    usually holds most of the class's assignments); nobody else, the principal included. Whether
+    the sheet is open now (approved results, the subject outside the class's set, a year that is
+    not TT27) is gradebook.primary.services' answer.
+    """
+    return is_assigned_teacher(user, assignment)
+
+
+def require_primary_writer(user, assignment: sm.TeachingAssignment) -> None:
+    """403 unless ``may_write_primary``; another school's assignment is a 404."""
+    require_same_school(user, assignment)
+    if not may_write_primary(user, assignment):
+        raise PermissionDenied(_("Only the teacher assigned to this class and subject enters its levels."))

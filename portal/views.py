@@ -8,6 +8,7 @@ from families import policy as family_policy
 from gradebook import policy
 from gradebook.corrections import selectors as corrections_selectors
 from gradebook.homeroom import selectors as homeroom_selectors
+from gradebook.primary import selectors as primary_selectors
 from gradebook.progress import selectors as progress_selectors
 from schoolrecords import models as m
 from schoolrecords import roles, selectors
@@ -33,7 +34,10 @@ def home(request):
     if has_role(user, roles.CLERK) and year is not None:
         context["clerk_classes"] = selectors.classes_of(year)
     if year is not None:
-        context["teaching"] = selectors.assignments_of_teacher(user, year)
+        if year.rule_set == m.RuleSet.TT27:  # a primary year: levels at four points, in the primary grids
+            context["primary_grids"] = primary_selectors.teacher_grids(user, year)
+        else:
+            context["teaching"] = selectors.assignments_of_teacher(user, year)
         context["homeroom"] = list(selectors.classes_of(year).filter(homeroom_teacher=user))
         context["rollcall"] = homeroom_selectors.rollcall_home(classes=context["homeroom"])
     context["reminders"] = progress_selectors.unread_reminders(user)
@@ -60,4 +64,5 @@ def class_detail(request, pk: int):
         "readable": policy.readable_assignment_ids(request.user, school_class, assignments),
         "can_see_results": policy.can_read_results(request.user, school_class),
         "can_invite_families": family_policy.may_invite(request.user, school_class),
+        "primary_points": primary_selectors.points() if school_class.year.rule_set == m.RuleSet.TT27 else [],
     })

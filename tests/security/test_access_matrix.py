@@ -511,6 +511,21 @@ def _grid_cell(obj) -> dict:
     return {"source": "typed", "cells": [{"enrolment": enrolment.pk, "kind": "tx", "index": 2, "text": "5"}]}
 
 
+def _point(obj) -> dict:
+    return {"assignment_id": obj.pk, "point": "ck1"}
+
+
+def _primary_cell(obj) -> dict:
+    from schoolrecords.models import Enrolment
+
+    enrolment = Enrolment.objects.filter(school_class_id=obj.school_class_id).order_by("pk").first()
+    return {"source": "typed", "cells": [{"enrolment": enrolment.pk, "kind": "level", "index": 1, "text": "T"}]}
+
+
+def _primary_history_query(obj) -> dict:
+    return {**_history_query(obj), "column": "level"}
+
+
 # One group per role, in this order; one letter per object (see STATUS and THREE above):
 #   anon prin vice board clerk head tmath home plain other
 MATRIX: dict[str, Row] = {
@@ -585,6 +600,15 @@ MATRIX: dict[str, Row] = {
     "gradebook:grid_export": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno", kwargs=_assignment),
     "gradebook:grid_import": Row("assignment", "lll ddn ddn ddn ddn ddn odn ddn ddn nno",
                                  "lll ddn ddn ddn ddn ddn odn ddn ddn nno", kwargs=_assignment),
+    # the primary grid (TT27): the demo's assignments are TT22, so every one of them is the wrong grid, a 404 that
+    # says so (logged), and another school's a 404 before anything is said; tests/gradebook/test_primary_grid.py
+    # checks the primary school's own roles
+    "gradebook:primary_grid": Row("assignment", "lll nnn nnn nnn nnn nnn nnn nnn nnn nnn", kwargs=_point),
+    "gradebook:primary_grid_save": Row("assignment", "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                       "uuu nnn nnn nnn nnn nnn nnn nnn nnn nnn", kwargs=_point,
+                                       json=_primary_cell),
+    "gradebook:primary_grid_history": Row("assignment", "lll nnn nnn nnn nnn nnn nnn nnn nnn nnn", kwargs=_point,
+                                          query=_primary_history_query),
     # subject remarks: read as the scores are, written by the assigned teacher only (an empty POST saves nothing);
     # the comment bank: every staff member keeps their own phrases, another teacher's phrase is a 404
     "gradebook:remarks": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno",
