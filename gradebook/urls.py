@@ -18,4 +18,5 @@ urlpatterns = [
     path("", include("gradebook.windows.urls")),
     path("", include("gradebook.corrections.urls")),
     path("", include("gradebook.rollover.urls")),
+    path("", include("gradebook.primaryyear.urls")),
 ]
