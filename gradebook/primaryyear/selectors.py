@@ -121,8 +121,8 @@ def student_gaps(data: PrimaryClassData, row: PrimaryRow, points) -> list[str]:
                                   "%(count)s qualities and competencies (%(names)s)", len(traits))
                          % {"count": len(traits), "names": _names(traits)})
         if parts:
-            sentences.append(_("%(student)s, %(point)s: %(missing)s.") % {
-                "student": row.student.full_name, "point": point_label(point).lower(), "missing": "; ".join(parts)})
+            sentences.append(_("%(student)s (%(point)s): %(missing)s.") % {
+                "student": row.student.full_name, "point": point_label(point), "missing": "; ".join(parts)})
     return sentences
 
 
