@@ -7,6 +7,7 @@ from eledger import selectors as eledger_selectors
 from gradebook import policy
 from gradebook.corrections import selectors as corrections_selectors
 from gradebook.homeroom import selectors as homeroom_selectors
+from gradebook.primaryyear import selectors as primary_year
 from gradebook.progress import selectors as progress_selectors
 from schoolrecords import models as m
 from schoolrecords import roles, selectors
@@ -56,4 +57,6 @@ def class_detail(request, pk: int):
         "assignments": assignments,
         "readable": policy.readable_assignment_ids(request.user, school_class, assignments),
         "can_see_results": policy.can_read_results(request.user, school_class),
+        "is_primary": primary_year.is_primary(school_class),
+        "can_see_primary_results": policy.can_read_primary_results(request.user, school_class),
     })

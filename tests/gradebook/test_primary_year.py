@@ -583,3 +583,20 @@ def test_the_primary_year_sheet_for_the_printed_forms(primary, klass, django_ass
     assert sheet.year_approval is not None and sheet.year_approval.approved_by == "Cô th_principal"
     assert sheet.term1_approval is None
     assert {value: count for value, _label, count in sheet.counts} == {"htxs": 1, "htt": 1, "ht": 0, "cht": 1}
+
+
+# --- links -------------------------------------------------------------------------------------------------------
+
+
+def test_the_class_page_and_the_homeroom_card_link_to_the_primary_year(primary, klass, login_primary):
+    results_url = reverse("gradebook:primary_results", args=[klass.pk])
+    traits_url = reverse("gradebook:primary_traits", args=[klass.pk, "gk1"])
+    for username in ("th_principal", "th_homeroom"):
+        html = login_primary(username).get(reverse("class_detail", args=[klass.pk])).content.decode()
+        assert results_url in html and traits_url in html
+        assert reverse("gradebook:results", args=[klass.pk, 1]) not in html  # the secondary results are not TT27's
+    html = login_primary("th_homeroom").get(reverse("home")).content.decode()
+    assert results_url in html and traits_url in html
+    html = login_primary("th_principal").get(results_url).content.decode()
+    assert reverse("gradebook:primary_record", args=[primary.enrolments(klass)[0].pk]) in html
+    assert reverse("gradebook:primary_traits", args=[klass.pk, "cn"]) in html
