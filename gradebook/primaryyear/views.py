@@ -94,12 +94,17 @@ def traits_save(request, pk: int, point: str):
     school_class = class_for(request.user, pk)
     point = selectors.point_of(point)
     try:
+        policy.require_traits_assessor(request.user, school_class)
+    except PermissionDenied as error:
+        log_refusal(request, 403, str(error))
+        return _json_error(str(error), 403)
+    selectors.require_primary(request.user, school_class)
+    try:
         if len(request.body) > MAX_BODY:
             raise ValueError
         payload = json.loads(request.body or b"{}")
-        cells = dict(payload["cells"])
         entries = []
-        for key, text in cells.items():
+        for key, text in dict(payload["cells"]).items():
             prefix, enrolment_id, trait = str(key).split("-", 2)
             if prefix != "t":
                 raise ValueError
@@ -107,13 +112,11 @@ def traits_save(request, pk: int, point: str):
     except (ValueError, TypeError, KeyError, AttributeError):
         return _json_error(_("The sheet could not be read. Reload the page and try again."), 400)
     try:
-        policy.require_primary_results_reader(request.user, school_class)
-        selectors.require_primary(request.user, school_class)
         saved = services.traits_save(actor=request.user, school_class=school_class, point=point, entries=entries,
                                      reason=str(payload.get("reason", ""))[:100])
     except PermissionDenied as error:
         log_refusal(request, 403, str(error))
-        return _json_error(str(error) or _("You do not have permission to do this."), 403)
+        return _json_error(str(error), 403)
     except ValidationError as error:
         return _json_error(" ".join(error.messages), 400)
     return JsonResponse({"values": saved.values, "errors": saved.errors, "changed": saved.changed})

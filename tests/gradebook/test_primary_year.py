@@ -255,7 +255,7 @@ def test_the_principal_approves_term_one_then_its_points_are_frozen(primary, kla
     assert refused.value.messages == ["The principal has approved the results of class 3A1 for term I; they can no "
                                       "longer be changed."]
     assert enter_traits(primary, klass, first, "gk2").changed == 15  # term II is still open
-    with pytest.raises(ValidationError, match="already approved"):
+    with pytest.raises(ValidationError, match="đã được phê duyệt rồi"):
         services.primary_approve(actor=primary.user("th_principal"), school_class=klass, number=1)
 
 
@@ -266,7 +266,7 @@ def test_the_year_approval_freezes_every_point(primary, klass):
     assert all(selectors.period_approved(klass, point) == approval for point in POINTS)
     with pytest.raises(ValidationError):
         enter_traits(primary, klass, primary.enrolments(klass)[0], "gk1")
-    with pytest.raises(ValidationError, match="already approved"):
+    with pytest.raises(ValidationError, match="đã được phê duyệt rồi"):
         services.primary_approve(actor=primary.user("th_principal"), school_class=klass, number=1)
 
 
@@ -282,7 +282,7 @@ def test_term_two_alone_and_a_secondary_class_are_not_approved_here(primary, kla
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         services.primary_approve(actor=primary.user("th_principal"), school_class=klass, number=2)
     assert refused.value.messages == ["A primary class is approved for term I and for the whole year."]
-    with pytest.raises(ValidationError, match="not a primary class"):
+    with pytest.raises(ValidationError, match="không phải là lớp tiểu học"):
         services.primary_approve(actor=demo.user("principal"), school_class=demo.school_class("6A1"), number=1)
 
 
@@ -303,7 +303,7 @@ def test_the_proposal_is_only_for_a_student_who_completed_well(primary, klass):
     assert refused.value.message_dict == {"proposed_outstanding": [
         "Only a student who completed well (HTT) can be proposed as Học sinh Tiêu biểu: Nguyễn Văn An completed the "
         "year: Completed excellently."]}
-    with pytest.raises(ValidationError, match="no year result yet"):
+    with pytest.raises(ValidationError, match="chưa có kết quả cuối năm"):
         services.year_record_save(actor=homeroom, enrolment=unfinished, proposed_outstanding=True)
 
     record = services.year_record_save(actor=homeroom, enrolment=htt, proposed_outstanding=True,
@@ -333,7 +333,7 @@ def test_support_re_assessment_and_the_principals_decision_for_a_student_not_com
     record = services.year_decision_save(actor=principal, enrolment=unfinished, decision="repeats",
                                          reason="Họp xét cuối hè")
     assert (record.decision, record.decided_by) == ("repeats", principal) and record.decided_at is not None
-    with pytest.raises(ValidationError, match="already decided"):
+    with pytest.raises(ValidationError, match="Hiệu trưởng đã quyết định"):
         services.year_record_save(actor=homeroom, enrolment=unfinished, support_plan="Kèm Toán mỗi chiều thứ Tư",
                                   reassessed_result="ht")
     with pytest.raises(ValidationError, match="CHT"):
@@ -344,7 +344,7 @@ def test_a_student_who_completed_at_the_re_assessment_is_promoted(primary, klass
     unfinished = primary.enrolments(klass)[0]
     year_of(primary, klass, unfinished, levels={**ALL_T, "toan": "C"})
     services.year_record_save(actor=primary.user("th_homeroom"), enrolment=unfinished, reassessed_result="ht")
-    with pytest.raises(ValidationError, match="promoted"):
+    with pytest.raises(ValidationError, match="được lên lớp"):
         services.year_decision_save(actor=primary.user("th_principal"), enrolment=unfinished, decision="repeats")
     record = services.year_decision_save(actor=primary.user("th_principal"), enrolment=unfinished, decision="promoted")
     assert record.decision == "promoted"
@@ -371,11 +371,11 @@ def test_after_the_year_approval_the_remark_is_frozen_but_the_support_goes_on(pr
 
 
 @pytest.mark.parametrize(("example", "levels", "traits", "tests", "expected", "label"), [
-    ("P1", ALL_T, None, (9, 10, 9), tt27.YearResult.HTXS, "Completed excellently"),
-    ("P2", ALL_T, None, (9, 8, 10), tt27.YearResult.HTT, "Completed well"),
-    ("P3", {**ALL_T, "dd": "H"}, None, (9, 9, 9), tt27.YearResult.HT, "Completed"),
-    ("P4", ALL_T, {"tinh_toan": "D"}, (10, 10, 10), tt27.YearResult.HT, "Completed"),
-    ("P5", ALL_T, None, (9, 4, 9), tt27.YearResult.CHT, "Not yet completed"),
+    ("P1", ALL_T, None, (9, 10, 9), tt27.YearResult.HTXS, "Hoàn thành xuất sắc"),
+    ("P2", ALL_T, None, (9, 8, 10), tt27.YearResult.HTT, "Hoàn thành tốt"),
+    ("P3", {**ALL_T, "dd": "H"}, None, (9, 9, 9), tt27.YearResult.HT, "Hoàn thành"),
+    ("P4", ALL_T, {"tinh_toan": "D"}, (10, 10, 10), tt27.YearResult.HT, "Hoàn thành"),
+    ("P5", ALL_T, None, (9, 4, 9), tt27.YearResult.CHT, "Chưa hoàn thành"),
 ])
 def test_worked_examples_through_the_results_page(primary, klass, login_primary, example, levels, traits, tests,
                                                   expected, label):
@@ -385,17 +385,16 @@ def test_worked_examples_through_the_results_page(primary, klass, login_primary,
     assert results.lines[0].row.result is expected, example
     assert dict((value, count) for value, _label, count in results.counts)[expected.value] == 1
 
-    with translation.override("en"):
-        response = login_primary("th_principal").get(reverse("gradebook:primary_results", args=[klass.pk]),
-                                                     HTTP_ACCEPT_LANGUAGE="en")
+    response = login_primary("th_principal").get(reverse("gradebook:primary_results", args=[klass.pk]))
     assert response.status_code == 200
     html = response.content.decode()
     row = html.split(f'id="student-{enrolment.pk}"')[1].split("</tr>")[0]
-    assert f'<td class="lvl result">{label}</td>' in row or f">{label}<" in row
+    assert f'<td class="lvl result">{label}</td>' in row
     if expected is tt27.YearResult.CHT:
-        assert "Needs support and re-assessment" in row
+        assert "Cần hỗ trợ và đánh giá bổ sung" in row and "Hoàn thành chương trình" not in row
     else:
-        assert "Completed the programme of grade 3" in row
+        assert "Hoàn thành chương trình lớp 3" in row
+    assert f'id="count-{expected.value}">{label}: <strong>1</strong>' in html
 
 
 def test_missing_entries_say_why_there_is_no_result(primary, klass):
