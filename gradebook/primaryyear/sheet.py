@@ -96,7 +96,7 @@ class PrimaryYearSheet:
     students: tuple[PrimaryStudentYear, ...]
     term1_approval: PrimaryApprovalLine | None  # the principal's approval of term I (gk1, ck1)
     year_approval: PrimaryApprovalLine | None  # the principal's approval of the year (gk2, cn)
-    counts: tuple[tuple[str, str, int], ...]  # (result value, label, how many students) in HTXS…CHT order
+    counts: tuple[tuple[str, str, int], ...]  # (result value, label, students still studying) HTXS…CHT
 
 
 def _date(value) -> str:
@@ -178,7 +178,8 @@ def primary_year_sheet(*, school_class_id: int) -> PrimaryYearSheet:
     approvals = {a.term.number if a.term_id else None: a for a in ResultApproval.objects.filter(
         school_class_id=school_class.pk).select_related("term", "approved_by__profile")}
     students = tuple(_student(data, number, row) for number, row in enumerate(data.rows, start=1))
-    counts = tuple((value, str(label), sum(1 for s in students if s.result == value))
+    studying = [s for s in students if s.status == sm.Enrolment.Status.STUDYING]
+    counts = tuple((value, str(label), sum(1 for s in studying if s.result == value))
                    for value, label in PrimaryYearResult.choices)
     return PrimaryYearSheet(
         school_class_id=school_class.pk, class_name=school_class.name, grade=school_class.grade,
