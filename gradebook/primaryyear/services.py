@@ -102,7 +102,12 @@ def traits_save(*, actor, school_class: sm.SchoolClass, point: tt27.AssessmentPo
         values[key] = level.letter if level else ""
         if level is None:
             if row is not None:
-                delete.append(row)
+                if row.pk is None:
+                    create.remove(row)  # typed earlier in the same batch: simply not created
+                else:
+                    if row in update:
+                        update.remove(row)
+                    delete.append(row)
                 del existing[(enrolment.pk, entry.trait)]
         elif row is None:
             row = PrimaryTraitAssessment(enrolment=enrolment, point=point, trait=entry.trait, level=level.value,

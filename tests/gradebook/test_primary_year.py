@@ -453,6 +453,7 @@ def test_the_json_save_answers_per_cell(primary, klass, login_primary):
                                                   content_type="application/json")
     assert response.status_code == 403 and response.json()["error"]
     assert PrimaryTraitAssessment.objects.get().level == "D"
+    client = login_primary("th_homeroom")
     assert client.post(url, "not json", content_type="application/json").status_code == 400
 
 
@@ -599,3 +600,20 @@ def test_the_class_page_and_the_homeroom_card_link_to_the_primary_year(primary, 
     html = login_primary("th_principal").get(results_url).content.decode()
     assert reverse("gradebook:primary_record", args=[primary.enrolments(klass)[0].pk]) in html
     assert reverse("gradebook:primary_traits", args=[klass.pk, "cn"]) in html
+
+
+def test_a_cell_typed_twice_in_one_batch_keeps_the_last_value(primary, klass):
+    first = primary.enrolments(klass)[0]
+    enter_traits(primary, klass, first, "gk1")
+    saved = services.traits_save(actor=primary.user("th_homeroom"), school_class=klass, point="gk1", entries=[
+        TraitInput(first.pk, "yeu_nuoc", "C"), TraitInput(first.pk, "yeu_nuoc", ""),  # changed, then cleared
+        TraitInput(first.pk, "the_chat", ""), TraitInput(first.pk, "the_chat", "D"),  # cleared, then typed
+    ])
+    second = primary.enrolments(klass)[1]
+    again = services.traits_save(actor=primary.user("th_homeroom"), school_class=klass, point="gk1", entries=[
+        TraitInput(second.pk, "yeu_nuoc", "T"), TraitInput(second.pk, "yeu_nuoc", "")])  # typed, then cleared
+
+    assert saved.values[selectors.cell_key(first.pk, "yeu_nuoc")] == ""
+    assert not PrimaryTraitAssessment.objects.filter(enrolment=first, trait="yeu_nuoc").exists()
+    assert PrimaryTraitAssessment.objects.get(enrolment=first, trait="the_chat").level == "D"
+    assert again.changed == 0 and not PrimaryTraitAssessment.objects.filter(enrolment=second).exists()
