@@ -58,5 +58,6 @@ def class_detail(request, pk: int):
         "readable": policy.readable_assignment_ids(request.user, school_class, assignments),
         "can_see_results": policy.can_read_results(request.user, school_class),
         "is_primary": primary_year.is_primary(school_class),
-        "can_see_primary_results": policy.can_read_primary_results(request.user, school_class),
+        "can_see_primary_results": (primary_year.is_primary(school_class)
+                                    and policy.can_read_primary_results(request.user, school_class)),
     })

@@ -70,3 +70,9 @@ def test_homeroom_teacher_types_and_pastes_levels_and_a_wrong_letter_is_refused_
     assert stored == {(first.pk, "yeu_nuoc"): "T", (first.pk, "nhan_ai"): "D", (second.pk, "cham_chi"): "C",
                       (second.pk, "yeu_nuoc"): "T", (second.pk, "nhan_ai"): "D", (_third.pk, "yeu_nuoc"): "C",
                       (_third.pk, "nhan_ai"): "T"}
+
+    # The class results name what is still missing before the principal can approve term I.
+    page.click("#traits-results")
+    expect(page.locator("#gaps-1")).to_contain_text(first.student.full_name)
+    expect(page.locator("#primary-results")).to_contain_text(second.student.full_name)
+    screenshot("primary-results")
