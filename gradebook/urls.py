@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("gradebook.corrections.urls")),
     path("", include("gradebook.rollover.urls")),
     path("", include("gradebook.primary.urls")),
+    path("", include("gradebook.primaryyear.urls")),
 ]

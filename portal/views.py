@@ -9,6 +9,7 @@ from gradebook import policy
 from gradebook.corrections import selectors as corrections_selectors
 from gradebook.homeroom import selectors as homeroom_selectors
 from gradebook.primary import selectors as primary_selectors
+from gradebook.primaryyear import selectors as primary_year
 from gradebook.progress import selectors as progress_selectors
 from schoolrecords import models as m
 from schoolrecords import roles, selectors
@@ -65,4 +66,7 @@ def class_detail(request, pk: int):
         "can_see_results": policy.can_read_results(request.user, school_class),
         "can_invite_families": family_policy.may_invite(request.user, school_class),
         "primary_points": primary_selectors.points() if school_class.year.rule_set == m.RuleSet.TT27 else [],
+        "is_primary": primary_year.is_primary(school_class),
+        "can_see_primary_results": (primary_year.is_primary(school_class)
+                                    and policy.can_read_primary_results(request.user, school_class)),
     })

@@ -628,6 +628,24 @@ MATRIX: dict[str, Row] = {
     "gradebook:results": Row("class", "lll oon oon ddn ddn ddn ddn odn ddn nno", kwargs=_period),
     "gradebook:results_approve": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                      "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_period),
+    # a primary class's year (TT27): the matrix's classes are secondary, so whoever may read or act gets a 404 (a
+    # logged refusal) and everyone else the 403 or the school wall's 404 first; tests/gradebook/test_primary_year.py
+    # opens the same pages on a primary class. Qualities and competencies: read by the homeroom teacher, the
+    # leadership and the board, written (the JSON save) by the homeroom teacher; the results likewise; approval and
+    # the decision on a student: the principal's; the year record: read as the results, written by the homeroom
+    # teacher.
+    "gradebook:primary_traits": Row("class", "lll nnn nnn nnn ddn ddn ddn ndn ddn nnn",
+                                    "lll nnn nnn nnn ddn ddn ddn ndn ddn nnn",
+                                    kwargs=lambda obj: {"pk": obj.pk, "point": "gk1"}),
+    "gradebook:primary_traits_save": Row("class", "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                         "uuu ddn ddn ddn ddn ddn ddn ndn ddn nnn",
+                                         kwargs=lambda obj: {"pk": obj.pk, "point": "gk1"},
+                                         json=lambda _obj: {"cells": {}}),
+    "gradebook:primary_results": Row("class", "lll nnn nnn nnn ddn ddn ddn ndn ddn nnn"),
+    "gradebook:primary_approve": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                     "lll nnn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_period),
+    "gradebook:primary_record": Row("enrolment", "ll nn nn nn dn dn dn nn dn nn", "ll dn dn dn dn dn dn nn dn nn"),
+    "gradebook:primary_decision": Row("enrolment", "ll xx xx xx xx xx xx xx xx xx", "ll nn dn dn dn dn dn dn dn nd"),
     "gradebook:retests_save": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                   "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr"),
     "gradebook:summer_save": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
