@@ -119,7 +119,7 @@ def load_primary_class(school_class: sm.SchoolClass, *, studying_only: bool = Fa
             row.comments.setdefault(a.subject_id, {})[a.point] = a.comment
     for t in m.PrimaryTraitAssessment.objects.filter(enrolment_id__in=ids):
         rows[t.enrolment_id].traits.setdefault(t.point, {})[t.trait] = t.level
-    for record in m.PrimaryYearRecord.objects.filter(enrolment_id__in=ids):
+    for record in m.PrimaryYearRecord.objects.filter(enrolment_id__in=ids).select_related("decided_by__profile"):
         rows[record.enrolment_id].record = record
     for row in data.rows:
         judge(data, row)

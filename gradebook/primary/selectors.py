@@ -90,22 +90,26 @@ def primary_assignment(assignment: sm.TeachingAssignment | int, *, actor=None) -
     return found
 
 
-def approval_refusal(school_class: sm.SchoolClass, point: tt27.AssessmentPoint) -> str:
-    """Why the class's results at ``point`` are frozen (one query), or "".
+def period_approved(school_class: sm.SchoolClass, point: tt27.AssessmentPoint | str) -> ResultApproval | None:
+    """The principal's approval that freezes what was entered at ``point``, or None (one query).
 
-    Term I's approval freezes mid-term I and end of term I; the year's approval (term null)
-    freezes every point of the year.
+    Term I's approval (ResultApproval with term I) freezes mid-term I and the end of term I; the year's
+    (term null) freezes all four points. The one rule every primary write asks (the subject grid here,
+    the traits sheet and the year record in gradebook.primaryyear), inside its transaction.
     """
-    approvals = ResultApproval.objects.filter(school_class_id=school_class.pk)
-    found = set(
-        approvals.filter(Q(term__isnull=True) | Q(term__number=1) if point.term == 1 else Q(term__isnull=True))
-        .values_list("term__number", flat=True)
-    )
-    if None in found:
-        return str(APPROVED_YEAR_MESSAGE)
-    if found:
-        return str(APPROVED_TERM_MESSAGE)
-    return ""
+    point = tt27.AssessmentPoint(point)
+    found = {approval.term_id is None: approval for approval in ResultApproval.objects.filter(
+        Q(term__isnull=True) | Q(term__number=point.term), school_class_id=school_class.pk,
+    ).select_related("term", "approved_by__profile")}
+    return found.get(True) or found.get(False)
+
+
+def approval_refusal(school_class: sm.SchoolClass, point: tt27.AssessmentPoint) -> str:
+    """Why the class's results at ``point`` are frozen (one query), or ""."""
+    approval = period_approved(school_class, point)
+    if approval is None:
+        return ""
+    return str(APPROVED_YEAR_MESSAGE if approval.term_id is None else APPROVED_TERM_MESSAGE)
 
 
 def studies(assignment: sm.TeachingAssignment) -> bool:

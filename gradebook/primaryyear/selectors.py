@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from gradebook.models import PrimaryPoint, PrimaryTrait, PrimaryTraitAssessment, PrimaryYearResult, ResultApproval
 from gradebook.policy import can_assess_traits, require_primary_results_reader
 from gradebook.primary.compute import PrimaryClassData, PrimaryRow, load_primary_class
+from gradebook.primary.selectors import period_approved  # noqa: F401 — the one rule, named here for its callers
 from gradebook.primaryyear.sheet import completion_text, result_label, title_label
 from gradebook.results.compute import YEAR, period_in_sentence, period_label
 from gradebook.rules import tt27
@@ -73,20 +74,10 @@ def approvals_of(school_class: sm.SchoolClass) -> dict[int, ResultApproval]:
 
 
 def freezing(approvals: dict[int, ResultApproval], point: tt27.AssessmentPoint | str) -> ResultApproval | None:
-    """Of ``approvals`` (approvals_of), the one that freezes what was entered at ``point``, or None."""
+    """Of ``approvals`` (approvals_of), the one that freezes what was entered at ``point``, or None: the
+    batch twin of gradebook.primary.selectors.period_approved (the year's first, then the point's term's)."""
     point = tt27.AssessmentPoint(point)
     return approvals.get(YEAR) or approvals.get(point.term)
-
-
-def period_approved(school_class: sm.SchoolClass, point: tt27.AssessmentPoint | str) -> ResultApproval | None:
-    """Has the principal approved the period of ``point``? The approval that freezes it, or None (one query).
-
-    Term I's approval freezes mid-term I and the end of term I; the year's freezes all four points. The
-    primary writes (the subject grid, the traits sheet, the year record) are refused while it stands;
-    a writer asks this inside its transaction, after locking the class row (gradebook.results.services.
-    lock_class), so that an approval and a save of the same class never interleave.
-    """
-    return freezing(approvals_of(school_class), point)
 
 
 def frozen_message(school_class: sm.SchoolClass, approval: ResultApproval) -> str:
