@@ -30,7 +30,9 @@ from schoolrecords.text import ascii_part, safe_cell
 from . import rendering, storage
 from .models import (
     PER_STUDENT_KINDS,
+    PRIMARY_KINDS,
     PRINTED_KINDS,
+    REPORT_CARD_KINDS,
     ArchivedDocument,
     Kind,
     Mode,
@@ -38,6 +40,7 @@ from .models import (
     RenderBatch,
     RenderJob,
     Variant,
+    kinds_of_rule_set,
     scope_key,
 )
 from .permissions import require_run
@@ -79,6 +82,30 @@ def check_periodic_allowed(year: sm.SchoolYear, term_number: int) -> None:
     raise ValidationError({"mode": message % {"classes": _names(waiting)}})
 
 
+def check_kind_fits(year: sm.SchoolYear, kind: str, classes: Iterable[sm.SchoolClass]) -> None:
+    """A primary (TT27) year prints the primary forms, a secondary (TT22) year the secondary ones, never the other's.
+
+    The year's rule set decides, and each class's grade must follow it too (grades 1-5: TT27).
+    """
+    primary = kind in PRIMARY_KINDS
+    if kind not in kinds_of_rule_set(year.rule_set):
+        message = (
+            _("The %(document)s is a form of primary schools (TT27); the school year %(year)s follows "
+              "%(rule_set)s: print its class ledger, report cards, summary table or parent slips.")
+            if primary else
+            _("The %(document)s is a form of lower and upper secondary schools (TT22); the school year "
+              "%(year)s follows TT27 (primary): print the primary report card or the class summary table.")
+        )
+        raise ValidationError({"kind": message % {"document": str(Kind(kind).label).lower(), "year": year.name,
+                                                  "rule_set": year.rule_set}})
+    wrong = [school_class for school_class in classes if (school_class.grade <= 5) != primary]
+    if wrong:
+        message = (_("Classes %(classes)s are not primary classes (grades 1 to 5): the primary forms are not "
+                     "printed for them.") if primary else
+                   _("Classes %(classes)s are primary classes (grades 1 to 5): print the primary forms for them."))
+        raise ValidationError({"classes": message % {"classes": _names(wrong)}})
+
+
 def _batch_of_token(token: str, year: sm.SchoolYear) -> RenderBatch | None:
     """The batch a resent form started; a token another school's form used is refused, not a 500."""
     existing = RenderBatch.objects.filter(token=token).first()
@@ -113,6 +140,7 @@ def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode
         raise ValidationError({"classes": _("Choose at least one class.")})
     if any(school_class.year_id != year.pk for school_class in classes):
         raise ValidationError({"classes": _("Choose classes of the school year %(year)s.") % {"year": year.name}})
+    check_kind_fits(year, kind, classes)
     if mode == Mode.PERIODIC:
         check_periodic_allowed(year, term_number)
 
@@ -176,7 +204,8 @@ def transfer_print(*, actor, enrolment: sm.Enrolment, term_number: int | None = 
         term_number = 2 if 2 in terms and day >= terms[2].start_date else 1
     term = terms.get(term_number) or _term(year, term_number)
     batch = RenderBatch(
-        school_id=year.school_id, year=year, term=term, kind=Kind.REPORT_CARD, variant=Variant.TRANSFER,
+        school_id=year.school_id, year=year, term=term, kind=REPORT_CARD_KINDS.get(year.rule_set, Kind.REPORT_CARD),
+        variant=Variant.TRANSFER,
         mode=Mode.AD_HOC, scope_label=f"{school_class.name} — {enrolment.student.full_name}"[:255],
         print_date=timezone.localdate(), requested_by=actor, reason=reason.strip()[:255], token=token, total=1,
     )
@@ -272,6 +301,7 @@ def job_record_error(*, job_id: int, error: str) -> None:
 FILE_KINDS = {
     Kind.LEDGER: "So-theo-doi", Kind.REPORT_CARD: "Hoc-ba", Kind.SUMMARY: "Bang-tong-hop",
     Kind.PARENT_SLIP: "Phieu-lien-lac", Kind.SNAPSHOT: "Ban-sao-diem", Kind.CORRECTION_MINUTES: "Bien-ban-sua-diem",
+    Kind.PRIMARY_REPORT_CARD: "Hoc-ba-tieu-hoc", Kind.PRIMARY_SUMMARY: "Bang-tong-hop-tieu-hoc",
 }
 FILE_VARIANTS = {Variant.TRANSFER: "chuyen-truong"}
 
