@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from gradebook import api
 from schoolrecords import models as sm
+from schoolrecords.levels import rule_set_for_grade
 from schoolrecords.services import system_user
 from schoolrecords.text import ascii_part, safe_cell
 
@@ -90,15 +91,16 @@ def check_kind_fits(year: sm.SchoolYear, kind: str, classes: Iterable[sm.SchoolC
     primary = kind in PRIMARY_KINDS
     if kind not in kinds_of_rule_set(year.rule_set):
         message = (
-            _("The %(document)s is a form of primary schools (TT27); the school year %(year)s follows "
-              "%(rule_set)s: print its class ledger, report cards, summary table or parent slips.")
+            _("The school year %(year)s follows %(rule_set)s: the %(document)s is a form of primary schools "
+              "(TT27). Print its class ledger, report cards, summary table or parent slips.")
             if primary else
-            _("The %(document)s is a form of lower and upper secondary schools (TT22); the school year "
-              "%(year)s follows TT27 (primary): print the primary report card or the class summary table.")
+            _("The school year %(year)s follows TT27 (primary): the %(document)s is a form of lower and upper "
+              "secondary schools (TT22). Print the primary report card or the class summary table.")
         )
         raise ValidationError({"kind": message % {"document": str(Kind(kind).label).lower(), "year": year.name,
                                                   "rule_set": year.rule_set}})
-    wrong = [school_class for school_class in classes if (school_class.grade <= 5) != primary]
+    wrong = [school_class for school_class in classes
+             if (rule_set_for_grade(school_class.grade) == sm.RuleSet.TT27) != primary]
     if wrong:
         message = (_("Classes %(classes)s are not primary classes (grades 1 to 5): the primary forms are not "
                      "printed for them.") if primary else
