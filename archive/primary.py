@@ -26,6 +26,9 @@ from schoolrecords.levels import FINAL_GRADE_OF_LEVEL, PRIMARY
 SPARE_YEAR_PAGES = 2  # seed 000 art. 12.3, as the secondary report card
 POINTS_OF_TERM = {1: 2, 2: 4}  # how many of the four points (gk1, ck1, gk2, cn) a print at a term's end shows
 END_OF_YEAR = 3  # the index of the end-of-year point
+# The sheet lists the ten competencies in gradebook's order (tt27.Competency): the three general ones
+# (năng lực chung) first, then the seven specific ones (năng lực đặc thù).
+GENERAL_COMPETENCIES = 3
 
 
 def point_abbreviations() -> tuple[str, ...]:
@@ -173,10 +176,6 @@ def card_year(sheet: api.PrimaryYearSheet, student: api.PrimaryStudentYear, term
         homeroom_remark=student.homeroom_remark if year_end else "",
         approval=_period_approval(sheet, term_number), change=change,
     )
-
-
-# The three general competencies come first in gradebook's order (tt27.Competency): năng lực chung.
-GENERAL_COMPETENCIES = 3
 
 
 def _general_flags(student: api.PrimaryStudentYear) -> tuple[bool, ...]:
@@ -372,7 +371,7 @@ def _summary_part(sheet: api.PrimaryYearSheet, index: int, notes: dict[int, str]
                   for value, label, _count in sheet.counts]
         titles = sorted({student.title_label for student in counted if student.title_label})
         counts += [(title, sum(1 for student in counted if student.title_label == title)) for title in titles]
-        counts.append((_("Completed the grade's programme") if sheet.grade < 5 else
+        counts.append((_("Completed the grade's programme") if sheet.grade < FINAL_GRADE_OF_LEVEL[PRIMARY] else
                        _("Completed the primary programme"),
                        sum(1 for student in counted if student.completes_grade)))
     return PrimarySummaryPart(point=sheet.points[index], label=sheet.point_labels[index], subjects=subjects,

@@ -123,7 +123,8 @@ def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode
 
     Periodic prints need the book locked for the period; ad-hoc prints carry their print date. One
     job per class (ledger, summary table) or per student in the class at the term's end (report
-    cards, parent slips). A resent form (same ``token``) returns the batch it started.
+    cards, parent slips). A primary (TT27) year prints the primary forms only, a secondary year the
+    secondary ones (``check_kind_fits``). A resent form (same ``token``) returns the batch it started.
     The jobs are sent to the workers by archive.jobs, after the commit.
     """
     require_run(actor, year)
