@@ -320,6 +320,9 @@ def test_the_clerk_prints_the_primary_forms_from_the_archive_page(client, prim, 
     assert response.status_code == 302 and response["Location"] == reverse("archive:batch", args=[batch.pk])
     batch.refresh_from_db()
     assert (batch.kind, batch.total, batch.done) == (Kind.PRIMARY_REPORT_CARD, 3, 3)  # Celery runs eagerly here
+    listed = client.get(reverse("archive:documents"), {"year": prim.year.pk}).content.decode()
+    assert "Hoc-ba-tieu-hoc-4A1-THLQD-HS01-HK2-2026-2027-v1.pdf" in listed
+    assert 'value="primary_card"' in listed and 'value="ledger"' not in listed  # the filter offers the year's forms
     refused = client.post(f"{reverse('archive:batch_start')}?year={prim.year.pk}", {**form, "kind": Kind.LEDGER})
     assert refused.status_code == 400
     assert "TT22" in refused.content.decode() and RenderBatch.objects.filter(year=prim.year).count() == 1
