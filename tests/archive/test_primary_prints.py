@@ -262,6 +262,17 @@ def test_printing_again_is_a_new_version_and_the_same_data_has_the_same_hash(pri
     assert third.version == 3 and third.data_hash != second.data_hash
 
 
+def test_a_correction_after_the_approval_re_issues_the_primary_forms_as_new_versions(prim):
+    printed = ArchivedDocument.objects.get(job__batch=_run(_start(prim, Kind.PRIMARY_SUMMARY)))
+    pending = services.reissue_request(school_class_id=prim.school_class.pk, term_id=prim.term2.pk,
+                                       reason="Sửa điểm KTĐK Toán", actor_id=prim.principal.pk)
+    assert [reissue.term for reissue in pending] == [prim.term2]
+    batches = services.reissue_start(school_class_id=prim.school_class.pk, term_id=None, actor=prim.principal)
+    assert [(batch.kind, batch.total) for batch in batches] == [(Kind.PRIMARY_SUMMARY, 1)]
+    again = ArchivedDocument.objects.get(job__batch=_run(batches[0]))
+    assert (again.version, again.supersedes, again.created_by) == (2, printed, prim.principal)
+
+
 def test_a_periodic_primary_print_waits_for_the_principals_approval_of_the_year(prim):
     with pytest.raises(ValidationError) as refused:
         _start(prim, Kind.PRIMARY_SUMMARY, mode=Mode.PERIODIC)
