@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from schoolrecords import models as sm
 
-from .models import PRINTED_KINDS, Kind, Mode
+from .models import PRINTED_KINDS, Mode, kinds_of_rule_set
 
 TERM_CHOICES = [(1, _("Term I")), (2, _("Term II (and the whole year)"))]
 
@@ -39,7 +39,12 @@ class BatchForm(_Tokened):
     def __init__(self, *args, year: sm.SchoolYear, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["classes"].queryset = sm.SchoolClass.objects.filter(year=year).order_by("grade", "name")
-        self.fields["kind"].initial = Kind.LEDGER
+        # A primary (TT27) year offers the primary forms, a secondary year the secondary ones. The field still
+        # accepts every printed kind, so that another one posted anyway is refused by the service with its
+        # reason at this field (archive.services.check_kind_fits), not as "not a valid choice".
+        offered = kinds_of_rule_set(year.rule_set)
+        self.fields["kind"].widget.choices = [(kind.value, kind.label) for kind in PRINTED_KINDS if kind in offered]
+        self.fields["kind"].initial = offered[0]
 
     def clean(self):
         data = super().clean()

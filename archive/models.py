@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from schoolrecords.models import School, SchoolClass, SchoolYear, Student, Term
+from schoolrecords.models import RuleSet, School, SchoolClass, SchoolYear, Student, Term
 
 
 class Kind(models.TextChoices):
@@ -24,12 +24,25 @@ class Kind(models.TextChoices):
     SNAPSHOT = "snapshot", _("Score snapshot")
     # Seed 000 art. 8.3: the minutes of an approved correction, sealed when the decision is taken.
     CORRECTION_MINUTES = "correction_minutes", _("Correction minutes")
+    # TT27 (grades 1-5): the primary học bạ and the class summary table of the primary forms.
+    PRIMARY_REPORT_CARD = "primary_card", _("Primary report card")
+    PRIMARY_SUMMARY = "primary_summary", _("Primary class summary table")
 
 
+# The forms of each rule set: a TT22 year prints the secondary ones, a TT27 (primary) year the primary ones.
+SECONDARY_KINDS = (Kind.LEDGER, Kind.REPORT_CARD, Kind.SUMMARY, Kind.PARENT_SLIP)
+PRIMARY_KINDS = (Kind.PRIMARY_REPORT_CARD, Kind.PRIMARY_SUMMARY)
 # What a print batch may ask for (a snapshot is taken, correction minutes are sealed at the decision, not printed).
-PRINTED_KINDS = (Kind.LEDGER, Kind.REPORT_CARD, Kind.SUMMARY, Kind.PARENT_SLIP)
+PRINTED_KINDS = SECONDARY_KINDS + PRIMARY_KINDS
 # One file per student; the others are one file per class (a snapshot: one per term of the school).
-PER_STUDENT_KINDS = (Kind.REPORT_CARD, Kind.PARENT_SLIP)
+PER_STUDENT_KINDS = (Kind.REPORT_CARD, Kind.PARENT_SLIP, Kind.PRIMARY_REPORT_CARD)
+# The report card of each rule set (the transfer print's kind).
+REPORT_CARD_KINDS = {RuleSet.TT22: Kind.REPORT_CARD, RuleSet.TT27: Kind.PRIMARY_REPORT_CARD}
+
+
+def kinds_of_rule_set(rule_set: str) -> tuple[str, ...]:
+    """The printed forms of a school year that follows ``rule_set`` (schoolrecords RuleSet: TT22 or TT27)."""
+    return PRIMARY_KINDS if rule_set == RuleSet.TT27 else SECONDARY_KINDS
 
 
 class Mode(models.TextChoices):

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from gradebook import api as printed
 from schoolrecords import models as sm
 
-from . import codes, hocba, marks, pdf
+from . import codes, hocba, marks, pdf, primary
 from .models import Kind, Variant
 
 TEMPLATES = {
@@ -29,6 +29,8 @@ TEMPLATES = {
     Kind.SUMMARY: "pdf/summary.html",
     Kind.REPORT_CARD: "pdf/report_card.html",
     Kind.PARENT_SLIP: "pdf/parent_slip.html",
+    Kind.PRIMARY_REPORT_CARD: "pdf/primary_report_card.html",
+    Kind.PRIMARY_SUMMARY: "pdf/primary_summary.html",
 }
 # Lay a class's per-student forms out together and split them (True), or one by one (False): the
 # split is about a third faster (docs/benchmarks.md). At most SPLIT_CHUNK students are laid out at
@@ -72,7 +74,8 @@ def _pdf(kind: str, context: dict, print_date: datetime.date | None) -> pdf.Pdf:
 
 def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
                    print_date: datetime.date | None = None, corrections=None, code: str | None = None) -> Rendered:
-    """The ledger or the summary table of a class. ``print_date``: an ad-hoc print, dated on every page.
+    """The ledger or the summary table (secondary or primary) of a class. ``print_date``: an ad-hoc print,
+    dated on every page.
 
     ``code``: the verification code every page carries (a new one when not given).
     """
@@ -82,6 +85,8 @@ def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
             data = printed.ledger(school_class, term_number, corrections=corrections)
         elif kind == Kind.SUMMARY:
             data = printed.summary(school_class, term_number)
+        elif kind == Kind.PRIMARY_SUMMARY:
+            data = primary.summary(school_class, term_number)
         else:
             raise ValueError(kind)
         document = _pdf(kind, {"data": data, "marks": {"": marks.mark(code)}}, print_date)
@@ -113,6 +118,8 @@ def _student_forms(kind: str, school_class: sm.SchoolClass, term_number: int,
             return [(enrolment, printed.report_card(enrolment, term_number, transfer=True))
                     for enrolment in enrolments]
         return printed.report_cards_of_class(school_class, term_number, enrolments)
+    if kind == Kind.PRIMARY_REPORT_CARD:
+        return primary.report_cards_of_class(school_class, term_number, enrolments, transfer=transfer)
     if kind == Kind.PARENT_SLIP:
         data = printed.load_class(school_class)
         enrolments = enrolments if enrolments is not None else printed.due_enrolments(data, term_number)
@@ -124,7 +131,8 @@ def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int,
                       enrolments: list[sm.Enrolment] | None = None, transfer: bool = False,
                       print_date: datetime.date | None = None, split: bool | None = None,
                       versions: dict[int, int] | None = None) -> list[Rendered]:
-    """Report cards or parent slips of some students of a class (``enrolments``; None: every due student).
+    """Report cards (secondary or primary) or parent slips of some students of a class (``enrolments``; None:
+    every due student).
 
     ``transfer``: the report card's transfer print. ``split`` overrides ``SPLIT``. Each file gets its
     own verification code on every page; a report card is PDF/A-3b with its data as hocba.xml, which

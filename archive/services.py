@@ -24,13 +24,16 @@ from django.utils.translation import gettext as _
 
 from gradebook import api
 from schoolrecords import models as sm
+from schoolrecords.levels import rule_set_for_grade
 from schoolrecords.services import system_user
 from schoolrecords.text import ascii_part, safe_cell
 
 from . import codes, rendering, storage
 from .models import (
     PER_STUDENT_KINDS,
+    PRIMARY_KINDS,
     PRINTED_KINDS,
+    REPORT_CARD_KINDS,
     ArchivedDocument,
     Kind,
     Mode,
@@ -39,6 +42,7 @@ from .models import (
     RenderJob,
     Revocation,
     Variant,
+    kinds_of_rule_set,
     scope_key,
 )
 from .permissions import require_revoke, require_run
@@ -84,6 +88,31 @@ def check_periodic_allowed(year: sm.SchoolYear, term_number: int) -> None:
     raise ValidationError({"mode": message % {"classes": _names(waiting)}})
 
 
+def check_kind_fits(year: sm.SchoolYear, kind: str, classes: Iterable[sm.SchoolClass]) -> None:
+    """A primary (TT27) year prints the primary forms, a secondary (TT22) year the secondary ones, never the other's.
+
+    The year's rule set decides, and each class's grade must follow it too (grades 1-5: TT27).
+    """
+    primary = kind in PRIMARY_KINDS
+    if kind not in kinds_of_rule_set(year.rule_set):
+        message = (
+            _("The school year %(year)s follows %(rule_set)s: the %(document)s is a form of primary schools "
+              "(TT27). Print its class ledger, report cards, summary table or parent slips.")
+            if primary else
+            _("The school year %(year)s follows TT27 (primary): the %(document)s is a form of lower and upper "
+              "secondary schools (TT22). Print the primary report card or the class summary table.")
+        )
+        raise ValidationError({"kind": message % {"document": str(Kind(kind).label).lower(), "year": year.name,
+                                                  "rule_set": year.rule_set}})
+    wrong = [school_class for school_class in classes
+             if (rule_set_for_grade(school_class.grade) == sm.RuleSet.TT27) != primary]
+    if wrong:
+        message = (_("Classes %(classes)s are not primary classes (grades 1 to 5): the primary forms are not "
+                     "printed for them.") if primary else
+                   _("Classes %(classes)s are primary classes (grades 1 to 5): print the primary forms for them."))
+        raise ValidationError({"classes": message % {"classes": _names(wrong)}})
+
+
 def _batch_of_token(token: str, year: sm.SchoolYear) -> RenderBatch | None:
     """The batch a resent form started; a token another school's form used is refused, not a 500."""
     existing = RenderBatch.objects.filter(token=token).first()
@@ -99,7 +128,8 @@ def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode
 
     Periodic prints need the book locked for the period; ad-hoc prints carry their print date. One
     job per class (ledger, summary table) or per student in the class at the term's end (report
-    cards, parent slips). A resent form (same ``token``) returns the batch it started.
+    cards, parent slips). A primary (TT27) year prints the primary forms only, a secondary year the
+    secondary ones (``check_kind_fits``). A resent form (same ``token``) returns the batch it started.
     The jobs are sent to the workers by archive.jobs, after the commit.
     """
     require_run(actor, year)
@@ -118,6 +148,7 @@ def batch_start(*, actor, year: sm.SchoolYear, term_number: int, kind: str, mode
         raise ValidationError({"classes": _("Choose at least one class.")})
     if any(school_class.year_id != year.pk for school_class in classes):
         raise ValidationError({"classes": _("Choose classes of the school year %(year)s.") % {"year": year.name}})
+    check_kind_fits(year, kind, classes)
     if mode == Mode.PERIODIC:
         check_periodic_allowed(year, term_number)
 
@@ -181,7 +212,8 @@ def transfer_print(*, actor, enrolment: sm.Enrolment, term_number: int | None = 
         term_number = 2 if 2 in terms and day >= terms[2].start_date else 1
     term = terms.get(term_number) or _term(year, term_number)
     batch = RenderBatch(
-        school_id=year.school_id, year=year, term=term, kind=Kind.REPORT_CARD, variant=Variant.TRANSFER,
+        school_id=year.school_id, year=year, term=term, kind=REPORT_CARD_KINDS.get(year.rule_set, Kind.REPORT_CARD),
+        variant=Variant.TRANSFER,
         mode=Mode.AD_HOC, scope_label=f"{school_class.name} — {enrolment.student.full_name}"[:255],
         print_date=timezone.localdate(), requested_by=actor, reason=reason.strip()[:255], token=token, total=1,
     )
@@ -299,6 +331,7 @@ def job_record_error(*, job_id: int, error: str) -> None:
 FILE_KINDS = {
     Kind.LEDGER: "So-theo-doi", Kind.REPORT_CARD: "Hoc-ba", Kind.SUMMARY: "Bang-tong-hop",
     Kind.PARENT_SLIP: "Phieu-lien-lac", Kind.SNAPSHOT: "Ban-sao-diem", Kind.CORRECTION_MINUTES: "Bien-ban-sua-diem",
+    Kind.PRIMARY_REPORT_CARD: "Hoc-ba-tieu-hoc", Kind.PRIMARY_SUMMARY: "Bang-tong-hop-tieu-hoc",
 }
 FILE_VARIANTS = {Variant.TRANSFER: "chuyen-truong"}
 

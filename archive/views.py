@@ -29,7 +29,7 @@ from schoolrecords.text import ascii_part
 
 from . import export, jobs, pdf, rendering, selectors, services, storage
 from .forms import BatchForm, RevokeForm, SnapshotForm, TransferForm
-from .models import Kind
+from .models import PRINTED_KINDS, Kind, kinds_of_rule_set
 from .permissions import can_read, can_revoke, can_run, require_read
 
 PAGE_SIZE = 50
@@ -164,7 +164,10 @@ def documents(request):
         "year": year, "school_class": school_class, "kind": kind, "page": page,
         "years": sm.SchoolYear.objects.filter(school_id=year.school_id).order_by("-start_date"),
         "classes": sm.SchoolClass.objects.filter(year=year).order_by("grade", "name"),
-        "kinds": Kind.choices, "can_revoke": can_revoke(request.user),
+        # A primary year's list offers the primary forms, a secondary year's the secondary ones (and the rest).
+        "kinds": [(kind.value, kind.label) for kind in Kind
+                  if kind not in PRINTED_KINDS or kind in kinds_of_rule_set(year.rule_set)],
+        "can_revoke": can_revoke(request.user),
     })
 
 

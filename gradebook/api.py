@@ -39,6 +39,8 @@ from .printed import (
     LedgerData,
     ParentSlipData,
     ReportCardData,
+    SchoolHeader,
+    StudentIdentity,
     SummaryData,
     due_enrolments,
     ledger,
@@ -63,6 +65,7 @@ __all__ = [
     "correction_minutes", "department_correction_log", "homeroom_correction_minutes", "due_enrolments", "in_class_at_end", "ledger", "load_class",
     "parent_slip", "principal_book_lock", "progress_record", "report_card",
     "report_cards_of_class", "snapshot_deadlines", "snapshot_deadlines_of_approval", "snapshot_rows", "summary", "unlocked_classes",
+    "SchoolHeader", "StudentIdentity",
 ]
 
 

@@ -21,7 +21,8 @@ from schoolrecords.services import system_user
 
 
 class Command(BaseCommand):
-    help = "Print class ledgers, report cards, summary tables or parent slips into the sealed archive."
+    help = ("Print class ledgers, report cards, summary tables or parent slips (a primary year: primary report "
+            "cards and class summary tables) into the sealed archive.")
 
     def add_arguments(self, parser):
         parser.add_argument("--year", required=True, help="the school year, e.g. 2025-2026")
