@@ -363,6 +363,6 @@ def test_the_forms_data_reads_the_class_in_a_fixed_number_of_queries(db, extra, 
     with django_assert_num_queries(12):
         cards = primary.report_cards_of_class(year.school_class, 2)
     assert len(cards) == 3 + extra
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(10):
         data = primary.summary(year.school_class, 2)
     assert len(data.parts[-1].rows) == 4 + extra
