@@ -8,7 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from families import services
 from families.models import Guardianship, Invitation, Parent, Publication, SlipConfirmation, SlipIssue
@@ -19,6 +19,13 @@ from seed.demo import DEMO_PASSWORD
 from seed.families import build_demo_family
 
 PASSWORD = "bo-me-an-2026"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages read in English here, whatever an earlier test left active (pages set their own)."""
+    with translation.override("en"):
+        yield
 
 
 def first_student(demo, class_name="6A1"):
