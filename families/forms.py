@@ -51,3 +51,26 @@ class SettingsForm(forms.Form):
     publish_regular_scores = forms.BooleanField(
         label=_("Parents see regular scores as they are entered"), required=False,
         help_text=_("Otherwise parents see a term only once the leadership publishes it."))
+    class_notices_need_approval = forms.BooleanField(
+        label=_("A homeroom teacher's notice waits for a vice principal's approval"), required=False)
+
+
+class NoticeForm(forms.Form):
+    """To whom (the choices the writer may use), a title and the message."""
+
+    to = forms.ChoiceField(label=_("To the families of"))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Message"), max_length=5000, widget=forms.Textarea(attrs={"rows": 8}))
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to"].choices = choices
+
+
+class DecisionForm(forms.Form):
+    note = forms.CharField(label=_("Note to the author"), max_length=255, required=False)
+
+
+class ReplyForm(forms.Form):
+    reply = forms.CharField(label=_("Reply to the school (optional)"), max_length=2000, required=False,
+                            widget=forms.Textarea(attrs={"rows": 3}))

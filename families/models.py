@@ -153,6 +153,9 @@ class FamilySettings(models.Model):
         _("parents see regular scores as they are entered"), default=False,
         help_text=_("Otherwise parents see a term only once the leadership publishes it."),
     )
+    class_notices_need_approval = models.BooleanField(
+        _("a homeroom teacher's notice waits for a vice principal's approval"), default=True,
+    )
     history = HistoricalRecords()
 
     class Meta:
@@ -161,3 +164,124 @@ class FamilySettings(models.Model):
 
     def __str__(self) -> str:
         return str(self.school_id)
+
+
+class Notice(models.Model):
+    """A message from the school to families: a homeroom teacher's to their class, the leadership's to a
+    grade or the whole school. A class notice waits for a vice principal's approval when the school says
+    so (seed 003); once sent, each linked parent gets a receipt that records reading, acknowledging and
+    a reply."""
+
+    class Audience(models.TextChoices):
+        CLASS = "class", _("A class")
+        GRADE = "grade", _("A grade")
+        SCHOOL = "school", _("The whole school")
+
+    class State(models.TextChoices):
+        WAITING = "waiting", _("Waiting for approval")
+        RETURNED = "returned", _("Returned")
+        SENT = "sent", _("Sent")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    year = models.ForeignKey("schoolrecords.SchoolYear", on_delete=models.PROTECT, related_name="+",
+                             verbose_name=_("school year"))
+    audience = models.CharField(_("to"), max_length=10, choices=Audience.choices)
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("class"))
+    grade = models.PositiveSmallIntegerField(_("grade"), null=True, blank=True)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), max_length=5000)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("written by"))
+    created_at = models.DateTimeField(_("written at"), default=timezone.now)
+    state = models.CharField(_("state"), max_length=10, choices=State.choices)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("approved or returned by"))
+    decision_note = models.CharField(_("note"), max_length=255, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("notice to families")
+        verbose_name_plural = _("notices to families")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(audience="class", school_class__isnull=False, grade__isnull=True)
+                                   | Q(audience="grade", school_class__isnull=True, grade__isnull=False)
+                                   | Q(audience="school", school_class__isnull=True, grade__isnull=True),
+                                   name="notice_audience_fits"),
+            models.CheckConstraint(condition=Q(state="sent", sent_at__isnull=False) | ~Q(state="sent"),
+                                   name="notice_sent_has_a_time"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeReceipt(models.Model):
+    """One parent's copy of a sent notice: when it was e-mailed, read, acknowledged, and their reply."""
+
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("notice"))
+    parent = models.ForeignKey(Parent, on_delete=models.PROTECT, related_name="receipts", verbose_name=_("parent"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name=_("student"))
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    reply = models.TextField(_("reply"), max_length=2000, blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("notice received")
+        verbose_name_plural = _("notices received")
+        constraints = [
+            models.UniqueConstraint(fields=["notice", "parent", "student"], name="receipt_one_per_parent_child"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice_id} → {self.parent_id}"
+
+
+class SlipIssue(models.Model):
+    """A homeroom teacher printed their class's contact slips after the mid-term or the end-of-term tests
+    (seed 003: twice a term); the families confirm receipt online."""
+
+    class Occasion(models.TextChoices):
+        MID_TERM = "mid", _("After the mid-term tests")
+        END_OF_TERM = "end", _("After the end-of-term tests")
+
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+", verbose_name=_("class"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    occasion = models.CharField(_("when"), max_length=3, choices=Occasion.choices)
+    printed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("printed by"))
+    printed_at = models.DateTimeField(_("printed at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact slips printed")
+        verbose_name_plural = _("contact slips printed")
+        constraints = [models.UniqueConstraint(fields=["school_class", "term", "occasion"], name="slip_issue_once")]
+
+    def __str__(self) -> str:
+        return f"{self.school_class_id}/{self.term_id}/{self.occasion}"
+
+
+class SlipConfirmation(models.Model):
+    """A parent confirmed online that they received their child's slip."""
+
+    issue = models.ForeignKey(SlipIssue, on_delete=models.PROTECT, related_name="confirmations",
+                              verbose_name=_("contact slips"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name=_("student"))
+    parent = models.ForeignKey(Parent, on_delete=models.PROTECT, related_name="+", verbose_name=_("parent"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), default=timezone.now)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("contact slip received")
+        verbose_name_plural = _("contact slips received")
+        constraints = [models.UniqueConstraint(fields=["issue", "student", "parent"], name="slip_confirmed_once")]
+
+    def __str__(self) -> str:
+        return f"{self.issue_id}/{self.student_id}"

@@ -95,3 +95,38 @@ def may_publish(user, school: sm.School | None = None) -> bool:
 def require_publish(user, school: sm.School) -> None:
     if not may_publish(user, school):
         raise PermissionDenied(_("Only the principal or a vice principal may publish results to families."))
+
+
+# --- notices --------------------------------------------------------------------------------------
+
+def is_leader(user, school: sm.School | None = None) -> bool:
+    return may_publish(user, school)  # the same people: the principal and the vice principals
+
+
+def may_write_notice(user, *, audience: str, school_class: sm.SchoolClass | None = None) -> bool:
+    """A homeroom teacher writes to their class's families; the leadership to a class, a grade or the school."""
+    school = user_school(user)
+    if school is None or not user.is_active:
+        return False
+    if school_class is not None and not same_school(user, school_class):
+        return False
+    if is_leader(user, school):
+        return True
+    return audience == "class" and school_class is not None and user.has_perm(HOMEROOM, school_class)
+
+
+def require_write_notice(user, *, audience: str, school_class: sm.SchoolClass | None = None) -> None:
+    if not may_write_notice(user, audience=audience, school_class=school_class):
+        raise PermissionDenied(_("A homeroom teacher writes to their own class's families; the principal and the "
+                                 "vice principals to a grade or the whole school."))
+
+
+def may_see_notice(user, notice) -> bool:
+    """The author and the school's leadership see a notice and who read it."""
+    return notice.author_id == user.pk or is_leader(user, notice.school)
+
+
+def require_decide_notice(user, notice) -> None:
+    if not is_leader(user, notice.school) or notice.author_id == user.pk:
+        raise PermissionDenied(_("A vice principal or the principal approves a homeroom teacher's notice, not its "
+                                 "author."))

@@ -18,3 +18,8 @@ def mark_parent_session(sender, request, user, **kwargs) -> None:
     """A parent's session is marked, so that families.middleware keeps it to the families' pages."""
     if request is not None and hasattr(request, "session") and Parent.objects.filter(user=user).exists():
         request.session[SESSION_KEY] = True
+
+
+@receiver(signals.notice_sent, dispatch_uid="families-deliver-notice")
+def deliver_notice(sender, *, notice_id: int, **kwargs) -> None:
+    tasks.deliver_notice.delay(notice_id)

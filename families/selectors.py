@@ -2,14 +2,25 @@
 
 from dataclasses import dataclass, replace
 
-from django.db.models import Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from gradebook import api
 from schoolrecords import models as sm
 from schoolrecords.selectors import sort_vietnamese
 
-from .models import FamilySettings, Guardianship, Invitation, Parent, Publication
+from . import policy
+from .models import (
+    FamilySettings,
+    Guardianship,
+    Invitation,
+    Notice,
+    NoticeReceipt,
+    Parent,
+    Publication,
+    SlipConfirmation,
+    SlipIssue,
+)
 
 
 @dataclass(frozen=True)
@@ -49,10 +60,24 @@ class TermView:
 
 
 @dataclass(frozen=True)
+class SlipLine:
+    issue: SlipIssue
+    confirmed: SlipConfirmation | None
+
+
+@dataclass(frozen=True)
 class ChildPage:
     student: sm.Student
     enrolment: sm.Enrolment | None
     terms: list[TermView]
+    slips: list[SlipLine] = ()
+
+
+def midterm_only(slip: api.ParentSlipData) -> api.ParentSlipData:
+    """The slip after the mid-term tests: the regular and mid-term scores, no end-of-term or results."""
+    width = len(slip.headings) - 1
+    return replace(slip, headings=slip.headings[:width], learning="", conduct="",
+                   subjects=[replace(s, cells=s.cells[:width], term="") for s in slip.subjects])
 
 
 def _regular_only(slip: api.ParentSlipData) -> api.ParentSlipData:
@@ -62,14 +87,14 @@ def _regular_only(slip: api.ParentSlipData) -> api.ParentSlipData:
                    subjects=[replace(s, cells=s.cells[:width], term="") for s in slip.subjects])
 
 
-def child_page(student: sm.Student) -> ChildPage:
+def child_page(student: sm.Student, parent: Parent | None = None) -> ChildPage:
     """What a parent sees of one child this year: each published term's slip (fixed queries)."""
     enrolment = (sm.Enrolment.objects.filter(student=student, status=sm.Enrolment.Status.STUDYING,
                                              school_class__year__is_current=True)
                  .select_related("school_class__year__school", "school_class__homeroom_teacher__profile", "student")
                  .order_by("-start_date").first())
     if enrolment is None:
-        return ChildPage(student=student, enrolment=None, terms=[])
+        return ChildPage(student=student, enrolment=None, terms=[], slips=[])
     school_class = enrolment.school_class
     publications = {p.term.number: p for p in Publication.objects.filter(
         school_class=school_class, withdrawn_at__isnull=True).select_related("term")}
@@ -80,8 +105,9 @@ def child_page(student: sm.Student) -> ChildPage:
     if regular:
         today = timezone.localdate()
         wanted += [t for t in terms if t.number not in publications and t.start_date <= today]
+    slips = _slip_lines(enrolment, parent)
     if not wanted:
-        return ChildPage(student=student, enrolment=enrolment, terms=[])
+        return ChildPage(student=student, enrolment=enrolment, terms=[], slips=slips)
     data = api.load_class(school_class)
     views = []
     for term in sorted(wanted, key=lambda t: t.number):
@@ -90,7 +116,34 @@ def child_page(student: sm.Student) -> ChildPage:
         views.append(TermView(number=term.number, label=str(term.get_number_display()),
                               published_at=publication.published_at if publication else None,
                               slip=slip if publication else _regular_only(slip), regular_only=publication is None))
-    return ChildPage(student=student, enrolment=enrolment, terms=views)
+    return ChildPage(student=student, enrolment=enrolment, terms=views, slips=slips)
+
+
+def _slip_lines(enrolment: sm.Enrolment, parent: Parent | None) -> list[SlipLine]:
+    """The class's printed slips with this parent's confirmation of each (two queries)."""
+    issues = list(SlipIssue.objects.filter(school_class_id=enrolment.school_class_id).select_related("term")
+                  .order_by("term__number", "-occasion"))
+    confirmed = {c.issue_id: c for c in SlipConfirmation.objects.filter(
+        issue__in=issues, student_id=enrolment.student_id, parent=parent)} if parent else {}
+    return [SlipLine(issue=i, confirmed=confirmed.get(i.pk)) for i in issues]
+
+
+def class_slips(school_class: sm.SchoolClass, term: sm.Term, occasion: str) -> list[tuple[int, api.ParentSlipData]]:
+    """(student id, slip) of every studying student of the class for ``occasion`` (the class is loaded once)."""
+    data = api.load_class(school_class)
+    enrolments = sort_vietnamese(sm.Enrolment.objects.filter(school_class=school_class,
+                                                             status=sm.Enrolment.Status.STUDYING)
+                                 .select_related("student"))
+    cut = midterm_only if occasion == SlipIssue.Occasion.MID_TERM else (lambda slip: slip)
+    return [(e.student_id, cut(api.parent_slip(e, term.number, data=data))) for e in enrolments]
+
+
+def slip_confirmations(school_class: sm.SchoolClass) -> dict[tuple[int, int], list[SlipConfirmation]]:
+    """(issue id, student id) → the parents' confirmations, for the homeroom teacher's list (one query)."""
+    found: dict[tuple[int, int], list[SlipConfirmation]] = {}
+    for c in SlipConfirmation.objects.filter(issue__school_class=school_class).select_related("parent"):
+        found.setdefault((c.issue_id, c.student_id), []).append(c)
+    return found
 
 
 # --- the staff's side --------------------------------------------------------------------------------
@@ -131,3 +184,44 @@ def publication_board(year: sm.SchoolYear) -> tuple[list[sm.Term], list[Publicat
     classes = sm.SchoolClass.objects.filter(year=year).order_by("grade", "name")
     return terms, [PublicationLine(school_class=c, cells=[(t, live.get(c.pk, {}).get(t.number)) for t in terms])
                    for c in classes]
+
+
+# --- notices --------------------------------------------------------------------------------------
+
+def parent_notices(parent: Parent) -> list[NoticeReceipt]:
+    """The parent's notices, newest first, with their child (one query)."""
+    return list(NoticeReceipt.objects.filter(parent=parent).select_related("notice__school", "student")
+                .order_by("-notice__sent_at", "-pk"))
+
+
+def unread_count(parent: Parent) -> int:
+    return NoticeReceipt.objects.filter(parent=parent, read_at__isnull=True).count()
+
+
+@dataclass(frozen=True)
+class NoticeLine:
+    notice: Notice
+    receipts: int
+    read: int
+    acknowledged: int
+    replies: int
+
+
+def staff_notices(user, school: sm.School) -> list[NoticeLine]:
+    """The notices a staff member wrote, and for the leadership every notice of the school (two queries)."""
+    notices = Notice.objects.filter(school=school).select_related("school_class", "author__profile")
+    if not policy.is_leader(user, school):
+        notices = notices.filter(author=user)
+    notices = notices.annotate(
+        n_receipts=Count("receipts"), n_read=Count("receipts", filter=Q(receipts__read_at__isnull=False)),
+        n_ack=Count("receipts", filter=Q(receipts__acknowledged_at__isnull=False)),
+        n_replies=Count("receipts", filter=~Q(receipts__reply="")),
+    ).order_by("-created_at")[:200]
+    return [NoticeLine(notice=n, receipts=n.n_receipts, read=n.n_read, acknowledged=n.n_ack, replies=n.n_replies)
+            for n in notices]
+
+
+def notice_receipts(notice: Notice) -> list[NoticeReceipt]:
+    """Who received the notice and what they did, by child (one query)."""
+    return list(NoticeReceipt.objects.filter(notice=notice).select_related("parent", "student")
+                .order_by("student__full_name", "parent__full_name"))

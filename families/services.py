@@ -12,18 +12,30 @@ import secrets
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from schoolrecords import models as sm
 from schoolrecords.permissions import has_role
 from schoolrecords.services import record
 
-from . import policy, signals
-from .models import FamilySettings, Guardianship, Invitation, Parent, Publication, Relation
+from . import channels, policy, signals
+from .models import (
+    FamilySettings,
+    Guardianship,
+    Invitation,
+    Notice,
+    NoticeReceipt,
+    Parent,
+    Publication,
+    Relation,
+    SlipConfirmation,
+    SlipIssue,
+)
 
 User = get_user_model()
 
@@ -242,8 +254,191 @@ def withdraw(*, actor, publication: Publication, reason: str) -> Publication:
 
 
 @transaction.atomic
-def settings_save(*, actor, school: sm.School, publish_regular_scores: bool, reason: str = "") -> FamilySettings:
+def settings_save(*, actor, school: sm.School, publish_regular_scores: bool,
+                  class_notices_need_approval: bool = True, reason: str = "") -> FamilySettings:
     policy.require_publish(actor, school)
     current = FamilySettings.objects.select_for_update().filter(school=school).first() or FamilySettings(school=school)
     current.publish_regular_scores = publish_regular_scores
+    current.class_notices_need_approval = class_notices_need_approval
     return record(current, actor=actor, reason=reason or _("Families' settings changed"))
+
+
+# --- notices --------------------------------------------------------------------------------------
+
+def _needs_approval(school: sm.School) -> bool:
+    current = FamilySettings.objects.filter(school=school).first()
+    return current.class_notices_need_approval if current else True
+
+
+@transaction.atomic
+def notice_write(*, actor, year: sm.SchoolYear, audience: str, title: str, body: str,
+                 school_class: sm.SchoolClass | None = None, grade: int | None = None, reason: str = "") -> Notice:
+    """A notice to a class's, a grade's or the school's families: sent at once, or (a homeroom teacher's,
+    when the school says so) after a vice principal approves it."""
+    if audience not in Notice.Audience.values:
+        raise ValidationError({"audience": _("Choose a class, a grade or the whole school.")})
+    if audience == Notice.Audience.CLASS and (school_class is None or school_class.year_id != year.pk):
+        raise ValidationError({"school_class": _("Choose the class.")})
+    if audience == Notice.Audience.GRADE and not sm.SchoolClass.objects.filter(year=year, grade=grade).exists():
+        raise ValidationError({"grade": _("The school has no class in this grade this year.")})
+    policy.require_write_notice(actor, audience=audience, school_class=school_class)
+    if not title.strip():
+        raise ValidationError({"title": _("Give the notice a title.")})
+    if not body.strip():
+        raise ValidationError({"body": _("Write the message.")})
+    waits = (audience == Notice.Audience.CLASS and not policy.is_leader(actor, year.school)
+             and _needs_approval(year.school))
+    notice = record(Notice(school=year.school, year=year, audience=audience,
+                           school_class=school_class if audience == Notice.Audience.CLASS else None,
+                           grade=grade if audience == Notice.Audience.GRADE else None, title=title.strip(),
+                           body=body.strip(), author=actor,
+                           state=Notice.State.WAITING if waits else Notice.State.SENT,
+                           sent_at=None if waits else timezone.now()),
+                    actor=actor, reason=reason or _("Notice to families written"))
+    if not waits:
+        _fan_out(notice, actor=actor)
+    return notice
+
+
+@transaction.atomic
+def notice_decide(*, actor, notice: Notice, approve: bool, note: str = "") -> Notice:
+    """A vice principal (or the principal) sends a waiting class notice, or returns it with a note."""
+    notice = Notice.objects.select_for_update().select_related("school").get(pk=notice.pk)
+    policy.require_decide_notice(actor, notice)
+    if notice.state != Notice.State.WAITING:
+        raise ValidationError(_("This notice is not waiting for a decision."))
+    if not approve and not note.strip():
+        raise ValidationError({"note": _("Say what the author should change.")})
+    notice.decided_by, notice.decision_note = actor, note.strip()
+    if approve:
+        notice.state, notice.sent_at = Notice.State.SENT, timezone.now()
+    else:
+        notice.state = Notice.State.RETURNED
+    record(notice, actor=actor, reason=_("Notice approved and sent") if approve else _("Notice returned"),
+           update_fields=["decided_by", "decision_note", "state", "sent_at"])
+    if approve:
+        _fan_out(notice, actor=actor)
+    return notice
+
+
+@transaction.atomic
+def notice_resubmit(*, actor, notice: Notice, title: str, body: str) -> Notice:
+    """The author mends a returned notice; it waits for approval again."""
+    notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    if notice.author_id != actor.pk or notice.state != Notice.State.RETURNED:
+        raise PermissionDenied(_("Only the author changes a returned notice."))
+    if not title.strip() or not body.strip():
+        raise ValidationError({"body": _("Write the message.")})
+    notice.title, notice.body, notice.state = title.strip(), body.strip(), Notice.State.WAITING
+    return record(notice, actor=actor, reason=_("Notice changed and sent for approval again"),
+                  update_fields=["title", "body", "state"])
+
+
+def _audience_links(notice: Notice):
+    studying = sm.Enrolment.objects.filter(status=sm.Enrolment.Status.STUDYING, school_class__year=notice.year)
+    if notice.audience == Notice.Audience.CLASS:
+        studying = studying.filter(school_class=notice.school_class)
+    elif notice.audience == Notice.Audience.GRADE:
+        studying = studying.filter(school_class__grade=notice.grade)
+    return Guardianship.objects.filter(ended_at__isnull=True, parent__user__is_active=True,
+                                       student_id__in=studying.values("student_id"))
+
+
+def _fan_out(notice: Notice, *, actor) -> None:
+    """A receipt for every parent linked to a student the notice reaches; delivery after the commit."""
+    receipts = [NoticeReceipt(notice=notice, parent_id=link.parent_id, student_id=link.student_id)
+                for link in _audience_links(notice)]
+    bulk_create_with_history(receipts, NoticeReceipt, default_user=actor,
+                             default_change_reason=_("Notice sent to the family"))
+    notice_id = notice.pk
+    transaction.on_commit(lambda: signals.notice_sent.send(sender=Notice, notice_id=notice_id))
+
+
+def notice_deliver(*, notice_id: int) -> int:
+    """Hand each receipt not yet delivered to the channels (e-mail); idempotent; the number delivered.
+
+    A channel that cannot be reached (OSError) raises after what was delivered is recorded, so the
+    task retries only the rest.
+    """
+    delivered = 0
+    notice = Notice.objects.select_related("school", "author").filter(pk=notice_id, state=Notice.State.SENT).first()
+    if notice is None:
+        return 0
+    with translation.override(settings.LANGUAGE_CODE):
+        subject = _("%(school)s: %(title)s") % {"school": notice.school.name, "title": notice.title}
+        body = "\n\n".join([notice.body, _("Read it, acknowledge or reply on the school's page: %(url)s")
+                             % {"url": settings.FAMILIES_JOIN_URL.replace("join/", "notices/")}])
+    for receipt in (NoticeReceipt.objects.filter(notice=notice, emailed_at__isnull=True)
+                    .select_related("parent").order_by("pk")):
+        if any([channel.deliver(receipt, subject, body) for channel in channels.channels()]):
+            receipt.emailed_at = timezone.now()
+            record(receipt, actor=notice.author, reason=_("Notice e-mailed"), update_fields=["emailed_at"])
+            delivered += 1
+    return delivered
+
+
+def _own_receipt(actor, receipt: NoticeReceipt) -> NoticeReceipt:
+    parent = policy.parent_of(actor)
+    receipt = NoticeReceipt.objects.select_for_update().get(pk=receipt.pk)
+    if parent is None or receipt.parent_id != parent.pk:
+        raise PermissionDenied
+    return receipt
+
+
+@transaction.atomic
+def receipt_read(*, actor, receipt: NoticeReceipt) -> NoticeReceipt:
+    receipt = _own_receipt(actor, receipt)
+    if receipt.read_at is None:
+        receipt.read_at = timezone.now()
+        record(receipt, actor=actor, reason=_("Notice read"), update_fields=["read_at"])
+    return receipt
+
+
+@transaction.atomic
+def receipt_acknowledge(*, actor, receipt: NoticeReceipt, reply: str = "") -> NoticeReceipt:
+    """The parent confirms they have read the notice, with a reply to the school if they write one."""
+    receipt = _own_receipt(actor, receipt)
+    now = timezone.now()
+    fields = []
+    if receipt.read_at is None:
+        receipt.read_at = now
+        fields.append("read_at")
+    if receipt.acknowledged_at is None:
+        receipt.acknowledged_at = now
+        fields.append("acknowledged_at")
+    if reply.strip():
+        receipt.reply, receipt.replied_at = reply.strip(), now
+        fields += ["reply", "replied_at"]
+    if not fields:
+        raise ValidationError({"reply": _("You already acknowledged this notice; write a reply to add one.")})
+    return record(receipt, actor=actor, reason=_("Notice acknowledged") if "reply" not in fields
+                  else _("Reply to a notice"), update_fields=fields)
+
+
+# --- contact slips --------------------------------------------------------------------------------
+
+@transaction.atomic
+def slips_printed(*, actor, school_class: sm.SchoolClass, term: sm.Term, occasion: str) -> SlipIssue:
+    """The homeroom teacher printed the class's slips for ``occasion``: families may now confirm receipt."""
+    policy.require_invite(actor, school_class)
+    if term.year_id != school_class.year_id:
+        raise ValidationError(_("The term is not of the class's school year."))
+    if occasion not in SlipIssue.Occasion.values:
+        raise ValidationError(_("Choose after the mid-term or after the end-of-term tests."))
+    issue = SlipIssue.objects.select_for_update().filter(school_class=school_class, term=term,
+                                                          occasion=occasion).first()
+    return issue or record(SlipIssue(school_class=school_class, term=term, occasion=occasion, printed_by=actor),
+                           actor=actor, reason=_("Contact slips printed"))
+
+
+@transaction.atomic
+def slip_confirm(*, actor, issue: SlipIssue, student: sm.Student, comment: str = "") -> SlipConfirmation:
+    """A parent confirms they received their child's slip (once; a second confirmation changes nothing)."""
+    parent = policy.parent_of(actor)
+    if parent is None or not policy.access_for(actor).can_see(student.pk):
+        raise PermissionDenied
+    if not sm.Enrolment.objects.filter(student=student, school_class_id=issue.school_class_id).exists():
+        raise PermissionDenied
+    done = SlipConfirmation.objects.filter(issue=issue, student=student, parent=parent).first()
+    return done or record(SlipConfirmation(issue=issue, student=student, parent=parent, comment=comment.strip()),
+                          actor=actor, reason=_("Contact slip received"))

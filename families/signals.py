@@ -4,3 +4,6 @@ from django.dispatch import Signal
 
 # An invitation with an e-mail address was issued: invitation_id, code (shown once, to be e-mailed).
 invitation_issued = Signal()
+
+# A notice was sent (approved, or written by the leadership): notice_id; its receipts exist.
+notice_sent = Signal()

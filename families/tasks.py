@@ -10,3 +10,10 @@ from . import services
 def send_invitation(invitation_id: int, code: str) -> bool:
     """E-mail an invitation's code; an unreachable SMTP server is retried with a growing delay."""
     return services.invitation_email(invitation_id=invitation_id, code=code)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=30,
+             max_retries=6)
+def deliver_notice(notice_id: int) -> int:
+    """Deliver a sent notice through the channels (e-mail); what was delivered is not sent again on a retry."""
+    return services.notice_deliver(notice_id=notice_id)

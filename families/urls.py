@@ -14,4 +14,9 @@ urlpatterns = [
     path("publications/", views.publications, name="publications"),
     path("publications/<int:year_id>/", views.publications, name="publications_year"),
     path("publications/withdraw/<int:pk>/", views.withdraw, name="withdraw"),
+    path("class/<int:class_id>/slips/<int:term_number>/<str:occasion>/", views.class_slips, name="class_slips"),
+    path("notices/", views.parent_notices, name="notices"),
+    path("notices/<int:pk>/", views.parent_notice, name="notice"),
+    path("school-notices/", views.staff_notices, name="staff_notices"),
+    path("school-notices/<int:pk>/", views.staff_notice, name="staff_notice"),
 ]

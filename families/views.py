@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,7 +17,7 @@ from schoolrecords.permissions import found_or_hidden, user_school
 
 from . import forms as f
 from . import policy, selectors, services
-from .models import Publication
+from .models import FamilySettings, Notice, NoticeReceipt, Publication, SlipIssue
 
 
 def _int(value) -> int | None:
@@ -38,14 +39,23 @@ def _parent(request):
 @login_required
 def home(request):
     parent = _parent(request)
-    return render(request, "families/home.html", {"parent": parent, "children": selectors.children(parent)})
+    return render(request, "families/home.html", {"parent": parent, "children": selectors.children(parent),
+                                                  "unread": selectors.unread_count(parent)})
 
 
 @login_required
 def child(request, student_id: int):
     _parent(request)
+    parent = _parent(request)
     student = policy.child_or_404(request.user, student_id)
-    return render(request, "families/child.html", {"page": selectors.child_page(student)})
+    if request.method == "POST":
+        issue = found_or_hidden(SlipIssue.objects.filter(school_class__enrolments__student=student).distinct(),
+                                request.user, pk=_int(request.POST.get("slip")))
+        services.slip_confirm(actor=request.user, issue=issue, student=student,
+                              comment=request.POST.get("comment", "")[:500])
+        messages.success(request, _("Thank you: the homeroom teacher sees that you received the slip."))
+        return redirect("families:child", student_id=student.pk)
+    return render(request, "families/child.html", {"page": selectors.child_page(student, parent)})
 
 
 @login_required
@@ -114,7 +124,8 @@ def class_families(request, class_id: int):
         else:
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return render(request, "families/class_families.html", {
-        "school_class": school_class, "lines": selectors.class_families(school_class), "form": f.InvitationForm()})
+        "school_class": school_class, "lines": selectors.class_families(school_class), "form": f.InvitationForm(),
+        "terms": sm.Term.objects.filter(year_id=school_class.year_id).order_by("number")})
 
 
 def _year_or_404(request, year_id: int):
@@ -134,9 +145,10 @@ def publications(request, year_id: int | None = None):
             raise PermissionDenied(_("No school year has been set up yet."))
         return redirect("families:publications_year", year_id=year.pk)
     year = _year_or_404(request, year_id)
+    current = FamilySettings.objects.filter(school=year.school).first() or FamilySettings()
     settings_form = f.SettingsForm(request.POST if "settings" in request.POST else None, initial={
-        "publish_regular_scores": getattr(getattr(year.school, "family_settings", None), "publish_regular_scores",
-                                          False)})
+        "publish_regular_scores": current.publish_regular_scores,
+        "class_notices_need_approval": current.class_notices_need_approval})
     if request.method == "POST":
         try:
             if "settings" in request.POST:
@@ -185,3 +197,124 @@ def withdraw(request, pk: int):
     else:
         messages.success(request, _("The results are withdrawn: families no longer see them."))
     return redirect("families:publications_year", year_id=publication.school_class.year_id)
+
+
+# --- notices --------------------------------------------------------------------------------------
+
+@login_required
+def parent_notices(request):
+    parent = _parent(request)
+    return render(request, "families/notices.html", {"receipts": selectors.parent_notices(parent)})
+
+
+@login_required
+def parent_notice(request, pk: int):
+    parent = _parent(request)
+    receipt = found_or_hidden(NoticeReceipt.objects.filter(parent=parent).select_related("notice__school", "student"),
+                              request.user, pk=pk)
+    form = f.ReplyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.receipt_acknowledge(actor=request.user, receipt=receipt, reply=form.cleaned_data["reply"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Thank you: the school sees that you have read it."))
+            return redirect("families:notice", pk=receipt.pk)
+    receipt = services.receipt_read(actor=request.user, receipt=receipt)
+    return render(request, "families/notice.html", {"receipt": receipt, "notice": receipt.notice, "form": form})
+
+
+def _notice_choices(user, year) -> list[tuple[str, str]]:
+    classes = sm.SchoolClass.objects.filter(year=year).order_by("grade", "name")
+    if policy.is_leader(user, year.school):
+        grades = sorted({c.grade for c in classes})
+        return ([("school", _("The whole school"))] + [(f"grade:{g}", _("Grade %(grade)s") % {"grade": g})
+                                                      for g in grades]
+                + [(f"class:{c.pk}", _("Class %(cls)s") % {"cls": c.name}) for c in classes])
+    return [(f"class:{c.pk}", _("Class %(cls)s") % {"cls": c.name}) for c in classes
+            if user.has_perm(policy.HOMEROOM, c)]
+
+
+@login_required
+def staff_notices(request):
+    school = user_school(request.user)
+    year = records.current_year(school)
+    if year is None:
+        raise PermissionDenied(_("No school year has been set up yet."))
+    choices = _notice_choices(request.user, year)
+    if not choices:
+        raise PermissionDenied(_("A homeroom teacher writes to their own class's families; the principal and the "
+                                 "vice principals to a grade or the whole school."))
+    form = f.NoticeForm(request.POST or None, choices=choices)
+    if request.method == "POST" and form.is_valid():
+        kind, _sep, value = form.cleaned_data["to"].partition(":")
+        school_class = sm.SchoolClass.objects.filter(year=year, pk=_int(value)).first() if kind == "class" else None
+        try:
+            notice = services.notice_write(actor=request.user, year=year, audience=kind, school_class=school_class,
+                                           grade=_int(value) if kind == "grade" else None,
+                                           title=form.cleaned_data["title"], body=form.cleaned_data["body"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The notice is sent to the families.") if notice.sent_at else
+                             _("The notice waits for a vice principal's approval."))
+            return redirect("families:staff_notice", pk=notice.pk)
+    return render(request, "families/staff_notices.html", {
+        "form": form, "lines": selectors.staff_notices(request.user, school)})
+
+
+@login_required
+def staff_notice(request, pk: int):
+    school = user_school(request.user)
+    notice = found_or_hidden(Notice.objects.filter(school=school).select_related("school_class", "author__profile",
+                                                                                 "school"), request.user, pk=pk)
+    if not policy.may_see_notice(request.user, notice):
+        raise PermissionDenied(_("Only the author and the leadership see who read a notice."))
+    decision = f.DecisionForm(request.POST if "decide" in request.POST else None)
+    resubmit = f.NoticeForm(request.POST if "resubmit" in request.POST else None, choices=[("-", "-")],
+                            initial={"to": "-", "title": notice.title, "body": notice.body})
+    if request.method == "POST":
+        try:
+            if decision.is_bound and decision.is_valid():
+                services.notice_decide(actor=request.user, notice=notice, approve=request.POST["decide"] == "approve",
+                                       note=decision.cleaned_data["note"])
+                return redirect("families:staff_notice", pk=notice.pk)
+            if resubmit.is_bound and resubmit.is_valid():
+                services.notice_resubmit(actor=request.user, notice=notice, title=resubmit.cleaned_data["title"],
+                                         body=resubmit.cleaned_data["body"])
+                return redirect("families:staff_notice", pk=notice.pk)
+        except ValidationError as error:
+            apply_service_errors(decision if decision.is_bound else resubmit, error)
+    return render(request, "families/staff_notice.html", {
+        "notice": notice, "receipts": selectors.notice_receipts(notice), "decision": decision, "resubmit": resubmit,
+        "may_decide": notice.state == Notice.State.WAITING and policy.is_leader(request.user, notice.school)
+        and notice.author_id != request.user.pk,
+        "may_resubmit": notice.state == Notice.State.RETURNED and notice.author_id == request.user.pk})
+
+
+# --- contact slips --------------------------------------------------------------------------------
+
+@login_required
+def class_slips(request, class_id: int, term_number: int, occasion: str):
+    """The homeroom teacher's own print of the class's contact slips, one per sheet; printing marks them
+    given, so that the families can confirm receipt online."""
+    school_class = found_or_hidden(sm.SchoolClass.objects.filter(year__school=user_school(request.user))
+                                   .select_related("year__school", "homeroom_teacher__profile"),
+                                   request.user, pk=class_id)
+    policy.require_invite(request.user, school_class)
+    term = found_or_hidden(sm.Term.objects.filter(year_id=school_class.year_id), request.user, number=term_number)
+    if occasion not in SlipIssue.Occasion.values:
+        raise Http404
+    issue = SlipIssue.objects.filter(school_class=school_class, term=term, occasion=occasion).first()
+    if request.method == "POST":
+        issue = services.slips_printed(actor=request.user, school_class=school_class, term=term, occasion=occasion)
+        messages.success(request, _("The slips are marked as given: families can confirm receipt on their page."))
+        return redirect("families:class_slips", class_id=school_class.pk, term_number=term.number,
+                        occasion=occasion)
+    confirmations = selectors.slip_confirmations(school_class) if issue else {}
+    slips = selectors.class_slips(school_class, term, occasion)
+    return render(request, "families/class_slips.html", {
+        "school_class": school_class, "term": term, "occasion": occasion, "issue": issue, "slips": slips,
+        "occasion_label": SlipIssue.Occasion(occasion).label,
+        "confirmed": {student_id for (issue_id, student_id) in confirmations if issue and issue_id == issue.pk}})

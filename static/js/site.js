@@ -95,3 +95,11 @@ document.addEventListener("change", function (event) {
   }
   document.addEventListener("htmx:afterSwap", function (event) { enhanceAll(event.target); });
 })();
+
+// A button with data-print prints the page (no inline script: the site's CSP allows none).
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+  });
+})();

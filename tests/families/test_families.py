@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from families import services
-from families.models import Guardianship, Invitation, Parent, Publication
+from families.models import Guardianship, Invitation, Parent, Publication, SlipConfirmation, SlipIssue
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords.services import record
@@ -19,6 +19,13 @@ from seed.demo import DEMO_PASSWORD
 from seed.families import build_demo_family
 
 PASSWORD = "bo-me-an-2026"
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The services' messages read in English here, whatever an earlier test left active (pages set their own)."""
+    with translation.override("en"):
+        yield
 
 
 def first_student(demo, class_name="6A1"):
@@ -273,3 +280,36 @@ def _count(client, url) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     return len(queries)
+
+
+# --- contact slips (item 5) ----------------------------------------------------------------------
+
+def test_the_homeroom_teacher_prints_the_mid_term_slips_and_the_parent_confirms_receipt(demo, login, family):
+    parent, parent_client = family
+    student = parent.links.get().student
+    school_class = demo.school_class("6A1")
+    enrolment = sm.Enrolment.objects.get(student=student, school_class=school_class)
+    term = demo.year.terms.get(number=1)
+    assignment = demo.assignment("6A1", "toan")
+    assert scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=assignment, term=term,
+                       cells=[CellInput(enrolment.pk, "tx", 1, "7"), CellInput(enrolment.pk, "gk", 1, "8"),
+                              CellInput(enrolment.pk, "ck", 1, "9")]).ok
+    teacher = login("homeroom_6a1")
+    url = reverse("families:class_slips", args=[school_class.pk, 1, "mid"])
+    page = teacher.get(url)
+    slip = dict(page.context["slips"])[student.pk]
+    toan = next(s for s in slip.subjects if s.name == "Toán")
+    assert "7" in toan.cells and "8" in toan.cells and "9" not in toan.cells and not slip.learning  # mid-term only
+    assert len(page.context["slips"]) == sm.Enrolment.objects.filter(school_class=school_class,
+                                                                     status="studying").count()
+    assert teacher.post(url).status_code == 302
+    issue = page.context["issue"] or SlipIssue.objects.get(school_class=school_class, term=term, occasion="mid")
+    child = parent_client.get(reverse("families:child", args=[student.pk])).content.decode()
+    assert f"slip-confirm-{issue.pk}" in child
+    parent_client.post(reverse("families:child", args=[student.pk]), {"slip": issue.pk})
+    parent_client.post(reverse("families:child", args=[student.pk]), {"slip": issue.pk})  # twice: once kept
+    assert SlipConfirmation.objects.filter(issue=issue, student=student).count() == 1
+    assert student.pk in teacher.get(url).context["confirmed"]
+    end = teacher.get(reverse("families:class_slips", args=[school_class.pk, 1, "end"]))
+    assert "9" in next(s for s in dict(end.context["slips"])[student.pk].subjects if s.name == "Toán").cells
+    assert login("teacher_math").get(url).status_code == 403  # (the fixture's one client, now another user)

@@ -222,8 +222,16 @@ class World:
                                               published_by=user("principal") if name == "own" else system),
                                   actor=system, reason="matrix")
             for name in ("own", "foreign")}
+        from families.models import Notice  # noqa: PLC0415
+
+        notices = {name: services.record(Notice(
+            school=school_class.year.school, year=school_class.year, audience="class", school_class=school_class,
+            title="Họp phụ huynh", body="Chủ nhật", author=user("principal") if name == "ours" else other["teacher"],
+            state="waiting"), actor=system, reason="matrix")
+            for name, school_class in (("ours", classes["own"]), ("foreign", classes["foreign"]))}
         self.objects: dict[str, dict[str, object]] = {
             "publication": {"ours": publications["own"], "foreign": publications["foreign"]},
+            "notice": notices,
             "assignment": assignments,
             "teacher": teachers,
             "class": classes,
@@ -539,6 +547,13 @@ MATRIX: dict[str, Row] = {
     "families:publications": Row(None, "l r r d d d d d d d", kwargs=_none),
     "families:publications_year": Row("year", "ll on on dn dn dn dn dn dn nd", "ll rn rn dn dn dn dn dn dn nd",
                                       kwargs=lambda o: {"year_id": o.pk}),
+    "families:class_slips": Row("class", "lll ddn ddn oon ddn ddn ddn odn ddn nno",
+                                "lll ddn ddn rrn ddn ddn ddn rdn ddn nnr",
+                                kwargs=lambda o: {"class_id": o.pk, "term_number": 1, "occasion": "mid"}),
+    "families:notices": Row(None, "l d d d d d d d d d", kwargs=_none),
+    "families:notice": Row(None, "l d d d d d d d d d", "l d d d d d d d d d", kwargs=lambda _o: {"pk": 1}),
+    "families:staff_notices": Row(None, "l o o d d d d o d o", "l o o d d d d o d o", kwargs=_none),
+    "families:staff_notice": Row("notice", "ll on on dn dn dn dn dn dn no", "ll on on dn dn dn dn dn dn no"),
     "families:withdraw": Row("publication", "ll xx xx xx xx xx xx xx xx xx", "ll rn rn dn dn dn dn dn dn nd"),
     # the site's own pages
     "home": Row(None, "l o o o o o o o o o", kwargs=_none),
