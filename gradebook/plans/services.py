@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from gradebook import policy
 from gradebook.models import IndividualPlan, IndividualPlanSubject
-from gradebook.results.compute import YEAR
+from gradebook.results.compute import YEAR, period_in_sentence
 from gradebook.results.services import approved_periods, delete_with_history, history_reason, lock_class
 from gradebook.rules.tt22 import PlanMode
 from schoolrecords import models as sm
@@ -57,8 +57,7 @@ def refuse_if_results_frozen(school_class: sm.SchoolClass) -> None:
     """A plan that starts or stops counting changes the year's results: refused once any period is approved."""
     approved = approved_periods(school_class)
     if approved:
-        period = _("the whole year") if YEAR in approved else _("term %(number)s") % {
-            "number": "I" if 1 in approved else "II"}
+        period = period_in_sentence(YEAR if YEAR in approved else min(approved))
         raise ValidationError(_("The principal has approved the results of class %(class)s for %(period)s: the "
                                 "plan can no longer change them. Ask the principal to reopen the results first.")
                               % {"class": school_class.name, "period": period}, code="frozen")

@@ -366,6 +366,7 @@ class StudentResult:
     learning_after_retest: Level | None = None
     summer_conduct: Level | None = None
     outcome_after: Outcome | None = None  # after the re-test or the summer training, once entered
+    individual_plan: bool = False  # assessed under an approved individual education plan
 
     @property
     def absent(self) -> int:
@@ -476,7 +477,8 @@ def _student_term(data: ClassData, number: int, position: int, enrolment: sm.Enr
             subjects.append(SubjectResult(info=info, value=_term_value(data, number, enrolment.pk, info)))
     row = StudentResult(number=position, enrolment=enrolment, required=in_class_at_end(enrolment, term),
                         subjects=subjects, conduct=data.conduct.get((enrolment.pk, number)),
-                        remark=data.remarks.get((enrolment.pk, number), ""))
+                        remark=data.remarks.get((enrolment.pk, number), ""),
+                        individual_plan=data.has_plan(enrolment.pk))
     row.excused, row.unexcused = data.absence_totals(enrolment.pk, number)
     values = _split(subjects)
     levels = _levels(*values, year=data.year, individual_plan=data.has_plan(enrolment.pk)) if values else None
@@ -515,6 +517,7 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
         required=last_term is not None and in_class_at_end(enrolment, last_term),
         subjects=subjects, conduct_terms=conduct_terms, remark=data.remarks.get((enrolment.pk, YEAR), ""),
         conduct=tt22.conduct_year(*conduct_terms) if None not in conduct_terms else None,
+        individual_plan=data.has_plan(enrolment.pk),
     )
     row.excused, row.unexcused = data.absence_totals(enrolment.pk, YEAR)
     plan = data.has_plan(enrolment.pk)
