@@ -53,9 +53,10 @@ def test_one_row_per_subject_and_a_known_mode(demo):
 
 
 def test_an_approved_plan_names_its_approver(demo):
-    plan = draft(demo, studying(demo)[0])
+    user = demo.user("board")
     with pytest.raises(IntegrityError), transaction.atomic():
-        IndividualPlan.objects.filter(pk=plan.pk).update(state="approved")  # noqa: the constraint is the test
+        IndividualPlan.objects.create(student=studying(demo)[0].student, year=demo.year, state="approved",
+                                      created_by=user, updated_by=user)
 
 
 # --- the services -----------------------------------------------------------------------------------------
