@@ -11,8 +11,15 @@ from gradebook.plans.services import plan_approve, plan_save
 from gradebook.results.compute import YEAR, load_class, missing_cells, results_for
 from gradebook.results.services import results_approve
 from schoolrecords import models as sm
-from tests.gradebook.test_results import complete_year, fill_scores, one_student, row_of, set_conduct, studying, \
-    subject_of
+from tests.gradebook.test_results import (
+    complete_year,
+    fill_scores,
+    one_student,
+    row_of,
+    set_conduct,
+    studying,
+    subject_of,
+)
 
 pytestmark = pytest.mark.django_db
 
