@@ -1,8 +1,8 @@
 """Class results of a student with an individual education plan (TT22 art. 11), from real scores.
 
-No model holds plans yet (issue 14 item 6 builds it later), so each test puts the plan into the
-loaded ClassData as its loader will (``data.plans``); scores, conduct and exemptions go through
-the services as everywhere else.
+Each test puts the plan straight into the loaded ClassData (``data.plans``), as load_class fills
+it from the approved plans (tests/gradebook/test_plans.py goes through the model and its services);
+scores, conduct and exemptions go through the services as everywhere else.
 """
 
 import pytest
