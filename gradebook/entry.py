@@ -167,6 +167,19 @@ def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> fr
     return exemptions_by_term(assignment, term)[term.number]
 
 
+def assessed_otherwise(assignment: sm.TeachingAssignment) -> frozenset[int]:
+    """The students of the class whose approved individual education plan assesses the subject in the other
+    mode: by comments (Đ / CĐ) in a scored subject, by scores in a comment subject (one query)."""
+    other = PlanMode.SCORES if assignment.subject.is_commented else PlanMode.COMMENTS
+    return frozenset(sm.Enrolment.objects.filter(
+        school_class_id=assignment.school_class_id,
+        student__individual_plans__year_id=assignment.year_id,
+        student__individual_plans__state=IndividualPlan.State.APPROVED,
+        student__individual_plans__subjects__subject_id=assignment.subject_id,
+        student__individual_plans__subjects__mode=other.value,
+    ).order_by().values_list("pk", flat=True))
+
+
 def exemptions_by_term(assignment: sm.TeachingAssignment, term: sm.Term) -> dict[int, frozenset[int]]:
     """{term number: exempt enrolment ids} for ``term`` and, in term II, term I too (one query).
 

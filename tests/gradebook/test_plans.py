@@ -207,3 +207,36 @@ def test_the_grid_treats_a_plans_exempt_subject_as_exempt(demo):
     plan_approve(actor=demo.user("principal"), plan=plan)
     assert exemptions_by_term(assignment, term) == {1: frozenset({enrolment.pk}), 2: frozenset({enrolment.pk})}
     assert enrolment.pk not in exemptions_by_term(demo.assignment("6A1", "toan"), term)[2]
+
+
+def test_the_grid_takes_pass_or_not_yet_from_a_student_the_plan_assesses_by_comments(demo):
+    from gradebook.models import Score
+    from gradebook.scores.selectors import grid
+    from gradebook.scores.services import CellInput, scores_save
+
+    enrolment, other = studying(demo)[:2]
+    toan = demo.subject("toan")
+    plan = draft(demo, enrolment, modes={**exempt_modes(demo), toan.pk: "comments"})
+    plan_approve(actor=demo.user("principal"), plan=plan)
+    assignment, term = demo.assignment("6A1", "toan"), demo.year.terms.get(number=1)
+    teacher = assignment.teacher
+    slots = [(Score.Kind.REGULAR, index) for index in range(1, 5)] + [(Score.Kind.MIDTERM, 1), (Score.Kind.FINAL, 1)]
+
+    saved = scores_save(session="test-session", actor=teacher, assignment=assignment, term=term,
+                        cells=[CellInput(enrolment.pk, kind, index, "Đ") for kind, index in slots]
+                        + [CellInput(other.pk, Score.Kind.REGULAR, 1, "Đ")])
+    outcomes = [cell.outcome.value for cell in saved.cells]
+    assert outcomes[:-1] == ["saved"] * len(slots) and outcomes[-1] == "invalid"  # the class is scored
+    assert Score.objects.get(enrolment=enrolment, subject=toan, term=term, kind="ck").comment_passed is True
+    assert [row.term_result for row in saved.rows if row.enrolment_id == enrolment.pk] == [True]
+
+    refused = scores_save(session="test-session", actor=teacher, assignment=assignment, term=term,
+                          cells=[CellInput(enrolment.pk, Score.Kind.REGULAR, 1, "8")])
+    assert refused.cells[0].outcome.value == "invalid"
+
+    shown = grid(actor=teacher, assignment=assignment, term=term)
+    row = next(row for row in shown.rows if row.enrolment.pk == enrolment.pk)
+    assert row.by_plan and row.term_result is True
+    assert not next(row for row in shown.rows if row.enrolment.pk == other.pk).by_plan
+    result = row_of(results_for(loaded(demo), 1), enrolment)
+    assert subject_of(result, "toan").info.is_commented and subject_of(result, "toan").value is True
