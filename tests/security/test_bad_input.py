@@ -478,7 +478,7 @@ FORM_CASES = [
          "note"),
     Case("plan-reason-oversized", "homeroom_6a1", plan_url, lambda o: {"reason": LONG}, ctx("form"), "reason"),
     Case("plan-approved-change-without-reason", "homeroom_6a1", plan_url,
-         lambda o: {f"mode-{o.toan.pk}": "exempt", "reason": "  "}, ctx("form"), "reason", "lí do",
+         lambda o: {f"mode-{o.toan.pk}": "exempt", "reason": "  "}, ctx("form"), "reason", "lý do",
          prepare=approved_plan),
     Case("plan-approve-note-oversized", "principal",
          lambda o: reverse("gradebook:plan_approve", args=(o.class_6a1.pk, o.student.pk)),
