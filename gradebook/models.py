@@ -1247,3 +1247,162 @@ class IndividualPlanSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plan_id}/{self.subject_id}: {self.mode}"
+
+
+# --- primary school (TT27): levels at four points, qualities and competencies, the year record ----
+#
+# Written only by gradebook.primary.services; the rules are gradebook.rules.tt27's.
+
+
+class PrimaryPoint(models.TextChoices):
+    """The four assessment points of a primary year (values: tt27.AssessmentPoint's)."""
+
+    MID_TERM_1 = "gk1", _("Mid-term I")
+    END_TERM_1 = "ck1", _("End of term I")
+    MID_TERM_2 = "gk2", _("Mid-term II")
+    END_OF_YEAR = "cn", _("End of year")
+
+
+class PrimaryLevel(models.TextChoices):
+    """A subject's level at a point (values: tt27.SubjectLevel's)."""
+
+    HOAN_THANH_TOT = "T", pgettext_lazy("primary level", "Completed well")
+    HOAN_THANH = "H", pgettext_lazy("primary level", "Completed")
+    CHUA_HOAN_THANH = "C", pgettext_lazy("primary level", "Not yet completed")
+
+
+class PrimaryTraitLevel(models.TextChoices):
+    """A quality's or competency's level at a point (values: tt27.Level3's)."""
+
+    TOT = "T", pgettext_lazy("trait level", "Good")
+    DAT = "D", pgettext_lazy("trait level", "Pass")
+    CAN_CO_GANG = "C", pgettext_lazy("trait level", "Needs effort")
+
+
+class PrimaryTrait(models.TextChoices):
+    """The five qualities and ten competencies (values: tt27.Quality's and tt27.Competency's)."""
+
+    YEU_NUOC = "yeu_nuoc", _("Patriotism")
+    NHAN_AI = "nhan_ai", _("Kindness")
+    CHAM_CHI = "cham_chi", _("Diligence")
+    TRUNG_THUC = "trung_thuc", _("Honesty")
+    TRACH_NHIEM = "trach_nhiem", _("Responsibility")
+    TU_CHU_TU_HOC = "tu_chu_tu_hoc", _("Self-reliance and self-study")
+    GIAO_TIEP_HOP_TAC = "giao_tiep_hop_tac", _("Communication and cooperation")
+    GIAI_QUYET_VAN_DE = "giai_quyet_van_de", _("Problem solving and creativity")
+    NGON_NGU = "ngon_ngu", _("Language")
+    TINH_TOAN = "tinh_toan", _("Numeracy")
+    KHOA_HOC = "khoa_hoc", _("Science")
+    CONG_NGHE = "cong_nghe", _("Technology")
+    TIN_HOC = "tin_hoc", _("Informatics")
+    THAM_MI = "tham_mi", _("Aesthetics")
+    THE_CHAT = "the_chat", _("Physical")
+
+
+class PrimaryYearResult(models.TextChoices):
+    """The year result (values: tt27.YearResult's)."""
+
+    HTXS = "htxs", _("Completed excellently")
+    HTT = "htt", _("Completed well")
+    HT = "ht", _("Completed")
+    CHT = "cht", _("Not yet completed")
+
+
+class PrimaryAssessment(models.Model):
+    """One primary subject of one student at one point: its level, its periodic test score, a comment."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="primary_assessments",
+                                  verbose_name=_("enrolment"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    point = models.CharField(_("assessment point"), max_length=3, choices=PrimaryPoint.choices)
+    level = models.CharField(_("level"), max_length=1, choices=PrimaryLevel.choices, blank=True)
+    test_score = models.PositiveSmallIntegerField(_("test score"), null=True, blank=True)
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("primary assessment")
+        verbose_name_plural = _("primary assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "subject", "point"], name="primary_one_per_point"),
+            models.CheckConstraint(condition=Q(point__in=PrimaryPoint.values), name="primary_point_known"),
+            models.CheckConstraint(condition=Q(level="") | Q(level__in=PrimaryLevel.values),
+                                   name="primary_level_known"),
+            models.CheckConstraint(condition=Q(test_score__isnull=True) | Q(test_score__lte=10),
+                                   name="primary_test_0_10"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.subject_id}/{self.point}: {self.level} {self.test_score}"
+
+
+class PrimaryTraitAssessment(models.Model):
+    """One quality or competency of one student at one point (the homeroom teacher's sheet)."""
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="primary_traits",
+                                  verbose_name=_("enrolment"))
+    point = models.CharField(_("assessment point"), max_length=3, choices=PrimaryPoint.choices)
+    trait = models.CharField(_("quality or competency"), max_length=20, choices=PrimaryTrait.choices)
+    level = models.CharField(_("level"), max_length=1, choices=PrimaryTraitLevel.choices)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("quality or competency assessment")
+        verbose_name_plural = _("quality and competency assessments")
+        constraints = [
+            models.UniqueConstraint(fields=["enrolment", "point", "trait"], name="primary_trait_one_per_point"),
+            models.CheckConstraint(condition=Q(point__in=PrimaryPoint.values), name="primary_trait_point_known"),
+            models.CheckConstraint(condition=Q(trait__in=PrimaryTrait.values), name="primary_trait_known"),
+            models.CheckConstraint(condition=Q(level__in=PrimaryTraitLevel.values), name="primary_trait_level_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}/{self.point}/{self.trait}: {self.level}"
+
+
+class PrimaryYearRecord(models.Model):
+    """A primary student's year: the class's title proposal, the homeroom remark, and for CHT the support,
+    the re-assessment and the principal's decision on promotion (TT27 art. 14-16)."""
+
+    class Decision(models.TextChoices):
+        PROMOTED = "promoted", _("Promoted")
+        REPEATS = "repeats", _("Repeats the grade")
+
+    enrolment = models.OneToOneField(Enrolment, on_delete=models.PROTECT, related_name="primary_year",
+                                     verbose_name=_("enrolment"))
+    proposed_outstanding = models.BooleanField(
+        _("proposed by the class as outstanding"), default=False,
+        help_text=_("Học sinh Tiêu biểu: an outstanding achievement or clear progress, for a student who completed well."),
+    )
+    achievements = models.CharField(_("outstanding achievements"), max_length=500, blank=True)
+    homeroom_remark = models.TextField(_("homeroom teacher's remark"), blank=True)
+    support_plan = models.TextField(_("support plan"), blank=True)
+    reassessed_result = models.CharField(_("result after re-assessment"), max_length=4,
+                                         choices=PrimaryYearResult.choices, blank=True)
+    decision = models.CharField(_("principal's decision"), max_length=10, choices=Decision.choices, blank=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("decided by"))
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("primary year record")
+        verbose_name_plural = _("primary year records")
+        constraints = [
+            models.CheckConstraint(condition=Q(reassessed_result="") | Q(reassessed_result__in=PrimaryYearResult.values),
+                                   name="primary_year_reassessed_known"),
+            models.CheckConstraint(condition=Q(decision="") | Q(decision__in=["promoted", "repeats"]),
+                                   name="primary_year_decision_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id}: {self.decision or '-'}"

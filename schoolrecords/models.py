@@ -8,7 +8,10 @@ from simple_history.models import HistoricalRecords
 
 
 class RuleSet(models.TextChoices):
+    """The assessment rules a school year follows (schoolrecords.levels says which grades each covers)."""
+
     TT22 = "TT22", _("Circular 22/2021 (grades 6-12)")
+    TT27 = "TT27", _("Circular 27/2020 (grades 1-5)")
 
 
 class School(models.Model):
@@ -118,6 +121,7 @@ class Subject(models.Model):
     class Mode(models.TextChoices):
         SCORES = "scores", _("Scores (0-10)")
         COMMENTS = "comments", _("Comments (Pass / Not yet)")
+        LEVELS = "levels", _("Primary levels (T / H / C)")
 
     school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="subjects", verbose_name=_("school"))
     code = models.SlugField(_("code"), max_length=20)
@@ -144,6 +148,11 @@ class Subject(models.Model):
     def is_commented(self) -> bool:
         return self.assessment_mode == self.Mode.COMMENTS
 
+    @property
+    def is_leveled(self) -> bool:
+        """A primary subject (TT27): a level T / H / C at each point, and a test score where it has one."""
+        return self.assessment_mode == self.Mode.LEVELS
+
 
 class GradeSubject(models.Model):
     """A subject studied by one grade in one school year, with its periods per year."""
@@ -168,6 +177,33 @@ class GradeSubject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.grade}"
+
+
+class ClassSubject(models.Model):
+    """A subject one class studies, with its periods per year (upper secondary: its elective combination).
+
+    A class with no ClassSubject rows studies its grade's subjects (GradeSubject); a class with rows
+    studies exactly those. ``schoolrecords.selectors.class_subjects`` is the one reader of both.
+    """
+
+    school_class = models.ForeignKey("SchoolClass", on_delete=models.PROTECT, related_name="class_subjects",
+                                     verbose_name=_("class"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="class_subjects",
+                                verbose_name=_("subject"))
+    periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("subject of a class")
+        verbose_name_plural = _("subjects of classes")
+        ordering = ["school_class", "subject__order", "subject__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["school_class", "subject"], name="classsubject_unique"),
+            models.CheckConstraint(condition=Q(periods_per_year__gt=0), name="classsubject_periods_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.school_class_id}"
 
 
 class SchoolClass(models.Model):

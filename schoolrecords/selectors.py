@@ -74,6 +74,26 @@ def grade_subjects(year: m.SchoolYear, grade: int | None = None) -> QuerySet[m.G
     return qs.order_by("grade", "subject__order", "subject__name")
 
 
+@dataclass(frozen=True)
+class StudiedSubject:
+    """A subject a class studies, with its periods per year (from the class's own set or its grade's)."""
+
+    subject: m.Subject
+    periods_per_year: int
+
+
+def class_subjects(school_class: m.SchoolClass) -> list[StudiedSubject]:
+    """The subjects ``school_class`` studies, in print order: its ClassSubject rows if it has any,
+    else its grade's GradeSubject rows (one or two queries)."""
+    own = list(m.ClassSubject.objects.filter(school_class=school_class).select_related("subject")
+               .order_by("subject__order", "subject__name"))
+    if own:
+        return [StudiedSubject(row.subject, row.periods_per_year) for row in own]
+    rows = (m.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade)
+            .select_related("subject").order_by("subject__order", "subject__name"))
+    return [StudiedSubject(row.subject, row.periods_per_year) for row in rows]
+
+
 def periods_matrix(year: m.SchoolYear) -> dict[tuple[int, int], int]:
     """{(grade, subject_id): periods per year} for the year's set-up screen."""
     return {(gs.grade, gs.subject_id): gs.periods_per_year for gs in m.GradeSubject.objects.filter(year=year)}

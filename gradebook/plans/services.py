@@ -23,6 +23,7 @@ from gradebook.results.compute import YEAR, period_in_sentence
 from gradebook.results.services import approved_periods, delete_with_history, history_reason, lock_class
 from gradebook.rules.tt22 import PlanMode
 from schoolrecords import models as sm
+from schoolrecords import selectors
 from schoolrecords.permissions import user_school
 from schoolrecords.services import record
 
@@ -35,10 +36,8 @@ def mode_field(subject_id: int) -> str:
 
 
 def class_subjects(school_class: sm.SchoolClass) -> list[sm.Subject]:
-    """The subjects the class studies this year, in the ledger's order (one query)."""
-    return [row.subject for row in sm.GradeSubject.objects.filter(
-        year_id=school_class.year_id, grade=school_class.grade).select_related("subject")
-        .order_by("subject__order", "subject__name")]
+    """The subjects the class studies this year (its own set, else its grade's), in the ledger's order."""
+    return [studied.subject for studied in selectors.class_subjects(school_class)]
 
 
 def enrolment_of(student: sm.Student, year: sm.SchoolYear) -> sm.Enrolment | None:

@@ -44,6 +44,7 @@ MSG_COMPETENCIES_INCOMPLETE = gettext_noop(
 )
 MSG_NO_SUBJECTS = gettext_noop("The year result needs the level of at least one subject.")
 MSG_SUBJECTS_INCOMPLETE = gettext_noop("The year result needs the end-of-year level of every subject.")
+MSG_TEST_MISSING = gettext_noop("The year result needs the end-of-year test score of every tested subject.")
 MSG_TEST_WITHOUT_LEVEL = gettext_noop("A subject with a test score also needs its level.")
 
 

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gradebook', '0009_movements_earlier_results'),
+        ('gradebook', '0010_primary'),
         ('schoolrecords', '0004_movements_register'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
