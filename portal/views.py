@@ -7,7 +7,6 @@ from eledger import selectors as eledger_selectors
 from gradebook import policy
 from gradebook.corrections import selectors as corrections_selectors
 from gradebook.homeroom import selectors as homeroom_selectors
-from gradebook.plans import selectors as plan_selectors
 from gradebook.progress import selectors as progress_selectors
 from schoolrecords import models as m
 from schoolrecords import roles, selectors
@@ -57,5 +56,5 @@ def class_detail(request, pk: int):
         "assignments": assignments,
         "readable": policy.readable_assignment_ids(request.user, school_class, assignments),
         "can_see_results": policy.can_read_results(request.user, school_class),
-        "can_see_plans": plan_selectors.may_read(request.user, school_class),
+        "can_see_plans": policy.may_read_plans(request.user, school_class),
     })

@@ -16,22 +16,11 @@ from django.utils.translation import gettext as _
 
 from gradebook import policy
 from gradebook.models import IndividualPlan, IndividualPlanSubject, PlanModeChoice
-from gradebook.plans.services import class_subjects, may_draft
+from gradebook.plans.services import class_subjects
 from gradebook.results.compute import staff_name
 from schoolrecords import models as sm
 from schoolrecords.permissions import user_school
 from schoolrecords.selectors import sort_vietnamese
-
-
-def may_read(user, school_class: sm.SchoolClass) -> bool:
-    return policy.is_leader(user) or may_draft(user, school_class)
-
-
-def require_reader(user, school_class: sm.SchoolClass) -> None:
-    policy.require_same_school(user, school_class)
-    if not may_read(user, school_class):
-        raise PermissionDenied(_("Only the homeroom teacher of the class, the admin board and the leadership see "
-                                 "the individual education plans."))
 
 
 @dataclass
@@ -55,7 +44,7 @@ class PlanList:
 
 def class_plans(*, actor, school_class: sm.SchoolClass) -> PlanList:
     """The class's students, each with their plan of the year or none (two queries after the reader's check)."""
-    require_reader(actor, school_class)
+    policy.require_plan_reader(actor, school_class)
     enrolments = sort_vietnamese(sm.Enrolment.objects.filter(school_class_id=school_class.pk)
                                  .select_related("student").order_by())
     plans = {plan.student_id: plan for plan in IndividualPlan.objects.filter(
@@ -64,7 +53,7 @@ def class_plans(*, actor, school_class: sm.SchoolClass) -> PlanList:
     rows = [PlanListRow(number=position, enrolment=enrolment, plan=plans.get(enrolment.student_id),
                         changed_subjects=getattr(plans.get(enrolment.student_id), "changed", 0))
             for position, enrolment in enumerate(enrolments, start=1)]
-    return PlanList(school_class=school_class, rows=rows, can_draft=may_draft(actor, school_class))
+    return PlanList(school_class=school_class, rows=rows, can_draft=policy.may_draft_plan(actor, school_class))
 
 
 @dataclass(frozen=True)
@@ -121,7 +110,7 @@ def _history(plan: IndividualPlan, subjects: dict[int, sm.Subject]) -> list[Hist
 
 def plan_page(*, actor, school_class: sm.SchoolClass, student_pk: int) -> PlanPage:
     """One student's plan of the class's year: the subject × mode table and its history."""
-    require_reader(actor, school_class)
+    policy.require_plan_reader(actor, school_class)
     enrolment = (sm.Enrolment.objects.filter(school_class_id=school_class.pk, student_id=student_pk)
                  .select_related("student").first())
     if enrolment is None:
@@ -133,7 +122,7 @@ def plan_page(*, actor, school_class: sm.SchoolClass, student_pk: int) -> PlanPa
     page = PlanPage(
         school_class=school_class, enrolment=enrolment, plan=plan,
         subjects=[PlanSubjectRow(subject=subject, mode=modes.get(subject.pk, "")) for subject in subjects],
-        can_draft=may_draft(actor, school_class),
+        can_draft=policy.may_draft_plan(actor, school_class),
         can_approve=plan is not None and not plan.is_approved and policy.is_principal(actor),
     )
     if plan is not None:

@@ -46,12 +46,6 @@ def enrolment_of(student: sm.Student, year: sm.SchoolYear) -> sm.Enrolment | Non
             .select_related("school_class__year", "student").order_by("-start_date", "-pk").first())
 
 
-def may_draft(user, school_class: sm.SchoolClass) -> bool:
-    """The class's homeroom teacher, or the admin board of its school."""
-    return policy.is_homeroom(user, school_class) or (policy.is_board(user)
-                                                      and policy.same_school(user, school_class))
-
-
 def refuse_if_results_frozen(school_class: sm.SchoolClass) -> None:
     """A plan that starts or stops counting changes the year's results: refused once any period is approved."""
     approved = approved_periods(school_class)
@@ -104,7 +98,7 @@ def plan_save(*, actor, student: sm.Student, year: sm.SchoolYear, modes: Mapping
     """
     enrolment = _check_student(actor, student, year)
     school_class = lock_class(enrolment.school_class)
-    if not may_draft(actor, school_class):
+    if not policy.may_draft_plan(actor, school_class):
         policy.require_same_school(actor, school_class)
         raise PermissionDenied(_("Only the homeroom teacher of the class or the admin board drafts a student's "
                                  "individual education plan."))
