@@ -8,6 +8,8 @@ from .models import (
     ConductResult,
     DailyAbsence,
     Exemption,
+    IndividualPlan,
+    IndividualPlanSubject,
     MonthlyAbsence,
     RemarkPhrase,
     ResultApproval,
@@ -34,5 +36,5 @@ for model in (ConductResult, MonthlyAbsence, StudentRemark, Exemption, RetestRes
               ResultApproval, RollCallDay, DailyAbsence):
     admin.site.register(model, ReadOnlyHistoryAdmin)
 
-for model in (SubjectRemark, RemarkPhrase):
+for model in (SubjectRemark, RemarkPhrase, IndividualPlan, IndividualPlanSubject):
     admin.site.register(model, ReadOnlyHistoryAdmin)

@@ -11,7 +11,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, IntegerField, OuterRef, Q, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from schoolrecords import models as sm
 
 from . import gate, lookups, policy
-from .models import Exemption, ResultApproval, Score
+from .models import Exemption, IndividualPlan, ResultApproval, Score
 from .rules import entry, slots
 from .rules.entry import ChangeRules, Facts, Recorded, Remedy, Student, Verdict
+from .rules.tt22 import PlanMode
 from .windows.selectors import columns_state
 
 
@@ -166,17 +167,39 @@ def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> fr
     return exemptions_by_term(assignment, term)[term.number]
 
 
+def assessed_otherwise(assignment: sm.TeachingAssignment) -> frozenset[int]:
+    """The students of the class whose approved individual education plan assesses the subject in the other
+    mode: by comments (Đ / CĐ) in a scored subject, by scores in a comment subject (one query)."""
+    other = PlanMode.SCORES if assignment.subject.is_commented else PlanMode.COMMENTS
+    return frozenset(sm.Enrolment.objects.filter(
+        school_class_id=assignment.school_class_id,
+        student__individual_plans__year_id=assignment.year_id,
+        student__individual_plans__state=IndividualPlan.State.APPROVED,
+        student__individual_plans__subjects__subject_id=assignment.subject_id,
+        student__individual_plans__subjects__mode=other.value,
+    ).order_by().values_list("pk", flat=True))
+
+
 def exemptions_by_term(assignment: sm.TeachingAssignment, term: sm.Term) -> dict[int, frozenset[int]]:
     """{term number: exempt enrolment ids} for ``term`` and, in term II, term I too (one query).
 
     A year exemption counts in both terms. Term II's grid needs term I's: a student exempt in
-    term I only takes their year result from term II.
+    term I only takes their year result from term II. A subject an approved individual education
+    plan exempts (gradebook.models.IndividualPlan) counts as a year exemption.
     """
     numbers = {1, term.number}
-    rows = Exemption.objects.filter(
+    decided = Exemption.objects.filter(
         Q(term__number__in=numbers, term__year_id=term.year_id) | Q(term__isnull=True),
         enrolment__school_class_id=assignment.school_class_id, subject_id=assignment.subject_id,
     ).order_by().values_list("enrolment_id", "term__number")
+    planned = sm.Enrolment.objects.filter(
+        school_class_id=assignment.school_class_id,
+        student__individual_plans__year_id=term.year_id,
+        student__individual_plans__state=IndividualPlan.State.APPROVED,
+        student__individual_plans__subjects__subject_id=assignment.subject_id,
+        student__individual_plans__subjects__mode=PlanMode.EXEMPT.value,
+    ).order_by().annotate(year_long=Value(None, output_field=IntegerField())).values_list("pk", "year_long")
+    rows = decided.union(planned, all=True)
     found: dict[int, set[int]] = {number: set() for number in numbers}
     for enrolment_id, number in rows:
         for each in (numbers if number is None else {number}):

@@ -13,7 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 from simple_history.models import HistoricalRecords
 
-from schoolrecords.models import Enrolment, SchoolClass, Subject, Term
+from gradebook.rules.tt22 import PlanMode
+from schoolrecords.models import Enrolment, SchoolClass, SchoolYear, Student, Subject, Term
 
 MAX_REGULAR = 4  # TT22: at most four regular assessments (ĐĐGtx) per term, for > 70 periods a year
 
@@ -1162,6 +1163,90 @@ class ProgressRecordRow(models.Model):
     @property
     def percent(self) -> int:
         return 100 if not self.required else self.filled * 100 // self.required
+
+
+# --- students with disabilities: individual education plans (TT22 art. 11) -------------------------
+
+
+class PlanModeChoice(models.TextChoices):
+    """How a plan has one subject assessed; the values are gradebook.rules.tt22.PlanMode's."""
+
+    SCORES = PlanMode.SCORES.value, _("By scores")
+    COMMENTS = PlanMode.COMMENTS.value, _("By comments (Pass / Not yet)")
+    EXEMPT = PlanMode.EXEMPT.value, _("Exempt (not assessed)")
+
+
+class IndividualPlan(models.Model):
+    """A student's individual education plan (kế hoạch giáo dục cá nhân) for one school year.
+
+    Drafted by the homeroom teacher of the student's class (or the admin board), approved by the
+    principal; only an approved plan counts in the results (gradebook.results.compute.load_class).
+    Changing an approved plan sends it back to draft, with a reason, until the principal approves
+    it again (gradebook.plans.services). Per student and year, not per enrolment: a student who
+    changes class during the year keeps their plan.
+    """
+
+    class State(models.TextChoices):
+        DRAFT = "draft", _("Waiting for the principal's approval")
+        APPROVED = "approved", _("Approved")
+
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="individual_plans",
+                                verbose_name=_("student"))
+    year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("school year"))
+    state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.DRAFT)
+    note = models.TextField(_("what the plan adjusts"), max_length=2000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("drafted by"))
+    created_at = models.DateTimeField(_("drafted at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=_("approved by"))
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approval_note = models.CharField(_("principal's note"), max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("individual education plan")
+        verbose_name_plural = _("individual education plans")
+        constraints = [
+            models.UniqueConstraint(fields=["student", "year"], name="plan_one_per_student_year"),
+            models.CheckConstraint(condition=Q(state__in=["draft", "approved"]), name="plan_state_known"),
+            models.CheckConstraint(
+                condition=~Q(state="approved") | Q(approved_by__isnull=False, approved_at__isnull=False),
+                name="plan_approval_has_approver",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.student_id}/{self.year_id}: {self.state}"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.state == self.State.APPROVED
+
+
+class IndividualPlanSubject(models.Model):
+    """One subject a plan assesses otherwise than the class: by scores, by comments, or not at all."""
+
+    plan = models.ForeignKey(IndividualPlan, on_delete=models.PROTECT, related_name="subjects",
+                             verbose_name=_("individual education plan"))
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="+", verbose_name=_("subject"))
+    mode = models.CharField(_("assessed"), max_length=10, choices=PlanModeChoice.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("subject of an individual education plan")
+        verbose_name_plural = _("subjects of individual education plans")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "subject"], name="plan_subject_once"),
+            models.CheckConstraint(condition=Q(mode__in=[mode.value for mode in PlanMode]),
+                                   name="plan_subject_mode_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.plan_id}/{self.subject_id}: {self.mode}"
 
 
 # --- primary school (TT27): levels at four points, qualities and competencies, the year record ----

@@ -15,6 +15,8 @@ leadership and the admin board read them. The school's score change rules (Entry
 correction log (gradebook.corrections.selectors): its teacher, the leadership and the board, and the
 head of the teacher's department (of the subjects of the departments they head).
 Windows and deadlines: the admin board ("schoolrecords.manage_school_setup") sets them.
+Individual education plans: the class's homeroom teacher and the admin board draft them, the
+principal approves them; those and the vice principal read them.
 Another school's object is a 404 everywhere (schoolrecords.permissions.OtherSchool).
 """
 
@@ -311,6 +313,26 @@ def require_progress_leader(user, obj) -> None:
     if _usable(user) and not same_school(user, obj):
         raise OtherSchool(user, "progress", obj)
     require_progress_reader(user)
+
+
+# --- individual education plans (TT22 art. 11) ------------------------------------------------------
+
+
+def may_draft_plan(user, school_class: sm.SchoolClass) -> bool:
+    """Drafts and edits the plans of the class's students: its homeroom teacher, or the admin board."""
+    return is_homeroom(user, school_class) or (is_board(user) and same_school(user, school_class))
+
+
+def may_read_plans(user, school_class: sm.SchoolClass) -> bool:
+    """Reads them: who drafts them and the leadership (the principal approves: require_principal)."""
+    return is_leader(user) and same_school(user, school_class) or may_draft_plan(user, school_class)
+
+
+def require_plan_reader(user, school_class: sm.SchoolClass) -> None:
+    _wall(user, school_class)
+    if not may_read_plans(user, school_class):
+        raise PermissionDenied(_("Only the homeroom teacher of the class, the admin board and the leadership see "
+                                 "the individual education plans."))
 
 
 # --- the comment bank (remark phrases) ------------------------------------------------------------

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Prefetch
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -35,6 +35,7 @@ from gradebook.results.compute import (
     year_results,
 )
 from gradebook.rules.slots import in_class_at_end, studies_during
+from gradebook.rules.tt22 import PlanMode, plan_assesses_by_comments
 from schoolrecords import models as sm
 
 # --- shared pieces ---------------------------------------------------------------------------------
@@ -488,6 +489,8 @@ class CardSubject:
     retest: str
     teacher: str
     remark: str = ""  # the subject teacher's remark: the year's, else the printed term's
+    # Under an individual education plan: how the plan assesses the subject ("" without a plan).
+    plan_mode: str = ""
 
 
 @dataclass(frozen=True)
@@ -508,6 +511,8 @@ class CardYear:
     change: str
     # Results got before joining the class, marked "*" in the table: "* Term I: from THCS Lê Lợi".
     earlier_note: str = ""
+    # "Assessed under an individual education plan (…), approved by … on dd/mm/yyyy"; "" without one.
+    individual_plan: str = ""
 
 
 @dataclass(frozen=True)
@@ -560,6 +565,22 @@ def identity(student: sm.Student) -> StudentIdentity:
     )
 
 
+def plan_mode_label(mode: PlanMode | None, *, commented: bool) -> str:
+    """How a plan assesses one subject, as the report card prints it; a subject it leaves keeps the class's mode."""
+    if mode is PlanMode.EXEMPT:
+        return pgettext("plan mode", "Exempt")
+    by_comments = plan_assesses_by_comments(commented=commented, mode=mode)
+    return pgettext("plan mode", "By comments") if by_comments else pgettext("plan mode", "By scores")
+
+
+def plan_note(data: ClassData, enrolment: sm.Enrolment) -> str:
+    approval = data.plan_approvals.get(enrolment.pk)
+    if approval is None:
+        return ""
+    return _("Assessed under an individual education plan (TT22, art. 11), approved by %(name)s on %(date)s.") % {
+        "name": approval.approved_by, "date": _date(timezone.localtime(approval.approved_at).date())}
+
+
 def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms: dict[int, ClassResults],
                whole: ClassResults | None) -> CardYear:
     rows = {number: next((row for row in results.rows if row.enrolment.pk == enrolment.pk), None)
@@ -582,8 +603,11 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
         return (format_comment(value) if isinstance(value, bool) else format_average(value)) + "*"
 
     subjects = []
+    modes = data.plans.get(enrolment.pk)
     for position, info in enumerate(data.subjects):
         subjects.append(CardSubject(
+            plan_mode="" if modes is None else plan_mode_label(modes.get(info.subject.pk),
+                                                                commented=info.subject.is_commented),
             name=info.subject.name, term1=term_value(1, position, info),
             term2=term_value(2, position, info), year=subject_value(year_row, position),
             retest=year_row.subjects[position].retest_display if year_row else "",
@@ -605,6 +629,7 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
         change=enrolment_change(enrolment, data.year),
         earlier_note="; ".join(_("* %(term)s: from %(source)s") % {"term": _period_label(number), "source": source}
                                for number, source in sorted(sources.items())),
+        individual_plan=plan_note(data, enrolment),
     )
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("gradebook.remarks.urls")),
     path("", include("gradebook.corrections.homeroom_urls")),
     path("", include("gradebook.results.urls")),
+    path("", include("gradebook.plans.urls")),
     path("", include("gradebook.progress.urls")),
     path("", include("gradebook.windows.urls")),
     path("", include("gradebook.corrections.urls")),

@@ -69,4 +69,5 @@ def class_detail(request, pk: int):
         "is_primary": primary_year.is_primary(school_class),
         "can_see_primary_results": (primary_year.is_primary(school_class)
                                     and policy.can_read_primary_results(request.user, school_class)),
+        "can_see_plans": policy.may_read_plans(request.user, school_class),
     })

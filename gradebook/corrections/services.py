@@ -226,6 +226,7 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
     # NO KEY UPDATE: what only points at the assignment (a foreign key's share lock) does not wait for it.
     sm.TeachingAssignment.objects.select_for_update(no_key=True).filter(pk=assignment.pk).exists()
     is_commented = assignment.subject.is_commented
+    otherwise = entry.assessed_otherwise(assignment)  # students an individual education plan assesses otherwise
     enrolments = {e.pk: e for e in sm.Enrolment.objects.filter(
         school_class_id=assignment.school_class_id, pk__in={c.enrolment_id for c in changes}).select_related("student")}
     scores = writer.locked_scores(subject_id=assignment.subject_id, term_id=term.pk, enrolment_ids=set(enrolments))
@@ -260,7 +261,8 @@ def correction_submit(*, actor, assignment: sm.TeachingAssignment, term: sm.Term
                         "file the request again.") % {"value": (score.display if score and score.display else "—")}
         if not problem:
             try:
-                new_value, new_passed = _parse(change.text, is_commented=is_commented)
+                new_value, new_passed = _parse(change.text,
+                                               is_commented=is_commented != (change.enrolment_id in otherwise))
             except ValidationError as error:
                 problem = " ".join(error.messages)
         if not problem:

@@ -8,6 +8,7 @@ re-assessments, approvals) in a fixed number of queries, whatever the size of th
 here: gradebook.results.selectors does that before calling in.
 """
 
+import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
@@ -21,6 +22,7 @@ from gradebook.models import (
     ConductResult,
     EarlierResult,
     Exemption,
+    IndividualPlan,
     LevelChoice,
     MonthlyAbsence,
     ResultApproval,
@@ -120,6 +122,39 @@ class _Slot:
         return self.value is not None or self.comment_passed is not None
 
 
+@dataclass(frozen=True)
+class PlanApproval:
+    approved_by: str
+    approved_at: datetime.datetime
+
+
+def _load_plans(year: sm.SchoolYear, enrolments: list[sm.Enrolment]
+                ) -> tuple[dict[int, dict[int, PlanMode]], dict[int, PlanApproval]]:
+    """The approved individual plans of the class's students for the year, in one query.
+
+    A plan belongs to the student and the year, so each of the student's enrolments in the class
+    (normally one) carries it. The outer join keeps a plan that changes no subject.
+    """
+    by_student: dict[int, list[int]] = defaultdict(list)
+    for enrolment in enrolments:
+        by_student[enrolment.student_id].append(enrolment.pk)
+    plans: dict[int, dict[int, PlanMode]] = {}
+    approvals: dict[int, PlanApproval] = {}
+    if not by_student:
+        return plans, approvals
+    rows = (IndividualPlan.objects.filter(year_id=year.pk, student_id__in=list(by_student),
+                                          state=IndividualPlan.State.APPROVED)
+            .order_by().values_list("student_id", "subjects__subject_id", "subjects__mode", "approved_at",
+                                    "approved_by__profile__full_name", "approved_by__username"))
+    for student_id, subject_id, mode, approved_at, full_name, username in rows:
+        for enrolment_id in by_student[student_id]:
+            modes = plans.setdefault(enrolment_id, {})
+            if subject_id is not None:
+                modes[subject_id] = PlanMode(mode)
+            approvals[enrolment_id] = PlanApproval(approved_by=full_name or username, approved_at=approved_at)
+    return plans, approvals
+
+
 @dataclass
 class ClassData:
     """Everything a class's results are computed from, read once."""
@@ -142,9 +177,11 @@ class ClassData:
     subject_remarks: dict[tuple[int, int, int], str] = field(default_factory=dict)
     # Students assessed under an individual education plan (TT22 art. 11): enrolment → subject →
     # the plan's mode for that subject (a subject the plan leaves as the class has it is absent; a
-    # student with a plan is a key even when it changes no subject). No model holds plans yet, so
-    # load_class leaves it empty; whatever loads plans fills it.
+    # student with a plan is a key even when it changes no subject). load_class fills it from the
+    # principal's APPROVED plans (gradebook.models.IndividualPlan); a draft counts nowhere.
     plans: dict[int, dict[int, PlanMode]] = field(default_factory=dict)
+    # enrolment → who approved its plan and when, as the prints say it.
+    plan_approvals: dict[int, PlanApproval] = field(default_factory=dict)
     # Term results got before joining the class (a transfer in, a class change): (term number,
     # enrolment, subject) → (value: Decimal, or True/False for Đ/CĐ; where from). Used where the
     # student has no score of that term in the class.
@@ -191,7 +228,7 @@ class ClassData:
 
 
 def load_class(school_class: sm.SchoolClass) -> ClassData:
-    """Read everything of one class's year in a constant number of queries (fourteen).
+    """Read everything of one class's year in a constant number of queries (fifteen).
 
     ``school_class`` should come with ``year`` selected.
     """
@@ -258,6 +295,7 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
         for enrolment_id, subject_id, number, value, passed, source in EarlierResult.objects.filter(**in_class)
         .order_by().values_list("enrolment_id", "subject_id", "term__number", "value", "comment_passed", "source")
     }
+    plans, plan_approvals = _load_plans(year, enrolments)
     teachers: dict[int, str] = {}
     # Open assignments last, so that they win over ended ones.
     for assignment in (
@@ -270,7 +308,7 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
         school_class=school_class, terms=terms, months=term_months(terms.values()), subjects=subjects,
         enrolments=enrolments, slots=dict(slots), conduct=conduct, absences=dict(absences), remarks=remarks,
         exemptions=dict(exemptions), retests=retests, summer=summer, approvals=approvals, teachers=teachers,
-        subject_remarks=subject_remarks, earlier=earlier,
+        subject_remarks=subject_remarks, earlier=earlier, plans=plans, plan_approvals=plan_approvals,
     )
 
 
@@ -328,6 +366,7 @@ class StudentResult:
     learning_after_retest: Level | None = None
     summer_conduct: Level | None = None
     outcome_after: Outcome | None = None  # after the re-test or the summer training, once entered
+    individual_plan: bool = False  # assessed under an approved individual education plan
 
     @property
     def absent(self) -> int:
@@ -438,7 +477,8 @@ def _student_term(data: ClassData, number: int, position: int, enrolment: sm.Enr
             subjects.append(SubjectResult(info=info, value=_term_value(data, number, enrolment.pk, info)))
     row = StudentResult(number=position, enrolment=enrolment, required=in_class_at_end(enrolment, term),
                         subjects=subjects, conduct=data.conduct.get((enrolment.pk, number)),
-                        remark=data.remarks.get((enrolment.pk, number), ""))
+                        remark=data.remarks.get((enrolment.pk, number), ""),
+                        individual_plan=data.has_plan(enrolment.pk))
     row.excused, row.unexcused = data.absence_totals(enrolment.pk, number)
     values = _split(subjects)
     levels = _levels(*values, year=data.year, individual_plan=data.has_plan(enrolment.pk)) if values else None
@@ -477,6 +517,7 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
         required=last_term is not None and in_class_at_end(enrolment, last_term),
         subjects=subjects, conduct_terms=conduct_terms, remark=data.remarks.get((enrolment.pk, YEAR), ""),
         conduct=tt22.conduct_year(*conduct_terms) if None not in conduct_terms else None,
+        individual_plan=data.has_plan(enrolment.pk),
     )
     row.excused, row.unexcused = data.absence_totals(enrolment.pk, YEAR)
     plan = data.has_plan(enrolment.pk)

@@ -96,6 +96,9 @@ class Row:
     term_result: Decimal | bool | None = None  # ĐTBmhk, or Đ (True) / CĐ (False); None until complete
     term1_result: Decimal | bool | None = None  # in term II: term I's result, from which the year is computed
     year_result: Decimal | bool | None = None  # term II only: ĐTBmcn, or the comment year result
+    # An individual education plan assesses this student otherwise than the class: by comments in a
+    # scored subject (or by scores in a comment subject).
+    by_plan: bool = False
 
     @property
     def student(self) -> sm.Student:
@@ -172,6 +175,7 @@ class RowResult:
     enrolment_id: int
     term_result: Decimal | bool | None
     year_result: Decimal | bool | None = None  # term II only
+    is_commented: bool | None = None  # the student's mode, where their plan changes the subject's
 
 
 def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
@@ -197,6 +201,7 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
     if not can_write:  # who may write may read
         policy.require_read(actor, assignment)
     is_commented = assignment.subject.is_commented
+    otherwise = entry.assessed_otherwise(assignment)
 
     enrolments = sort_vietnamese(
         sm.Enrolment.objects.filter(school_class_id=assignment.school_class_id).select_related("student").order_by()
@@ -222,6 +227,8 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
             continue
         held = slots_held.get((term.number, enrolment.pk), {})
         student = entry.student(enrolment)
+        by_plan = enrolment.pk in otherwise
+        row_commented = is_commented != by_plan
         verdicts = [state.judge(student, column.kind, column.index) for column in entry_columns]
         records = {column.key: found for column in entry_columns
                    if is_teacher and (found := entry.recorded(held.get((column.kind, column.index)), session))}
@@ -232,16 +239,16 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
             number=number, enrolment=enrolment,
             writable=can_write and state.has_row(student),
             cells=[_cell(held.get((column.kind, column.index)), column) for column in entry_columns],
-            term_result=_term_result(held, required=required, is_commented=is_commented),
+            term_result=_term_result(held, required=required, is_commented=row_commented),
             open_cells=[can_write and verdict.allowed for verdict in verdicts],
             refusals={column.key: verdict.text(_) for column, verdict in zip(entry_columns, verdicts, strict=True)
                       if not verdict.allowed and can_write},
-            recorded=marks, records=records,
+            recorded=marks, records=records, by_plan=by_plan,
         )
         if term.number == 2:
             row.term1_result = _term_result(slots_held.get((1, enrolment.pk), {}), required=required,
-                                            is_commented=is_commented)
-            row.year_result = _year_result(row.term1_result, row.term_result, is_commented=is_commented,
+                                            is_commented=row_commented)
+            row.year_result = _year_result(row.term1_result, row.term_result, is_commented=row_commented,
                                            exempt=exempt, enrolment_id=enrolment.pk)
         rows.append(row)
     locked = any(column.locked for column in columns)
@@ -251,7 +258,8 @@ def grid(*, actor, assignment: sm.TeachingAssignment | int, term: sm.Term,
 
 
 def row_results(assignment: sm.TeachingAssignment, term: sm.Term, enrolment_ids: Iterable[int], *,
-                required: int, exempt: dict[int, frozenset[int]] | None = None) -> list[RowResult]:
+                required: int, exempt: dict[int, frozenset[int]] | None = None,
+                otherwise: frozenset[int] = frozenset()) -> list[RowResult]:
     """The term (and in term II the year) results of some students of the assignment's class (one query).
 
     No permission check of its own: for the save, which has just checked that the actor may
@@ -260,10 +268,10 @@ def row_results(assignment: sm.TeachingAssignment, term: sm.Term, enrolment_ids:
     enrolment_ids = sorted(set(enrolment_ids))
     if not enrolment_ids:
         return []
-    is_commented = assignment.subject.is_commented
     held_slots = _slots(assignment, term, enrolment_ids)
     results = []
     for enrolment_id in enrolment_ids:
+        is_commented = assignment.subject.is_commented != (enrolment_id in otherwise)
         result = _term_result(held_slots.get((term.number, enrolment_id), {}), required=required,
                               is_commented=is_commented)
         year = None
@@ -272,7 +280,8 @@ def row_results(assignment: sm.TeachingAssignment, term: sm.Term, enrolment_ids:
                                  is_commented=is_commented)
             year = _year_result(first, result, is_commented=is_commented, exempt=exempt or {},
                                 enrolment_id=enrolment_id)
-        results.append(RowResult(enrolment_id=enrolment_id, term_result=result, year_result=year))
+        results.append(RowResult(enrolment_id=enrolment_id, term_result=result, year_result=year,
+                                 is_commented=is_commented if enrolment_id in otherwise else None))
     return results
 
 

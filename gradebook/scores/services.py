@@ -156,6 +156,8 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
         raise ValidationError(_("Save at most %(count)s cells at a time.") % {"count": MAX_CELLS})
     reason = reason or _("Scores entered")
     is_commented = assignment.subject.is_commented
+    # An individual education plan may assess one student otherwise than the class (Đ / CĐ in a scored subject).
+    otherwise = entry.assessed_otherwise(assignment)
 
     results: dict[int, CellResult] = {}  # by position in ``cells``
     enrolments = {
@@ -173,7 +175,7 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
             continue
         seen.add(cell.slot)
         try:
-            parsed[position] = _parse(cell, is_commented=is_commented)
+            parsed[position] = _parse(cell, is_commented=is_commented != (cell.enrolment_id in otherwise))
         except tt22.ScoreInputError as error:
             results[position] = _result(cell, Outcome.INVALID, _(error.message) % error.params)
         except ValidationError as error:
@@ -213,7 +215,7 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
     answered = tuple(results[position] for position in range(len(cells)))
     touched = {cell.enrolment_id for cell in answered if cell.outcome in (Outcome.SAVED, Outcome.CONFLICT)}
     return SaveResult(cells=answered, rows=tuple(row_results(assignment, term, touched, required=required,
-                                                             exempt=state.exempt_by_term)),
+                                                             exempt=state.exempt_by_term, otherwise=otherwise)),
                       is_commented=is_commented)
 
 

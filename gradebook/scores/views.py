@@ -79,7 +79,8 @@ def _rows(result: Grid) -> list[RowView]:
                              recorded=row.recorded.get(column.key, ""))
                    for column, cell, allowed in zip(entry_columns, row.cells, row.open_cells, strict=True)]
         views.append(RowView(row=row, entries=entries,
-                             results=_results(row, term_number=result.term.number, is_commented=result.is_commented)))
+                             results=_results(row, term_number=result.term.number,
+                                              is_commented=result.is_commented != row.by_plan)))
     return views
 
 
@@ -211,7 +212,8 @@ def grid_save(request, assignment_id: int, term: int):
     except ValidationError as error:
         return _json_error(" ".join(error.messages), 400)
     rows = [{"enrolment": row.enrolment_id,
-             **dict(_results(row, term_number=term_obj.number, is_commented=saved.is_commented))}
+             **dict(_results(row, term_number=term_obj.number,
+                             is_commented=saved.is_commented if row.is_commented is None else row.is_commented))}
             for row in saved.rows]
     return JsonResponse({"cells": [_cell_json(cell) for cell in saved.cells], "rows": rows})
 

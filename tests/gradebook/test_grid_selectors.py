@@ -274,8 +274,9 @@ def _fill(demo, enrolments):
 
 # The assignment, the actor's school (profile, school), their global permissions (user, groups)
 # and object permissions (user, groups), the entry windows and the locks of the class's subject and
-# term (one query each, gradebook.windows.selectors), the periods, the class list, the scores of both terms.
-GRID_QUERIES = 14
+# term (one query each, gradebook.windows.selectors), the periods, the students an individual education plan
+# assesses otherwise, the class list, the scores of both terms.
+GRID_QUERIES = 15
 
 
 def test_the_grid_costs_the_same_queries_for_40_and_50_students(demo, django_assert_num_queries):

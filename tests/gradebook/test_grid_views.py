@@ -408,9 +408,9 @@ def _fill(demo, enrolments):
 
 # The session, its user and their profile with its school; the term; the grid (the assignment, global and
 # object permissions, whether the class's results are approved, the entry windows, the locks, the exempt students, the
-# periods, the class list, the scores of both terms); the teacher's name; the site's context processor (current year,
+# students an individual education plan assesses otherwise, the periods, the class list, the scores of both terms); the teacher's name; the site's context processor (current year,
 # roles).
-PAGE_QUERIES = 19
+PAGE_QUERIES = 20
 
 
 def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, client, django_assert_num_queries):
@@ -431,9 +431,9 @@ def test_the_grid_page_costs_the_same_queries_for_40_and_50_students(demo, clien
 # The session, its user and their profile with its school; the term; scores_save in its transaction (the
 # assignment, global and object permissions, the term's gate (shared, gradebook.gate.pass_term_gate),
 # whether the results are approved, the entry windows and the locks, the exempt students, the periods,
-# the enrolments, the locked rows, then a savepoint around the new rows and their history rows, and
+# the students an individual education plan assesses otherwise, the enrolments, the locked rows, then a savepoint around the new rows and their history rows, and
 # the touched rows' scores of both terms, for their averages in the answer).
-SAVE_QUERIES = 24
+SAVE_QUERIES = 25
 
 
 def test_saving_one_cell_or_a_pasted_45_by_6_block_costs_the_same_queries(demo, client,

@@ -1,8 +1,8 @@
 """Class results of a student with an individual education plan (TT22 art. 11), from real scores.
 
-No model holds plans yet (issue 14 item 6 builds it later), so each test puts the plan into the
-loaded ClassData as its loader will (``data.plans``); scores, conduct and exemptions go through
-the services as everywhere else.
+Each test puts the plan straight into the loaded ClassData (``data.plans``), as load_class fills
+it from the approved plans (tests/gradebook/test_plans.py goes through the model and its services);
+scores, conduct and exemptions go through the services as everywhere else.
 """
 
 import pytest
@@ -117,6 +117,6 @@ def test_term_one_of_the_demo_class_still_loads_in_constant_queries(demo, django
     enrolment = studying(demo)[0]
     fill_scores(demo, 1, students=[enrolment])
     school_class = sm.SchoolClass.objects.select_related("year").get(pk=demo.school_class("6A1").pk)
-    with django_assert_num_queries(14):  # thirteen, and the results got before joining the class
+    with django_assert_num_queries(15):  # thirteen, the results got before joining the class, the approved plans
         data = load_class(school_class)
     assert data.plans == {}

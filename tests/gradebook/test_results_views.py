@@ -303,9 +303,9 @@ def _counted_get(client, path, django_assert_num_queries, expected):
 # Session and user; the actor's school (profile with school); the class with its year and homeroom teacher;
 # the actor's roles; the homeroom right (global permissions: user, groups; object permissions: user,
 # groups); the class data (terms, subjects, class list, scores, conduct, absences, remarks, exemptions,
-# re-tests, summer, approvals, teachers, subject teachers' remarks, earlier results); the approval a correction withdrew last (none here: without
+# re-tests, summer, approvals, teachers, subject teachers' remarks, earlier results, approved individual plans); the approval a correction withdrew last (none here: without
 # one, the changes since are not read); the base template's current year.
-RESULTS_QUERIES = 25
+RESULTS_QUERIES = 26
 
 
 def test_the_year_results_page_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):
@@ -324,7 +324,7 @@ def test_the_year_results_page_costs_the_same_queries_for_40_and_50_students(dem
 
 # As above, with the principal: a role instead of the homeroom right; the base template then asks for
 # the set-up right (global permissions: user, groups).
-TERM_RESULTS_QUERIES = 23
+TERM_RESULTS_QUERIES = 24
 
 
 def test_the_term_results_page_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):

@@ -358,12 +358,13 @@ def test_a_stored_score_never_has_two_decimals(demo):
 
 # The assignment, the actor's school (profile, school), their permissions (global: user, groups;
 # per object: user, groups), the term's gate (shared), the entry windows and the locks
-# (gradebook.windows.selectors: one query each), the periods, the enrolments, the locked rows; then per kind of write:
+# (gradebook.windows.selectors: one query each), the periods, the students an individual education plan
+# assesses otherwise, the enrolments, the locked rows; then per kind of write:
 # a new row and its history in a savepoint (4), a changed row and its history (2); then the touched
 # rows' scores of both terms, for their averages. The test's own transaction adds a savepoint around
 # the service (2).
-CREATE_QUERIES = 22
-CHANGE_QUERIES = 20
+CREATE_QUERIES = 23
+CHANGE_QUERIES = 21
 COLUMNS = [(TX, 1), (TX, 2), (TX, 3), (TX, 4), (GK, 1), (CK, 1)]  # Toán, 140 periods a year
 
 

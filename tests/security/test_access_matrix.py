@@ -155,6 +155,12 @@ class World:
                                                          subject=other["subject"], term=foreign_terms[2],
                                                          reason="Giấy khám"),
         }
+        from gradebook.plans.services import plan_save  # noqa: PLC0415
+
+        # A draft individual education plan of each class's first student: by 6A1's homeroom teacher, by the board
+        # for 8A1, by the other school's homeroom teacher; the principal approves drafts of their school.
+        for name, drafter in (("own", user("homeroom_6a1")), ("other", user("board")), ("foreign", other["teacher"])):
+            plan_save(actor=drafter, student=enrolments[name].student, year=classes[name].year, modes={})
         homeroom_services.homeroom_save(actor=user("homeroom_6a1"), school_class=classes["own"], term=terms[1],
                                        entries=[homeroom_services.HomeroomEntry(enrolments["own"].pk, conduct="tot")])
 
@@ -483,6 +489,13 @@ def _exemption(obj) -> dict:
     return {"pk": obj.enrolment.school_class_id, "exemption_pk": obj.pk}
 
 
+def _plan(obj) -> dict:
+    """A class's first student's plan (the world drafts one per class)."""
+    from schoolrecords.models import Enrolment
+
+    return {"pk": obj.pk, "student_pk": Enrolment.objects.filter(school_class=obj).order_by("pk").first().student_id}
+
+
 def _evidence(obj) -> dict:
     return {"pk": obj.pk, "evidence_id": obj.evidence.get().pk}
 
@@ -669,6 +682,14 @@ MATRIX: dict[str, Row] = {
                                 "lll bbn ddn ddn ddn ddn ddn ddn ddn nnd"),
     "gradebook:exemption_revoke": Row("exemption", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                       "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_exemption),
+    # individual education plans: read by the class's homeroom teacher, the board and the leadership; drafted by the
+    # first two (an empty POST changes nothing: back to the page); approved by the principal; the principal's queue
+    "gradebook:class_plans": Row("class", "lll oon oon oon ddn ddn ddn odn ddn nno"),
+    "gradebook:plan": Row("class", "lll oon oon oon ddn ddn ddn odn ddn nno",
+                          "lll ddn ddn rrn ddn ddn ddn rdn ddn nnr", kwargs=_plan),
+    "gradebook:plan_approve": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                  "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_plan),
+    "gradebook:plans_pending": Row(None, "l o d d d d d d d d", kwargs=_none),
     "gradebook:rollover": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "gradebook:sector_results": Row("class", "lll ddn ddn oon oon ddn ddn ddn ddn nnd"),
     "gradebook:progress": Row(None, "l o o d d d d d d d", kwargs=_none),

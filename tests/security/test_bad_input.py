@@ -30,6 +30,7 @@ CR/LF, 400 characters, HTML).
 | homeroom sheet            | gradebook:homeroom                                   | HomeroomForm          | O T I     |
 | results, re-tests, summer | gradebook:results_approve, retests_save, summer_save | forms*                | O T I     |
 | exemptions                | gradebook:exemptions, exemption_revoke               | ExemptionForm, …      | E O T I   |
+| individual education plan | gradebook:plan, plan_approve                         | PlanForm, ApproveForm | E O T I   |
 | windows, deadlines        | gradebook:windows, deadlines                         | WindowForm, …         | E O T I   |
 | locks                     | gradebook:book_lock, lock_lift, column_lock          | reason, column        | E O T     |
 | correction request        | gradebook:correction_new                             | cells, reason, files  | E O T I P |
@@ -207,6 +208,22 @@ def term_form(context) -> object:
 
 def schedule_form(context) -> object:
     return next(form for _term, form in context["schedule_forms"] if form.is_bound)
+
+
+def plan_url(objects) -> str:
+    return reverse("gradebook:plan", args=(objects.class_6a1.pk, objects.student.pk))
+
+
+def draft_plan(objects):
+    from gradebook.plans.services import plan_save
+
+    return plan_save(actor=objects.demo.user("homeroom_6a1"), student=objects.student, year=objects.year, modes={})
+
+
+def approved_plan(objects):
+    from gradebook.plans.services import plan_approve
+
+    return plan_approve(actor=objects.demo.user("principal"), plan=draft_plan(objects))
 
 
 def year_case(name, data, field_name, expect=""):
@@ -455,6 +472,17 @@ FORM_CASES = [
     Case("exemption-unknown-period", "principal", lambda o: reverse("gradebook:exemptions", args=(o.class_6a1.pk,)),
          lambda o: {"enrolment": o.enrolment.pk, "subject": o.toan.pk, "period": "3", "reason": SQL},
          ctx("form"), "period"),
+    Case("plan-mode-unknown", "homeroom_6a1", plan_url, lambda o: {f"mode-{o.toan.pk}": SQL}, ctx("form"),
+         "mode-{toan}"),
+    Case("plan-note-oversized", "homeroom_6a1", plan_url, lambda o: {"note": LONG, "reason": XSS}, ctx("form"),
+         "note"),
+    Case("plan-reason-oversized", "homeroom_6a1", plan_url, lambda o: {"reason": LONG}, ctx("form"), "reason"),
+    Case("plan-approved-change-without-reason", "homeroom_6a1", plan_url,
+         lambda o: {f"mode-{o.toan.pk}": "exempt", "reason": "  "}, ctx("form"), "reason", "lý do",
+         prepare=approved_plan),
+    Case("plan-approve-note-oversized", "principal",
+         lambda o: reverse("gradebook:plan_approve", args=(o.class_6a1.pk, o.student.pk)),
+         lambda o: {"note": LONG}, ctx("approve_form"), "note", prepare=draft_plan),
     homeroom_case("sessions-text", {"excused": "hai"}, "excused"),
     homeroom_case("sessions-negative", {"excused": "-1"}, "excused"),
     homeroom_case("sessions-out-of-range", {"unexcused": "99999999999"}, "unexcused"),
