@@ -1,0 +1,223 @@
+"""Signed records: a 6A1 report card signed through every stage with SoftHSM2 tokens, validated with pyHanko;
+the refusals (expired, untrusted, someone else's certificate, wrong PIN, absent token, out of order)."""
+
+import datetime
+import io
+import os
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation.dss import DocumentSecurityStore
+
+from archive import storage, tasks
+from archive import jobs as archive_jobs
+from archive.models import ArchivedDocument, Kind, Mode, Signature, SigningAttempt, SigningCertificate, SigningRole
+from archive.signing import config, demo as demo_pki, pades, pki, selectors, services, stages, tokens
+
+pytestmark = pytest.mark.django_db
+
+SIGNERS = ("teacher_math", "gv_gdtc", "homeroom_6a1", "principal", "clerk")
+
+
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """One SoftHSM2 token folder for the session (the module reads its configuration once per process)."""
+    folder = tmp_path_factory.mktemp("signing")
+    tokens.softhsm_setup(folder)
+    return folder
+
+
+@pytest.fixture
+def pki_ready(small, settings, signing_dir):
+    settings.SIGNING_DIR = signing_dir
+    settings.SIGNING_TSA_URL = ""
+    settings.SIGNING_TRUST_ROOTS = []
+    settings.SIGNING_CRLS = []
+    from schoolrecords.services import system_user
+
+    people = [small.demo.user(name) for name in SIGNERS]
+    pins = demo_pki.setup(school=small.demo.school, people=people, actor=system_user())
+    return pins
+
+
+def print_report_cards(small):
+    batch = archive_jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1,
+                                     kind=Kind.REPORT_CARD, mode=Mode.AD_HOC, classes=[small.school_class],
+                                     dispatch=False)
+    for job in batch.jobs.order_by("pk"):
+        tasks.render_job.apply(args=[job.pk])
+    return list(ArchivedDocument.objects.filter(kind=Kind.REPORT_CARD, school_class=small.school_class)
+                .order_by("student__code"))
+
+
+def sign(small, username, role, documents, pin=demo_pki.DEMO_PIN):
+    return services.documents_sign(actor=small.demo.user(username), documents=documents, role=role, pin=pin)
+
+
+def latest(document):
+    return ArchivedDocument.objects.filter(scope_key=document.scope_key).order_by("-version").first()
+
+
+def roots_from_command():
+    out = io.StringIO()
+    call_command("signing_root", stdout=out)
+    return pki.load_certificates(out.getvalue().encode())
+
+
+def test_a_report_card_is_signed_through_every_stage_and_pyhanko_validates_it(pki_ready, small):
+    first = print_report_cards(small)[0]
+    original = storage.read(first.path)
+    sign(small, "gv_gdtc", SigningRole.SUBJECT_TEACHERS, [first])
+    sign(small, "teacher_math", SigningRole.SUBJECT_TEACHERS, [latest(first)])
+    sign(small, "homeroom_6a1", SigningRole.HOMEROOM, [latest(first)])
+    sign(small, "principal", SigningRole.PRINCIPAL, [latest(first)])
+    sign(small, "clerk", SigningRole.SEAL, [latest(first)], pin="")  # the seal's PIN is the server's
+    final = latest(first)
+    assert final.version == 6
+    chain = selectors.chains([final])[final.pk]
+    assert [(s.role, s.signer.username) for s in chain] == [
+        ("subject_teachers", "gv_gdtc"), ("subject_teachers", "teacher_math"), ("homeroom", "homeroom_6a1"),
+        ("principal", "principal"), ("seal", "clerk")]
+    # Each version supersedes the one it signed; the old files are untouched and the new ones append to them.
+    versions = list(ArchivedDocument.objects.filter(scope_key=first.scope_key).order_by("version"))
+    assert [v.supersedes_id for v in versions] == [None] + [v.pk for v in versions[:-1]]
+    assert storage.read(first.path) == original
+    contents = [storage.read(v.path) for v in versions]
+    assert all(later.startswith(earlier) for earlier, later in zip(contents, contents[1:], strict=False))
+    # pyHanko's validator against signing_root's output: every signature intact, timestamped, LTV data present.
+    roots = roots_from_command()
+    assert [pki.fingerprint(r) for r in roots] == [pki.fingerprint(r) for r in config.trust_roots()]
+    trust = pades.Trust(roots=tuple(roots), crls=config.trust().crls)
+    checks = pades.validate(contents[-1], trust=trust)
+    assert len(checks) == 5 and all(check.ok for check in checks), [c.problems for c in checks]
+    names = {small.demo.user(u).profile.full_name for u in SIGNERS[:4]} | {small.demo.school.name}
+    assert {c.signer_name for c in checks} == names
+    assert all(isinstance(c.signed_at, datetime.datetime) for c in checks)
+    dss = DocumentSecurityStore.read_dss(PdfFileReader(io.BytesIO(contents[-1])))
+    assert list(dss.load_certs()) and dss.crls  # the validation data are in the file
+    # Every signature row says who, when, with which certificate, and which version it made.
+    signature = Signature.objects.get(document=final)
+    assert (signature.signed_id, signature.certificate.user, signature.role) == (versions[-2].pk, None, "seal")
+    assert signature.history.count() == 1
+
+
+def test_archive_verify_validates_the_signatures_and_sees_one_changed_byte(pki_ready, small):
+    first = print_report_cards(small)[0]
+    sign(small, "gv_gdtc", SigningRole.SUBJECT_TEACHERS, [first])
+    signed = latest(first)
+    out = io.StringIO()
+    call_command("archive_verify", stdout=out)
+    assert any(line.startswith("signed") and signed.file_name in line and "1 signature(s) valid" in line
+               for line in out.getvalue().splitlines())
+    path = storage.absolute(signed.path)
+    os.chmod(path, 0o644)
+    content = bytearray(path.read_bytes())
+    content[len(storage.read(first.path)) + 300] ^= 0x01  # one byte of the signed update
+    path.write_bytes(bytes(content))
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="bad signature"):
+        call_command("archive_verify", "--quiet", stdout=out)
+    lines = out.getvalue().splitlines()
+    assert any(line.startswith("CHANGED") and signed.file_name in line for line in lines)
+    assert any(line.startswith("SIGNATURE") and signed.file_name in line for line in lines)
+
+
+def test_a_batch_signs_every_document_with_one_pin_and_the_board_shows_who_is_left(pki_ready, small):
+    documents = print_report_cards(small)
+    made = sign(small, "teacher_math", SigningRole.SUBJECT_TEACHERS, documents)
+    assert len(made) == len(documents) == 3
+    board = selectors.board(actor=small.demo.user("gv_gdtc"), school_class=small.school_class, term=small.term1,
+                            kind=Kind.REPORT_CARD)
+    assert all(row.progress.open_stage == stages.SUBJECT_TEACHERS for row in board.rows)
+    assert all(row.mine == [SigningRole.SUBJECT_TEACHERS] for row in board.rows)
+    assert board.waiting_names(board.rows[0]) == [small.demo.user("gv_gdtc").profile.full_name]
+    waiting = selectors.waiting_for(actor=small.demo.user("gv_gdtc"), year=small.year)
+    assert [(w.school_class.name, w.kind, w.count) for w in waiting] == [("6A1", Kind.REPORT_CARD, 3)]
+    assert selectors.waiting_for(actor=small.demo.user("homeroom_6a1"), year=small.year) == []
+
+
+def test_out_of_order_and_not_the_stages_signer_are_refused_and_logged(pki_ready, small):
+    first = print_report_cards(small)[0]
+    with pytest.raises(services.SigningRefused, match="stages before it") as caught:
+        sign(small, "principal", SigningRole.PRINCIPAL, [first])
+    assert caught.value.reason == "out_of_order"
+    with pytest.raises(services.SigningRefused) as caught:
+        sign(small, "gv_gdtc", SigningRole.HOMEROOM, [first])
+    assert caught.value.reason == "not_entitled"
+    assert latest(first).pk == first.pk  # nothing sealed
+    assert list(SigningAttempt.objects.filter(document=first).values_list("code", flat=True).order_by("pk")) == [
+        "out_of_order", "not_entitled"]
+
+
+def test_a_wrong_pin_and_an_absent_token_are_refused_with_nothing_sealed(pki_ready, small):
+    first = print_report_cards(small)[0]
+    with pytest.raises(services.SigningRefused, match="PIN") as caught:
+        sign(small, "gv_gdtc", SigningRole.SUBJECT_TEACHERS, [first], pin="000000")
+    assert caught.value.reason == "token_pin"
+    registered = SigningCertificate.objects.get(user=small.demo.user("gv_gdtc"), active=True)
+    registered.token_label = "unplugged-token"
+    registered.save(update_fields=["token_label"])
+    with pytest.raises(services.SigningRefused, match="unplugged-token") as caught:
+        sign(small, "gv_gdtc", SigningRole.SUBJECT_TEACHERS, [first])
+    assert caught.value.reason == "token_absent"
+    assert latest(first).pk == first.pk and not Signature.objects.exists()
+    assert list(SigningAttempt.objects.values_list("code", flat=True).order_by("pk")) == ["token_pin", "token_absent"]
+
+
+def _root(folder):
+    return pki.Issued(pki.load_certificate((folder / "roots.pem").read_bytes()),
+                      pki.load_key((folder / "root.key").read_bytes()))
+
+
+def test_certificates_that_expired_are_untrusted_or_name_someone_else_are_refused(pki_ready, small, signing_dir):
+    teacher = small.demo.user("gv_gdtc")
+    profile = teacher.profile
+    root = _root(signing_dir)
+    now = datetime.datetime.now(datetime.UTC)
+    cases = {
+        "expired": pki.issue(root, subject=pki.person_name(profile.full_name, profile.cccd),
+                             not_before=now - datetime.timedelta(days=800), not_after=now - datetime.timedelta(days=1)),
+        "untrusted": pki.issue(pki.make_root("Another CA"), subject=pki.person_name(profile.full_name, profile.cccd)),
+        "other_name": pki.issue(root, subject=pki.person_name("Người Khác", profile.cccd)),
+        "other_cccd": pki.issue(root, subject=pki.person_name(profile.full_name, "099999999999")),
+    }
+    before = SigningCertificate.objects.count()
+    for code, issued in cases.items():
+        with pytest.raises(services.SigningRefused) as caught:
+            services.certificate_register(actor=teacher, user=teacher, data=issued.pem)
+        assert caught.value.reason == code
+    assert SigningCertificate.objects.count() == before
+    assert list(SigningAttempt.objects.filter(action="register").values_list("code", flat=True).order_by("pk")) == \
+        list(cases)
+    # A certificate that expires after its registration is refused at signing time.
+    registered = SigningCertificate.objects.get(user=teacher, active=True)
+    expired = pki.issue(root, subject=pki.person_name(profile.full_name, profile.cccd),
+                        not_before=now - datetime.timedelta(days=800), not_after=now - datetime.timedelta(days=1))
+    registered.pem = expired.pem.decode()
+    registered.save(update_fields=["pem"])
+    first = print_report_cards(small)[0]
+    with pytest.raises(services.SigningRefused) as caught:
+        sign(small, "gv_gdtc", SigningRole.SUBJECT_TEACHERS, [first])
+    assert caught.value.reason == "expired" and latest(first).pk == first.pk
+
+
+def test_a_certificate_is_read_from_the_token_and_registered_once(pki_ready, small):
+    teacher = small.demo.user("gv_gdtc")
+    registered = SigningCertificate.objects.get(user=teacher, active=True)
+    again = services.certificate_register(actor=teacher, user=teacher, token_label=registered.token_label,
+                                          pin=demo_pki.DEMO_PIN)
+    assert again.pk == registered.pk
+    assert (again.subject_name, again.cccd) == (teacher.profile.full_name, teacher.profile.cccd)
+
+
+def test_archive_sign_signs_every_stage_with_the_demo_tokens(pki_ready, small):
+    documents = print_report_cards(small)
+    out = io.StringIO()
+    call_command("archive_sign", "--year", small.year.name, "--term", "1", "--kind", "report_card", "--class", "6A1",
+                 "--school", small.demo.school.code, stdout=out)
+    assert "3 of 3 document(s) fully signed" in out.getvalue()
+    for document in documents:
+        assert latest(document).version == 6
+        assert all(check.ok for check in pades.validate(storage.read(latest(document).path), trust=config.trust()))
