@@ -400,3 +400,6 @@ class SigningAttempt(models.Model):
         verbose_name = _("refused signing attempt")
         verbose_name_plural = _("refused signing attempts")
         ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.code} by {self.actor_id}"

@@ -79,12 +79,24 @@ def entitled(actor, role: str, school_class: sm.SchoolClass, teachers: dict[int,
     return False
 
 
+BOARD_READERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.CLERK)
+
+
+def may_see_board(user, school_class: sm.SchoolClass) -> bool:
+    """The class's signing board is for its teachers (homeroom and subject), the leadership and the clerk."""
+    if user_school(user) is None or user_school(user).pk != school_class.year.school_id:
+        return False
+    return (has_role(user, *BOARD_READERS) or school_class.homeroom_teacher_id == user.pk
+            or user.pk in subject_teachers(school_class))
+
+
 @dataclass
 class BoardRow:
     document: ArchivedDocument
     signatures: list[Signature]
     progress: stages.Progress
     mine: list[str] = field(default_factory=list)  # the roles the actor may sign this document at now
+    waiting: list[str] = field(default_factory=list)  # the subject teachers who have not signed yet (names)
 
 
 @dataclass
@@ -106,9 +118,7 @@ class Board:
         return out
 
     def waiting_names(self, row: BoardRow) -> list[str]:
-        if row.progress.open_stage == SigningRole.SUBJECT_TEACHERS:
-            return sorted(self.teachers[each] for each in row.progress.waiting_teachers)
-        return []
+        return row.waiting
 
 
 def board(*, actor, school_class: sm.SchoolClass, term: sm.Term, kind: str) -> Board:
@@ -123,7 +133,8 @@ def board(*, actor, school_class: sm.SchoolClass, term: sm.Term, kind: str) -> B
         mine = [role for role in the_plan if stages.refusal(
             the_plan, signed, set(teachers), role=role, signer_id=actor.pk,
             entitled=entitled(actor, role, school_class, teachers)) is None]
-        rows.append(BoardRow(document, signature_chains[document.pk], state, mine))
+        names = sorted(teachers[each] for each in state.waiting_teachers)
+        rows.append(BoardRow(document, signature_chains[document.pk], state, mine, names))
     return Board(school_class, term, kind, the_plan, teachers, rows)
 
 
@@ -133,6 +144,10 @@ class Waiting:
     term: sm.Term
     kind: str
     count: int
+
+    @property
+    def kind_label(self) -> str:
+        return Kind(self.kind).label
 
 
 def waiting_for(*, actor, year: sm.SchoolYear | None = None) -> list[Waiting]:

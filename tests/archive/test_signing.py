@@ -11,10 +11,11 @@ from django.core.management.base import CommandError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-from archive import storage, tasks
 from archive import jobs as archive_jobs
+from archive import storage, tasks
 from archive.models import ArchivedDocument, Kind, Mode, Signature, SigningAttempt, SigningCertificate, SigningRole
-from archive.signing import config, demo as demo_pki, pades, pki, selectors, services, stages, tokens
+from archive.signing import config, pades, pki, selectors, services, stages, tokens
+from archive.signing import demo as demo_pki
 
 pytestmark = pytest.mark.django_db
 
