@@ -684,6 +684,11 @@ MATRIX: dict[str, Row] = {
     "archive:download": Row("archived", "ll on on dn on dn dn dn dn nd"),
     "archive:zip_class": Row("class", "lll oon oon ddn oon ddn ddn ddn ddn nnd"),
     "archive:zip_year": Row("year", "ll on on dn on dn dn dn dn nd"),
+    # signed records: the board is for the class's teachers, the leadership and the clerk
+    "archive:signing_board": Row("class", "lll oon oon ddn oon don odn odn oon nno",
+                                 "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
+    "archive:signing_waiting": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "archive:signing_certificate": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
 }
 
 
