@@ -18,6 +18,7 @@ the digest, the agent signs on the teacher's computer) and a CSC remote-signing 
 
 import contextlib
 import io
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Protocol
@@ -37,6 +38,17 @@ from pyhanko.sign.validation.dss import DocumentSecurityStore
 from pyhanko_certvalidator import ValidationContext
 
 from . import tokens
+
+
+class _NoFetchingNote(logging.Filter):
+    """pyHanko warns on every signature that it may not fetch revocation data: here that is the configuration
+    (the demo's and the tests' CRL is given, SIGNING_FETCH_REVOCATION off), not news."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "fetching is not allowed" not in record.getMessage()
+
+
+logging.getLogger("pyhanko.sign.signers.pdf_signer").addFilter(_NoFetchingNote())
 
 
 def as_asn1(certificate: x509.Certificate) -> asn1_x509.Certificate:

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
+from archive.signing import demo as signing_demo
 from seed import demo
 
 
@@ -26,3 +27,9 @@ class Command(BaseCommand):
             ("homeroom_6a1", "Giáo viên chủ nhiệm 6A1"),
         ]:
             self.stdout.write(f"  {username:<14} {label}")
+        pins = demo.build_demo_signing(built)
+        if pins is None:
+            self.stdout.write("Signing: SoftHSM2 is not installed (apt-get install softhsm2): no demo tokens.")
+        else:
+            self.stdout.write(f"Signing: {len(pins)} demo SoftHSM2 tokens under var/signing; every staff token's PIN "
+                              f"is {signing_demo.DEMO_PIN} (the seal's is the server's).")
