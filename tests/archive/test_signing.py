@@ -141,7 +141,7 @@ def test_a_batch_signs_every_document_with_one_pin_and_the_board_shows_who_is_le
 
 def test_out_of_order_and_not_the_stages_signer_are_refused_and_logged(pki_ready, small):
     first = print_report_cards(small)[0]
-    with pytest.raises(services.SigningRefused, match="stages before it") as caught:
+    with pytest.raises(services.SigningRefused, match="các bước trước chưa ký đủ") as caught:
         sign(small, "principal", SigningRole.PRINCIPAL, [first])
     assert caught.value.reason == "out_of_order"
     with pytest.raises(services.SigningRefused) as caught:
