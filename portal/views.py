@@ -36,7 +36,7 @@ def home(request):
         context["rollcall"] = homeroom_selectors.rollcall_home(classes=context["homeroom"])
     context["reminders"] = progress_selectors.unread_reminders(user)
     context["documents_summary"] = eledger_selectors.home_summary(user)
-    context["signing_waiting"] = signing_selectors.waiting_for(actor=user, year=year) if year is not None else []
+    context["signing_waiting"] = signing_selectors.waiting_for(actor=user)
     context["corrections"] = corrections_selectors.home_summary(user)
     if has_role(user, roles.DEPARTMENT_HEAD):
         context["departments"] = [

@@ -151,20 +151,21 @@ class Waiting:
 
 
 def waiting_for(*, actor, year: sm.SchoolYear | None = None) -> list[Waiting]:
-    """What waits for ``actor``'s signature in the year (default: the school's latest year), per class, term, kind."""
+    """What waits for ``actor``'s signature (in ``year``, or in any year of their school), per class, term, kind."""
     school = user_school(actor)
     if school is None:
         return []
-    year = year or sm.SchoolYear.objects.filter(school=school).order_by("-start_date").first()
-    if year is None:
+    documents = ArchivedDocument.objects.filter(school=school, kind__in=SIGNABLE_KINDS)
+    if year is not None:
+        documents = documents.filter(year=year)
+    present = set(documents.values_list("school_class_id", "term_id", "kind").distinct())
+    if not present:
         return []
-    classes = sm.SchoolClass.objects.filter(year=year).order_by("grade", "name")
+    classes = sm.SchoolClass.objects.filter(pk__in={class_id for class_id, _term, _kind in present})
     if not has_role(actor, roles.PRINCIPAL, roles.CLERK):
         classes = classes.filter(Q(homeroom_teacher=actor) | Q(assignments__teacher=actor)).distinct()
-    classes = list(classes)
-    present = set(ArchivedDocument.objects.filter(school_class__in=classes, kind__in=SIGNABLE_KINDS)
-                  .values_list("school_class_id", "term_id", "kind").distinct())
-    terms = {term.pk: term for term in sm.Term.objects.filter(year=year)}
+    classes = list(classes.select_related("year").order_by("-year__start_date", "grade", "name"))
+    terms = {term.pk: term for term in sm.Term.objects.filter(pk__in={term_id for _c, term_id, _k in present})}
     waiting = []
     for school_class in classes:
         for term_id, term in sorted(terms.items(), key=lambda item: item[1].number):

@@ -56,7 +56,7 @@ def board(request, pk: int):
         raise Http404("no term")
     kind = _kind(request)
     found = selectors.board(actor=request.user, school_class=school_class, term=term, kind=kind)
-    form = SignForm(request.POST or None, signable=found.signable)
+    form = SignForm(request.POST if request.method == "POST" else None, signable=found.signable)
     status = 200
     if request.method == "POST":
         status = 400
@@ -83,7 +83,7 @@ def board(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def certificate(request):
     _staff(request.user)
-    form = CertificateForm(request.POST or None, request.FILES or None)
+    form = CertificateForm(request.POST if request.method == "POST" else None, request.FILES or None)
     status = 200
     if request.method == "POST":
         status = 400

@@ -11,46 +11,14 @@ from django.core.management.base import CommandError
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation.dss import DocumentSecurityStore
 
-from archive import jobs as archive_jobs
-from archive import storage, tasks
-from archive.models import ArchivedDocument, Kind, Mode, Signature, SigningAttempt, SigningCertificate, SigningRole
-from archive.signing import config, pades, pki, selectors, services, stages, tokens
+from archive import storage
+from archive.models import ArchivedDocument, Kind, Signature, SigningAttempt, SigningCertificate, SigningRole
+from archive.signing import config, pades, pki, selectors, services, stages
 from archive.signing import demo as demo_pki
 
+from .signing_support import SIGNERS, print_report_cards
+
 pytestmark = pytest.mark.django_db
-
-SIGNERS = ("teacher_math", "gv_gdtc", "homeroom_6a1", "principal", "clerk")
-
-
-@pytest.fixture(scope="session")
-def signing_dir(tmp_path_factory):
-    """One SoftHSM2 token folder for the session (the module reads its configuration once per process)."""
-    folder = tmp_path_factory.mktemp("signing")
-    tokens.softhsm_setup(folder)
-    return folder
-
-
-@pytest.fixture
-def pki_ready(small, settings, signing_dir):
-    settings.SIGNING_DIR = signing_dir
-    settings.SIGNING_TSA_URL = ""
-    settings.SIGNING_TRUST_ROOTS = []
-    settings.SIGNING_CRLS = []
-    from schoolrecords.services import system_user
-
-    people = [small.demo.user(name) for name in SIGNERS]
-    pins = demo_pki.setup(school=small.demo.school, people=people, actor=system_user())
-    return pins
-
-
-def print_report_cards(small):
-    batch = archive_jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1,
-                                     kind=Kind.REPORT_CARD, mode=Mode.AD_HOC, classes=[small.school_class],
-                                     dispatch=False)
-    for job in batch.jobs.order_by("pk"):
-        tasks.render_job.apply(args=[job.pk])
-    return list(ArchivedDocument.objects.filter(kind=Kind.REPORT_CARD, school_class=small.school_class)
-                .order_by("student__code"))
 
 
 def sign(small, username, role, documents, pin=demo_pki.DEMO_PIN):
