@@ -267,7 +267,7 @@ def documents_sign(*, actor, documents: list[ArchivedDocument], role: str, pin: 
 @transaction.atomic
 def _sign_one(*, actor, document: ArchivedDocument, role: str, registered: SigningCertificate, signer,
               tsa_url: str, trust: pades.Trust) -> Signature:
-    document = (ArchivedDocument.objects.select_for_update().select_related("year", "term", "school_class",
+    document = (ArchivedDocument.objects.select_for_update(of=("self",)).select_related("year", "term", "school_class",
                                                                              "student", "school").get(pk=document.pk))
     _check_turn(actor=actor, document=document, role=role)  # again, under the lock: another signer may have come
     content = storage.read(document.path)
