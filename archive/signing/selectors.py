@@ -7,7 +7,7 @@ read runs a fixed number of queries whatever the number of documents.
 
 from dataclasses import dataclass, field
 
-from django.db.models import Max, Q
+from django.db.models import Q
 
 from schoolrecords import models as sm
 from schoolrecords import roles
@@ -34,12 +34,9 @@ def subject_teachers(school_class: sm.SchoolClass) -> dict[int, str]:
 
 def latest_documents(*, school_class: sm.SchoolClass, term: sm.Term, kind: str) -> list[ArchivedDocument]:
     """The latest version of each document of ``kind`` of the class and term (report cards: one per student)."""
-    base = ArchivedDocument.objects.filter(school_class=school_class, term=term, kind=kind)
-    latest = base.values("scope_key").annotate(top=Max("version"))
-    wanted = Q(pk__in=[])
-    for row in latest:
-        wanted |= Q(scope_key=row["scope_key"], version=row["top"])
-    return list(base.filter(wanted).select_related("student", "school_class", "term", "year")
+    return list(ArchivedDocument.objects.filter(school_class=school_class, term=term, kind=kind,
+                                                superseded_by__isnull=True)
+                .select_related("student", "school_class", "term", "year")
                 .order_by("student__full_name", "scope_key"))
 
 
@@ -150,33 +147,64 @@ class Waiting:
         return Kind(self.kind).label
 
 
+def _plans(school_id: int) -> dict[str, tuple[str, ...]]:
+    plans: dict[str, list[str]] = {}
+    for kind, role in (SigningStage.objects.filter(school_id=school_id).order_by("kind", "position")
+                       .values_list("kind", "role")):
+        plans.setdefault(kind, []).append(role)
+    return {kind: tuple(plans.get(kind) or stages.DEFAULT_PLANS.get(kind, ())) for kind in SIGNABLE_KINDS}
+
+
 def waiting_for(*, actor, year: sm.SchoolYear | None = None) -> list[Waiting]:
-    """What waits for ``actor``'s signature (in ``year``, or in any year of their school), per class, term, kind."""
+    """What waits for ``actor``'s signature (in ``year``, or in any year of their school), per class, term, kind.
+
+    Six queries whatever the school's size: the latest versions, the classes, the terms, the plans, the
+    subject teachers, the signatures (as plain tuples)."""
     school = user_school(actor)
     if school is None:
         return []
-    documents = ArchivedDocument.objects.filter(school=school, kind__in=SIGNABLE_KINDS)
+    latest = ArchivedDocument.objects.filter(school=school, kind__in=SIGNABLE_KINDS, superseded_by__isnull=True)
     if year is not None:
-        documents = documents.filter(year=year)
-    present = set(documents.values_list("school_class_id", "term_id", "kind").distinct())
-    if not present:
+        latest = latest.filter(year=year)
+    rows = list(latest.values_list("pk", "scope_key", "school_class_id", "term_id", "kind"))
+    if not rows:
         return []
-    classes = sm.SchoolClass.objects.filter(pk__in={class_id for class_id, _term, _kind in present})
+    classes = sm.SchoolClass.objects.filter(pk__in={row[2] for row in rows})
     if not has_role(actor, roles.PRINCIPAL, roles.CLERK):
         classes = classes.filter(Q(homeroom_teacher=actor) | Q(assignments__teacher=actor)).distinct()
-    classes = list(classes.select_related("year").order_by("-year__start_date", "grade", "name"))
-    terms = {term.pk: term for term in sm.Term.objects.filter(pk__in={term_id for _c, term_id, _k in present})}
-    waiting = []
-    for school_class in classes:
-        for term_id, term in sorted(terms.items(), key=lambda item: item[1].number):
-            for kind in SIGNABLE_KINDS:
-                if (school_class.pk, term_id, kind) not in present:
-                    continue
-                found = board(actor=actor, school_class=school_class, term=term, kind=kind)
-                count = sum(1 for row in found.rows if row.mine)
-                if count:
-                    waiting.append(Waiting(school_class, term, kind, count))
-    return waiting
+    classes = {each.pk: each for each in classes.select_related("year")}
+    rows = [row for row in rows if row[2] in classes]
+    if not rows:
+        return []
+    terms = {term.pk: term for term in sm.Term.objects.filter(pk__in={row[3] for row in rows})}
+    plans = _plans(school.pk)
+    teachers: dict[int, set[int]] = {}
+    for class_id, teacher_id in (sm.TeachingAssignment.objects.filter(
+            school_class_id__in=classes, state=sm.TeachingAssignment.State.CONFIRMED)
+            .values_list("school_class_id", "teacher_id")):
+        teachers.setdefault(class_id, set()).add(teacher_id)
+    made_by: dict[int, tuple[int, str, int]] = {}
+    for made, signed, role, signer in Signature.objects.filter(scope_key__in={row[1] for row in rows}).values_list(
+            "document_id", "signed_id", "role", "signer_id"):
+        made_by[made] = (signed, role, signer)
+    counts: dict[tuple[int, int, str], int] = {}
+    for pk, _key, class_id, term_id, kind in rows:
+        signed: dict[str, set[int]] = {}
+        current = pk
+        while current in made_by:
+            current, role, signer = made_by[current]
+            signed.setdefault(role, set()).add(signer)
+        school_class = classes[class_id]
+        class_teachers = {teacher: "" for teacher in teachers.get(class_id, ())}
+        plan_of = plans[kind]
+        if any(stages.refusal(plan_of, signed, set(class_teachers), role=role, signer_id=actor.pk,
+                              entitled=entitled(actor, role, school_class, class_teachers)) is None
+               for role in plan_of):
+            counts[(class_id, term_id, kind)] = counts.get((class_id, term_id, kind), 0) + 1
+    order = {kind: index for index, kind in enumerate(SIGNABLE_KINDS)}
+    return [Waiting(classes[class_id], terms[term_id], kind, count) for (class_id, term_id, kind), count in sorted(
+        counts.items(), key=lambda item: (-classes[item[0][0]].year.start_date.toordinal(), classes[item[0][0]].grade,
+                                          classes[item[0][0]].name, terms[item[0][1]].number, order[item[0][2]]))]
 
 
 def active_certificate(*, user=None, school=None) -> SigningCertificate | None:

@@ -91,7 +91,7 @@ def test_the_certificate_page_refuses_someone_elses_certificate_then_registers_o
 
 # The board's page: the session and user, the class, its terms, the documents, their signatures, the plan, the
 # subject teachers, the roles, the page's frame; the same for one summary table or three report cards.
-QUERIES = 14
+QUERIES = 13
 
 
 @pytest.mark.parametrize("kind", [Kind.SUMMARY, Kind.REPORT_CARD])
@@ -111,3 +111,23 @@ def test_the_board_runs_the_same_queries_for_one_document_or_three(pki_ready, sm
     with django_assert_num_queries(QUERIES):
         assert client.get(board_url(small, kind)).status_code == 200
 
+
+
+@pytest.mark.parametrize("kinds", [(Kind.SUMMARY,), (Kind.SUMMARY, Kind.REPORT_CARD, Kind.LEDGER)])
+def test_what_waits_for_a_signer_is_read_in_the_same_queries_whatever_the_number_of_documents(
+        pki_ready, small, kinds, django_assert_num_queries):
+    from archive import jobs as archive_jobs
+    from archive import tasks
+    from archive.models import Mode
+    from archive.signing import selectors
+
+    for kind in kinds:
+        batch = archive_jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1, kind=kind,
+                                         mode=Mode.AD_HOC, classes=[small.school_class], dispatch=False)
+        for job in batch.jobs.order_by("pk"):
+            tasks.render_job.apply(args=[job.pk])
+    homeroom = small.demo.user("homeroom_6a1")
+    # Six, and the actor's school (profile, school) and roles: the same for one document or five.
+    with django_assert_num_queries(9):
+        waiting = selectors.waiting_for(actor=homeroom)
+    assert sum(w.count for w in waiting) == (1 if len(kinds) == 1 else 2)  # summary and ledger: the homeroom's turn
