@@ -131,3 +131,20 @@ def test_what_waits_for_a_signer_is_read_in_the_same_queries_whatever_the_number
     with django_assert_num_queries(9):
         waiting = selectors.waiting_for(actor=homeroom)
     assert sum(w.count for w in waiting) == (1 if len(kinds) == 1 else 2)  # summary and ledger: the homeroom's turn
+
+
+def test_the_admin_board_enters_a_staff_members_cccd_and_a_bad_one_is_refused_at_the_field(demo, login):
+    from schoolrecords import roles
+
+    profile = demo.user("gv_tin").profile
+    url = reverse("setup:staff_edit", args=[profile.pk])
+    data = {"full_name": profile.full_name, "position": profile.position, "phone": profile.phone,
+            "department": profile.department_id or "", "roles": [roles.SUBJECT_TEACHER], "reason": "CCCD"}
+    client = login("board")
+    response = client.post(url, {**data, "cccd": "12345"})
+    assert response.status_code == 200 and "Số CCCD gồm 12 chữ số." in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.cccd == ""
+    assert client.post(url, {**data, "cccd": "001234567890"}).status_code == 302
+    profile.refresh_from_db()
+    assert profile.cccd == "001234567890" and profile.history.first().cccd == "001234567890"
