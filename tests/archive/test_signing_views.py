@@ -148,3 +148,16 @@ def test_the_admin_board_enters_a_staff_members_cccd_and_a_bad_one_is_refused_at
     assert client.post(url, {**data, "cccd": "001234567890"}).status_code == 302
     profile.refresh_from_db()
     assert profile.cccd == "001234567890" and profile.history.first().cccd == "001234567890"
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"MZ\x90\x00 not a certificate", "Tệp này không phải chứng thư số X.509"),
+    (b"-----BEGIN CERTIFICATE-----\n" + b"A" * 70000 + b"\n-----END CERTIFICATE-----\n", "không được quá 64 KB"),
+])
+def test_a_file_that_is_no_certificate_is_refused_at_the_field_and_nothing_is_saved(pki_ready, small, login, content,
+                                                                                   message):
+    before = SigningCertificate.objects.count()
+    response = login("gv_gdtc").post(reverse("archive:signing_certificate"),
+                                     {"certificate": SimpleUploadedFile("x.pem", content)})
+    assert response.status_code == 400 and message in response.content.decode()
+    assert SigningCertificate.objects.count() == before
