@@ -29,6 +29,12 @@ DIGESTS = {"sha256": hashlib.sha256, "sha384": hashlib.sha384, "sha512": hashlib
 MAX_REQUEST = 64 * 1024
 
 
+class Rejection(core.Sequence):
+    """A TimeStampResp without a token (asn1crypto's own class declares the token as required)."""
+
+    _fields = [("status", tsp.PKIStatusInfo)]
+
+
 def _asn1(certificate) -> asn1_x509.Certificate:
     return asn1_x509.Certificate.load(certificate.public_bytes(serialization.Encoding.DER))
 
@@ -43,7 +49,7 @@ class TimestampAuthority:
     def _rejection(self, failure: str, text: str) -> bytes:
         status = tsp.PKIStatusInfo({"status": "rejection", "status_string": [text],
                                     "fail_info": tsp.PKIFailureInfo({failure})})
-        return tsp.TimeStampResp({"status": status}).dump()
+        return Rejection({"status": status}).dump()
 
     def respond(self, request_der: bytes) -> bytes:
         try:
