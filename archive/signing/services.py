@@ -28,7 +28,7 @@ from schoolrecords.permissions import has_role, same_school, user_school
 
 from .. import services as archive_services
 from .. import storage
-from ..models import ArchivedDocument, Signature, SigningAttempt, SigningCertificate, SigningRole
+from ..models import ArchivedDocument, Signature, SigningAttempt, SigningCertificate, SigningRole, SigningStage
 from . import config, pades, pki, selectors, stages, tokens
 
 logger = logging.getLogger(__name__)
@@ -54,6 +54,36 @@ def token_message(error: tokens.TokenError) -> str:
         "locked": _("The token's PIN is locked after too many wrong tries: ask the certificate's issuer."),
         "no_key": _("The token holds no key for this certificate."),
     }.get(error.code, _("The token cannot be used: %(detail)s") % {"detail": error.detail})
+
+
+# --- the school's signing plan --------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_set(*, actor, school: sm.School, kind: str, plan: list[str], reason: str = "") -> tuple[str, ...]:
+    """Set who signs ``kind`` in which order at ``school`` (the principal decides); an empty plan: the default.
+
+    The seal, when in the plan, comes last; a role appears once. Documents already signed keep their
+    signatures; the new order applies to the signatures still to come.
+    """
+    if not (actor.is_superuser or (has_role(actor, roles.PRINCIPAL) and same_school(actor, school))):
+        raise PermissionDenied(_("Only the principal sets the order of signatures."))
+    if kind not in selectors.SIGNABLE_KINDS:
+        raise ValidationError({"kind": _("Only printed PDF documents (report cards, ledgers, summary tables) "
+                                         "are signed.")})
+    if len(set(plan)) != len(plan) or any(role not in SigningRole.values for role in plan):
+        raise ValidationError({"plan": _("Name each signing stage once.")})
+    if SigningRole.SEAL in plan and plan[-1] != SigningRole.SEAL:
+        raise ValidationError({"plan": _("The school seal is the last stage.")})
+    for stage in SigningStage.objects.select_for_update().filter(school=school, kind=kind):
+        stage._history_user, stage._change_reason = actor, reason or "plan changed"
+        stage.delete()
+    for position, role in enumerate(plan, start=1):
+        stage = SigningStage(school=school, kind=kind, position=position, role=role)
+        stage.full_clean()
+        stage._history_user, stage._change_reason = actor, reason or "plan changed"
+        stage.save()
+    return selectors.plan(school.pk, kind)
 
 
 # --- identity ------------------------------------------------------------------------------------

@@ -190,3 +190,23 @@ def test_archive_sign_signs_every_stage_with_the_demo_tokens(pki_ready, small):
     for document in documents:
         assert latest(document).version == 6
         assert all(check.ok for check in pades.validate(storage.read(latest(document).path), trust=config.trust()))
+
+
+def test_the_principal_sets_the_schools_order_of_signatures_for_a_kind(pki_ready, small):
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    school = small.demo.school
+    assert selectors.plan(school.pk, Kind.LEDGER) == stages.DEFAULT_PLANS["ledger"]
+    with pytest.raises(PermissionDenied):
+        services.plan_set(actor=small.demo.user("clerk"), school=school, kind=Kind.LEDGER, plan=["seal"])
+    with pytest.raises(ValidationError, match="cuối|last"):
+        services.plan_set(actor=small.demo.user("principal"), school=school, kind=Kind.LEDGER,
+                          plan=["seal", "principal"])
+    plan = services.plan_set(actor=small.demo.user("principal"), school=school, kind=Kind.LEDGER,
+                             plan=["principal", "seal"], reason="Quyết định của nhà trường")
+    assert plan == ("principal", "seal")
+    from archive.models import SigningStage
+
+    assert SigningStage.history.filter(school=school, kind=Kind.LEDGER).count() == 2
+    assert services.plan_set(actor=small.demo.user("principal"), school=school, kind=Kind.LEDGER,
+                             plan=[]) == stages.DEFAULT_PLANS["ledger"]
