@@ -210,3 +210,22 @@ def test_the_principal_sets_the_schools_order_of_signatures_for_a_kind(pki_ready
     assert SigningStage.history.filter(school=school, kind=Kind.LEDGER).count() == 2
     assert services.plan_set(actor=small.demo.user("principal"), school=school, kind=Kind.LEDGER,
                              plan=[]) == stages.DEFAULT_PLANS["ledger"]
+
+
+def test_on_a_real_school_archive_sign_applies_only_the_seal_and_lists_what_waits(pki_ready, small, settings,
+                                                                                 monkeypatch):
+    documents = print_report_cards(small)
+    seal_label = next(label for label in pki_ready if label.startswith("seal-"))
+    settings.SIGNING_SEAL_TOKEN_LABEL, settings.SIGNING_SEAL_PIN = seal_label, pki_ready[seal_label]
+    monkeypatch.setattr(config, "demo_pins", dict)  # no demo PINs: the people sign with their own tokens
+    for username in ("gv_gdtc", "teacher_math"):
+        sign(small, username, SigningRole.SUBJECT_TEACHERS, [latest(documents[0])])
+    sign(small, "homeroom_6a1", SigningRole.HOMEROOM, [latest(documents[0])])
+    sign(small, "principal", SigningRole.PRINCIPAL, [latest(documents[0])])
+    out = io.StringIO()
+    call_command("archive_sign", "--year", small.year.name, "--term", "1", "--kind", "report_card", "--class", "6A1",
+                 "--school", small.demo.school.code, stdout=out)
+    text = out.getvalue()
+    assert "seal              clerk            signed 1 document(s)" in text
+    assert "1 of 3 document(s) fully signed" in text and text.count("waiting for subject_teachers") == 2
+    assert Signature.objects.get(document=latest(documents[0])).role == SigningRole.SEAL
