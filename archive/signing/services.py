@@ -240,7 +240,8 @@ def _check_turn(*, actor, document: ArchivedDocument, role: str) -> None:
         raise SigningRefused(code, REFUSALS[code]())
 
 
-def _key_for(*, actor, school: sm.School, role: str, pin: str) -> tuple[SigningCertificate, pades.Pkcs11Key]:
+def _key_for(*, actor, school: sm.School, role: str, pin: str,
+             server: bool = True) -> tuple[SigningCertificate, pades.Pkcs11Key | None]:
     if role == SigningRole.SEAL:
         registered = selectors.active_certificate(school=school)
         if registered is None:
@@ -252,20 +253,25 @@ def _key_for(*, actor, school: sm.School, role: str, pin: str) -> tuple[SigningC
         if registered is None:
             raise SigningRefused("no_certificate", _("Register your signing certificate first."))
         label = registered.token_label
-    if not label:
+    if not label and server:
         raise SigningRefused("no_token", _("This certificate's key is not on a token of this server: sign with "
                                            "the signing agent on your computer."))
     certificate = pki.load_certificate(registered.pem.encode())
     check_certificate(certificate)  # it may have expired, or its root been withdrawn, since it was registered
     check_holder(certificate, user=None if role == SigningRole.SEAL else actor, school=school)
+    if not server:
+        return registered, None
     return registered, pades.Pkcs11Key(module=config.module(), token_label=label, pin=pin, certificate=certificate)
 
 
-def documents_sign(*, actor, documents: list[ArchivedDocument], role: str, pin: str = "") -> list[Signature]:
+def documents_sign(*, actor, documents: list[ArchivedDocument], role: str, pin: str = "",
+                   key: pades.KeySource | None = None) -> list[Signature]:
     """Sign each of ``documents`` at ``role`` with the actor's (or the seal's) token, asking the PIN once.
 
     Every document is checked first (its turn, the actor's right); then the token is opened once and
     each document is signed and sealed in its own transaction, under a lock of its version row.
+    ``key``: another key source for the actor's registered certificate (the signing agent's interrupted
+    flow, a CSC remote-signing service, when they come); by default the token on this server.
     """
     if not documents:
         return []
@@ -276,7 +282,11 @@ def documents_sign(*, actor, documents: list[ArchivedDocument], role: str, pin: 
             raise PermissionDenied(_("Only documents of your school."))
         for document in documents:
             _check_turn(actor=actor, document=document, role=role)
-        registered, key = _key_for(actor=actor, school=school, role=role, pin=pin)
+        registered, server_key = _key_for(actor=actor, school=school, role=role, pin=pin, server=key is None)
+        if key is None:
+            key = server_key
+        elif pki.fingerprint(key.certificate) != registered.fingerprint:
+            raise SigningRefused("other_certificate", _("This key is not the one of the registered certificate."))
         made = []
         with config.timestamp_service() as tsa_url, key.signer() as signer:
             trust = config.trust()

@@ -56,7 +56,8 @@ def board(request, pk: int):
         raise Http404("no term")
     kind = _kind(request)
     found = selectors.board(actor=request.user, school_class=school_class, term=term, kind=kind)
-    form = SignForm(request.POST if request.method == "POST" else None, signable=found.signable)
+    form = SignForm(request.POST if request.method == "POST" else None,
+                    documents=[row.document.pk for row in found.rows])
     status = 200
     if request.method == "POST":
         status = 400
@@ -67,8 +68,11 @@ def board(request, pk: int):
             try:
                 made = services.documents_sign(actor=request.user, documents=documents, role=data["role"],
                                                pin=data["pin"])
+            except services.SigningRefused as refusal:
+                apply_service_errors(form, refusal, default_field="pin" if refusal.reason.startswith(
+                    "token_") else "documents")
             except ValidationError as error:
-                apply_service_errors(form, error, default_field="pin")
+                apply_service_errors(form, error, default_field="documents")
             else:
                 messages.success(request, _("%(count)s document(s) signed.") % {"count": len(made)})
                 return redirect(f"{request.path}?term={term.number}&kind={kind}")

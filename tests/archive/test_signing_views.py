@@ -50,11 +50,13 @@ def test_a_wrong_pin_is_answered_at_the_field_and_nothing_is_signed(pki_ready, s
     assert response.status_code == 400 and "Nhập mã PIN của token." in response.content.decode()
 
 
-def test_a_document_not_waiting_for_this_signer_is_refused_by_the_form(pki_ready, small, login):
+def test_a_document_not_waiting_for_this_signer_is_refused_at_the_field_and_logged(pki_ready, small, login):
     documents = print_report_cards(small)
     response = login("principal").post(board_url(small), {"role": SigningRole.PRINCIPAL, "pin": "123456",
                                                           "documents": [documents[0].pk]})
     assert response.status_code == 400 and not Signature.objects.exists()
+    assert "Chưa đến lượt bước này" in response.content.decode()
+    assert SigningAttempt.objects.get().code == "out_of_order"
 
 
 def test_the_home_page_lists_what_waits_for_the_signer(pki_ready, small, login):
