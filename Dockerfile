@@ -13,7 +13,7 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 # postgresql-client (15 on bookworm, as the db service) for `manage.py backup` and `restore`.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends \
-        libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext postgresql-client \
+        libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext postgresql-client softhsm2 \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --create-home --home-dir /home/app --uid 10001 app
 

@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from .models import ArchivedDocument, RenderBatch, RenderJob
+from .models import (
+    ArchivedDocument,
+    RenderBatch,
+    RenderJob,
+    Signature,
+    SigningAttempt,
+    SigningCertificate,
+    SigningStage,
+)
 
 
 class ReadOnly(admin.ModelAdmin):
@@ -41,3 +49,30 @@ class RenderBatchAdmin(ReadOnly):
     list_display = ("__str__", "term", "mode", "total", "done", "failed", "requested_by", "created_at", "finished_at")
     list_filter = ("kind", "mode", "year")
     inlines = [RenderJobInline]
+
+
+@admin.register(Signature)
+class SignatureAdmin(ReadOnly):
+    list_display = ("scope_key", "role", "signer", "certificate", "signed_at", "document")
+    list_filter = ("role",)
+    list_select_related = ("signer", "certificate", "document")
+
+
+@admin.register(SigningCertificate)
+class SigningCertificateAdmin(ReadOnly):
+    list_display = ("subject_name", "cccd", "user", "school", "not_after", "token_label", "active")
+    list_filter = ("active",)
+    search_fields = ("subject_name", "cccd", "fingerprint")
+    list_select_related = ("user", "school")
+
+
+@admin.register(SigningAttempt)
+class SigningAttemptAdmin(ReadOnly):
+    list_display = ("at", "actor", "action", "code", "message", "document")
+    list_filter = ("action", "code")
+    list_select_related = ("actor", "document")
+
+
+@admin.register(SigningStage)
+class SigningStageAdmin(ReadOnly):
+    list_display = ("school", "kind", "position", "role")

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from schoolrecords.models import RuleSet, School, SchoolClass, SchoolYear, Student, Term
 
@@ -360,3 +361,136 @@ class VerificationAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.method} {self.outcome}"
+
+
+# --- signed records (archive/signing/) -------------------------------------------------------------
+
+
+class SigningRole(models.TextChoices):
+    """Who signs at a stage: each subject teacher of the class (in parallel), the homeroom teacher, the
+    principal, then the school's seal (applied on the server by the clerk or the principal)."""
+
+    SUBJECT_TEACHERS = "subject_teachers", _("Subject teachers")
+    HOMEROOM = "homeroom", _("Homeroom teacher")
+    PRINCIPAL = "principal", _("Principal")
+    SEAL = "seal", _("School seal")
+
+
+class SigningStage(models.Model):
+    """One stage of a school's signing plan for a kind of document (a school setting; without rows, the default
+    plan of archive.signing.stages applies)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField(_("order"))
+    role = models.CharField(_("signer"), max_length=20, choices=SigningRole.choices)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("signing stage")
+        verbose_name_plural = _("signing stages")
+        ordering = ["school", "kind", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["school", "kind", "position"], name="archive_stage_position_once"),
+            models.UniqueConstraint(fields=["school", "kind", "role"], name="archive_stage_role_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.position}: {self.role}"
+
+
+class SigningCertificate(models.Model):
+    """A certificate registered once for signing: a staff member's (``user``) or the school seal's (no user).
+
+    Checked at registration against the trust roots and its validity dates, its holder's name and CCCD
+    against the staff profile. ``token_label``: the PKCS#11 token on the server holding its key (the seal;
+    in the demo and CI the staff's tokens too); blank for a key that only the signer's own device holds.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="signing_certificates", verbose_name=_("holder"))
+    pem = models.TextField(_("certificate (PEM)"))
+    fingerprint = models.CharField(_("SHA-256 fingerprint"), max_length=64, unique=True)
+    subject_name = models.CharField(_("name on the certificate"), max_length=200)
+    cccd = models.CharField(_("CCCD on the certificate"), max_length=12, blank=True)
+    issuer = models.CharField(_("issuer"), max_length=255)
+    serial = models.CharField(_("serial number"), max_length=80)
+    not_before = models.DateTimeField(_("valid from"))
+    not_after = models.DateTimeField(_("valid until"))
+    token_label = models.CharField(_("token"), max_length=64, blank=True)
+    active = models.BooleanField(_("in use"), default=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("registered by"))
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("signing certificate")
+        verbose_name_plural = _("signing certificates")
+        ordering = ["-registered_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=Q(active=True, user__isnull=False),
+                                    name="archive_one_active_certificate_per_user"),
+            models.UniqueConstraint(fields=["school"], condition=Q(active=True, user__isnull=True),
+                                    name="archive_one_active_seal_per_school"),
+            models.CheckConstraint(condition=Q(not_before__lt=models.F("not_after")),
+                                   name="archive_certificate_dates_in_order"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_name} ({self.fingerprint[:12]})"
+
+
+class Signature(models.Model):
+    """One signature: who signed which version, at which stage, with which certificate, and the version it made.
+
+    ``signed`` is the version the signer signed; ``document`` the new sealed version (the signed file's
+    incremental update), which supersedes it: the chain of versions is the chain of signatures.
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    signed = models.OneToOneField(ArchivedDocument, on_delete=models.PROTECT, related_name="signature_of_next",
+                                  verbose_name=_("signed version"))
+    document = models.OneToOneField(ArchivedDocument, on_delete=models.PROTECT, related_name="signature",
+                                    verbose_name=_("version made"))
+    scope_key = models.CharField(_("scope"), max_length=120, db_index=True)
+    role = models.CharField(_("stage"), max_length=20, choices=SigningRole.choices)
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("signed by"))
+    certificate = models.ForeignKey(SigningCertificate, on_delete=models.PROTECT, related_name="signatures",
+                                    verbose_name=_("certificate"))
+    field_name = models.CharField(_("signature field"), max_length=80)
+    signed_at = models.DateTimeField(_("signed at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["scope_key", "signed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.scope_key} {self.role} {self.signer_id}"
+
+
+class SigningAttempt(models.Model):
+    """A refused signature or certificate registration, kept for the school (who, what, why)."""
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("school"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                              verbose_name=_("by"))
+    document = models.ForeignKey(ArchivedDocument, on_delete=models.PROTECT, null=True, blank=True,
+                                 related_name="+", verbose_name=_("document"))
+    action = models.CharField(_("action"), max_length=20)  # sign, register
+    code = models.CharField(_("reason code"), max_length=30)
+    message = models.CharField(_("message"), max_length=500)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("refused signing attempt")
+        verbose_name_plural = _("refused signing attempts")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.code} by {self.actor_id}"

@@ -393,6 +393,22 @@ def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, 
     return document
 
 
+def seal_signed(*, document: ArchivedDocument, content: bytes, actor, note: str = "") -> ArchivedDocument:
+    """Seal ``content`` (``document``'s file with a signature appended) as the next version of its scope.
+
+    Called by archive.signing.services in its transaction, the signed version's row locked; the data
+    are those of ``document`` (same data hash, pages, print date), the file is new, ``document`` stays.
+    """
+    if not content.startswith(storage.read(document.path)):
+        raise storage.StorageError("a signed version must append to the file it signs")
+    return _seal(content=content, suffix=".pdf", content_type=document.content_type, pages=document.pages,
+                 data_hash=document.data_hash, school_id=document.school_id, kind=document.kind,
+                 variant=document.variant, mode=document.mode, year=document.year, term=document.term,
+                 school_class=document.school_class, student=document.student, key=document.scope_key,
+                 print_date=document.print_date, actor=actor, job=None, idempotency_key=f"signed:{document.pk}",
+                 note=note)
+
+
 # --- re-issues after a correction -----------------------------------------------------------------
 
 

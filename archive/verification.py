@@ -16,12 +16,15 @@ import re
 import zlib
 from dataclasses import dataclass, field
 
+from asn1crypto import x509
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
 from . import codes, storage
 from .models import ArchivedDocument, Revocation, VerificationAttempt
+from .signing import config as signing_config
 
 log = logging.getLogger("schoolrecords.security")
 
@@ -110,8 +113,9 @@ def describe(document: ArchivedDocument) -> Described:
 
 
 def trust_roots() -> list:
-    """The certificates a signer's chain must end in (asn1crypto); none yet: the signing module provides them."""
-    return []
+    """The certificates a signer's chain must end in (asn1crypto): the school's roots (archive.signing.config)."""
+    return [x509.Certificate.load(root.public_bytes(serialization.Encoding.DER))
+            for root in signing_config.trust_roots()]
 
 
 def signatures(content: bytes) -> Signatures:
@@ -119,9 +123,9 @@ def signatures(content: bytes) -> Signatures:
 
     With pyHanko installed, each embedded signature is validated for integrity (the signed byte
     ranges hash to the signed digest) and for its signature value, offline (nothing is fetched:
-    a public page must not make the server call out); whether the signer's certificate chains to
-    the school's trust roots (``trust_roots``) is the signing module's to add. Without pyHanko: not
-    checked, and the page says so.
+    a public page must not make the server call out), and ``valid`` also says whether the signer's
+    certificate chains to the school's trust roots (``trust_roots``). Without pyHanko: not checked,
+    and the page says so.
     """
     try:
         from pyhanko.pdf_utils.reader import PdfFileReader

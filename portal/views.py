@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 
+from archive.signing import selectors as signing_selectors
 from eledger import selectors as eledger_selectors
 from families import policy as family_policy
 from gradebook import policy
@@ -43,6 +44,7 @@ def home(request):
         context["rollcall"] = homeroom_selectors.rollcall_home(classes=context["homeroom"])
     context["reminders"] = progress_selectors.unread_reminders(user)
     context["documents_summary"] = eledger_selectors.home_summary(user)
+    context["signing_waiting"] = signing_selectors.waiting_for(actor=user)
     context["corrections"] = corrections_selectors.home_summary(user)
     if has_role(user, roles.DEPARTMENT_HEAD):
         context["departments"] = [
@@ -62,6 +64,7 @@ def class_detail(request, pk: int):
         "school_class": school_class,
         "roster": roster,
         "assignments": assignments,
+        "signing_board": signing_selectors.may_see_board(request.user, school_class),
         "readable": policy.readable_assignment_ids(request.user, school_class, assignments),
         "can_see_results": policy.can_read_results(request.user, school_class),
         "can_invite_families": family_policy.may_invite(request.user, school_class),

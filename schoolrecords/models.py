@@ -1,6 +1,7 @@
 """The school's master data: schools, years, terms, departments, subjects, classes, students and staff."""
 
 from django.conf import settings
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -405,6 +406,9 @@ class StaffProfile(models.Model):
     department = models.ForeignKey(Department, on_delete=models.PROTECT, null=True, blank=True,
                                    related_name="members", verbose_name=_("department"))
     phone = models.CharField(_("phone"), max_length=20, blank=True)
+    # The citizen-id number (căn cước công dân, 12 digits): a signing certificate must carry the same one.
+    cccd = models.CharField(_("CCCD number"), max_length=12, blank=True,
+                            validators=[RegexValidator(r"^[0-9]{12}$", _("A CCCD number has 12 digits."))])
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
     left_on = models.DateField(_("left on"), null=True, blank=True)
     must_change_password = models.BooleanField(_("must change password at next login"), default=True)

@@ -264,6 +264,23 @@ if ARCHIVE_RETENTION_YEARS < 1:
     raise ImproperlyConfigured("ARCHIVE_RETENTION_YEARS must be 1 or more.")
 # The group the web and worker users share, which the local archive's files (0440) and folders (0750) get.
 ARCHIVE_GROUP = os.environ.get("ARCHIVE_GROUP", "").strip()
+
+# Signed records (archive/signing/, docs: README "Signed records"). The PKCS#11 module of the server's
+# tokens (the school seal's HSM or USB token; in the demo and CI every token is a SoftHSM2 one, whose
+# configuration SIGNING_SOFTHSM2_CONF names). The RFC 3161 TSA (production: the government CA's; empty:
+# the demo's own TSA under SIGNING_DIR, started while a signature is made). The trust roots and the
+# revocation lists known here are PEM/DER files (comma-separated; empty: the demo PKI's under SIGNING_DIR);
+# SIGNING_FETCH_REVOCATION lets pyHanko fetch CRLs/OCSP named in real certificates.
+SIGNING_DIR = Path(os.environ.get("SIGNING_DIR", VAR_DIR / "signing")).resolve()
+SIGNING_PKCS11_MODULE = os.environ.get("SIGNING_PKCS11_MODULE", "/usr/lib/softhsm/libsofthsm2.so")
+SIGNING_SOFTHSM2_CONF = os.environ.get("SOFTHSM2_CONF", "")
+SIGNING_TSA_URL = os.environ.get("SIGNING_TSA_URL", "").strip()
+SIGNING_TRUST_ROOTS = env_list("SIGNING_TRUST_ROOTS")
+SIGNING_CRLS = env_list("SIGNING_CRLS")
+SIGNING_FETCH_REVOCATION = env_bool("SIGNING_FETCH_REVOCATION", False)
+# The school seal's token on this server and its PIN (a secret: from the environment, in the demo from SIGNING_DIR).
+SIGNING_SEAL_TOKEN_LABEL = os.environ.get("SIGNING_SEAL_TOKEN_LABEL", "").strip()
+SIGNING_SEAL_PIN = os.environ.get("SIGNING_SEAL_PIN", "")
 # The files as they are in the checkout too, for the settings run without collectstatic (scripts/bench_*.py);
 # what collectstatic wrote (STATIC_ROOT) is served with them, the hashed names kept for ever.
 WHITENOISE_USE_FINDERS = True

@@ -131,12 +131,19 @@ class StaffCreateForm(PasswordPairMixin, StaffDetailsForm):
 
 
 class StaffEditForm(StaffDetailsForm):
+    # A signing certificate must carry the same number (archive/signing/services.py check_holder).
+    cccd = forms.RegexField(label=_("CCCD number"), regex=r"^[0-9]{12}$", max_length=12, required=False,
+                            error_messages={"invalid": _("A CCCD number has 12 digits.")})
     reason = forms.CharField(label=_("Reason for the change"), max_length=255, required=False,
                              help_text=_("Kept in the change history."))
 
+    def details(self) -> dict:
+        return {**super().details(), "cccd": self.cleaned_data.get("cccd", "")}
+
     def groups(self) -> list[FieldGroup]:
         return [
-            FieldGroup(self, _("Details"), ["full_name", "position", "department", "phone", "reason"], first=True),
+            FieldGroup(self, _("Details"), ["full_name", "position", "department", "phone", "cccd", "reason"],
+                       first=True),
             FieldGroup(self, _("Roles"), ["roles"]),
         ]
 

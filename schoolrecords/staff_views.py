@@ -145,7 +145,8 @@ def staff_edit(request, pk: int):
     held = set(user.groups.values_list("name", flat=True))
     initial = {
         "full_name": profile.full_name, "position": profile.position, "department": profile.department,
-        "phone": profile.phone, "roles": [name for name in services.ASSIGNABLE_ROLES if name in held],
+        "phone": profile.phone, "cccd": profile.cccd,
+        "roles": [name for name in services.ASSIGNABLE_ROLES if name in held],
     }
     form = StaffEditForm(request.POST or None, initial=initial, school=profile.school)
     if request.method == "POST" and form.is_valid():

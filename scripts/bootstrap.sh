@@ -28,7 +28,8 @@ VENV="$ROOT/.venv"
 MIN_PYTHON="3.12"
 # WeasyPrint: pango (with its FreeType backend) and harfbuzz's subsetter for fast font
 # embedding; DejaVu has every Vietnamese glyph; gettext compiles the catalogue.
-APT_PACKAGES=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext)
+# softhsm2: the PKCS#11 tokens of the demo's and the tests' signatures (archive/signing/).
+APT_PACKAGES=(libharfbuzz-subset0 libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core gettext softhsm2)
 # The tests also drive Debian's chromium (through Playwright, whose bundled node needs
 # libatomic1), check docker-compose.yml with docker-compose and deploy/nginx.conf with `nginx -t`.
 APT_TEST_PACKAGES=(chromium libatomic1 docker-compose nginx-light)

@@ -219,3 +219,19 @@ def _students(actor, school, year, classes, size: DemoSize, reason) -> None:
                                        status=m.Enrolment.Status.TRANSFERRED_OUT,
                                        end_date=datetime.date(2026, 2, 16),
                                        reason="Chuyển trường theo gia đình")
+
+
+def build_demo_signing(built: dict) -> dict[str, str] | None:
+    """The demo PKI (archive.signing.demo): a SoftHSM2 token for each staff member and the school seal, under
+    SIGNING_DIR (var/signing), their certificates registered; idempotent. None when SoftHSM2 is not installed."""
+    import shutil
+    from pathlib import Path
+
+    from django.conf import settings
+
+    from archive.signing import demo as signing_demo
+
+    if not Path(settings.SIGNING_PKCS11_MODULE).exists() or shutil.which("softhsm2-util") is None:
+        return None
+    people = [user for user in built["users"].values() if user.is_active and hasattr(user, "profile")]
+    return signing_demo.setup(school=built["school"], people=people, actor=services.system_user())

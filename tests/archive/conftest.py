@@ -124,3 +124,7 @@ def pdf_text(content: bytes) -> str:
     from pypdf import PdfReader
 
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+# The signing tests' fixtures (a session's SoftHSM2 tokens, the demo PKI): tests/archive/signing_support.py.
+from .signing_support import pki_ready, signing_dir  # noqa: E402, F401

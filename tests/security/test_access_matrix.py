@@ -790,6 +790,11 @@ MATRIX: dict[str, Row] = {
     # POST is a 400 (type a code or choose a file)
     "verify:index": Row(None, "o o o o o o o o o o", "b b b b b b b b b b", kwargs=_none),
     "verify:code": Row("archived", "oo oo oo oo oo oo oo oo oo oo", kwargs=lambda obj: {"code": obj.code}),
+    # signed records: the board is for the class's teachers, the leadership and the clerk
+    "archive:signing_board": Row("class", "lll oon oon ddn oon don odn odn oon nno",
+                                 "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
+    "archive:signing_waiting": Row(None, "l o o o o o o o o o", kwargs=_none),
+    "archive:signing_certificate": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
 }
 
 

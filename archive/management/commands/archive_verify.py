@@ -8,6 +8,11 @@ hand; reported, not a failure, unless its name is not its content's SHA-256), th
 exit status is 1 if any file is missing, differs or is misnamed. Run it after copying the archive to
 a new disk and every term (docs/operations.md).
 
+Every version a signature made (archive.models.Signature) is also validated with pyHanko against the
+trust roots (archive/signing/pades.py: each signature intact and valid, its timestamp valid, the
+validation data embedded): "signed" with the count of signatures, or "SIGNATURE" with what is wrong
+(then the exit status is 1 too).
+
 A file is stored under its own SHA-256 (archive/storage.py: ``objects/<2 hex>/<sha256><suffix>``), so a
 document whose recorded path does not name its recorded SHA-256 had its row rewritten (MISNAMED):
 someone changed the file and then the hash in the database to match.
@@ -25,7 +30,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from archive import selectors, storage
-from archive.models import ArchivedDocument
+from archive.models import ArchivedDocument, Signature
+from archive.signing import config as signing_config
+from archive.signing import pades
 from schoolrecords import backup
 
 LATEST = object()  # --backup without a PATH
@@ -69,6 +76,9 @@ class Command(BaseCommand):
             against = load_manifest(where)  # a bad PATH stops before anything is read
         counts = {"ok": 0, "missing": 0, "changed": 0}
         misnamed = 0
+        signed_ids = set(Signature.objects.values_list("document_id", flat=True))
+        trust = signing_config.trust() if signed_ids else None
+        bad_signatures = 0
         for result in selectors.verify_documents():
             document = result.document
             counts[result.status] += 1
@@ -78,6 +88,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"MISNAMED {document.path}  {document.file_name}  sealed sha256 {document.sha256}: "
                                   f"its file would be {expected_path(document.sha256, document.path)} "
                                   f"(the row was changed after sealing)")
+            if document.pk in signed_ids and result.status != "missing":
+                bad_signatures += self._signatures(document, trust, quiet=options["quiet"])
             if result.ok:
                 if not options["quiet"] and right_name:
                     self.stdout.write(f"ok       {document.path}  {document.file_name}")
@@ -101,14 +113,36 @@ class Command(BaseCommand):
         total = sum(counts.values())
         summary = (f"{total} archived file(s): {counts['ok']} ok, {counts['missing']} missing, "
                    f"{counts['changed']} changed{f', {misnamed} misnamed' if misnamed else ''}; "
-                   f"{len(unlisted)} unlisted file(s) in the folder")
+                   f"{len(unlisted)} unlisted file(s) in the folder"
+                   f"{f'; {bad_signatures} signed file(s) with a bad signature' if bad_signatures else ''}")
         backup_problems = 0
         if against is not None:
             backup_problems, note = self._compare(*against)
             summary += note
-        if counts["missing"] or counts["changed"] or misnamed or backup_problems:
+        if counts["missing"] or counts["changed"] or misnamed or backup_problems or bad_signatures:
             raise CommandError(summary)
         self.stdout.write(summary)
+
+    def _signatures(self, document, trust, *, quiet: bool) -> int:
+        with storage.open(document.path) as handle:
+            content = handle.read()
+        try:
+            checks = pades.validate(content, trust=trust)
+        except Exception as error:  # noqa: BLE001 (a damaged file may not even parse)
+            self.stdout.write(f"SIGNATURE {document.path}  {document.file_name}: cannot be read ({error})")
+            return 1
+        bad = [check for check in checks if not check.ok]
+        if not checks or bad:
+            for check in bad or checks:
+                self.stdout.write(f"SIGNATURE {document.path}  {document.file_name}: {check.field_name} "
+                                  f"({check.signer_name}): {'; '.join(check.problems)}")
+            if not checks:
+                self.stdout.write(f"SIGNATURE {document.path}  {document.file_name}: no signature found")
+            return 1
+        if not quiet:
+            self.stdout.write(f"signed   {document.path}  {document.file_name}: {len(checks)} signature(s) valid, "
+                              f"timestamped, validation data embedded")
+        return 0
 
     def _compare(self, folder: Path, manifest: dict) -> tuple[int, str]:
         current = {row["id"]: row for row in ArchivedDocument.objects.order_by("pk").values(

@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from archive.signing import demo as signing_demo
 from seed import demo, families, primary
 
 LOWER, PRIMARY, UPPER, ALL = "lower", "primary", "upper", "all"
@@ -39,6 +40,12 @@ class Command(BaseCommand):
             ("clerk", "Văn thư"), ("head_math", "Tổ trưởng Toán - Tin"), ("teacher_math", "Giáo viên Toán 6A1"),
             ("homeroom_6a1", "Giáo viên chủ nhiệm 6A1"), (families.PARENT_USERNAME, "Phụ huynh học sinh 6A1"),
         ])
+        pins = demo.build_demo_signing(built)
+        if pins is None:
+            self.stdout.write("Signing: SoftHSM2 is not installed (apt-get install softhsm2): no demo tokens.")
+        else:
+            self.stdout.write(f"Signing: {len(pins)} demo SoftHSM2 tokens under var/signing; every staff token's PIN "
+                              f"is {signing_demo.DEMO_PIN} (the seal's is the server's).")
 
     def _primary(self, classes_per_grade: int, students_per_class: int) -> None:
         size = primary.PrimarySize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)

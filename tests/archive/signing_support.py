@@ -1,0 +1,44 @@
+"""The signing tests' set-up: one SoftHSM2 token folder per session, the demo PKI for the small school year."""
+
+import pytest
+
+from archive import jobs as archive_jobs
+from archive import tasks
+from archive.models import ArchivedDocument, Kind, Mode
+from archive.signing import demo as demo_pki
+from archive.signing import tokens
+
+SIGNERS = ("teacher_math", "gv_gdtc", "homeroom_6a1", "principal", "clerk")
+
+
+@pytest.fixture(scope="session")
+def signing_dir(tmp_path_factory):
+    """One SoftHSM2 token folder for the session (the module reads its configuration once per process)."""
+    folder = tmp_path_factory.mktemp("signing")
+    tokens.softhsm_setup(folder)
+    return folder
+
+
+@pytest.fixture
+def pki_ready(small, settings, signing_dir):
+    settings.SIGNING_DIR = signing_dir
+    settings.SIGNING_TSA_URL = ""
+    settings.SIGNING_TRUST_ROOTS = []
+    settings.SIGNING_CRLS = []
+    from schoolrecords.services import system_user
+
+    people = [small.demo.user(name) for name in SIGNERS]
+    pins = demo_pki.setup(school=small.demo.school, people=people, actor=system_user())
+    return pins
+
+
+def print_report_cards(small):
+    batch = archive_jobs.batch_start(actor=small.demo.user("clerk"), year=small.year, term_number=1,
+                                     kind=Kind.REPORT_CARD, mode=Mode.AD_HOC, classes=[small.school_class],
+                                     dispatch=False)
+    for job in batch.jobs.order_by("pk"):
+        tasks.render_job.apply(args=[job.pk])
+    return list(ArchivedDocument.objects.filter(kind=Kind.REPORT_CARD, school_class=small.school_class)
+                .order_by("student__code"))
+
+
