@@ -37,7 +37,7 @@ from gradebook.rules import tt22
 from gradebook.rules.slots import Month, in_class_at_end, studies_during, term_months
 from gradebook.rules.tt22 import Level, Outcome, PlanMode, Title
 from schoolrecords import models as sm
-from schoolrecords.selectors import sort_vietnamese
+from schoolrecords.selectors import class_subjects, sort_vietnamese
 
 YEAR = 0  # the key of the whole year wherever periods are keyed by term number
 
@@ -197,10 +197,9 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
     """
     year = school_class.year
     terms = {term.number: term for term in sm.Term.objects.filter(year_id=year.pk).order_by("number")}
-    periods = sm.GradeSubject.objects.filter(year_id=year.pk, grade=school_class.grade).select_related("subject")
     subjects = [
         SubjectInfo(subject=row.subject, regular_required=tt22.regular_assessment_count(row.periods_per_year))
-        for row in periods.order_by("subject__order", "subject__name")
+        for row in class_subjects(school_class)
     ]
     enrolments = sort_vietnamese(
         sm.Enrolment.objects.filter(school_class_id=school_class.pk).select_related("student").order_by()
