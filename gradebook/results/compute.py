@@ -327,6 +327,7 @@ class StudentResult:
     learning_after_retest: Level | None = None
     summer_conduct: Level | None = None
     outcome_after: Outcome | None = None  # after the re-test or the summer training, once entered
+    graduation: tt22.Graduation | None = None  # grade 12, once the year (and any remedy) is decided
 
     @property
     def absent(self) -> int:
@@ -386,6 +387,22 @@ class StudentResult:
     @property
     def final_outcome_label(self) -> str:
         return outcome_label(self.final_outcome)
+
+    @property
+    def completes_programme_label(self) -> str:
+        """Grade 12: "Hoàn thành chương trình THPT" or not; empty for the other grades or while undecided."""
+        if self.graduation is None:
+            return ""
+        return (_("Completes the upper-secondary programme") if self.graduation.completes_programme
+                else _("Does not complete the upper-secondary programme"))
+
+    @property
+    def exam_eligible_label(self) -> str:
+        """Grade 12: eligible for the graduation exam or not; empty for the other grades or while undecided."""
+        if self.graduation is None:
+            return ""
+        return (_("Eligible for the graduation exam") if self.graduation.exam_eligible
+                else _("Not eligible for the graduation exam"))
 
     @property
     def learning_after_retest_label(self) -> str:
@@ -504,6 +521,10 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
         if row.summer_conduct is not None:
             row.outcome_after = tt22.year_outcome(row.learning, row.summer_conduct, row.absent,
                                                         after_remedies=True)
+    if not row.remedy_pending:
+        row.graduation = tt22.graduation(
+            grade=data.school_class.grade, learning=row.learning_after_retest or row.learning,
+            conduct=row.summer_conduct or row.conduct, absent_sessions=row.absent)
     return row
 
 
@@ -534,6 +555,11 @@ class ClassResults:
         return self.data.frozen(self.term_number)
 
     @property
+    def is_final_grade(self) -> bool:
+        """Grade 12: the results say whether each student completes the programme and may sit the exam."""
+        return self.data.school_class.grade == tt22.FINAL_GRADE
+
+    @property
     def due(self) -> list[StudentResult]:
         return [row for row in self.rows if row.required]
 
@@ -559,6 +585,13 @@ class ClassResults:
             totals["title"] = [(title_label(value), sum(1 for row in due if row.title is value)) for value in Title]
             totals["outcome"] = [(outcome_label(value), sum(1 for row in due if row.final_outcome is value))
                                  for value in Outcome]
+        if self.is_year and self.is_final_grade:
+            totals["graduation"] = [
+                (_("Eligible for the graduation exam"),
+                 sum(1 for row in due if row.graduation is not None and row.graduation.exam_eligible)),
+                (_("Not eligible for the graduation exam"),
+                 sum(1 for row in due if row.graduation is not None and not row.graduation.exam_eligible)),
+            ]
         return totals
 
 
