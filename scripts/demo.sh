@@ -35,6 +35,7 @@ echo "==> Database: migrate (var/db.sqlite3)"
 .venv/bin/python manage.py migrate --no-input --verbosity 0
 echo "==> Demo school: seed_demo $*"
 .venv/bin/python manage.py seed_demo "$@"
+.venv/bin/python manage.py seed_demo --school upper
 
 first_address="${addresses%% *}"
 echo

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from seed import demo
+from seed import demo, upper
 
 
 class Command(BaseCommand):
@@ -11,8 +11,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--classes-per-grade", type=int, default=2, help="classes in each of grades 6-9")
         parser.add_argument("--students-per-class", type=int, default=40)
+        parser.add_argument("--school", choices=["lower", "upper"], default="lower",
+                            help="lower: the demo lower-secondary school; upper: an upper-secondary one beside it")
 
     def handle(self, *args, classes_per_grade: int, students_per_class: int, **options):
+        if options["school"] == "upper":
+            return self._upper()
         size = demo.DemoSize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
         built = demo.build_demo_school(size)
         self.stdout.write(self.style.SUCCESS(
@@ -26,3 +30,13 @@ class Command(BaseCommand):
             ("homeroom_6a1", "Giáo viên chủ nhiệm 6A1"),
         ]:
             self.stdout.write(f"  {username:<14} {label}")
+
+    def _upper(self):
+        built = upper.build_upper_school()
+        self.stdout.write(self.style.SUCCESS(
+            f"Upper-secondary demo school: {built['school'].name}, year {built['year'].name}, "
+            f"{len(built['classes'])} classes."
+        ))
+        self.stdout.write(f"Logins (password for all: {upper.DEMO_PASSWORD}):")
+        for username, label in upper.LOGINS:
+            self.stdout.write(f"  {username:<18} {label}")
