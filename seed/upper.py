@@ -255,7 +255,7 @@ def _scores(actor, year: m.SchoolYear, today: datetime.date) -> None:
     teacher_of = {(a.school_class_id, a.subject_id): a.teacher_id for a in m.TeachingAssignment.objects.filter(
         year=year, end_date__isnull=True, state=m.TeachingAssignment.State.CONFIRMED)}
     enrolments: dict[int, list[m.Enrolment]] = {}
-    for enrolment in m.Enrolment.objects.filter(school_class__year=year).order_by("pk"):
+    for enrolment in m.Enrolment.objects.filter(school_class__year=year).select_related("student").order_by("pk"):
         enrolments.setdefault(enrolment.school_class_id, []).append(enrolment)
     held = set(Score.objects.filter(term__year=year).values_list("enrolment_id", "subject_id", "term_id", "kind",
                                                                   "index"))
@@ -275,7 +275,7 @@ def _scores(actor, year: m.SchoolYear, today: datetime.date) -> None:
                     for enrolment in enrolments.get(school_class.pk, []):
                         if (enrolment.pk, subject.pk, term.pk, kind, index) in held:
                             continue
-                        ability = random.Random(f"{enrolment.pk}").uniform(5.5, 9.3)
+                        ability = random.Random(enrolment.student.code).uniform(5.5, 9.3)
                         if subject.is_commented:
                             value, passed = None, rng.random() < 0.97
                         else:

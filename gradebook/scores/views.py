@@ -36,7 +36,6 @@ from gradebook.scores.selectors import (
 )
 from gradebook.scores.services import CellResult, scores_save
 from schoolrecords import models as sm
-from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import user_school
 from schoolrecords.sessions import entry_session
 from schoolrecords.signals import log_refusal
@@ -284,9 +283,9 @@ def grid_import(request, assignment_id: int, term: int):
         required = lookups.regular_required(assignment)
     except lookups.NotStudied as error:
         policy.require_teacher(request.user, assignment)  # only its teacher learns why
-        form = GridImportForm(request.POST or None, request.FILES or None)
+        form = GridImportForm({}, {})
         form.is_valid()
-        apply_service_errors(form, error, default_field="file")
+        form.errors["file"] = form.error_class(error.messages)  # the file cannot help: the class is the reason
         return _import_page(request, assignment, term_obj, form)
     entry.writable_state(request.user, assignment, term_obj, regular_required=required)
     grid_url = reverse("gradebook:grid", args=(assignment.pk, term_obj.number))
