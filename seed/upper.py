@@ -20,7 +20,7 @@ from eledger.services import document_kinds_seed
 from gradebook.models import ConductResult, LevelChoice, Score
 from gradebook.rules import tt22
 from schoolrecords import models as m
-from schoolrecords import roles, services, selectors
+from schoolrecords import roles, selectors, services
 
 from . import demo
 
