@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils.translation import gettext as _
 
 from schoolrecords import models as sm
-from schoolrecords.selectors import studied_periods
+from schoolrecords.selectors import how_studied
 
 from .rules import tt22
 
@@ -52,8 +52,9 @@ class NotStudied(Http404, ValidationError):
 def regular_required(assignment: sm.TeachingAssignment) -> int:
     """How many ĐĐGtx the subject has in the assignment's class this year (one query): its periods in the
     class's own set, else in its grade's. NotStudied when the class does not study it."""
-    periods = studied_periods(assignment.school_class, assignment.subject_id)
-    if periods is None:
+    studied = how_studied(assignment.school_class, assignment.subject_id)
+    if studied is None:
         raise NotStudied({"subject": _("%(name)s does not study %(subject)s this year.") % {
             "name": assignment.school_class.name, "subject": assignment.subject.name}})
-    return tt22.regular_assessment_count(periods)
+    periods, topics = studied
+    return tt22.regular_assessment_count(periods, learning_topics=topics)

@@ -81,6 +81,7 @@ class StudiedSubject:
 
     subject: m.Subject
     periods_per_year: int
+    learning_topics: bool = False  # the class studies its learning topics (one more regular assessment)
 
 
 def class_subjects(school_class: m.SchoolClass) -> list[StudiedSubject]:
@@ -106,6 +107,7 @@ def subjects_of_classes(classes) -> dict[int, list[StudiedSubject]]:
         )
         .annotate(
             own_class=F("class_subjects__school_class_id"), own_periods=F("class_subjects__periods_per_year"),
+            own_topics=F("class_subjects__learning_topics"),
             grade_year=F("grade_subjects__year_id"), grade_grade=F("grade_subjects__grade"),
             grade_periods=F("grade_subjects__periods_per_year"),
         )
@@ -116,7 +118,8 @@ def subjects_of_classes(classes) -> dict[int, list[StudiedSubject]]:
     for subject in rows:
         # The two joins multiply: one subject comes back once per (own row, grade row) pair.
         if subject.own_class is not None:
-            own[subject.own_class].setdefault(subject.pk, StudiedSubject(subject, subject.own_periods))
+            own[subject.own_class].setdefault(subject.pk, StudiedSubject(subject, subject.own_periods,
+                                                                         subject.own_topics))
         if subject.grade_year is not None:
             by_grade[subject.grade_year, subject.grade_grade].setdefault(
                 subject.pk, StudiedSubject(subject, subject.grade_periods))
@@ -125,25 +128,28 @@ def subjects_of_classes(classes) -> dict[int, list[StudiedSubject]]:
     }
 
 
-def studied_periods(school_class: m.SchoolClass, subject_id: int) -> int | None:
-    """The periods per year of ``subject_id`` in ``school_class``, None when the class does not study it
-    (one query: its own set decides when it has one, else its grade's)."""
+def how_studied(school_class: m.SchoolClass, subject_id: int) -> tuple[int, bool] | None:
+    """(periods per year, learning topics) of ``subject_id`` in ``school_class``, None when the class does
+    not study it (one query: its own set decides when it has one, else its grade's, without topics)."""
     own_rows = m.ClassSubject.objects.filter(school_class_id=school_class.pk)
-    own = own_rows.filter(subject_id=subject_id).values("periods_per_year")[:1]
+    own = own_rows.filter(subject_id=subject_id)
     grade = m.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade,
                                           subject_id=subject_id).values("periods_per_year")[:1]
     found = m.SchoolClass.objects.filter(pk=school_class.pk).annotate(
-        has_own=Exists(own_rows), own=Subquery(own), graded=Subquery(grade),
-    ).values_list("has_own", "own", "graded").first()
+        has_own=Exists(own_rows), own=Subquery(own.values("periods_per_year")[:1]),
+        topics=Subquery(own.values("learning_topics")[:1]), graded=Subquery(grade),
+    ).values_list("has_own", "own", "topics", "graded").first()
     if found is None:
         return None
-    has_own, own_periods, grade_periods = found
-    return own_periods if has_own else grade_periods
+    has_own, own_periods, topics, grade_periods = found
+    if has_own:
+        return None if own_periods is None else (own_periods, bool(topics))
+    return None if grade_periods is None else (grade_periods, False)
 
 
 def studies(school_class: m.SchoolClass, subject) -> bool:
     """Does ``school_class`` study ``subject`` (a Subject or its id) this year? (one query)"""
-    return studied_periods(school_class, getattr(subject, "pk", subject)) is not None
+    return how_studied(school_class, getattr(subject, "pk", subject)) is not None
 
 
 def studied_ids(school_class: m.SchoolClass):

@@ -207,13 +207,14 @@ def grade_subjects_set(*, actor, year: m.SchoolYear, grade: int, periods: dict[i
 
 @transaction.atomic
 def class_subjects_set(*, actor, school_class: m.SchoolClass, periods: dict[int, int | None],
-                       reason: str = "") -> list[m.ClassSubject]:
+                       topics: Iterable[int] | None = None, reason: str = "") -> list[m.ClassSubject]:
     """Set which subjects one class studies and their periods per year (None: not studied).
 
     The upper-secondary shape: the compulsory subjects, the class's elective combination and its
-    learning topics. A class without rows of its own studies its grade's subjects; its first own set
-    starts from them, so a subject the call does not name keeps its grade periods. A subject still
-    taught by an open assignment of the class cannot be removed; a subject of another school is refused.
+    learning topics (``topics``: the ids of the subjects whose learning topics the class studies; None
+    leaves them as they are). A class without rows of its own studies its grade's subjects; its first
+    own set starts from them, so a subject the call does not name keeps its grade periods. A subject
+    still taught by an open assignment of the class cannot be removed; a subject of another school is refused.
     """
     school_class = m.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class.pk)
     require(actor, SETUP, school_class)
@@ -229,13 +230,17 @@ def class_subjects_set(*, actor, school_class: m.SchoolClass, periods: dict[int,
         grade_rows = m.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade)
         grade_periods = {row.subject_id: row.periods_per_year for row in grade_rows}
         periods = grade_periods | dict(periods)
-        if {k: v for k, v in periods.items() if v} == grade_periods:
+        if {k: v for k, v in periods.items() if v} == grade_periods and not topics:
             return []  # the grade's set as it is: the class keeps following its grade
         subjects |= {s.pk: s for s in m.Subject.objects.filter(pk__in=set(periods) - set(subjects))}
     studied_after = {subject_id for subject_id, value in periods.items() if value} | (
         set(current) - set(periods))
     if not studied_after:
         raise ValidationError({"subjects": _("A class studies at least one subject.")}, code="no_subject")
+    topics = None if topics is None else set(topics)
+    if topics is not None and topics - studied_after:
+        raise ValidationError({"subjects": _("Learning topics belong to a subject the class studies.")},
+                              code="topics_not_studied")
     taught = set(m.TeachingAssignment.objects.filter(school_class=school_class, end_date__isnull=True)
                  .values_list("subject_id", flat=True))
     dropped = sorted(subjects[subject_id].name for subject_id in taught - studied_after if subject_id in subjects)
@@ -243,15 +248,19 @@ def class_subjects_set(*, actor, school_class: m.SchoolClass, periods: dict[int,
         raise ValidationError({"subjects": _("%(subjects)s is still taught in %(name)s; end its assignments first.")
                                % {"subjects": ", ".join(dropped), "name": school_class.name}}, code="in_use")
     kept = []
-    for subject_id, value in periods.items():
+    for subject_id in sorted(set(periods) | set(current)):
         existing = current.get(subject_id)
+        value = periods[subject_id] if subject_id in periods else existing.periods_per_year
+        wanted_topics = (subject_id in topics) if topics is not None else bool(existing and existing.learning_topics)
         if value:
             if existing is None:
                 kept.append(record(m.ClassSubject(school_class=school_class, subject=subjects[subject_id],
-                                                  periods_per_year=value), actor=actor, reason=reason))
-            elif existing.periods_per_year != value:
-                existing.periods_per_year = value
-                kept.append(record(existing, actor=actor, reason=reason, update_fields=["periods_per_year"]))
+                                                  periods_per_year=value, learning_topics=wanted_topics),
+                                   actor=actor, reason=reason))
+            elif (existing.periods_per_year, existing.learning_topics) != (value, wanted_topics):
+                existing.periods_per_year, existing.learning_topics = value, wanted_topics
+                kept.append(record(existing, actor=actor, reason=reason,
+                                   update_fields=["periods_per_year", "learning_topics"]))
             else:
                 kept.append(existing)
         elif existing is not None:

@@ -308,14 +308,16 @@ def class_subjects(request, pk: int):
     own = m.ClassSubject.objects.filter(school_class=school_class).exists()
     form = f.ClassSubjectsForm(request.POST if "save" in request.POST else None,
                                subjects=list(selectors.subjects_of(school_class.year.school)),
-                               initial_periods={each.subject.pk: each.periods_per_year for each in studied})
+                               initial_periods={each.subject.pk: each.periods_per_year for each in studied},
+                               initial_topics={each.subject.pk for each in studied if each.learning_topics})
     resetting = request.method == "POST" and "reset" in request.POST
     if resetting or (form.is_bound and form.is_valid()):
         try:
             if resetting:
                 services.class_subjects_reset(actor=request.user, school_class=school_class)
             else:
-                services.class_subjects_set(actor=request.user, school_class=school_class, periods=form.periods())
+                services.class_subjects_set(actor=request.user, school_class=school_class, periods=form.periods(),
+                                            topics=form.topics())
         except ValidationError as error:
             apply_service_errors(form, error)
         else:

@@ -98,9 +98,10 @@ def _fill_year(seed: str) -> dict:
     year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
     terms = list(sm.Term.objects.filter(year=year).order_by("number"))
     months = term_months(terms)
-    periods = {(class_id, each.subject.pk): each.periods_per_year
-               for class_id, studied in subjects_of_classes(sm.SchoolClass.objects.filter(year=year)).items()
-               for each in studied}
+    regular_of = {(class_id, each.subject.pk): assessment.regular_assessment_count(
+        each.periods_per_year, learning_topics=each.learning_topics)
+        for class_id, studied in subjects_of_classes(sm.SchoolClass.objects.filter(year=year)).items()
+        for each in studied}
     principal = sm.StaffProfile.objects.get(user__username="principal").user
     filled = 0
     for school_class in sm.SchoolClass.objects.filter(year=year).select_related("homeroom_teacher").order_by("name"):
@@ -112,7 +113,7 @@ def _fill_year(seed: str) -> dict:
         for term in terms:
             present = [e for e in enrolments if studies_during(e, term)]
             for assignment in assignments:
-                regular = assessment.regular_assessment_count(periods[(school_class.pk, assignment.subject_id)])
+                regular = regular_of[(school_class.pk, assignment.subject_id)]
                 slots = [("tx", i) for i in range(1, regular + 1)] + [("gk", 1), ("ck", 1)]
                 cells = []
                 for enrolment in present:

@@ -1,9 +1,8 @@
 """The upper demo: an upper-secondary school (THPT, grades 10-12) beside the demo school, built through the
 services, idempotently: the year containing today, classes with different elective combinations, scores.
 
-Every class studies the compulsory subjects plus the four electives of its combination; the learning
-topics (cụm chuyên đề học tập, 35 periods each) of three subjects add their periods to those subjects,
-which is how they become one more regular assessment of the subject.
+Every class studies the compulsory subjects plus the four electives of its combination, and the learning
+topics (cụm chuyên đề học tập) of three subjects: each is one more regular assessment of its subject.
 """
 
 import datetime
@@ -29,7 +28,6 @@ User = get_user_model()
 DEMO_PASSWORD = demo.DEMO_PASSWORD
 SCHOOL_CODE = "THPT-DEMO"
 REASON = "seed_demo --school upper"
-TOPIC_PERIODS = 35  # one learning topic cluster (cụm chuyên đề học tập) a year
 
 # (code, name, mode, foreign language, department key, periods per year)
 COMPULSORY = [
@@ -133,10 +131,7 @@ def year_containing(today: datetime.date) -> tuple[str, datetime.date, datetime.
 def studied_periods(combination: Combination) -> dict[str, int]:
     """{subject code: periods per year} of a class of this combination."""
     periods = {code: count for code, *_rest, count in COMPULSORY}
-    periods |= {code: count for code, *_rest, count in ELECTIVES if code in combination.electives}
-    for code in combination.topics:
-        periods[code] += TOPIC_PERIODS
-    return periods
+    return periods | {code: count for code, *_rest, count in ELECTIVES if code in combination.electives}
 
 
 @transaction.atomic
@@ -187,8 +182,10 @@ def build_upper_school(*, students_per_class: int = STUDENTS_PER_CLASS, today: d
         classes[class_name] = school_class
         if not m.ClassSubject.objects.filter(school_class=school_class).exists():
             wanted = studied_periods(combination)
-            services.class_subjects_set(actor=actor, school_class=school_class, reason=REASON, periods={
-                subject.pk: wanted.get(code) for code, subject in subjects.items()})
+            services.class_subjects_set(
+                actor=actor, school_class=school_class, reason=REASON,
+                periods={subject.pk: wanted.get(code) for code, subject in subjects.items()},
+                topics={subjects[code].pk for code in combination.topics})
     for school_class in classes.values():
         studied = {each.subject.pk for each in selectors.class_subjects(school_class)}
         for username, _full, _dept, teaches in TEACHERS:
@@ -266,7 +263,7 @@ def _scores(actor, year: m.SchoolYear, today: datetime.date) -> None:
             subject, teacher = each.subject, teacher_of.get((school_class.pk, each.subject.pk))
             if teacher is None:
                 continue
-            regular = tt22.regular_assessment_count(each.periods_per_year)
+            regular = tt22.regular_assessment_count(each.periods_per_year, learning_topics=each.learning_topics)
             for term in terms:
                 for kind, index, day in _column_days(term, regular):
                     if day > today:

@@ -198,7 +198,8 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
     year = school_class.year
     terms = {term.number: term for term in sm.Term.objects.filter(year_id=year.pk).order_by("number")}
     subjects = [
-        SubjectInfo(subject=row.subject, regular_required=tt22.regular_assessment_count(row.periods_per_year))
+        SubjectInfo(subject=row.subject, regular_required=tt22.regular_assessment_count(
+            row.periods_per_year, learning_topics=row.learning_topics))
         for row in class_subjects(school_class)
     ]
     enrolments = sort_vietnamese(

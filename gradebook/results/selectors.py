@@ -269,7 +269,9 @@ def progress_rows(*, year: sm.SchoolYear, term: sm.Term) -> list[ProgressRow]:
         .values("school_class_id").annotate(n=Count("pk")).values_list("school_class_id", "n")
     )
     subjects_of_class = {
-        class_id: [(row.subject, tt22.regular_assessment_count(row.periods_per_year)) for row in studied]
+        class_id: [(row.subject, tt22.regular_assessment_count(row.periods_per_year,
+                                                               learning_topics=row.learning_topics))
+                   for row in studied]
         for class_id, studied in subjects_of_classes(classes).items()
     }
     teachers = {

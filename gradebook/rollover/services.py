@@ -150,16 +150,18 @@ def _studied(year: sm.SchoolYear) -> dict[int, set[int]]:
     return studied
 
 
-def _own_sets(from_year: sm.SchoolYear) -> dict[int, dict[int, int]]:
-    """{class id: {subject id: periods}} for the classes of ``from_year`` that study their own set.
+def _own_sets(from_year: sm.SchoolYear) -> dict[int, dict[int, tuple[int, bool]]]:
+    """{class id: {subject id: (periods, learning topics)}} for the classes of ``from_year`` that study their
+    own set.
 
     A class's own set (an upper-secondary elective combination) carries over to the class it becomes
     next year: students keep their combination from grade 10 to 12, so 10A1's subjects are 11A1's.
     """
-    own: dict[int, dict[int, int]] = {}
-    for class_id, subject_id, count in sm.ClassSubject.objects.filter(school_class__year=from_year).values_list(
-            "school_class_id", "subject_id", "periods_per_year"):
-        own.setdefault(class_id, {})[subject_id] = count
+    own: dict[int, dict[int, tuple[int, bool]]] = {}
+    for class_id, subject_id, count, topics in sm.ClassSubject.objects.filter(
+            school_class__year=from_year).values_list("school_class_id", "subject_id", "periods_per_year",
+                                                      "learning_topics"):
+        own.setdefault(class_id, {})[subject_id] = (count, topics)
     return own
 
 
@@ -260,8 +262,10 @@ def apply(*, actor, from_year: sm.SchoolYear, to_year: str, reason: str) -> Appl
         if source.pk in own_sets:
             own = own_sets[source.pk]
             # Exactly the source's set: the grade's subjects it did not study are named as not studied.
-            records.class_subjects_set(actor=actor, school_class=made[new_class.name], reason=reason,
-                                       periods={subject_id: None for subject_id in will_study} | own)
+            records.class_subjects_set(
+                actor=actor, school_class=made[new_class.name], reason=reason,
+                periods={subject_id: None for subject_id in will_study} | {k: count for k, (count, _t) in own.items()},
+                topics={subject_id for subject_id, (_count, topics) in own.items() if topics})
             will_study = set(own)
         if source.homeroom_teacher_id in staff:
             records.homeroom_draft_set(actor=actor, school_class=made[new_class.name],

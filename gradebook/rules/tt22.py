@@ -196,15 +196,20 @@ def parse_comment(text: str) -> bool | None:
 # --- number of assessments and averages --------------------------------------------------------
 
 
-def regular_assessment_count(periods_per_year: int) -> int:
-    """How many regular assessments (ĐĐGtx) a subject has per term, from its periods per year."""
+def regular_assessment_count(periods_per_year: int, *, learning_topics: bool = False) -> int:
+    """How many regular assessments (ĐĐGtx) a subject has per term, from its periods per year.
+
+    ``learning_topics``: the class studies the subject's learning topics (cụm chuyên đề học tập, upper
+    secondary), assessed as one more regular assessment of the subject [check].
+    """
     if periods_per_year <= 0:
         raise RuleError(MSG_PERIODS_POSITIVE)
+    extra = 1 if learning_topics else 0
     if periods_per_year <= 35:
-        return 2
+        return 2 + extra
     if periods_per_year <= 70:
-        return 3
-    return 4
+        return 3 + extra
+    return 4 + extra
 
 
 def _checked_score(value: Decimal) -> Decimal:

@@ -49,9 +49,12 @@ def test_the_results_page_of_10a1_shows_only_its_subjects(upper, client):
 
 
 def test_the_grid_takes_its_columns_from_the_classs_periods(upper, client):
-    # Vật lí: 70 periods in the grade's list, 105 in 10A1 (with its learning topics): 4 regular columns, not 3.
+    # Vật lí: 70 periods, 3 regular columns; 10A1 studies its learning topics: one more.
     physics = lookups.assignment_for_scores(upper.assignment("10A1", "li"))
     assert lookups.regular_required(physics) == 4
+    # Toán: 105 periods, 4 regular columns; 5 in 10A1 (its learning topics), 4 in 10A2 (none).
+    assert lookups.regular_required(lookups.assignment_for_scores(upper.assignment("10A1", "toan"))) == 5
+    assert lookups.regular_required(lookups.assignment_for_scores(upper.assignment("10A2", "toan"))) == 4
     client.force_login(upper.user("pt_gv_li"))
     page = client.get(reverse("gradebook:grid", args=[physics.pk, 1]))
     assert page.status_code == 200 and page.context["grid"].regular_required == 4

@@ -72,6 +72,37 @@ def test_the_periods_of_the_class_decide_its_regular_assessments(demo):
     assert lookups.regular_required(lookups.assignment_for_scores(demo.assignment("6A2", "toan"))) == 4
 
 
+def test_learning_topics_add_one_regular_assessment_to_their_subject(demo):
+    board, six_a1 = demo.user("board"), demo.school_class("6A1")
+    services.class_subjects_set(actor=board, school_class=six_a1, periods={}, topics={demo.subject("toan").pk})
+    studied = {each.subject.code: each for each in selectors.class_subjects(six_a1)}
+    assert studied["toan"].learning_topics and not studied["van"].learning_topics
+    assert lookups.regular_required(lookups.assignment_for_scores(demo.assignment("6A1", "toan"))) == 5
+    services.class_subjects_set(actor=board, school_class=six_a1, periods={}, topics=set())
+    assert lookups.regular_required(lookups.assignment_for_scores(demo.assignment("6A1", "toan"))) == 4
+
+
+def test_learning_topics_of_a_subject_the_class_does_not_study_are_refused(demo):
+    without_arts(demo)
+    with pytest.raises(ValidationError):
+        services.class_subjects_set(actor=demo.user("board"), school_class=demo.school_class("6A1"), periods={},
+                                    topics={demo.subject("amnhac").pk})
+    assert not m.ClassSubject.objects.filter(school_class=demo.school_class("6A1"), learning_topics=True).exists()
+
+
+def test_the_page_ticks_learning_topics_and_refuses_them_on_a_subject_left_empty(demo, login):
+    six_a1 = demo.school_class("6A1")
+    toan, amnhac = demo.subject("toan"), demo.subject("amnhac")
+    data = {f"p_{each.subject.pk}": each.periods_per_year for each in selectors.class_subjects(six_a1)}
+    bad = data | {f"p_{amnhac.pk}": "", f"t_{amnhac.pk}": "on", "save": "1"}
+    response = login("board").post(reverse("setup:class_subjects", args=[six_a1.pk]), bad)
+    assert response.status_code == 200 and response.context["form"].errors[f"t_{amnhac.pk}"]
+    assert not m.ClassSubject.objects.filter(school_class=six_a1).exists()
+    good = data | {f"t_{toan.pk}": "on", "save": "1"}
+    assert login("board").post(reverse("setup:class_subjects", args=[six_a1.pk]), good).status_code == 302
+    assert m.ClassSubject.objects.get(school_class=six_a1, subject=toan).learning_topics
+
+
 # --- the writer --------------------------------------------------------------------------------
 
 
