@@ -5,7 +5,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Exists, F, Min, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, FilteredRelation, Min, Prefetch, Q, QuerySet, Subquery
 
 from . import models as m
 from . import statuscodes
@@ -99,17 +99,20 @@ def subjects_of_classes(classes) -> dict[int, list[StudiedSubject]]:
     classes = list(classes)
     if not classes:
         return {}
+    # Both joins carry their conditions, so only these classes' rows and these grades' rows are paired.
     rows = (
-        m.Subject.objects.filter(
-            Q(class_subjects__school_class__in=[c.pk for c in classes])
-            | Q(grade_subjects__year_id__in={c.year_id for c in classes},
-                grade_subjects__grade__in={c.grade for c in classes})
+        m.Subject.objects.annotate(
+            own=FilteredRelation("class_subjects", condition=Q(
+                class_subjects__school_class__in=[c.pk for c in classes])),
+            graded=FilteredRelation("grade_subjects", condition=Q(
+                grade_subjects__year_id__in={c.year_id for c in classes},
+                grade_subjects__grade__in={c.grade for c in classes})),
         )
+        .filter(Q(own__isnull=False) | Q(graded__isnull=False))
         .annotate(
-            own_class=F("class_subjects__school_class_id"), own_periods=F("class_subjects__periods_per_year"),
-            own_topics=F("class_subjects__learning_topics"),
-            grade_year=F("grade_subjects__year_id"), grade_grade=F("grade_subjects__grade"),
-            grade_periods=F("grade_subjects__periods_per_year"),
+            own_class=F("own__school_class_id"), own_periods=F("own__periods_per_year"),
+            own_topics=F("own__learning_topics"),
+            grade_year=F("graded__year_id"), grade_grade=F("graded__grade"), grade_periods=F("graded__periods_per_year"),
         )
         .order_by("order", "name", "pk")
     )
