@@ -58,6 +58,10 @@ def test_the_grid_takes_its_columns_from_the_classs_periods(upper, client):
     client.force_login(upper.user("pt_gv_li"))
     page = client.get(reverse("gradebook:grid", args=[physics.pk, 1]))
     assert page.status_code == 200 and page.context["grid"].regular_required == 4
+    client.force_login(upper.user("pt_teacher_math"))
+    page = client.get(reverse("gradebook:grid", args=[upper.assignment("10A1", "toan").pk, 1]))
+    keys = [column.key for column in page.context["grid"].columns]
+    assert [key for key in keys if key.startswith("tx")] == ["tx1", "tx2", "tx3", "tx4", "tx5"]
 
 
 def test_a_class_with_its_own_set_has_no_gaps_and_is_approved(upper):
