@@ -21,6 +21,12 @@ class _Tokened(forms.Form):
             self.initial.setdefault("token", uuid.uuid4().hex)
 
 
+class RevokeForm(forms.Form):
+    reason = forms.CharField(label=_("Why is this version revoked?"), max_length=255,
+                             widget=forms.Textarea(attrs={"rows": 3}),
+                             error_messages={"required": _("Say why the document is revoked.")})
+
+
 class BatchForm(_Tokened):
     kind = forms.ChoiceField(label=_("Document"), choices=[(kind.value, kind.label) for kind in PRINTED_KINDS])
     term = forms.TypedChoiceField(label=_("At the end of"), choices=TERM_CHOICES, coerce=int)

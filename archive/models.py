@@ -106,6 +106,9 @@ class ArchivedDocument(models.Model):
     job = models.ForeignKey("RenderJob", on_delete=models.PROTECT, null=True, blank=True, related_name="documents",
                             verbose_name=_("print job"))
     idempotency_key = models.CharField(max_length=200, unique=True)
+    # The short code printed (with its QR code) on every page, typed on the public verification page
+    # (archive.codes). Documents sealed before the codes existed have none: they are checked by upload.
+    code = models.CharField(_("verification code"), max_length=10, blank=True, default="")
 
     objects = SealedQuerySet.as_manager()
 
@@ -123,6 +126,7 @@ class ArchivedDocument(models.Model):
             models.CheckConstraint(condition=Q(size__gte=0), name="archive_size_not_negative"),
             models.CheckConstraint(condition=~Q(sha256="") & ~Q(data_hash="") & ~Q(path=""),
                                    name="archive_hashes_and_path_set"),
+            models.UniqueConstraint(fields=["code"], condition=~Q(code=""), name="archive_code_once"),
         ]
         indexes = [models.Index(fields=["year", "school_class", "kind"], name="archive_doc_year_class_kind")]
 
@@ -269,3 +273,77 @@ def scope_key(*, kind: str, variant: str = "", year_id: int, term_number: int, c
     """What a document is of, as one string: the versions of one scope form one chain."""
     name = f"{kind}+{variant}" if variant else kind
     return f"{name}:y{year_id}:t{term_number}:c{class_id or '-'}:s{student_id or '-'}"
+
+
+class Revocation(models.Model):
+    """The principal withdrew one version of a document: who, when and why. Never changed, never deleted.
+
+    Revoking changes no archived document (the archive is sealed): the public verification page and
+    the archive list read this row and say the version is revoked. One revocation per version.
+    """
+
+    document = models.OneToOneField(ArchivedDocument, on_delete=models.PROTECT, related_name="revocation",
+                                    verbose_name=_("document"))
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    reason = models.CharField(_("reason"), max_length=255)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("revoked by"))
+    revoked_at = models.DateTimeField(_("revoked at"), default=timezone.now)
+
+    objects = SealedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("revocation")
+        verbose_name_plural = _("revocations")
+        ordering = ["-revoked_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=~Q(reason=""), name="archive_revocation_has_reason")]
+
+    def __str__(self) -> str:
+        return f"{self.document_id} revoked"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise SealedError(SEALED_MESSAGE)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise SealedError(SEALED_MESSAGE)
+
+
+class VerificationAttempt(models.Model):
+    """One question asked of the public verification page: the log of attempts and the rate limit's count.
+
+    Kept whatever the answer (a code that does not exist, a changed file, a refused upload): who asked
+    is known only by address; nothing of the uploaded file is kept but its SHA-256 and size.
+    """
+
+    class Method(models.TextChoices):
+        CODE = "code", _("Code")
+        UPLOAD = "upload", _("Uploaded file")
+
+    class Outcome(models.TextChoices):
+        MATCHES = "matches", _("Matches the archived original")
+        CHANGED = "changed", _("Does not match the archived original")
+        UNKNOWN = "unknown", _("No such document")
+        INVALID = "invalid", _("Not a code or not a PDF")
+        TOO_LARGE = "too_large", _("File too large")
+        LIMITED = "limited", _("Too many attempts")
+
+    attempted_at = models.DateTimeField(_("at"), default=timezone.now, db_index=True)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    method = models.CharField(_("asked with"), max_length=10, choices=Method.choices)
+    typed = models.CharField(_("code typed"), max_length=40, blank=True)
+    sha256 = models.CharField("SHA-256", max_length=64, blank=True)
+    size = models.PositiveBigIntegerField(_("size (bytes)"), null=True, blank=True)
+    outcome = models.CharField(_("answer"), max_length=10, choices=Outcome.choices)
+    document = models.ForeignKey(ArchivedDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("document"))
+
+    class Meta:
+        verbose_name = _("verification attempt")
+        verbose_name_plural = _("verification attempts")
+        ordering = ["-attempted_at", "-pk"]
+        indexes = [models.Index(fields=["address", "attempted_at"], name="archive_verify_address_at")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.outcome}"

@@ -25,7 +25,7 @@ from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.storage import storages
-from weasyprint import CSS, HTML
+from weasyprint import CSS, HTML, Attachment
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -165,17 +165,41 @@ def render(html: str, *, print_date: str | None = None):
     return document
 
 
-def write(document, pages=None) -> Pdf:
-    """The PDF bytes of the document, or of some of its pages."""
+@dataclass(frozen=True)
+class DataFile:
+    """A file a PDF carries inside it (PDF/A-3: the document's data, machine-readable)."""
+
+    name: str
+    content: bytes
+    description: str
+    relationship: str = "Data"  # ISO 32000-2 7.11.3: the data the page shows
+
+
+PDF_A3B = "pdf/a-3b"
+
+
+def write(document, pages=None, *, data_files: tuple[DataFile, ...] = ()) -> Pdf:
+    """The PDF bytes of the document, or of some of its pages.
+
+    ``data_files``: attached as PDF/A-3b (ISO 19005-3) associated files, the file then written as PDF/A-3b.
+    """
     if pages is not None:
         document = document.copy(pages)
     buffer = io.BytesIO()
-    document.write_pdf(buffer)
+    options = {}
+    if data_files:
+        options["pdf_variant"] = PDF_A3B
+        options["attachments"] = [
+            Attachment(string=item.content, name=item.name, description=item.description,
+                       relationship=item.relationship, url_fetcher=LocalFetcher())
+            for item in data_files
+        ]
+    document.write_pdf(buffer, **options)
     return Pdf(content=buffer.getvalue(), pages=len(document.pages))
 
 
-def html_to_pdf(html: str, *, print_date: str | None = None) -> Pdf:
-    return write(render(html, print_date=print_date))
+def html_to_pdf(html: str, *, print_date: str | None = None, data_files: tuple[DataFile, ...] = ()) -> Pdf:
+    return write(render(html, print_date=print_date), data_files=data_files)
 
 
 def split_by_anchor(document, anchors: list[str]) -> dict[str, list]:

@@ -3,6 +3,7 @@
 - The clerk (văn thư / giáo vụ) runs print batches, takes snapshots and downloads (seed 000
   art. 10.3 and 12: the school office prints, seals and keeps the books; seed 003 section 6.2).
 - The principal and the vice principal download (they supervise and sign).
+- The principal alone revokes a version of a document (a status with a reason; nothing is deleted).
 - Nobody else: the admin board and teachers get a 403; another school's object is a 404.
 Roles, not model permissions, as in the gradebook: the role groups' permissions are synced from
 schoolrecords.roles.PERMISSIONS, which this app does not own.
@@ -17,6 +18,7 @@ from schoolrecords.permissions import OtherSchool, has_role, same_school, user_s
 
 RUNNERS = (roles.CLERK,)
 READERS = (roles.CLERK, roles.PRINCIPAL, roles.VICE_PRINCIPAL)
+REVOKERS = (roles.PRINCIPAL,)
 
 
 def _usable(user) -> bool:
@@ -48,3 +50,14 @@ def require_read(user, obj: Model | None = None) -> None:
     _wall(user, obj)
     if not can_read(user):
         raise PermissionDenied(_("Only the clerk, the principal and the vice principal open the archive."))
+
+
+def can_revoke(user) -> bool:
+    return _usable(user) and (user.is_superuser or (user_school(user) is not None and has_role(user, *REVOKERS)))
+
+
+def require_revoke(user, obj: Model | None = None) -> None:
+    """403 unless the user is the principal; 404 for another school's ``obj``."""
+    _wall(user, obj)
+    if not can_revoke(user):
+        raise PermissionDenied(_("Only the principal revokes an archived document."))

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import formats, translation
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
 from gradebook import api as printed
 from schoolrecords import models as sm
 
-from . import pdf
+from . import codes, hocba, marks, pdf
 from .models import Kind, Variant
 
 TEMPLATES = {
@@ -39,7 +39,7 @@ SPLIT_CHUNK = 15
 
 @dataclass(frozen=True)
 class Rendered:
-    """One file, ready to seal: what it is of, its bytes and the hash of the data it shows."""
+    """One file, ready to seal: what it is of, its bytes, the hash of the data it shows, the code it carries."""
 
     kind: str
     variant: str
@@ -47,6 +47,8 @@ class Rendered:
     student: sm.Student | None
     pdf: pdf.Pdf
     data_hash: str
+    code: str = ""
+    version: int | None = None  # the version the file names inside it (a report card's XML), None: none
 
 
 def print_date_label(day: datetime.date) -> str:
@@ -69,8 +71,12 @@ def _pdf(kind: str, context: dict, print_date: datetime.date | None) -> pdf.Pdf:
 
 
 def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
-                   print_date: datetime.date | None = None, corrections=None) -> Rendered:
-    """The ledger or the summary table of a class. ``print_date``: an ad-hoc print, dated on every page."""
+                   print_date: datetime.date | None = None, corrections=None, code: str | None = None) -> Rendered:
+    """The ledger or the summary table of a class. ``print_date``: an ad-hoc print, dated on every page.
+
+    ``code``: the verification code every page carries (a new one when not given).
+    """
+    code = code or codes.new_code()
     with translation.override(settings.LANGUAGE_CODE):
         if kind == Kind.LEDGER:
             data = printed.ledger(school_class, term_number, corrections=corrections)
@@ -78,9 +84,26 @@ def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
             data = printed.summary(school_class, term_number)
         else:
             raise ValueError(kind)
-        document = _pdf(kind, {"data": data}, print_date)
+        document = _pdf(kind, {"data": data, "marks": {"": marks.mark(code)}}, print_date)
     return Rendered(kind=kind, variant="", school_class=school_class, student=None, pdf=document,
-                    data_hash=data_hash(data))
+                    data_hash=data_hash(data), code=code)
+
+
+def card_context(school_class: sm.SchoolClass, student: sm.Student, *, code: str, version: int) -> hocba.Context:
+    """What a report card's XML says besides its printed data (the school's and the year's codes, the version)."""
+    year = school_class.year
+    return hocba.Context(school_code=year.school.code, school_level=year.school.level, rule_set=year.rule_set,
+                         gender=student.gender, verification_code=code, version=version,
+                         created_on=timezone.localdate())
+
+
+def _data_files(kind: str, school_class: sm.SchoolClass, student: sm.Student, data, *, code: str,
+                version: int) -> tuple[pdf.DataFile, ...]:
+    """A report card carries its data as hocba.xml (PDF/A-3b); the other forms carry none."""
+    if kind != Kind.REPORT_CARD:
+        return ()
+    xml = hocba.report_card_xml(data, card_context(school_class, student, code=code, version=version))
+    return (pdf.DataFile(name=hocba.FILE_NAME, content=xml, description="Học bạ (dữ liệu)"),)
 
 
 def _student_forms(kind: str, school_class: sm.SchoolClass, term_number: int,
@@ -99,37 +122,57 @@ def _student_forms(kind: str, school_class: sm.SchoolClass, term_number: int,
 
 def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int, *,
                       enrolments: list[sm.Enrolment] | None = None, transfer: bool = False,
-                      print_date: datetime.date | None = None, split: bool | None = None) -> list[Rendered]:
+                      print_date: datetime.date | None = None, split: bool | None = None,
+                      versions: dict[int, int] | None = None) -> list[Rendered]:
     """Report cards or parent slips of some students of a class (``enrolments``; None: every due student).
 
-    ``transfer``: the report card's transfer print. ``split`` overrides ``SPLIT``.
+    ``transfer``: the report card's transfer print. ``split`` overrides ``SPLIT``. Each file gets its
+    own verification code on every page; a report card is PDF/A-3b with its data as hocba.xml, which
+    names the version it will be sealed as (``versions``: by student id; 1 when not given).
     """
     split = SPLIT if split is None else split
     variant = Variant.TRANSFER if transfer else Variant.STANDARD
     label = print_date_label(print_date) if print_date else None
+    versions = versions or {}
     with translation.override(settings.LANGUAGE_CODE):
         forms = _student_forms(kind, school_class, term_number, enrolments, transfer)
         if not forms:
             return []
+        form_codes = [codes.new_code() for _form in forms]
+        data_files = [
+            _data_files(kind, school_class, enrolment.student, data, code=code,
+                        version=versions.get(enrolment.student_id, 1))
+            for (enrolment, data), code in zip(forms, form_codes, strict=True)
+        ]
+        form_marks = {data.anchor: marks.mark(code) for (_enrolment, data), code in zip(forms, form_codes,
+                                                                                         strict=True)}
         if split and len(forms) > 1:
             files = []
             for start in range(0, len(forms), SPLIT_CHUNK):
                 chunk = [data for _enrolment, data in forms[start:start + SPLIT_CHUNK]]
-                document = pdf.render(_html(kind, {"forms": chunk}), print_date=label)
+                document = pdf.render(_html(kind, {"forms": chunk, "marks": form_marks}), print_date=label)
                 parts = pdf.split_by_anchor(document, [data.anchor for data in chunk])
-                files.extend(pdf.write(document, parts[data.anchor]) for data in chunk)
+                files.extend(pdf.write(document, parts[data.anchor], data_files=data_files[start + position])
+                             for position, data in enumerate(chunk))
                 del document, parts
         else:
-            files = [pdf.html_to_pdf(_html(kind, {"forms": [data]}), print_date=label) for _enrolment, data in forms]
+            files = [pdf.html_to_pdf(_html(kind, {"forms": [data], "marks": form_marks}), print_date=label,
+                                     data_files=attached)
+                     for (_enrolment, data), attached in zip(forms, data_files, strict=True)]
     return [
         Rendered(kind=kind, variant=variant, school_class=school_class, student=enrolment.student, pdf=file,
-                 data_hash=data_hash(data))
-        for (enrolment, data), file in zip(forms, files, strict=True)
+                 data_hash=data_hash(data), code=code,
+                 version=versions.get(enrolment.student_id, 1) if kind == Kind.REPORT_CARD else None)
+        for (enrolment, data), file, code in zip(forms, files, form_codes, strict=True)
     ]
 
 
-def correction_minutes(data: printed.MinutesData, *, printed_on: datetime.date | None = None) -> pdf.Pdf:
-    """The minutes of an approved correction (biên bản sửa dữ liệu, seed 000 art. 8.3) from gradebook.api's data."""
+def correction_minutes(data: printed.MinutesData, *, printed_on: datetime.date | None = None,
+                       code: str = "") -> pdf.Pdf:
+    """The minutes of an approved correction (biên bản sửa dữ liệu, seed 000 art. 8.3) from gradebook.api's data.
+
+    ``code``: the verification code its pages carry (none: no mark, as for a download printed on the fly).
+    """
     with translation.override(settings.LANGUAGE_CODE):
         return pdf.html_to_pdf(render_to_string("pdf/correction_minutes.html", {
-            "minutes": data, "printed_on": printed_on}))
+            "minutes": data, "printed_on": printed_on, "marks": {"": marks.mark(code)} if code else {}}))

@@ -16,7 +16,7 @@ from schoolrecords.permissions import found_or_hidden, user_school
 
 from . import storage
 from .models import PRINTED_KINDS, ArchivedDocument, Reissue, RenderBatch, RenderJob
-from .permissions import require_read, require_run
+from .permissions import require_read, require_revoke, require_run
 
 
 def _school(actor) -> sm.School | None:
@@ -42,7 +42,7 @@ def documents(*, actor, year: sm.SchoolYear, school_class: sm.SchoolClass | None
                                    done_at__isnull=True, requested_at__gte=OuterRef("created_at"))
     queryset = (ArchivedDocument.objects.filter(year=year)
                 .select_related("term", "school_class", "student", "created_by__profile", "supersedes",
-                                "superseded_by")
+                                "superseded_by", "revocation")
                 # Only printed forms are re-issued: a snapshot or a correction's minutes stays what it was.
                 .annotate(reissue_pending=ExpressionWrapper(Q(Exists(stale)) & Q(kind__in=PRINTED_KINDS),
                                                       output_field=BooleanField())))
@@ -65,6 +65,14 @@ def document_for(*, actor, pk: int) -> ArchivedDocument:
     document = found_or_hidden(_scoped(ArchivedDocument.objects.select_related("year", "school_class"), actor),
                                actor, "archive", pk=pk)
     require_read(actor, document)
+    return document
+
+
+def document_to_revoke(*, actor, pk: int) -> ArchivedDocument:
+    """A document of the principal's school, for the revocation page (another school's: 404; not the principal: 403)."""
+    document = found_or_hidden(_scoped(ArchivedDocument.objects.select_related(
+        "year", "term", "school_class", "student", "revocation"), actor), actor, "archive", pk=pk)
+    require_revoke(actor, document)
     return document
 
 

@@ -27,7 +27,7 @@ from schoolrecords import models as sm
 from schoolrecords.services import system_user
 from schoolrecords.text import ascii_part, safe_cell
 
-from . import rendering, storage
+from . import codes, rendering, storage
 from .models import (
     PER_STUDENT_KINDS,
     PRINTED_KINDS,
@@ -37,15 +37,20 @@ from .models import (
     Reissue,
     RenderBatch,
     RenderJob,
+    Revocation,
     Variant,
     scope_key,
 )
-from .permissions import require_run
+from .permissions import require_revoke, require_run
 
 logger = logging.getLogger(__name__)
 
 PDF = "application/pdf"
 CSV = "text/csv"
+
+
+class StaleRender(RuntimeError):
+    """A file names the version it would be sealed as, and another version was sealed while it rendered."""
 
 
 # --- starting a batch ------------------------------------------------------------------------------
@@ -220,15 +225,31 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
                       data_hash=item.data_hash, school_id=batch.school_id, kind=item.kind, variant=item.variant,
                       mode=batch.mode, year=batch.year, term=batch.term, school_class=item.school_class,
                       student=item.student, key=key, print_date=batch.print_date, actor=batch.requested_by,
-                      job=job, idempotency_key=idempotency_key, note=batch.reason)
+                      job=job, idempotency_key=idempotency_key, note=batch.reason, code=item.code,
+                      expected_version=item.version)
             job.status, job.finished_at, job.error = RenderJob.Status.DONE, timezone.now(), ""
             job.save(update_fields=["status", "finished_at", "error"])
             _count(job.batch_id, done=job.expected)
     return list(job.documents.order_by("pk"))
 
 
+def _next_versions(job: RenderJob) -> dict[str, int]:
+    """The version each document of the job will be sealed as, by scope (the report card's XML names it)."""
+    batch = job.batch
+    prefix = scope_key(kind=batch.kind, variant=batch.variant, year_id=batch.year_id,
+                       term_number=batch.term.number, class_id=job.school_class_id, student_id=job.student_id)
+    if job.student_id is None:
+        prefix = prefix[:prefix.rindex(":s") + 2]
+    latest: dict[str, int] = {}
+    for key, version in ArchivedDocument.objects.filter(scope_key__startswith=prefix).values_list(
+            "scope_key", "version"):
+        latest[key] = max(version, latest.get(key, 0))
+    return {key: version + 1 for key, version in latest.items()}
+
+
 def _render(job: RenderJob) -> list[rendering.Rendered]:
     batch = job.batch
+    versions = _next_versions(job)
     term_number = batch.term.number
     print_date = batch.print_date if batch.mode == Mode.AD_HOC else None
     if batch.kind in PER_STUDENT_KINDS:
@@ -236,8 +257,14 @@ def _render(job: RenderJob) -> list[rendering.Rendered]:
         if job.student_id is not None:
             enrolments = [sm.Enrolment.objects.select_related("student", "school_class__year").get(
                 school_class=job.school_class, student_id=job.student_id)]
+        by_student = {}
+        for key, version in versions.items():
+            student = key.rsplit(":s", 1)[1]
+            if student.isdecimal():
+                by_student[int(student)] = version
         return rendering.student_documents(batch.kind, job.school_class, term_number, enrolments=enrolments,
-                                           transfer=batch.variant == Variant.TRANSFER, print_date=print_date)
+                                           transfer=batch.variant == Variant.TRANSFER, print_date=print_date,
+                                           versions=by_student)
     return [rendering.class_document(batch.kind, job.school_class, term_number, print_date=print_date)]
 
 
@@ -298,10 +325,17 @@ def file_name(*, kind: str, variant: str, year: sm.SchoolYear, term: sm.Term, sc
 def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, data_hash: str, school_id: int,
           kind: str, variant: str, mode: str, year: sm.SchoolYear, term: sm.Term, school_class, student, key: str,
           print_date, actor, job: RenderJob | None, idempotency_key: str, note: str = "",
-          label: str = "") -> ArchivedDocument:
-    """Create the row and finalise the file, in the caller's transaction: the next version of ``key``."""
+          label: str = "", code: str = "", expected_version: int | None = None) -> ArchivedDocument:
+    """Create the row and finalise the file, in the caller's transaction: the next version of ``key``.
+
+    ``code``: the verification code the file's pages carry (a new one for a file that carries none,
+    a snapshot). ``expected_version``: the version the file names inside it (a report card's XML);
+    another version sealed meanwhile makes the seal fail, and the task renders again.
+    """
     previous = ArchivedDocument.objects.filter(scope_key=key).order_by("-version").first()
     version = previous.version + 1 if previous else 1
+    if expected_version is not None and expected_version != version:
+        raise StaleRender(f"{key}: rendered as version {expected_version}, the next is {version}")
     sha256 = storage.sha256_bytes(content)
     document = ArchivedDocument(
         school_id=school_id, kind=kind, variant=variant, mode=mode, year=year, term=term, school_class=school_class,
@@ -311,7 +345,7 @@ def _seal(*, content: bytes, suffix: str, content_type: str, pages: int | None, 
                             student=student, version=version, suffix=suffix, label=label),
         content_type=content_type, sha256=sha256, size=len(content), pages=pages, data_hash=data_hash,
         print_date=print_date, note=note[:255], created_by=actor, created_at=timezone.now(), job=job,
-        idempotency_key=idempotency_key,
+        idempotency_key=idempotency_key, code=code or codes.new_code(),
     )
     # The unique constraints (scope and version, idempotency key) have the last word: a concurrent
     # seal of the same scope fails here, before any file is written, and its task retries.
@@ -605,7 +639,8 @@ def minutes_seal(*, actor, request_id: int, homeroom: bool = False) -> ArchivedD
     data = api.homeroom_correction_minutes(request_id) if homeroom else api.correction_minutes(request_id)
     if data is None:
         return None
-    rendered = rendering.correction_minutes(data)
+    code = codes.new_code()
+    rendered = rendering.correction_minutes(data, code=code)
     year = sm.SchoolYear.objects.get(pk=data.year_id)
     term = sm.Term.objects.get(pk=data.term_id)
     school_class = sm.SchoolClass.objects.get(pk=data.class_id)
@@ -627,9 +662,34 @@ def minutes_seal(*, actor, request_id: int, homeroom: bool = False) -> ArchivedD
                          school_class=school_class, student=None,
                          key=f"{key}:{'h' if homeroom else 'r'}{request_id}",
                          print_date=data.date or timezone.localdate(), actor=actor, job=None,
-                         idempotency_key=idempotency_key, label=f"no{number}", note=note)
+                         idempotency_key=idempotency_key, label=f"no{number}", note=note, code=code)
     except IntegrityError:  # another delivery of the task sealed them meanwhile
         existing = sealed_minutes(request_id, homeroom=homeroom)
         if existing is None:
             raise
         return existing
+
+
+# --- revocation ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_revoke(*, actor, document: ArchivedDocument, reason: str) -> Revocation:
+    """The principal withdraws one version of a document, with a reason: a status, never a deletion.
+
+    The archived file and row stay as they were sealed; the public verification page and the
+    archive list say "revoked" from now on. A version is revoked once: a second time is refused.
+    """
+    require_revoke(actor, document)
+    document = ArchivedDocument.objects.select_for_update().get(pk=document.pk)
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the document is revoked.")})
+    if Revocation.objects.filter(document=document).exists():
+        raise ValidationError({"reason": _("This version has been revoked already.")})
+    revocation = Revocation(document=document, school_id=document.school_id, reason=reason[:255], revoked_by=actor,
+                            revoked_at=timezone.now())
+    revocation.full_clean(exclude=["document", "school", "revoked_by"], validate_constraints=False)
+    revocation.save()
+    logger.info("revoked %s v%s by %s: %s", document.scope_key, document.version, actor.get_username(), reason)
+    return revocation

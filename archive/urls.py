@@ -15,6 +15,7 @@ urlpatterns = [
     path("snapshot/", views.snapshot, name="snapshot"),
     path("documents/", views.documents, name="documents"),
     path("documents/<int:pk>/download/", views.download, name="download"),
+    path("documents/<int:pk>/revoke/", views.revoke, name="revoke"),
     path("classes/<int:pk>/zip/", views.zip_class, name="zip_class"),
     path("years/<int:pk>/zip/", views.zip_year, name="zip_year"),
     path("years/<int:pk>/registration-book.pdf", views.registration_book, name="registration_book"),

@@ -16,7 +16,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import HttpResponseStopPolling
 
 from gradebook import api
@@ -28,9 +28,9 @@ from schoolrecords.services import SETUP
 from schoolrecords.text import ascii_part
 
 from . import export, jobs, pdf, rendering, selectors, services, storage
-from .forms import BatchForm, SnapshotForm, TransferForm
+from .forms import BatchForm, RevokeForm, SnapshotForm, TransferForm
 from .models import Kind
-from .permissions import can_read, can_run, require_read
+from .permissions import can_read, can_revoke, can_run, require_read
 
 PAGE_SIZE = 50
 log = logging.getLogger(__name__)
@@ -164,8 +164,27 @@ def documents(request):
         "year": year, "school_class": school_class, "kind": kind, "page": page,
         "years": sm.SchoolYear.objects.filter(school_id=year.school_id).order_by("-start_date"),
         "classes": sm.SchoolClass.objects.filter(year=year).order_by("grade", "name"),
-        "kinds": Kind.choices,
+        "kinds": Kind.choices, "can_revoke": can_revoke(request.user),
     })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def revoke(request, pk: int):
+    """The principal revokes one version of a document, with a reason (the public verification page shows it)."""
+    document = selectors.document_to_revoke(actor=request.user, pk=pk)
+    form = RevokeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.document_revoke(actor=request.user, document=document, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Version %(version)s of %(name)s is revoked.") % {
+                "version": document.version, "name": document.file_name})
+            return redirect(f"{reverse('archive:documents')}?year={document.year_id}")
+    return render(request, "archive/revoke.html", {"document": document, "form": form},
+                  status=400 if form.is_bound and form.errors else 200)
 
 
 @login_required

@@ -27,6 +27,14 @@ from .corrections.selectors import (
     teacher_log,
 )
 from .models import EntryWindow, ResultApproval, Score, ScoreLock, TermSchedule
+from .primaryyear.sheet import (
+    PrimaryApprovalLine,
+    PrimaryStudentYear,
+    PrimarySubjectLine,
+    PrimaryTraitLine,
+    PrimaryYearSheet,
+    primary_year_sheet,
+)
 from .printed import (
     LedgerData,
     ParentSlipData,
@@ -48,6 +56,8 @@ from .rules.slots import in_class_at_end, slot_key
 from .windows import selectors as windows
 
 __all__ = [
+    "PrimaryApprovalLine", "PrimaryStudentYear", "PrimarySubjectLine", "PrimaryTraitLine", "PrimaryYearSheet",
+    "primary_year_sheet",
     "Correction", "CorrectionLog", "LedgerData", "MinutesCell", "MinutesData", "ParentSlipData", "ReportCardData",
     "ProgressRecordData", "ProgressRecordLine", "SnapshotDeadline", "SnapshotRow", "StudentOutcome", "SummaryData", "YearOutcome", "year_outcomes", "approved_corrections", "book_locked", "correction_for_minutes", "correction_log",
     "correction_minutes", "department_correction_log", "homeroom_correction_minutes", "due_enrolments", "in_class_at_end", "ledger", "load_class",

@@ -7,11 +7,26 @@ answer, asked by the caller.
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from schoolrecords import models as sm
 from schoolrecords.selectors import how_studied
 
 from .rules import tt22
+
+PRIMARY_MESSAGE = gettext_lazy(
+    "This class follows TT27 (primary): its subjects are entered in the primary grid, by assessment point, "
+    "not in the score grid."
+)
+
+
+class PrimaryAssignment(Http404):
+    """A score-grid path asked for a primary (TT27) class or a subject assessed by levels: a 404 that says so."""
+
+    def __init__(self, assignment: sm.TeachingAssignment):
+        super().__init__(str(PRIMARY_MESSAGE))
+        self.message = str(PRIMARY_MESSAGE)
+        self.assignment = assignment
 
 
 def assignment_for_scores(assignment: sm.TeachingAssignment | int) -> sm.TeachingAssignment:
@@ -25,6 +40,8 @@ def assignment_for_scores(assignment: sm.TeachingAssignment | int) -> sm.Teachin
     )
     if found is None:
         raise Http404
+    if found.year.rule_set == sm.RuleSet.TT27 or found.subject.is_leveled:
+        raise PrimaryAssignment(found)  # no TT22 column in a TT27 year
     return found
 
 

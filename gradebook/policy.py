@@ -350,3 +350,57 @@ def require_phrase_bank(user) -> None:
         raise PermissionDenied(_("Your account is not attached to a school yet. Ask the admin board."))
     if not has_role(user, *PHRASE_WRITERS, *PHRASE_KEEPERS):
         raise PermissionDenied(_("The comment bank is for the teachers and the leadership."))
+
+
+# --- the primary subject grid (TT27) ----------------------------------------------------------------
+
+
+def may_write_primary(user, assignment: sm.TeachingAssignment) -> bool:
+    """May ``user`` enter the levels, test scores and comments of a primary class × subject?
+
+    The teacher of the assignment, as for the secondary grid (in primary the homeroom teacher
+    usually holds most of the class's assignments); nobody else, the principal included. Whether
+    the sheet is open now (approved results, the subject outside the class's set, a year that is
+    not TT27) is gradebook.primary.services' answer.
+    """
+    return is_assigned_teacher(user, assignment)
+
+
+def require_primary_writer(user, assignment: sm.TeachingAssignment) -> None:
+    """403 unless ``may_write_primary``; another school's assignment is a 404."""
+    require_same_school(user, assignment)
+    if not may_write_primary(user, assignment):
+        raise PermissionDenied(_("Only the teacher assigned to this class and subject enters its levels."))
+
+# --- a primary class's year (TT27: gradebook.primaryyear) -------------------------------------------
+#
+# The homeroom teacher assesses the qualities and competencies and keeps each student's year record
+# (the class's proposal, achievements, remark, the support plan and re-assessment of a student who has
+# not completed); the principal approves term I and the year, and decides promotion or repetition of a
+# student still not completed after support. The leadership and the admin board read the class results.
+
+PRIMARY_RESULT_READERS = (roles.PRINCIPAL, roles.VICE_PRINCIPAL, roles.ADMIN_BOARD)
+
+
+def can_assess_traits(user, school_class: sm.SchoolClass) -> bool:
+    """May ``user`` enter the qualities and competencies of this primary class (its homeroom teacher)?"""
+    return _usable(user) and same_school(user, school_class) and is_homeroom(user, school_class)
+
+
+def require_traits_assessor(user, school_class: sm.SchoolClass) -> None:
+    _wall(user, school_class)
+    if not can_assess_traits(user, school_class):
+        raise PermissionDenied(_("Only the homeroom teacher of the class assesses its qualities and competencies."))
+
+
+def can_read_primary_results(user, school_class: sm.SchoolClass) -> bool:
+    """The class's homeroom teacher, the principal, the vice principal and the admin board."""
+    return _usable(user) and same_school(user, school_class) and (
+        user.is_superuser or has_role(user, *PRIMARY_RESULT_READERS) or is_homeroom(user, school_class)
+    )
+
+
+def require_primary_results_reader(user, school_class: sm.SchoolClass) -> None:
+    _wall(user, school_class)
+    if not can_read_primary_results(user, school_class):
+        raise PermissionDenied(_("You do not have permission to see the results of this class."))

@@ -18,4 +18,6 @@ urlpatterns = [
     path("", include("gradebook.windows.urls")),
     path("", include("gradebook.corrections.urls")),
     path("", include("gradebook.rollover.urls")),
+    path("", include("gradebook.primary.urls")),
+    path("", include("gradebook.primaryyear.urls")),
 ]

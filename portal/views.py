@@ -1,12 +1,15 @@
 """The pages that gather every app's work for a staff member: the home page per role and a class page."""
 
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 
 from eledger import selectors as eledger_selectors
+from families import policy as family_policy
 from gradebook import policy
 from gradebook.corrections import selectors as corrections_selectors
 from gradebook.homeroom import selectors as homeroom_selectors
+from gradebook.primary import selectors as primary_selectors
+from gradebook.primaryyear import selectors as primary_year
 from gradebook.progress import selectors as progress_selectors
 from schoolrecords import models as m
 from schoolrecords import roles, selectors
@@ -20,6 +23,8 @@ def home(request):
     year = selectors.current_year(school)
     context = {"school": school, "year": year, "sections": []}
     if school is None:
+        if family_policy.is_parent(user):
+            return redirect("families:home")
         return render(request, "portal/home.html", context)
     if has_role(user, roles.PRINCIPAL, roles.VICE_PRINCIPAL):
         context["overview"] = selectors.school_counts(school, year)
@@ -30,7 +35,10 @@ def home(request):
     if has_role(user, roles.CLERK) and year is not None:
         context["clerk_classes"] = selectors.classes_of(year)
     if year is not None:
-        context["teaching"] = selectors.assignments_of_teacher(user, year)
+        if year.rule_set == m.RuleSet.TT27:  # a primary year: levels at four points, in the primary grids
+            context["primary_grids"] = primary_selectors.teacher_grids(user, year)
+        else:
+            context["teaching"] = selectors.assignments_of_teacher(user, year)
         context["homeroom"] = list(selectors.classes_of(year).filter(homeroom_teacher=user))
         context["rollcall"] = homeroom_selectors.rollcall_home(classes=context["homeroom"])
     context["reminders"] = progress_selectors.unread_reminders(user)
@@ -56,4 +64,9 @@ def class_detail(request, pk: int):
         "assignments": assignments,
         "readable": policy.readable_assignment_ids(request.user, school_class, assignments),
         "can_see_results": policy.can_read_results(request.user, school_class),
+        "can_invite_families": family_policy.may_invite(request.user, school_class),
+        "primary_points": primary_selectors.points() if school_class.year.rule_set == m.RuleSet.TT27 else [],
+        "is_primary": primary_year.is_primary(school_class),
+        "can_see_primary_results": (primary_year.is_primary(school_class)
+                                    and policy.can_read_primary_results(request.user, school_class)),
     })

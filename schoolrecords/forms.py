@@ -62,6 +62,8 @@ class SchoolYearForm(forms.Form):
     term2_start = date_field(_("Term II starts"))
     term2_end = date_field(_("Term II ends"))
     make_current = forms.BooleanField(label=_("Make it the current year"), required=False, initial=True)
+    rule_set = forms.ChoiceField(label=_("Assessment rules"), choices=m.RuleSet.choices, required=False,
+                                 help_text=_("Primary schools follow TT27, secondary schools TT22."))
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()
@@ -111,6 +113,8 @@ class TermDatesForm(forms.Form):
 
 
 class YearSettingsForm(forms.Form):
+    rule_set = forms.ChoiceField(label=_("Assessment rules"), choices=m.RuleSet.choices,
+                                 help_text=_("Primary schools follow TT27, secondary schools TT22."))
     comment_subject_can_adjust = forms.BooleanField(
         label=_("A comment subject may be the single subject of the adjustment (TT22 art. 9.3)"), required=False
     )

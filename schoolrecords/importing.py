@@ -47,8 +47,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
+from . import levels, services, xlsx
 from . import models as m
-from . import services, xlsx
 from .formats import csdl
 from .permissions import require
 from .text import is_class_name
@@ -60,8 +60,7 @@ MAX_ROWS = 3000
 MAX_UNPACKED_BYTES = 20 * 1024 * 1024  # 3,000 students take ~2 MB unpacked
 MAX_LINES = MAX_ROWS + 200  # every row of a sheet, blank ones too: the students, the header, a few notes
 READ_SECONDS = 20  # an honest file of 3,000 students reads in about a second
-MIN_GRADE, MAX_GRADE = 6, 12
-MIN_AGE, MAX_AGE = 9, 25
+MIN_GRADE, MAX_GRADE = 1, 12  # and then the grades the school teaches (schoolrecords.levels)
 HEADER_SEARCH_ROWS = 10
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 EXAMPLE_CODE = "VIDU-0001"
@@ -107,7 +106,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("stt", "STT", "ignore", aliases=("so thu tu",), help=gettext_lazy("Row number; not imported.")),
     Column("class", "Lớp", "class", True, ("ten lop",),
            gettext_lazy("Class name starting with its grade, e.g. 6A1. A missing class is created.")),
-    Column("grade", "Khối", "grade", True, ("khoi lop",), gettext_lazy("A whole number from 6 to 12.")),
+    Column("grade", "Khối", "grade", True, ("khoi lop",), gettext_lazy("A whole number: a grade the school teaches (1 to 5, 6 to 9 or 10 to 12).")),
     Column("code", "Mã học sinh", "code", True, ("ma hs",),
            gettext_lazy("Unique in the school; an existing student with this code is updated.")),
     Column("registration_number", "Số đăng bộ", "text"),
@@ -580,6 +579,8 @@ def plan_import(year: m.SchoolYear, rows: Iterable[ImportRow], *, lock: bool = F
     sector, so a code another school's student has is refused (one more query per 900 codes).
     """
     rows = list(rows)
+    level = year.school.level
+    min_age, max_age = levels.AGES_OF_LEVEL[level]
     classes = {class_key(c.name): c for c in m.SchoolClass.objects.filter(year=year)}
     codes = sorted({row.values["code"] for row in rows if row.values.get("code")})
     students_qs = m.Student.objects.filter(school_id=year.school_id)
@@ -620,10 +621,13 @@ def plan_import(year: m.SchoolYear, rows: Iterable[ImportRow], *, lock: bool = F
         birth = values.get("date_of_birth")
         if birth is not None:
             age = age_on(birth, year.start_date)
-            if not MIN_AGE <= age <= MAX_AGE:
+            if not min_age <= age <= max_age:
                 plan.errors.append(RowError(row.line, COLUMN_BY_KEY["date_of_birth"].header, _(
                     "The student would be %(age)s years old at the start of the school year; "
-                    "a student must be %(min)s to %(max)s.") % {"age": age, "min": MIN_AGE, "max": MAX_AGE}))
+                    "a student must be %(min)s to %(max)s.") % {"age": age, "min": min_age, "max": max_age}))
+        if grade is not None and (why := levels.grade_fits(level=level, rule_set=year.rule_set, grade=grade)):
+            plan.errors.append(RowError(row.line, COLUMN_BY_KEY["grade"].header, translation.gettext(why) % levels.grade_params(
+                level=level, rule_set=year.rule_set, grade=grade)))
         key = row.class_key
         school_class = classes.get(key)
         # Within the file a class cannot get two grades: its name starts with its grade (checked per row).

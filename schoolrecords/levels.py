@@ -19,6 +19,9 @@ GRADES_OF_LEVEL: dict[str, tuple[int, ...]] = {
     UPPER_SECONDARY: (10, 11, 12),
 }
 RULE_SET_OF_LEVEL: dict[str, str] = {PRIMARY: TT27, LOWER_SECONDARY: TT22, UPPER_SECONDARY: TT22}
+# The ages (at the start of the year) a student of each level may have: first graders are 6, late
+# starters, repeaters and students with disabilities older.
+AGES_OF_LEVEL: dict[str, tuple[int, int]] = {PRIMARY: (5, 18), LOWER_SECONDARY: (9, 25), UPPER_SECONDARY: (9, 25)}
 FINAL_GRADE_OF_LEVEL: dict[str, int] = {level: grades[-1] for level, grades in GRADES_OF_LEVEL.items()}
 
 MSG_RULE_SET_OF_SCHOOL = gettext_noop(
@@ -26,6 +29,12 @@ MSG_RULE_SET_OF_SCHOOL = gettext_noop(
 )
 MSG_GRADE_OF_RULE_SET = gettext_noop(
     "Grade %(grade)s does not follow %(rule_set)s: grades 1 to 5 follow TT27, grades 6 to 12 follow TT22."
+)
+MSG_MODE_OF_PRIMARY = gettext_noop(
+    "A primary school's subjects are assessed by levels (T / H / C): choose that assessment."
+)
+MSG_MODE_OF_SECONDARY = gettext_noop(
+    "Levels (T / H / C) are for primary schools: choose scores or comments for a secondary subject."
 )
 MSG_GRADE_OF_SCHOOL = gettext_noop("Grade %(grade)s is not taught at this school (grades %(first)s to %(last)s).")
 
@@ -48,10 +57,10 @@ def grade_fits(*, level: str, rule_set: str, grade: int) -> str | None:
     The answer is an untranslated message with %-placeholders (gettext it, then fill in ``params``
     from ``grade_params``).
     """
-    if rule_set_for_grade(grade) != rule_set:
-        return MSG_GRADE_OF_RULE_SET
     if grade not in GRADES_OF_LEVEL[level]:
         return MSG_GRADE_OF_SCHOOL
+    if rule_set_for_grade(grade) != rule_set:
+        return MSG_GRADE_OF_RULE_SET
     return None
 
 
@@ -63,3 +72,12 @@ def grade_params(*, level: str, rule_set: str, grade: int) -> dict:
 def rule_set_fits(*, level: str, rule_set: str) -> bool:
     """Does a school of ``level`` use ``rule_set`` for its years (primary: TT27; secondary: TT22)?"""
     return RULE_SET_OF_LEVEL[level] == rule_set
+
+
+def mode_fits(*, level: str, leveled: bool) -> str | None:
+    """None when a subject assessed by levels (``leveled``) or not fits a school of ``level``, else why not."""
+    if level == PRIMARY and not leveled:
+        return MSG_MODE_OF_PRIMARY
+    if level != PRIMARY and leveled:
+        return MSG_MODE_OF_SECONDARY
+    return None

@@ -52,7 +52,8 @@ class RequestSizeMiddleware:
         if declared:
             user = getattr(request, "user", None)
             known = user is not None and user.is_authenticated
-            limit = settings.REQUEST_MAX_BYTES if known else settings.ANONYMOUS_REQUEST_MAX_BYTES
+            limit = settings.REQUEST_MAX_BYTES if known else getattr(settings, "ANONYMOUS_REQUEST_PATHS", {}).get(
+                request.path, settings.ANONYMOUS_REQUEST_MAX_BYTES)
             if declared > limit:
                 message = _("The request is too large (%(size)s MB; at most %(max)s MB): nothing was received.") % {
                     "size": f"{declared / 1024 / 1024:.1f}".replace(".", ","),

@@ -21,8 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from . import levels, photos, roles
 from . import models as m
-from . import photos, roles
 from . import signals as movement_signals
 from .permissions import require
 from .selectors import sort_vietnamese, studies
@@ -66,16 +66,36 @@ def _school_role_group(name: str) -> Group:
 
 # --- years and terms -------------------------------------------------------------------
 
+def _check_rule_set(school: m.School, rule_set: str) -> None:
+    """A primary school's years follow TT27, a secondary school's TT22 (schoolrecords.levels)."""
+    if not levels.rule_set_fits(level=school.level, rule_set=rule_set):
+        raise ValidationError({"rule_set": _(levels.MSG_RULE_SET_OF_SCHOOL) % {
+            "level": school.get_level_display(), "rule_set": levels.RULE_SET_OF_LEVEL[school.level]}},
+            code="rule_set")
+
+
+def _check_grade(year: m.SchoolYear, grade: int, field: str = "grade") -> None:
+    """A class or a grade's subjects may exist in the year only for a grade its school and rules have."""
+    level = year.school.level
+    why = levels.grade_fits(level=level, rule_set=year.rule_set, grade=grade)
+    if why:
+        raise ValidationError({field: _(why) % levels.grade_params(level=level, rule_set=year.rule_set, grade=grade)},
+                              code="grade")
+
+
 @transaction.atomic
 def school_year_create(
     *, actor, school: m.School, name: str, start_date: datetime.date, end_date: datetime.date,
     term_dates: tuple[tuple[datetime.date, datetime.date], tuple[datetime.date, datetime.date]],
-    make_current: bool = False, reason: str = "",
+    make_current: bool = False, rule_set: str | None = None, reason: str = "",
 ) -> m.SchoolYear:
+    """A new school year with its two terms; its rule set is the school level's unless given (and then checked)."""
     require(actor, SETUP, school)
     reason = reason or _("School year created")
-    year = record(m.SchoolYear(school=school, name=name, start_date=start_date, end_date=end_date),
-                  actor=actor, reason=reason)
+    rule_set = rule_set or levels.RULE_SET_OF_LEVEL[school.level]
+    _check_rule_set(school, rule_set)
+    year = record(m.SchoolYear(school=school, name=name, start_date=start_date, end_date=end_date,
+                               rule_set=rule_set), actor=actor, reason=reason)
     for number, (term_start, term_end) in enumerate(term_dates, start=1):
         _check_term_inside_year(year, term_start, term_end)
         record(m.Term(year=year, number=number, start_date=term_start, end_date=term_end), actor=actor, reason=reason)
@@ -91,8 +111,15 @@ def _check_term_inside_year(year: m.SchoolYear, start: datetime.date, end: datet
 
 @transaction.atomic
 def school_year_update(*, actor, year: m.SchoolYear, reason: str = "", **fields) -> m.SchoolYear:
-    year = m.SchoolYear.objects.select_for_update().get(pk=year.pk)
+    year = m.SchoolYear.objects.select_for_update().select_related("school").get(pk=year.pk)
     require(actor, SETUP, year)
+    if "rule_set" in fields and fields["rule_set"] != year.rule_set:
+        _check_rule_set(year.school, fields["rule_set"])
+        # Unreachable while a school's level fixes its rule set; kept for a school whose level changes.
+        for grade in year.classes.values_list("grade", flat=True).distinct():
+            if levels.rule_set_for_grade(grade) != fields["rule_set"]:
+                raise ValidationError({"rule_set": _(levels.MSG_GRADE_OF_RULE_SET) % {
+                    "grade": grade, "rule_set": fields["rule_set"]}}, code="rule_set")
     for name, value in fields.items():
         setattr(year, name, value)
     return record(year, actor=actor, reason=reason or _("School year changed"))
@@ -161,6 +188,9 @@ def subject_save(*, actor, school: m.School, subject: m.Subject | None = None, r
     subject = subject or m.Subject(school=school)
     for name, value in fields.items():
         setattr(subject, name, value)
+    why = levels.mode_fits(level=school.level, leveled=subject.is_leveled)
+    if why:
+        raise ValidationError({"assessment_mode": _(why)}, code="assessment_mode")
     return record(subject, actor=actor, reason=reason or _("Subject saved"))
 
 
@@ -172,6 +202,7 @@ def grade_subjects_set(*, actor, year: m.SchoolYear, grade: int, periods: dict[i
     A subject already used by a teaching assignment of that grade cannot be removed.
     """
     require(actor, SETUP, year)
+    _check_grade(year, grade)
     reason = reason or _("Subjects of grade %(grade)s changed") % {"grade": grade}
     current = {gs.subject_id: gs for gs in m.GradeSubject.objects.select_for_update().filter(year=year, grade=grade)}
     subjects = {s.pk: s for s in m.Subject.objects.filter(school_id=year.school_id, pk__in=periods)}
@@ -297,6 +328,7 @@ def school_class_save(*, actor, year: m.SchoolYear, name: str, grade: int,
                       homeroom_teacher: User | None = None, school_class: m.SchoolClass | None = None,
                       reason: str = "") -> m.SchoolClass:
     require(actor, SETUP, year)
+    _check_grade(year, grade)
     reason = reason or _("Class saved")
     if not is_class_name(name.strip()):
         raise ValidationError({"name": _("A class name has only letters without accents, digits, dots and hyphens, "

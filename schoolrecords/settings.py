@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "gradebook",
     "eledger",
     "archive",
+    "families.apps.FamiliesConfig",
     "portal",
     "seed",
 ]
@@ -90,6 +91,8 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "schoolrecords.middleware.ForcePasswordChangeMiddleware",
     "schoolrecords.middleware.PrivatePagesMiddleware",
+    # A parent's session reaches only the families' pages (families.middleware).
+    "families.middleware.ParentPagesMiddleware",
     "schoolrecords.middleware.AdminAddressMiddleware",
     # Axes goes last so it sees the outcome of the authentication attempt.
     "axes.middleware.AxesMiddleware",
@@ -148,6 +151,8 @@ AUTHENTICATION_BACKENDS = [
     # The wider locks (per account, per address) before any password is hashed: schoolrecords.lockout.
     "schoolrecords.lockout.ThrottleBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # A parent's phone number as they write it, or their e-mail (families.auth).
+    "families.auth.ParentLoginBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
@@ -287,7 +292,17 @@ UPLOAD_LIMITS = {
     "gradebook:grid_import": 2 * _MB,  # a class's scores
     "setup:student_photo_upload": 10 * _MB,  # one student's photo (schoolrecords.forms.PhotoForm)
     "setup:class_photos": 50 * _MB,  # a class's photos in a zip (ClassPhotosForm)
+    "verify:index": 20 * _MB,  # a PDF anyone uploads to the public verification page (archive.verify_views)
 }
+
+# The public verification page (archive.verify_views): the address printed (with a QR code) on every
+# page of an archived document, and how many questions one address may ask of it in a window.
+VERIFY_BASE_URL = os.environ.get("VERIFY_BASE_URL", "http://localhost:8000")
+VERIFY_RATE_LIMIT = int(os.environ.get("VERIFY_RATE_LIMIT", "20"))
+VERIFY_RATE_WINDOW = timedelta(minutes=int(os.environ.get("VERIFY_RATE_WINDOW_MINUTES", "10")))
+# Not logged in, the public verification page takes a PDF from anyone (rate-limited, the file checked
+# against its own limit as it arrives, nothing of it kept but its hash): its request may be that large.
+ANONYMOUS_REQUEST_PATHS = {"/verify/": UPLOAD_LIMITS["verify:index"] + 64 * 1024}
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Eager without a broker (the embedded demo); tests may force eager under a real broker URL.
@@ -377,3 +392,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# The address printed and e-mailed with a family's invitation code (families.services).
+FAMILIES_JOIN_URL = os.environ.get("FAMILIES_JOIN_URL", "http://localhost:8000/family/join/")

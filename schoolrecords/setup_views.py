@@ -11,17 +11,13 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from . import forms as f
+from . import levels, selectors, services, statuscodes
 from . import models as m
-from . import selectors, services, statuscodes
 from .forms import apply_service_errors
 from .permissions import found_or_hidden, require, user_school
 
 SETUP = "schoolrecords.manage_school_setup"
-GRADES = {
-    m.School.Level.PRIMARY: [1, 2, 3, 4, 5],
-    m.School.Level.LOWER_SECONDARY: [6, 7, 8, 9],
-    m.School.Level.UPPER_SECONDARY: [10, 11, 12],
-}
+GRADES = {level: list(grades) for level, grades in levels.GRADES_OF_LEVEL.items()}
 
 
 def _school(request) -> m.School:
@@ -59,7 +55,7 @@ def index(request):
 @login_required
 def year_list(request):
     school = _school(request)
-    form = f.SchoolYearForm(request.POST or None)
+    form = f.SchoolYearForm(request.POST or None, initial={"rule_set": levels.RULE_SET_OF_LEVEL[school.level]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -67,7 +63,7 @@ def year_list(request):
                 actor=request.user, school=school, name=data["name"], start_date=data["start_date"],
                 end_date=data["end_date"],
                 term_dates=((data["term1_start"], data["term1_end"]), (data["term2_start"], data["term2_end"])),
-                make_current=data["make_current"],
+                make_current=data["make_current"], rule_set=data["rule_set"] or None,
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -87,7 +83,8 @@ def year_edit(request, pk: int):
                                       prefix=f"t{t.pk}", initial={"start_date": t.start_date,
                                                                   "end_date": t.end_date})) for t in terms]
     settings_form = f.YearSettingsForm(request.POST if "settings" in request.POST else None,
-                                       initial={"comment_subject_can_adjust": year.comment_subject_can_adjust})
+                                       initial={"rule_set": year.rule_set,
+                                                "comment_subject_can_adjust": year.comment_subject_can_adjust})
     numbers_form = f.RegistrationNumbersForm(request.POST if "registration" in request.POST else None,
                                              initial={"suffix": year.school.registration_suffix})
     if request.method == "POST":
@@ -104,9 +101,13 @@ def year_edit(request, pk: int):
                 messages.success(request, _("%(name)s is now the current year.") % {"name": year.name})
                 return redirect("setup:year_edit", pk=year.pk)
             if "settings" in request.POST and settings_form.is_valid():
-                services.school_year_update(actor=request.user, year=year, **settings_form.cleaned_data)
-                messages.success(request, _("Saved."))
-                return redirect("setup:year_edit", pk=year.pk)
+                try:
+                    services.school_year_update(actor=request.user, year=year, **settings_form.cleaned_data)
+                except ValidationError as error:
+                    apply_service_errors(settings_form, error)
+                else:
+                    messages.success(request, _("Saved."))
+                    return redirect("setup:year_edit", pk=year.pk)
             for term, form in term_forms:
                 if form.is_bound and form.is_valid():
                     try:

@@ -18,6 +18,9 @@ urlpatterns = [
     path("scores/", include("gradebook.urls")),
     path("documents/", include("eledger.urls")),
     path("archive/", include("archive.urls")),
+    path("family/", include("families.urls")),
+    # The public verification page (no log-in): what the QR code on every archived page opens.
+    path("verify/", include("archive.verify_urls")),
     path("admin/", admin.site.urls),
     # browsers ask for it at the root, whatever the page says
     path("favicon.ico", views.favicon, name="favicon"),

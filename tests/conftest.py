@@ -4,8 +4,8 @@ import os
 
 import pytest
 
-# A real S3 server (moto) for the archive's and the document store's object-storage tests.
-pytest_plugins = ["tests.objectstore"]
+# A real S3 server (moto) for the archive's and the document store's object-storage tests; a real SMTP server.
+pytest_plugins = ["tests.objectstore", "tests.mailserver"]
 
 if os.environ.get("DJANGO_SETTINGS_MODULE"):  # absent when a pure module is tested with -p no:django
     from django.conf import settings

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gradebook import entry, lookups, policy
 from gradebook.lookups import assignment_for_scores, check_term, term_for
-from gradebook.models import Score, column_label
+from gradebook.models import PrimaryPoint, Score, column_label
 from gradebook.rules import entry as entry_rules
 from gradebook.scores import spreadsheet
 from gradebook.scores.forms import GridImportForm, PayloadError, parse_save
@@ -99,8 +99,14 @@ def _teacher_name(assignment: sm.TeachingAssignment) -> str:
 @login_required
 @require_GET
 def grid_page(request, assignment_id: int, term: int):
-    result = grid(actor=request.user, assignment=assignment_id, term=term_for(assignment_id, term),
-                  session=entry_session(request))
+    try:
+        result = grid(actor=request.user, assignment=assignment_id, term=term_for(assignment_id, term),
+                      session=entry_session(request))
+    except lookups.PrimaryAssignment as error:  # a TT27 class: say where its levels are entered
+        log_refusal(request, 404, error.message)
+        return render(request, "gradebook/primary_not_here.html", {"message": error.message,
+                                                                    "assignment": error.assignment,
+                                                                    "points": PrimaryPoint.choices}, status=404)
     notes = column_notes(result)
     return render(request, "gradebook/grid.html", {
         "grid": result,

@@ -31,6 +31,10 @@ NOT_PAGES = {
     "gradebook:homeroom_correction_evidence", "gradebook:rollcall_save", "archive:progress_record",
     # the sector database's downloads, linked from its exchange page
     "setup:sector_students", "gradebook:sector_results",
+    # what the QR code printed on an archived page opens (the verification page itself is linked from every page)
+    "verify:code",
+    # the primary grid's save (its script's) and a cell's history (a dialog)
+    "gradebook:primary_grid_save", "gradebook:primary_grid_history",
 }
 
 
@@ -124,4 +128,33 @@ def test_every_page_of_a_role_is_reachable_from_its_home_page(world, role):
     reached = _crawl(world.client(role))
     reached |= {name for name, alias in SAME_PAGE.items() if alias in reached}
     unreachable = sorted(_may_open(role) - reached)
+    assert not unreachable, f"{role} can open these pages only by typing their address: {unreachable}"
+
+
+# --- the primary school's logins (TT27): the demo's matrix roles are all lower-secondary ---------------------
+
+PRIMARY_PAGES = {
+    # what each primary login must reach by links: the grids it enters or reads
+    "th_teacher": {"home", "class_detail", "gradebook:primary_grid"},
+    "th_principal": {"home", "class_detail", "gradebook:primary_grid"},
+}
+
+
+@pytest.fixture(scope="module")
+def primary_world(django_db_setup, django_db_blocker):
+    import datetime
+
+    from seed import primary
+
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield primary.build_primary_school(primary.PrimarySize(classes_per_grade=1, students_per_class=3),
+                                           today=datetime.date(2026, 12, 3))
+        transaction.set_rollback(True)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", sorted(PRIMARY_PAGES))
+def test_the_primary_logins_reach_their_grids_from_the_home_page(primary_world, client, role):
+    client.force_login(primary_world["users"][role])
+    unreachable = sorted(PRIMARY_PAGES[role] - _crawl(client))
     assert not unreachable, f"{role} can open these pages only by typing their address: {unreachable}"

@@ -576,8 +576,7 @@ def file_error(content: bytes) -> str:
     ({"Ngày sinh": "31/02/2012"}, "Dòng 2, cột Ngày sinh: Ngày 31/02/2012 không có thật."),
     ({"Ngày sinh": "2014/15/03"}, "Dòng 2, cột Ngày sinh: Ngày phải ghi theo dạng dd/mm/yyyy, ví dụ 15/03/2014."),
     ({"Ngày sinh": ""}, "Dòng 2, cột Ngày sinh: Ô này không được để trống."),
-    ({"Khối": 13, "Lớp": "13A1"}, "Dòng 2, cột Khối: Khối phải là số nguyên từ 6 đến 12."),
-    ({"Khối": 5, "Lớp": "5A1"}, "Dòng 2, cột Khối: Khối phải là số nguyên từ 6 đến 12."),
+    ({"Khối": 13, "Lớp": "13A1"}, "Dòng 2, cột Khối: Khối phải là số nguyên từ 1 đến 12."),
     ({"Lớp": "A6"}, "Dòng 2, cột Lớp: Tên lớp phải bắt đầu bằng khối của lớp, ví dụ 6A1."),
     ({"Lớp": "7A1"}, "Dòng 2, cột Lớp: Tên lớp phải bắt đầu bằng khối của lớp, ví dụ 6A1."),
     ({"Giới tính": "Male"}, "Dòng 2, cột Giới tính: Giới tính phải là Nam hoặc Nữ."),
@@ -604,7 +603,7 @@ def test_a_bad_cell_gets_a_vietnamese_message_naming_row_and_column(change, expe
                                                   "cột rồi dán lại chỉ phần giá trị (Dán đặc biệt > Giá trị)."),
     ({"Số đăng bộ": datetime.datetime(2021, 12, 1)},
      "Dòng 2, cột Số đăng bộ: Ô này đang ở dạng ngày tháng; hãy định dạng cột là Văn bản (Text)."),
-    ({"Khối": 6.5}, "Dòng 2, cột Khối: Khối phải là số nguyên từ 6 đến 12."),
+    ({"Khối": 6.5}, "Dòng 2, cột Khối: Khối phải là số nguyên từ 1 đến 12."),
     ({"Ngày sinh": 41713}, "Dòng 2, cột Ngày sinh: Ngày phải ghi theo dạng dd/mm/yyyy, ví dụ 15/03/2014."),
     ({"Giới tính": True}, "Dòng 2, cột Giới tính: Giá trị trong ô này không đúng kiểu."),
 ])
@@ -683,6 +682,16 @@ def test_a_row_clashing_with_an_existing_class_of_another_grade_is_a_row_error(d
     parsed = importing.read_file(xlsx([student("NK0001", class_name="9 chon", grade=9)]))
     assert importing.plan_import(demo.year, parsed.rows).rows[0].details == [
         "Dòng 2, cột Khối: Lớp 9CHON đã có trong năm học này và thuộc khối 8."]
+
+
+@pytest.mark.parametrize(("grade", "message"), [
+    (5, "Dòng 2, cột Khối: Trường không có khối 5 (chỉ có khối 6 đến 9)."),
+    (10, "Dòng 2, cột Khối: Trường không có khối 10 (chỉ có khối 6 đến 9)."),
+])
+def test_a_grade_the_school_does_not_teach_is_a_row_error(demo, grade, message):
+    parsed = importing.read_file(xlsx([student("NK0001", class_name=f"{grade}A1", grade=grade)]))
+    plan = importing.plan_import(demo.year, parsed.rows)
+    assert plan.rows[0].details == [message] and not plan.new_classes
 
 
 @pytest.mark.parametrize(("born", "message"), [

@@ -213,7 +213,17 @@ class World:
         services.student_photo_set(actor=user("board"), student=enrolments["own"].student, content=png(60, 80))
         services.student_photo_set(actor=system, student=enrolments["foreign"].student, content=png(60, 80))
 
+        # A publication of term I for 6A1 and for the other school's class (its withdrawal is a POST).
+        from families.models import Publication  # noqa: PLC0415
+
+        publications = {
+            name: services.record(Publication(school_class=classes[name], term=(foreign_terms if name == "foreign"
+                                                                                 else terms)[1],
+                                              published_by=user("principal") if name == "own" else system),
+                                  actor=system, reason="matrix")
+            for name in ("own", "foreign")}
         self.objects: dict[str, dict[str, object]] = {
+            "publication": {"ours": publications["own"], "foreign": publications["foreign"]},
             "assignment": assignments,
             "teacher": teachers,
             "class": classes,
@@ -323,7 +333,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 
 # --- one request -------------------------------------------------------------------------------------
 
-IGNORED_TABLES = ("django_session", "axes_")
+# The public verification page logs every question asked of it (its rate limit counts them), as axes logs log-ins.
+IGNORED_TABLES = ("django_session", "axes_", "archive_verificationattempt")
 
 
 class WriteWatch:
@@ -500,9 +511,35 @@ def _grid_cell(obj) -> dict:
     return {"source": "typed", "cells": [{"enrolment": enrolment.pk, "kind": "tx", "index": 2, "text": "5"}]}
 
 
+def _point(obj) -> dict:
+    return {"assignment_id": obj.pk, "point": "ck1"}
+
+
+def _primary_cell(obj) -> dict:
+    from schoolrecords.models import Enrolment
+
+    enrolment = Enrolment.objects.filter(school_class_id=obj.school_class_id).order_by("pk").first()
+    return {"source": "typed", "cells": [{"enrolment": enrolment.pk, "kind": "level", "index": 1, "text": "T"}]}
+
+
+def _primary_history_query(obj) -> dict:
+    return {**_history_query(obj), "column": "level"}
+
+
 # One group per role, in this order; one letter per object (see STATUS and THREE above):
 #   anon prin vice board clerk head tmath home plain other
 MATRIX: dict[str, Row] = {
+    # the families' pages (issue 18): a staff account is not a parent's; tests/families checks the parents'
+    "families:home": Row(None, "l d d d d d d d d d", kwargs=_none),
+    "families:join": Row(None, "o r r r r r r r r r", "o r r r r r r r r r", kwargs=_none),
+    "families:child_add": Row(None, "l d d d d d d d d d", "l d d d d d d d d d", kwargs=_none),
+    "families:child": Row("student", "ll dd dd dd dd dd dd dd dd dd", kwargs=lambda o: {"student_id": o.pk}),
+    "families:class_families": Row("class", "lll ddn ddn oon ddn ddn ddn odn ddn nno",
+                                   "lll ddn ddn rrn ddn ddn ddn rdn ddn nnr", kwargs=lambda o: {"class_id": o.pk}),
+    "families:publications": Row(None, "l r r d d d d d d d", kwargs=_none),
+    "families:publications_year": Row("year", "ll on on dn dn dn dn dn dn nd", "ll rn rn dn dn dn dn dn dn nd",
+                                      kwargs=lambda o: {"year_id": o.pk}),
+    "families:withdraw": Row("publication", "ll xx xx xx xx xx xx xx xx xx", "ll rn rn dn dn dn dn dn dn nd"),
     # the site's own pages
     "home": Row(None, "l o o o o o o o o o", kwargs=_none),
     "login": Row(None, "o r r r r r r r r r", "o r r r r r r r r r", kwargs=_none),
@@ -566,6 +603,15 @@ MATRIX: dict[str, Row] = {
     "gradebook:grid_export": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno", kwargs=_assignment),
     "gradebook:grid_import": Row("assignment", "lll ddn ddn ddn ddn ddn odn ddn ddn nno",
                                  "lll ddn ddn ddn ddn ddn odn ddn ddn nno", kwargs=_assignment),
+    # the primary grid (TT27): the demo's assignments are TT22, so every one of them is the wrong grid, a 404 that
+    # says so (logged), and another school's a 404 before anything is said; tests/gradebook/test_primary_grid.py
+    # checks the primary school's own roles
+    "gradebook:primary_grid": Row("assignment", "lll nnn nnn nnn nnn nnn nnn nnn nnn nnn", kwargs=_point),
+    "gradebook:primary_grid_save": Row("assignment", "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                       "uuu nnn nnn nnn nnn nnn nnn nnn nnn nnn", kwargs=_point,
+                                       json=_primary_cell),
+    "gradebook:primary_grid_history": Row("assignment", "lll nnn nnn nnn nnn nnn nnn nnn nnn nnn", kwargs=_point,
+                                          query=_primary_history_query),
     # subject remarks: read as the scores are, written by the assigned teacher only (an empty POST saves nothing);
     # the comment bank: every staff member keeps their own phrases, another teacher's phrase is a 404
     "gradebook:remarks": Row("assignment", "lll oon oon ddn ddn oon odn oon ddn nno",
@@ -585,6 +631,24 @@ MATRIX: dict[str, Row] = {
     "gradebook:results": Row("class", "lll oon oon ddn ddn ddn ddn odn ddn nno", kwargs=_period),
     "gradebook:results_approve": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                      "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_period),
+    # a primary class's year (TT27): the matrix's classes are secondary, so whoever may read or act gets a 404 (a
+    # logged refusal) and everyone else the 403 or the school wall's 404 first; tests/gradebook/test_primary_year.py
+    # opens the same pages on a primary class. Qualities and competencies: read by the homeroom teacher, the
+    # leadership and the board, written (the JSON save) by the homeroom teacher; the results likewise; approval and
+    # the decision on a student: the principal's; the year record: read as the results, written by the homeroom
+    # teacher.
+    "gradebook:primary_traits": Row("class", "lll nnn nnn nnn ddn ddn ddn ndn ddn nnn",
+                                    "lll nnn nnn nnn ddn ddn ddn ndn ddn nnn",
+                                    kwargs=lambda obj: {"pk": obj.pk, "point": "gk1"}),
+    "gradebook:primary_traits_save": Row("class", "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                         "uuu ddn ddn ddn ddn ddn ddn ndn ddn nnn",
+                                         kwargs=lambda obj: {"pk": obj.pk, "point": "gk1"},
+                                         json=lambda _obj: {"cells": {}}),
+    "gradebook:primary_results": Row("class", "lll nnn nnn nnn ddn ddn ddn ndn ddn nnn"),
+    "gradebook:primary_approve": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                     "lll nnn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_period),
+    "gradebook:primary_record": Row("enrolment", "ll nn nn nn dn dn dn nn dn nn", "ll dn dn dn dn dn dn nn dn nn"),
+    "gradebook:primary_decision": Row("enrolment", "ll xx xx xx xx xx xx xx xx xx", "ll nn dn dn dn dn dn dn dn nd"),
     "gradebook:retests_save": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                   "lll ddn ddn ddn ddn ddn ddn rdn ddn nnr"),
     "gradebook:summer_save": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
@@ -687,6 +751,12 @@ MATRIX: dict[str, Row] = {
     "archive:download": Row("archived", "ll on on dn on dn dn dn dn nd"),
     "archive:zip_class": Row("class", "lll oon oon ddn oon ddn ddn ddn ddn nnd"),
     "archive:zip_year": Row("year", "ll on on dn on dn dn dn dn nd"),
+    # the principal revokes a version (a reason is required: the empty POST is a 400)
+    "archive:revoke": Row("archived", "ll on dn dn dn dn dn dn dn nd", "ll bn dn dn dn dn dn dn dn nd"),
+    # the public verification page: anyone, logged in or not, any school's document by its code; the empty
+    # POST is a 400 (type a code or choose a file)
+    "verify:index": Row(None, "o o o o o o o o o o", "b b b b b b b b b b", kwargs=_none),
+    "verify:code": Row("archived", "oo oo oo oo oo oo oo oo oo oo", kwargs=lambda obj: {"code": obj.code}),
 }
 
 

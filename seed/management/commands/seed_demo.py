@@ -1,42 +1,67 @@
-"""Build the demo school (idempotent) and print its logins."""
+"""Build the demo schools (idempotent) and print their logins."""
 
 from django.core.management.base import BaseCommand
 
-from seed import demo, upper
+from seed import demo, families, primary, upper
+
+LOWER, PRIMARY, UPPER, ALL = "lower", "primary", "upper", "all"
 
 
 class Command(BaseCommand):
-    help = "Build the demo lower-secondary school for 2025-2026 and print the demo logins."
+    help = ("Build a demo school and print its logins: the lower-secondary school for 2025-2026 (the default), "
+            "the primary school (--school primary), or all of them (--school all).")
 
     def add_arguments(self, parser):
-        parser.add_argument("--classes-per-grade", type=int, default=2, help="classes in each of grades 6-9")
-        parser.add_argument("--students-per-class", type=int, default=40)
-        parser.add_argument("--school", choices=["lower", "upper"], default="lower",
-                            help="lower: the demo lower-secondary school; upper: an upper-secondary one beside it")
+        parser.add_argument("--school", choices=(LOWER, PRIMARY, UPPER, ALL), default=LOWER,
+                            help="which demo school to build (default: the lower-secondary one)")
+        parser.add_argument("--classes-per-grade", type=int, default=2, help="classes in each grade")
+        parser.add_argument("--students-per-class", type=int, default=None,
+                            help="default: 40 (lower secondary), 35 (primary)")
 
-    def handle(self, *args, classes_per_grade: int, students_per_class: int, **options):
-        if options["school"] == "upper":
-            return self._upper()
+    def handle(self, *args, school: str, classes_per_grade: int, students_per_class: int | None, **options):
+        if school in (LOWER, ALL):
+            self._lower(classes_per_grade, students_per_class or 40)
+        if school in (PRIMARY, ALL):
+            self._primary(classes_per_grade, students_per_class or 35)
+        if school in (UPPER, ALL):
+            self._upper(classes_per_grade, students_per_class)
+
+    def _lower(self, classes_per_grade: int, students_per_class: int) -> None:
         size = demo.DemoSize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
         built = demo.build_demo_school(size)
+        families.build_demo_family(built, demo.DEMO_PASSWORD)
         self.stdout.write(self.style.SUCCESS(
             f"Demo school: {built['school'].name}, year {built['year'].name}, "
             f"{len(built['classes'])} classes."
         ))
-        self.stdout.write(f"Logins (password for all: {demo.DEMO_PASSWORD}):")
-        for username, label in [
+        self._logins([
             ("principal", "Hiệu trưởng"), ("vice", "Phó hiệu trưởng"), ("board", "Ban quản trị"),
             ("clerk", "Văn thư"), ("head_math", "Tổ trưởng Toán - Tin"), ("teacher_math", "Giáo viên Toán 6A1"),
-            ("homeroom_6a1", "Giáo viên chủ nhiệm 6A1"),
-        ]:
-            self.stdout.write(f"  {username:<14} {label}")
+            ("homeroom_6a1", "Giáo viên chủ nhiệm 6A1"), (families.PARENT_USERNAME, "Phụ huynh học sinh 6A1"),
+        ])
 
-    def _upper(self):
-        built = upper.build_upper_school()
+    def _primary(self, classes_per_grade: int, students_per_class: int) -> None:
+        size = primary.PrimarySize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
+        built = primary.build_primary_school(size)
+        self.stdout.write(self.style.SUCCESS(
+            f"Primary demo school: {built['school'].name}, year {built['year'].name} (TT27), "
+            f"{len(built['classes'])} classes."
+        ))
+        self._logins([
+            ("th_principal", "Hiệu trưởng (tiểu học)"), ("th_board", "Ban quản trị (tiểu học)"),
+            ("th_clerk", "Văn thư (tiểu học)"), ("th_teacher", "Giáo viên chủ nhiệm 1A1, dạy các môn của lớp"),
+        ])
+
+    def _upper(self, classes_per_grade: int, students_per_class: int | None) -> None:
+        # Its classes are the six of seed/upper.py (each its own elective combination): no classes-per-grade.
+        built = upper.build_upper_school(students_per_class=students_per_class or upper.STUDENTS_PER_CLASS)
         self.stdout.write(self.style.SUCCESS(
             f"Upper-secondary demo school: {built['school'].name}, year {built['year'].name}, "
             f"{len(built['classes'])} classes."
         ))
-        self.stdout.write(f"Logins (password for all: {upper.DEMO_PASSWORD}):")
-        for username, label in upper.LOGINS:
-            self.stdout.write(f"  {username:<18} {label}")
+        self._logins(upper.LOGINS)
+
+    def _logins(self, logins: list[tuple[str, str]]) -> None:
+        self.stdout.write(f"Logins (password for all: {demo.DEMO_PASSWORD}):")
+        for username, label in logins:
+            self.stdout.write(f"  {username:<14} {label}")

@@ -1,0 +1,35 @@
+"""The demo's family: a parent of a 6A1 student with an account, and term I of 6A1 published."""
+
+from django.contrib.auth import get_user_model
+
+from families import services as families
+from families.models import Guardianship, Parent, Publication, Relation
+from schoolrecords import models as m
+from schoolrecords import services
+
+User = get_user_model()
+
+PARENT_USERNAME = "parent_6a1"
+PARENT_PHONE = "0900000601"
+
+
+def build_demo_family(built: dict, password: str) -> Parent:
+    """Create what is missing: the parent's account linked (through an invitation) to the first student
+    of 6A1, and 6A1's term I published by the principal. Running it again changes nothing."""
+    year, users = built["year"], built["users"]
+    school_class = built["classes"]["6A1"]
+    enrolment = (m.Enrolment.objects.filter(school_class=school_class, status=m.Enrolment.Status.STUDYING)
+                 .select_related("student").order_by("student__code").first())
+    parent = Parent.objects.filter(user__username=PARENT_USERNAME).first()
+    if parent is None:
+        user = User.objects.create_user(PARENT_USERNAME, password=password)
+        parent = services.record(Parent(user=user, full_name=enrolment.student.mother_name or "Phụ huynh 6A1",
+                                        phone=PARENT_PHONE), actor=user, reason="seed_demo")
+    if not Guardianship.objects.filter(parent=parent, student=enrolment.student, ended_at__isnull=True).exists():
+        homeroom = school_class.homeroom_teacher or users["board"]
+        _invitation, code = families.invitation_issue(actor=homeroom, student=enrolment.student, reason="seed_demo")
+        families.child_add(actor=parent.user, code=code, relation=Relation.MOTHER)
+    term = year.terms.get(number=1)
+    if not Publication.objects.filter(school_class=school_class, term=term, withdrawn_at__isnull=True).exists():
+        families.publish(actor=users["principal"], school_class=school_class, term=term, reason="seed_demo")
+    return parent

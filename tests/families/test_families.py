@@ -1,0 +1,275 @@
+"""Parents' accounts from invitations, links to children, publication and what parents see (issue 18)."""
+
+import datetime
+import email
+import email.policy
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from families import services
+from families.models import Guardianship, Invitation, Parent, Publication
+from gradebook.scores.services import CellInput, scores_save
+from schoolrecords import models as sm
+from schoolrecords.services import record
+from seed.demo import DEMO_PASSWORD
+from seed.families import build_demo_family
+
+PASSWORD = "bo-me-an-2026"
+
+
+def first_student(demo, class_name="6A1"):
+    return (sm.Enrolment.objects.filter(school_class=demo.school_class(class_name))
+            .select_related("student").order_by("student__code").first().student)
+
+
+def make_account(code, phone="0912345678", email_address="", name="Lê Thị Hạnh"):
+    return services.account_create(code=code, full_name=name, phone=phone, email=email_address, password=PASSWORD,
+                                   relation="mother")
+
+
+def test_homeroom_invites_and_the_parent_makes_an_account_linked_to_the_child(demo):
+    student = first_student(demo)
+    invitation, code = services.invitation_issue(actor=demo.user("homeroom_6a1"), student=student)
+    assert len(code) == 11 and code[5] == "-" and invitation.code_hash != code  # only the hash is kept
+    parent = make_account(code.lower().replace("-", " "))  # typed as people type it
+    assert parent.user.username == "0912345678"
+    assert list(parent.links.values_list("student_id", flat=True)) == [student.pk]
+    invitation.refresh_from_db()
+    assert invitation.used_by == parent and invitation.history.count() == 2
+    assert parent.history.get().history_user == parent.user
+
+
+@pytest.mark.parametrize("phone", ["0912 345 678", "+84 912 345 678", "0912.345.678"])
+def test_a_parent_logs_in_with_the_phone_as_they_write_it_or_the_email(demo, phone):
+    _invitation, code = services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo))
+    make_account(code, email_address="hanh@nha.test")
+    for login in (phone, "HANH@nha.test"):
+        client = Client()
+        response = client.post(reverse("login"), {"username": login, "password": PASSWORD})
+        assert response.status_code == 302, login
+        assert client.get(reverse("home")).url == reverse("families:home")
+
+
+def test_a_wrong_used_replaced_or_expired_code_is_refused_at_the_field_and_nothing_saved(demo):
+    homeroom, student = demo.user("homeroom_6a1"), first_student(demo)
+    before = Parent.objects.count()
+    with pytest.raises(ValidationError) as caught:
+        make_account("AAAAA-BBBBB")
+    assert list(caught.value.message_dict) == ["code"]
+    _old, old_code = services.invitation_issue(actor=homeroom, student=student)
+    invitation, code = services.invitation_issue(actor=homeroom, student=student)
+    with pytest.raises(ValidationError, match="newer"):
+        make_account(old_code)
+    make_account(code)
+    with pytest.raises(ValidationError, match="already been used"):
+        make_account(code, phone="0987000111")
+    _expired, late = services.invitation_issue(actor=demo.user("board"), student=first_student(demo, "8A1"))
+    _expired.expires_at = timezone.now() - datetime.timedelta(minutes=1)
+    record(_expired, actor=demo.user("board"), reason="test: expired", update_fields=["expires_at"])
+    with pytest.raises(ValidationError, match="expired"):
+        make_account(late, phone="0987000111")
+    assert Parent.objects.count() == before + 1
+
+
+def test_a_bad_phone_or_password_is_refused_at_its_field(demo):
+    _invitation, code = services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo))
+    with pytest.raises(ValidationError) as caught:
+        make_account(code, phone="12345")
+    assert list(caught.value.message_dict) == ["phone"]
+    with pytest.raises(ValidationError) as caught:
+        services.account_create(code=code, full_name="Lê Hạnh", phone="0912345678", email="", password="1234",
+                                relation="mother")
+    assert list(caught.value.message_dict) == ["password1"]
+    assert not Parent.objects.filter(phone="0912345678").exists()
+    assert Invitation.objects.get(code_hash=services.code_hash(code)).used_at is None
+
+
+def test_a_second_child_in_another_class_joins_the_same_account(demo):
+    parent = make_account(services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo))[1])
+    sibling = first_student(demo, "8A1")
+    _invitation, code = services.invitation_issue(actor=demo.user("board"), student=sibling)
+    services.child_add(actor=parent.user, code=code, relation="mother")
+    assert set(parent.links.values_list("student_id", flat=True)) == {first_student(demo).pk, sibling.pk}
+    with pytest.raises(ValidationError, match="already been used"):
+        services.child_add(actor=parent.user, code=code, relation="mother")
+
+
+def test_only_the_homeroom_teacher_or_the_board_invites(demo):
+    student = first_student(demo)
+    for username in ("teacher_math", "principal", "gv_gdcd"):
+        with pytest.raises(PermissionDenied):
+            services.invitation_issue(actor=demo.user(username), student=student)
+    with pytest.raises(PermissionDenied):  # 8A1's homeroom teacher, not 6A1's
+        services.invitation_issue(actor=demo.school_class("8A1").homeroom_teacher, student=student)
+    assert not Invitation.objects.filter(student=student).exists()
+
+
+def test_the_invitation_is_e_mailed_through_the_smtp_server(demo, smtp_server, eager_celery,
+                                                            django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        _invitation, code = services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo),
+                                                      email="hanh@nha.test")
+    assert [m["to"] for m in smtp_server.messages] == [["hanh@nha.test"]]
+    body = email.message_from_bytes(smtp_server.messages[0]["data"], policy=email.policy.default)
+    assert code in body.get_content()
+
+
+def test_the_invitation_email_is_retried_when_the_smtp_server_is_down(demo, settings, eager_celery,
+                                                                      django_capture_on_commit_callbacks):
+    from families import tasks
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: connection refused
+    retried = []
+    original = tasks.send_invitation.retry
+
+    def note_retry(*args, **kwargs):
+        retried.append(kwargs.get("exc"))
+        raise kwargs.get("exc") or OSError("down")
+
+    tasks.send_invitation.retry = note_retry
+    try:
+        with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
+            services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo),
+                                      email="hanh@nha.test")
+    finally:
+        tasks.send_invitation.retry = original
+    assert retried and isinstance(retried[0], OSError)
+    assert Invitation.objects.filter(email="hanh@nha.test", used_at__isnull=True).exists()  # the code still stands
+
+
+# --- publication and the parent's pages ----------------------------------------------------------
+
+@pytest.fixture
+def family(demo):
+    parent = build_demo_family({"year": demo.year, "classes": {"6A1": demo.school_class("6A1")},
+                                "users": {"principal": demo.user("principal"), "board": demo.user("board")}},
+                               DEMO_PASSWORD)
+    client = Client()
+    client.force_login(parent.user)
+    return parent, client
+
+
+def test_the_demo_family_sees_its_child_with_term_one_published(demo, family):
+    parent, client = family
+    student = parent.links.get().student
+    teacher, assignment = demo.user("teacher_math"), demo.assignment("6A1", "toan")
+    enrolment = sm.Enrolment.objects.get(student=student, school_class__year=demo.year)
+    term = demo.year.terms.get(number=1)
+    assert scores_save(session="test-session", actor=teacher, assignment=assignment, term=term,
+                       cells=[CellInput(enrolment.pk, "tx", 1, "8.5")]).ok
+    home = client.get(reverse("families:home"))
+    assert student.full_name in home.content.decode()
+    page = client.get(reverse("families:child", args=[student.pk])).content.decode()
+    assert 'id="term-1"' in page and 'id="term-2"' not in page and "8,5" in page
+
+
+def test_a_withdrawn_term_is_hidden_again_and_stays_in_history(demo, family):
+    parent, client = family
+    student = parent.links.get().student
+    publication = Publication.objects.get(school_class=demo.school_class("6A1"), withdrawn_at__isnull=True)
+    with pytest.raises(ValidationError):
+        services.withdraw(actor=demo.user("principal"), publication=publication, reason=" ")
+    services.withdraw(actor=demo.user("principal"), publication=publication, reason="Nhập nhầm, kiểm tra lại")
+    page = client.get(reverse("families:child", args=[student.pk])).content.decode()
+    assert 'id="term-1"' not in page
+    assert publication.history.count() == 2
+    with pytest.raises(PermissionDenied):
+        services.publish(actor=demo.user("teacher_math"), school_class=demo.school_class("6A1"),
+                         term=demo.year.terms.get(number=1))
+    services.publish(actor=demo.user("vice"), school_class=demo.school_class("6A1"), term=demo.year.terms.get(number=1))
+    assert 'id="term-1"' in client.get(reverse("families:child", args=[student.pk])).content.decode()
+
+
+def test_regular_scores_as_entered_when_the_school_says_so(demo, family):
+    parent, client = family
+    student = parent.links.get().student
+    Publication.objects.get(withdrawn_at__isnull=True, school_class=demo.school_class("6A1"))
+    services.settings_save(actor=demo.user("principal"), school=demo.school, publish_regular_scores=True)
+    page = client.get(reverse("families:child", args=[student.pk])).content.decode()
+    # term I is published; term II (started on the demo's calendar) shows its regular scores only
+    assert 'id="term-1"' in page
+    assert ('id="term-2"' in page) == (demo.year.terms.get(number=2).start_date <= timezone.localdate())
+
+
+def test_another_child_or_a_staff_page_is_a_404_logged_as_a_refusal(demo, caplog):
+    _invitation, code = services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo))
+    make_account(code)
+    client = Client()
+    assert client.post(reverse("login"), {"username": "0912345678", "password": PASSWORD}).status_code == 302
+    other = first_student(demo, "8A1")
+    with caplog.at_level("WARNING", logger="schoolrecords.security"):
+        assert client.get(reverse("families:child", args=[other.pk])).status_code == 404
+        for url in (reverse("gradebook:corrections"), reverse("eledger:index"), reverse("archive:index"),
+                    reverse("class_detail", args=[demo.school_class("6A1").pk])):
+            assert client.get(url).status_code == 404, url
+    assert len([r for r in caplog.records if r.name == "schoolrecords.security"]) >= 5
+    assert client.get(reverse("families:child", args=[999999])).status_code == 404
+    assert client.get(reverse("families:home")).status_code == 200
+
+
+def test_the_publication_board_publishes_a_grade(demo, login):
+    client = login("principal")
+    term = demo.year.terms.get(number=1)
+    response = client.post(reverse("families:publications_year", args=[demo.year.pk]), {"term": term.pk, "grade": 7})
+    assert response.status_code == 302
+    assert set(Publication.objects.filter(term=term, withdrawn_at__isnull=True).values_list(
+        "school_class__grade", flat=True)) == {7}
+    page = client.get(reverse("families:publications_year", args=[demo.year.pk]))
+    assert page.status_code == 200 and "7A1" in page.content.decode()
+
+
+def test_the_homeroom_teacher_issues_a_code_from_the_class_page(demo, login):
+    client = login("homeroom_6a1")
+    school_class = demo.school_class("6A1")
+    assert reverse("families:class_families", args=[school_class.pk]) in client.get(
+        reverse("class_detail", args=[school_class.pk])).content.decode()
+    student = first_student(demo)
+    response = client.post(reverse("families:class_families", args=[school_class.pk]), {"student": student.pk})
+    assert response.status_code == 200
+    code = response.context["code"]
+    assert code in response.content.decode()
+    assert Invitation.objects.get(student=student, used_at__isnull=True).code_hash == services.code_hash(code)
+
+
+def test_joining_on_the_page_logs_the_parent_in(demo):
+    _invitation, code = services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo))
+    client = Client()
+    bad = client.post(reverse("families:join"), {"code": "XXXXX-YYYYY", "relation": "father", "full_name": "Lê An",
+                                                 "phone": "0912345678", "password1": PASSWORD, "password2": PASSWORD})
+    assert bad.status_code == 200 and bad.context["form"].errors["code"]
+    response = client.post(reverse("families:join"), {"code": code, "relation": "father", "full_name": "Lê An",
+                                                      "phone": "0912345678", "password1": PASSWORD,
+                                                      "password2": PASSWORD})
+    assert response.status_code == 302 and response.url == reverse("families:home")
+    assert Guardianship.objects.filter(parent__phone="0912345678").count() == 1
+
+
+def test_the_parent_pages_take_a_fixed_number_of_queries(demo, family):
+    parent, client = family
+    student = parent.links.get().student
+    client.get(reverse("families:home"))
+    one_child = _count(client, reverse("families:home"))
+    for class_name in ("7A1", "8A1"):
+        _inv, code = services.invitation_issue(actor=demo.user("board"), student=first_student(demo, class_name))
+        services.child_add(actor=parent.user, code=code, relation="mother")
+    assert _count(client, reverse("families:home")) == one_child
+    page = _count(client, reverse("families:child", args=[student.pk]))
+    small = sm.Enrolment.objects.filter(school_class=demo.school_class("6A1")).exclude(student=student)
+    for enrolment in list(small)[:30]:
+        enrolment.status, enrolment.end_date = sm.Enrolment.Status.TRANSFERRED_OUT, demo.year.start_date
+        record(enrolment, actor=demo.user("board"), reason="test: a smaller class", update_fields=["status", "end_date"])
+    assert _count(client, reverse("families:child", args=[student.pk])) == page
+
+
+def _count(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
