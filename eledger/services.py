@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from schoolrecords import models as sm
 from schoolrecords.permissions import require
 from schoolrecords.purei18n import RuleError
-from schoolrecords.selectors import current_year
+from schoolrecords.selectors import current_year, grade_periods
 from schoolrecords.services import record
 from schoolrecords.text import extensions_of, name_matches_type
 
@@ -284,8 +284,7 @@ def _lesson_fields(*, actor, school: sm.School, subject: sm.Subject | None, grad
         }.get(error.message, "subject")
         raise ValidationError({field: rule_message(error)}) from error
     year = _year_for(school, teaching_date)
-    periods = sm.GradeSubject.objects.filter(year=year, grade=grade, subject=subject).values_list(
-        "periods_per_year", flat=True).first()
+    periods = grade_periods(year, grade, subject) if year is not None else None
     if periods is not None and period > periods:
         raise ValidationError({"period": _("%(subject)s %(grade)s has %(count)s periods this year.")
                                % {"subject": subject.name, "grade": grade, "count": periods}})

@@ -120,7 +120,7 @@ class SnapshotRow:
     full_name: str
     subject_code: str
     subject: str
-    column: str  # "tx1" … "tx4", "gk", "ck"
+    column: str  # "tx1" … "tx5", "gk", "ck"
     value: str  # "7.5", "" for none
     comment: str  # "D", "CD" or ""
     status: str

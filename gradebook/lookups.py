@@ -4,10 +4,13 @@ Each raises Http404 for what does not exist; whether the actor may see it is gra
 answer, asked by the caller.
 """
 
+from django.core.exceptions import ValidationError
 from django.http import Http404
+from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from schoolrecords import models as sm
+from schoolrecords.selectors import how_studied
 
 from .rules import tt22
 
@@ -55,16 +58,20 @@ def term_for(assignment_id: int, number: int) -> sm.Term:
     return term
 
 
+class NotStudied(Http404, ValidationError):
+    """The assignment's class does not study its subject (it is not in the class's set this year).
+
+    A 404 for the pages that show the sheet; a ValidationError, with the Vietnamese message at the
+    subject, for the writers (the grid's save, the import) that catch one.
+    """
+
+
 def regular_required(assignment: sm.TeachingAssignment) -> int:
-    """How many ĐĐGtx the subject has in the assignment's grade this year (one query)."""
-    periods = (
-        sm.GradeSubject.objects.filter(
-            year_id=assignment.year_id, grade=assignment.school_class.grade, subject_id=assignment.subject_id
-        )
-        .order_by()
-        .values_list("periods_per_year", flat=True)
-        .first()
-    )
-    if periods is None:
-        raise Http404
-    return tt22.regular_assessment_count(periods)
+    """How many ĐĐGtx the subject has in the assignment's class this year (one query): its periods in the
+    class's own set, else in its grade's. NotStudied when the class does not study it."""
+    studied = how_studied(assignment.school_class, assignment.subject_id)
+    if studied is None:
+        raise NotStudied({"subject": _("%(name)s does not study %(subject)s this year.") % {
+            "name": assignment.school_class.name, "subject": assignment.subject.name}})
+    periods, topics = studied
+    return tt22.regular_assessment_count(periods, learning_topics=topics)

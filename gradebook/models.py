@@ -16,7 +16,9 @@ from simple_history.models import HistoricalRecords
 from gradebook.rules.tt22 import PlanMode
 from schoolrecords.models import Enrolment, SchoolClass, SchoolYear, Student, Subject, Term
 
-MAX_REGULAR = 4  # TT22: at most four regular assessments (ĐĐGtx) per term, for > 70 periods a year
+# TT22: at most four regular assessments (ĐĐGtx) per term, for > 70 periods a year; one more where the class
+# studies the subject's learning topics (upper secondary, tt22.regular_assessment_count).
+MAX_REGULAR = 5
 
 
 class Score(models.Model):

@@ -139,6 +139,8 @@ class SummaryRow:
     learning_after: str = ""
     summer_conduct: str = ""
     outcome: str = ""
+    programme: str = ""  # grade 12: completes the upper-secondary programme or not
+    exam: str = ""  # grade 12: eligible for the graduation exam or not
     outcome_after: str = ""
     title: str = ""
 
@@ -151,6 +153,7 @@ class SummaryPart:
     rows: list[SummaryRow]
     totals: dict[str, list[tuple[str, int]]]
     approval: str
+    final_grade: bool = False  # grade 12: the year's classification shows the programme and the exam
 
     @property
     def is_year(self) -> bool:
@@ -181,6 +184,8 @@ def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
                 "outcome": row.outcome_label,
                 "outcome_after": row.outcome_after_label,
                 "title": row.title_label,
+                "programme": row.completes_programme_label,
+                "exam": row.exam_eligible_label,
             }
         rows.append(SummaryRow(
             number=row.number, full_name=row.enrolment.student.full_name,
@@ -192,7 +197,7 @@ def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
         number=results.term_number, label=_period_label(results.term_number),
         subjects=[info.subject.name for info in data.subjects], rows=rows,
         totals={key: [(label, count) for label, count in values] for key, values in results.totals.items()},
-        approval=_approval_text(data, results.term_number),
+        approval=_approval_text(data, results.term_number), final_grade=results.is_final_grade,
     )
 
 
@@ -513,6 +518,8 @@ class CardYear:
     earlier_note: str = ""
     # "Assessed under an individual education plan (…), approved by … on dd/mm/yyyy"; "" without one.
     individual_plan: str = ""
+    programme: str = ""  # grade 12: completes the upper-secondary programme or not
+    exam: str = ""  # grade 12: eligible for the graduation exam or not
 
 
 @dataclass(frozen=True)
@@ -625,6 +632,8 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
         remark=(year_row.remark if year_row else "") or (rows[term_number].remark if rows.get(term_number) else ""),
         outcome=year_row.outcome_label if year_row else "", title=year_row.title_label if year_row else "",
         retest_outcome=year_row.outcome_after_label if year_row else "",
+        programme=year_row.completes_programme_label if year_row else "",
+        exam=year_row.exam_eligible_label if year_row else "",
         approval=_approval_text(data, YEAR) if year_row else _approval_text(data, term_number),
         change=enrolment_change(enrolment, data.year),
         earlier_note="; ".join(_("* %(term)s: from %(source)s") % {"term": _period_label(number), "source": source}

@@ -212,26 +212,71 @@ class SchoolClassForm(forms.Form):
 
 
 class AssignmentsForm(forms.Form):
-    """One teacher choice per subject the class's grade studies."""
+    """One teacher choice per subject the class studies (its own set, else its grade's)."""
 
-    def __init__(self, *args, grade_subjects, teachers, current: dict[int, int], **kwargs):
+    def __init__(self, *args, studied, teachers, current: dict[int, int], **kwargs):
         super().__init__(*args, **kwargs)
-        self.grade_subjects = list(grade_subjects)
+        self.studied = list(studied)
         self.teachers = {u.pk: u for u in teachers}
         choices = teacher_choices(teachers)
-        for gs in self.grade_subjects:
-            self.fields[f"s_{gs.subject_id}"] = forms.TypedChoiceField(
-                label=gs.subject.name, choices=choices, required=False, coerce=int, empty_value=None,
-                initial=current.get(gs.subject_id),
+        for each in self.studied:
+            self.fields[f"s_{each.subject.pk}"] = forms.TypedChoiceField(
+                label=each.subject.name, choices=choices, required=False, coerce=int, empty_value=None,
+                initial=current.get(each.subject.pk),
             )
 
     def rows(self):
-        for gs in self.grade_subjects:
-            yield gs, self[f"s_{gs.subject_id}"]
+        for each in self.studied:
+            yield each, self[f"s_{each.subject.pk}"]
 
     def chosen(self) -> dict[int, object]:
-        return {gs.subject_id: self.teachers.get(self.cleaned_data.get(f"s_{gs.subject_id}"))
-                for gs in self.grade_subjects}
+        return {each.subject.pk: self.teachers.get(self.cleaned_data.get(f"s_{each.subject.pk}"))
+                for each in self.studied}
+
+
+class ClassSubjectsForm(forms.Form):
+    """One number field per subject of the school: periods per year in this class, blank when it does not
+    study it (upper secondary: the compulsory subjects, the elective combination, the learning topics)."""
+
+    def __init__(self, *args, subjects: list[m.Subject], initial_periods: dict[int, int], initial_topics: set[int],
+                 **kwargs):
+        super().__init__(*args, **kwargs)
+        self.subjects = subjects
+        for subject in subjects:
+            self.fields[self.key(subject.pk)] = forms.IntegerField(
+                label=subject.name, required=False, min_value=1, max_value=400,
+                initial=initial_periods.get(subject.pk), widget=forms.NumberInput(attrs={"min": 1, "max": 400}),
+            )
+            self.fields[self.topics_key(subject.pk)] = forms.BooleanField(
+                label=_("Learning topics of %(subject)s") % {"subject": subject.name}, required=False,
+                initial=subject.pk in initial_topics,
+            )
+
+    @staticmethod
+    def key(subject_id: int) -> str:
+        return f"p_{subject_id}"
+
+    @staticmethod
+    def topics_key(subject_id: int) -> str:
+        return f"t_{subject_id}"
+
+    def rows(self):
+        for subject in self.subjects:
+            yield subject, self[self.key(subject.pk)], self[self.topics_key(subject.pk)]
+
+    def clean(self):
+        data = super().clean()
+        for subject in self.subjects:
+            if data.get(self.topics_key(subject.pk)) and not data.get(self.key(subject.pk)):
+                self.add_error(self.topics_key(subject.pk),
+                               _("Learning topics belong to a subject the class studies."))
+        return data
+
+    def periods(self) -> dict[int, int | None]:
+        return {s.pk: self.cleaned_data.get(self.key(s.pk)) for s in self.subjects}
+
+    def topics(self) -> set[int]:
+        return {s.pk for s in self.subjects if self.cleaned_data.get(self.topics_key(s.pk))}
 
 
 class EnrolmentEndForm(forms.Form):

@@ -192,6 +192,8 @@ class ClassSubject(models.Model):
     subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="class_subjects",
                                 verbose_name=_("subject"))
     periods_per_year = models.PositiveSmallIntegerField(_("periods per year"))
+    # The class studies this subject's learning topics (cụm chuyên đề học tập): one more regular assessment.
+    learning_topics = models.BooleanField(_("learning topics"), default=False)
     history = HistoricalRecords()
 
     class Meta:

@@ -1,10 +1,11 @@
 """Read queries over the master data, each scoped to a school and free of N+1 loops."""
 
 import datetime
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
-from django.db.models import Count, Min, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, FilteredRelation, Min, Prefetch, Q, QuerySet, Subquery
 
 from . import models as m
 from . import statuscodes
@@ -80,18 +81,101 @@ class StudiedSubject:
 
     subject: m.Subject
     periods_per_year: int
+    learning_topics: bool = False  # the class studies its learning topics (one more regular assessment)
 
 
 def class_subjects(school_class: m.SchoolClass) -> list[StudiedSubject]:
     """The subjects ``school_class`` studies, in print order: its ClassSubject rows if it has any,
-    else its grade's GradeSubject rows (one or two queries)."""
-    own = list(m.ClassSubject.objects.filter(school_class=school_class).select_related("subject")
-               .order_by("subject__order", "subject__name"))
-    if own:
-        return [StudiedSubject(row.subject, row.periods_per_year) for row in own]
-    rows = (m.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade)
-            .select_related("subject").order_by("subject__order", "subject__name"))
-    return [StudiedSubject(row.subject, row.periods_per_year) for row in rows]
+    else its grade's GradeSubject rows (one query)."""
+    return subjects_of_classes([school_class])[school_class.pk]
+
+
+def subjects_of_classes(classes) -> dict[int, list[StudiedSubject]]:
+    """``class_subjects`` for many classes at once: {class id: its subjects} (one query, whatever the count).
+
+    Each class needs ``pk``, ``year_id`` and ``grade``. One query over Subject: a subject is studied by a
+    class when the class has its own row for it, or has no own rows and its grade has one.
+    """
+    classes = list(classes)
+    if not classes:
+        return {}
+    # Both joins carry their conditions, so only these classes' rows and these grades' rows are paired.
+    rows = (
+        m.Subject.objects.annotate(
+            own=FilteredRelation("class_subjects", condition=Q(
+                class_subjects__school_class__in=[c.pk for c in classes])),
+            graded=FilteredRelation("grade_subjects", condition=Q(
+                grade_subjects__year_id__in={c.year_id for c in classes},
+                grade_subjects__grade__in={c.grade for c in classes})),
+        )
+        .filter(Q(own__isnull=False) | Q(graded__isnull=False))
+        .annotate(
+            own_class=F("own__school_class_id"), own_periods=F("own__periods_per_year"),
+            own_topics=F("own__learning_topics"),
+            grade_year=F("graded__year_id"), grade_grade=F("graded__grade"), grade_periods=F("graded__periods_per_year"),
+        )
+        .order_by("order", "name", "pk")
+    )
+    own: dict[int, dict[int, StudiedSubject]] = defaultdict(dict)
+    by_grade: dict[tuple[int, int], dict[int, StudiedSubject]] = defaultdict(dict)
+    for subject in rows:
+        # The two joins multiply: one subject comes back once per (own row, grade row) pair.
+        if subject.own_class is not None:
+            own[subject.own_class].setdefault(subject.pk, StudiedSubject(subject, subject.own_periods,
+                                                                         subject.own_topics))
+        if subject.grade_year is not None:
+            by_grade[subject.grade_year, subject.grade_grade].setdefault(
+                subject.pk, StudiedSubject(subject, subject.grade_periods))
+    return {
+        c.pk: list((own.get(c.pk) or by_grade.get((c.year_id, c.grade)) or {}).values()) for c in classes
+    }
+
+
+def how_studied(school_class: m.SchoolClass, subject_id: int) -> tuple[int, bool] | None:
+    """(periods per year, learning topics) of ``subject_id`` in ``school_class``, None when the class does
+    not study it (one query: its own set decides when it has one, else its grade's, without topics)."""
+    own_rows = m.ClassSubject.objects.filter(school_class_id=school_class.pk)
+    own = own_rows.filter(subject_id=subject_id)
+    grade = m.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade,
+                                          subject_id=subject_id).values("periods_per_year")[:1]
+    found = m.SchoolClass.objects.filter(pk=school_class.pk).annotate(
+        has_own=Exists(own_rows), own=Subquery(own.values("periods_per_year")[:1]),
+        topics=Subquery(own.values("learning_topics")[:1]), graded=Subquery(grade),
+    ).values_list("has_own", "own", "topics", "graded").first()
+    if found is None:
+        return None
+    has_own, own_periods, topics, grade_periods = found
+    if has_own:
+        return None if own_periods is None else (own_periods, bool(topics))
+    return None if grade_periods is None else (grade_periods, False)
+
+
+def studies(school_class: m.SchoolClass, subject) -> bool:
+    """Does ``school_class`` study ``subject`` (a Subject or its id) this year? (one query)"""
+    return how_studied(school_class, getattr(subject, "pk", subject)) is not None
+
+
+def studied_ids(school_class: m.SchoolClass):
+    """A subquery of the subject ids ``school_class`` studies, for ``subject_id__in=`` filters."""
+    own = m.ClassSubject.objects.filter(school_class_id=school_class.pk)
+    grade = m.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade)
+    return m.Subject.objects.filter(
+        Q(pk__in=own.values("subject_id"))
+        | (Q(pk__in=grade.values("subject_id")) & ~Exists(own))
+    ).values("pk")
+
+
+def grade_periods(year: m.SchoolYear, grade: int, subject) -> int | None:
+    """The most periods ``subject`` has in any class of ``grade`` this year (own sets or the grade's),
+    None when no class of the grade studies it: a lesson plan is written per grade, not per class."""
+    classes = m.SchoolClass.objects.filter(year=year, grade=grade).only("pk", "year_id", "grade")
+    subject_id = getattr(subject, "pk", subject)
+    found = [each.periods_per_year for studied in subjects_of_classes(classes).values()
+             for each in studied if each.subject.pk == subject_id]
+    if found:
+        return max(found)
+    return (m.GradeSubject.objects.filter(year=year, grade=grade, subject_id=subject_id)
+            .values_list("periods_per_year", flat=True).first())
 
 
 def periods_matrix(year: m.SchoolYear) -> dict[tuple[int, int], int]:
@@ -141,9 +225,8 @@ def sort_vietnamese(enrolments) -> list[m.Enrolment]:
 def setup_gaps(year: m.SchoolYear) -> dict:
     """What the admin board still has to do for the year: the home page's to-do list."""
     classes = list(classes_of(year))
-    studied = {}
-    for gs in m.GradeSubject.objects.filter(year=year).select_related("subject"):
-        studied.setdefault(gs.grade, []).append(gs.subject)
+    studied = {class_id: [each.subject for each in subjects]
+               for class_id, subjects in subjects_of_classes(classes).items() if subjects}
     assigned = set(
         m.TeachingAssignment.objects.filter(year=year, end_date__isnull=True, state=CONFIRMED)
         .values_list("school_class_id", "subject_id")
@@ -151,14 +234,14 @@ def setup_gaps(year: m.SchoolYear) -> dict:
     unassigned = [
         (school_class, subject)
         for school_class in classes
-        for subject in studied.get(school_class.grade, [])
+        for subject in studied.get(school_class.pk, [])
         if (school_class.pk, subject.pk) not in assigned
     ]
     return {
         "classes": classes,
         "classes_without_homeroom": [c for c in classes if c.homeroom_teacher_id is None],
         "empty_classes": [c for c in classes if c.student_count == 0],
-        "grades_without_subjects": sorted({c.grade for c in classes} - set(studied)),
+        "grades_without_subjects": sorted({c.grade for c in classes if c.pk not in studied}),
         "unassigned": unassigned,
         "terms": list(year.terms.order_by("number")),
     }

@@ -25,7 +25,7 @@ from . import levels, photos, roles
 from . import models as m
 from . import signals as movement_signals
 from .permissions import require
-from .selectors import sort_vietnamese
+from .selectors import sort_vietnamese, studies
 from .text import is_class_name
 
 User = get_user_model()
@@ -221,9 +221,10 @@ def grade_subjects_set(*, actor, year: m.SchoolYear, grade: int, periods: dict[i
             else:
                 kept.append(existing)
         elif existing is not None:
+            # A class with its own set does not study its grade's subjects: only the others count.
             in_use = m.TeachingAssignment.objects.filter(
                 year=year, school_class__grade=grade, subject_id=subject_id, end_date__isnull=True
-            ).exists()
+            ).exclude(school_class__class_subjects__isnull=False).exists()
             if in_use:
                 raise ValidationError(
                     _("%(subject)s is still taught in grade %(grade)s; end its assignments first.")
@@ -233,6 +234,91 @@ def grade_subjects_set(*, actor, year: m.SchoolYear, grade: int, periods: dict[i
             existing._change_reason = reason
             existing.delete()
     return kept
+
+
+@transaction.atomic
+def class_subjects_set(*, actor, school_class: m.SchoolClass, periods: dict[int, int | None],
+                       topics: Iterable[int] | None = None, reason: str = "") -> list[m.ClassSubject]:
+    """Set which subjects one class studies and their periods per year (None: not studied).
+
+    The upper-secondary shape: the compulsory subjects, the class's elective combination and its
+    learning topics (``topics``: the ids of the subjects whose learning topics the class studies; None
+    leaves them as they are). A class without rows of its own studies its grade's subjects; its first
+    own set starts from them, so a subject the call does not name keeps its grade periods. A subject
+    still taught by an open assignment of the class cannot be removed; a subject of another school is refused.
+    """
+    school_class = m.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    reason = reason or _("Subjects of class %(name)s changed") % {"name": school_class.name}
+    subjects = {s.pk: s for s in m.Subject.objects.filter(school_id=school_class.year.school_id, pk__in=periods)}
+    unknown = [subject_id for subject_id in periods if subject_id not in subjects]
+    if unknown:
+        raise ValidationError({"subjects": _("Unknown subject.")}, code="unknown_subject")
+    current = {row.subject_id: row for row in
+               m.ClassSubject.objects.select_for_update().filter(school_class=school_class).select_related("subject")}
+    if not current:
+        # Start from the grade's set: the subjects the call leaves unnamed keep their grade periods.
+        grade_rows = m.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade)
+        grade_periods = {row.subject_id: row.periods_per_year for row in grade_rows}
+        periods = grade_periods | dict(periods)
+        if {k: v for k, v in periods.items() if v} == grade_periods and not topics:
+            return []  # the grade's set as it is: the class keeps following its grade
+        subjects |= {s.pk: s for s in m.Subject.objects.filter(pk__in=set(periods) - set(subjects))}
+    studied_after = {subject_id for subject_id, value in periods.items() if value} | (
+        set(current) - set(periods))
+    if not studied_after:
+        raise ValidationError({"subjects": _("A class studies at least one subject.")}, code="no_subject")
+    topics = None if topics is None else set(topics)
+    if topics is not None and topics - studied_after:
+        raise ValidationError({"subjects": _("Learning topics belong to a subject the class studies.")},
+                              code="topics_not_studied")
+    taught = set(m.TeachingAssignment.objects.filter(school_class=school_class, end_date__isnull=True)
+                 .values_list("subject_id", flat=True))
+    dropped = sorted(subjects[subject_id].name for subject_id in taught - studied_after if subject_id in subjects)
+    if dropped:
+        raise ValidationError({"subjects": _("%(subjects)s is still taught in %(name)s; end its assignments first.")
+                               % {"subjects": ", ".join(dropped), "name": school_class.name}}, code="in_use")
+    kept = []
+    for subject_id in sorted(set(periods) | set(current)):
+        existing = current.get(subject_id)
+        value = periods[subject_id] if subject_id in periods else existing.periods_per_year
+        wanted_topics = (subject_id in topics) if topics is not None else bool(existing and existing.learning_topics)
+        if value:
+            if existing is None:
+                kept.append(record(m.ClassSubject(school_class=school_class, subject=subjects[subject_id],
+                                                  periods_per_year=value, learning_topics=wanted_topics),
+                                   actor=actor, reason=reason))
+            elif (existing.periods_per_year, existing.learning_topics) != (value, wanted_topics):
+                existing.periods_per_year, existing.learning_topics = value, wanted_topics
+                kept.append(record(existing, actor=actor, reason=reason,
+                                   update_fields=["periods_per_year", "learning_topics"]))
+            else:
+                kept.append(existing)
+        elif existing is not None:
+            existing._history_user = actor
+            existing._change_reason = reason
+            existing.delete()
+    return kept
+
+
+@transaction.atomic
+def class_subjects_reset(*, actor, school_class: m.SchoolClass, reason: str = "") -> None:
+    """The class studies its grade's subjects again: its own rows go (refused while one of its taught
+    subjects is not among the grade's)."""
+    school_class = m.SchoolClass.objects.select_for_update().select_related("year").get(pk=school_class.pk)
+    require(actor, SETUP, school_class)
+    reason = reason or _("Subjects of class %(name)s changed") % {"name": school_class.name}
+    grade = set(m.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade)
+                .values_list("subject_id", flat=True))
+    dropped = sorted(m.TeachingAssignment.objects.filter(school_class=school_class, end_date__isnull=True)
+                     .exclude(subject_id__in=grade).values_list("subject__name", flat=True))
+    if dropped:
+        raise ValidationError({"subjects": _("%(subjects)s is still taught in %(name)s; end its assignments first.")
+                               % {"subjects": ", ".join(dropped), "name": school_class.name}}, code="in_use")
+    for row in m.ClassSubject.objects.select_for_update().filter(school_class=school_class):
+        row._history_user = actor
+        row._change_reason = reason
+        row.delete()
 
 
 # --- classes and homeroom --------------------------------------------------------------
@@ -292,10 +378,10 @@ def assignment_create(*, actor, school_class: m.SchoolClass, subject: m.Subject,
     _require_staff_of(teacher, school_class.year.school_id)
     if subject.school_id != school_class.year.school_id:
         raise ValidationError(_("Unknown subject."))
-    if not m.GradeSubject.objects.filter(year=school_class.year, grade=school_class.grade, subject=subject).exists():
+    if not studies(school_class, subject):
         raise ValidationError(
-            _("Grade %(grade)s does not study %(subject)s this year.")
-            % {"grade": school_class.grade, "subject": subject.name}
+            {"subject": _("%(name)s does not study %(subject)s this year.")
+             % {"name": school_class.name, "subject": subject.name}}
         )
     start_date = start_date or max(timezone.localdate(), school_class.year.start_date)
     reason = reason or _("Teaching assignment created")

@@ -13,6 +13,7 @@ urlpatterns = [
     path("years/<int:pk>/drafts/", v.drafts, name="drafts"),
     path("years/<int:pk>/classes/", v.class_list, name="class_list"),
     path("classes/<int:pk>/", v.class_edit, name="class_edit"),
+    path("classes/<int:pk>/subjects/", v.class_subjects, name="class_subjects"),
     path("enrolments/<int:pk>/end/", v.enrolment_end, name="enrolment_end"),
     path("students/<int:pk>/", v.student_edit, name="student_edit"),
     path("students/<int:pk>/movements/", v.student_movement, name="student_movement"),

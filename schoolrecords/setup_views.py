@@ -258,7 +258,7 @@ def class_edit(request, pk: int):
     )
     assignments_form = f.AssignmentsForm(
         request.POST if "save_assignments" in request.POST else None,
-        grade_subjects=selectors.grade_subjects(year, school_class.grade), teachers=teachers, current=current,
+        studied=selectors.class_subjects(school_class), teachers=teachers, current=current,
     )
     student_form = f.StudentForm(request.POST if "add_student" in request.POST else None,
                                  school=year.school, prefix="student")
@@ -298,6 +298,36 @@ def class_edit(request, pk: int):
         "student_form": student_form, "roster": selectors.sort_vietnamese(selectors.class_roster(school_class)),
         "end_form": f.EnrolmentEndForm(),
         "history": school_class.history.select_related("history_user__profile")[:50],
+    })
+
+
+@login_required
+def class_subjects(request, pk: int):
+    """The subjects one class studies, with periods: the grade's by default, or its own combination."""
+    school_class = _class(request, pk)
+    studied = selectors.class_subjects(school_class)
+    own = m.ClassSubject.objects.filter(school_class=school_class).exists()
+    form = f.ClassSubjectsForm(request.POST if "save" in request.POST else None,
+                               subjects=list(selectors.subjects_of(school_class.year.school)),
+                               initial_periods={each.subject.pk: each.periods_per_year for each in studied},
+                               initial_topics={each.subject.pk for each in studied if each.learning_topics})
+    resetting = request.method == "POST" and "reset" in request.POST
+    if resetting or (form.is_bound and form.is_valid()):
+        try:
+            if resetting:
+                services.class_subjects_reset(actor=request.user, school_class=school_class)
+            else:
+                services.class_subjects_set(actor=request.user, school_class=school_class, periods=form.periods(),
+                                            topics=form.topics())
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Subjects and periods saved."))
+            return redirect("setup:class_subjects", pk=school_class.pk)
+    return render(request, "schoolrecords/setup/class_subjects.html", {
+        "school_class": school_class, "form": form, "own": own,
+        "history": m.ClassSubject.history.filter(school_class_id=school_class.pk)
+        .select_related("history_user__profile", "subject").order_by("-history_date")[:50],
     })
 
 

@@ -91,13 +91,17 @@ def _fill_year(seed: str) -> dict:
     from gradebook.rules.slots import studies_during, term_months
     from gradebook.scores.services import CellInput, scores_save
     from schoolrecords import models as sm
+    from schoolrecords.selectors import subjects_of_classes
     from seed.demo import SCHOOL_CODE, YEAR_NAME
 
     rng = random.Random(seed)
     year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
     terms = list(sm.Term.objects.filter(year=year).order_by("number"))
     months = term_months(terms)
-    periods = {(row.grade, row.subject_id): row.periods_per_year for row in sm.GradeSubject.objects.filter(year=year)}
+    regular_of = {(class_id, each.subject.pk): assessment.regular_assessment_count(
+        each.periods_per_year, learning_topics=each.learning_topics)
+        for class_id, studied in subjects_of_classes(sm.SchoolClass.objects.filter(year=year)).items()
+        for each in studied}
     principal = sm.StaffProfile.objects.get(user__username="principal").user
     filled = 0
     for school_class in sm.SchoolClass.objects.filter(year=year).select_related("homeroom_teacher").order_by("name"):
@@ -109,7 +113,7 @@ def _fill_year(seed: str) -> dict:
         for term in terms:
             present = [e for e in enrolments if studies_during(e, term)]
             for assignment in assignments:
-                regular = assessment.regular_assessment_count(periods[(school_class.grade, assignment.subject_id)])
+                regular = regular_of[(school_class.pk, assignment.subject_id)]
                 slots = [("tx", i) for i in range(1, regular + 1)] + [("gk", 1), ("ck", 1)]
                 cells = []
                 for enrolment in present:

@@ -37,6 +37,8 @@ echo "==> Demo school: seed_demo $*"
 .venv/bin/python manage.py seed_demo "$@"
 echo "==> Primary demo school: seed_demo --school primary"
 .venv/bin/python manage.py seed_demo --school primary
+echo "==> Upper-secondary demo school: seed_demo --school upper"
+.venv/bin/python manage.py seed_demo --school upper
 
 first_address="${addresses%% *}"
 echo

@@ -63,7 +63,7 @@ from gradebook.models import (
 )
 from gradebook.rules import tt22 as assessment
 from schoolrecords import models as m
-from schoolrecords import roles, services
+from schoolrecords import roles, selectors, services
 
 from . import demo
 
@@ -426,19 +426,19 @@ def _activity(context: _Context, school: m.School, year: m.SchoolYear, *, rng: r
     classes = list(m.SchoolClass.objects.filter(year=year).order_by("grade", "name"))
     assignments = list(m.TeachingAssignment.objects.filter(year=year, end_date__isnull=True)
                        .select_related("subject").order_by("school_class_id", "subject__order"))
-    periods = {(gs.grade, gs.subject_id): gs.periods_per_year for gs in m.GradeSubject.objects.filter(year=year)}
+    regular_of = {(class_id, each.subject.pk): assessment.regular_assessment_count(
+        each.periods_per_year, learning_topics=each.learning_topics)
+        for class_id, studied in selectors.subjects_of_classes(classes).items() for each in studied}
     enrolments_of: dict[int, list[m.Enrolment]] = {}
     for enrolment in m.Enrolment.objects.filter(school_class__year=year).order_by("pk"):
         enrolments_of.setdefault(enrolment.school_class_id, []).append(enrolment)
-    grade_of = {school_class.pk: school_class.grade for school_class in classes}
     homeroom_of = {school_class.pk: school_class.homeroom_teacher_id for school_class in classes}
 
     # Every slot of term I, class by class (one batch of rows at a time keeps memory flat).
     ability = {}
     pending: list[Score] = []
     for assignment in assignments:
-        required = assessment.regular_assessment_count(periods[grade_of[assignment.school_class_id],
-                                                               assignment.subject_id])
+        required = regular_of[assignment.school_class_id, assignment.subject_id]
         columns = [("tx", index) for index in range(1, required + 1)] + [("gk", 1), ("ck", 1)]
         commented = assignment.subject.is_commented
         for enrolment in enrolments_of.get(assignment.school_class_id, []):

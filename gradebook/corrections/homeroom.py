@@ -58,6 +58,7 @@ from gradebook.results.services import (
 from gradebook.rules import tt22
 from gradebook.rules.slots import Month, studies_during, term_months
 from schoolrecords import models as sm
+from schoolrecords.selectors import studies
 from schoolrecords.services import record
 
 Field = HomeroomCorrection.Field
@@ -263,10 +264,9 @@ def _parse_new(field: str, new, *, school_class, enrolment, subject, term, old):
     if field == Field.EXEMPTION:
         if not isinstance(new, bool):
             raise ValidationError(_("Say whether the student is exempt."))
-        if new and not sm.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade,
-                                                      subject=subject).exists():
-            raise ValidationError(_("Grade %(grade)s does not study %(subject)s this year.") % {
-                "grade": school_class.grade, "subject": subject.name})
+        if new and not studies(school_class, subject):
+            raise ValidationError(_("%(name)s does not study %(subject)s this year.") % {
+                "name": school_class.name, "subject": subject.name})
         if new:
             others = Exemption.objects.filter(enrolment=enrolment, subject=subject)
             if others.filter(term__isnull=True).exists() or (term is None and others.exists()):

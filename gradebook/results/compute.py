@@ -39,7 +39,7 @@ from gradebook.rules import tt22
 from gradebook.rules.slots import Month, in_class_at_end, studies_during, term_months
 from gradebook.rules.tt22 import Level, Outcome, PlanMode, Title
 from schoolrecords import models as sm
-from schoolrecords.selectors import sort_vietnamese
+from schoolrecords.selectors import class_subjects, sort_vietnamese
 
 YEAR = 0  # the key of the whole year wherever periods are keyed by term number
 
@@ -234,10 +234,10 @@ def load_class(school_class: sm.SchoolClass) -> ClassData:
     """
     year = school_class.year
     terms = {term.number: term for term in sm.Term.objects.filter(year_id=year.pk).order_by("number")}
-    periods = sm.GradeSubject.objects.filter(year_id=year.pk, grade=school_class.grade).select_related("subject")
     subjects = [
-        SubjectInfo(subject=row.subject, regular_required=tt22.regular_assessment_count(row.periods_per_year))
-        for row in periods.order_by("subject__order", "subject__name")
+        SubjectInfo(subject=row.subject, regular_required=tt22.regular_assessment_count(
+            row.periods_per_year, learning_topics=row.learning_topics))
+        for row in class_subjects(school_class)
     ]
     enrolments = sort_vietnamese(
         sm.Enrolment.objects.filter(school_class_id=school_class.pk).select_related("student").order_by()
@@ -367,6 +367,7 @@ class StudentResult:
     summer_conduct: Level | None = None
     outcome_after: Outcome | None = None  # after the re-test or the summer training, once entered
     individual_plan: bool = False  # assessed under an approved individual education plan
+    graduation: tt22.Graduation | None = None  # grade 12, once the year (and any remedy) is decided
 
     @property
     def absent(self) -> int:
@@ -426,6 +427,22 @@ class StudentResult:
     @property
     def final_outcome_label(self) -> str:
         return outcome_label(self.final_outcome)
+
+    @property
+    def completes_programme_label(self) -> str:
+        """Grade 12: "Hoàn thành chương trình THPT" or not; empty for the other grades or while undecided."""
+        if self.graduation is None:
+            return ""
+        return (_("Completes the upper-secondary programme") if self.graduation.completes_programme
+                else _("Does not complete the upper-secondary programme"))
+
+    @property
+    def exam_eligible_label(self) -> str:
+        """Grade 12: eligible for the graduation exam or not; empty for the other grades or while undecided."""
+        if self.graduation is None:
+            return ""
+        return (_("Eligible for the graduation exam") if self.graduation.exam_eligible
+                else _("Not eligible for the graduation exam"))
 
     @property
     def learning_after_retest_label(self) -> str:
@@ -546,6 +563,10 @@ def _student_year(data: ClassData, position: int, enrolment: sm.Enrolment) -> St
         if row.summer_conduct is not None:
             row.outcome_after = tt22.year_outcome(row.learning, row.summer_conduct, row.absent,
                                                         after_remedies=True)
+    if not row.remedy_pending:
+        row.graduation = tt22.graduation(
+            grade=data.school_class.grade, learning=row.learning_after_retest or row.learning,
+            conduct=row.summer_conduct or row.conduct, absent_sessions=row.absent)
     return row
 
 
@@ -576,6 +597,11 @@ class ClassResults:
         return self.data.frozen(self.term_number)
 
     @property
+    def is_final_grade(self) -> bool:
+        """Grade 12: the results say whether each student completes the programme and may sit the exam."""
+        return self.data.school_class.grade == tt22.FINAL_GRADE
+
+    @property
     def due(self) -> list[StudentResult]:
         return [row for row in self.rows if row.required]
 
@@ -601,6 +627,13 @@ class ClassResults:
             totals["title"] = [(title_label(value), sum(1 for row in due if row.title is value)) for value in Title]
             totals["outcome"] = [(outcome_label(value), sum(1 for row in due if row.final_outcome is value))
                                  for value in Outcome]
+        if self.is_year and self.is_final_grade:
+            totals["graduation"] = [
+                (_("Eligible for the graduation exam"),
+                 sum(1 for row in due if row.graduation is not None and row.graduation.exam_eligible)),
+                (_("Not eligible for the graduation exam"),
+                 sum(1 for row in due if row.graduation is not None and not row.graduation.exam_eligible)),
+            ]
         return totals
 
 

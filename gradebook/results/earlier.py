@@ -23,6 +23,7 @@ from gradebook.rules import tt22
 from gradebook.rules.slots import studies_during
 from schoolrecords import models as sm
 from schoolrecords.permissions import require
+from schoolrecords.selectors import class_subjects
 from schoolrecords.signals import enrolment_continued
 
 SETUP = "schoolrecords.manage_school_setup"
@@ -48,9 +49,7 @@ def earlier_terms(enrolment: sm.Enrolment) -> tuple[list[EarlierTerm], str]:
     year_id = enrolment.school_class.year_id
     terms = [term for term in sm.Term.objects.filter(year_id=year_id).order_by("number")
              if not studies_during(enrolment, term)]
-    subjects = [row.subject for row in sm.GradeSubject.objects.filter(
-        year_id=year_id, grade=enrolment.school_class.grade).select_related("subject")
-        .order_by("subject__order", "subject__name")]
+    subjects = [row.subject for row in class_subjects(enrolment.school_class)]
     typed = {(row.term_id, row.subject_id): row for row in EarlierResult.objects.filter(enrolment=enrolment)}
     shown = []
     for term in terms:
@@ -139,9 +138,7 @@ def carry_finished_terms(sender, *, previous, enrolment, on, actor, reason, **kw
     """A class change: the old class's results of the terms already over count in the new class's year."""
     old_class = sm.SchoolClass.objects.select_related("year").get(pk=previous.school_class_id)
     data = load_class(old_class)
-    studied = set(sm.GradeSubject.objects.filter(year_id=enrolment.school_class.year_id,
-                                                 grade=enrolment.school_class.grade).values_list("subject_id",
-                                                                                                 flat=True))
+    studied = {row.subject.pk for row in class_subjects(enrolment.school_class)}
     now = timezone.now()
     carried = []
     for number, term in data.terms.items():

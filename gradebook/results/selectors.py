@@ -30,7 +30,7 @@ from gradebook.results.compute import YEAR, ClassResults, load_class, period_lab
 from gradebook.rules import tt22
 from schoolrecords import models as sm
 from schoolrecords.permissions import found_or_hidden, user_school
-from schoolrecords.selectors import current_year, sort_vietnamese
+from schoolrecords.selectors import class_subjects, current_year, sort_vietnamese, subjects_of_classes
 from schoolrecords.text import vietnamese_sort_key
 
 # --- lookups -------------------------------------------------------------------------------------
@@ -167,10 +167,7 @@ def exemption_choices(school_class: sm.SchoolClass) -> dict:
         sm.Enrolment.objects.filter(school_class_id=school_class.pk, status=sm.Enrolment.Status.STUDYING)
         .select_related("student").order_by()
     )
-    subjects = [
-        row.subject for row in sm.GradeSubject.objects.filter(year_id=school_class.year_id, grade=school_class.grade)
-        .select_related("subject").order_by("subject__order", "subject__name")
-    ]
+    subjects = [row.subject for row in class_subjects(school_class)]
     return {"enrolments": enrolments, "subjects": subjects}
 
 
@@ -271,11 +268,12 @@ def progress_rows(*, year: sm.SchoolYear, term: sm.Term) -> list[ProgressRow]:
         sm.Enrolment.objects.filter(due, school_class__year=year).order_by()
         .values("school_class_id").annotate(n=Count("pk")).values_list("school_class_id", "n")
     )
-    subjects_by_grade: dict[int, list[tuple[sm.Subject, int]]] = defaultdict(list)
-    for row in (
-        sm.GradeSubject.objects.filter(year=year).select_related("subject").order_by("subject__order", "subject__name")
-    ):
-        subjects_by_grade[row.grade].append((row.subject, tt22.regular_assessment_count(row.periods_per_year)))
+    subjects_of_class = {
+        class_id: [(row.subject, tt22.regular_assessment_count(row.periods_per_year,
+                                                               learning_topics=row.learning_topics))
+                   for row in studied]
+        for class_id, studied in subjects_of_classes(classes).items()
+    }
     teachers = {
         (assignment.school_class_id, assignment.subject_id): assignment
         for assignment in sm.TeachingAssignment.objects.filter(year=year, end_date__isnull=True, state=sm.TeachingAssignment.State.CONFIRMED)
@@ -311,7 +309,7 @@ def progress_rows(*, year: sm.SchoolYear, term: sm.Term) -> list[ProgressRow]:
     rows = []
     for school_class in classes:
         students = due_counts.get(school_class.pk, 0)
-        for subject, regular in subjects_by_grade.get(school_class.grade, []):
+        for subject, regular in subjects_of_class.get(school_class.pk, []):
             columns = [(Score.Kind.REGULAR, index) for index in range(1, regular + 1)] + [
                 (Score.Kind.MIDTERM, 1), (Score.Kind.FINAL, 1)]
             counts = filled.get((school_class.pk, subject.pk), {})

@@ -33,6 +33,7 @@ from gradebook.results.compute import YEAR, approval_gaps, load_class, period_in
 from gradebook.rules import tt22
 from gradebook.rules.slots import studies_during
 from schoolrecords import models as sm
+from schoolrecords.selectors import studies
 from schoolrecords.services import record
 
 MAX_REMARK = 1000
@@ -286,11 +287,9 @@ def exemption_create(*, actor, enrolment: sm.Enrolment, subject: sm.Subject, ter
         refuse_if_frozen(school_class, approved, frozen, correctable=True)
     if not reason.strip():
         raise ValidationError({"reason": _("Give a reason.")})
-    if subject.school_id != school_class.year.school_id or not sm.GradeSubject.objects.filter(
-        year_id=school_class.year_id, grade=school_class.grade, subject=subject
-    ).exists():
-        raise ValidationError({"subject": _("Grade %(grade)s does not study %(subject)s this year.") % {
-            "grade": school_class.grade, "subject": subject.name}})
+    if subject.school_id != school_class.year.school_id or not studies(school_class, subject):
+        raise ValidationError({"subject": _("%(name)s does not study %(subject)s this year.") % {
+            "name": school_class.name, "subject": subject.name}})
     terms = [term] if term is not None else list(sm.Term.objects.filter(year_id=school_class.year_id))
     if not any(studies_during(enrolment, each) for each in terms):
         raise ValidationError({"enrolment": _("This student is not in the class during this period.")})

@@ -150,6 +150,21 @@ def _studied(year: sm.SchoolYear) -> dict[int, set[int]]:
     return studied
 
 
+def _own_sets(from_year: sm.SchoolYear) -> dict[int, dict[int, tuple[int, bool]]]:
+    """{class id: {subject id: (periods, learning topics)}} for the classes of ``from_year`` that study their
+    own set.
+
+    A class's own set (an upper-secondary elective combination) carries over to the class it becomes
+    next year: students keep their combination from grade 10 to 12, so 10A1's subjects are 11A1's.
+    """
+    own: dict[int, dict[int, tuple[int, bool]]] = {}
+    for class_id, subject_id, count, topics in sm.ClassSubject.objects.filter(
+            school_class__year=from_year).values_list("school_class_id", "subject_id", "periods_per_year",
+                                                      "learning_topics"):
+        own.setdefault(class_id, {})[subject_id] = (count, topics)
+    return own
+
+
 def preview(*, actor, from_year: sm.SchoolYear, to_year: str) -> Preview:
     """The rollover of ``from_year`` into the year named ``to_year``, as it would be made; writes nothing."""
     require_setup(actor, from_year)
@@ -174,12 +189,15 @@ def preview(*, actor, from_year: sm.SchoolYear, to_year: str) -> Preview:
         errors.append(_("School year %(year)s has no classes to roll over.") % {"year": from_year.name})
     staff = _active_staff(school)
     studied = _studied(from_year)
+    own_sets = _own_sets(from_year)
     class_rows = []
     for new_class in plan.classes:
         source = classes.get(new_class.source) if new_class.source else None
         homeroom = staff.get(source.homeroom_teacher_id, "") if source and source.homeroom_teacher_id else ""
+        will_study = set(own_sets[source.pk]) if source and source.pk in own_sets else studied.get(
+            new_class.grade, set())
         proposed = [a for a in assignments.get(source.pk, []) if a.teacher_id in staff
-                    and a.subject_id in studied.get(new_class.grade, set())] if source else []
+                    and a.subject_id in will_study] if source else []
         class_rows.append(ClassRow(new_class=new_class, homeroom=homeroom, assignments=len(proposed),
                                    students=len(plan.placed_in(new_class.name))))
     if target is not None:
@@ -230,6 +248,7 @@ def apply(*, actor, from_year: sm.SchoolYear, to_year: str, reason: str) -> Appl
     classes, assignments = _sources(from_year)
     staff = _active_staff(school)
     studied = _studied(target)
+    own_sets = _own_sets(from_year)
     users = {u.pk: u for u in get_user_model().objects.filter(pk__in=staff)}
     made: dict[str, sm.SchoolClass] = {}
     draft_assignments = draft_homerooms = 0
@@ -239,12 +258,21 @@ def apply(*, actor, from_year: sm.SchoolYear, to_year: str, reason: str) -> Appl
         source = classes.get(new_class.source) if new_class.source else None
         if source is None:
             continue
+        will_study = studied.get(new_class.grade, set())
+        if source.pk in own_sets:
+            own = own_sets[source.pk]
+            # Exactly the source's set: the grade's subjects it did not study are named as not studied.
+            records.class_subjects_set(
+                actor=actor, school_class=made[new_class.name], reason=reason,
+                periods={subject_id: None for subject_id in will_study} | {k: count for k, (count, _t) in own.items()},
+                topics={subject_id for subject_id, (_count, topics) in own.items() if topics})
+            will_study = set(own)
         if source.homeroom_teacher_id in staff:
             records.homeroom_draft_set(actor=actor, school_class=made[new_class.name],
                                        teacher=users[source.homeroom_teacher_id], reason=reason)
             draft_homerooms += 1
         for assignment in assignments.get(source.pk, []):
-            if assignment.teacher_id in staff and assignment.subject_id in studied.get(new_class.grade, set()):
+            if assignment.teacher_id in staff and assignment.subject_id in will_study:
                 records.assignment_draft_create(actor=actor, school_class=made[new_class.name],
                                                 subject=assignment.subject, teacher=users[assignment.teacher_id],
                                                 start_date=target.start_date, reason=reason)

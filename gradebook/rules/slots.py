@@ -10,13 +10,15 @@ from collections.abc import Iterable
 
 REGULAR, MIDTERM, FINAL = "tx", "gk", "ck"  # gradebook.models.Score.Kind
 KINDS = frozenset({REGULAR, MIDTERM, FINAL})
-MAX_REGULAR = 4  # TT22: at most four regular assessments (ĐĐGtx) per term, for > 70 periods a year
+# TT22: at most four regular assessments (ĐĐGtx) per term, for > 70 periods a year; one more where the class
+# studies the subject's learning topics (upper secondary, tt22.regular_assessment_count).
+MAX_REGULAR = 5
 
 Month = tuple[int, int]  # (calendar year, month)
 
 
 def slot_key(kind: str, index: int) -> str:
-    """The grid's key of a slot: "tx1" … "tx4", "gk", "ck"."""
+    """The grid's key of a slot: "tx1" … "tx5", "gk", "ck"."""
     return f"tx{index}" if kind == REGULAR else kind
 
 

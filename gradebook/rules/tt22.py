@@ -3,6 +3,7 @@
 import re
 import unicodedata
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from enum import StrEnum
 
@@ -195,15 +196,20 @@ def parse_comment(text: str) -> bool | None:
 # --- number of assessments and averages --------------------------------------------------------
 
 
-def regular_assessment_count(periods_per_year: int) -> int:
-    """How many regular assessments (ĐĐGtx) a subject has per term, from its periods per year."""
+def regular_assessment_count(periods_per_year: int, *, learning_topics: bool = False) -> int:
+    """How many regular assessments (ĐĐGtx) a subject has per term, from its periods per year.
+
+    ``learning_topics``: the class studies the subject's learning topics (cụm chuyên đề học tập, upper
+    secondary), assessed as one more regular assessment of the subject [check].
+    """
     if periods_per_year <= 0:
         raise RuleError(MSG_PERIODS_POSITIVE)
+    extra = 1 if learning_topics else 0
     if periods_per_year <= 35:
-        return 2
+        return 2 + extra
     if periods_per_year <= 70:
-        return 3
-    return 4
+        return 3 + extra
+    return 4 + extra
 
 
 def _checked_score(value: Decimal) -> Decimal:
@@ -618,3 +624,36 @@ def year_outcome(
     if not conduct_passed:
         return Outcome.SUMMER_TRAINING
     return Outcome.RETEST
+
+
+# --- grade 12: the end of upper secondary -------------------------------------------------------
+
+FINAL_GRADE = 12  # the last grade of upper secondary (THPT)
+
+
+@dataclass(frozen=True)
+class Graduation:
+    """What the end of grade 12 says beside promotion."""
+
+    completes_programme: bool  # hoàn thành chương trình trung học phổ thông
+    exam_eligible: bool  # đủ điều kiện dự thi tốt nghiệp trung học phổ thông
+
+
+def graduation(*, grade: int, learning: Level, conduct: Level, absent_sessions: int) -> Graduation | None:
+    """Grade 12's completion of the upper-secondary programme and eligibility for the graduation exam;
+    None for the other grades.
+
+    The year's learning and conduct (after the re-test or the summer training when there was one) both at
+    least Đạt, and no more than 45 sessions absent (which would repeat the grade), complete the programme;
+    a student who completes it may sit the graduation exam (the exam regulation's further conditions, a
+    ban for discipline, are not assessment data).
+    """
+    if not 1 <= grade <= FINAL_GRADE:
+        raise ValueError(grade)
+    if absent_sessions < 0:
+        raise RuleError(MSG_ABSENT_NEGATIVE)
+    if grade != FINAL_GRADE:
+        return None
+    completes = (Level(learning).at_least(Level.DAT) and Level(conduct).at_least(Level.DAT)
+                 and absent_sessions <= MAX_ABSENT_SESSIONS)
+    return Graduation(completes_programme=completes, exam_eligible=completes)

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from gradebook.models import Score
-from schoolrecords import models as sm
+from schoolrecords.selectors import studied_ids
 from schoolrecords.signals import enrolment_continued, enrolment_ending
 
 
@@ -33,8 +33,7 @@ def refuse_end_before_last_score(sender, *, enrolment, on, **kwargs):
 
 @receiver(enrolment_continued, dispatch_uid="gradebook.scores.carry_scores_to_new_class")
 def carry_scores_to_new_class(sender, *, previous, enrolment, on, actor, reason, **kwargs):
-    studied = sm.GradeSubject.objects.filter(year_id=enrolment.school_class.year_id,
-                                             grade=enrolment.school_class.grade).values("subject_id")
+    studied = studied_ids(enrolment.school_class)
     moving = list(Score.objects.select_for_update().filter(
         enrolment=previous, term__end_date__gte=on, subject_id__in=studied))
     if not moving:

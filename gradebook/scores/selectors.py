@@ -36,7 +36,7 @@ from schoolrecords.selectors import sort_vietnamese
 class Column:
     """A column of the grid: an assessment slot (kind, index) or a computed average."""
 
-    key: str  # "tx1" … "tx4", "gk", "ck", "term", "year"
+    key: str  # "tx1" … "tx5", "gk", "ck", "term", "year"
     label: str  # the ledger's short heading: ĐĐGtx1, ĐĐGgk, ĐTBmhk …
     title: str  # the long heading, for a tooltip
     kind: str | None = None  # Score.Kind for assessment columns, None for computed ones

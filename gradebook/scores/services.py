@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from gradebook import entry, lookups
+from gradebook import entry, lookups, policy
 from gradebook.models import FORFEITED_MESSAGE, MADE_UP_MESSAGE, Score, format_result
 from gradebook.rules import tt22
 from gradebook.scores import writer
@@ -148,7 +148,11 @@ def scores_save(*, actor, assignment: sm.TeachingAssignment, term: sm.Term, cell
     """
     assignment = lookups.assignment_for_scores(assignment)
     lookups.check_term(assignment, term)
-    required = lookups.regular_required(assignment)
+    try:
+        required = lookups.regular_required(assignment)
+    except lookups.NotStudied:
+        policy.require_teacher(actor, assignment)  # only its teacher learns why
+        raise
     # Holds the term's gate (shared) until the commit: a close or a lock waits for this save (gradebook.gate).
     state = entry.writable_state(actor, assignment, term, regular_required=required, for_update=True)
     cells = list(cells)

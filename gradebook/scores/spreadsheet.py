@@ -31,7 +31,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from gradebook.models import Score, format_result
+from gradebook.models import MAX_REGULAR, Score, format_result
 from gradebook.rules import tt22
 from gradebook.scores.selectors import Grid, Row
 from gradebook.scores.services import CellInput, SaveResult, scores_save
@@ -72,7 +72,7 @@ def column_heading(key: str, *, is_commented: bool) -> str:
 
 
 _ENTRY_KEYS = {normalize_header(column_heading(key, is_commented=False)): key
-               for key in ("tx1", "tx2", "tx3", "tx4", "gk", "ck")}
+               for key in [f"tx{index}" for index in range(1, MAX_REGULAR + 1)] + ["gk", "ck"]}
 _CODE, _NAME = normalize_header(HEAD_CODE), normalize_header(HEAD_NAME)
 _META_KEYS = {normalize_header(label): label
               for label in (LABEL_SCHOOL, LABEL_YEAR, LABEL_CLASS, LABEL_SUBJECT, LABEL_TERM, LABEL_TEACHER)}

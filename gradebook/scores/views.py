@@ -287,7 +287,15 @@ def grid_import(request, assignment_id: int, term: int):
     term_obj = term_for(assignment_id, term)
     assignment = assignment_for_scores(assignment_id)
     check_term(assignment, term_obj)
-    entry.writable_state(request.user, assignment, term_obj, regular_required=lookups.regular_required(assignment))
+    try:
+        required = lookups.regular_required(assignment)
+    except lookups.NotStudied as error:
+        policy.require_teacher(request.user, assignment)  # only its teacher learns why
+        form = GridImportForm({}, {})
+        form.is_valid()
+        form.errors["file"] = form.error_class(error.messages)  # the file cannot help: the class is the reason
+        return _import_page(request, assignment, term_obj, form)
+    entry.writable_state(request.user, assignment, term_obj, regular_required=required)
     grid_url = reverse("gradebook:grid", args=(assignment.pk, term_obj.number))
     action = request.POST.get("action", "preview") if request.method == "POST" else ""
     if action == "cancel":

@@ -324,12 +324,12 @@ def _row(demo, **fields) -> Score:
     {"value": Decimal("11")},
     {"value": Decimal("-1")},
     {"kind": GK, "index": 2},
-    {"kind": TX, "index": 5},
+    {"kind": TX, "index": 6},
     {"value": Decimal("5"), "comment_passed": True},
     {"status": Score.Status.FORFEITED, "value": Decimal("5")},
     {"status": Score.Status.MADE_UP, "value": None},
     {"version": 0},
-], ids=["above-10", "negative", "second-midterm", "fifth-regular", "score-and-comment", "forfeited-not-zero",
+], ids=["above-10", "negative", "second-midterm", "sixth-regular", "score-and-comment", "forfeited-not-zero",
         "made-up-empty", "version-0"])
 def test_the_database_refuses_a_row_that_breaks_an_invariant(demo, fields):
     with pytest.raises(IntegrityError), transaction.atomic():

@@ -103,5 +103,6 @@ def test_the_preview_page_takes_the_same_queries_whatever_the_class_sizes(demo, 
     assert page.status_code == 200
     assert page.content.decode().count("<tr") > 320 + 8 * extra
     # The class data per class (its results, the earlier results and the approved individual plans among
-    # them) for eight classes, and the page's own: the same at 40 or 55 a class.
-    assert len(queries) == 135, "\n".join(q["sql"] for q in queries.captured_queries)
+    # them) for eight classes, and the page's own (the classes' own subject sets among them): the same at
+    # 40 or 55 a class.
+    assert len(queries) == 136, "\n".join(q["sql"] for q in queries.captured_queries)

@@ -586,6 +586,9 @@ MATRIX: dict[str, Row] = {
     "setup:class_list": Row("year", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     "setup:class_edit": Row("class", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
                             "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
+    # an empty post names neither save nor reset: the page again, nothing written
+    "setup:class_subjects": Row("class", "lll ddd ddd oon ddd ddd ddd ddd ddd ddd",
+                                "lll ddd ddd oon ddd ddd ddd ddd ddd ddd"),
     "setup:enrolment_end": Row("enrolment", "ll xx xx xx xx xx xx xx xx xx", "ll dd dd rn dd dd dd dd dd dd"),
     "setup:student_edit": Row("student", "ll dd dd on dd dd dd dd dd dd", "ll dd dd on dd dd dd dd dd dd"),
     # an empty post names no movement: the page says so and sends the board back to the student

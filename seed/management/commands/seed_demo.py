@@ -1,9 +1,9 @@
 """Build the demo schools (idempotent) and print their logins."""
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 
 from archive.signing import demo as signing_demo
-from seed import demo, families, primary
+from seed import demo, families, primary, upper
 
 LOWER, PRIMARY, UPPER, ALL = "lower", "primary", "upper", "all"
 
@@ -60,12 +60,13 @@ class Command(BaseCommand):
         ])
 
     def _upper(self, classes_per_grade: int, students_per_class: int | None) -> None:
-        # The upper-secondary demo (seed/upper.py, grades 10-12) hooks in here: build it, then print its logins.
-        try:
-            from seed import upper  # noqa: PLC0415
-        except ImportError:
-            raise CommandError("The upper-secondary demo school is not available in this version yet.") from None
-        upper.build_upper_school()
+        # Its classes are the six of seed/upper.py (each its own elective combination): no classes-per-grade.
+        built = upper.build_upper_school(students_per_class=students_per_class or upper.STUDENTS_PER_CLASS)
+        self.stdout.write(self.style.SUCCESS(
+            f"Upper-secondary demo school: {built['school'].name}, year {built['year'].name}, "
+            f"{len(built['classes'])} classes."
+        ))
+        self._logins(upper.LOGINS)
 
     def _logins(self, logins: list[tuple[str, str]]) -> None:
         self.stdout.write(f"Logins (password for all: {demo.DEMO_PASSWORD}):")
