@@ -85,7 +85,7 @@ def _insert_documents(database: dict, archive_root: Path, ids: dict) -> list[dic
         stored = [storage.put(content, suffix=suffix) for content, suffix in DOCUMENTS]
     columns = ("school_id", "kind", "variant", "mode", "year_id", "term_id", "scope_key", "version", "path",
                "file_name", "content_type", "sha256", "size", "data_hash", "print_date", "note", "created_by_id",
-               "created_at", "idempotency_key")
+               "created_at", "idempotency_key", "code")
     statement = "INSERT INTO archive_archiveddocument ({}) VALUES ({})"
     if ON_POSTGRESQL:
         import psycopg
@@ -99,7 +99,8 @@ def _insert_documents(database: dict, archive_root: Path, ids: dict) -> list[dic
         for number, item in enumerate(stored, start=1):
             values = (ids["school"], "ledger", "", "ad_hoc", ids["year"], ids["term"], f"ledger:test:{number}", 1,
                       item.path, f"document_{number}", "application/pdf", item.sha256, item.size, "0" * 64,
-                      "2026-01-10", "", ids["user"], "2026-01-10T08:00:00+00:00", f"test-backup-{number}")
+                      "2026-01-10", "", ids["user"], "2026-01-10T08:00:00+00:00", f"test-backup-{number}",
+                          f"BKUP{number:06d}")
             client.execute(statement.format(", ".join(columns), ", ".join([placeholder] * len(columns))), values)
         found = client.execute("SELECT id, path, sha256, size FROM archive_archiveddocument ORDER BY id").fetchall()
     finally:
