@@ -6,7 +6,8 @@ from seed import demo
 
 
 class Command(BaseCommand):
-    help = "Build the demo lower-secondary school for 2025-2026 and print the demo logins."
+    help = ("Build the demo lower-secondary school in the current school year (with last year rolled over into "
+            "it) and print the demo logins.")
 
     def add_arguments(self, parser):
         parser.add_argument("--classes-per-grade", type=int, default=2, help="classes in each of grades 6-9")
@@ -15,9 +16,11 @@ class Command(BaseCommand):
     def handle(self, *args, classes_per_grade: int, students_per_class: int, **options):
         size = demo.DemoSize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
         built = demo.build_demo_school(size)
+        previous = built["previous"]
         self.stdout.write(self.style.SUCCESS(
-            f"Demo school: {built['school'].name}, year {built['year'].name}, "
-            f"{len(built['classes'])} classes."
+            f"Demo school: {built['school'].name}, year {built['year'].name}"
+            + (f" (rolled over from {previous.name})" if previous else "")
+            + f", {len(built['classes'])} classes."
         ))
         self.stdout.write(f"Logins (password for all: {demo.DEMO_PASSWORD}):")
         for username, label in [
