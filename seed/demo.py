@@ -220,8 +220,10 @@ def build_demo_school(size: DemoSize = DemoSize(), *, today: datetime.date | Non
     if year is None or not year.classes.exists():
         year = _reach(actor, school, target, size, subjects, users)
     _grade_subjects(actor, year, size)
+    _classes(actor, year, size, users)
     classes = _staff_the_year(actor, year, subjects, users)
     _newcomers(actor, school, year, classes, size)
+    _fill_new_classes(actor, school, year, classes, size)
     if not year.is_current:
         services.school_year_make_current(actor=actor, year=year, reason=REASON)
         year.refresh_from_db()
@@ -284,16 +286,32 @@ def _first_year(actor, school, calendar: DemoYear, size: DemoSize, subjects, use
         end_date=calendar.end_date, term_dates=calendar.term_dates, reason=REASON,
     )
     _grade_subjects(actor, year, size)
+    _classes(actor, year, size, users)
+    classes = _staff_the_year(actor, year, subjects, users)
+    _newcomers(actor, school, year, classes, size)
+    _fill_new_classes(actor, school, year, classes, size)
+    return year
+
+
+def _classes(actor, year: m.SchoolYear, size: DemoSize, users) -> None:
+    """The classes of ``size`` the year lacks (a larger demo asked for: 6A3, 7A3 …)."""
     for index, (name, grade) in enumerate(class_names(size)):
         if not m.SchoolClass.objects.filter(year=year, name=name).exists():
             services.school_class_save(actor=actor, year=year, name=name, grade=grade,
                                        homeroom_teacher=users[HOMEROOM_ORDER[index % len(HOMEROOM_ORDER)]],
                                        reason=REASON)
-    classes = _staff_the_year(actor, year, subjects, users)
+
+
+def _fill_new_classes(actor, school, year: m.SchoolYear, classes: dict[str, m.SchoolClass], size: DemoSize) -> None:
+    """A class with nobody in it (the first year's, or one added for a larger demo) gets its students.
+
+    They are the cohort of its grade: the students who entered grade 6 ``grade - 6`` years before.
+    """
+    filled = set(m.Enrolment.objects.filter(school_class__year=year).values_list("school_class_id", flat=True))
     for name, school_class in classes.items():
-        cohort = calendar.first - (school_class.grade - FIRST_GRADE)
-        _students(actor, school, year, school_class, size, cohort, name[1:])
-    return year
+        if school_class.pk not in filled and school_class.grade != FIRST_GRADE:
+            cohort = year.start_date.year - (school_class.grade - FIRST_GRADE)
+            _students(actor, school, year, school_class, size, cohort, name[1:])
 
 
 def _grade_subjects(actor, year: m.SchoolYear, size: DemoSize) -> None:

@@ -34,11 +34,13 @@ class Demo:
         from django.contrib.auth import get_user_model
 
         from schoolrecords import models as m
-        from seed.demo import SCHOOL_CODE, YEAR_NAME
+        from seed.demo import SCHOOL_CODE, current_year_name, previous_year_name
 
         self.models = m
         self.school = m.School.objects.get(code=SCHOOL_CODE)
-        self.year = m.SchoolYear.objects.get(school=self.school, name=YEAR_NAME)
+        self.year = m.SchoolYear.objects.get(school=self.school, name=current_year_name())
+        # The year before, rolled over into ``year`` (closed: every result entered and approved).
+        self.previous = m.SchoolYear.objects.get(school=self.school, name=previous_year_name())
         self._users = get_user_model().objects
 
     def user(self, username: str):
@@ -46,6 +48,13 @@ class Demo:
 
     def school_class(self, name: str):
         return self.models.SchoolClass.objects.get(year=self.year, name=name)
+
+    def newcomer(self, class_name: str, number: int):
+        """The ``number``-th student who entered grade-6 class ``class_name`` this year (the 40th moved away)."""
+        from seed.demo import newcomer_code
+
+        return self.models.Student.objects.get(school=self.school,
+                                               code=newcomer_code(self.year.name, class_name, number))
 
     def subject(self, code: str):
         return self.models.Subject.objects.get(school=self.school, code=code)
