@@ -153,6 +153,11 @@ class DemoYear:
         return ((self.start_date, datetime.date(self.first + 1, *TERM1_END)),
                 (datetime.date(self.first + 1, *TERM2_START), datetime.date(self.first + 1, *TERM2_END)))
 
+    def on(self, month: int, day: int) -> datetime.date:
+        """The day of the school year with this month and day: ``on(12, 3)`` is 3 December of its first
+        calendar year, ``on(3, 10)`` 10 March of its second (the summer months count with the first)."""
+        return datetime.date(self.first if month >= SUMMER_FROM_MONTH else self.first + 1, month, day)
+
     @property
     def previous(self) -> "DemoYear":
         return DemoYear(self.first - 1)
