@@ -153,10 +153,22 @@ class DemoYear:
         return ((self.start_date, datetime.date(self.first + 1, *TERM1_END)),
                 (datetime.date(self.first + 1, *TERM2_START), datetime.date(self.first + 1, *TERM2_END)))
 
-    def on(self, month: int, day: int) -> datetime.date:
+    def on(self, month: int, day: int, weekday: int | None = None) -> datetime.date:
         """The day of the school year with this month and day: ``on(12, 3)`` is 3 December of its first
-        calendar year, ``on(3, 10)`` 10 March of its second (the summer months count with the first)."""
-        return datetime.date(self.first if month >= SUMMER_FROM_MONTH else self.first + 1, month, day)
+        calendar year, ``on(3, 10)`` 10 March of its second (the summer months count with the first).
+
+        With ``weekday`` (0 Monday … 6 Sunday), the day of that weekday nearest to it (at most three
+        days away): ``on(10, 1, 2)`` is the Wednesday closest to 1 October.
+        """
+        exact = datetime.date(self.first if month >= SUMMER_FROM_MONTH else self.first + 1, month, day)
+        if weekday is None:
+            return exact
+        shift = (weekday - exact.weekday()) % 7
+        return exact + datetime.timedelta(days=shift if shift <= 3 else shift - 7)
+
+    def month(self, month: int) -> tuple[int, int]:
+        """A month of the school year as (calendar year, month): ``month(10)`` is (2026, 10) in 2026-2027."""
+        return self.on(month, 1).year, month
 
     @property
     def previous(self) -> "DemoYear":

@@ -21,6 +21,9 @@ from gradebook.models import CorrectionChange, CorrectionEvidence, CorrectionReq
 from gradebook.scores.services import CellInput, scores_save
 from gradebook.windows import services as locks
 from schoolrecords import models as sm
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 TX = Score.Kind.REGULAR
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -77,12 +80,12 @@ def ids(log) -> list[int]:
     return [entry.request_id for entry in log.entries]
 
 
-def teacher_log(demo, reader, teacher="teacher_math", month=(2025, 10)):
+def teacher_log(demo, reader, teacher="teacher_math", month=DEMO_YEAR.month(10)):
     return selectors.teacher_log(actor=demo.user(reader), teacher_id=demo.user(teacher).pk, year=month[0],
                                  month=month[1])
 
 
-def department_log(demo, reader, department="Tổ Toán - Tin", month=(2025, 10)):
+def department_log(demo, reader, department="Tổ Toán - Tin", month=DEMO_YEAR.month(10)):
     return selectors.department_log(actor=demo.user(reader), department_id=sm.Department.objects.get(
         school=demo.school, name=department).pk, year=month[0], month=month[1])
 
@@ -123,12 +126,12 @@ def test_approved_requests_and_applied_reentries_are_logged_but_not_open_rejecte
 
 
 @pytest.mark.parametrize("moment, month", [
-    (at(2025, 10, 1, 0, 0), (2025, 10)),  # the first instant of October, school time
-    (at(2025, 9, 30, 23, 59), (2025, 9)),  # 16:59 UTC on the 30th: still September
-    (at(2025, 10, 31, 23, 30), (2025, 10)),  # 16:30 UTC on the 31st
-    (at(2025, 11, 1, 0, 30), (2025, 11)),  # 17:30 UTC on 31 October, but November for the school
-    (at(2025, 12, 31, 23, 59), (2025, 12)),
-    (at(2026, 1, 1, 0, 0), (2026, 1)),  # December's next month is January of the next year
+    (at(2025, 10, 1, 0, 0), DEMO_YEAR.month(10)),  # the first instant of October, school time
+    (at(2025, 9, 30, 23, 59), DEMO_YEAR.month(9)),  # 16:59 UTC on the 30th: still September
+    (at(2025, 10, 31, 23, 30), DEMO_YEAR.month(10)),  # 16:30 UTC on the 31st
+    (at(2025, 11, 1, 0, 30), DEMO_YEAR.month(11)),  # 17:30 UTC on 31 October, but November for the school
+    (at(2025, 12, 31, 23, 59), DEMO_YEAR.month(12)),
+    (at(2026, 1, 1, 0, 0), DEMO_YEAR.month(1)),  # December's next month is January of the next year
 ])
 @pytest.mark.parametrize("status, decided", [("approved", True), ("applied", True), ("applied", False)])
 def test_a_change_belongs_to_the_month_of_the_schools_clock_when_it_took_effect(demo, moment, month, status,
@@ -260,11 +263,11 @@ def test_the_teachers_page_shows_every_part_of_each_entry(demo, login):
     student = enrolments(demo, count=1)[0].student
 
     page = login("principal").get(reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)),
-                                  {"month": "2025-10"})
+                                  {"month": f"{DEMO_YEAR.first}-10"})
 
     html = page.content.decode()
     assert page.status_code == 200
-    for text in ("05/10/2025 09:15", "09/10/2025 14:00", "6A1", "Toán", student.full_name, "6 → <b>8,5</b>",
+    for text in (f"05/10/{DEMO_YEAR.first} 09:15", f"09/10/{DEMO_YEAR.first} 14:00", "6A1", "Toán", student.full_name, "6 → <b>8,5</b>",
                  "Nhập nhầm cột", "so-diem-ca-nhan.pdf", demo.user("principal").profile.full_name,
                  demo.user("board").profile.full_name, "12",
                  reverse("gradebook:correction_evidence", args=(request.pk, request.evidence.get().pk)),
@@ -280,7 +283,7 @@ def test_a_head_sees_the_evidence_names_of_a_department_log_without_links(demo, 
     department = sm.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
 
     html = login("head_math").get(reverse("gradebook:correction_log_department", args=(department.pk,)),
-                                  {"month": "10/2025"}).content.decode()
+                                  {"month": f"10/{DEMO_YEAR.first}"}).content.decode()
 
     assert "bai-kiem-tra.pdf" in html and demo.user("teacher_math").profile.full_name in html
     assert reverse("gradebook:correction_evidence", args=(request.pk, request.evidence.get().pk)) not in html
@@ -300,25 +303,25 @@ def test_the_overview_counts_the_months_changes_per_department_and_teacher(demo,
         (demo.user("gv_tin").profile.full_name, 1, 1), (demo.user("teacher_math").profile.full_name, 1, 2)]
     math = next(row for row in overview.departments if row.name == "Tổ Toán - Tin")
     assert (math.requests, math.cells) == (2, 3)
-    html = login("principal").get(reverse("gradebook:correction_log"), {"month": "2025-10"}).content.decode()
-    assert reverse("gradebook:correction_log_teacher", args=(demo.user("gv_tin").pk,)) + "?month=2025-10" in html
+    html = login("principal").get(reverse("gradebook:correction_log"), {"month": f"{DEMO_YEAR.first}-10"}).content.decode()
+    assert reverse("gradebook:correction_log_teacher", args=(demo.user("gv_tin").pk,)) + f"?month={DEMO_YEAR.first}-10" in html
     assert reverse("archive:department_correction_log", args=(math.pk, 2025, 10)) in html
 
 
 def test_the_picker_leads_to_the_chosen_log_and_a_teacher_straight_to_their_own(demo, login):
     gv_tin = demo.user("gv_tin")
-    picked = login("principal").get(reverse("gradebook:correction_log"), {"month": "2025-10",
+    picked = login("principal").get(reverse("gradebook:correction_log"), {"month": f"{DEMO_YEAR.first}-10",
                                                                           "of": f"teacher-{gv_tin.pk}"})
     assert picked.status_code == 302
-    assert picked["Location"] == reverse("gradebook:correction_log_teacher", args=(gv_tin.pk,)) + "?month=2025-10"
-    own = login("teacher_math").get(reverse("gradebook:correction_log"), {"month": "10/2025"})
+    assert picked["Location"] == reverse("gradebook:correction_log_teacher", args=(gv_tin.pk,)) + f"?month={DEMO_YEAR.first}-10"
+    own = login("teacher_math").get(reverse("gradebook:correction_log"), {"month": f"10/{DEMO_YEAR.first}"})
     assert own["Location"] == reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)) + (
         "?month=10%2F2025")
 
 
 def test_a_month_that_cannot_be_read_says_so_and_shows_this_month(demo, login):
     page = login("teacher_math").get(reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)),
-                                     {"month": "13/2025"})
+                                     {"month": f"13/{DEMO_YEAR.first}"})
     assert page.status_code == 200
     assert 'id="log-error"' in page.content.decode()
     assert page.context["month"] == timezone.localdate().replace(day=1)
@@ -380,8 +383,8 @@ def test_the_printed_logs_carry_the_entries(demo, login):
         assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     text = pdf_text(teacher.content)
     for expected in ("NHẬT KÝ SỬA ĐIỂM", demo.user("teacher_math").profile.full_name, student.full_name,
-                     "05/10/2025", "Nhầm cột", "Biên bản số 4",
-                     "bai-kiem-tra.pdf", "10/2025", demo.user("board").profile.full_name):
+                     f"05/10/{DEMO_YEAR.first}", "Nhầm cột", "Biên bản số 4",
+                     "bai-kiem-tra.pdf", f"10/{DEMO_YEAR.first}", demo.user("board").profile.full_name):
         assert squeezed(expected) in text, expected
     assert squeezed(demo.user("gv_tin").profile.full_name) not in text
     department_text = pdf_text(whole.content)
@@ -443,10 +446,10 @@ def test_the_log_pages_cost_the_same_queries_for_one_change_or_many(demo, login,
     client = login(reader)
     client.get(url)  # once, for what the process keeps (the content types guardian looks up)
     with django_assert_num_queries(expected):
-        assert client.get(url, {"month": "2025-10"}).status_code == 200
+        assert client.get(url, {"month": f"{DEMO_YEAR.first}-10"}).status_code == 200
     grow(demo)
     with django_assert_num_queries(expected):
-        response = client.get(url, {"month": "2025-10"})
+        response = client.get(url, {"month": f"{DEMO_YEAR.first}-10"})
     assert response.status_code == 200
     if page != "overview":
         assert len(response.context["log"].entries) >= 5

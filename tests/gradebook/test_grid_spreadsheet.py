@@ -1,6 +1,5 @@
 """The grid as an .xlsx file: export, import back with a preview, the same rules, and conflicts."""
 
-import datetime
 import io
 import zipfile
 from decimal import Decimal
@@ -16,6 +15,9 @@ from gradebook.scores import spreadsheet
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -85,7 +87,7 @@ def test_the_export_has_the_header_block_the_headings_and_one_row_per_student(de
 
     meta = {sheet.cell(row=line, column=1).value: sheet.cell(row=line, column=3).value for line in range(2, 8)}
     assert sheet["A1"].value == "BẢNG ĐIỂM MÔN HỌC"
-    assert meta == {"Trường": "Trường THCS Nguyễn Du", "Năm học": "2025-2026", "Lớp": "6A1", "Môn học": "Toán",
+    assert meta == {"Trường": "Trường THCS Nguyễn Du", "Năm học": f"{DEMO_YEAR.name}", "Lớp": "6A1", "Môn học": "Toán",
                     "Học kì": "I", "Giáo viên": "Đỗ Thị Mai"}
     assert [cell.value for cell in sheet[spreadsheet.HEADING_ROW]] == HEADINGS
     assert sheet.max_row == spreadsheet.HEADING_ROW + 40
@@ -101,7 +103,7 @@ def test_the_term_two_export_adds_the_year_average_and_notes_the_transfer(demo, 
     headings = [cell.value for cell in sheet[spreadsheet.HEADING_ROW]]
     assert headings[-3:] == ["ĐTBmhk", "ĐTBmcn", "Ghi chú"]
     notes = [row[-1].value for row in sheet.iter_rows(min_row=spreadsheet.HEADING_ROW + 1) if row[-1].value]
-    assert notes == ["Chuyển trường 16/02/2026"]
+    assert notes == [f"Chuyển trường 16/02/{DEMO_YEAR.first + 1}"]
 
 
 def test_a_comment_subjects_export_writes_pass_and_not_yet(demo, login):
@@ -268,7 +270,7 @@ def test_a_file_of_another_term_is_refused_whole(demo, login):
 
     response = upload(client, math, as_bytes(workbook))
 
-    assert "This file holds the scores of class 6A1, Toán, term II, 2025-2026, not of class 6A1, Toán, term I" in (
+    assert f"This file holds the scores of class 6A1, Toán, term II, {DEMO_YEAR.name}, not of class 6A1, Toán, term I" in (
         response.content.decode())
     assert 'id="import-preview"' not in response.content.decode()
 
@@ -350,7 +352,7 @@ def test_a_preview_confirmed_for_another_term_saves_nothing(demo, login):
 def test_a_student_who_left_before_the_term_cannot_be_imported_into(demo, login):
     leaving = studying(demo)[0]
     setup.enrolment_end(actor=demo.user("board"), enrolment=leaving, status=sm.Enrolment.Status.DROPPED,
-                        end_date=datetime.date(2025, 12, 1), reason="Nghỉ học")
+                        end_date=DEMO_YEAR.on(12, 1), reason="Nghỉ học")
     client = login("teacher_math")
     math = demo.assignment("6A1", "toan")
     workbook = export(client, math, 2)

@@ -28,6 +28,7 @@ from gradebook.results.services import (
 )
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
+from seed.demo import demo_year
 
 from .test_results import (
     complete_year,
@@ -37,6 +38,8 @@ from .test_results import (
     studying,
     term,
 )
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -215,7 +218,7 @@ def test_an_approved_term_freezes_its_conduct_absences_remarks_exemptions_and_sc
 
     with translation.override("en"), pytest.raises(ValidationError) as refused:
         homeroom_save(actor=homeroom, school_class=demo.school_class("6A1"), term=term(demo, 1),
-                      entries=[HomeroomEntry(enrolment.pk, conduct="kha", absences={(2025, 9): (1, 0)})])
+                      entries=[HomeroomEntry(enrolment.pk, conduct="kha", absences={DEMO_YEAR.month(9): (1, 0)})])
     assert "approved the results of class 6A1 for term I" in refused.value.messages[0]
     with pytest.raises(ValidationError):
         exempt(demo, enrolment, number=1)

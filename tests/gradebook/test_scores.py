@@ -14,6 +14,9 @@ from gradebook.scores import services, writer
 from gradebook.scores.services import CellInput, Outcome, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +210,7 @@ def test_an_unknown_column_is_refused(demo, kind, index):
 def test_a_student_of_another_class_or_who_left_before_the_term_has_no_slot(demo):
     leaving, staying = studying(demo)[:2]
     setup.enrolment_end(actor=demo.user("board"), enrolment=leaving, status=sm.Enrolment.Status.TRANSFERRED_OUT,
-                        end_date=datetime.date(2025, 12, 1), reason="Chuyển trường")
+                        end_date=DEMO_YEAR.on(12, 1), reason="Chuyển trường")
     elsewhere = studying(demo, "7A1")[0]
 
     term2 = save(demo, [CellInput(leaving.pk, TX, 1, "8"), CellInput(elsewhere.pk, TX, 1, "8"),

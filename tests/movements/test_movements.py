@@ -11,11 +11,14 @@ from gradebook.models import Score
 from gradebook.results.compute import load_class, missing_cells, results_for
 from schoolrecords import models as sm
 from schoolrecords import selectors, services
+from seed.demo import demo_year
 from tests.gradebook.test_results import fill_scores, set_conduct, studying, term
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-ARRIVAL = datetime.date(2026, 2, 2)
+ARRIVAL = DEMO_YEAR.on(2, 2)
 
 
 def board(demo):
@@ -70,9 +73,9 @@ def test_the_ledger_and_report_card_show_the_transfer_in_with_the_other_school(d
     with translation.override("vi"):
         ledger = printed.ledger(demo.school_class("6A1"), 2)
         record = next(s for s in ledger.students if s.enrolment_id == arrived.pk)
-        assert "THCS Lê Lợi" in record.change and "02/02/2026" in record.change
+        assert "THCS Lê Lợi" in record.change and f"02/02/{DEMO_YEAR.first + 1}" in record.change
         card = printed.report_card(sm.Enrolment.objects.select_related("school_class__year").get(pk=arrived.pk), 2)
-        assert card.history[0] == ("2025-2026", "", "THCS Lê Lợi")
+        assert card.history[0] == (f"{DEMO_YEAR.name}", "", "THCS Lê Lợi")
         assert card.history[1][1] == "6A1"
 
 
@@ -99,7 +102,7 @@ def test_a_transfer_out_before_the_last_recorded_score_is_refused_and_nothing_is
     with pytest.raises(ValidationError) as refused:
         services.student_transfer_out(actor=board(demo), enrolment=enrolment, on=D(2025, 11, 30),
                                       reason="Chuyển nhà", to_school="THCS Nguyễn Du")
-    assert "01/12/2025" in refused.value.message_dict["date"][0]
+    assert f"01/12/{DEMO_YEAR.first}" in refused.value.message_dict["date"][0]
     enrolment.refresh_from_db()
     assert enrolment.is_active and not sm.Movement.objects.filter(student=enrolment.student).exists()
     movement = services.student_transfer_out(actor=board(demo), enrolment=enrolment, on=D(2025, 12, 1),
@@ -171,14 +174,14 @@ def test_the_student_page_shows_the_status_code_and_records_a_movement_with_erro
     page = client.get(url).content.decode()
     assert 'id="movements"' in page and "01 —" in page
     answer = client.post(reverse("setup:student_movement", args=[enrolment.student_id]), {
-        "kind": "transfer_out", "transfer_out-date": "01/07/2026", "transfer_out-reason": "Chuyển nhà",
+        "kind": "transfer_out", "transfer_out-date": f"01/07/{DEMO_YEAR.first + 1}", "transfer_out-reason": "Chuyển nhà",
         "transfer_out-other_school": "THCS Nguyễn Du"})
     assert answer.status_code == 200
     assert "Ngày phải nằm trong năm học" in answer.content.decode()
     enrolment.refresh_from_db()
     assert enrolment.is_active
     answer = client.post(reverse("setup:student_movement", args=[enrolment.student_id]), {
-        "kind": "transfer_out", "transfer_out-date": "02/03/2026", "transfer_out-reason": "Chuyển nhà",
+        "kind": "transfer_out", "transfer_out-date": f"02/03/{DEMO_YEAR.first + 1}", "transfer_out-reason": "Chuyển nhà",
         "transfer_out-other_school": "THCS Nguyễn Du"})
     assert answer.status_code == 302
     assert "08 —" in client.get(url).content.decode()
@@ -191,7 +194,7 @@ def test_the_year_list_transfers_in_a_new_student_and_is_reached_from_the_setup_
     answer = client.post(url, {
         "transfer_in-code": "HS-NEW-9", "transfer_in-full_name": "Lê Văn Đến", "transfer_in-date_of_birth": "02/02/2014",
         "transfer_in-gender": "male", "transfer_in-school_class": demo.school_class("6A1").pk,
-        "transfer_in-date": "02/02/2026", "transfer_in-other_school": "THCS Lê Lợi", "transfer_in-reason": "Chuyển nhà"})
+        "transfer_in-date": f"02/02/{DEMO_YEAR.first + 1}", "transfer_in-other_school": "THCS Lê Lợi", "transfer_in-reason": "Chuyển nhà"})
     assert answer.status_code == 302
     assert "Lê Văn Đến" in client.get(url).content.decode()
 

@@ -20,6 +20,9 @@ from django.utils import translation
 
 from schoolrecords import importing, services
 from schoolrecords import models as m
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -477,10 +480,10 @@ def test_another_schools_year_is_not_found(demo, login):
     system = services.system_user()
     other = m.School.objects.create(code="THCS-KHAC", name="Trường THCS Khác")
     year = services.school_year_create(
-        actor=system, school=other, name="2025-2026", start_date=datetime.date(2025, 9, 5),
-        end_date=datetime.date(2026, 5, 31),
-        term_dates=((datetime.date(2025, 9, 5), datetime.date(2026, 1, 10)),
-                    (datetime.date(2026, 1, 12), datetime.date(2026, 5, 25))))
+        actor=system, school=other, name=f"{DEMO_YEAR.name}", start_date=DEMO_YEAR.on(9, 5),
+        end_date=DEMO_YEAR.on(5, 31),
+        term_dates=((DEMO_YEAR.on(9, 5), DEMO_YEAR.on(1, 10)),
+                    (DEMO_YEAR.on(1, 12), DEMO_YEAR.on(5, 25))))
     client = login("board")
     assert client.get(reverse("setup:import", args=[year.pk])).status_code == 404
     assert preview(client, year, "a.xlsx", xlsx(good_rows())).status_code == 404
