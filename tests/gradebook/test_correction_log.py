@@ -24,6 +24,7 @@ from schoolrecords import models as sm
 from seed.demo import demo_year
 
 DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
+OCTOBER = DEMO_YEAR.month(10)
 
 TX = Score.Kind.REGULAR
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -80,12 +81,12 @@ def ids(log) -> list[int]:
     return [entry.request_id for entry in log.entries]
 
 
-def teacher_log(demo, reader, teacher="teacher_math", month=DEMO_YEAR.month(10)):
+def teacher_log(demo, reader, teacher="teacher_math", month=OCTOBER):
     return selectors.teacher_log(actor=demo.user(reader), teacher_id=demo.user(teacher).pk, year=month[0],
                                  month=month[1])
 
 
-def department_log(demo, reader, department="Tổ Toán - Tin", month=DEMO_YEAR.month(10)):
+def department_log(demo, reader, department="Tổ Toán - Tin", month=OCTOBER):
     return selectors.department_log(actor=demo.user(reader), department_id=sm.Department.objects.get(
         school=demo.school, name=department).pk, year=month[0], month=month[1])
 
