@@ -34,6 +34,7 @@ from schoolrecords import models as m
 from schoolrecords import roles, services
 
 from . import yearwork
+from .calendar import DemoYear, school_year_of
 
 User = get_user_model()
 
@@ -42,15 +43,6 @@ SCHOOL_CODE = "THCS-DEMO"
 REASON = "seed_demo"
 ROLLOVER_REASON = "seed_demo: chuyển năm học theo kết quả cả năm"
 FIRST_GRADE = 6
-# A Vietnamese school year runs from early September to the end of May. The summer (June to
-# August) belongs to the coming year: the rollover is made at the start of the summer, so in
-# June to August the demo shows the new year already rolled over, before its term I begins.
-YEAR_START = (9, 5)
-YEAR_END = (5, 31)
-TERM1_END = (1, 10)
-TERM2_START = (1, 12)
-TERM2_END = (5, 25)
-SUMMER_FROM_MONTH = 6
 
 # (code, name, mode, foreign language, department key, periods per year by grade 6..9)
 SUBJECTS = [
@@ -130,63 +122,12 @@ WARDS = ["phường Mạo Khê", "phường Xuân Sơn", "phường Kim Sơn", "
 ETHNICITIES = ["Kinh"] * 18 + ["Tày", "Dao"]
 
 
-@dataclass(frozen=True)
-class DemoYear:
-    """A school year of the demo by the calendar year it begins in: 2026 is 2026-2027."""
-
-    first: int
-
-    @property
-    def name(self) -> str:
-        return f"{self.first}-{self.first + 1}"
-
-    @property
-    def start_date(self) -> datetime.date:
-        return datetime.date(self.first, *YEAR_START)
-
-    @property
-    def end_date(self) -> datetime.date:
-        return datetime.date(self.first + 1, *YEAR_END)
-
-    @property
-    def term_dates(self) -> tuple[tuple[datetime.date, datetime.date], tuple[datetime.date, datetime.date]]:
-        return ((self.start_date, datetime.date(self.first + 1, *TERM1_END)),
-                (datetime.date(self.first + 1, *TERM2_START), datetime.date(self.first + 1, *TERM2_END)))
-
-    def on(self, month: int, day: int, weekday: int | None = None) -> datetime.date:
-        """The day of the school year with this month and day: ``on(12, 3)`` is 3 December of its first
-        calendar year, ``on(3, 10)`` 10 March of its second (the summer months count with the first).
-
-        With ``weekday`` (0 Monday … 6 Sunday), the day of that weekday nearest to it (at most three
-        days away): ``on(10, 1, 2)`` is the Wednesday closest to 1 October.
-        """
-        exact = datetime.date(self.first if month >= SUMMER_FROM_MONTH else self.first + 1, month, day)
-        if weekday is None:
-            return exact
-        shift = (weekday - exact.weekday()) % 7
-        return exact + datetime.timedelta(days=shift if shift <= 3 else shift - 7)
-
-    def month(self, month: int) -> tuple[int, int]:
-        """A month of the school year as (calendar year, month): ``month(10)`` is (2026, 10) in 2026-2027."""
-        return self.on(month, 1).year, month
-
-    @property
-    def previous(self) -> "DemoYear":
-        return DemoYear(self.first - 1)
-
-    @property
-    def next(self) -> "DemoYear":
-        return DemoYear(self.first + 1)
-
-
 def demo_year(today: datetime.date | None = None) -> DemoYear:
     """The school year the demo lives in on ``today`` (default: today in the school's time zone).
 
-    September to May: the year running (December 2026 → 2026-2027, March 2027 → 2026-2027).
-    June to August: the coming year, already rolled over (July 2027 → 2027-2028).
+    The one place the demo's year is decided (seed.calendar.school_year_of has the rule).
     """
-    today = today or timezone.localdate()
-    return DemoYear(today.year if today.month >= SUMMER_FROM_MONTH else today.year - 1)
+    return school_year_of(today or timezone.localdate())
 
 
 def current_year_name(today: datetime.date | None = None) -> str:

@@ -116,7 +116,7 @@ def _insert_documents(database: dict, archive_root: Path, ids: dict) -> list[dic
 def source(django_db_setup, django_db_blocker, tmp_path_factory):
     from schoolrecords import models as sm
     from schoolrecords.services import system_user
-    from seed.demo import SCHOOL_CODE, YEAR_NAME
+    from seed.demo import SCHOOL_CODE, current_year_name
 
     folder = tmp_path_factory.mktemp("backup_source")
     media_root, archive_root = folder / "media", folder / "archive"
@@ -124,7 +124,7 @@ def source(django_db_setup, django_db_blocker, tmp_path_factory):
         (media_root / name).parent.mkdir(parents=True, exist_ok=True)
         (media_root / name).write_bytes(content)
     with django_db_blocker.unblock():
-        year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
+        year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=current_year_name())
         ids = {"school": year.school_id, "year": year.pk, "term": sm.Term.objects.get(year=year, number=1).pk,
                "user": system_user().pk}
         database = _copy_test_database(f"{connection.settings_dict['NAME']}_bsrc" if ON_POSTGRESQL
