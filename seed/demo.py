@@ -361,8 +361,9 @@ def _students(actor, school, year: m.SchoolYear, school_class: m.SchoolClass, si
         student = services.student_save(actor=actor, school=school, reason=REASON, **fields)
         enrolment = services.enrolment_create(actor=actor, student=student, school_class=school_class,
                                               start_date=year.start_date, reason=REASON)
-        # The last newcomer of each grade-6 class moved away early in term I, so lists show a transfer.
+        # The last newcomer of each grade-6 class moves away in term II (16 February), so lists show a transfer.
         if school_class.grade == FIRST_GRADE and cohort == year.start_date.year and number == size.students_per_class:
+            term2 = year.terms.get(number=2)
             services.enrolment_end(actor=actor, enrolment=enrolment, status=m.Enrolment.Status.TRANSFERRED_OUT,
-                                   end_date=year.start_date + datetime.timedelta(days=21),
+                                   end_date=term2.start_date + datetime.timedelta(days=35),
                                    reason="Chuyển trường theo gia đình")

@@ -89,10 +89,10 @@ def test_the_demo_has_two_years_the_last_one_closed_the_current_one_made_by_the_
     assert demo.assignment("9A1", "toan").teacher.username == "head_math"
     assert not m.TeachingAssignment.objects.filter(year=demo.year, state=m.TeachingAssignment.State.DRAFT).exists()
     assert not m.SchoolClass.objects.filter(year=demo.year, draft_homeroom_teacher__isnull=False).exists()
-    # Grade 6 is new: forty newcomers in each class, the last of whom moved away three weeks in.
+    # Grade 6 is new: forty newcomers in each class, the last of whom moves away on 16 February.
     left = m.Enrolment.objects.get(school_class__year=demo.year, student=demo.newcomer("6A1", 40))
     assert left.status == m.Enrolment.Status.TRANSFERRED_OUT
-    assert left.end_date == demo.year.start_date + datetime.timedelta(days=21)
+    assert left.end_date == demo_module.demo_year().on(2, 16)
 
 
 @pytest.mark.django_db
