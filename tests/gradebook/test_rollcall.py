@@ -26,6 +26,7 @@ pytestmark = pytest.mark.django_db
 WEDNESDAY = DEMO_YEAR.on(10, 1) + datetime.timedelta(days=(2 - DEMO_YEAR.on(10, 1).weekday()) % 7)
 THURSDAY = WEDNESDAY + datetime.timedelta(days=1)
 SUNDAY = WEDNESDAY + datetime.timedelta(days=4)
+OCTOBER = DEMO_YEAR.month(10)
 LATER = WEDNESDAY + datetime.timedelta(days=19)  # a Monday, two weeks and a half later
 
 
@@ -45,7 +46,7 @@ def take(demo, day, marks, *, username="homeroom_6a1", class_name="6A1", reason=
                          reason=reason, today=today)
 
 
-def monthly(enrolment, month=DEMO_YEAR.month(10)):
+def monthly(enrolment, month=OCTOBER):
     row = MonthlyAbsence.objects.filter(enrolment=enrolment, year=month[0], month=month[1]).first()
     return (row.excused, row.unexcused) if row else None
 
