@@ -7,7 +7,10 @@ student from the rules alone. Tens of thousands of score rows through the score 
 minutes, so the rows are written the way seed.district writes them: ``bulk_create_with_history``,
 each row with its history row (the teacher who entered it, the day it was entered, the change
 reason ``seed_demo``). Re-test results go through the results' one writer (retests_write), the
-summer re-assessments through the results' history-aware bulk helper.
+summer re-assessments through the results' history-aware bulk helper. The approvals are rows with
+their history too, checked first against the rules' approval gaps (nothing may be missing); they
+are not sent through results_approve, whose announcement would have the archive seal a snapshot
+of every approval of a year the demo only looks back on.
 
 ``year_complete`` fills only what is missing (a slot, a conduct result, an approval already there
 is kept), so it changes nothing on a year that is complete. Deterministic: the same year and the
