@@ -14,9 +14,9 @@ of every approval of a year the demo only looks back on.
 
 ``year_complete`` fills only what is missing (a slot, a conduct result, an approval already there
 is kept), so it changes nothing on a year that is complete. Deterministic: the same year and the
-same students give the same values. A handful of students are made weak (re-test), one per
-grade-8 class misbehaves (summer training) and one per grade-9 class misses too many sessions
-(repeats), so the rollover shows every outcome.
+same students give the same values. A handful of students are made weak (re-test, one of them
+fails it), one per grade-8 class misbehaves (summer training) and one in grade 9 misses too many
+sessions (repeats), so the rollover shows every outcome.
 """
 
 import datetime
@@ -111,10 +111,16 @@ def _class_complete(school_class: m.SchoolClass, *, principal, reason: str) -> d
     written: dict[str, int] = {}
     rng = random.Random(f"{year.school_id}-{year.name}-{school_class.name}")
     order = sorted(data.enrolments, key=lambda enrolment: enrolment.student.code)
+    # Who stands out: two weak students a class (re-tested); in the upper grades' second classes one of
+    # them fails the re-test and one student misses too many sessions (both repeat); one student of
+    # each grade-8 class is sent to the summer training. Grades 6 and 7 have no repeater, so the
+    # classes that the demo's logins teach keep their forty students.
     weak = set(rng.sample(range(len(order)), min(2, len(order))))
-    failing = min(weak) if weak and school_class.name.endswith("1") else None
-    misbehaving = rng.randrange(len(order)) if school_class.grade == 8 and order else None
-    absent = rng.randrange(len(order)) if school_class.grade == 9 and order else None
+    second = school_class.grade >= 8 and not school_class.name.endswith("1")
+    failing = min(weak) if weak and second else None
+    others = [position for position in range(len(order)) if position not in weak]
+    misbehaving = rng.choice(others) if school_class.grade == 8 and others else None
+    absent = rng.choice(others) if second and school_class.grade == 9 and others else None
     people = {
         enrolment.pk: _Student(random.Random(f"{year.name}-{enrolment.student.code}"), weak=position in weak,
                                misbehaves=position == misbehaving, absent=position == absent,

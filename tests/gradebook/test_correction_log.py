@@ -127,12 +127,12 @@ def test_approved_requests_and_applied_reentries_are_logged_but_not_open_rejecte
 
 
 @pytest.mark.parametrize("moment, month", [
-    (at(2025, 10, 1, 0, 0), DEMO_YEAR.month(10)),  # the first instant of October, school time
-    (at(2025, 9, 30, 23, 59), DEMO_YEAR.month(9)),  # 16:59 UTC on the 30th: still September
-    (at(2025, 10, 31, 23, 30), DEMO_YEAR.month(10)),  # 16:30 UTC on the 31st
-    (at(2025, 11, 1, 0, 30), DEMO_YEAR.month(11)),  # 17:30 UTC on 31 October, but November for the school
-    (at(2025, 12, 31, 23, 59), DEMO_YEAR.month(12)),
-    (at(2026, 1, 1, 0, 0), DEMO_YEAR.month(1)),  # December's next month is January of the next year
+    (at(DEMO_YEAR.on(10, 1).year, 10, 1, 0, 0), DEMO_YEAR.month(10)),  # the first instant of October, school time
+    (at(DEMO_YEAR.on(9, 30).year, 9, 30, 23, 59), DEMO_YEAR.month(9)),  # 16:59 UTC on the 30th: still September
+    (at(DEMO_YEAR.on(10, 31).year, 10, 31, 23, 30), DEMO_YEAR.month(10)),  # 16:30 UTC on the 31st
+    (at(DEMO_YEAR.on(11, 1).year, 11, 1, 0, 30), DEMO_YEAR.month(11)),  # 17:30 UTC on 31 October, but November for the school
+    (at(DEMO_YEAR.on(12, 31).year, 12, 31, 23, 59), DEMO_YEAR.month(12)),
+    (at(DEMO_YEAR.on(1, 1).year, 1, 1, 0, 0), DEMO_YEAR.month(1)),  # December's next month is January of the next year
 ])
 @pytest.mark.parametrize("status, decided", [("approved", True), ("applied", True), ("applied", False)])
 def test_a_change_belongs_to_the_month_of_the_schools_clock_when_it_took_effect(demo, moment, month, status,
@@ -149,8 +149,8 @@ def test_a_change_belongs_to_the_month_of_the_schools_clock_when_it_took_effect(
 
 
 def test_a_log_is_in_the_order_the_changes_took_effect_with_each_requests_cells(demo):
-    later = logged(demo, when=at(2025, 10, 20, 9), cells=3)
-    earlier = logged(demo, status="applied", kind="reentry", when=at(2025, 10, 3, 9), decided=False)
+    later = logged(demo, when=at(DEMO_YEAR.on(10, 20).year, 10, 20, 9), cells=3)
+    earlier = logged(demo, status="applied", kind="reentry", when=at(DEMO_YEAR.on(10, 3).year, 10, 3, 9), decided=False)
 
     log = teacher_log(demo, "principal")
 
@@ -160,10 +160,10 @@ def test_a_log_is_in_the_order_the_changes_took_effect_with_each_requests_cells(
 
 
 def test_a_teachers_log_holds_their_own_requests_and_a_departments_log_the_changes_of_its_subjects(demo):
-    math = logged(demo, when=at(2025, 10, 5, 9))
-    tin = logged(demo, teacher="gv_tin", subject="tin", when=at(2025, 10, 6, 9))
-    literature = logged(demo, teacher="homeroom_6a1", subject="van", when=at(2025, 10, 7, 9))
-    hdtn = logged(demo, subject="hdtn", when=at(2025, 10, 8, 9))  # teacher_math's homeroom activity: not Toán - Tin
+    math = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    tin = logged(demo, teacher="gv_tin", subject="tin", when=at(DEMO_YEAR.on(10, 6).year, 10, 6, 9))
+    literature = logged(demo, teacher="homeroom_6a1", subject="van", when=at(DEMO_YEAR.on(10, 7).year, 10, 7, 9))
+    hdtn = logged(demo, subject="hdtn", when=at(DEMO_YEAR.on(10, 8).year, 10, 8, 9))  # teacher_math's homeroom activity: not Toán - Tin
 
     assert ids(teacher_log(demo, "principal")) == [math.pk, hdtn.pk]
     assert ids(teacher_log(demo, "principal", teacher="gv_tin")) == [tin.pk]
@@ -173,8 +173,8 @@ def test_a_teachers_log_holds_their_own_requests_and_a_departments_log_the_chang
 
 
 def test_each_entry_says_its_kind_lateness_minutes_and_who_decided(demo):
-    logged(demo, late=True, minutes_number=7, when=at(2025, 10, 5, 9))
-    logged(demo, status="applied", kind="reentry", when=at(2025, 10, 6, 9))
+    logged(demo, late=True, minutes_number=7, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    logged(demo, status="applied", kind="reentry", when=at(DEMO_YEAR.on(10, 6).year, 10, 6, 9))
 
     late, applied = teacher_log(demo, "principal").entries
 
@@ -190,8 +190,8 @@ def test_each_entry_says_its_kind_lateness_minutes_and_who_decided(demo):
 
 @pytest.mark.parametrize("reader", ["principal", "vice", "board", "teacher_math"])
 def test_the_leadership_the_board_and_the_teacher_read_the_teachers_whole_log(demo, reader):
-    math = logged(demo, when=at(2025, 10, 5, 9))
-    hdtn = logged(demo, subject="hdtn", when=at(2025, 10, 8, 9))
+    math = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    hdtn = logged(demo, subject="hdtn", when=at(DEMO_YEAR.on(10, 8).year, 10, 8, 9))
 
     log = teacher_log(demo, reader)
 
@@ -199,8 +199,8 @@ def test_the_leadership_the_board_and_the_teacher_read_the_teachers_whole_log(de
 
 
 def test_a_department_head_reads_a_members_log_of_the_departments_subjects_only(demo):
-    math = logged(demo, when=at(2025, 10, 5, 9))
-    logged(demo, subject="hdtn", when=at(2025, 10, 8, 9))
+    math = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    logged(demo, subject="hdtn", when=at(DEMO_YEAR.on(10, 8).year, 10, 8, 9))
 
     log = teacher_log(demo, "head_math")
 
@@ -211,7 +211,7 @@ def test_a_department_head_reads_a_members_log_of_the_departments_subjects_only(
 
 @pytest.mark.parametrize("reader", ["gv_tin", "homeroom_6a1", "clerk", "gv_van2"])
 def test_a_colleague_the_clerk_and_another_departments_head_are_refused_a_teachers_log(demo, reader):
-    logged(demo, when=at(2025, 10, 5, 9))
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
     with pytest.raises(PermissionDenied):
         teacher_log(demo, reader)
 
@@ -220,7 +220,7 @@ def test_a_colleague_the_clerk_and_another_departments_head_are_refused_a_teache
                                              ("head_math", True), ("gv_van2", False), ("teacher_math", False),
                                              ("clerk", False)])
 def test_a_departments_log_is_for_the_leadership_and_its_head(demo, reader, allowed):
-    math = logged(demo, when=at(2025, 10, 5, 9))
+    math = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
     if allowed:
         assert ids(department_log(demo, reader)) == [math.pk]
     else:
@@ -258,9 +258,9 @@ def test_the_pickers_offer_what_each_reader_may_open(demo):
 
 
 def test_the_teachers_page_shows_every_part_of_each_entry(demo, login):
-    request = logged(demo, late=True, minutes_number=12, when=at(2025, 10, 5, 9, 15), evidence="so-diem-ca-nhan.pdf",
+    request = logged(demo, late=True, minutes_number=12, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9, 15), evidence="so-diem-ca-nhan.pdf",
                      reason="Nhập nhầm cột")
-    applied = logged(demo, status="applied", kind="reentry", when=at(2025, 10, 9, 14, 0), decided=False)
+    applied = logged(demo, status="applied", kind="reentry", when=at(DEMO_YEAR.on(10, 9).year, 10, 9, 14, 0), decided=False)
     student = enrolments(demo, count=1)[0].student
 
     page = login("principal").get(reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)),
@@ -280,7 +280,7 @@ def test_the_teachers_page_shows_every_part_of_each_entry(demo, login):
 
 
 def test_a_head_sees_the_evidence_names_of_a_department_log_without_links(demo, login):
-    request = logged(demo, when=at(2025, 10, 5, 9), evidence="bai-kiem-tra.pdf")
+    request = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9), evidence="bai-kiem-tra.pdf")
     department = sm.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
 
     html = login("head_math").get(reverse("gradebook:correction_log_department", args=(department.pk,)),
@@ -292,9 +292,9 @@ def test_a_head_sees_the_evidence_names_of_a_department_log_without_links(demo, 
 
 
 def test_the_overview_counts_the_months_changes_per_department_and_teacher(demo, login):
-    logged(demo, when=at(2025, 10, 5, 9), cells=2)
-    logged(demo, teacher="gv_tin", subject="tin", when=at(2025, 10, 6, 9))
-    logged(demo, when=at(2025, 11, 1, 0, 5))  # November
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9), cells=2)
+    logged(demo, teacher="gv_tin", subject="tin", when=at(DEMO_YEAR.on(10, 6).year, 10, 6, 9))
+    logged(demo, when=at(DEMO_YEAR.on(11, 1).year, 11, 1, 0, 5))  # November
 
     overview = selectors.log_overview(actor=demo.user("principal"),
                                       choices=selectors.log_choices(actor=demo.user("principal")), year=2025,
@@ -370,8 +370,8 @@ def squeezed(text: str) -> str:
 
 
 def test_the_printed_logs_carry_the_entries(demo, login):
-    logged(demo, when=at(2025, 10, 5, 9), minutes_number=4, reason="Nhầm cột")
-    logged(demo, teacher="gv_tin", subject="tin", status="applied", kind="reentry", when=at(2025, 10, 9, 9),
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9), minutes_number=4, reason="Nhầm cột")
+    logged(demo, teacher="gv_tin", subject="tin", status="applied", kind="reentry", when=at(DEMO_YEAR.on(10, 9).year, 10, 9, 9),
            decided=False)
     student = enrolments(demo, count=1)[0].student
     department = sm.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
@@ -439,7 +439,7 @@ def grow(demo):
 ])
 def test_the_log_pages_cost_the_same_queries_for_one_change_or_many(demo, login, django_assert_num_queries, reader,
                                                                      page, expected):
-    logged(demo, when=at(2025, 10, 5, 9))
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
     department = sm.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
     url = {"teacher": reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)),
            "department": reverse("gradebook:correction_log_department", args=(department.pk,)),
@@ -457,7 +457,7 @@ def test_the_log_pages_cost_the_same_queries_for_one_change_or_many(demo, login,
 
 
 def test_the_printed_log_costs_the_same_queries_for_one_change_or_many(demo, login, django_assert_num_queries):
-    logged(demo, when=at(2025, 10, 5, 9))
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
     url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10))
     client = login("principal")
     with django_assert_num_queries(PDF_QUERIES):

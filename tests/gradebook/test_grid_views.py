@@ -163,7 +163,7 @@ def test_other_staff_are_refused_every_grid_page(demo, login, username):
     assert client.get(url("grid_history", math), {"enrolment": enrolment.pk, "column": "tx1"}).status_code == 403
     response = post_cells(client, math, [cell(enrolment, TX, 1, "8")])
     assert response.status_code == 403 and response.json()["error"]
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_another_schools_grid_is_not_found(demo, login, other_school):
@@ -191,7 +191,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_a_save_is_refused(demo, clie
     assert client.get(url("grid", math)).status_code == 302
     response = post_cells(client, math, [cell(studying(demo)[0], TX, 1, "8")])
     assert response.status_code == 401 and response.json()["error"]
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 # --- saving ------------------------------------------------------------------------------------
@@ -264,7 +264,7 @@ def test_an_invalid_pasted_cell_gets_the_vietnamese_message_and_the_others_still
     assert outcomes[0] == ("saved", "") and outcomes[3] == ("saved", "")
     assert outcomes[1] == ("invalid", "Điểm phải từ 0 đến 10.")
     assert outcomes[2][0] == "invalid" and "7,5" in outcomes[2][1]
-    assert Score.objects.count() == 2
+    assert Score.objects.filter(enrolment__school_class__year__is_current=True).count() == 2
 
 
 def test_the_history_reason_says_whether_cells_were_typed_or_pasted(demo, login):
@@ -309,7 +309,7 @@ def test_only_the_assigned_teacher_may_save(demo, login, username):
 
     assert response.status_code == 403
     assert response.json()["error"] == "Chỉ giáo viên được phân công dạy môn này ở lớp này mới được nhập điểm."
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 @pytest.mark.parametrize("body", [
@@ -328,7 +328,7 @@ def test_a_malformed_save_is_refused_whole(demo, login, body):
                            content_type="application/json")
 
     assert response.status_code == 400 and response.json()["error"]
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_a_block_larger_than_a_class_could_paste_is_refused_whole(demo, login):
@@ -337,7 +337,7 @@ def test_a_block_larger_than_a_class_could_paste_is_refused_whole(demo, login):
 
     response = post_cells(login("teacher_math"), demo.assignment("6A1", "toan"), cells)
 
-    assert response.status_code == 400 and not Score.objects.exists()
+    assert response.status_code == 400 and not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_a_save_needs_the_csrf_token_in_its_header(demo):
@@ -349,9 +349,9 @@ def test_a_save_needs_the_csrf_token_in_its_header(demo):
     cells = [cell(studying(demo)[0], TX, 1, "8")]
 
     assert post_cells(client, math, cells).status_code == 403
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
     assert post_cells(client, math, cells, HTTP_X_CSRFTOKEN=token).status_code == 200
-    assert Score.objects.count() == 1
+    assert Score.objects.filter(enrolment__school_class__year__is_current=True).count() == 1
 
 
 def test_the_save_url_only_takes_posts(demo, login):
@@ -454,4 +454,4 @@ def test_saving_one_cell_or_a_pasted_45_by_6_block_costs_the_same_queries(demo, 
     assert [len(answer["cells"]) for answer in answers] == [1, 270]
     assert all(c["outcome"] == "saved" for answer in answers for c in answer["cells"])
     assert len(answers[1]["rows"]) == 45 and {row["term"] for row in answers[1]["rows"]} == {"7,5"}
-    assert Score.history.count() == 271
+    assert Score.history.filter(enrolment__school_class__year__is_current=True).count() == 271

@@ -48,7 +48,7 @@ def test_saving_the_same_sheet_again_changes_nothing(demo):
     save(demo, [entry])
 
     assert save(demo, [entry]) == 0
-    assert ConductResult.history.count() == 1 and MonthlyAbsence.history.count() == 1
+    assert ConductResult.history.filter(enrolment__school_class__year__is_current=True).count() == 1 and MonthlyAbsence.history.filter(enrolment__school_class__year__is_current=True).count() == 1
 
 
 def test_a_change_and_a_clearing_are_recorded_in_history(demo):
@@ -88,7 +88,7 @@ def test_bad_input_is_refused_at_its_field_and_nothing_is_saved(demo, entry_kwar
 
     kind, *extra = key
     assert refused.value.message_dict == {field_key(kind, bad.pk, *extra): [message]}
-    assert not ConductResult.objects.exists() and not StudentRemark.objects.exists()
+    assert not ConductResult.objects.filter(enrolment__school_class__year__is_current=True).exists() and not StudentRemark.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_a_month_outside_the_term_or_a_student_of_another_class_is_refused(demo):
@@ -98,7 +98,7 @@ def test_a_month_outside_the_term_or_a_student_of_another_class_is_refused(demo)
     other = studying(demo, "6A2")[0]
     with pytest.raises(ValidationError):
         save(demo, [HomeroomEntry(other.pk, conduct="tot")])
-    assert not MonthlyAbsence.objects.exists() and not ConductResult.objects.exists()
+    assert not MonthlyAbsence.objects.filter(enrolment__school_class__year__is_current=True).exists() and not ConductResult.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_a_student_who_left_before_the_term_cannot_be_given_its_conduct(demo):
@@ -112,13 +112,13 @@ def test_a_student_who_left_before_the_term_cannot_be_given_its_conduct(demo):
 def test_only_the_homeroom_teacher_of_the_class_saves_its_sheet(demo, username):
     with pytest.raises(PermissionDenied):
         save(demo, [HomeroomEntry(studying(demo)[0].pk, conduct="tot")], username=username)
-    assert not ConductResult.objects.exists()
+    assert not ConductResult.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_a_homeroom_teacher_cannot_save_another_classs_sheet(demo):
     with pytest.raises(PermissionDenied):
         save(demo, [HomeroomEntry(studying(demo, "6A2")[0].pk, conduct="tot")], class_name="6A2")
-    assert not ConductResult.objects.exists()
+    assert not ConductResult.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_another_schools_class_is_not_found(demo, other_school):
