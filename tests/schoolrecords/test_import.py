@@ -689,8 +689,10 @@ def test_a_row_clashing_with_an_existing_class_of_another_grade_is_a_row_error(d
 
 
 @pytest.mark.parametrize(("born", "message"), [
-    ("01/01/2020", "Dòng 2, cột Ngày sinh: Học sinh sẽ 5 tuổi vào đầu năm học; tuổi học sinh phải từ 9 đến 25."),
-    ("04/09/1999", "Dòng 2, cột Ngày sinh: Học sinh sẽ 26 tuổi vào đầu năm học; tuổi học sinh phải từ 9 đến 25."),
+    (f"01/01/{DEMO_YEAR.first - 5}",
+     "Dòng 2, cột Ngày sinh: Học sinh sẽ 5 tuổi vào đầu năm học; tuổi học sinh phải từ 9 đến 25."),
+    (f"04/09/{DEMO_YEAR.first - 26}",
+     "Dòng 2, cột Ngày sinh: Học sinh sẽ 26 tuổi vào đầu năm học; tuổi học sinh phải từ 9 đến 25."),
 ])
 def test_an_impossible_age_at_the_start_of_the_year_is_a_row_error(demo, born, message):
     parsed = importing.read_file(xlsx([student("NK0001", **{"Ngày sinh": born})]))
@@ -698,10 +700,10 @@ def test_an_impossible_age_at_the_start_of_the_year_is_a_row_error(demo, born, m
 
 
 def test_ages_9_and_25_at_the_start_of_the_year_are_accepted(demo):
-    start = demo.year.start_date  # 05/09/2025
+    start = demo.year.start_date  # 05/09 of the demo's year
     parsed = importing.read_file(xlsx([
         student("NK0001", **{"Ngày sinh": start.replace(year=start.year - 9).strftime("%d/%m/%Y")}),
-        student("NK0002", **{"Ngày sinh": "06/09/1999"}),
+        student("NK0002", **{"Ngày sinh": f"06/09/{DEMO_YEAR.first - 26}"}),
     ]))
     assert not importing.plan_import(demo.year, parsed.rows).has_errors
 
