@@ -1,7 +1,6 @@
 """Entry progress that acts (issue 13, item 7): who is behind, reminders (home card, e-mail), the monthly record."""
 
 import asyncio
-import datetime
 import email
 import email.policy
 import threading
