@@ -235,9 +235,9 @@ def test_another_schools_teacher_or_department_is_a_404(demo, other_school):
     for actor in (demo.user("principal"), other_school["teacher"]):
         with pytest.raises(Http404):
             selectors.teacher_log(actor=actor, teacher_id=(other_school["teacher"] if actor.pk != other_school[
-                "teacher"].pk else demo.user("teacher_math")).pk, year=2025, month=10)
+                "teacher"].pk else demo.user("teacher_math")).pk, year=OCTOBER[0], month=10)
     with pytest.raises(Http404):
-        selectors.department_log(actor=demo.user("principal"), department_id=department.pk, year=2025, month=10)
+        selectors.department_log(actor=demo.user("principal"), department_id=department.pk, year=OCTOBER[0], month=10)
 
 
 def test_the_pickers_offer_what_each_reader_may_open(demo):
@@ -273,7 +273,7 @@ def test_the_teachers_page_shows_every_part_of_each_entry(demo, login):
                  demo.user("board").profile.full_name, "12",
                  reverse("gradebook:correction_evidence", args=(request.pk, request.evidence.get().pk)),
                  reverse("gradebook:correction", args=(applied.pk,)),
-                 reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10))):
+                 reverse("archive:correction_log", args=(demo.user("teacher_math").pk, *OCTOBER))):
         assert text in html, text
     assert 'class="log-entry kind-reentry"' in html and 'class="log-entry kind-correction"' in html
     assert 'class="badge warn"' in html  # the late mark
@@ -288,7 +288,7 @@ def test_a_head_sees_the_evidence_names_of_a_department_log_without_links(demo, 
 
     assert "bai-kiem-tra.pdf" in html and demo.user("teacher_math").profile.full_name in html
     assert reverse("gradebook:correction_evidence", args=(request.pk, request.evidence.get().pk)) not in html
-    assert reverse("archive:department_correction_log", args=(department.pk, 2025, 10)) in html
+    assert reverse("archive:department_correction_log", args=(department.pk, *OCTOBER)) in html
 
 
 def test_the_overview_counts_the_months_changes_per_department_and_teacher(demo, login):
@@ -297,7 +297,7 @@ def test_the_overview_counts_the_months_changes_per_department_and_teacher(demo,
     logged(demo, when=at(DEMO_YEAR.on(11, 1).year, 11, 1, 0, 5))  # November
 
     overview = selectors.log_overview(actor=demo.user("principal"),
-                                      choices=selectors.log_choices(actor=demo.user("principal")), year=2025,
+                                      choices=selectors.log_choices(actor=demo.user("principal")), year=OCTOBER[0],
                                       month=10)
 
     assert [(row.name, row.requests, row.cells) for row in overview.teachers] == [
@@ -306,7 +306,7 @@ def test_the_overview_counts_the_months_changes_per_department_and_teacher(demo,
     assert (math.requests, math.cells) == (2, 3)
     html = login("principal").get(reverse("gradebook:correction_log"), {"month": f"{DEMO_YEAR.first}-10"}).content.decode()
     assert reverse("gradebook:correction_log_teacher", args=(demo.user("gv_tin").pk,)) + f"?month={DEMO_YEAR.first}-10" in html
-    assert reverse("archive:department_correction_log", args=(math.pk, 2025, 10)) in html
+    assert reverse("archive:department_correction_log", args=(math.pk, *OCTOBER)) in html
 
 
 def test_the_picker_leads_to_the_chosen_log_and_a_teacher_straight_to_their_own(demo, login):
@@ -317,7 +317,7 @@ def test_the_picker_leads_to_the_chosen_log_and_a_teacher_straight_to_their_own(
     assert picked["Location"] == reverse("gradebook:correction_log_teacher", args=(gv_tin.pk,)) + f"?month={DEMO_YEAR.first}-10"
     own = login("teacher_math").get(reverse("gradebook:correction_log"), {"month": f"10/{DEMO_YEAR.first}"})
     assert own["Location"] == reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)) + (
-        "?month=10%2F2025")
+        f"?month=10%2F{DEMO_YEAR.first}")
 
 
 def test_a_month_that_cannot_be_read_says_so_and_shows_this_month(demo, login):
@@ -377,8 +377,8 @@ def test_the_printed_logs_carry_the_entries(demo, login):
     department = sm.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
     client = login("principal")
 
-    teacher = client.get(reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10)))
-    whole = client.get(reverse("archive:department_correction_log", args=(department.pk, 2025, 10)))
+    teacher = client.get(reverse("archive:correction_log", args=(demo.user("teacher_math").pk, *OCTOBER)))
+    whole = client.get(reverse("archive:department_correction_log", args=(department.pk, *OCTOBER)))
 
     for response in (teacher, whole):
         assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
@@ -395,7 +395,7 @@ def test_the_printed_logs_carry_the_entries(demo, login):
 
 
 def test_the_printed_log_answers_by_the_same_rule(demo, login, other_school):
-    url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10))
+    url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, *OCTOBER))
     assert login("gv_tin").get(url).status_code == 403
     assert login("head_math").get(url).status_code == 200
     assert login("principal").get(reverse("archive:correction_log", args=(other_school["teacher"].pk, 2025,
@@ -458,7 +458,7 @@ def test_the_log_pages_cost_the_same_queries_for_one_change_or_many(demo, login,
 
 def test_the_printed_log_costs_the_same_queries_for_one_change_or_many(demo, login, django_assert_num_queries):
     logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
-    url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10))
+    url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, *OCTOBER))
     client = login("principal")
     with django_assert_num_queries(PDF_QUERIES):
         client.get(url)

@@ -127,7 +127,8 @@ def test_the_years_results_count_the_days_absent(demo):
     (LATER, LATER - datetime.timedelta(days=3),
      f"Ngày {day(LATER)} chưa đến: điểm danh được ghi trong ngày hoặc sau đó."),
     (SUNDAY, None, f"Ngày {day(SUNDAY)} là Chủ nhật: không có điểm danh."),
-    (DEMO_YEAR.on(5, 27), None, f"Ngày 27/05/{DEMO_YEAR.first + 1} nằm ngoài các học kì của năm học này."),
+    (DEMO_YEAR.on(5, 27), DEMO_YEAR.on(5, 31),
+     f"Ngày 27/05/{DEMO_YEAR.first + 1} nằm ngoài các học kì của năm học này."),
     (DEMO_YEAR.on(8, 29), None, f"Ngày 29/08/{DEMO_YEAR.first} nằm ngoài các học kì của năm học này."),
 ])
 def test_a_day_the_roll_call_does_not_cover_is_refused_with_its_reason(demo, day, today, message):
@@ -141,12 +142,12 @@ def test_a_day_the_roll_call_does_not_cover_is_refused_with_its_reason(demo, day
 def test_a_day_after_the_student_left_is_refused_at_the_students_mark(demo):
     left = sm.Enrolment.objects.get(school_class=demo.school_class("6A1"), end_date__isnull=False)
     present = studying(demo)[0]
-    error = vietnamese(take, demo, DEMO_YEAR.on(2, 17), {present.pk: "P", left.pk: "K"})
+    error = vietnamese(take, demo, DEMO_YEAR.on(2, 17), {present.pk: "P", left.pk: "K"}, today=DEMO_YEAR.on(5, 1))
 
     assert error.message_dict == {field_key("mark", left.pk): [
         f"{left.student.full_name} đã rời lớp ngày 16/02/{DEMO_YEAR.first + 1}, trước ngày 17/02/{DEMO_YEAR.first + 1}."]}
     assert not DailyAbsence.objects.filter(enrolment__school_class__year__is_current=True).exists()  # all or nothing
-    take(demo, DEMO_YEAR.on(2, 16), {left.pk: "K"})  # their last day is theirs
+    take(demo, DEMO_YEAR.on(2, 16), {left.pk: "K"}, today=DEMO_YEAR.on(5, 1))  # their last day is theirs
 
 
 def test_a_day_before_the_student_joined_is_refused(demo):
@@ -193,18 +194,22 @@ def test_a_student_of_another_class_is_refused(demo):
 def test_the_sheet_shows_the_days_marks_and_totals_and_which_days_are_open(demo):
     first = studying(demo)[0]
     take(demo, WEDNESDAY, {first.pk: "P"})
-    sheet = rollcall_sheet(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"), month=DEMO_YEAR.month(10),
-                           today=DEMO_YEAR.on(10, 8))
+    today = WEDNESDAY + datetime.timedelta(days=7)
+    sheet = rollcall_sheet(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"), month=OCTOBER,
+                           today=today)
 
     assert len(sheet.days) == 31 and sheet.term_number == 1
     columns = {column.date.day: column for column in sheet.days}
-    assert columns[1].taken and columns[1].open and not columns[1].weekend
-    assert columns[4].weekend and columns[4].open  # a Saturday may be marked
-    assert not columns[5].open and not columns[9].open  # a Sunday, a day to come
-    assert sheet.due == 5  # 2, 3, 6, 7 and 8 October (today)
+    taken, saturday, sunday = WEDNESDAY.day, SUNDAY.day - 1, SUNDAY.day
+    assert columns[taken].taken and columns[taken].open and not columns[taken].weekend
+    assert columns[saturday].weekend and columns[saturday].open  # a Saturday may be marked
+    assert not columns[sunday].open and not columns[today.day + 1].open  # a Sunday, a day to come
+    # Due: Monday to Friday from 1 October to today, but the day taken.
+    school_days = sum(1 for n in range(1, today.day + 1) if datetime.date(*OCTOBER, n).weekday() < 5)
+    assert sheet.due == school_days - 1
     row = next(row for row in sheet.rows if row.enrolment.pk == first.pk)
-    assert (row.cells[0].mark, row.excused, row.unexcused) == ("P", 1, 0)
-    assert row.cells[0].label == f"{first.student.full_name}, 01/10"
+    assert (row.cells[taken - 1].mark, row.excused, row.unexcused) == ("P", 1, 0)
+    assert row.cells[taken - 1].label == f"{first.student.full_name}, {WEDNESDAY:%d/%m}"
     assert sheet.previous == DEMO_YEAR.month(9) and sheet.following == DEMO_YEAR.month(11)
 
 
@@ -212,7 +217,7 @@ def test_the_ledgers_marks_are_only_those_of_months_kept_by_day(demo):
     first = studying(demo)[0]
     take(demo, WEDNESDAY, {first.pk: "K"})
 
-    assert daily_marks(demo.school_class("6A1"), [DEMO_YEAR.month(9), DEMO_YEAR.month(10)]) == {DEMO_YEAR.month(10): {first.pk: {1: "K"}}}
+    assert daily_marks(demo.school_class("6A1"), [DEMO_YEAR.month(9), DEMO_YEAR.month(10)]) == {DEMO_YEAR.month(10): {first.pk: {WEDNESDAY.day: "K"}}}
 
 
 def test_the_reminder_counts_the_school_days_not_taken_on_the_first_three_days_of_the_next_month(demo):
