@@ -424,10 +424,10 @@ PDF_QUERIES = 11
 def grow(demo):
     """Two more requests of each teacher of Toán - Tin, with more cells: the second size."""
     for day in (12, 13):
-        logged(demo, when=at(2025, 10, day, 9), cells=3)
-        logged(demo, teacher="gv_tin", subject="tin", when=at(2025, 10, day, 10), cells=2, witness="board",
+        logged(demo, when=at(OCTOBER[0], 10, day, 9), cells=3)
+        logged(demo, teacher="gv_tin", subject="tin", when=at(OCTOBER[0], 10, day, 10), cells=2, witness="board",
                evidence="so-diem.pdf")
-        logged(demo, status="applied", kind="reentry", when=at(2025, 10, day, 11), decided=False)
+        logged(demo, status="applied", kind="reentry", when=at(OCTOBER[0], 10, day, 11), decided=False)
 
 
 @pytest.mark.parametrize("reader, page, expected", [
