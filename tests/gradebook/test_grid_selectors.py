@@ -262,7 +262,7 @@ def test_another_schools_cell_history_is_not_found(demo, other_school):
                          cells=[CellInput(other_school["enrolment"].pk, TX, 1, "8")])
     assert result.ok
     with pytest.raises(Http404):
-        score_history(actor=demo.user("principal"), score=Score.objects.get().pk)
+        score_history(actor=demo.user("principal"), score=Score.objects.get(enrolment__school_class__year__is_current=True).pk)
 
 
 # --- queries -----------------------------------------------------------------------------------
