@@ -123,15 +123,14 @@ def build_other_school() -> dict:
 
     from schoolrecords import models as m
     from schoolrecords import services
+    from seed.demo import demo_year
 
     system = services.system_user()
     school = m.School.objects.create(code="THCS-OTHER", name="Trường THCS Khác")
+    calendar = demo_year()  # the same school year as the demo's
     year = services.school_year_create(
-        actor=system, school=school, name="2025-2026", start_date=datetime.date(2025, 9, 5),
-        end_date=datetime.date(2026, 5, 31),
-        term_dates=((datetime.date(2025, 9, 5), datetime.date(2026, 1, 10)),
-                    (datetime.date(2026, 1, 12), datetime.date(2026, 5, 25))),
-        make_current=True,
+        actor=system, school=school, name=calendar.name, start_date=calendar.start_date,
+        end_date=calendar.end_date, term_dates=calendar.term_dates, make_current=True,
     )
     subject = services.subject_save(actor=system, school=school, code="toan", name="Toán")
     services.grade_subjects_set(actor=system, year=year, grade=6, periods={subject.pk: 140})
