@@ -19,6 +19,23 @@ def pytest_collection_modifyitems(config, items):
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def signing_dir(tmp_path_factory):
+    """One signing folder and SoftHSM2 token folder for the whole session, whoever signs first (the signing
+    tests, or seed_demo's demo PKI): the PKCS#11 module reads its configuration once per process, so two
+    folders in one process would pair one folder's tokens with the other's roots."""
+    if not os.environ.get("DJANGO_SETTINGS_MODULE"):  # a pure module tested with -p no:django
+        return None
+    from django.conf import settings
+
+    from archive.signing import tokens
+
+    folder = tmp_path_factory.mktemp("signing")
+    tokens.softhsm_setup(folder)
+    settings.SIGNING_DIR = folder
+    return folder
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     from seed.demo import build_demo_school

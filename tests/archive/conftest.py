@@ -127,4 +127,4 @@ def pdf_text(content: bytes) -> str:
 
 
 # The signing tests' fixtures (a session's SoftHSM2 tokens, the demo PKI): tests/archive/signing_support.py.
-from .signing_support import pki_ready, signing_dir  # noqa: E402, F401
+from .signing_support import pki_ready  # noqa: E402, F401 — signing_dir is the session's (tests/conftest.py)

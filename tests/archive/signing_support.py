@@ -6,17 +6,8 @@ from archive import jobs as archive_jobs
 from archive import tasks
 from archive.models import ArchivedDocument, Kind, Mode
 from archive.signing import demo as demo_pki
-from archive.signing import tokens
 
 SIGNERS = ("teacher_math", "gv_gdtc", "homeroom_6a1", "principal", "clerk")
-
-
-@pytest.fixture(scope="session")
-def signing_dir(tmp_path_factory):
-    """One SoftHSM2 token folder for the session (the module reads its configuration once per process)."""
-    folder = tmp_path_factory.mktemp("signing")
-    tokens.softhsm_setup(folder)
-    return folder
 
 
 @pytest.fixture
