@@ -7,11 +7,12 @@ import io
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from archive import codes, tasks
 from archive import services as archive_services
-from archive import tasks
 from archive.models import ArchivedDocument, Kind, RenderBatch
 from gradebook.models import PrimaryAssessment, ResultApproval
 from gradebook.results.services import delete_with_history
@@ -87,12 +88,12 @@ def test_teacher_enters_principal_approves_term_one_clerk_prints_the_primary_hoc
     # 2. th_principal: from the home page to 1A1's class page, its results, approves term I.
     log_in(page, live_server.url, "th_principal")
     page.get_by_role("link", name="1A1", exact=True).first.click()
-    page.get_by_role("link", name="Class results and approval (TT27)").click()
+    page.get_by_role("link", name="Kết quả giáo dục của lớp và phê duyệt (TT27)").click()
     term_one = page.locator("#approval-1")
-    expect(term_one).to_contain_text("Every required cell is filled.")
-    term_one.locator("summary", has_text="Approve the results").click()
+    expect(term_one).to_contain_text("Đã nhập đầy đủ.")
+    term_one.locator("summary", has_text="Phê duyệt kết quả").click()
     term_one.locator("#approve-confirm-1").click()
-    expect(page.locator("#approval-1 .badge.ok")).to_contain_text("Approved by Trần Thị Thanh Bình")
+    expect(page.locator("#approval-1 .badge.ok")).to_contain_text("Trần Thị Thanh Bình đã phê duyệt lúc")
     screenshot("primary-flow-approved")
     approval = ResultApproval.objects.get(school_class=school_class)
     assert approval.term.number == 1 and approval.approved_by.username == "th_principal"
@@ -123,10 +124,17 @@ def test_teacher_enters_principal_approves_term_one_clerk_prints_the_primary_hoc
     download = download_info.value
     assert download.suggested_filename == document.file_name
     assert document.file_name.startswith("Hoc-ba-tieu-hoc-1A1-") and "-HK1-2026-2027-" in document.file_name
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(download.path().read_bytes())).pages)
-    assert "HỌC BẠ" in text and student in text
-    # Toán: the level at mid-term I (the demo's), T typed at the end of term I; no test at mid-term I in
-    # grade 1, the 10 typed at the end of term I.
+    reader = PdfReader(io.BytesIO(download.path().read_bytes()))
+    pages = [page_of_file.extract_text() for page_of_file in reader.pages]
+    assert len(pages) == document.pages
+    assert all(codes.display(document.code) in text_of_page for text_of_page in pages)  # its own code, every page
+    text = "\n".join(pages)
+    assert "HỌC BẠ" in text and "TIỂU HỌC" in text and student in text
+    # Toán: the level at mid-term I (the demo's), T typed at the end of term I, then the 10 typed (grade 1 has
+    # no test at mid-term I, so the card has a single test column, the end of term I's).
     mid_term = PrimaryAssessment.objects.get(enrolment=enrolment, subject__code="toan", point="gk1")
     toan = [line for line in _lines(text) if line.startswith("Toán")]
-    assert toan and toan[0].startswith(f"Toán {mid_term.level} T — 10"), toan
+    assert toan and toan[0] == f"Toán {mid_term.level} T 10", toan
+    flat = " ".join(text.split())
+    assert "T hoàn thành tốt" in flat  # the legend the levels are read with
+    assert f"Trần Thị Thanh Bình đã duyệt ngày {timezone.localtime(approval.approved_at).strftime('%d/%m/%Y')}" in flat
