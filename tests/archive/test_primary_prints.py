@@ -360,9 +360,9 @@ def test_the_transfer_print_of_a_primary_student_is_the_primary_card_with_blank_
 @pytest.mark.parametrize("extra", [0, 6])
 def test_the_forms_data_reads_the_class_in_a_fixed_number_of_queries(db, extra, django_assert_num_queries):
     year = PrimaryYear(code=f"TH{extra}", extra_students=extra)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         cards = primary.report_cards_of_class(year.school_class, 2)
     assert len(cards) == 3 + extra
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(9):
         data = primary.summary(year.school_class, 2)
     assert len(data.parts[-1].rows) == 4 + extra
