@@ -21,7 +21,7 @@ MANAGE = [sys.executable, str(ROOT / "manage.py")]
 @pytest.fixture
 def demo_env(tmp_path):
     env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DATABASE", "CELERY", "STORAGE", "MIGRATE_", "DJANGO_SETTINGS"))}
+           if not key.startswith(("DATABASE", "CELERY", "STORAGE", "MIGRATE_", "DJANGO_SETTINGS", "SOFTHSM2"))}
     env |= {"VAR_DIR": str(tmp_path), "DEBUG": "1", "CELERY_BROKER_URL": "filesystem://",
             "CELERY_TASK_ALWAYS_EAGER": "0", "ARCHIVE_ROOT": str(tmp_path / "archive"),
             "MEDIA_ROOT": str(tmp_path / "media")}

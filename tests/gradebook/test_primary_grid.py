@@ -374,6 +374,6 @@ def test_the_home_page_costs_the_same_queries_with_more_students(school, extra, 
 
 # The middleware's (session, user, profile, security checks) and the page's own: the assignment, the teacher's
 # permissions, the class's subjects, the approvals, the class list, the assessments. The same at 4 and 34 students.
-QUERIES_GRID = 16
-QUERIES_SAVE = 21
-QUERIES_HOME = 22
+QUERIES_GRID = 15
+QUERIES_SAVE = 20
+QUERIES_HOME = 23

@@ -545,7 +545,7 @@ def test_traits_save_queries_do_not_grow_with_the_class(primary, django_assert_n
         services.traits_save(actor=homeroom, school_class=school_class, point="gk1", entries=entries)
 
 
-RESULTS_QUERIES = 15
+RESULTS_QUERIES = 14
 TRAITS_QUERIES = 13
 SAVE_QUERIES = 8
 

@@ -103,8 +103,8 @@ def archive_row(cursor) -> int:
     cursor.execute(
         "INSERT INTO archive_archiveddocument (school_id, kind, variant, mode, year_id, term_id, scope_key, version, "
         "path, file_name, content_type, sha256, size, data_hash, print_date, note, created_by_id, created_at, "
-        "idempotency_key) VALUES (%s, 'ledger', '', 'ad_hoc', %s, %s, 'ledger:roles:1', 1, %s, 'document_1', "
-        "'application/pdf', %s, 3, %s, '2026-01-10', '', %s, now(), 'test-db-roles-1') RETURNING id",
+        "idempotency_key, code) VALUES (%s, 'ledger', '', 'ad_hoc', %s, %s, 'ledger:roles:1', 1, %s, 'document_1', "
+        "'application/pdf', %s, 3, %s, '2026-01-10', '', %s, now(), 'test-db-roles-1', 'ROLES00001') RETURNING id",
         (school, year, term, f"objects/ab/{'ab' * 32}.pdf", "ab" * 32, "0" * 64, user))
     return cursor.fetchone()[0]
 
