@@ -73,26 +73,34 @@ class ChildPage:
     slips: list[SlipLine] = ()
 
 
-def midterm_only(slip: api.ParentSlipData) -> api.ParentSlipData:
-    """The slip after the mid-term tests: the regular and mid-term scores, no end-of-term or results."""
-    width = len(slip.headings) - 1
+def current_enrolment(student: sm.Student) -> sm.Enrolment | None:
+    """The student's enrolment in their school's current year (studying), with its class, year and school."""
+    return (sm.Enrolment.objects.filter(student=student, status=sm.Enrolment.Status.STUDYING,
+                                        school_class__year__is_current=True)
+            .select_related("school_class__year__school", "school_class__homeroom_teacher__profile", "student")
+            .order_by("-start_date").first())
+
+
+def _without_results(slip: api.ParentSlipData, dropped: int) -> api.ParentSlipData:
+    """The slip without its last ``dropped`` score columns (end-of-term, mid-term) and without any result."""
+    width = len(slip.headings) - dropped
     return replace(slip, headings=slip.headings[:width], learning="", conduct="",
                    subjects=[replace(s, cells=s.cells[:width], term="") for s in slip.subjects])
+
+
+def midterm_only(slip: api.ParentSlipData) -> api.ParentSlipData:
+    """The slip after the mid-term tests: the regular and mid-term scores, no end-of-term or results."""
+    return _without_results(slip, 1)
 
 
 def _regular_only(slip: api.ParentSlipData) -> api.ParentSlipData:
     """The slip cut to the regular scores: no mid-term, end-of-term, term result, learning or conduct."""
-    width = len(slip.headings) - 2
-    return replace(slip, headings=slip.headings[:width], learning="", conduct="",
-                   subjects=[replace(s, cells=s.cells[:width], term="") for s in slip.subjects])
+    return _without_results(slip, 2)
 
 
 def child_page(student: sm.Student, parent: Parent | None = None) -> ChildPage:
     """What a parent sees of one child this year: each published term's slip (fixed queries)."""
-    enrolment = (sm.Enrolment.objects.filter(student=student, status=sm.Enrolment.Status.STUDYING,
-                                             school_class__year__is_current=True)
-                 .select_related("school_class__year__school", "school_class__homeroom_teacher__profile", "student")
-                 .order_by("-start_date").first())
+    enrolment = current_enrolment(student)
     if enrolment is None:
         return ChildPage(student=student, enrolment=None, terms=[], slips=[])
     school_class = enrolment.school_class

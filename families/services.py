@@ -23,7 +23,7 @@ from schoolrecords import models as sm
 from schoolrecords.permissions import has_role
 from schoolrecords.services import record
 
-from . import channels, policy, signals
+from . import channels, policy, selectors, signals
 from .models import (
     FamilySettings,
     Guardianship,
@@ -66,13 +66,6 @@ def normalized_phone(text: str) -> str:
     return digits
 
 
-def current_enrolment(student: sm.Student) -> sm.Enrolment | None:
-    """The student's enrolment in their school's current year (studying), with its class and year."""
-    return (sm.Enrolment.objects.filter(student=student, status=sm.Enrolment.Status.STUDYING,
-                                        school_class__year__is_current=True)
-            .select_related("school_class__year__school", "student").order_by("-start_date").first())
-
-
 # --- invitations ----------------------------------------------------------------------------------
 
 @transaction.atomic
@@ -82,7 +75,7 @@ def invitation_issue(*, actor, student: sm.Student, email: str = "", reason: str
     Returns the invitation and the code, shown once: only its hash is kept. With ``email`` the code is
     also sent there (Celery, after the commit).
     """
-    enrolment = current_enrolment(student)
+    enrolment = selectors.current_enrolment(student)
     if enrolment is None:
         raise ValidationError(_("The student is not studying in a class this year."))
     policy.require_invite(actor, enrolment.school_class)
