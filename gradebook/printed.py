@@ -272,6 +272,8 @@ class AttendanceMonth:
     @property
     def weekdays(self) -> list[int]:
         """Each day's weekday as Vietnamese numbers them: 2 (Monday) … 7 (Saturday), 8 for Sunday (CN)."""
+        if not self.year:
+            return []
         return [datetime.date(self.year, self.month, day).isoweekday() + 1 for day in self.day_numbers]
 
     @property

@@ -4,7 +4,8 @@ templates/pdf/ledger.html and its summary tables (templates/pdf/_summary_table.h
 the form's order: cover, usage guide, inner cover, part I (student records, monthly attendance), part II
 (the scores of each term, the comment-assessed subjects first, then the term's summary), the year's
 summary and classification, the principal's monthly remarks; then what the electronic book adds (the list
-of approved corrections). A label with ``%(value)s`` is filled by the template's ``fill`` filter.
+of approved corrections). A label with ``%(value)s`` is filled by the template's ``fill`` filter; the two
+sentences with several values (the running title, the class size) stay in the template as blocktrans.
 """
 
 from django.utils.translation import pgettext_lazy
@@ -74,6 +75,7 @@ GUIDE = (
 
 # --- inner cover ---------------------------------------------------------------------------------
 INNER_CLASS = pgettext_lazy("ledger", "CLASS %(value)s")
+INNER_YEAR = pgettext_lazy("ledger", "School year:")
 STUDENTS = pgettext_lazy("ledger", "Students:")
 SUBJECT_TEACHERS = pgettext_lazy("ledger", "Subject teachers")
 NO = pgettext_lazy("ledger", "No.")
@@ -145,4 +147,10 @@ PRINCIPAL_ROLE = pgettext_lazy("ledger", "Principal")
 
 # --- what the electronic book adds: the approved corrections -----------------------------------------
 CORRECTIONS = pgettext_lazy("ledger", "LIST OF APPROVED SCORE CORRECTIONS")
+CORRECTION_COLUMNS = (
+    NO, pgettext_lazy("ledger", "Student"), SUBJECT, pgettext_lazy("ledger", "Term"), pgettext_lazy("ledger", "Column"),
+    pgettext_lazy("ledger", "Old"), pgettext_lazy("ledger", "New"), pgettext_lazy("ledger", "Reason"),
+    pgettext_lazy("ledger", "Requested by"), pgettext_lazy("ledger", "Approved by"),
+    pgettext_lazy("ledger", "Approved on"),
+)
 NO_CORRECTION = pgettext_lazy("ledger", "No score of this class was corrected after it was locked.")
