@@ -113,6 +113,12 @@ def test_the_ledger_has_the_forms_sections_headings_and_columns_in_order(small):
                            "MÔN: TOÁN — HỌC KÌ II", "Nguyễn Thị Ánh Dương 9 9 8 10 9,5 9,5 9,3 8,7 9,1"])
     assert rendered.pdf.pages == len(pages)
 
+    # The class summary table shares the year's classification with the ledger, and its wording.
+    summary = flat(pdf_text(rendering.class_document(Kind.SUMMARY, small.school_class, 2).pdf.content))
+    assert_in_order(summary, ["Trước khi đánh giá lại, rèn luyện trong kì nghỉ hè", "Sau khi đánh giá lại",
+                              "Danh hiệu", "Kết quả đánh giá lại", "Khen thưởng"])
+    assert "KT lại" not in summary and "Tiêu đề" not in summary
+
 
 def test_a_transferred_students_note_is_only_on_the_month_page_of_the_transfer(small):
     """The year (and so the enrolment) began after the 1st of its first month: that is no change to note."""
