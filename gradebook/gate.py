@@ -14,6 +14,8 @@ the gate and keeps the windows and locks in the cache under it, so a change is s
 next save, whichever process serves it.
 """
 
+import secrets
+
 from django.db import connection
 
 from schoolrecords import models as sm
@@ -44,8 +46,13 @@ def pass_term_gate(term_id: int, *, exclusive: bool = False) -> None:
 
 
 def bump_rules(term_id: int) -> None:
-    """A new version of the term's entry rules, in the caller's transaction (one query, PostgreSQL and SQLite)."""
+    """A new version of the term's entry rules, in the caller's transaction (one query, PostgreSQL and SQLite).
+
+    A random one, not a count: a rolled-back change or a database restored from a backup never
+    brings back a version under which other rules were cached.
+    """
     table = connection.ops.quote_name(TermRules._meta.db_table)
+    version = secrets.randbits(62) + 1
     with connection.cursor() as cursor:
-        cursor.execute(f"INSERT INTO {table} (term_id, version) VALUES (%s, 1) "  # noqa: S608 (names, not input)
-                       f"ON CONFLICT (term_id) DO UPDATE SET version = {table}.version + 1", [term_id])
+        cursor.execute(f"INSERT INTO {table} (term_id, version) VALUES (%s, %s) "  # noqa: S608 (names, not input)
+                       "ON CONFLICT (term_id) DO UPDATE SET version = excluded.version", [term_id, version])

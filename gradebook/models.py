@@ -724,7 +724,7 @@ class TermRules(models.Model):
 
     term = models.OneToOneField(Term, on_delete=models.CASCADE, primary_key=True, related_name="+",
                                 verbose_name=_("term"))
-    version = models.PositiveBigIntegerField(_("version"), default=0)
+    version = models.PositiveBigIntegerField(_("version"), default=0)  # random, new at each change
 
     class Meta:
         verbose_name = _("version of a term's entry rules")
