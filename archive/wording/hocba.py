@@ -104,7 +104,7 @@ SUBJECTS = SimpleNamespace(
 
 SUMMARY = SimpleNamespace(
     title=_("CONDUCT AND LEARNING RESULTS"),
-    results=_("Level"),
+    results=pgettext_lazy("report card results", "Level"),
     reassessment=_("Re-assessment"),
     reassessed_level=_("Level after re-assessment"),
     conduct=_("Conduct result"),
