@@ -99,7 +99,7 @@ def test_the_board_prepares_a_batch_and_the_values_signed_on_the_token_seal_vali
 def test_a_tampered_value_is_refused_logged_and_nothing_is_sealed(pki_ready, small, client):
     documents = print_report_cards(small)
     subject_teachers_sign(small, documents)
-    batch, code = agent_services.batch_prepare(actor=small.homeroom, documents=[latest(d) for d in documents],
+    batch, code = agent_services.batch_prepare(actor=small.demo.user("homeroom_6a1"), documents=[latest(d) for d in documents],
                                                role=SigningRole.HOMEROOM)
     values = agent_values(agent_services.batch_payload(batch))
     first = min(values)
@@ -112,18 +112,18 @@ def test_a_tampered_value_is_refused_logged_and_nothing_is_sealed(pki_ready, sma
     assert response.json()["message"].startswith("Giá trị chữ ký không khớp")
     assert ArchivedDocument.objects.count() == before and not Signature.objects.filter(role=SigningRole.HOMEROOM)
     attempt = SigningAttempt.objects.get()
-    assert attempt.code == "bad_value" and attempt.actor == small.homeroom and attempt.action == "agent_sign"
+    assert attempt.code == "bad_value" and attempt.actor.username == "homeroom_6a1" and attempt.action == "agent_sign"
     assert post_values(client, code, agent_values(agent_services.batch_payload(batch))).status_code == 403
 
 
 def test_an_expired_or_unknown_code_is_refused(pki_ready, small, client):
     documents = print_report_cards(small)
     subject_teachers_sign(small, documents)
-    batch, code = agent_services.batch_prepare(actor=small.homeroom, documents=[latest(documents[0])],
+    batch, code = agent_services.batch_prepare(actor=small.demo.user("homeroom_6a1"), documents=[latest(documents[0])],
                                                role=SigningRole.HOMEROOM)
     values = agent_values(agent_services.batch_payload(batch))
     batch.expires_at = batch.created_at - datetime.timedelta(seconds=1)
-    batch._history_user, batch._change_reason = small.homeroom, "test: the quarter of an hour has passed"
+    batch._history_user, batch._change_reason = batch.signer, "test: the quarter of an hour has passed"
     batch.save(update_fields=["expires_at"])
     response = post_values(client, code, values)
     assert response.status_code == 403 and "đã hết hạn" in response.json()["message"]
@@ -144,9 +144,9 @@ def test_out_of_turn_is_refused_at_the_board_and_at_the_finish(pki_ready, small,
     assert SigningAttempt.objects.get().code == "out_of_order" and not AgentBatch.objects.exists()
     # Two batches for the same version: the second one to finish finds the document signed already.
     subject_teachers_sign(small, documents)
-    one, code_one = agent_services.batch_prepare(actor=small.homeroom, documents=[latest(documents[0])],
+    one, code_one = agent_services.batch_prepare(actor=small.demo.user("homeroom_6a1"), documents=[latest(documents[0])],
                                                  role=SigningRole.HOMEROOM)
-    two, code_two = agent_services.batch_prepare(actor=small.homeroom, documents=[latest(documents[0])],
+    two, code_two = agent_services.batch_prepare(actor=small.demo.user("homeroom_6a1"), documents=[latest(documents[0])],
                                                  role=SigningRole.HOMEROOM)
     client.logout()
     assert post_values(client, code_one, agent_values(agent_services.batch_payload(one))).status_code == 200
@@ -159,7 +159,7 @@ def test_out_of_turn_is_refused_at_the_board_and_at_the_finish(pki_ready, small,
 def test_bad_requests_and_token_reports(pki_ready, small, client):
     documents = print_report_cards(small)
     subject_teachers_sign(small, documents)
-    batch, code = agent_services.batch_prepare(actor=small.homeroom, documents=[latest(documents[0])],
+    batch, code = agent_services.batch_prepare(actor=small.demo.user("homeroom_6a1"), documents=[latest(documents[0])],
                                                role=SigningRole.HOMEROOM)
     headers = {"X-Signing-Code": code}
     assert client.post(API, "not json", content_type="application/json", headers=headers).status_code == 400
