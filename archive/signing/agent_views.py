@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import found_or_hidden, user_school
+from schoolrecords.signals import log_refusal
 
 from ..models import ArchivedDocument, SigningRole
 from . import agent_services, selectors
@@ -78,8 +79,11 @@ def prepare(request, pk: int):
     }, status=400)
 
 
-def _answer(refusal: SigningRefused, status: int) -> JsonResponse:
-    return JsonResponse({"error": refusal.reason, "message": str(refusal.messages[0])}, status=status)
+def _answer(request, refusal: SigningRefused, status: int) -> JsonResponse:
+    message = str(refusal.messages[0])
+    if status == 403:
+        log_refusal(request, status, message, code=refusal.reason)
+    return JsonResponse({"error": refusal.reason, "message": message}, status=status)
 
 
 CODE_REFUSALS = ("code_unknown", "code_used", "code_expired", "inactive")
@@ -108,6 +112,7 @@ def api(request):
     try:
         if request.method == "GET":
             return JsonResponse(agent_services.batch_payload(agent_services.batch_for_code(code)))
+        agent_services.batch_for_code(code)  # who sends anything must hold a usable code, before it is read
         if len(request.body) > MAX_BODY:
             return JsonResponse({"error": "too_large", "message": _("The request is too large.")}, status=413)
         try:
@@ -124,8 +129,9 @@ def api(request):
                 "The signing agent sent something this server does not understand: update the agent.")}, status=400)
         made = agent_services.batch_finish(code=code, values=values)
     except SigningRefused as refusal:
-        return _answer(refusal, 403 if refusal.reason in CODE_REFUSALS else 409)
+        return _answer(request, refusal, 403 if refusal.reason in CODE_REFUSALS else 409)
     except PermissionDenied as error:
+        log_refusal(request, 403, str(error))
         return JsonResponse({"error": "forbidden", "message": str(error)}, status=403)
     return JsonResponse({"signed": [{"document": signature.document_id, "version": signature.document.version,
                                      "field": signature.field_name} for signature in made],
