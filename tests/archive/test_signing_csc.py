@@ -3,8 +3,6 @@ credential's key and checks the PIN, the OTP and the SAD): register a credential
 stage in one authorisation for the batch, validate with pyHanko; the refusals (wrong PIN/OTP, the service
 down, a certificate naming another person, a signature that does not verify) in Vietnamese, logged."""
 
-import contextlib
-
 import pytest
 
 from archive import storage
@@ -72,3 +70,129 @@ def test_a_credential_is_discovered_registered_and_signs_a_batch_with_one_author
         assert checks[0].signer_name == teacher.profile.full_name
     signature = Signature.objects.get(document=latest(documents[0]))
     assert signature.certificate.remote == credential and signature.history.count() == 1
+
+
+def add_credential(remote, user, credential_id, **kwargs):
+    issued, chain = issue_for(user, **{k: kwargs.pop(k) for k in ("name", "cccd") if k in kwargs})
+    remote.credentials[credential_id] = cscserver.Credential(user_id=user.profile.cccd, key=issued.key, chain=chain,
+                                                             pin=PIN, **kwargs)
+    return remote.credentials[credential_id]
+
+
+def refused(call, code):
+    with pytest.raises(services.SigningRefused) as caught:
+        call()
+    assert caught.value.reason == code, caught.value.messages
+    return str(caught.value.messages[0])
+
+
+def test_a_batch_larger_than_the_services_multisign_is_authorised_per_multisign(remote, small):
+    teacher = small.demo.user("teacher_math")
+    remote.credentials["cred-math"].multisign = 2
+    csc_services.credential_register(actor=teacher, user=teacher, credential_id="cred-math")
+    assert remote.count("credentials/list") == 0
+    documents = print_report_cards(small)
+    made = csc_services.documents_sign_remote(actor=teacher, documents=documents,
+                                              role=SigningRole.SUBJECT_TEACHERS, pin=PIN)
+    assert len(made) == 3
+    assert remote.count("credentials/authorize") == 2 and remote.count("signatures/signHash") == 2
+
+
+def test_a_wrong_pin_or_otp_is_refused_in_vietnamese_nothing_sealed_and_logged(remote, small):
+    teacher = small.demo.user("teacher_math")
+    remote.credentials["cred-math"].otp = OTP
+    csc_services.credential_register(actor=teacher, user=teacher)
+    documents = print_report_cards(small)
+
+    def sign(pin, otp=""):
+        return lambda: csc_services.documents_sign_remote(actor=teacher, documents=documents,
+                                                          role=SigningRole.SUBJECT_TEACHERS, pin=pin, otp=otp)
+
+    assert "Sai mã PIN" in refused(sign("000000", OTP), "remote_pin")
+    assert "OTP" in refused(sign(PIN, "111111"), "remote_otp")
+    assert remote.count("signatures/signHash") == 0
+    assert not Signature.objects.exists() and ArchivedDocument.objects.filter(version__gt=1).count() == 0
+    assert list(SigningAttempt.objects.filter(action="sign").order_by("pk").values_list("code", "document")) == [
+        ("remote_pin", documents[0].pk), ("remote_otp", documents[0].pk)]
+    made = csc_services.documents_sign_remote(actor=teacher, documents=documents,
+                                              role=SigningRole.SUBJECT_TEACHERS, pin=PIN, otp=OTP)
+    assert len(made) == 3
+
+
+def test_the_service_down_is_refused_at_registration_and_at_signing(remote, small):
+    teacher = small.demo.user("teacher_math")
+    csc_services.credential_register(actor=teacher, user=teacher)
+    documents = print_report_cards(small)
+    with cscserver.serve(cscserver.CscService(clients={}, credentials={})) as gone:
+        pass  # a port that answered a moment ago, closed now
+    csc_services.service_configure(actor=small.demo.user("principal"), school=small.demo.school,
+                                   name="Test SmartCA", base_url=gone, auth_mode="login", client_id=CLIENT_ID)
+    message = refused(lambda: csc_services.documents_sign_remote(
+        actor=teacher, documents=documents, role=SigningRole.SUBJECT_TEACHERS, pin=PIN), "remote_down")
+    assert "không trả lời" in message
+    refused(lambda: csc_services.credential_register(actor=teacher, user=teacher), "remote_down")
+    assert not Signature.objects.exists()
+    assert set(SigningAttempt.objects.values_list("action", "code")) == {("sign", "remote_down"),
+                                                                          ("register", "remote_down")}
+
+
+def test_a_wrong_client_secret_is_a_refused_login(remote, small):
+    teacher = small.demo.user("teacher_math")
+    csc_services.service_configure(actor=small.demo.user("principal"), school=small.demo.school, name="Test",
+                                   base_url=remote.url, auth_mode="login", client_id=CLIENT_ID, secret="wrong")
+    refused(lambda: csc_services.credential_register(actor=teacher, user=teacher), "remote_login")
+
+
+def test_a_credential_whose_certificate_names_another_person_is_refused(remote, small):
+    teacher = small.demo.user("teacher_math")
+    del remote.credentials["cred-math"]
+    add_credential(remote, teacher, "cred-other", name="Nguyễn Văn Khác")
+    message = refused(lambda: csc_services.credential_register(actor=teacher, user=teacher), "other_name")
+    assert "Nguyễn Văn Khác" in message
+    add_credential(remote, teacher, "cred-cccd", cccd="079000000001")
+    refused(lambda: csc_services.credential_register(actor=teacher, user=teacher, credential_id="cred-cccd"),
+            "other_cccd")
+    assert not RemoteCredential.objects.exists()
+    assert services.selectors.active_certificate(user=teacher).token_label  # the token's certificate stays in use
+    assert list(SigningAttempt.objects.order_by("pk").values_list("action", "code")) == [
+        ("register", "other_name"), ("register", "other_cccd")]
+
+
+def test_a_signature_that_does_not_verify_is_refused_and_nothing_is_sealed(remote, small):
+    teacher = small.demo.user("teacher_math")
+    csc_services.credential_register(actor=teacher, user=teacher)
+    documents = print_report_cards(small)
+    remote.credentials["cred-math"].forge = True  # the service signs with another key
+    message = refused(lambda: csc_services.documents_sign_remote(
+        actor=teacher, documents=documents[:1], role=SigningRole.SUBJECT_TEACHERS, pin=PIN), "remote_bad_signature")
+    assert "không khớp" in message or "không xác minh" in message
+    assert remote.count("signatures/signHash") == 1
+    assert latest(documents[0]).pk == documents[0].pk and not Signature.objects.exists()
+    assert SigningAttempt.objects.get().code == "remote_bad_signature"
+
+
+def test_the_secret_is_stored_encrypted_and_kept_when_left_blank(remote, small):
+    from archive.models import RemoteSigningService
+
+    service = RemoteSigningService.objects.get(school=small.demo.school)
+    assert CLIENT_SECRET not in service.secret and csc_services.secret_open(service.secret) == CLIENT_SECRET
+    csc_services.service_configure(actor=small.demo.user("principal"), school=small.demo.school, name="Renamed",
+                                   base_url=remote.url, auth_mode="login", client_id=CLIENT_ID, secret="")
+    service.refresh_from_db()
+    assert service.name == "Renamed" and csc_services.secret_open(service.secret) == CLIENT_SECRET
+    assert service.history.count() == 2 and not hasattr(service.history.first(), "secret")
+    with pytest.raises(services.PermissionDenied):
+        csc_services.service_configure(actor=small.demo.user("teacher_math"), school=small.demo.school, name="x",
+                                       base_url=remote.url, auth_mode="login", client_id="x", secret="y")
+
+
+def test_csc_key_is_a_key_source_for_pades_sign(remote, small):
+    """The one-document route: CscKey through pades.sign (a new event loop per signature)."""
+    document = print_report_cards(small)[0]
+    key = csc.CscKey(service=csc.Service(base_url=remote.url, client_id=CLIENT_ID, secret=CLIENT_SECRET),
+                     credential_id="cred-math", pin=PIN)
+    with config.timestamp_service() as tsa_url, key.signer() as signer:
+        signed = pades.sign(storage.read(document.path), signer=signer, field_name="t", reason="r", location="l",
+                            tsa_url=tsa_url, trust=config.trust())
+    assert pades.validate(signed, trust=config.trust())[0].ok
+    assert key.certificate.subject == remote.credentials["cred-math"].chain[0].subject
