@@ -58,7 +58,9 @@ def credential(request):
     status = 200
     if request.method == "POST":
         status = 400
-        if form.is_valid():
+        if service is None:
+            form.add_error(None, _("Your school has no remote-signing service set up."))
+        elif form.is_valid():
             try:
                 csc_services.credential_register(actor=request.user, user=request.user, **form.cleaned_data)
             except ValidationError as error:

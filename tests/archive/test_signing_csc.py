@@ -196,3 +196,79 @@ def test_csc_key_is_a_key_source_for_pades_sign(remote, small):
                             tsa_url=tsa_url, trust=config.trust())
     assert pades.validate(signed, trust=config.trust())[0].ok
     assert key.certificate.subject == remote.credentials["cred-math"].chain[0].subject
+
+
+# --- the pages ----------------------------------------------------------------------------------------
+
+
+def board_url(small, remote_sign=False):
+    from django.urls import reverse
+
+    name = "archive:signing_remote_sign" if remote_sign else "archive:signing_board"
+    return f"{reverse(name, args=[small.school_class.pk])}?term=1&kind=report_card"
+
+
+def test_the_principal_sets_the_service_up_and_its_secret_is_never_shown_back(pki_ready, small, login):
+    from django.urls import reverse
+
+    from archive.models import RemoteSigningService
+
+    client = login("principal")
+    url = reverse("archive:signing_remote_settings")
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": "VNPT SmartCA", "base_url": "https://csc.example.vn", "auth_mode": "login",
+                                 "client_id": "", "secret": "top-secret-value", "enabled": "on"})
+    assert response.status_code == 400 and "Nhập mã ứng dụng (client id)" in response.content.decode()
+    assert not RemoteSigningService.objects.exists()
+    response = client.post(url, {"name": "VNPT SmartCA", "base_url": "https://csc.example.vn",
+                                 "auth_mode": "login", "client_id": "abc", "secret": "top-secret-value",
+                                 "enabled": "on"})
+    assert response.status_code == 302
+    page = client.get(url).content.decode()
+    assert "top-secret-value" not in page and "Đã lưu một khóa bí mật" in page
+    assert "top-secret-value" not in RemoteSigningService.objects.get().secret
+    assert login("teacher_math").get(url).status_code == 403
+
+
+def test_a_teacher_registers_their_credential_and_signs_from_the_board_remotely(remote, small, login):
+    from django.urls import reverse
+
+    documents = print_report_cards(small)
+    client = login("teacher_math")
+    page = client.get(board_url(small)).content.decode()
+    assert "Ký bằng ký số từ xa" not in page  # no credential yet
+    response = client.post(reverse("archive:signing_remote_credential"), {"credential_id": "", "user_id": ""})
+    assert response.status_code == 302
+    assert "cred-math" in client.get(reverse("archive:signing_remote_credential")).content.decode()
+    page = client.get(board_url(small)).content.decode()
+    assert "Ký bằng ký số từ xa" in page and 'name="otp"' in page
+    data = {"role": SigningRole.SUBJECT_TEACHERS, "documents": [d.pk for d in documents]}
+    response = client.post(board_url(small, remote_sign=True), {**data, "pin": "999999"})
+    assert response.status_code == 400 and "Sai mã PIN của dịch vụ ký số từ xa" in response.content.decode()
+    response = client.post(board_url(small, remote_sign=True), {**data, "pin": ""})
+    assert response.status_code == 400 and "Nhập mã PIN (hoặc mã OTP)" in response.content.decode()
+    assert not Signature.objects.exists()
+    response = client.post(board_url(small, remote_sign=True), {**data, "pin": PIN})
+    assert response.status_code == 302 and response["Location"] == board_url(small)
+    assert Signature.objects.filter(signer__username="teacher_math").count() == 3
+    assert remote.count("credentials/authorize") == 2  # the wrong PIN's, and one for the batch of three
+
+
+def test_the_services_list_of_credentials_has_a_fixed_number_of_queries(remote, small, login):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    for username, credential_id in (("teacher_math", "cred-math"), ("gv_gdtc", "cred-gdtc")):
+        user = small.demo.user(username)
+        if credential_id not in remote.credentials:
+            add_credential(remote, user, credential_id)
+        csc_services.credential_register(actor=user, user=user, credential_id=credential_id)
+        client = login("principal")
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(reverse("archive:signing_remote_settings"))
+        assert page.status_code == 200 and user.profile.full_name in page.content.decode()
+        if username == "teacher_math":
+            one = len(queries)
+        else:
+            assert len(queries) == one

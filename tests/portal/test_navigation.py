@@ -35,6 +35,8 @@ NOT_PAGES = {
     "verify:code",
     # the primary grid's save (its script's) and a cell's history (a dialog)
     "gradebook:primary_grid_save", "gradebook:primary_grid_history",
+    # the signing board's form sent to remote signing (a POST)
+    "archive:signing_remote_sign",
 }
 
 
