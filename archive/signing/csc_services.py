@@ -255,4 +255,6 @@ def _seal_one(*, actor, document: ArchivedDocument, role: str, registered, conte
 def remote_available(user) -> bool:
     """Whether the signing board offers this user "remote signing": their school has a service in use and
     their certificate in use is a credential there."""
-    return service_of(user_school(user)) is not None and remote_credential(user) is not None
+    school = user_school(user)
+    return school is not None and RemoteCredential.objects.filter(
+        certificate__user=user, certificate__active=True, service__enabled=True, service__school=school).exists()
