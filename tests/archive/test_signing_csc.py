@@ -272,3 +272,12 @@ def test_the_services_list_of_credentials_has_a_fixed_number_of_queries(remote, 
             one = len(queries)
         else:
             assert len(queries) == one
+
+
+def test_a_bearer_access_token_is_an_auth_mode_too(remote, small):
+    remote.tokens.add("token-the-provider-gave")
+    csc_services.service_configure(actor=small.demo.user("principal"), school=small.demo.school, name="Test",
+                                   base_url=remote.url, auth_mode="token", secret="token-the-provider-gave")
+    teacher = small.demo.user("teacher_math")
+    credential = csc_services.credential_register(actor=teacher, user=teacher)
+    assert credential.credential_id == "cred-math" and remote.count("auth/login") == 0
