@@ -15,7 +15,6 @@ refused, response) the caller turns into the signer's message. No Django here.
 """
 
 import asyncio
-import base64
 import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -282,23 +281,33 @@ def _signer(session_getter, service: Service, token: str, credential: Credential
 
 @dataclass
 class CscKey:
-    """A ``pades.KeySource`` at a CSC service: one document per authorisation (see ``sign_batch`` for more)."""
+    """A ``pades.KeySource`` at a CSC service: one document per authorisation (see ``sign_batch`` for more).
+
+    ``certificate`` is the credential's, read from the service (``credentials/info``) when first asked."""
 
     service: Service
     credential_id: str
     pin: str
     otp: str = ""
     token: str = ""
-    certificate: x509.Certificate | None = None
+    _credential: Credential | None = field(default=None, repr=False)
+
+    def _details(self) -> Credential:
+        if self._credential is None:
+            self.token = self.token or login(self.service)
+            self._credential = credential_info(self.service, credential_id=self.credential_id, token=self.token)
+        return self._credential
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return self._details().certificate
 
     @contextlib.contextmanager
     def signer(self) -> Iterator[RemoteSigner]:
-        token = self.token or login(self.service)
-        credential = credential_info(self.service, credential_id=self.credential_id, token=token)
-        self.certificate = credential.certificate
+        credential = self._details()
         holder: list[RemoteSigner] = []
-        signer = _signer(lambda: holder[0].session, self.service, token, credential, pin=self.pin, otp=self.otp,
-                         batch_size=1, own_session=True)
+        signer = _signer(lambda: holder[0].session, self.service, self.token, credential, pin=self.pin,
+                         otp=self.otp, batch_size=1, own_session=True)
         holder.append(signer)
         yield signer
 
@@ -359,6 +368,3 @@ def sign_batch(jobs: list[Job], *, service: Service, token: str, credential: Cre
 def pem(certificate: x509.Certificate) -> bytes:
     return certificate.public_bytes(serialization.Encoding.PEM)
 
-
-def b64der(certificate: x509.Certificate) -> str:
-    return base64.b64encode(certificate.public_bytes(serialization.Encoding.DER)).decode()

@@ -186,16 +186,19 @@ def test_the_secret_is_stored_encrypted_and_kept_when_left_blank(remote, small):
                                        base_url=remote.url, auth_mode="login", client_id="x", secret="y")
 
 
-def test_csc_key_is_a_key_source_for_pades_sign(remote, small):
-    """The one-document route: CscKey through pades.sign (a new event loop per signature)."""
-    document = print_report_cards(small)[0]
+def test_csc_key_is_a_key_source_for_the_token_route_too(remote, small):
+    """The one-document route: CscKey as the ``key`` of services.documents_sign (pades.sign, one event loop per
+    signature, one authorisation per document)."""
+    teacher = small.demo.user("teacher_math")
+    csc_services.credential_register(actor=teacher, user=teacher)
+    documents = print_report_cards(small)[:2]
     key = csc.CscKey(service=csc.Service(base_url=remote.url, client_id=CLIENT_ID, secret=CLIENT_SECRET),
                      credential_id="cred-math", pin=PIN)
-    with config.timestamp_service() as tsa_url, key.signer() as signer:
-        signed = pades.sign(storage.read(document.path), signer=signer, field_name="t", reason="r", location="l",
-                            tsa_url=tsa_url, trust=config.trust())
-    assert pades.validate(signed, trust=config.trust())[0].ok
-    assert key.certificate.subject == remote.credentials["cred-math"].chain[0].subject
+    made = services.documents_sign(actor=teacher, documents=documents, role=SigningRole.SUBJECT_TEACHERS, key=key)
+    assert len(made) == 2 and remote.count("credentials/authorize") == 2
+    for document in documents:
+        checks = pades.validate(storage.read(latest(document).path), trust=config.trust())
+        assert [c.ok for c in checks] == [True]
 
 
 # --- the pages ----------------------------------------------------------------------------------------
