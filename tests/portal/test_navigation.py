@@ -37,6 +37,8 @@ NOT_PAGES = {
     "gradebook:primary_grid_save", "gradebook:primary_grid_history",
     # the signing board's "Sign with my USB token" (a POST), and the signing agent's JSON endpoint
     "archive:signing_agent_prepare", "archive:signing_agent_api",
+    # the signing board's form sent to remote signing (a POST)
+    "archive:signing_remote_sign",
 }
 
 
