@@ -13,6 +13,7 @@ fonts. ``ARCHIVE_FONT_DIR`` (setting or environment) points elsewhere when the f
 elsewhere.
 """
 
+import contextvars
 import io
 import mimetypes
 import os
@@ -21,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+import weasyprint.layout as weasyprint_layout
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
@@ -143,25 +145,80 @@ class LocalFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
 
+# --- page numbers per file ------------------------------------------------------------------------
+#
+# Several files laid out as one document (a class's report cards, split per student) number their
+# own pages: counter(page) and counter(pages) in the page margins (forms.css) read 1..N within the
+# part the page belongs to, not the page of the whole batch. WeasyPrint lays the margin boxes out
+# after the whole document is paginated, from each page's counter state; while a document with
+# parts is rendered, that state is given the part's numbers. The parts start at element ids, as
+# split_by_anchor cuts them.
+
+_PARTS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("archive_pdf_parts", default=None)
+_weasyprint_margin_boxes = weasyprint_layout.make_margin_boxes
+
+
+def part_numbers(anchors_by_page: list[list[str]], parts: frozenset[str]) -> list[tuple[int, int]]:
+    """(page number within its part, pages of the part) for each page, parts starting at the pages whose
+    anchors name one of ``parts``; pages before the first part count as a part of their own."""
+    starts = [0]
+    seen: set[str] = set()
+    for number, anchors in enumerate(anchors_by_page):
+        started = [anchor for anchor in anchors if anchor in parts and anchor not in seen]
+        seen.update(started)
+        if started and number not in starts:
+            starts.append(number)
+    starts.append(len(anchors_by_page))
+    numbers = []
+    for first, end in zip(starts, starts[1:], strict=False):
+        numbers.extend((position + 1, end - first) for position in range(end - first))
+    return numbers
+
+
+def _margin_boxes(context, page, state):
+    parts = _PARTS.get()
+    if parts:
+        numbers = getattr(context, "archive_part_numbers", None)
+        if numbers is None:
+            # page_maker[n - 1] holds what page n's layout found, its anchors among it; the state's
+            # "pages" counter is the document's length once the pagination is done.
+            total = state[1]["pages"][0]
+            anchors = [list(context.page_maker[number][-1].get("anchors", ())) for number in range(total)]
+            numbers = context.archive_part_numbers = part_numbers(anchors, parts)
+        number, pages = numbers[context.current_page - 1]
+        quote_depth, counter_values, counter_scopes, page_groups = state
+        state = (quote_depth, {**counter_values, "page": [number], "pages": [pages]}, counter_scopes, page_groups)
+    return _weasyprint_margin_boxes(context, page, state)
+
+
+weasyprint_layout.make_margin_boxes = _margin_boxes
+
+
 @dataclass(frozen=True)
 class Pdf:
     content: bytes
     pages: int
 
 
-def render(html: str, *, print_date: str | None = None):
+def render(html: str, *, print_date: str | None = None, parts: list[str] | None = None):
     """Lay out ``html`` (a whole printed form) and return WeasyPrint's document, not yet written.
 
-    ``print_date``: the label an ad-hoc print carries at the bottom right of every page.
+    ``print_date``: the label an ad-hoc print carries at the bottom right of every page. ``parts``:
+    the element ids at which the files laid out together start (split_by_anchor); each numbers its
+    own pages 1..N.
     """
     font_config = FontConfiguration()
     stylesheets = [CSS(string=font_css(), font_config=font_config)]
     if print_date:
         stylesheets.append(CSS(string=print_date_css(print_date), font_config=font_config))
     fetcher = LocalFetcher()
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-        font_config=font_config, stylesheets=stylesheets
-    )
+    token = _PARTS.set(frozenset(parts) if parts else None)
+    try:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+            font_config=font_config, stylesheets=stylesheets
+        )
+    finally:
+        _PARTS.reset(token)
     return document
 
 

@@ -158,8 +158,10 @@ def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int,
             files = []
             for start in range(0, len(forms), SPLIT_CHUNK):
                 chunk = [data for _enrolment, data in forms[start:start + SPLIT_CHUNK]]
-                document = pdf.render(_html(kind, {"forms": chunk, "marks": form_marks}), print_date=label)
-                parts = pdf.split_by_anchor(document, [data.anchor for data in chunk])
+                anchors = [data.anchor for data in chunk]
+                document = pdf.render(_html(kind, {"forms": chunk, "marks": form_marks}), print_date=label,
+                                      parts=anchors)
+                parts = pdf.split_by_anchor(document, anchors)
                 files.extend(pdf.write(document, parts[data.anchor], data_files=data_files[start + position])
                              for position, data in enumerate(chunk))
                 del document, parts
