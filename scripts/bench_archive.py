@@ -86,6 +86,7 @@ def _fill_year(seed: str) -> dict:
     import random
 
     from gradebook import assessment
+    from gradebook.homeroom import services as homeroom_services
     from gradebook.models import ResultApproval
     from gradebook.results import services as results_services
     from gradebook.rules.slots import studies_during, term_months
@@ -125,13 +126,13 @@ def _fill_year(seed: str) -> dict:
                 assert result.ok, result.problems[:3]
                 filled += len(cells)
             entries = [
-                results_services.HomeroomEntry(
+                homeroom_services.HomeroomEntry(
                     e.pk, conduct=rng.choice(["tot", "tot", "kha"]),
                     absences={month: (rng.randint(0, 2), rng.randint(0, 1)) for month in months[term.number]},
                     remark="Ngoan, chăm chỉ, cần phát huy." if rng.random() < 0.5 else "")
                 for e in present
             ]
-            results_services.homeroom_save(actor=school_class.homeroom_teacher, school_class=school_class,
+            homeroom_services.homeroom_save(actor=school_class.homeroom_teacher, school_class=school_class,
                                            term=term, entries=entries, reason="bench_archive")
         results_services.results_approve(actor=principal, school_class=school_class, term=None,
                                          reason="bench_archive")
