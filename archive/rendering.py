@@ -69,7 +69,10 @@ def _html(kind: str, context: dict) -> str:
 
 
 def _pdf(kind: str, context: dict, print_date: datetime.date | None) -> pdf.Pdf:
-    return pdf.html_to_pdf(_html(kind, context), print_date=print_date_label(print_date) if print_date else None)
+    """A class's form: laid out a few sections at a time and joined (pdf.html_to_pdf_in_parts), which keeps a
+    worker's memory flat however long the ledger (docs/benchmarks.md)."""
+    return pdf.html_to_pdf_in_parts(_html(kind, context),
+                                    print_date=print_date_label(print_date) if print_date else None)
 
 
 def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
