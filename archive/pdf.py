@@ -271,7 +271,7 @@ def html_to_pdf(html: str, *, print_date: str | None = None, data_files: tuple[D
 # empty pages of the same page types, so they read 1..N as a single layout would have them.
 
 SECTIONS_PER_PART = 8
-NO_PAGE_NUMBERS_CSS = "@page { @bottom-center { content: none; } }"
+NO_PAGE_NUMBERS_CSS = "@page { @bottom-center { content: none !important; } }"  # over forms.css (a user sheet)
 _MARK_CLASSES = ("verify-mark",)  # running elements (position: running()) every part must carry
 _RUNNING_CLASS = "running"  # string-set elements (the running title): the last one met goes into each next part
 
