@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -295,7 +296,7 @@ def _standing(job: RenderJob) -> dict[str, ArchivedDocument]:
     copy dated the day it was asked for.
     """
     batch = job.batch
-    if batch.mode != Mode.PERIODIC:
+    if batch.mode != Mode.PERIODIC or not settings.ARCHIVE_SKIP_UNCHANGED:
         return {}
     prefix = scope_key(kind=batch.kind, variant=batch.variant, year_id=batch.year_id,
                        term_number=batch.term.number, class_id=job.school_class_id, student_id=job.student_id)
