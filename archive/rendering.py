@@ -57,10 +57,16 @@ def print_date_label(day: datetime.date) -> str:
     return _("Printed on %(date)s") % {"date": formats.date_format(day, "d/m/Y")}
 
 
+# The forms' layout revision, hashed with the data: a periodic print whose data did not change is skipped
+# (archive.services), so a change to what a form prints (its templates, its wording) must bump this, or the
+# documents already sealed would never be printed in the new layout.
+LAYOUT_REVISION = "2026-12 TT22 forms"
+
+
 def data_hash(data) -> str:
-    """SHA-256 of a form's data: canonical JSON of the dataclasses (sorted keys, no whitespace)."""
-    payload = json.dumps(dataclasses.asdict(data), sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                         default=str)
+    """SHA-256 of a form's data and the layout revision: canonical JSON (sorted keys, no whitespace)."""
+    payload = json.dumps({"layout": LAYOUT_REVISION, "data": dataclasses.asdict(data)}, sort_keys=True,
+                         separators=(",", ":"), ensure_ascii=False, default=str)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 

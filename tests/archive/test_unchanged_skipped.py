@@ -82,3 +82,11 @@ def test_a_revoked_version_and_an_ad_hoc_print_are_printed_again(small):
     assert (ad_hoc.version, ad_hoc.mode, ad_hoc.data_hash) == (3, Mode.AD_HOC, summary.data_hash)
     [periodic] = sealed_by(print_batch(small, Kind.SUMMARY))  # the latest version is the ad-hoc copy
     assert (periodic.version, periodic.mode) == (4, Mode.PERIODIC)
+
+
+def test_a_new_layout_revision_prints_unchanged_data_again(small, monkeypatch):
+    small.approve_term1()
+    [summary] = sealed_by(print_batch(small, Kind.SUMMARY))
+    monkeypatch.setattr("archive.rendering.LAYOUT_REVISION", "a later layout")
+    [again] = sealed_by(print_batch(small, Kind.SUMMARY))  # same data, new form: the new layout is sealed
+    assert (again.version, again.supersedes) == (2, summary) and again.data_hash != summary.data_hash
