@@ -11,6 +11,7 @@ from schoolrecords.selectors import sort_vietnamese
 
 from . import policy
 from .models import (
+    CorrectionMessage,
     FamilySettings,
     Guardianship,
     Invitation,
@@ -71,6 +72,7 @@ class ChildPage:
     enrolment: sm.Enrolment | None
     terms: list[TermView]
     slips: list[SlipLine] = ()
+    corrections: list = ()  # CorrectionMessage: the school corrected a score this parent sees
 
 
 def current_enrolment(student: sm.Student) -> sm.Enrolment | None:
@@ -114,8 +116,9 @@ def child_page(student: sm.Student, parent: Parent | None = None) -> ChildPage:
         today = timezone.localdate()
         wanted += [t for t in terms if t.number not in publications and t.start_date <= today]
     slips = _slip_lines(enrolment, parent)
+    told = list(CorrectionMessage.objects.filter(student=student, parent=parent)[:20]) if parent else []
     if not wanted:
-        return ChildPage(student=student, enrolment=enrolment, terms=[], slips=slips)
+        return ChildPage(student=student, enrolment=enrolment, terms=[], slips=slips, corrections=told)
     data = api.load_class(school_class)
     views = []
     for term in sorted(wanted, key=lambda t: t.number):
@@ -124,7 +127,7 @@ def child_page(student: sm.Student, parent: Parent | None = None) -> ChildPage:
         views.append(TermView(number=term.number, label=str(term.get_number_display()),
                               published_at=publication.published_at if publication else None,
                               slip=slip if publication else _regular_only(slip), regular_only=publication is None))
-    return ChildPage(student=student, enrolment=enrolment, terms=views, slips=slips)
+    return ChildPage(student=student, enrolment=enrolment, terms=views, slips=slips, corrections=told)
 
 
 def _slip_lines(enrolment: sm.Enrolment, parent: Parent | None) -> list[SlipLine]:
