@@ -172,11 +172,18 @@ def class_families(school_class: sm.SchoolClass) -> list[FamilyLine]:
                       .select_related("student")
                       .prefetch_related(Prefetch("student__family_links",
                                                  queryset=Guardianship.objects.filter(ended_at__isnull=True)
-                                                 .select_related("parent"), to_attr="live_links")))
+                                                 .select_related("parent__user"), to_attr="live_links")))
     pending = {i.student_id: i for i in Invitation.objects.filter(
         student_id__in=[e.student_id for e in enrolments], used_at__isnull=True, revoked_at__isnull=True)}
     return [FamilyLine(enrolment=e, parents=tuple(e.student.live_links), pending=pending.get(e.student_id))
             for e in sort_vietnamese(enrolments)]
+
+
+def parents_of_class(school_class: sm.SchoolClass):
+    """The parents linked (live) to a student studying in the class, with their login."""
+    return (Parent.objects.filter(links__ended_at__isnull=True, links__student__enrolments__school_class=school_class,
+                                  links__student__enrolments__status=sm.Enrolment.Status.STUDYING)
+            .select_related("user").distinct())
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,6 @@ from simple_history.utils import bulk_create_with_history
 
 from gradebook import api as gradebook
 from schoolrecords import models as sm
-from schoolrecords.permissions import has_role
 from schoolrecords.services import record
 
 from . import channels, policy, selectors, signals
@@ -195,17 +194,22 @@ def child_add(*, actor, code: str, relation: str) -> Guardianship:
 
 
 @transaction.atomic
-def parent_deactivate(*, actor, parent: Parent, reason: str) -> Parent:
-    """The admin board closes a parent's account: it cannot log in; the account and its history stay."""
-    school_ids = set(parent.links.values_list("student__school_id", flat=True))
-    staff_school = getattr(getattr(actor, "profile", None), "school_id", None)
-    if not (actor.is_superuser or (staff_school in school_ids and has_role(actor, *policy.INVITERS))):
-        raise ValidationError(_("Only the admin board of the child's school may close a parent's account."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason.")})
+def parent_deactivate(*, actor, parent: Parent, school_class: sm.SchoolClass, reason: str) -> Parent:
+    """The homeroom teacher of a child's class, the admin board or the leadership closes a parent's account:
+    it cannot log in (its sessions end); the account, its links and its history stay."""
+    policy.require_deactivate(actor, school_class)
+    parent = Parent.objects.select_for_update().select_related("user").get(pk=parent.pk)
+    if not Guardianship.objects.filter(parent=parent, ended_at__isnull=True, student__enrolments__school_class=school_class,
+                                       student__enrolments__status=sm.Enrolment.Status.STUDYING).exists():
+        raise PermissionDenied(_("This parent is not linked to a student of the class."))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for closing the account.")})
+    if not parent.user.is_active:
+        raise ValidationError(_("This account is already closed."))
     parent.user.is_active = False
-    parent.user.save(update_fields=["is_active"])
-    return record(parent, actor=actor, reason=reason)
+    record(parent.user, actor=actor, reason=reason, update_fields=["is_active"])
+    return record(parent, actor=actor, reason=_("Account closed: %(reason)s") % {"reason": reason})
 
 
 # --- publication ----------------------------------------------------------------------------------

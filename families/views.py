@@ -128,6 +128,30 @@ def class_families(request, class_id: int):
         "terms": sm.Term.objects.filter(year_id=school_class.year_id).order_by("number")})
 
 
+@login_required
+def parent_close(request, class_id: int, parent_id: int):
+    """Close the account of a parent of the class's students (with a reason): they can no longer log in."""
+    school_class = found_or_hidden(sm.SchoolClass.objects.filter(year__school=user_school(request.user))
+                                   .select_related("year__school"), request.user, pk=class_id)
+    policy.require_deactivate(request.user, school_class)
+    parent = found_or_hidden(selectors.parents_of_class(school_class), request.user, pk=parent_id)
+    form = f.CloseAccountForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.parent_deactivate(actor=request.user, parent=parent, school_class=school_class,
+                                       reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s's account is closed: they can no longer log in.")
+                             % {"name": parent.full_name})
+            return redirect("families:class_families", class_id=school_class.pk)
+    return render(request, "families/parent_close.html", {
+        "school_class": school_class, "parent": parent, "form": form,
+        "history": parent.history.select_related("history_user").order_by("-history_date")[:20]},
+        status=400 if form.is_bound and form.errors else 200)
+
+
 def _year_or_404(request, year_id: int):
     year = found_or_hidden(sm.SchoolYear.objects.filter(school=user_school(request.user)).select_related("school"),
                            request.user, pk=year_id)

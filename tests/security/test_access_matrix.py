@@ -228,7 +228,15 @@ class World:
                                               published_by=user("principal") if name == "own" else system),
                                   actor=system, reason="matrix")
             for name in ("own", "foreign")}
-        from families.models import Notice  # noqa: PLC0415
+        from families.models import Guardianship, Notice, Parent  # noqa: PLC0415
+
+        # A parent's account linked to the first student of each class (whose account staff may close).
+        for number, name in enumerate(THREE):
+            account = get_user_model().objects.create_user(f"09123400{number}0", password="bo-me-2026")
+            parent = services.record(Parent(user=account, full_name=f"Phụ Huynh {number}", phone=account.username),
+                                     actor=system, reason="matrix")
+            services.record(Guardianship(parent=parent, student=enrolments[name].student, relation="mother"),
+                            actor=system, reason="matrix")
 
         notices = {name: services.record(Notice(
             school=school_class.year.school, year=school_class.year, audience="class", school_class=school_class,
@@ -547,6 +555,13 @@ def _primary_history_query(obj) -> dict:
     return {**_history_query(obj), "column": "level"}
 
 
+def _parent_of_class(school_class) -> int:
+    from families.models import Parent  # noqa: PLC0415
+
+    return Parent.objects.filter(links__student__enrolments__school_class=school_class).values_list(
+        "pk", flat=True).first()
+
+
 # One group per role, in this order; one letter per object (see STATUS and THREE above):
 #   anon prin vice board clerk head tmath home plain other
 MATRIX: dict[str, Row] = {
@@ -557,6 +572,9 @@ MATRIX: dict[str, Row] = {
     "families:child": Row("student", "ll dd dd dd dd dd dd dd dd dd", kwargs=lambda o: {"student_id": o.pk}),
     "families:class_families": Row("class", "lll ddn ddn oon ddn ddn ddn odn ddn nno",
                                    "lll ddn ddn rrn ddn ddn ddn rdn ddn nnr", kwargs=lambda o: {"class_id": o.pk}),
+    "families:parent_close": Row("class", "lll oon oon oon ddn ddn ddn odn ddn nno",
+                                 "lll bbn bbn bbn ddn ddn ddn bdn ddn nnb", kwargs=lambda o: {
+                                     "class_id": o.pk, "parent_id": _parent_of_class(o)}),
     "families:publications": Row(None, "l r r d d d d d d d", kwargs=_none),
     "families:publications_year": Row("year", "ll on on dn dn dn dn dn dn nd", "ll rn rn dn dn dn dn dn dn nd",
                                       kwargs=lambda o: {"year_id": o.pk}),
