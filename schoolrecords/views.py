@@ -8,7 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 
 from . import lockout, services
@@ -28,7 +28,7 @@ class LoginForm(auth_forms.AuthenticationForm):
     """Django's form, with a plain word for a closed account (a parent's the school closed, a staff member's)."""
 
     error_messages = {**auth_forms.AuthenticationForm.error_messages,
-                      "inactive": _lazy("This account has been closed by the school, so it cannot log in. "
+                      "inactive": gettext_lazy("This account has been closed by the school, so it cannot log in. "
                                         "Ask the homeroom teacher or the school's office.")}
 
 
