@@ -243,7 +243,17 @@ class World:
             title="Họp phụ huynh", body="Chủ nhật", author=user("principal") if name == "ours" else other["teacher"],
             state="waiting"), actor=system, reason="matrix")
             for name, school_class in (("ours", classes["own"]), ("foreign", classes["foreign"]))}
+        from archive.models import InspectionShare  # noqa: PLC0415
+
+        # An inspector's access to each school's year archive (open this week), shared by its principal.
+        today = timezone.localdate()
+        shares = {name: services.record(InspectionShare(
+            school=year.school, year=year, scope="year", inspector_name="Phạm Thu Hà", organisation="Phòng GD&ĐT",
+            starts_on=today, ends_on=today + datetime.timedelta(days=6), token_hash=f"{number}" * 64,
+            purpose="Kiểm tra", created_by=user("principal") if name == "ours" else system), actor=system,
+            reason="matrix") for number, (name, year) in enumerate((("ours", demo.year), ("foreign", other["year"])))}
         self.objects: dict[str, dict[str, object]] = {
+            "share": shares,
             "publication": {"ours": publications["own"], "foreign": publications["foreign"]},
             "notice": notices,
             "assignment": assignments,
@@ -356,7 +366,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 # --- one request -------------------------------------------------------------------------------------
 
 # The public verification page logs every question asked of it (its rate limit counts them), as axes logs log-ins.
-IGNORED_TABLES = ("django_session", "axes_", "archive_verificationattempt")
+# So does an inspector's link (archive_shareaccess: every view and download, for the principal to see).
+IGNORED_TABLES = ("django_session", "axes_", "archive_verificationattempt", "archive_shareaccess")
 
 
 class WriteWatch:
@@ -806,6 +817,12 @@ MATRIX: dict[str, Row] = {
     "archive:zip_class": Row("class", "lll oon oon ddn oon ddn ddn ddn ddn nnd"),
     "archive:zip_year": Row("year", "ll on on dn on dn dn dn dn nd"),
     # the principal revokes a version (a reason is required: the empty POST is a 400)
+    # inspectors' access (issue 18, item 6): the principal's pages; the link itself (no log-in) is tried with an
+    # unknown token here, and live, expired, revoked and another class's links in tests/archive/test_inspection.py
+    "archive:shares": Row(None, "l o d d d d d d d d", "l b d d d d d d d d", kwargs=_none),
+    "archive:share": Row("share", "ll on dn dn dn dn dn dn dn nd", "ll bn dn dn dn dn dn dn dn nd"),
+    "inspect:home": Row(None, "n n n n n n n n n n", kwargs=lambda _o: {"token": "no-such-link"}),
+    "inspect:download": Row(None, "n n n n n n n n n n", kwargs=lambda _o: {"token": "no-such-link", "pk": 1}),
     "archive:revoke": Row("archived", "ll on dn dn dn dn dn dn dn nd", "ll bn dn dn dn dn dn dn dn nd"),
     # the public verification page: anyone, logged in or not, any school's document by its code; the empty
     # POST is a 400 (type a code or choose a file)
