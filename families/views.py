@@ -101,8 +101,9 @@ def join(request):
 def class_families(request, class_id: int):
     school_class = found_or_hidden(sm.SchoolClass.objects.filter(year__school=user_school(request.user))
                                    .select_related("year"), request.user, pk=class_id)
-    policy.require_invite(request.user, school_class)
+    policy.require_deactivate(request.user, school_class)  # the leadership sees the list and closes accounts
     if request.method == "POST":
+        policy.require_invite(request.user, school_class)  # the homeroom teacher and the board give codes
         student_id = _int(request.POST.get("student"))
         if student_id is None:
             messages.error(request, _("Choose the student whose family gets the code."))
@@ -125,6 +126,7 @@ def class_families(request, class_id: int):
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return render(request, "families/class_families.html", {
         "school_class": school_class, "lines": selectors.class_families(school_class), "form": f.InvitationForm(),
+        "can_invite": policy.may_invite(request.user, school_class),
         "terms": sm.Term.objects.filter(year_id=school_class.year_id).order_by("number")})
 
 

@@ -79,3 +79,19 @@ def test_a_parent_of_another_class_is_not_found_on_this_class_page(demo, login):
     parent = _parent(demo, "8A1")
     client = login("homeroom_6a1")
     assert client.get(reverse("families:parent_close", args=[demo.school_class("6A1").pk, parent.pk])).status_code == 404
+
+
+def test_the_leadership_sees_the_class_families_and_closes_an_account_but_gives_no_codes(demo, login):
+    parent = _parent(demo)
+    school_class = demo.school_class("6A1")
+    client = login("principal")
+    detail = client.get(reverse("class_detail", args=[school_class.pk])).content.decode()
+    page_url = reverse("families:class_families", args=[school_class.pk])
+    assert page_url in detail
+    page = client.get(page_url).content.decode()
+    close_url = reverse("families:parent_close", args=[school_class.pk, parent.pk])
+    assert close_url in page and "Issue a code" not in page and "Cấp mã" not in page
+    assert client.post(page_url, {"student": first_student(demo).pk}).status_code == 403  # codes: homeroom, board
+    assert client.post(close_url, {"reason": "Gia đình đề nghị"}).status_code == 302
+    parent.user.refresh_from_db()
+    assert not parent.user.is_active

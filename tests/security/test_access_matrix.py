@@ -581,7 +581,7 @@ MATRIX: dict[str, Row] = {
     "families:join": Row(None, "o r r r r r r r r r", "o r r r r r r r r r", kwargs=_none),
     "families:child_add": Row(None, "l d d d d d d d d d", "l d d d d d d d d d", kwargs=_none),
     "families:child": Row("student", "ll dd dd dd dd dd dd dd dd dd", kwargs=lambda o: {"student_id": o.pk}),
-    "families:class_families": Row("class", "lll ddn ddn oon ddn ddn ddn odn ddn nno",
+    "families:class_families": Row("class", "lll oon oon oon ddn ddn ddn odn ddn nno",
                                    "lll ddn ddn rrn ddn ddn ddn rdn ddn nnr", kwargs=lambda o: {"class_id": o.pk}),
     "families:parent_close": Row("class", "lll oon oon oon ddn ddn ddn odn ddn nno",
                                  "lll bbn bbn bbn ddn ddn ddn bdn ddn nnb", kwargs=lambda o: {
