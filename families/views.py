@@ -137,7 +137,7 @@ def parent_close(request, class_id: int, parent_id: int):
                                    .select_related("year__school"), request.user, pk=class_id)
     policy.require_deactivate(request.user, school_class)
     parent = found_or_hidden(selectors.parents_of_class(school_class), request.user, pk=parent_id)
-    form = f.CloseAccountForm(request.POST or None)
+    form = f.CloseAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.parent_deactivate(actor=request.user, parent=parent, school_class=school_class,

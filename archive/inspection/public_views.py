@@ -4,13 +4,14 @@ was shared, every view and download logged; an expired or revoked link answers a
 import ipaddress
 
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from schoolrecords.permissions import Hidden
 from schoolrecords.signals import client_address
 
 from .. import selectors as archive_selectors
@@ -40,7 +41,7 @@ def _open(request, token: str):
     """The share of ``token`` when it is live; otherwise raise 404 (unknown) or return the closed page."""
     share = selectors.by_token(token)
     if share is None:
-        raise Http404
+        raise Hidden(request.user, "archive.inspect_link")  # a guessed or mistyped link: logged as a refusal
     state = share.state_on(timezone.localdate())
     if state == "live":
         return share, None
@@ -74,7 +75,7 @@ def download(request, token: str, pk: int):
         return closed
     document = selectors.documents(share).filter(pk=pk).first()
     if document is None:
-        raise Http404  # not part of what was shared
+        raise Hidden(request.user, "archive.inspect_document")  # not part of what was shared: logged
     result = archive_selectors.check(document)
     if not result.ok:
         return HttpResponse(_("This archived file cannot be handed out now. Tell the school."), status=409,

@@ -28,7 +28,7 @@ def shares(request):
     year_id = request.GET.get("year") or request.POST.get("year")
     year = archive_selectors.year_for(actor=request.user, pk=int(year_id) if year_id and year_id.isdecimal()
                                       else None)
-    form = ShareForm(request.POST or None, year=year)
+    form = ShareForm(request.POST if request.method == "POST" else None, year=year)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -59,7 +59,7 @@ def shares(request):
 def share(request, pk: int):
     """One share: what it opens, its state, every use (who, what, when), its history; revoke it early."""
     found = selectors.share_for(actor=request.user, pk=pk)
-    form = RevokeShareForm(request.POST or None)
+    form = RevokeShareForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.share_revoke(actor=request.user, share=found, reason=form.cleaned_data["reason"])
