@@ -51,8 +51,8 @@ def test_the_principal_shares_6a1s_ledger_for_a_week_and_the_link_stops_after_it
     form.locator("input[name=purpose]").fill("Kiểm tra hồ sơ điểm học kì I")
     # The form offers today and six days on: a week.
     today = timezone.localdate()
-    assert form.locator("input[name=starts_on]").input_value() == today.isoformat()
-    assert form.locator("input[name=ends_on]").input_value() == (today + datetime.timedelta(days=6)).isoformat()
+    assert form.locator("input[name=starts_on]").input_value() == today.strftime("%d/%m/%Y")
+    assert form.locator("input[name=ends_on]").input_value() == (today + datetime.timedelta(days=6)).strftime("%d/%m/%Y")
     page.locator("#share-submit").click()
     link = page.locator("#share-link").input_value()
     screenshot("e2e-inspector-share-created")
