@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .inspection import views as inspection_views
 from .signing import agent_views
 from .signing import csc_views as signing_remote_views
 from .signing import views as signing_views
@@ -27,6 +28,8 @@ urlpatterns = [
     path("corrections/log/<int:user_id>/<int:year>-<int:month>.pdf", views.correction_log, name="correction_log"),
     path("corrections/log/department/<int:department_id>/<int:year>-<int:month>.pdf",
          views.department_correction_log, name="department_correction_log"),
+    path("shares/", inspection_views.shares, name="shares"),
+    path("shares/<int:pk>/", inspection_views.share, name="share"),
     path("signing/", signing_views.waiting, name="signing_waiting"),
     path("signing/classes/<int:pk>/", signing_views.board, name="signing_board"),
     path("signing/certificate/", signing_views.certificate, name="signing_certificate"),
