@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from schoolrecords import models as sm
 from schoolrecords.permissions import same_school
 
-from ..models import ArchivedDocument, SigningBatch, SigningBatchItem
+from ..models import ArchivedDocument, Signature, SigningBatch, SigningBatchItem
 from . import services, tokens
 
 logger = logging.getLogger(__name__)
@@ -119,6 +119,15 @@ def _finish(item: SigningBatchItem, *, signature=None, message: str = "") -> Non
         batch.save(update_fields=fields)
 
 
+def _signed_since(document_id: int) -> int:
+    """The version the chosen one became through signatures made since (another subject teacher signing in
+    parallel): that one is signed. A re-print is not followed: its data changed, its signer must see it."""
+    current = document_id
+    while (made := Signature.objects.filter(signed_id=current).values_list("document_id", flat=True).first()):
+        current = made
+    return current
+
+
 def batch_run(*, batch_id: int, sealed_pin: str) -> int:
     """Sign the batch's waiting documents one by one (each its own transaction); returns how many were signed.
 
@@ -142,7 +151,7 @@ def batch_run(*, batch_id: int, sealed_pin: str) -> int:
             _finish(item, message=stop)
             continue
         document = (ArchivedDocument.objects.select_related("school", "school_class", "year", "term", "student")
-                    .get(pk=item.document_id))
+                    .get(pk=_signed_since(item.document_id)))
         try:
             made = services.documents_sign(actor=actor, documents=[document], role=batch.role, pin=pin)
         except services.SigningRefused as refusal:

@@ -7,6 +7,7 @@ import time
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from archive.models import Signature, SigningAttempt, SigningBatch, SigningBatchItem, SigningRole
 from archive.signing import batch as signing_batch
@@ -79,18 +80,23 @@ def test_a_wrong_pin_refuses_the_whole_batch_before_any_document_is_signed(pki_r
 def test_a_document_whose_turn_went_by_is_refused_with_its_reason_and_the_others_are_signed(pki_ready, small):
     documents = print_report_cards(small)
     batch = start(small, "teacher_math", documents)
-    # meanwhile the same teacher signs the first one another way (the command, another tab)
+    # meanwhile the same teacher signs the first one another way (the command, another tab), and the other
+    # subject teacher signs the second one in parallel (a new version of it, which the batch signs)
     services.documents_sign(actor=small.demo.user("teacher_math"), documents=[documents[0]],
+                            role=SigningRole.SUBJECT_TEACHERS, pin=PIN)
+    services.documents_sign(actor=small.demo.user("gv_gdtc"), documents=[documents[1]],
                             role=SigningRole.SUBJECT_TEACHERS, pin=PIN)
     assert tasks.sign_batch.apply(args=[batch.pk, signing_batch.pin_seal(PIN)]).get() == 2
     batch.refresh_from_db()
     assert (batch.signed, batch.refused, batch.finished) == (2, 1, True)
     refused = batch.items.get(status=SigningBatchItem.Status.REFUSED)
-    assert refused.document_id == documents[0].pk and "already" in refused.message.lower() or "đã ký" in \
-        refused.message
+    with translation.override("vi"):
+        assert refused.document_id == documents[0].pk and refused.message == services.REFUSALS["already_signed"]()
+    second = batch.items.get(document=documents[1])
+    assert second.status == SigningBatchItem.Status.SIGNED and second.signature.signed.version == 2
     # run again (a worker lost mid-batch, the task delivered again): nothing more happens
     assert tasks.sign_batch.apply(args=[batch.pk, signing_batch.pin_seal(PIN)]).get() == 0
-    assert Signature.objects.count() == 3
+    assert Signature.objects.filter(signer__username="teacher_math").count() == 3
 
 
 def test_a_pin_that_expired_in_the_queue_refuses_every_document_and_signs_nothing(pki_ready, small):
