@@ -35,6 +35,8 @@ NOT_PAGES = {
     "verify:code",
     # the primary grid's save (its script's) and a cell's history (a dialog)
     "gradebook:primary_grid_save", "gradebook:primary_grid_history",
+    # a signing batch's progress, polled by the signing board it was started from
+    "archive:signing_batch_progress",
 }
 
 
