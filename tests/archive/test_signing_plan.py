@@ -13,6 +13,8 @@ from .signing_support import print_report_cards
 pytestmark = pytest.mark.django_db
 
 URL = "/archive/signing/plan/"
+# the session, the user, their profile and roles, the school, the plans, the history (with its users)
+PAGE_QUERIES = 9
 
 
 def post(client, kind, *roles, reason="Quyết định số 12/QĐ-THCS", reset=False):
@@ -116,3 +118,16 @@ def test_the_others_read_the_plan_and_may_not_change_it(demo, login):
     assert post(client, Kind.LEDGER, SigningRole.PRINCIPAL).status_code == 403
     assert post(login("clerk"), Kind.LEDGER, SigningRole.PRINCIPAL).status_code == 403
     assert not SigningStage.objects.exists()
+
+
+def test_the_page_runs_the_same_queries_whatever_the_school_changed(demo, login, django_assert_num_queries):
+    client = login("principal")
+    client.get(URL)
+    with django_assert_num_queries(PAGE_QUERIES):
+        assert client.get(URL).status_code == 200
+    for kind in (Kind.LEDGER, Kind.SUMMARY, Kind.PRIMARY_SUMMARY):
+        post(client, kind, SigningRole.PRINCIPAL, SigningRole.SEAL)
+    with django_assert_num_queries(PAGE_QUERIES):
+        text = client.get(URL).content.decode()
+    assert text.count("do nhà trường đặt") == 3 and text.count("Quyết định số 12/QĐ-THCS") == 6
+
