@@ -69,15 +69,22 @@ def _parent(name: str, occupation: str, phone: str) -> str:
     return _phone(f"{name}, {occupation}" if name and occupation else name, phone)
 
 
-def enrolment_change(enrolment: sm.Enrolment, year: sm.SchoolYear) -> str:
-    """The changes of a student during the year, as the ledger's student records note them."""
+def enrolment_change(enrolment: sm.Enrolment, year: sm.SchoolYear,
+                     within: tuple[datetime.date, datetime.date] | None = None) -> str:
+    """The changes of a student during the year, as the ledger's student records note them.
+
+    ``within`` (first, last day): only the changes of those days, as a month's attendance page notes them.
+    """
+    def shown(day) -> bool:
+        return within is None or within[0] <= day <= within[1]
+
     parts = []
-    if enrolment.start_date > year.start_date:
+    if enrolment.start_date > year.start_date and shown(enrolment.start_date):
         parts.append(_("Joined the class on %(date)s") % {"date": _date(enrolment.start_date)})
-    if enrolment.end_date:
+    if enrolment.end_date and shown(enrolment.end_date):
         parts.append(_("%(status)s on %(date)s") % {"status": enrolment.get_status_display(),
                                                      "date": _date(enrolment.end_date)})
-    if enrolment.note:
+    if enrolment.note and (parts or within is None):  # a month's page: the note beside the change it explains
         parts.append(enrolment.note)
     return "; ".join(parts)
 
@@ -94,11 +101,13 @@ class StudentRecord:
     ethnicity: str
     place_of_birth: str
     address: str
-    father: str
+    father: str  # "name, occupation (phone)"
     mother: str
     guardian: str
     change: str
     left: bool
+    priority_group: str = ""  # đối tượng
+    parent_email: str = ""
 
 
 def student_record(number: int, enrolment: sm.Enrolment, year: sm.SchoolYear) -> StudentRecord:
@@ -107,10 +116,11 @@ def student_record(number: int, enrolment: sm.Enrolment, year: sm.SchoolYear) ->
         number=number, enrolment_id=enrolment.pk, full_name=student.full_name, code=student.code,
         registration_number=student.registration_number, date_of_birth=_date(student.date_of_birth),
         gender=str(student.get_gender_display()), ethnicity=student.ethnicity, place_of_birth=student.place_of_birth,
-        address=student.address, father=_phone(student.father_name, student.father_phone),
-        mother=_phone(student.mother_name, student.mother_phone),
-        guardian=_phone(student.guardian_name, student.guardian_phone),
+        address=student.address, father=_parent(student.father_name, student.father_occupation, student.father_phone),
+        mother=_parent(student.mother_name, student.mother_occupation, student.mother_phone),
+        guardian=_parent(student.guardian_name, student.guardian_occupation, student.guardian_phone),
         change=enrolment_change(enrolment, year), left=not enrolment.is_active,
+        priority_group=student.priority_group, parent_email=student.parent_email,
     )
 
 
@@ -228,8 +238,7 @@ class SubjectTable:
     subject: str
     teacher: str
     is_commented: bool
-    headings: list[str]  # the assessment columns: ĐĐGtx1 … ĐĐGgk, ĐĐGck
-    result_headings: list[str]  # ĐTBmhk; in term II also ĐTBmhk I, ĐTBmcn, re-test
+    headings: list[str]  # the assessment columns: ĐĐGtx1 … ĐĐGgk, ĐĐGck (the result columns: archive/wording/ledger.py)
     rows: list[SubjectRow]
 
 
@@ -253,10 +262,19 @@ class AttendanceMonth:
     days: int
     rows: list[AttendanceRow]
     by_day: bool = False  # the daily roll-call was kept this month: the grid shows each day's P and K
+    year: int = 0
+    month: int = 0
 
     @property
     def day_numbers(self) -> range:
         return range(1, self.days + 1)
+
+    @property
+    def weekdays(self) -> list[int]:
+        """Each day's weekday as Vietnamese numbers them: 2 (Monday) … 7 (Saturday), 8 for Sunday (CN)."""
+        if not self.year:
+            return []
+        return [datetime.date(self.year, self.month, day).isoweekday() + 1 for day in self.day_numbers]
 
     @property
     def grid_width(self) -> str:
@@ -310,20 +328,6 @@ def _slot_headings(count: int) -> list[str]:
         column_label(Score.Kind.MIDTERM), column_label(Score.Kind.FINAL)]
 
 
-def _result_headings(number: int, is_commented: bool) -> list[str]:
-    if is_commented:
-        headings = [pgettext("score column", "Term result")]
-        if number == 2:
-            headings += [pgettext("score column", "Term I result"), pgettext("score column", "Year result")]
-    else:
-        headings = [pgettext("score column", "Term avg.")]
-        if number == 2:
-            headings += [pgettext("score column", "Term I avg."), pgettext("score column", "Year avg.")]
-    if number == 2:
-        headings.append(pgettext("score column", "Re-test"))
-    return headings
-
-
 def _corrections_by_cell(corrections: list[Correction]) -> dict[tuple, Correction]:
     return {correction.cell: correction for correction in corrections}
 
@@ -370,9 +374,9 @@ def subject_tables(data: ClassData, number: int, term: ClassResults, year: Class
             rows.append(SubjectRow(number=row.number, full_name=row.enrolment.student.full_name, cells=cells,
                                    term=result.display, note="; ".join(note for note in notes if note), **year))
         tables.append(SubjectTable(subject=info.subject.name, teacher=data.teachers.get(subject_id, ""),
-                                   is_commented=info.is_commented, headings=_slot_headings(regular),
-                                   result_headings=_result_headings(number, info.is_commented), rows=rows))
-    return tables
+                                   is_commented=info.is_commented, headings=_slot_headings(regular), rows=rows))
+    # The form's order: the subjects assessed by comments first, then those assessed by scores.
+    return sorted(tables, key=lambda table: not table.is_commented)
 
 
 def _day_marks(marks: dict[int, str]) -> tuple[tuple[str, str], ...]:
@@ -399,14 +403,16 @@ def attendance_months(data: ClassData, numbers: tuple[int, ...],
                 if enrolment.start_date > end or (enrolment.end_date and enrolment.end_date < start):
                     continue
                 counts = data.absences.get(enrolment.pk, {}).get(month)
-                changed = (enrolment.end_date and enrolment.end_date <= end) or enrolment.start_date > start
-                note = enrolment_change(enrolment, data.year) if changed else ""
+                # Only this month's change: a student who left in February has no note in September, even
+                # when the year (and so their enrolment) began after the 1st.
+                note = enrolment_change(enrolment, data.year, within=(start, end))
                 rows.append(AttendanceRow(number=position, full_name=enrolment.student.full_name,
                                           excused=counts[0] if counts else None,
                                           unexcused=counts[1] if counts else None, note=note,
                                           marks=_day_marks(by_day.get(enrolment.pk, {})) if by_day else ()))
             label = _("Month %(month)s/%(year)s") % {"month": month[1], "year": month[0]}
-            months.append(AttendanceMonth(label=label, days=days, rows=rows, by_day=by_day is not None))
+            months.append(AttendanceMonth(label=label, days=days, rows=rows, by_day=by_day is not None,
+                                          year=month[0], month=month[1]))
     return months
 
 
