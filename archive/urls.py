@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .signing import agent_views
 from .signing import plan_views as signing_plan_views
 from .signing import views as signing_views
 
@@ -31,4 +32,6 @@ urlpatterns = [
     path("signing/certificate/", signing_views.certificate, name="signing_certificate"),
     path("signing/plan/", signing_plan_views.plan, name="signing_plan"),
     path("signing/batches/<int:pk>/progress/", signing_views.batch_progress, name="signing_batch_progress"),
+    path("signing/classes/<int:pk>/agent/", agent_views.prepare, name="signing_agent_prepare"),
+    path("signing/agent/", agent_views.api, name="signing_agent_api"),
 ]

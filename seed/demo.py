@@ -114,6 +114,7 @@ def build_demo_school(size: DemoSize = DemoSize()) -> dict:
     school, _ = m.School.objects.get_or_create(
         code=SCHOOL_CODE,
         defaults={"name": "Trường THCS Nguyễn Du", "province": "Quảng Ninh", "district": "Thị xã Đông Triều",
+                  "commune": "Phường Mạo Khê",
                   "address": "Phường Mạo Khê, thị xã Đông Triều, tỉnh Quảng Ninh"},
     )
     year = m.SchoolYear.objects.filter(school=school, name=YEAR_NAME).first() or services.school_year_create(

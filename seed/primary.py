@@ -102,7 +102,8 @@ def build_primary_school(size: PrimarySize = PrimarySize(), today: datetime.date
     school, _ = m.School.objects.get_or_create(
         code=SCHOOL_CODE,
         defaults={"name": SCHOOL_NAME, "level": m.School.Level.PRIMARY, "province": "Thành phố Hồ Chí Minh",
-                  "district": "Quận Bình Thạnh", "address": "Phường 14, quận Bình Thạnh, TP. Hồ Chí Minh"},
+                  "district": "Quận Bình Thạnh", "commune": "Phường Bình Thạnh",
+                  "address": "Phường 14, quận Bình Thạnh, TP. Hồ Chí Minh"},
     )
     start, name = year_bounds(today)
     year = m.SchoolYear.objects.filter(school=school, name=name).first()

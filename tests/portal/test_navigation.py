@@ -37,6 +37,8 @@ NOT_PAGES = {
     "gradebook:primary_grid_save", "gradebook:primary_grid_history",
     # a signing batch's progress, polled by the signing board it was started from
     "archive:signing_batch_progress",
+    # the signing board's "Sign with my USB token" (a POST), and the signing agent's JSON endpoint
+    "archive:signing_agent_prepare", "archive:signing_agent_api",
 }
 
 

@@ -814,6 +814,11 @@ MATRIX: dict[str, Row] = {
     "archive:signing_plan": Row(None, "l o o o o o o o o o", "l b d d d d d d d d", kwargs=_none),
     # a signing batch's progress: the signer's own
     "archive:signing_batch_progress": Row("signing_batch", "lll nnn nnn nnn nnn nnn onn nnn nnn nno"),
+    # signing with my USB token: the board's button prepares a batch (POST only; the empty POST is the board
+    # again with the form's errors); the signing agent's endpoint answers only a one-time code, never a session
+    "archive:signing_agent_prepare": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                         "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
+    "archive:signing_agent_api": Row(None, "d d d d d d d d d d", "d d d d d d d d d d", kwargs=_none),
 }
 
 
