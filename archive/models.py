@@ -621,3 +621,58 @@ class PreparedSignature(models.Model):
 
     def __str__(self) -> str:
         return f"prepared {self.field_name} of {self.document_id}"
+class RemoteSigningService(models.Model):
+    """A school's remote-signing service speaking the Cloud Signature Consortium API v2 (VNPT SmartCA, Viettel…).
+
+    The principal sets it up: the service's address, how this server logs in to it (``auth/login`` with
+    the client id and secret the provider issued, or a bearer access token), the secret encrypted with
+    the server's key (archive.signing.csc_services; never shown back). The staff's credentials at the
+    service are RemoteCredential rows.
+    """
+
+    class AuthMode(models.TextChoices):
+        LOGIN = "login", _("Client id and secret (auth/login)")
+        TOKEN = "token", _("Access token (bearer)")
+
+    school = models.OneToOneField(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    name = models.CharField(_("service name"), max_length=100)
+    base_url = models.URLField(_("service address"), max_length=300)
+    auth_mode = models.CharField(_("authentication"), max_length=10, choices=AuthMode.choices,
+                                 default=AuthMode.LOGIN)
+    client_id = models.CharField(_("client id"), max_length=200, blank=True)
+    secret = models.TextField(_("secret (encrypted)"), blank=True)
+    enabled = models.BooleanField(_("in use"), default=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("updated by"))
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        verbose_name = _("remote-signing service")
+        verbose_name_plural = _("remote-signing services")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.base_url})"
+
+
+class RemoteCredential(models.Model):
+    """A staff member's credential at their school's remote-signing service: its id there and the certificate
+    (a SigningCertificate, registered through the same checks as any other) it signs for."""
+
+    certificate = models.OneToOneField(SigningCertificate, on_delete=models.PROTECT, related_name="remote",
+                                       verbose_name=_("certificate"))
+    service = models.ForeignKey(RemoteSigningService, on_delete=models.PROTECT, related_name="credentials",
+                                verbose_name=_("service"))
+    credential_id = models.CharField(_("credential id"), max_length=200)
+    user_id = models.CharField(_("user id at the service"), max_length=200, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("registered by"))
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("remote-signing credential")
+        verbose_name_plural = _("remote-signing credentials")
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} @ {self.service_id}"

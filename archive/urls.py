@@ -4,6 +4,7 @@ from django.urls import path
 
 from . import views
 from .signing import agent_views
+from .signing import csc_views as signing_remote_views
 from .signing import plan_views as signing_plan_views
 from .signing import views as signing_views
 
@@ -34,4 +35,7 @@ urlpatterns = [
     path("signing/batches/<int:pk>/progress/", signing_views.batch_progress, name="signing_batch_progress"),
     path("signing/classes/<int:pk>/agent/", agent_views.prepare, name="signing_agent_prepare"),
     path("signing/agent/", agent_views.api, name="signing_agent_api"),
+    path("signing/classes/<int:pk>/remote/", signing_remote_views.sign, name="signing_remote_sign"),
+    path("signing/remote/", signing_remote_views.credential, name="signing_remote_credential"),
+    path("signing/remote/service/", signing_remote_views.service_settings, name="signing_remote_settings"),
 ]

@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('archive', '0009_agent_interrupted_signing'),
+        ('archive', '0010_csc_remote_signing'),
         ('schoolrecords', '0007_upper_learning_topics'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
