@@ -589,6 +589,76 @@ class ShareAccess(models.Model):
         return f"{self.share_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
 
 
+class SigningBatch(models.Model):
+    """A batch of documents one signer signs at one stage with the PIN asked once, run by a Celery worker.
+
+    Working state, like RenderBatch (the signatures it makes carry their own history): the counters
+    change as the worker signs, and each item says what became of its document (signed, or refused and why).
+    The PIN is not here: the task carries it encrypted, with a short expiry (archive.signing.batch).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("class"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    role = models.CharField(_("stage"), max_length=20, choices=SigningRole.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("signer"))
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("documents"), default=0)
+    signed = models.PositiveIntegerField(_("signed"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+
+    class Meta:
+        verbose_name = _("signing batch")
+        verbose_name_plural = _("signing batches")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(signed__lte=models.F("total") - models.F("refused")),
+                                   name="archive_signing_batch_counts_add_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.role} {self.signed}/{self.total}"
+
+    @property
+    def finished(self) -> bool:
+        return self.signed + self.refused >= self.total
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else (self.signed + self.refused) * 100 // self.total
+
+
+class SigningBatchItem(models.Model):
+    """One document of a signing batch: waiting, signed (the signature it made) or refused (the signer's reason)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SIGNED = "signed", _("Signed")
+        REFUSED = "refused", _("Refused")
+
+    batch = models.ForeignKey(SigningBatch, on_delete=models.PROTECT, related_name="items", verbose_name=_("batch"))
+    document = models.ForeignKey(ArchivedDocument, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("document"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    signature = models.ForeignKey(Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("signature"))
+    message = models.CharField(_("reason"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing batch document")
+        verbose_name_plural = _("signing batch documents")
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "document"], name="archive_signing_batch_document_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.document_id} {self.status}"
 class AgentBatch(models.Model):
     """A batch of documents prepared for the signing agent on a signer's computer (interrupted signing).
 

@@ -6,6 +6,7 @@ from . import views
 from .inspection import views as inspection_views
 from .signing import agent_views
 from .signing import csc_views as signing_remote_views
+from .signing import plan_views as signing_plan_views
 from .signing import views as signing_views
 
 app_name = "archive"
@@ -33,6 +34,8 @@ urlpatterns = [
     path("signing/", signing_views.waiting, name="signing_waiting"),
     path("signing/classes/<int:pk>/", signing_views.board, name="signing_board"),
     path("signing/certificate/", signing_views.certificate, name="signing_certificate"),
+    path("signing/plan/", signing_plan_views.plan, name="signing_plan"),
+    path("signing/batches/<int:pk>/progress/", signing_views.batch_progress, name="signing_batch_progress"),
     path("signing/classes/<int:pk>/agent/", agent_views.prepare, name="signing_agent_prepare"),
     path("signing/agent/", agent_views.api, name="signing_agent_api"),
     path("signing/classes/<int:pk>/remote/", signing_remote_views.sign, name="signing_remote_sign"),

@@ -192,6 +192,17 @@ class World:
                                                     kind=Kind.SUMMARY, mode=Mode.AD_HOC, dispatch=False),
         }
 
+        # A signing batch of each signer (the worker's progress is the signer's own to follow); its one
+        # document is still waiting, so the progress answers 200 (a finished batch stops the polling with 286).
+        from archive.models import SigningBatch, SigningRole  # noqa: PLC0415
+
+        signing_batches = {
+            name: SigningBatch.objects.create(
+                school=classes[name].year.school, school_class=classes[name], term=foreign_terms[1] if name == "foreign"
+                else terms[1], kind=Kind.REPORT_CARD, role=SigningRole.SUBJECT_TEACHERS, requested_by=teachers[name],
+                total=1)
+            for name in THREE}
+
         from gradebook.remarks import services as remarks_services  # noqa: PLC0415
 
         # A personal phrase of each teacher's comment bank: another teacher's is a 404 like another school's.
@@ -275,6 +286,7 @@ class World:
             "kind": kinds,
             "archived": archived,
             "batch": batches,
+            "signing_batch": signing_batches,
             "delegation": delegations,
             "phrase": phrases,
             "reminder": reminders,
@@ -833,6 +845,10 @@ MATRIX: dict[str, Row] = {
                                  "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
     "archive:signing_waiting": Row(None, "l o o o o o o o o o", kwargs=_none),
     "archive:signing_certificate": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
+    # the order of signatures: every staff member reads it, the principal changes it (the empty POST: a 400)
+    "archive:signing_plan": Row(None, "l o o o o o o o o o", "l b d d d d d d d d", kwargs=_none),
+    # a signing batch's progress: the signer's own
+    "archive:signing_batch_progress": Row("signing_batch", "lll nnn nnn nnn nnn nnn onn nnn nnn nno"),
     # signing with my USB token: the board's button prepares a batch (POST only; the empty POST is the board
     # again with the form's errors); the signing agent's endpoint answers only a one-time code, never a session
     "archive:signing_agent_prepare": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
