@@ -11,3 +11,4 @@ class ArchiveConfig(AppConfig):
     def ready(self):
         # The archive hears the gradebook's announcements (gradebook.signals): a window closed.
         from . import receivers  # noqa: F401 — connects the receivers
+        from .inspection import receivers as inspection_receivers  # noqa: F401 — an inspector's link e-mailed

@@ -496,6 +496,169 @@ class SigningAttempt(models.Model):
         return f"{self.action} {self.code} by {self.actor_id}"
 
 
+class InspectionShare(models.Model):
+    """The principal lets an inspector (of the Phòng or the Sở) read chosen records for a set period (seed 001
+    art. 14.5): a class's archived ledgers, the sealed correction minutes of a period, or a year's archive.
+
+    Reached through a link whose token only the recipient holds (only its hash is kept); read only, only what
+    was shared; it stops by itself after ``ends_on`` (checked on every request) or when revoked with a reason.
+    Every view and download is logged (ShareAccess).
+    """
+
+    class Scope(models.TextChoices):
+        LEDGER = "ledger", _("A class's ledger")
+        CORRECTIONS = "corrections", _("The correction minutes of a period")
+        YEAR = "year", _("The archive of a school year")
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    year = models.ForeignKey(SchoolYear, on_delete=models.PROTECT, related_name="+", verbose_name=_("school year"))
+    scope = models.CharField(_("what is shared"), max_length=12, choices=Scope.choices)
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                     verbose_name=_("class"))
+    period_from = models.DateField(_("minutes from"), null=True, blank=True)
+    period_until = models.DateField(_("minutes until"), null=True, blank=True)
+    inspector_name = models.CharField(_("inspector"), max_length=120)
+    organisation = models.CharField(_("office"), max_length=160)
+    email = models.EmailField(_("e-mail"), max_length=254, blank=True)
+    starts_on = models.DateField(_("open from"))
+    ends_on = models.DateField(_("open until"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(_("purpose"), max_length=255)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("shared by"))
+    created_at = models.DateTimeField(_("shared at"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    revoked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                   related_name="+", verbose_name=_("revoked by"))
+    revoke_reason = models.CharField(_("reason for revoking"), max_length=255, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("inspector's access")
+        verbose_name_plural = _("inspectors' access")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=models.F("starts_on")), name="share_ends_after_start"),
+            models.CheckConstraint(condition=Q(scope="ledger", school_class__isnull=False)
+                                   | Q(scope="corrections", school_class__isnull=True, period_from__isnull=False,
+                                       period_until__isnull=False)
+                                   | Q(scope="year", school_class__isnull=True), name="share_scope_fits"),
+            models.CheckConstraint(condition=Q(revoked_at__isnull=True) | (Q(revoked_by__isnull=False)
+                                                                          & ~Q(revoke_reason="")),
+                                   name="share_revoked_by_someone_with_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.inspector_name} ({self.get_scope_display()})"
+
+    def state_on(self, day) -> str:
+        """"revoked", "expired", "waiting" (not open yet) or "live" on ``day``."""
+        if self.revoked_at is not None:
+            return "revoked"
+        if day > self.ends_on:
+            return "expired"
+        if day < self.starts_on:
+            return "waiting"
+        return "live"
+
+
+class ShareAccess(models.Model):
+    """One view or download through an inspector's share: the principal sees them on the share's page."""
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Opened the list")
+        DOWNLOAD = "download", _("Downloaded a document")
+        REFUSED = "refused", _("Refused (expired or revoked)")
+
+    share = models.ForeignKey(InspectionShare, on_delete=models.PROTECT, related_name="accesses",
+                              verbose_name=_("access"))
+    at = models.DateTimeField(_("when"), default=timezone.now)
+    action = models.CharField(_("what"), max_length=10, choices=Action.choices)
+    document = models.ForeignKey(ArchivedDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                 verbose_name=_("document"))
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("use of an inspector's access")
+        verbose_name_plural = _("uses of inspectors' access")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["share", "-at"], name="archive_share_access_at")]
+
+    def __str__(self) -> str:
+        return f"{self.share_id} {self.action} {self.at:%d/%m/%Y %H:%M}"
+
+
+class SigningBatch(models.Model):
+    """A batch of documents one signer signs at one stage with the PIN asked once, run by a Celery worker.
+
+    Working state, like RenderBatch (the signatures it makes carry their own history): the counters
+    change as the worker signs, and each item says what became of its document (signed, or refused and why).
+    The PIN is not here: the task carries it encrypted, with a short expiry (archive.signing.batch).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    school_class = models.ForeignKey(SchoolClass, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("class"))
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+", verbose_name=_("term"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    role = models.CharField(_("stage"), max_length=20, choices=SigningRole.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                     verbose_name=_("signer"))
+    created_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    total = models.PositiveIntegerField(_("documents"), default=0)
+    signed = models.PositiveIntegerField(_("signed"), default=0)
+    refused = models.PositiveIntegerField(_("refused"), default=0)
+
+    class Meta:
+        verbose_name = _("signing batch")
+        verbose_name_plural = _("signing batches")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(signed__lte=models.F("total") - models.F("refused")),
+                                   name="archive_signing_batch_counts_add_up"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.role} {self.signed}/{self.total}"
+
+    @property
+    def finished(self) -> bool:
+        return self.signed + self.refused >= self.total
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else (self.signed + self.refused) * 100 // self.total
+
+
+class SigningBatchItem(models.Model):
+    """One document of a signing batch: waiting, signed (the signature it made) or refused (the signer's reason)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        SIGNED = "signed", _("Signed")
+        REFUSED = "refused", _("Refused")
+
+    batch = models.ForeignKey(SigningBatch, on_delete=models.PROTECT, related_name="items", verbose_name=_("batch"))
+    document = models.ForeignKey(ArchivedDocument, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("document"))
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    signature = models.ForeignKey(Signature, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                                  verbose_name=_("signature"))
+    message = models.CharField(_("reason"), max_length=500, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("signing batch document")
+        verbose_name_plural = _("signing batch documents")
+        ordering = ["batch", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "document"], name="archive_signing_batch_document_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch_id}/{self.document_id} {self.status}"
 class AgentBatch(models.Model):
     """A batch of documents prepared for the signing agent on a signer's computer (interrupted signing).
 

@@ -111,3 +111,8 @@ def snapshots_due() -> int:
     if documents:
         logger.info("snapshots due: %s sealed in %.2f s", len(documents), time.perf_counter() - started)
     return len(documents)
+
+
+# The signing worker's task lives with signing (archive/signing/tasks.py); imported here so that the
+# worker's autodiscovery of archive.tasks registers it.
+from .signing.tasks import sign_batch  # noqa: E402, F401

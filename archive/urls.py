@@ -3,8 +3,10 @@
 from django.urls import path
 
 from . import views
+from .inspection import views as inspection_views
 from .signing import agent_views
 from .signing import csc_views as signing_remote_views
+from .signing import plan_views as signing_plan_views
 from .signing import views as signing_views
 
 app_name = "archive"
@@ -27,9 +29,13 @@ urlpatterns = [
     path("corrections/log/<int:user_id>/<int:year>-<int:month>.pdf", views.correction_log, name="correction_log"),
     path("corrections/log/department/<int:department_id>/<int:year>-<int:month>.pdf",
          views.department_correction_log, name="department_correction_log"),
+    path("shares/", inspection_views.shares, name="shares"),
+    path("shares/<int:pk>/", inspection_views.share, name="share"),
     path("signing/", signing_views.waiting, name="signing_waiting"),
     path("signing/classes/<int:pk>/", signing_views.board, name="signing_board"),
     path("signing/certificate/", signing_views.certificate, name="signing_certificate"),
+    path("signing/plan/", signing_plan_views.plan, name="signing_plan"),
+    path("signing/batches/<int:pk>/progress/", signing_views.batch_progress, name="signing_batch_progress"),
     path("signing/classes/<int:pk>/agent/", agent_views.prepare, name="signing_agent_prepare"),
     path("signing/agent/", agent_views.api, name="signing_agent_api"),
     path("signing/classes/<int:pk>/remote/", signing_remote_views.sign, name="signing_remote_sign"),

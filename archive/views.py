@@ -29,6 +29,7 @@ from schoolrecords.text import ascii_part
 
 from . import export, jobs, pdf, rendering, selectors, services, storage
 from .forms import BatchForm, RevokeForm, SnapshotForm, TransferForm
+from .inspection.policy import may_share
 from .models import PRINTED_KINDS, Kind, kinds_of_rule_set
 from .permissions import can_read, can_revoke, can_run, require_read
 
@@ -47,6 +48,7 @@ def _index_context(request, year: sm.SchoolYear, **forms) -> dict:
         "year": year,
         "years": sm.SchoolYear.objects.filter(school_id=year.school_id).order_by("-start_date"),
         "can_run": can_run(user),
+        "can_share": may_share(user),
         "lock_states": selectors.lock_states(year),
         "batches": selectors.recent_batches(actor=user),
         "reissues": selectors.pending_reissues(actor=user, year=year),

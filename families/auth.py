@@ -2,15 +2,20 @@
 
 import re
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 
 from .models import Parent
 from .services import normalized_phone
 
+UserModel = get_user_model()
+
 
 def _login_of(identifier: str) -> str | None:
     identifier = identifier.strip()
+    if Parent.objects.filter(user__username=identifier).exists():
+        return identifier
     if "@" in identifier:
         parent = Parent.objects.filter(email__iexact=identifier).select_related("user").first()
     elif re.fullmatch(r"[+\d\s.\-()]{8,20}", identifier):
@@ -31,6 +36,19 @@ class ParentLoginBackend(ModelBackend):
         if not username or password is None:
             return None
         login = _login_of(username)
-        if login is None or login == username:
+        if login is None:
             return None
-        return super().authenticate(request, username=login, password=password, **kwargs)
+        if login != username:
+            user = super().authenticate(request, username=login, password=password, **kwargs)
+            if user is not None:
+                return user
+        return self._closed(login, password)
+
+    def _closed(self, login: str, password: str):
+        """A closed (deactivated) parent's account, when the password is right: the log-in form then refuses
+        it with its own message ("this account is closed") rather than "wrong password". Only ``authenticate``
+        answers it: ``get_user`` (an open session) still refuses an inactive account."""
+        user = UserModel._default_manager.filter(username=login, is_active=False).first()
+        if user is not None and user.check_password(password):
+            return user
+        return None

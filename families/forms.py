@@ -74,3 +74,8 @@ class DecisionForm(forms.Form):
 class ReplyForm(forms.Form):
     reply = forms.CharField(label=_("Reply to the school (optional)"), max_length=2000, required=False,
                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CloseAccountForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=255,
+                             help_text=_("For example: the student has left the school; the account was misused."))

@@ -285,3 +285,29 @@ class SlipConfirmation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.issue_id}/{self.student_id}"
+
+
+class CorrectionMessage(models.Model):
+    """A parent told that an approved correction changed a score they can see: once per correction, parent
+    and child (the unique constraint), shown on the child's page and e-mailed through families.channels."""
+
+    correction_id = models.PositiveIntegerField(_("correction request"))
+    parent = models.ForeignKey(Parent, on_delete=models.PROTECT, related_name="correction_messages",
+                               verbose_name=_("parent"))
+    student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name=_("student"))
+    subject = models.CharField(_("subject"), max_length=120)
+    changes = models.TextField(_("what changed"))
+    created_at = models.DateTimeField(_("told at"), default=timezone.now)
+    emailed_at = models.DateTimeField(_("e-mailed at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("correction told to a parent")
+        verbose_name_plural = _("corrections told to parents")
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["correction_id", "parent", "student"], name="correction_told_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.correction_id} → {self.parent_id}"

@@ -84,6 +84,17 @@ def require_invite(user, school_class: sm.SchoolClass) -> None:
         raise PermissionDenied(_("Only the class's homeroom teacher or the admin board may invite its families."))
 
 
+def may_deactivate(user, school_class: sm.SchoolClass) -> bool:
+    """Who closes the account of a parent of the class's students: who invites its families, and the leadership."""
+    return may_invite(user, school_class) or (same_school(user, school_class) and is_leader(user, user_school(user)))
+
+
+def require_deactivate(user, school_class: sm.SchoolClass) -> None:
+    if not may_deactivate(user, school_class):
+        raise PermissionDenied(_("Only the class's homeroom teacher, the admin board or the leadership may close a "
+                                 "parent's account."))
+
+
 def may_publish(user, school: sm.School | None = None) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active or user_school(user) is None:
         return False

@@ -3,6 +3,8 @@
 from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
+from gradebook import signals as gradebook_signals
+
 from . import signals, tasks
 from .middleware import SESSION_KEY
 from .models import Parent
@@ -23,3 +25,14 @@ def mark_parent_session(sender, request, user, **kwargs) -> None:
 @receiver(signals.notice_sent, dispatch_uid="families-deliver-notice")
 def deliver_notice(sender, *, notice_id: int, **kwargs) -> None:
     tasks.deliver_notice.delay(notice_id)
+
+
+@receiver(gradebook_signals.correction_applied, dispatch_uid="families-tell-correction")
+def tell_correction(sender, *, request_id: int, actor_id: int | None = None, **kwargs) -> None:
+    """An approved correction (heard after its commit): the parents who see the score are told, in Celery."""
+    tasks.tell_correction.delay(request_id, actor_id)
+
+
+@receiver(signals.correction_told, dispatch_uid="families-deliver-correction")
+def deliver_correction(sender, *, request_id: int, **kwargs) -> None:
+    tasks.deliver_correction.delay(request_id)

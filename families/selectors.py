@@ -11,6 +11,7 @@ from schoolrecords.selectors import sort_vietnamese
 
 from . import policy
 from .models import (
+    CorrectionMessage,
     FamilySettings,
     Guardianship,
     Invitation,
@@ -71,6 +72,7 @@ class ChildPage:
     enrolment: sm.Enrolment | None
     terms: list[TermView]
     slips: list[SlipLine] = ()
+    corrections: list = ()  # CorrectionMessage: the school corrected a score this parent sees
 
 
 def current_enrolment(student: sm.Student) -> sm.Enrolment | None:
@@ -114,8 +116,9 @@ def child_page(student: sm.Student, parent: Parent | None = None) -> ChildPage:
         today = timezone.localdate()
         wanted += [t for t in terms if t.number not in publications and t.start_date <= today]
     slips = _slip_lines(enrolment, parent)
+    told = list(CorrectionMessage.objects.filter(student=student, parent=parent)[:20]) if parent else []
     if not wanted:
-        return ChildPage(student=student, enrolment=enrolment, terms=[], slips=slips)
+        return ChildPage(student=student, enrolment=enrolment, terms=[], slips=slips, corrections=told)
     data = api.load_class(school_class)
     views = []
     for term in sorted(wanted, key=lambda t: t.number):
@@ -124,7 +127,7 @@ def child_page(student: sm.Student, parent: Parent | None = None) -> ChildPage:
         views.append(TermView(number=term.number, label=str(term.get_number_display()),
                               published_at=publication.published_at if publication else None,
                               slip=slip if publication else _regular_only(slip), regular_only=publication is None))
-    return ChildPage(student=student, enrolment=enrolment, terms=views, slips=slips)
+    return ChildPage(student=student, enrolment=enrolment, terms=views, slips=slips, corrections=told)
 
 
 def _slip_lines(enrolment: sm.Enrolment, parent: Parent | None) -> list[SlipLine]:
@@ -169,11 +172,18 @@ def class_families(school_class: sm.SchoolClass) -> list[FamilyLine]:
                       .select_related("student")
                       .prefetch_related(Prefetch("student__family_links",
                                                  queryset=Guardianship.objects.filter(ended_at__isnull=True)
-                                                 .select_related("parent"), to_attr="live_links")))
+                                                 .select_related("parent__user"), to_attr="live_links")))
     pending = {i.student_id: i for i in Invitation.objects.filter(
         student_id__in=[e.student_id for e in enrolments], used_at__isnull=True, revoked_at__isnull=True)}
     return [FamilyLine(enrolment=e, parents=tuple(e.student.live_links), pending=pending.get(e.student_id))
             for e in sort_vietnamese(enrolments)]
+
+
+def parents_of_class(school_class: sm.SchoolClass):
+    """The parents linked (live) to a student studying in the class, with their login."""
+    return (Parent.objects.filter(links__ended_at__isnull=True, links__student__enrolments__school_class=school_class,
+                                  links__student__enrolments__status=sm.Enrolment.Status.STUDYING)
+            .select_related("user").distinct())
 
 
 @dataclass(frozen=True)

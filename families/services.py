@@ -19,12 +19,13 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from gradebook import api as gradebook
 from schoolrecords import models as sm
-from schoolrecords.permissions import has_role
 from schoolrecords.services import record
 
 from . import channels, policy, selectors, signals
 from .models import (
+    CorrectionMessage,
     FamilySettings,
     Guardianship,
     Invitation,
@@ -193,17 +194,22 @@ def child_add(*, actor, code: str, relation: str) -> Guardianship:
 
 
 @transaction.atomic
-def parent_deactivate(*, actor, parent: Parent, reason: str) -> Parent:
-    """The admin board closes a parent's account: it cannot log in; the account and its history stay."""
-    school_ids = set(parent.links.values_list("student__school_id", flat=True))
-    staff_school = getattr(getattr(actor, "profile", None), "school_id", None)
-    if not (actor.is_superuser or (staff_school in school_ids and has_role(actor, *policy.INVITERS))):
-        raise ValidationError(_("Only the admin board of the child's school may close a parent's account."))
-    if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason.")})
+def parent_deactivate(*, actor, parent: Parent, school_class: sm.SchoolClass, reason: str) -> Parent:
+    """The homeroom teacher of a child's class, the admin board or the leadership closes a parent's account:
+    it cannot log in (its sessions end); the account, its links and its history stay."""
+    policy.require_deactivate(actor, school_class)
+    parent = Parent.objects.select_for_update().select_related("user").get(pk=parent.pk)
+    if not Guardianship.objects.filter(parent=parent, ended_at__isnull=True, student__enrolments__school_class=school_class,
+                                       student__enrolments__status=sm.Enrolment.Status.STUDYING).exists():
+        raise PermissionDenied(_("This parent is not linked to a student of the class."))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for closing the account.")})
+    if not parent.user.is_active:
+        raise ValidationError(_("This account is already closed."))
     parent.user.is_active = False
-    parent.user.save(update_fields=["is_active"])
-    return record(parent, actor=actor, reason=reason)
+    record(parent.user, actor=actor, reason=reason, update_fields=["is_active"])
+    return record(parent, actor=actor, reason=_("Account closed: %(reason)s") % {"reason": reason})
 
 
 # --- publication ----------------------------------------------------------------------------------
@@ -435,3 +441,70 @@ def slip_confirm(*, actor, issue: SlipIssue, student: sm.Student, comment: str =
     done = SlipConfirmation.objects.filter(issue=issue, student=student, parent=parent).first()
     return done or record(SlipConfirmation(issue=issue, student=student, parent=parent, comment=comment.strip()),
                           actor=actor, reason=_("Contact slip received"))
+
+
+# --- corrections of what parents see (item 3: "updates what parents see and tells them") -----------
+
+def _parents_see(data, kind: str) -> bool:
+    """Whether a changed cell of ``data`` (a class and term) is on its parents' page: the term is published,
+    or the school shows regular scores as they are entered and the cell is a regular score."""
+    if Publication.objects.filter(school_class_id=data.class_id, term_id=data.term_id,
+                                  withdrawn_at__isnull=True).exists():
+        return True
+    return kind == "tx" and FamilySettings.objects.filter(school_id=data.school_id,
+                                                          publish_regular_scores=True).exists()
+
+
+@transaction.atomic
+def correction_tell(*, request_id: int, actor_id: int | None = None) -> list[CorrectionMessage]:
+    """A message to each linked parent of a child whose visible score an approved correction changed.
+
+    Once per correction, parent and child: heard twice (a retried task), nothing new is made. Returns the
+    messages made now; their e-mails go out after the commit (signals.correction_told).
+    """
+    data = gradebook.correction_minutes(request_id)
+    if data is None:
+        return []
+    lines: dict[int, list[str]] = {}
+    for cell in data.cells:
+        if cell.student_id and _parents_see(data, cell.kind):
+            lines.setdefault(cell.student_id, []).append(
+                f"{cell.column}: {cell.old or '—'} → {cell.new or '—'}")
+    if not lines:
+        return []
+    actor = User.objects.filter(pk=actor_id).first() if actor_id else None
+    told = set(CorrectionMessage.objects.filter(correction_id=request_id).values_list("parent_id", "student_id"))
+    made = []
+    for link in (Guardianship.objects.filter(student_id__in=lines, ended_at__isnull=True, parent__user__is_active=True)
+                 .order_by("pk")):
+        if (link.parent_id, link.student_id) in told:
+            continue
+        made.append(record(CorrectionMessage(correction_id=request_id, parent_id=link.parent_id,
+                                             student_id=link.student_id, subject=data.subject_name,
+                                             changes="\n".join(lines[link.student_id])),
+                           actor=actor, reason=_("Parent told of a correction #%(number)s") % {"number": request_id}))
+    if made:
+        transaction.on_commit(lambda: signals.correction_told.send(sender=CorrectionMessage, request_id=request_id))
+    return made
+
+
+def correction_deliver(*, request_id: int) -> int:
+    """E-mail (the channels) each message of a correction not yet delivered; idempotent; the number delivered."""
+    delivered = 0
+    for message in (CorrectionMessage.objects.filter(correction_id=request_id, emailed_at__isnull=True)
+                    .select_related("parent", "student__school").order_by("pk")):
+        with translation.override(settings.LANGUAGE_CODE):
+            subject = _("%(school)s: a score of %(student)s was corrected") % {
+                "school": message.student.school.name, "student": message.student.full_name}
+            body = "\n".join([
+                _("The school corrected %(student)s's %(subject)s score after an approved correction request:")
+                % {"student": message.student.full_name, "subject": message.subject},
+                message.changes,
+                _("The child's page shows the corrected results: %(url)s")
+                % {"url": settings.FAMILIES_JOIN_URL.replace("join/", "")},
+            ])
+        if any([channel.deliver(message, subject, body) for channel in channels.channels()]):
+            message.emailed_at = timezone.now()
+            record(message, actor=None, reason=_("Correction e-mailed"), update_fields=["emailed_at"])
+            delivered += 1
+    return delivered

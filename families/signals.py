@@ -7,3 +7,6 @@ invitation_issued = Signal()
 
 # A notice was sent (approved, or written by the leadership): notice_id; its receipts exist.
 notice_sent = Signal()
+
+# Parents were told of an approved correction of a score they see: request_id; the messages exist.
+correction_told = Signal()

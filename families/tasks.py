@@ -17,3 +17,17 @@ def send_invitation(invitation_id: int, code: str) -> bool:
 def deliver_notice(notice_id: int) -> int:
     """Deliver a sent notice through the channels (e-mail); what was delivered is not sent again on a retry."""
     return services.notice_deliver(notice_id=notice_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=30,
+             max_retries=6)
+def tell_correction(request_id: int, actor_id: int | None = None) -> int:
+    """Make the messages of an approved correction for the parents who see the changed scores."""
+    return len(services.correction_tell(request_id=request_id, actor_id=actor_id))
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,), retry_backoff=30,
+             max_retries=6)
+def deliver_correction(request_id: int) -> int:
+    """E-mail a correction's messages; what was delivered is not sent again on a retry."""
+    return services.correction_deliver(request_id=request_id)

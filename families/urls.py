@@ -11,6 +11,7 @@ urlpatterns = [
     path("add-child/", views.child_add, name="child_add"),
     path("child/<int:student_id>/", views.child, name="child"),
     path("class/<int:class_id>/", views.class_families, name="class_families"),
+    path("class/<int:class_id>/parents/<int:parent_id>/close/", views.parent_close, name="parent_close"),
     path("publications/", views.publications, name="publications"),
     path("publications/<int:year_id>/", views.publications, name="publications_year"),
     path("publications/withdraw/<int:pk>/", views.withdraw, name="withdraw"),

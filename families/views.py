@@ -101,8 +101,9 @@ def join(request):
 def class_families(request, class_id: int):
     school_class = found_or_hidden(sm.SchoolClass.objects.filter(year__school=user_school(request.user))
                                    .select_related("year"), request.user, pk=class_id)
-    policy.require_invite(request.user, school_class)
+    policy.require_deactivate(request.user, school_class)  # the leadership sees the list and closes accounts
     if request.method == "POST":
+        policy.require_invite(request.user, school_class)  # the homeroom teacher and the board give codes
         student_id = _int(request.POST.get("student"))
         if student_id is None:
             messages.error(request, _("Choose the student whose family gets the code."))
@@ -125,7 +126,32 @@ def class_families(request, class_id: int):
             messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
     return render(request, "families/class_families.html", {
         "school_class": school_class, "lines": selectors.class_families(school_class), "form": f.InvitationForm(),
+        "can_invite": policy.may_invite(request.user, school_class),
         "terms": sm.Term.objects.filter(year_id=school_class.year_id).order_by("number")})
+
+
+@login_required
+def parent_close(request, class_id: int, parent_id: int):
+    """Close the account of a parent of the class's students (with a reason): they can no longer log in."""
+    school_class = found_or_hidden(sm.SchoolClass.objects.filter(year__school=user_school(request.user))
+                                   .select_related("year__school"), request.user, pk=class_id)
+    policy.require_deactivate(request.user, school_class)
+    parent = found_or_hidden(selectors.parents_of_class(school_class), request.user, pk=parent_id)
+    form = f.CloseAccountForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.parent_deactivate(actor=request.user, parent=parent, school_class=school_class,
+                                       reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("%(name)s's account is closed: they can no longer log in.")
+                             % {"name": parent.full_name})
+            return redirect("families:class_families", class_id=school_class.pk)
+    return render(request, "families/parent_close.html", {
+        "school_class": school_class, "parent": parent, "form": form,
+        "history": parent.history.select_related("history_user").order_by("-history_date")[:20]},
+        status=400 if form.is_bound and form.errors else 200)
 
 
 def _year_or_404(request, year_id: int):

@@ -67,7 +67,7 @@ def class_detail(request, pk: int):
         "signing_board": signing_selectors.may_see_board(request.user, school_class),
         "readable": policy.readable_assignment_ids(request.user, school_class, assignments),
         "can_see_results": policy.can_read_results(request.user, school_class),
-        "can_invite_families": family_policy.may_invite(request.user, school_class),
+        "can_invite_families": family_policy.may_deactivate(request.user, school_class),
         "primary_points": primary_selectors.points() if school_class.year.rule_set == m.RuleSet.TT27 else [],
         "is_primary": primary_year.is_primary(school_class),
         "can_see_primary_results": (primary_year.is_primary(school_class)

@@ -21,6 +21,8 @@ urlpatterns = [
     path("family/", include("families.urls")),
     # The public verification page (no log-in): what the QR code on every archived page opens.
     path("verify/", include("archive.verify_urls")),
+    # An inspector's link to what the principal shared (no log-in, read only, logged): archive.inspection.
+    path("inspect/", include("archive.inspection.public_urls")),
     path("admin/", admin.site.urls),
     # browsers ask for it at the root, whatever the page says
     path("favicon.ico", views.favicon, name="favicon"),

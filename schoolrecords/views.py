@@ -8,6 +8,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views import defaults
 
 from . import lockout, services
@@ -23,10 +24,19 @@ def locked_out(request, original_response=None, credentials=None):
     return render(request, "registration/locked_out.html", {"cooloff_minutes": minutes}, status=429)
 
 
+class LoginForm(auth_forms.AuthenticationForm):
+    """Django's form, with a plain word for a closed account (a parent's the school closed, a staff member's)."""
+
+    error_messages = {**auth_forms.AuthenticationForm.error_messages,
+                      "inactive": gettext_lazy("This account has been closed by the school, so it cannot log in. "
+                                        "Ask the homeroom teacher or the school's office.")}
+
+
 class Login(auth_views.LoginView):
     """Django's log-in, which also marks the browser as a known device for the login name (schoolrecords.lockout)."""
 
     redirect_authenticated_user = True
+    authentication_form = LoginForm
 
     def form_valid(self, form):
         response = super().form_valid(form)

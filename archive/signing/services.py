@@ -29,7 +29,7 @@ from schoolrecords.permissions import has_role, same_school, user_school
 from .. import services as archive_services
 from .. import storage
 from ..models import ArchivedDocument, Signature, SigningAttempt, SigningCertificate, SigningRole, SigningStage
-from . import config, pades, pki, selectors, stages, tokens
+from . import config, pades, pki, plan_selectors, selectors, stages, tokens
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +75,15 @@ def plan_set(*, actor, school: sm.School, kind: str, plan: list[str], reason: st
         raise ValidationError({"plan": _("Name each signing stage once.")})
     if SigningRole.SEAL in plan and plan[-1] != SigningRole.SEAL:
         raise ValidationError({"plan": _("The school seal is the last stage.")})
-    for stage in SigningStage.objects.select_for_update().filter(school=school, kind=kind):
+    rows = SigningStage.objects.select_for_update().filter(school=school, kind=kind)
+    if tuple(plan) == tuple(rows.order_by("position").values_list("role", flat=True)):
+        return selectors.plan(school.pk, kind)  # no change
+    classes = plan_selectors.part_way(school.pk, kind)
+    if classes:
+        raise ValidationError({"plan": _("Documents of this kind are part-way through signing (class %(classes)s): "
+                                         "the order can change once they are fully signed or printed again.") % {
+            "classes": ", ".join(classes)}})
+    for stage in rows:
         stage._history_user, stage._change_reason = actor, reason or "plan changed"
         stage.delete()
     for position, role in enumerate(plan, start=1):

@@ -6,14 +6,15 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
+from django_htmx.http import HttpResponseStopPolling
 
 from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import found_or_hidden, user_school
 
 from ..models import ArchivedDocument, Kind, SigningRole
-from . import csc_services, selectors, services
+from . import csc_services, jobs, plan_selectors, selectors, services
 from .forms import CertificateForm, SignForm
 
 
@@ -65,23 +66,39 @@ def board(request, pk: int):
             data = form.cleaned_data
             documents = list(ArchivedDocument.objects.filter(pk__in=data["documents"]).select_related(
                 "school", "school_class", "year", "term", "student"))
-            try:
-                made = services.documents_sign(actor=request.user, documents=documents, role=data["role"],
-                                               pin=data["pin"])
+            try:  # signed by a worker (a class's report cards are many TSA calls): its progress shows here
+                started = jobs.batch_start(actor=request.user, school_class=school_class, term=term, kind=kind,
+                                           documents=documents, role=data["role"], pin=data["pin"])
             except services.SigningRefused as refusal:
                 apply_service_errors(form, refusal, default_field="pin" if refusal.reason.startswith(
                     "token_") else "documents")
             except ValidationError as error:
                 apply_service_errors(form, error, default_field="documents")
             else:
-                messages.success(request, _("%(count)s document(s) signed.") % {"count": len(made)})
-                return redirect(f"{request.path}?term={term.number}&kind={kind}")
+                return redirect(f"{request.path}?term={term.number}&kind={kind}&batch={started.pk}")
+    batch = None
+    if (request.GET.get("batch") or "").isdecimal():
+        batch = plan_selectors.batch_for(actor=request.user, pk=int(request.GET["batch"]))
     return render(request, "archive/signing/board.html", {
+        "batch": batch, "items": plan_selectors.batch_items(batch) if batch else [],
         "board": found, "form": form, "terms": terms, "term": term, "kind": kind,
         "kinds": [(k.value, k.label) for k in selectors.SIGNABLE_KINDS],
         "roles": dict(SigningRole.choices), "seal": SigningRole.SEAL,
         "remote": csc_services.remote_available(request.user),
     }, status=status)
+
+
+@login_required
+@require_GET
+def batch_progress(request, pk: int):
+    """The progress of the signer's batch, polled by the board; once it has finished, polling stops (HTTP 286)."""
+    _staff(request.user)
+    batch = plan_selectors.batch_for(actor=request.user, pk=pk)
+    response = render(request, "archive/signing/_batch_progress.html",
+                      {"batch": batch, "items": plan_selectors.batch_items(batch)})
+    if batch.finished:
+        return HttpResponseStopPolling(response.content)
+    return response
 
 
 @login_required

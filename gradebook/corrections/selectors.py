@@ -198,6 +198,8 @@ class MinutesCell:
     column: str  # ĐĐGtx1, ĐĐGgk …
     old: str  # as printed: "6", "6,5", "Đ", "" for none
     new: str
+    student_id: int = 0  # whose value changed (the families tell that child's parents)
+    kind: str = ""  # tx, gk, ck; "" for a homeroom value
 
 
 @dataclass(frozen=True)
@@ -262,7 +264,8 @@ def minutes_data(request_id: int) -> MinutesData | None:
         witness=_person(found.witness) if found.witness_id else "",
         cells=tuple(MinutesCell(student=change.enrolment.student.full_name,
                                 column=_column_label(change.kind, change.index), old=change.old_display,
-                                new=change.new_display) for change in found.changes.all()),
+                                new=change.new_display, student_id=change.enrolment.student_id, kind=change.kind)
+                    for change in found.changes.all()),
         reason=found.reason, evidence=tuple(item.original_name for item in found.evidence.all()),
         decision_note=found.decision_note,
     )

@@ -19,15 +19,17 @@ def board_url(small, kind=Kind.REPORT_CARD):
     return f"{reverse('archive:signing_board', args=[small.school_class.pk])}?term=1&kind={kind}"
 
 
-def test_the_board_shows_who_signed_and_signs_the_chosen_documents_with_one_pin(pki_ready, small, login):
+def test_the_board_shows_who_signed_and_signs_the_chosen_documents_with_one_pin(pki_ready, small, login,
+                                                                              django_capture_on_commit_callbacks):
     documents = print_report_cards(small)
     client = login("teacher_math")
     page = client.get(board_url(small))
     assert page.status_code == 200
     text = page.content.decode()
     assert "Bảng ký — lớp 6A1" in text and text.count('name="documents"') == 3
-    response = client.post(board_url(small), {"role": SigningRole.SUBJECT_TEACHERS, "pin": "123456",
-                                              "documents": [d.pk for d in documents]})
+    with django_capture_on_commit_callbacks(execute=True):  # the batch's task, run eagerly after the commit
+        response = client.post(board_url(small), {"role": SigningRole.SUBJECT_TEACHERS, "pin": "123456",
+                                                  "documents": [d.pk for d in documents]})
     assert response.status_code == 302
     assert Signature.objects.filter(signer__username="teacher_math").count() == 3
     page = login("homeroom_6a1").get(board_url(small))

@@ -192,6 +192,17 @@ class World:
                                                     kind=Kind.SUMMARY, mode=Mode.AD_HOC, dispatch=False),
         }
 
+        # A signing batch of each signer (the worker's progress is the signer's own to follow); its one
+        # document is still waiting, so the progress answers 200 (a finished batch stops the polling with 286).
+        from archive.models import SigningBatch, SigningRole  # noqa: PLC0415
+
+        signing_batches = {
+            name: SigningBatch.objects.create(
+                school=classes[name].year.school, school_class=classes[name], term=foreign_terms[1] if name == "foreign"
+                else terms[1], kind=Kind.REPORT_CARD, role=SigningRole.SUBJECT_TEACHERS, requested_by=teachers[name],
+                total=1)
+            for name in THREE}
+
         from gradebook.remarks import services as remarks_services  # noqa: PLC0415
 
         # A personal phrase of each teacher's comment bank: another teacher's is a 404 like another school's.
@@ -228,14 +239,32 @@ class World:
                                               published_by=user("principal") if name == "own" else system),
                                   actor=system, reason="matrix")
             for name in ("own", "foreign")}
-        from families.models import Notice  # noqa: PLC0415
+        from families.models import Guardianship, Notice, Parent  # noqa: PLC0415
+
+        # A parent's account linked to the first student of each class (whose account staff may close).
+        for number, name in enumerate(THREE):
+            account = get_user_model().objects.create_user(f"09123400{number}0", password="bo-me-2026")
+            parent = services.record(Parent(user=account, full_name=f"Phụ Huynh {number}", phone=account.username),
+                                     actor=system, reason="matrix")
+            services.record(Guardianship(parent=parent, student=enrolments[name].student, relation="mother"),
+                            actor=system, reason="matrix")
 
         notices = {name: services.record(Notice(
             school=school_class.year.school, year=school_class.year, audience="class", school_class=school_class,
             title="Họp phụ huynh", body="Chủ nhật", author=user("principal") if name == "ours" else other["teacher"],
             state="waiting"), actor=system, reason="matrix")
             for name, school_class in (("ours", classes["own"]), ("foreign", classes["foreign"]))}
+        from archive.models import InspectionShare  # noqa: PLC0415
+
+        # An inspector's access to each school's year archive (open this week), shared by its principal.
+        today = timezone.localdate()
+        shares = {name: services.record(InspectionShare(
+            school=year.school, year=year, scope="year", inspector_name="Phạm Thu Hà", organisation="Phòng GD&ĐT",
+            starts_on=today, ends_on=today + datetime.timedelta(days=6), token_hash=f"{number}" * 64,
+            purpose="Kiểm tra", created_by=user("principal") if name == "ours" else system), actor=system,
+            reason="matrix") for number, (name, year) in enumerate((("ours", demo.year), ("foreign", other["year"])))}
         self.objects: dict[str, dict[str, object]] = {
+            "share": shares,
             "publication": {"ours": publications["own"], "foreign": publications["foreign"]},
             "notice": notices,
             "assignment": assignments,
@@ -257,6 +286,7 @@ class World:
             "kind": kinds,
             "archived": archived,
             "batch": batches,
+            "signing_batch": signing_batches,
             "delegation": delegations,
             "phrase": phrases,
             "reminder": reminders,
@@ -348,7 +378,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory):
 # --- one request -------------------------------------------------------------------------------------
 
 # The public verification page logs every question asked of it (its rate limit counts them), as axes logs log-ins.
-IGNORED_TABLES = ("django_session", "axes_", "archive_verificationattempt")
+# So does an inspector's link (archive_shareaccess: every view and download, for the principal to see).
+IGNORED_TABLES = ("django_session", "axes_", "archive_verificationattempt", "archive_shareaccess")
 
 
 class WriteWatch:
@@ -547,6 +578,13 @@ def _primary_history_query(obj) -> dict:
     return {**_history_query(obj), "column": "level"}
 
 
+def _parent_of_class(school_class) -> int:
+    from families.models import Parent  # noqa: PLC0415
+
+    return Parent.objects.filter(links__student__enrolments__school_class=school_class).values_list(
+        "pk", flat=True).first()
+
+
 # One group per role, in this order; one letter per object (see STATUS and THREE above):
 #   anon prin vice board clerk head tmath home plain other
 MATRIX: dict[str, Row] = {
@@ -555,8 +593,11 @@ MATRIX: dict[str, Row] = {
     "families:join": Row(None, "o r r r r r r r r r", "o r r r r r r r r r", kwargs=_none),
     "families:child_add": Row(None, "l d d d d d d d d d", "l d d d d d d d d d", kwargs=_none),
     "families:child": Row("student", "ll dd dd dd dd dd dd dd dd dd", kwargs=lambda o: {"student_id": o.pk}),
-    "families:class_families": Row("class", "lll ddn ddn oon ddn ddn ddn odn ddn nno",
+    "families:class_families": Row("class", "lll oon oon oon ddn ddn ddn odn ddn nno",
                                    "lll ddn ddn rrn ddn ddn ddn rdn ddn nnr", kwargs=lambda o: {"class_id": o.pk}),
+    "families:parent_close": Row("class", "lll oon oon oon ddn ddn ddn odn ddn nno",
+                                 "lll bbn bbn bbn ddn ddn ddn bdn ddn nnb", kwargs=lambda o: {
+                                     "class_id": o.pk, "parent_id": _parent_of_class(o)}),
     "families:publications": Row(None, "l r r d d d d d d d", kwargs=_none),
     "families:publications_year": Row("year", "ll on on dn dn dn dn dn dn nd", "ll rn rn dn dn dn dn dn dn nd",
                                       kwargs=lambda o: {"year_id": o.pk}),
@@ -788,6 +829,12 @@ MATRIX: dict[str, Row] = {
     "archive:zip_class": Row("class", "lll oon oon ddn oon ddn ddn ddn ddn nnd"),
     "archive:zip_year": Row("year", "ll on on dn on dn dn dn dn nd"),
     # the principal revokes a version (a reason is required: the empty POST is a 400)
+    # inspectors' access (issue 18, item 6): the principal's pages; the link itself (no log-in) is tried with an
+    # unknown token here, and live, expired, revoked and another class's links in tests/archive/test_inspection.py
+    "archive:shares": Row(None, "l o d d d d d d d d", "l b d d d d d d d d", kwargs=_none),
+    "archive:share": Row("share", "ll on dn dn dn dn dn dn dn nd", "ll bn dn dn dn dn dn dn dn nd"),
+    "inspect:home": Row(None, "n n n n n n n n n n", kwargs=lambda _o: {"token": "no-such-link"}),
+    "inspect:download": Row(None, "n n n n n n n n n n", kwargs=lambda _o: {"token": "no-such-link", "pk": 1}),
     "archive:revoke": Row("archived", "ll on dn dn dn dn dn dn dn nd", "ll bn dn dn dn dn dn dn dn nd"),
     # the public verification page: anyone, logged in or not, any school's document by its code; the empty
     # POST is a 400 (type a code or choose a file)
@@ -798,6 +845,10 @@ MATRIX: dict[str, Row] = {
                                  "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
     "archive:signing_waiting": Row(None, "l o o o o o o o o o", kwargs=_none),
     "archive:signing_certificate": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
+    # the order of signatures: every staff member reads it, the principal changes it (the empty POST: a 400)
+    "archive:signing_plan": Row(None, "l o o o o o o o o o", "l b d d d d d d d d", kwargs=_none),
+    # a signing batch's progress: the signer's own
+    "archive:signing_batch_progress": Row("signing_batch", "lll nnn nnn nnn nnn nnn onn nnn nnn nno"),
     # signing with my USB token: the board's button prepares a batch (POST only; the empty POST is the board
     # again with the form's errors); the signing agent's endpoint answers only a one-time code, never a session
     "archive:signing_agent_prepare": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",

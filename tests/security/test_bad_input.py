@@ -210,6 +210,38 @@ def schedule_form(context) -> object:
     return next(form for _term, form in context["schedule_forms"] if form.is_bound)
 
 
+def share_data(objects, **change) -> dict:
+    import datetime  # noqa: PLC0415
+
+    from django.utils import timezone  # noqa: PLC0415
+
+    today = timezone.localdate()
+    return {"year": objects.year.pk, "scope": "ledger", "school_class": objects.class_6a1.pk,
+            "inspector_name": "Phạm Thu Hà", "organisation": "Phòng GD&ĐT", "purpose": "Kiểm tra",
+            "starts_on": today.isoformat(), "ends_on": (today + datetime.timedelta(days=6)).isoformat()} | change
+
+
+def a_share(objects) -> None:
+    import datetime  # noqa: PLC0415
+
+    from django.utils import timezone  # noqa: PLC0415
+
+    from archive.inspection import services as inspection  # noqa: PLC0415
+
+    today = timezone.localdate()
+    objects.share, _token = inspection.share_create(
+        actor=objects.demo.user("principal"), year=objects.year, scope="year", inspector_name="Phạm Thu Hà",
+        organisation="Phòng GD&ĐT", starts_on=today, ends_on=today + datetime.timedelta(days=6), purpose="Kiểm tra")
+
+
+def a_parent(objects) -> None:
+    from families import services as families  # noqa: PLC0415
+
+    _invitation, code = families.invitation_issue(actor=objects.demo.user("board"), student=objects.student)
+    objects.parent = families.account_create(code=code, full_name="Lê Thị Hạnh", phone="0912345678", email="",
+                                             password="bo-me-an-2026", relation="mother")
+
+
 def plan_url(objects) -> str:
     return reverse("gradebook:plan", args=(objects.class_6a1.pk, objects.student.pk))
 
@@ -534,6 +566,29 @@ FORM_CASES = [
          lambda o: {"year": o.year.pk, "student_code": SQL}, ctx("transfer_form"), "student_code"),
     Case("snapshot-term-text", "clerk", lambda o: reverse("archive:snapshot"),
          lambda o: {"year": o.year.pk, "term": "ba"}, ctx("snapshot_form"), "term"),
+    # --- inspectors' access and closing a parent's account (issue 18) ---
+    Case("share-empty", "principal", lambda o: reverse("archive:shares"), lambda o: {"year": o.year.pk},
+         ctx("form"), "scope", "bắt buộc"),
+    Case("share-date-text", "principal", lambda o: reverse("archive:shares"),
+         lambda o: share_data(o, starts_on="thứ hai"), ctx("form"), "starts_on"),
+    Case("share-ends-in-the-past", "principal", lambda o: reverse("archive:shares"),
+         lambda o: share_data(o, starts_on="2020-01-01", ends_on="2020-01-07"), ctx("form"), "ends_on"),
+    Case("share-scope-sql", "principal", lambda o: reverse("archive:shares"),
+         lambda o: share_data(o, scope=SQL), ctx("form"), "scope"),
+    Case("share-name-oversized", "principal", lambda o: reverse("archive:shares"),
+         lambda o: share_data(o, inspector_name=LONG), ctx("form"), "inspector_name"),
+    Case("share-class-unknown", "principal", lambda o: reverse("archive:shares"),
+         lambda o: share_data(o, school_class="abc"), ctx("form"), "school_class"),
+    Case("share-revoke-blank", "principal", lambda o: reverse("archive:share", args=(o.share.pk,)),
+         lambda o: {"reason": "   "}, ctx("form"), "reason", "bắt buộc", prepare=a_share),
+    Case("share-revoke-oversized", "principal", lambda o: reverse("archive:share", args=(o.share.pk,)),
+         lambda o: {"reason": LONG}, ctx("form"), "reason", prepare=a_share),
+    Case("parent-close-blank", "homeroom_6a1",
+         lambda o: reverse("families:parent_close", args=(o.class_6a1.pk, o.parent.pk)),
+         lambda o: {"reason": " "}, ctx("form"), "reason", "bắt buộc", prepare=a_parent),
+    Case("parent-close-oversized", "homeroom_6a1",
+         lambda o: reverse("families:parent_close", args=(o.class_6a1.pk, o.parent.pk)),
+         lambda o: {"reason": LONG}, ctx("form"), "reason", prepare=a_parent),
 ]
 
 

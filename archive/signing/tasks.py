@@ -1,0 +1,15 @@
+"""The signing worker's task: a thin wrapper that takes the batch's id (and its encrypted PIN) and calls batch_run.
+
+Registered with Celery through archive.tasks (autodiscovered). Delivered at least once: run again,
+batch_run takes up the documents still waiting. Not retried on an error: a document that cannot be
+signed is refused with its reason, and the signer starts a new batch for what is left.
+"""
+
+from celery import shared_task
+
+from . import batch
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, expires=batch.PIN_TTL)
+def sign_batch(batch_id: int, sealed_pin: str = "") -> int:
+    return batch.batch_run(batch_id=batch_id, sealed_pin=sealed_pin)
