@@ -10,8 +10,9 @@ passes the term's gate first (gradebook.gate), so nothing it read can change unt
 import datetime
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, IntegerField, OuterRef, Q, Value
+from django.db.models import Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +20,11 @@ from django.utils.translation import gettext as _
 from schoolrecords import models as sm
 
 from . import gate, lookups, policy
-from .models import Exemption, IndividualPlan, ResultApproval, Score
+from .models import Exemption, IndividualPlan, ResultApproval, Score, TermRules
 from .rules import entry, slots
 from .rules.entry import ChangeRules, Facts, Recorded, Remedy, Student, Verdict
 from .rules.tt22 import PlanMode
-from .windows.selectors import columns_state
+from .windows.selectors import columns_from, columns_rows, columns_state
 
 
 @dataclass(frozen=True)
@@ -94,17 +95,22 @@ def entry_state(actor, assignment: sm.TeachingAssignment, term: sm.Term, *, regu
 
     ``assignment`` comes from gradebook.lookups.assignment_for_scores. Another school's
     assignment raises OtherSchool (a 404). A reader costs two queries (windows, locks); the
-    teacher four: the approval and test dates, windows, locks, exempt students (none when the
-    caller passes ``exempt``, as ``exemptions_by_term`` gives it).
+    teacher four: the approval, test dates and rules version, windows, locks, exempt students
+    (none when the caller passes ``exempt``, as ``exemptions_by_term`` gives it). A save
+    (``for_update``) takes the windows and locks from the cache when they were read under the
+    term's current rules version (``_cached_rows``): then it costs two besides the gate.
     """
     policy.require_same_school(actor, assignment)
     is_teacher = policy.is_assigned_teacher(actor, assignment)
-    approved, midterm_test_on, final_test_on, rules = False, None, None, ChangeRules()
+    approved, midterm_test_on, final_test_on, rules, version = False, None, None, ChangeRules(), None
     if is_teacher:
         if for_update:  # the save's transaction: no approval, window or lock can change until it commits
             gate.pass_term_gate(term.pk)
-        approved, midterm_test_on, final_test_on, rules = _term_facts(assignment.school_class_id, term)
-    columns, column_locks = columns_state(assignment, term, now=now)
+        approved, midterm_test_on, final_test_on, rules, version = _term_facts(assignment.school_class_id, term)
+    if for_update and version is not None:
+        columns, column_locks = columns_from(*_cached_rows(assignment, term, version), now=now)
+    else:
+        columns, column_locks = columns_state(assignment, term, now=now)
     if exempt is None and is_teacher and not approved and entry.closed(columns).allowed:  # else none is written
         exempt = exemptions_by_term(assignment, term)
     exempt = exempt or {}
@@ -138,20 +144,39 @@ def can_write(actor, assignment: sm.TeachingAssignment, term: sm.Term) -> bool:
     return True
 
 
+def _cached_rows(assignment: sm.TeachingAssignment, term: sm.Term, version: int) -> tuple[list, list]:
+    """The windows and locks of the assignment in ``term`` at rules ``version``: from the cache, or read and kept.
+
+    Only a save calls it, after passing the term's gate and reading ``version`` there: no change of a
+    window or a lock can commit until it does (they pass the gate alone), and each bumps the version,
+    so rows kept under ``version`` are the rows of that version, in every process sharing the cache.
+    """
+    key = f"gradebook:rules:{term.pk}:{version}:{assignment.school_class_id}:{assignment.subject_id}"
+    rows = cache.get(key)
+    if rows is None:
+        rows = columns_rows(assignment, term)
+        cache.set(key, rows, RULES_CACHE_SECONDS)
+    return rows
+
+
+RULES_CACHE_SECONDS = 6 * 60 * 60  # an entry is never stale (its version is its key): this only frees memory
+
+
 def _term_facts(school_class_id: int, term: sm.Term
-                ) -> tuple[bool, datetime.date | None, datetime.date | None, ChangeRules]:
-    """Whether the class's results are approved for the term or its year, the term's test dates and the
-    school's rules for changing recorded scores (one query)."""
+                ) -> tuple[bool, datetime.date | None, datetime.date | None, ChangeRules, int]:
+    """Whether the class's results are approved for the term or its year, the term's test dates, the
+    school's rules for changing recorded scores and the term's rules version (one query)."""
     approved = ResultApproval.objects.filter(Q(term_id=OuterRef("pk")) | Q(term__isnull=True),
                                              school_class_id=school_class_id)
-    row = (sm.Term.objects.filter(pk=term.pk).annotate(approved=Exists(approved))
-           .values_list("approved", "schedule__midterm_test_on", "schedule__final_test_on",
+    version = TermRules.objects.filter(term_id=OuterRef("pk")).values("version")
+    row = (sm.Term.objects.filter(pk=term.pk).annotate(approved=Exists(approved), rules_version=Subquery(version))
+           .values_list("approved", "rules_version", "schedule__midterm_test_on", "schedule__final_test_on",
                         "schedule__regular_correction_days", "year__school__entry_settings__regular_deadline",
                         "year__school__entry_settings__test_correction_days",
                         "year__school__entry_settings__reentry_needs_approval").order_by().first())
     if row is None:
-        return False, None, None, ChangeRules()
-    approved, midterm, final, regular_days, deadline, test_days, needs_approval = row
+        return False, None, None, ChangeRules(), None
+    approved, version, midterm, final, regular_days, deadline, test_days, needs_approval = row
     defaults = ChangeRules()
     rules = ChangeRules(
         regular_deadline=deadline or defaults.regular_deadline,
@@ -159,7 +184,7 @@ def _term_facts(school_class_id: int, term: sm.Term
         test_correction_days=defaults.test_correction_days if test_days is None else test_days,
         reentry_needs_approval=defaults.reentry_needs_approval if needs_approval is None else needs_approval,
     )
-    return approved, midterm, final, rules
+    return approved, midterm, final, rules, version or 0
 
 
 def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> frozenset[int]:

@@ -7,11 +7,20 @@ book lock, the approval of a class's results. Saves (a whole school's, in the de
 therefore do not wait for each other, while a save racing any of those changes either commits
 before it does, or waits for it and then reads the new state and is refused: never a save after
 a close or a lock.
+
+Passing the gate alone also bumps the term's rules version (gradebook.models.TermRules), as does
+every save or delete of a window or a lock (gradebook.receivers): a save reads the version after
+the gate and keeps the windows and locks in the cache under it, so a change is seen by the very
+next save, whichever process serves it.
 """
+
+import secrets
 
 from django.db import connection
 
 from schoolrecords import models as sm
+
+from .models import TermRules
 
 # The first key of gradebook's advisory locks on PostgreSQL; the term's id is the second.
 _GATE_NAMESPACE = 7201
@@ -24,6 +33,7 @@ def pass_term_gate(term_id: int, *, exclusive: bool = False) -> None:
     ``FOR SHARE`` row lock taken by many saves at once rewrites the row's list of lockers each
     time. It is a statement of its own, so the save's next reads see what a change it waited for
     committed. Elsewhere, the term's row locked for update (SQLite serialises writers anyway).
+    Alone, it bumps the term's rules version in the same transaction.
     """
     if connection.vendor == "postgresql":
         function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
@@ -31,3 +41,18 @@ def pass_term_gate(term_id: int, *, exclusive: bool = False) -> None:
             cursor.execute(f"SELECT {function}(%s, %s)", [_GATE_NAMESPACE, term_id])
     else:
         sm.Term.objects.select_for_update().filter(pk=term_id).exists()
+    if exclusive:
+        bump_rules(term_id)
+
+
+def bump_rules(term_id: int) -> None:
+    """A new version of the term's entry rules, in the caller's transaction (one query, PostgreSQL and SQLite).
+
+    A random one, not a count: a rolled-back change or a database restored from a backup never
+    brings back a version under which other rules were cached.
+    """
+    table = connection.ops.quote_name(TermRules._meta.db_table)
+    version = secrets.randbits(62) + 1
+    with connection.cursor() as cursor:
+        cursor.execute(f"INSERT INTO {table} (term_id, version) VALUES (%s, %s) "  # noqa: S608 (names, not input)
+                       "ON CONFLICT (term_id) DO UPDATE SET version = excluded.version", [term_id, version])

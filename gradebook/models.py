@@ -713,6 +713,27 @@ class ScoreLock(models.Model):
         return self.unlocked_at is None
 
 
+class TermRules(models.Model):
+    """The version of a term's entry rules (its windows and locks): a key for what saves keep in the cache.
+
+    Every change of a window or a lock bumps it in its own transaction (gradebook.gate.bump_rules:
+    under the term's gate, and on every save or delete of those rows), so a save that passed the
+    gate and reads the version reads the windows and locks of that version: what is cached under
+    an older one is never used again (gradebook.entry). Not history: a counter, not a record.
+    """
+
+    term = models.OneToOneField(Term, on_delete=models.CASCADE, primary_key=True, related_name="+",
+                                verbose_name=_("term"))
+    version = models.PositiveBigIntegerField(_("version"), default=0)  # random, new at each change
+
+    class Meta:
+        verbose_name = _("version of a term's entry rules")
+        verbose_name_plural = _("versions of terms' entry rules")
+
+    def __str__(self) -> str:
+        return f"{self.term_id} v{self.version}"
+
+
 class TermSchedule(models.Model):
     """A term's test dates and the school's deadlines around them (seed 000 art. 8.5-8.6, seed 003 §5)."""
 

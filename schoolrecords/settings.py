@@ -185,6 +185,16 @@ LOGIN_DEVICE_DAYS = 180
 GUARDIAN_ANONYMOUS_USER_NAME = None
 GUARDIAN_RAISE_403 = False
 
+# The shared cache: Redis in production (CACHE_URL, e.g. redis://redis:6379/1, docs/operations.md), where
+# sessions are then read from it and written through to PostgreSQL (``cached_db``: a restart of Redis logs
+# nobody out), and the score saves keep each term's windows and locks under its rules version
+# (gradebook.entry). Without CACHE_URL (the demo, the tests): each process's memory and sessions in the database.
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL,
+                          "KEY_PREFIX": "sr", "TIMEOUT": 6 * 60 * 60}}
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
 # Shared school laptops: a session ends with the browser and after a working day at most.
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 60 * 60)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True

@@ -22,22 +22,34 @@ def columns_state(assignment: sm.TeachingAssignment, term: sm.Term, *,
     continuous by default, seed 004). Returns the rule's ``Columns`` and the active column locks by
     (kind, index), for the unlock buttons. A save reads it after passing the term's gate.
     """
-    now = now or timezone.now()
+    return columns_from(*columns_rows(assignment, term), now=now)
+
+
+def columns_rows(assignment: sm.TeachingAssignment, term: sm.Term) -> tuple[list[EntryWindow], list[ScoreLock]]:
+    """The windows covering the assignment's class and subject in ``term`` and its active locks (two queries):
+    what ``columns_from`` decides on, and what a save keeps in the cache under the term's rules version."""
     windows = list(EntryWindow.objects.filter(
         Q(grade__isnull=True) | Q(grade=assignment.school_class.grade),
         Q(school_class__isnull=True) | Q(school_class_id=assignment.school_class_id),
         Q(subject__isnull=True) | Q(subject_id=assignment.subject_id),
         term_id=term.pk,
     ).order_by("pk"))
+    locks = list(ScoreLock.objects.filter(
+        Q(school_class__isnull=True) | Q(school_class_id=assignment.school_class_id, subject_id=assignment.subject_id),
+        term_id=term.pk, unlocked_at__isnull=True,
+    ).order_by())
+    return windows, locks
+
+
+def columns_from(windows: list[EntryWindow], locks: list[ScoreLock], *,
+                 now: datetime.datetime | None = None) -> tuple[Columns, dict]:
+    """``columns_state`` over rows already read (no query): whether a window is open depends on ``now``."""
+    now = now or timezone.now()
     closed = set()
     for kind in slots.KINDS:
         covering = [window for window in windows if not window.kind or window.kind == kind]
         if covering and not any(window.is_open_at(now) for window in covering):
             closed.add(kind)
-    locks = list(ScoreLock.objects.filter(
-        Q(school_class__isnull=True) | Q(school_class_id=assignment.school_class_id, subject_id=assignment.subject_id),
-        term_id=term.pk, unlocked_at__isnull=True,
-    ).order_by())
     column_locks = {(lock.kind, lock.index): lock for lock in locks if not lock.is_book_lock}
     columns = Columns(book_locked=any(lock.is_book_lock for lock in locks), closed_kinds=frozenset(closed),
                       locked_columns=frozenset(column_locks))
