@@ -9,8 +9,9 @@ LOWER, PRIMARY, UPPER, ALL = "lower", "primary", "upper", "all"
 
 
 class Command(BaseCommand):
-    help = ("Build a demo school and print its logins: the lower-secondary school for 2025-2026 (the default), "
-            "the primary school (--school primary), or all of them (--school all).")
+    help = ("Build a demo school in the current school year and print its logins: the lower-secondary school "
+            "(the default, with last year rolled over into it), the primary school (--school primary), the "
+            "upper-secondary one (--school upper), or all of them (--school all).")
 
     def add_arguments(self, parser):
         parser.add_argument("--school", choices=(LOWER, PRIMARY, UPPER, ALL), default=LOWER,
@@ -31,9 +32,11 @@ class Command(BaseCommand):
         size = demo.DemoSize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
         built = demo.build_demo_school(size)
         families.build_demo_family(built, demo.DEMO_PASSWORD)
+        previous = built["previous"]
         self.stdout.write(self.style.SUCCESS(
-            f"Demo school: {built['school'].name}, year {built['year'].name}, "
-            f"{len(built['classes'])} classes."
+            f"Demo school: {built['school'].name}, year {built['year'].name}"
+            + (f" (rolled over from {previous.name})" if previous else "")
+            + f", {len(built['classes'])} classes."
         ))
         self._logins([
             ("principal", "Hiệu trưởng"), ("vice", "Phó hiệu trưởng"), ("board", "Ban quản trị"),
