@@ -16,6 +16,7 @@ from gradebook.rollover import services as rollover
 from gradebook.rules.rollover import MoveKind, YearOutcome
 from schoolrecords import models as m
 from seed import demo as demo_module
+from seed import primary, upper
 
 
 @pytest.mark.parametrize(("today", "name"), [
@@ -137,3 +138,24 @@ def test_the_july_after_rolls_the_demo_forward_once_and_a_later_day_changes_noth
     demo_module.build_demo_school(today=july + datetime.timedelta(days=1))
     demo_module.build_demo_school(today=july + datetime.timedelta(days=120))
     assert snapshot() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("clock", ["september", "december", "march", "july"])
+def test_the_primary_and_upper_demos_live_in_the_same_school_year_on_any_clock(clock):
+    """All three demo schools agree on the school year of a day: the one running, or in the summer the coming one."""
+    today = clocks()[clock]
+    calendar = demo_module.demo_year(today)
+    for built in (primary.build_primary_school(primary.PrimarySize(classes_per_grade=1, students_per_class=1),
+                                               today=today),
+                  upper.build_upper_school(students_per_class=1, today=today)):
+        year = built["year"]
+        assert (year.name, year.start_date, year.end_date, year.is_current) == (
+            calendar.name, calendar.start_date, calendar.end_date, True)
+        terms = {t.number: t for t in year.terms.all()}
+        assert [(terms[1].start_date, terms[1].end_date), (terms[2].start_date, terms[2].end_date)] == list(
+            calendar.term_dates)
+        running = [number for number, term in terms.items() if term.start_date <= today <= term.end_date]
+        assert running == {"september": [1], "december": [1], "march": [2], "july": []}[clock]
+        if clock == "july":  # the summer: the coming year, nothing assessed in it yet
+            assert today < year.start_date
