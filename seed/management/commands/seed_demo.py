@@ -49,6 +49,11 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Signing: {len(pins)} demo SoftHSM2 tokens under var/signing; every staff token's PIN "
                               f"is {signing_demo.DEMO_PIN} (the seal's is the server's).")
+            if previous:  # the closed year: its term I is entered and approved (today's is in progress)
+                shared = (f"--school {built['school'].code} --year {previous.name} --term 1 --kind report_card "
+                          f"--class 6A1")
+                self.stdout.write(f"Sign last year's report cards of 6A1: manage.py archive_render {shared} --ad-hoc "
+                                  f"--wait, then manage.py archive_sign {shared}")
 
     def _primary(self, classes_per_grade: int, students_per_class: int) -> None:
         size = primary.PrimarySize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
