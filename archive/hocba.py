@@ -100,6 +100,7 @@ def report_card_xml(card: ReportCardData, context: Context) -> bytes:
     _add(school, "tentruong", card.school.name)
     _add(school, "macaphoc", LEVEL_OF_SCHOOL.get(context.school_level, ""))
     _add(school, "tenhuyen", card.school.district)
+    _add(school, "thongtintruong_diachi_tenxa", card.school.commune)
     _add(school, "thongtintruong_diachi_tentinh", card.school.province)
     _add(school, "diachi", card.school.address)
 
@@ -115,9 +116,12 @@ def report_card_xml(card: ReportCardData, context: Context) -> bytes:
     _add(student, "noiohiennay_diachichitiet", identity.address)
     _add(student, "dantoc", identity.ethnicity)
     _add(student, "doituongchinhsach", identity.priority_group)
-    _add(student, "hotencha", _name(identity.father))
-    _add(student, "hotenme", _name(identity.mother))
-    _add(student, "hotennguoigiamho", _name(identity.guardian))
+    _add(student, "hotencha", identity.father_name or _name(identity.father))
+    _add(student, "nghenghiepcha", identity.father_occupation)
+    _add(student, "hotenme", identity.mother_name or _name(identity.mother))
+    _add(student, "nghenghiepme", identity.mother_occupation)
+    _add(student, "hotennguoigiamho", identity.guardian_name or _name(identity.guardian))
+    _add(student, "nghenghiepnguoigiamho", identity.guardian_occupation)
 
     history = _add(root, "quatrinhhoctap")
     for year, class_name, school_name in card.history:
@@ -144,6 +148,9 @@ def report_card_xml(card: ReportCardData, context: Context) -> bytes:
         _add(result, "sobuoinghi", _absences(absences[2]) or _absences(absences[0]))
         _add(result, "ndungduoclenlop", year.outcome)
         _add(result, "ndungkquarenluyen", year.retest_outcome)
+        _add(result, "ndunghoanthanh", year.completion or year.programme)
+        _add(result, "renluyenlai", _level(year.conduct_reassessed))
+        _add(result, "kqhoctaplai", _level(year.learning_reassessed))
         _add(result, "ndungkhenthuong", year.title)
         _add(result, "nxetgvcn", year.remark)
         scores = _add(result, "bangdiem")

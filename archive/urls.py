@@ -3,6 +3,7 @@
 from django.urls import path
 
 from . import views
+from .signing import agent_views
 from .signing import views as signing_views
 
 app_name = "archive"
@@ -28,4 +29,6 @@ urlpatterns = [
     path("signing/", signing_views.waiting, name="signing_waiting"),
     path("signing/classes/<int:pk>/", signing_views.board, name="signing_board"),
     path("signing/certificate/", signing_views.certificate, name="signing_certificate"),
+    path("signing/classes/<int:pk>/agent/", agent_views.prepare, name="signing_agent_prepare"),
+    path("signing/agent/", agent_views.api, name="signing_agent_api"),
 ]

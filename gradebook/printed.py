@@ -35,7 +35,7 @@ from gradebook.results.compute import (
     year_results,
 )
 from gradebook.rules.slots import in_class_at_end, studies_during
-from gradebook.rules.tt22 import PlanMode, plan_assesses_by_comments
+from gradebook.rules.tt22 import Outcome, PlanMode, plan_assesses_by_comments
 from schoolrecords import models as sm
 
 # --- shared pieces ---------------------------------------------------------------------------------
@@ -53,11 +53,16 @@ class SchoolHeader:
     address: str
     level: str
     year: str
+    commune: str = ""  # xã/phường/đặc khu (the 2025 two-level local government)
+    registration_suffix: str = ""  # the school's part of a registration number: "THCS" in "125/THCS"
+    level_code: str = ""  # School.Level value
 
 
 def school_header(school: sm.School, year: sm.SchoolYear) -> SchoolHeader:
     return SchoolHeader(name=school.name, province=school.province, district=school.district, address=school.address,
-                        level=str(school.get_level_display()), year=year.name)
+                        level=str(school.get_level_display()), year=year.name, commune=school.commune,
+                        registration_suffix=school.registration_suffix or REGISTRATION_SUFFIX.get(school.level, ""),
+                        level_code=school.level)
 
 
 def _phone(name: str, phone: str) -> str:
@@ -69,15 +74,22 @@ def _parent(name: str, occupation: str, phone: str) -> str:
     return _phone(f"{name}, {occupation}" if name and occupation else name, phone)
 
 
-def enrolment_change(enrolment: sm.Enrolment, year: sm.SchoolYear) -> str:
-    """The changes of a student during the year, as the ledger's student records note them."""
+def enrolment_change(enrolment: sm.Enrolment, year: sm.SchoolYear,
+                     within: tuple[datetime.date, datetime.date] | None = None) -> str:
+    """The changes of a student during the year, as the ledger's student records note them.
+
+    ``within`` (first, last day): only the changes of those days, as a month's attendance page notes them.
+    """
+    def shown(day) -> bool:
+        return within is None or within[0] <= day <= within[1]
+
     parts = []
-    if enrolment.start_date > year.start_date:
+    if enrolment.start_date > year.start_date and shown(enrolment.start_date):
         parts.append(_("Joined the class on %(date)s") % {"date": _date(enrolment.start_date)})
-    if enrolment.end_date:
+    if enrolment.end_date and shown(enrolment.end_date):
         parts.append(_("%(status)s on %(date)s") % {"status": enrolment.get_status_display(),
                                                      "date": _date(enrolment.end_date)})
-    if enrolment.note:
+    if enrolment.note and (parts or within is None):  # a month's page: the note beside the change it explains
         parts.append(enrolment.note)
     return "; ".join(parts)
 
@@ -94,11 +106,13 @@ class StudentRecord:
     ethnicity: str
     place_of_birth: str
     address: str
-    father: str
+    father: str  # "name, occupation (phone)"
     mother: str
     guardian: str
     change: str
     left: bool
+    priority_group: str = ""  # đối tượng
+    parent_email: str = ""
 
 
 def student_record(number: int, enrolment: sm.Enrolment, year: sm.SchoolYear) -> StudentRecord:
@@ -107,10 +121,11 @@ def student_record(number: int, enrolment: sm.Enrolment, year: sm.SchoolYear) ->
         number=number, enrolment_id=enrolment.pk, full_name=student.full_name, code=student.code,
         registration_number=student.registration_number, date_of_birth=_date(student.date_of_birth),
         gender=str(student.get_gender_display()), ethnicity=student.ethnicity, place_of_birth=student.place_of_birth,
-        address=student.address, father=_phone(student.father_name, student.father_phone),
-        mother=_phone(student.mother_name, student.mother_phone),
-        guardian=_phone(student.guardian_name, student.guardian_phone),
+        address=student.address, father=_parent(student.father_name, student.father_occupation, student.father_phone),
+        mother=_parent(student.mother_name, student.mother_occupation, student.mother_phone),
+        guardian=_parent(student.guardian_name, student.guardian_occupation, student.guardian_phone),
         change=enrolment_change(enrolment, year), left=not enrolment.is_active,
+        priority_group=student.priority_group, parent_email=student.parent_email,
     )
 
 
@@ -228,8 +243,7 @@ class SubjectTable:
     subject: str
     teacher: str
     is_commented: bool
-    headings: list[str]  # the assessment columns: ĐĐGtx1 … ĐĐGgk, ĐĐGck
-    result_headings: list[str]  # ĐTBmhk; in term II also ĐTBmhk I, ĐTBmcn, re-test
+    headings: list[str]  # the assessment columns: ĐĐGtx1 … ĐĐGgk, ĐĐGck (the result columns: archive/wording/ledger.py)
     rows: list[SubjectRow]
 
 
@@ -253,10 +267,19 @@ class AttendanceMonth:
     days: int
     rows: list[AttendanceRow]
     by_day: bool = False  # the daily roll-call was kept this month: the grid shows each day's P and K
+    year: int = 0
+    month: int = 0
 
     @property
     def day_numbers(self) -> range:
         return range(1, self.days + 1)
+
+    @property
+    def weekdays(self) -> list[int]:
+        """Each day's weekday as Vietnamese numbers them: 2 (Monday) … 7 (Saturday), 8 for Sunday (CN)."""
+        if not self.year:
+            return []
+        return [datetime.date(self.year, self.month, day).isoweekday() + 1 for day in self.day_numbers]
 
     @property
     def grid_width(self) -> str:
@@ -310,20 +333,6 @@ def _slot_headings(count: int) -> list[str]:
         column_label(Score.Kind.MIDTERM), column_label(Score.Kind.FINAL)]
 
 
-def _result_headings(number: int, is_commented: bool) -> list[str]:
-    if is_commented:
-        headings = [pgettext("score column", "Term result")]
-        if number == 2:
-            headings += [pgettext("score column", "Term I result"), pgettext("score column", "Year result")]
-    else:
-        headings = [pgettext("score column", "Term avg.")]
-        if number == 2:
-            headings += [pgettext("score column", "Term I avg."), pgettext("score column", "Year avg.")]
-    if number == 2:
-        headings.append(pgettext("score column", "Re-test"))
-    return headings
-
-
 def _corrections_by_cell(corrections: list[Correction]) -> dict[tuple, Correction]:
     return {correction.cell: correction for correction in corrections}
 
@@ -370,9 +379,9 @@ def subject_tables(data: ClassData, number: int, term: ClassResults, year: Class
             rows.append(SubjectRow(number=row.number, full_name=row.enrolment.student.full_name, cells=cells,
                                    term=result.display, note="; ".join(note for note in notes if note), **year))
         tables.append(SubjectTable(subject=info.subject.name, teacher=data.teachers.get(subject_id, ""),
-                                   is_commented=info.is_commented, headings=_slot_headings(regular),
-                                   result_headings=_result_headings(number, info.is_commented), rows=rows))
-    return tables
+                                   is_commented=info.is_commented, headings=_slot_headings(regular), rows=rows))
+    # The form's order: the subjects assessed by comments first, then those assessed by scores.
+    return sorted(tables, key=lambda table: not table.is_commented)
 
 
 def _day_marks(marks: dict[int, str]) -> tuple[tuple[str, str], ...]:
@@ -399,14 +408,16 @@ def attendance_months(data: ClassData, numbers: tuple[int, ...],
                 if enrolment.start_date > end or (enrolment.end_date and enrolment.end_date < start):
                     continue
                 counts = data.absences.get(enrolment.pk, {}).get(month)
-                changed = (enrolment.end_date and enrolment.end_date <= end) or enrolment.start_date > start
-                note = enrolment_change(enrolment, data.year) if changed else ""
+                # Only this month's change: a student who left in February has no note in September, even
+                # when the year (and so their enrolment) began after the 1st.
+                note = enrolment_change(enrolment, data.year, within=(start, end))
                 rows.append(AttendanceRow(number=position, full_name=enrolment.student.full_name,
                                           excused=counts[0] if counts else None,
                                           unexcused=counts[1] if counts else None, note=note,
                                           marks=_day_marks(by_day.get(enrolment.pk, {})) if by_day else ()))
             label = _("Month %(month)s/%(year)s") % {"month": month[1], "year": month[0]}
-            months.append(AttendanceMonth(label=label, days=days, rows=rows, by_day=by_day is not None))
+            months.append(AttendanceMonth(label=label, days=days, rows=rows, by_day=by_day is not None,
+                                          year=month[0], month=month[1]))
     return months
 
 
@@ -484,6 +495,26 @@ def summary(school_class: sm.SchoolClass, term_number: int, *, data: ClassData |
 
 # --- the report card (học bạ) --------------------------------------------------------------------
 
+# The số đăng bộ's part the form prints after the blank ("Số đăng bộ PCGD ……/THCS") when the school set none.
+REGISTRATION_SUFFIX = {
+    sm.School.Level.PRIMARY: "TH",
+    sm.School.Level.LOWER_SECONDARY: "THCS",
+    sm.School.Level.UPPER_SECONDARY: "THPT",
+}
+
+
+@dataclass(frozen=True)
+class CardCorrection:
+    """An approved correction of one of the student's scores that year: the subject page counts and lists them."""
+
+    subject: str
+    term: str
+    column: str
+    old_value: str
+    new_value: str
+    approved_by: str
+    approved_on: str
+
 
 @dataclass(frozen=True)
 class CardSubject:
@@ -520,6 +551,16 @@ class CardYear:
     individual_plan: str = ""
     programme: str = ""  # grade 12: completes the upper-secondary programme or not
     exam: str = ""  # grade 12: eligible for the graduation exam or not
+    # Re-assessment (đánh giá lại) after the summer: learning after the re-tests, conduct after the training.
+    learning_reassessed: str = ""
+    conduct_reassessed: str = ""
+    completion: str = ""  # "Hoàn thành chương trình lớp 6" / "… trung học cơ sở"; "" while undecided
+    # The approved corrections of the student's scores that year ("Trong trang này có sửa chữa ở … chỗ").
+    corrections: list[CardCorrection] = dataclasses.field(default_factory=list)
+
+    @property
+    def corrected_subjects(self) -> list[str]:
+        return list(dict.fromkeys(correction.subject for correction in self.corrections))
 
 
 @dataclass(frozen=True)
@@ -538,6 +579,13 @@ class StudentIdentity:
     photo: str  # the photo's media URL, "" without one
     hometown: str = ""
     priority_group: str = ""  # đối tượng chính sách
+    # The particulars' lines "Họ và tên cha: … Nghề nghiệp: …" (``father`` etc. hold the three in one line).
+    father_name: str = ""
+    father_occupation: str = ""
+    mother_name: str = ""
+    mother_occupation: str = ""
+    guardian_name: str = ""
+    guardian_occupation: str = ""
 
 
 @dataclass(frozen=True)
@@ -569,7 +617,32 @@ def identity(student: sm.Student) -> StudentIdentity:
         guardian=_parent(student.guardian_name, student.guardian_occupation, student.guardian_phone),
         photo=(settings.MEDIA_URL + student.photo.name) if student.photo else "",
         hometown=student.hometown, priority_group=student.priority_group,
+        father_name=student.father_name, father_occupation=student.father_occupation,
+        mother_name=student.mother_name, mother_occupation=student.mother_occupation,
+        guardian_name=student.guardian_name, guardian_occupation=student.guardian_occupation,
     )
+
+
+def completion_label(grade: int, outcome: Outcome | None) -> str:
+    """The học bạ's "Hoàn thành chương trình lớp học/THCS" line from the year's final decision ("" while open).
+
+    Promoted (after any re-test or summer training): the grade's programme is completed; in the last grade
+    of lower secondary, the lower-secondary programme. Grade 12 prints its own programme line (``programme``).
+    """
+    if outcome is None or outcome in (Outcome.RETEST, Outcome.SUMMER_TRAINING) or grade == 12:
+        return ""
+    if grade == LAST_GRADE[sm.School.Level.LOWER_SECONDARY]:
+        return (_("Completes the lower-secondary programme") if outcome == Outcome.PROMOTED
+                else _("Does not complete the lower-secondary programme"))
+    return (_("Completes the grade %(grade)s programme") if outcome == Outcome.PROMOTED
+            else _("Does not complete the grade %(grade)s programme")) % {"grade": grade}
+
+
+def card_corrections(corrections: list[Correction]) -> list[CardCorrection]:
+    return [CardCorrection(subject=each.subject_name, term=_period_label(each.term_number), column=each.column_label,
+                           old_value=each.old_value, new_value=each.new_value, approved_by=each.approved_by,
+                           approved_on=_date(each.approved_on))
+            for each in corrections]
 
 
 def plan_mode_label(mode: PlanMode | None, *, commented: bool) -> str:
@@ -589,7 +662,7 @@ def plan_note(data: ClassData, enrolment: sm.Enrolment) -> str:
 
 
 def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms: dict[int, ClassResults],
-               whole: ClassResults | None) -> CardYear:
+               whole: ClassResults | None, corrections: list[Correction]) -> CardYear:
     rows = {number: next((row for row in results.rows if row.enrolment.pk == enrolment.pk), None)
             for number, results in terms.items()}
     year_row = next((row for row in whole.rows if row.enrolment.pk == enrolment.pk), None) if whole else None
@@ -639,6 +712,10 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
         earlier_note="; ".join(_("* %(term)s: from %(source)s") % {"term": _period_label(number), "source": source}
                                for number, source in sorted(sources.items())),
         individual_plan=plan_note(data, enrolment),
+        learning_reassessed=year_row.learning_after_retest_label if year_row else "",
+        conduct_reassessed=year_row.summer_conduct_label if year_row else "",
+        completion=completion_label(data.school_class.grade, year_row.final_outcome) if year_row else "",
+        corrections=card_corrections([each for each in corrections if each.enrolment_id == enrolment.pk]),
     )
 
 
@@ -647,12 +724,15 @@ def only(data: ClassData, enrolment: sm.Enrolment) -> ClassData:
     return dataclasses.replace(data, enrolments=[each for each in data.enrolments if each.pk == enrolment.pk])
 
 
-def _year_of(data: ClassData, enrolment: sm.Enrolment, term_number: int) -> CardYear:
+def _year_of(data: ClassData, enrolment: sm.Enrolment, term_number: int,
+             corrections: list[Correction] | None = None) -> CardYear:
     data = only(data, enrolment)
     numbers = [number for number in (1, 2) if number <= term_number and number in data.terms]
+    if corrections is None:
+        corrections = approved_corrections(data.school_class, tuple(numbers))
     terms = {number: term_results(data, number) for number in numbers}
     whole = year_results(data) if term_number == 2 else None
-    return _card_year(data, enrolment, term_number, terms, whole)
+    return _card_year(data, enrolment, term_number, terms, whole, corrections)
 
 
 # The transfers in that started an enrolment: the học bạ's school history names the school before.
@@ -661,13 +741,15 @@ ARRIVALS = Prefetch("movements", queryset=sm.Movement.objects.filter(kind=sm.Mov
 
 
 def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = False,
-                data: ClassData | None = None, history: list[sm.Enrolment] | None = None) -> ReportCardData:
+                data: ClassData | None = None, history: list[sm.Enrolment] | None = None,
+                corrections: list[Correction] | None = None) -> ReportCardData:
     """A student's report card for the enrolment's year, printed at the end of term ``term_number``.
 
     The transfer print (``transfer``) holds every year at this school so far, then blank year pages
     for the grades still to come at the school's level and two spare ones (seed 000 art. 12.3).
     ``data`` (the class, loaded once for the whole class) and ``history`` (the student's enrolments,
-    with ``school_class__year``) save queries when a class's cards are built together.
+    with ``school_class__year``) and ``corrections`` (the class's approved corrections of the printed terms)
+    save queries when a class's cards are built together.
     """
     school_class = enrolment.school_class
     data = data or load_class(school_class)
@@ -684,7 +766,7 @@ def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = F
             if earlier.school_class.year.start_date < year.start_date:
                 earlier_data = load_class(earlier.school_class)
                 years.append(_year_of(earlier_data, earlier, 2))
-    years.append(_year_of(data, enrolment, term_number))
+    years.append(_year_of(data, enrolment, term_number, corrections))
     blank = []
     if transfer:
         last = LAST_GRADE.get(year.school.level, 9)
@@ -708,13 +790,15 @@ def report_cards_of_class(school_class: sm.SchoolClass, term_number: int,
     """Every due student's report card of a class, reading the class once."""
     data = load_class(school_class)
     enrolments = enrolments if enrolments is not None else due_enrolments(data, term_number)
+    corrections = approved_corrections(school_class, tuple(number for number in (1, 2) if number <= term_number))
     histories = defaultdict(list)
     for each in sm.Enrolment.objects.filter(
         student_id__in=[enrolment.student_id for enrolment in enrolments],
         school_class__year__school_id=data.year.school_id,
     ).select_related("school_class__year").prefetch_related(ARRIVALS):
         histories[each.student_id].append(each)
-    return [(enrolment, report_card(enrolment, term_number, data=data, history=histories[enrolment.student_id]))
+    return [(enrolment, report_card(enrolment, term_number, data=data, history=histories[enrolment.student_id],
+                                    corrections=corrections))
             for enrolment in enrolments]
 
 

@@ -66,7 +66,7 @@ class StaffUserAdmin(UserAdmin):
 
 @admin.register(m.School)
 class SchoolAdmin(ReasonedHistoryAdmin):
-    list_display = ["code", "name", "level", "province"]
+    list_display = ["code", "name", "level", "commune", "province"]
     search_fields = ["code", "name"]
 
 

@@ -26,6 +26,10 @@ class School(models.Model):
     level = models.CharField(_("level"), max_length=20, choices=Level.choices, default=Level.LOWER_SECONDARY)
     province = models.CharField(_("province"), max_length=100, blank=True)
     district = models.CharField(_("district"), max_length=100, blank=True)
+    # Xã/Phường/Đặc khu: since the 2025 reform (two-level local government) the forms name the commune, not the
+    # district; the học bạ's cover prints it.
+    commune = models.CharField(_("commune, ward or special zone"), max_length=100, blank=True,
+                               help_text=_("For example Phường Mạo Khê."))
     address = models.CharField(_("address"), max_length=255, blank=True)
     # The school's part of a registration number (số đăng bộ "125/THCS"); blank: numbers are free text.
     registration_suffix = models.CharField(_("registration number suffix"), max_length=20, blank=True,

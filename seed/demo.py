@@ -195,6 +195,7 @@ def _foundations(actor):
     school, _ = m.School.objects.get_or_create(
         code=SCHOOL_CODE,
         defaults={"name": "Trường THCS Nguyễn Du", "province": "Quảng Ninh", "district": "Thị xã Đông Triều",
+                  "commune": "Phường Mạo Khê",
                   "address": "Phường Mạo Khê, thị xã Đông Triều, tỉnh Quảng Ninh"},
     )
     departments = {

@@ -97,7 +97,8 @@ def build_primary_school(size: PrimarySize = PrimarySize(), today: datetime.date
     school, _ = m.School.objects.get_or_create(
         code=SCHOOL_CODE,
         defaults={"name": SCHOOL_NAME, "level": m.School.Level.PRIMARY, "province": "Thành phố Hồ Chí Minh",
-                  "district": "Quận Bình Thạnh", "address": "Phường 14, quận Bình Thạnh, TP. Hồ Chí Minh"},
+                  "district": "Quận Bình Thạnh", "commune": "Phường Bình Thạnh",
+                  "address": "Phường 14, quận Bình Thạnh, TP. Hồ Chí Minh"},
     )
     calendar = demo_year(today)  # the one rule of all the demo schools (seed.calendar)
     year = m.SchoolYear.objects.filter(school=school, name=calendar.name).first()

@@ -131,7 +131,7 @@ def build_upper_school(*, students_per_class: int = STUDENTS_PER_CLASS, today: d
     school, _ = m.School.objects.get_or_create(
         code=SCHOOL_CODE,
         defaults={"name": "Trường THPT Hoàng Quốc Việt", "province": "Quảng Ninh", "district": "Thị xã Đông Triều",
-                  "address": "Phường Kim Sơn, thị xã Đông Triều, tỉnh Quảng Ninh",
+                  "commune": "Phường Đông Triều", "address": "Phường Kim Sơn, thị xã Đông Triều, tỉnh Quảng Ninh",
                   "level": m.School.Level.UPPER_SECONDARY},
     )
     calendar = demo.demo_year(today)  # the one rule of all the demo schools (seed.calendar)

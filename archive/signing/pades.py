@@ -13,7 +13,9 @@ Where the key is, is a ``KeySource``: ``Pkcs11Key`` (a token on this server: the
 demo and CI every staff member's token). Other sources plug in here with the same ``signer()``: the
 interrupted-signing agent (pyHanko's ``PdfTBSDocument`` / ``ExternalSigner``: the server prepares
 the digest, the agent signs on the teacher's computer) and a CSC remote-signing service
-(``pyhanko.sign.signers.csc_signer.CSCSigner``). Neither is built yet. No Django here.
+(``pyhanko.sign.signers.csc_signer.CSCSigner``). The agent's flow is built in archive.signing.interrupted
+(prepare, then finish with the value the agent posts: no ``KeySource``, the token is on another computer).
+No Django here.
 """
 
 import contextlib
