@@ -97,10 +97,10 @@ def _fill_year(seed: str) -> dict:
     from gradebook.scores.services import CellInput, scores_save
     from schoolrecords import models as sm
     from schoolrecords.selectors import subjects_of_classes
-    from seed.demo import SCHOOL_CODE, YEAR_NAME
+    from seed.demo import SCHOOL_CODE, current_year_name
 
     rng = random.Random(seed)
-    year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
+    year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=current_year_name())
     terms = list(sm.Term.objects.filter(year=year).order_by("number"))
     months = term_months(terms)
     regular_of = {(class_id, each.subject.pk): assessment.regular_assessment_count(
@@ -278,9 +278,9 @@ def _year_end(workers_count: int, logs: Path, redis_url: str) -> dict:
     from archive.models import ArchivedDocument, Mode, RenderBatch
     from schoolrecords import models as sm
     from schoolrecords.services import system_user
-    from seed.demo import SCHOOL_CODE, YEAR_NAME
+    from seed.demo import SCHOOL_CODE, current_year_name
 
-    year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
+    year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=current_year_name())
     _purge(redis_url)
     workers = _start_workers(workers_count, logs)
     try:

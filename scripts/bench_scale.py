@@ -333,10 +333,10 @@ class _WorkerState:
         from django.urls import reverse
 
         from schoolrecords import models as sm
-        from seed.demo import SCHOOL_CODE, YEAR_NAME
+        from seed.demo import SCHOOL_CODE, current_year_name
 
         User = get_user_model()
-        year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
+        year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=current_year_name())
         school_class = sm.SchoolClass.objects.get(year=year, name="6A1")
         assignment = sm.TeachingAssignment.objects.get(school_class=school_class, subject__code="toan",
                                                        end_date__isnull=True)

@@ -284,9 +284,9 @@ def _seats(count: int) -> list[Seat]:
     from gradebook.lookups import regular_required
     from gradebook.models import Score
     from schoolrecords import models as sm
-    from seed.demo import SCHOOL_CODE, YEAR_NAME
+    from seed.demo import SCHOOL_CODE, current_year_name
 
-    year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
+    year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=current_year_name())
     seats, taken = [], set()
     assignments = (sm.TeachingAssignment.objects.filter(school_class__year=year, end_date__isnull=True)
                    .select_related("teacher", "subject", "school_class", "year")

@@ -44,7 +44,20 @@ from benchkit import ROOT, Scratch, markers, write_section
 SOURCE_DB, TARGET_DB = "drill_restore_src", "drill_restore_dst"
 DOCS = ROOT / "docs" / "benchmarks.md"
 START, END = markers("drill_restore")
-YEAR = "2025-2026"
+
+
+def _demo_year() -> str:
+    """The demo's school year today, by seed.calendar's rule (pure: no Django needed here)."""
+    import datetime
+    import sys
+    from zoneinfo import ZoneInfo
+
+    sys.path.insert(0, str(ROOT))
+    from seed.calendar import school_year_of
+
+    return school_year_of(datetime.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()).name
+
+
 UPLOADS = 6  # teachers' documents put into the store (the media folder)
 
 UPLOAD_CODE = """
@@ -123,11 +136,11 @@ def _drill(args, urls: dict[str, str], work: Path) -> dict:
         report["cells"] = int(cells)
     else:
         mode = ["--ad-hoc"]
-    _manage(source_env, "archive_render", "--year", YEAR, "--term", "2" if args.full_year else "1",
+    _manage(source_env, "archive_render", "--year", _demo_year(), "--term", "2" if args.full_year else "1",
             "--kind", "summary", "--wait", *mode)
-    _manage(source_env, "archive_render", "--year", YEAR, "--term", "2" if args.full_year else "1",
+    _manage(source_env, "archive_render", "--year", _demo_year(), "--term", "2" if args.full_year else "1",
             "--kind", "parent_slip", "--class", "6A1", "--wait", *mode)
-    _manage(source_env, "archive_snapshot", "--year", YEAR, "--term", "1")
+    _manage(source_env, "archive_snapshot", "--year", _demo_year(), "--term", "1")
     _manage(source_env, "shell", "-c", UPLOAD_CODE.format(count=UPLOADS))
     report["setup_seconds"] = time.monotonic() - started
 

@@ -9,7 +9,7 @@ given the same term-I activity as every other school, so a page of the demo scho
 same kind of data in a one-school and in a district database.
 
 What a school gets (deterministic: the same arguments give the same rows):
-* its year 2025-2026 with two terms, five departments, the demo's thirteen subjects and their
+* the demo's current year (seed.demo.demo_year, e.g. 2026-2027) with two terms, five departments, the demo's thirteen subjects and their
   periods in grades 6-9, leaders and enough teachers for the periods (about 18 a week each);
 * classes of ``class_size`` students (the students spread evenly), homeroom teachers, a teaching
   assignment for every class and subject, their guardian permissions;
@@ -75,7 +75,6 @@ BATCH = 2000
 PERIODS_PER_TEACHER = 18  # teaching periods a week a full-time teacher carries
 WEEKS = 35
 TZ = datetime.timezone(datetime.timedelta(hours=7))
-TERM1_END = datetime.date(2026, 1, 10)
 # Scores as teachers write them (whole or halves): a table, so no Decimal is parsed per row.
 SCORES = [Decimal(f"{tenths / 10:.1f}") for tenths in range(0, 101)]
 LESSON_TITLES = ["Ôn tập chương", "Luyện tập", "Bài tập cuối chương", "Thực hành", "Kiểm tra giữa kì",
@@ -116,7 +115,7 @@ def seed_district(size: DistrictSize = DistrictSize(), *, workers: int = 1,
     report = SeedReport()
     say = progress or (lambda _message: None)
     # build_demo_school() is one transaction: a demo year with classes is a demo school built whole.
-    year = m.SchoolYear.objects.filter(school__code=demo.SCHOOL_CODE, name=demo.YEAR_NAME,
+    year = m.SchoolYear.objects.filter(school__code=demo.SCHOOL_CODE, name=demo.current_year_name(),
                                        classes__isnull=False).first()
     if year is None:
         year = demo.build_demo_school()["year"]
@@ -243,11 +242,11 @@ def _school(context: _Context, number: int, size: DistrictSize, report: SeedRepo
     school = bulk([m.School(code=code, name=f"Trường THCS số {number}", province="Quảng Ninh",
                             district="Thị xã Đông Triều", address=f"Khu {number}, thị xã Đông Triều")],
                   m.School, report)[0]
-    year = bulk([m.SchoolYear(school=school, name=demo.YEAR_NAME, start_date=datetime.date(2025, 9, 5),
-                              end_date=datetime.date(2026, 5, 31), is_current=True)], m.SchoolYear, report)[0]
-    terms = bulk([m.Term(year=year, number=1, start_date=datetime.date(2025, 9, 5), end_date=TERM1_END),
-                  m.Term(year=year, number=2, start_date=datetime.date(2026, 1, 12),
-                         end_date=datetime.date(2026, 5, 25))], m.Term, report)
+    calendar = demo.demo_year()  # the demo's school year: the district's schools live in the same one
+    year = bulk([m.SchoolYear(school=school, name=calendar.name, start_date=calendar.start_date,
+                              end_date=calendar.end_date, is_current=True)], m.SchoolYear, report)[0]
+    terms = bulk([m.Term(year=year, number=number, start_date=start, end_date=end)
+                  for number, (start, end) in enumerate(calendar.term_dates, start=1)], m.Term, report)
     departments = dict(zip(demo.DEPARTMENTS, bulk(
         [m.Department(school=school, name=name) for name in demo.DEPARTMENTS.values()], m.Department, report), strict=True))
     subjects = dict(zip([row[0] for row in demo.SUBJECTS], bulk(
@@ -281,7 +280,7 @@ def _school(context: _Context, number: int, size: DistrictSize, report: SeedRepo
         teachers_of[code_] = [f"{prefix}_gv_{code_}{index}" for index in range(1, count + 1)]
         people.extend((username, "Giáo viên", dept, (roles.SUBJECT_TEACHER,), code_) for username in teachers_of[code_])
     users = bulk([User(username=username, first_name=_person_name(rng), password=context.password,
-                       date_joined=_moment(datetime.date(2025, 8, 15)))
+                       date_joined=_moment(calendar.start_date - datetime.timedelta(days=21)))
                   for username, *_rest in people], User, report)
     by_name = {user.username: user for user in users}
     bulk([m.StaffProfile(user=by_name[username], school=school, full_name=by_name[username].first_name,
@@ -360,7 +359,7 @@ def _school(context: _Context, number: int, size: DistrictSize, report: SeedRepo
     for school_class in classes:  # one student of each grade-6 class moved away in term II
         if school_class.grade == 6 and school_class.pk in last_of_class:
             leaving = last_of_class[school_class.pk]
-            leaving.status, leaving.end_date = m.Enrolment.Status.TRANSFERRED_OUT, datetime.date(2026, 2, 16)
+            leaving.status, leaving.end_date = m.Enrolment.Status.TRANSFERRED_OUT, terms[1].start_date + datetime.timedelta(days=35)
             leaving.note = "Chuyển trường theo gia đình"
     bulk(enrolments, m.Enrolment, report)
     _sessions(context, users, size, rng, report)
@@ -376,14 +375,15 @@ def _person_name(rng: random.Random) -> str:
 
 
 def _student(rng: random.Random, school: m.School, school_class: m.SchoolClass, number: int) -> m.Student:
+    first = school_class.year.start_date.year
     female = rng.random() < 0.5
     family = rng.choice(demo.FAMILY)
     return m.Student(
         school=school, code=f"HS{school_class.name}{number:03d}",
-        registration_number=f"{school_class.name}{number:03d}/{2025 - (school_class.grade - 6)}",
+        registration_number=f"{school_class.name}{number:03d}/{first - (school_class.grade - 6)}",
         full_name=" ".join((family, rng.choice(demo.MIDDLE_FEMALE if female else demo.MIDDLE_MALE),
                             rng.choice(demo.GIVEN_FEMALE if female else demo.GIVEN_MALE))),
-        date_of_birth=datetime.date(2025 - school_class.grade - 6, rng.randint(1, 12), rng.randint(1, 28)),
+        date_of_birth=datetime.date(first - school_class.grade - 6, rng.randint(1, 12), rng.randint(1, 28)),
         gender=m.Student.Gender.FEMALE if female else m.Student.Gender.MALE,
         ethnicity=rng.choice(demo.ETHNICITIES), place_of_birth=rng.choice(demo.PLACES),
         address=f"Tổ {rng.randint(1, 12)}, {rng.choice(demo.WARDS)}, Đông Triều, Quảng Ninh",
@@ -444,7 +444,7 @@ def _activity(context: _Context, school: m.School, year: m.SchoolYear, *, rng: r
         for enrolment in enrolments_of.get(assignment.school_class_id, []):
             mean = ability.setdefault(enrolment.pk, rng.uniform(5.0, 9.3))
             for position, (kind, index) in enumerate(columns):
-                day = datetime.date(2025, 9, 20) + datetime.timedelta(days=position * 18 + rng.randint(0, 10))
+                day = term1.start_date + datetime.timedelta(days=15) + datetime.timedelta(days=position * 18 + rng.randint(0, 10))
                 moment = _moment(day, 8 + rng.randint(0, 9))
                 if commented:
                     value, passed = None, rng.random() < 0.96
@@ -460,7 +460,7 @@ def _activity(context: _Context, school: m.School, year: m.SchoolYear, *, rng: r
             pending = []
     bulk(pending, Score, report)
 
-    end_of_term = _moment(TERM1_END, 16)
+    end_of_term = _moment(term1.end_date, 16)
     conduct, remarks, absences = [], [], []
     levels = [LevelChoice.TOT] * 6 + [LevelChoice.KHA] * 3 + [LevelChoice.DAT]
     for class_id, enrolments in enrolments_of.items():
@@ -472,7 +472,7 @@ def _activity(context: _Context, school: m.School, year: m.SchoolYear, *, rng: r
                                          updated_at=end_of_term, updated_by_id=teacher))
             if rng.random() < 0.25:
                 for month in (9, 10, 11, 12):
-                    absences.append(MonthlyAbsence(enrolment=enrolment, year=2025, month=month,
+                    absences.append(MonthlyAbsence(enrolment=enrolment, year=term1.start_date.year, month=month,
                                                    excused=rng.randint(0, 3), unexcused=rng.randint(0, 1),
                                                    updated_at=end_of_term, updated_by_id=teacher))
     bulk(conduct, ConductResult, report, date=end_of_term)
@@ -503,10 +503,10 @@ def _activity(context: _Context, school: m.School, year: m.SchoolYear, *, rng: r
         decided = status == CorrectionRequest.Status.APPROVED
         requests.append(CorrectionRequest(
             school_class_id=assignment.school_class_id, subject_id=assignment.subject_id, term=term1,
-            requested_by_id=assignment.teacher_id, requested_at=_moment(datetime.date(2026, 1, 5 + number)),
+            requested_by_id=assignment.teacher_id, requested_at=_moment(term1.end_date - datetime.timedelta(days=5 - number)),
             reason="Nhập nhầm điểm so với sổ điểm cá nhân", status=status,
             decided_by=principal if decided else None,
-            decided_at=_moment(datetime.date(2026, 1, 6 + number)) if decided else None, witness=board,
+            decided_at=_moment(term1.end_date - datetime.timedelta(days=4 - number)) if decided else None, witness=board,
         ))
         cells.append((assignment, rng.choice(enrolments)))
     requests = bulk(requests, CorrectionRequest, report)
@@ -545,7 +545,7 @@ def _documents(context: _Context, school: m.School, year: m.SchoolYear, assignme
     documents, plans = [], []  # plans: (owner, status, when uploaded), one per document
     S = Document.Status
     statuses = [S.APPROVED] * 7 + [S.SUBMITTED] * 2 + [S.RETURNED]
-    created = _moment(datetime.date(2025, 9, 1))
+    created = _moment(year.start_date - datetime.timedelta(days=4))
     for teacher_id, taught in sorted(teaching.items()):
         pairs = sorted({(assignment.subject, grades[assignment.school_class_id]) for assignment in taught
                         if assignment.subject.code not in ("hdtn",)}, key=lambda pair: (pair[0].order, pair[1]))
@@ -559,7 +559,7 @@ def _documents(context: _Context, school: m.School, year: m.SchoolYear, assignme
         for number in range(1, lessons + 1):
             subject, grade = pairs[number % len(pairs)]
             period = number // len(pairs) + 1
-            teaching_date = datetime.date(2025, 9, 8) + datetime.timedelta(days=7 * (number - 1))
+            teaching_date = year.start_date + datetime.timedelta(days=3) + datetime.timedelta(days=7 * (number - 1))
             status = rng.choice(statuses)
             documents.append(Document(
                 school=school, year=year, kind=kinds["lesson_plan"], owner_id=teacher_id,
@@ -613,7 +613,7 @@ def _documents(context: _Context, school: m.School, year: m.SchoolYear, assignme
 def _archive(context: _Context, school: m.School, year: m.SchoolYear, term1: m.Term, classes: list, *,
              report: SeedReport, actor) -> None:
     """The term-I class ledgers and summary tables, printed in two batches and sealed."""
-    printed = _moment(datetime.date(2026, 1, 15), 14)
+    printed = _moment(term1.end_date + datetime.timedelta(days=5), 14)
     documents = []
     for kind in (Kind.LEDGER, Kind.SUMMARY):
         batch = RenderBatch.objects.create(

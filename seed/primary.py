@@ -26,6 +26,7 @@ from .demo import (
     MIDDLE_FEMALE,
     MIDDLE_MALE,
     Person,
+    demo_year,
 )
 
 User = get_user_model()
@@ -84,12 +85,6 @@ class PrimarySize:
     students_per_class: int = 35
 
 
-def year_bounds(today: datetime.date) -> tuple[int, str]:
-    """The start year and name of the school year containing ``today`` (September to May; summer: the next)."""
-    start = today.year if today.month >= 8 else today.year - 1
-    return start, f"{start}-{start + 1}"
-
-
 def class_names(size: PrimarySize) -> list[tuple[str, int]]:
     return [(f"{grade}A{index}", grade) for grade in GRADES for index in range(1, size.classes_per_grade + 1)]
 
@@ -105,15 +100,12 @@ def build_primary_school(size: PrimarySize = PrimarySize(), today: datetime.date
                   "district": "Quận Bình Thạnh", "commune": "Phường Bình Thạnh",
                   "address": "Phường 14, quận Bình Thạnh, TP. Hồ Chí Minh"},
     )
-    start, name = year_bounds(today)
-    year = m.SchoolYear.objects.filter(school=school, name=name).first()
+    calendar = demo_year(today)  # the one rule of all the demo schools (seed.calendar)
+    year = m.SchoolYear.objects.filter(school=school, name=calendar.name).first()
     if year is None:
         year = services.school_year_create(
-            actor=actor, school=school, name=name, start_date=datetime.date(start, 9, 5),
-            end_date=datetime.date(start + 1, 5, 31),
-            term_dates=((datetime.date(start, 9, 5), datetime.date(start + 1, 1, 15)),
-                        (datetime.date(start + 1, 1, 18), datetime.date(start + 1, 5, 25))),
-            make_current=True, reason=REASON,
+            actor=actor, school=school, name=calendar.name, start_date=calendar.start_date,
+            end_date=calendar.end_date, term_dates=calendar.term_dates, make_current=True, reason=REASON,
         )
     if year.rule_set != m.RuleSet.TT27:
         year = services.school_year_update(actor=actor, year=year, rule_set=m.RuleSet.TT27, reason=REASON)

@@ -117,17 +117,6 @@ LOGINS = [
 ]
 
 
-def year_containing(today: datetime.date) -> tuple[str, datetime.date, datetime.date, tuple]:
-    """The school year (September to May) that contains ``today``; in the summer, the year just ended.
-
-    Returns its name, its first and last days and its two terms' dates.
-    """
-    first = today.year if today.month >= 9 else today.year - 1
-    start, end = datetime.date(first, 9, 5), datetime.date(first + 1, 5, 31)
-    terms = ((start, datetime.date(first + 1, 1, 15)), (datetime.date(first + 1, 1, 18), datetime.date(first + 1, 5, 25)))
-    return f"{first}-{first + 1}", start, end, terms
-
-
 def studied_periods(combination: Combination) -> dict[str, int]:
     """{subject code: periods per year} of a class of this combination."""
     periods = {code: count for code, *_rest, count in COMPULSORY}
@@ -145,10 +134,10 @@ def build_upper_school(*, students_per_class: int = STUDENTS_PER_CLASS, today: d
                   "commune": "Phường Đông Triều", "address": "Phường Kim Sơn, thị xã Đông Triều, tỉnh Quảng Ninh",
                   "level": m.School.Level.UPPER_SECONDARY},
     )
-    name, start, end, term_dates = year_containing(today)
-    year = m.SchoolYear.objects.filter(school=school, name=name).first() or services.school_year_create(
-        actor=actor, school=school, name=name, start_date=start, end_date=end, term_dates=term_dates,
-        make_current=True, reason=REASON,
+    calendar = demo.demo_year(today)  # the one rule of all the demo schools (seed.calendar)
+    year = m.SchoolYear.objects.filter(school=school, name=calendar.name).first() or services.school_year_create(
+        actor=actor, school=school, name=calendar.name, start_date=calendar.start_date, end_date=calendar.end_date,
+        term_dates=calendar.term_dates, make_current=True, reason=REASON,
     )
     departments = {
         key: m.Department.objects.filter(school=school, name=title).first()

@@ -51,11 +51,13 @@ class Demo:
         from django.contrib.auth import get_user_model
 
         from schoolrecords import models as m
-        from seed.demo import SCHOOL_CODE, YEAR_NAME
+        from seed.demo import SCHOOL_CODE, current_year_name, previous_year_name
 
         self.models = m
         self.school = m.School.objects.get(code=SCHOOL_CODE)
-        self.year = m.SchoolYear.objects.get(school=self.school, name=YEAR_NAME)
+        self.year = m.SchoolYear.objects.get(school=self.school, name=current_year_name())
+        # The year before, rolled over into ``year`` (closed: every result entered and approved).
+        self.previous = m.SchoolYear.objects.get(school=self.school, name=previous_year_name())
         self._users = get_user_model().objects
 
     def user(self, username: str):
@@ -63,6 +65,13 @@ class Demo:
 
     def school_class(self, name: str):
         return self.models.SchoolClass.objects.get(year=self.year, name=name)
+
+    def newcomer(self, class_name: str, number: int):
+        """The ``number``-th student who entered grade-6 class ``class_name`` this year (the 40th moved away)."""
+        from seed.demo import newcomer_code
+
+        return self.models.Student.objects.get(school=self.school,
+                                               code=newcomer_code(self.year.name, class_name, number))
 
     def subject(self, code: str):
         return self.models.Subject.objects.get(school=self.school, code=code)
@@ -131,15 +140,14 @@ def build_other_school() -> dict:
 
     from schoolrecords import models as m
     from schoolrecords import services
+    from seed.demo import demo_year
 
     system = services.system_user()
     school = m.School.objects.create(code="THCS-OTHER", name="Trường THCS Khác")
+    calendar = demo_year()  # the same school year as the demo's
     year = services.school_year_create(
-        actor=system, school=school, name="2025-2026", start_date=datetime.date(2025, 9, 5),
-        end_date=datetime.date(2026, 5, 31),
-        term_dates=((datetime.date(2025, 9, 5), datetime.date(2026, 1, 10)),
-                    (datetime.date(2026, 1, 12), datetime.date(2026, 5, 25))),
-        make_current=True,
+        actor=system, school=school, name=calendar.name, start_date=calendar.start_date,
+        end_date=calendar.end_date, term_dates=calendar.term_dates, make_current=True,
     )
     subject = services.subject_save(actor=system, school=school, code="toan", name="Toán")
     services.grade_subjects_set(actor=system, year=year, grade=6, periods={subject.pk: 140})

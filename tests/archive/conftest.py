@@ -5,7 +5,11 @@ import datetime
 
 import pytest
 
-YEAR_NAME = "2026-2027"
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year; the small year here is the one after it
+SMALL_YEAR = DEMO_YEAR.next
+YEAR_NAME = SMALL_YEAR.name
 STUDENTS = [
     # code, full name, gender
     ("ARC001", "Nguyễn Thị Ánh Dương", "female"),
@@ -33,10 +37,10 @@ def _eager(eager_celery):
 
 
 class SmallSchoolYear:
-    """Year 2026-2027 of the demo school: grade 6 studies Toán and Giáo dục thể chất; class 6A1 has three students.
+    """The year after the demo's (SMALL_YEAR, e.g. 2027-2028) in the demo school: grade 6 studies Toán and Giáo dục thể chất; class 6A1 has three students.
 
     Nguyễn Thị Ánh Dương has every score (TT22 example E2 in Toán); Trần Văn Đức is exempt from
-    Giáo dục thể chất for the year; Lê Hoàng Yến transferred out on 16/02/2027.
+    Giáo dục thể chất for the year; Lê Hoàng Yến transferred out on 16 February (in term II).
     """
 
     def __init__(self, demo):
@@ -49,10 +53,10 @@ class SmallSchoolYear:
         system = services.system_user()
         self.demo = demo
         self.year = services.school_year_create(
-            actor=system, school=demo.school, name=YEAR_NAME, start_date=datetime.date(2026, 9, 5),
-            end_date=datetime.date(2027, 5, 31),
-            term_dates=((datetime.date(2026, 9, 5), datetime.date(2027, 1, 10)),
-                        (datetime.date(2027, 1, 12), datetime.date(2027, 5, 25))),
+            actor=system, school=demo.school, name=YEAR_NAME, start_date=DEMO_YEAR.next.on(9, 5),
+            end_date=DEMO_YEAR.next.on(5, 31),
+            term_dates=((DEMO_YEAR.next.on(9, 5), DEMO_YEAR.next.on(1, 10)),
+                        (DEMO_YEAR.next.on(1, 12), DEMO_YEAR.next.on(5, 25))),
         )
         self.term1, self.term2 = sm.Term.objects.filter(year=self.year).order_by("number")
         self.toan, self.gdtc = demo.subject("toan"), demo.subject("gdtc")
@@ -70,7 +74,7 @@ class SmallSchoolYear:
         self.enrolments = {}
         for code, name, gender in STUDENTS:
             student = services.student_save(actor=system, school=demo.school, code=code, full_name=name,
-                                            registration_number=f"{code}/2026", gender=gender,
+                                            registration_number=f"{code}/{DEMO_YEAR.first + 1}", gender=gender,
                                             date_of_birth=datetime.date(2014, 3, 1), place_of_birth="Quảng Ninh",
                                             address="Tổ 3, phường Mạo Khê")
             self.enrolments[code] = services.enrolment_create(actor=system, student=student,
@@ -79,7 +83,7 @@ class SmallSchoolYear:
         leaving = self.enrolments["ARC003"]
         self.enrolments["ARC003"] = services.enrolment_end(
             actor=system, enrolment=leaving, status=sm.Enrolment.Status.TRANSFERRED_OUT,
-            end_date=datetime.date(2027, 2, 16), reason="Chuyển trường theo gia đình")
+            end_date=DEMO_YEAR.next.on(2, 16), reason="Chuyển trường theo gia đình")
         principal = demo.user("principal")
         results_services.exemption_create(actor=principal, enrolment=self.enrolments["ARC002"], subject=self.gdtc,
                                           term=None, reason="Giấy khám sức khoẻ", evidence_note="GCN số 12")
@@ -98,7 +102,7 @@ class SmallSchoolYear:
             assert result.ok, result.problems
         entries = [
             homeroom_services.HomeroomEntry(self.enrolments["ARC001"].pk, conduct="tot",
-                                           absences={(2026, 10): (2, 1)}, remark="Chăm ngoan, học tốt."),
+                                           absences={(SMALL_YEAR.first, 10): (2, 1)}, remark="Chăm ngoan, học tốt."),
             homeroom_services.HomeroomEntry(self.enrolments["ARC002"].pk, conduct="kha"),
             homeroom_services.HomeroomEntry(self.enrolments["ARC003"].pk, conduct="kha"),
         ]

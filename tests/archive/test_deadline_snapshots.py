@@ -24,6 +24,9 @@ from archive.management.commands import snapshots_due as command_module
 from archive.models import ArchivedDocument, Kind, Mode
 from gradebook.windows import services as windows
 from gradebook.windows.selectors import window_key
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,8 +42,15 @@ def _english_messages():
         yield
 
 
+@pytest.fixture(autouse=True)
+def _last_years_deadlines_sealed(archive_root):
+    """The demo's last year was approved long ago: its snapshots are sealed first, so each test sees its own."""
+    services.snapshots_due()
+
+
 def snapshots():
-    return list(ArchivedDocument.objects.filter(kind=Kind.SNAPSHOT).order_by("pk"))
+    return list(ArchivedDocument.objects.filter(kind=Kind.SNAPSHOT).exclude(year__name=DEMO_YEAR.previous.name)
+                .order_by("pk"))
 
 
 def past_window(small, *, closes_at, term=None, **scope):
@@ -133,15 +143,15 @@ def test_a_reopened_window_that_closes_again_is_a_new_deadline_and_a_new_version
 
 def test_the_mid_term_entry_deadline_is_sealed_at_the_midnight_after_its_last_day_once(small):
     board = small.demo.user("board")
-    windows.schedule_save(actor=board, term=small.term1, midterm_test_on=datetime.date(2026, 11, 2),
-                          final_test_on=datetime.date(2026, 12, 20), midterm_entry_days=14)
-    last_day = datetime.datetime(2026, 11, 16, 23, 59, tzinfo=HANOI)  # 2 Nov + 14 days: entry allowed all that day
+    windows.schedule_save(actor=board, term=small.term1, midterm_test_on=DEMO_YEAR.next.on(11, 2),
+                          final_test_on=DEMO_YEAR.next.on(12, 20), midterm_entry_days=14)
+    last_day = datetime.datetime(DEMO_YEAR.next.on(11, 16).year, 11, 16, 23, 59, tzinfo=HANOI)  # 2 Nov + 14 days: entry allowed all that day
 
     assert services.snapshots_due(now=last_day) == []
     [snapshot] = services.snapshots_due(now=last_day + 2 * MINUTE)
 
-    assert snapshot.idempotency_key == f"snapshot:midterm:{small.term1.pk}:20261116"
-    assert snapshot.note == "Mid-term entry deadline 16/11/2026 passed"
+    assert snapshot.idempotency_key == f"snapshot:midterm:{small.term1.pk}:{DEMO_YEAR.first + 1}1116"
+    assert snapshot.note == f"Mid-term entry deadline 16/11/{DEMO_YEAR.first + 1} passed"
     assert (snapshot.term, snapshot.mode, snapshot.school_class) == (small.term1, Mode.PERIODIC, None)
     assert services.snapshots_due(now=last_day + datetime.timedelta(days=3)) == []
     assert snapshots() == [snapshot]
@@ -149,24 +159,24 @@ def test_the_mid_term_entry_deadline_is_sealed_at_the_midnight_after_its_last_da
 
 def test_a_moved_mid_term_test_is_a_new_deadline_and_the_first_snapshot_stays(small):
     board = small.demo.user("board")
-    windows.schedule_save(actor=board, term=small.term1, midterm_test_on=datetime.date(2026, 11, 2),
+    windows.schedule_save(actor=board, term=small.term1, midterm_test_on=DEMO_YEAR.next.on(11, 2),
                           final_test_on=None, midterm_entry_days=7)
-    [first] = services.snapshots_due(now=datetime.datetime(2026, 11, 10, 8, 0, tzinfo=HANOI))
-    windows.schedule_save(actor=board, term=small.term1, midterm_test_on=datetime.date(2026, 11, 9),
+    [first] = services.snapshots_due(now=datetime.datetime(DEMO_YEAR.next.on(11, 10).year, 11, 10, 8, 0, tzinfo=HANOI))
+    windows.schedule_save(actor=board, term=small.term1, midterm_test_on=DEMO_YEAR.next.on(11, 9),
                           final_test_on=None, midterm_entry_days=7)
 
-    assert services.snapshots_due(now=datetime.datetime(2026, 11, 16, 23, 0, tzinfo=HANOI)) == []
-    [second] = services.snapshots_due(now=datetime.datetime(2026, 11, 17, 0, 5, tzinfo=HANOI))
+    assert services.snapshots_due(now=datetime.datetime(DEMO_YEAR.next.on(11, 16).year, 11, 16, 23, 0, tzinfo=HANOI)) == []
+    [second] = services.snapshots_due(now=datetime.datetime(DEMO_YEAR.next.on(11, 17).year, 11, 17, 0, 5, tzinfo=HANOI))
 
-    assert second.note == "Mid-term entry deadline 16/11/2026 passed"
+    assert second.note == f"Mid-term entry deadline 16/11/{DEMO_YEAR.first + 1} passed"
     assert second.supersedes == first and snapshots() == [first, second]
 
 
 def test_a_term_without_a_mid_term_test_date_has_no_mid_term_deadline(small):
     windows.schedule_save(actor=small.demo.user("board"), term=small.term2, midterm_test_on=None,
-                          final_test_on=datetime.date(2027, 5, 10))
+                          final_test_on=DEMO_YEAR.next.on(5, 10))
 
-    assert services.snapshots_due(now=datetime.datetime(2027, 6, 1, tzinfo=HANOI)) == []
+    assert services.snapshots_due(now=datetime.datetime(DEMO_YEAR.next.next.on(6, 1).year, 6, 1, tzinfo=HANOI)) == []
 
 
 # --- the book lock ----------------------------------------------------------------------------------------
@@ -222,7 +232,7 @@ def test_each_results_approval_seals_a_snapshot_of_its_class_as_it_is_approved(s
     assert one.idempotency_key == f"snapshot:approval:{approval_1.pk}:term"
     assert two.idempotency_key == f"snapshot:approval:{approval_2.pk}:term"
     assert one.note == f"Results of class 6A1 approved at {timezone.localtime(approval_1.approved_at):%d/%m/%Y %H:%M}"
-    assert one.file_name == "Ban-sao-diem-6A1-HK1-2026-2027-v1.csv" and two.file_name == "Ban-sao-diem-6A2-HK1-2026-2027-v1.csv"
+    assert one.file_name == f"Ban-sao-diem-6A1-HK1-{DEMO_YEAR.next.name}-v1.csv" and two.file_name == f"Ban-sao-diem-6A2-HK1-{DEMO_YEAR.next.name}-v1.csv"
     rows = csv_lines(one)
     assert len(rows) == 1 + 3 * 6 + 2 * 5 and all(row.startswith("6A1,") for row in rows[1:])
     assert csv_lines(two) == rows[:1]  # 6A2 has no scores: its header alone
@@ -270,19 +280,24 @@ def test_the_check_reads_the_deadlines_in_a_fixed_number_of_queries(small, two_c
     now = timezone.now()
     past_window(small, closes_at=now - datetime.timedelta(hours=1))
     services.snapshots_due(now=now)
-    with django_assert_num_queries(5):  # windows, schedules, book locks, approvals, sealed keys
+    # windows, schedules, book locks, approvals, the terms of the years approved whole (the demo's last
+    # year), sealed keys
+    with django_assert_num_queries(6):
         assert services.snapshots_due(now=now) == []
 
     for hours in (2, 3, 4):
         past_window(small, closes_at=now - datetime.timedelta(hours=hours))
     windows.schedule_save(actor=small.demo.user("board"), term=small.term1,
-                          midterm_test_on=datetime.date(2026, 11, 2), final_test_on=None)
+                          midterm_test_on=DEMO_YEAR.next.on(11, 2), final_test_on=None)
     windows.book_lock(actor=small.principal, term=small.term2)
     for school_class in two_classes:
         approve(small, school_class, small.term1)
-    assert len(services.snapshots_due(now=now + MINUTE)) == 3 + 1 + 1 + 2
-    with django_assert_num_queries(5):
-        assert services.snapshots_due(now=now + MINUTE) == []
+    # The small year is the one after the demo's: its mid-term entry deadline (16 November) is still to
+    # come, so the check is asked as of 1 December of that year.
+    later = datetime.datetime(DEMO_YEAR.next.on(12, 1).year, 12, 1, 12, tzinfo=HANOI)
+    assert len(services.snapshots_due(now=later)) == 3 + 1 + 1 + 2
+    with django_assert_num_queries(6):
+        assert services.snapshots_due(now=later) == []
 
 
 def test_the_notes_read_in_vietnamese_in_the_archive_list(small, client):

@@ -14,6 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
+
 ROOT = Path(__file__).resolve().parents[2]
 MANAGE = [sys.executable, str(ROOT / "manage.py")]
 
@@ -44,7 +48,7 @@ def test_a_batch_queued_in_the_demo_is_printed_by_the_background_worker_which_st
     worker = subprocess.Popen([*MANAGE, "demo_worker", "--while-pid", str(server.pid)], env=demo_env, cwd=ROOT,
                               stdout=log, stderr=subprocess.STDOUT)
     try:
-        queued = subprocess.run([*MANAGE, "archive_render", "--year", "2025-2026", "--term", "1", "--kind", "ledger",
+        queued = subprocess.run([*MANAGE, "archive_render", "--year", f"{DEMO_YEAR.name}", "--term", "1", "--kind", "ledger",
                                  "--ad-hoc"], env=demo_env, cwd=ROOT, check=True, capture_output=True, text=True)
         assert "queued (0 done" in queued.stdout  # the command did not print them itself
         state, deadline = "", time.monotonic() + 120

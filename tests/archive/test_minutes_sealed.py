@@ -13,8 +13,11 @@ from gradebook.corrections.services import ChangeInput
 from gradebook.scores.services import CellInput, scores_save
 from gradebook.windows import services as locks
 from schoolrecords import models as sm
+from seed.demo import demo_year
 
 from .conftest import pdf_text
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -54,7 +57,7 @@ def test_approval_seals_the_minutes_once_with_number_witness_and_old_to_new(
     content = storage.absolute(sealed.path).read_bytes()
     assert storage.sha256_bytes(content) == sealed.sha256
     text = pdf_text(content)
-    for expected in ("1/2025-2026", "Trường THCS Nguyễn Du", "Lê Minh Quang", "Nguyễn Văn Thành", "Đỗ Thị Mai",
+    for expected in (f"1/{DEMO_YEAR.name}", "Trường THCS Nguyễn Du", "Lê Minh Quang", "Nguyễn Văn Thành", "Đỗ Thị Mai",
                      enrolment.student.full_name, "ĐĐGtx1", "8,5", "Cộng nhầm điểm bài kiểm tra",
                      "bai-kiem-tra-so-2.pdf", "BIÊN BẢN"):
         assert expected in text, expected
@@ -75,9 +78,9 @@ def test_numbers_follow_each_other_and_each_request_has_its_own_minutes(demo, dj
     sealed = list(_minutes().order_by("pk"))
     assert [doc.idempotency_key for doc in sealed] == [f"minutes:{request.pk}" for _e, request in pairs]
     assert all(doc.version == 1 for doc in sealed)  # three documents, not three versions of one
-    assert ["1/2025-2026" in pdf_text(storage.absolute(doc.path).read_bytes()) for doc in sealed] == [True, False,
+    assert [f"1/{DEMO_YEAR.name}" in pdf_text(storage.absolute(doc.path).read_bytes()) for doc in sealed] == [True, False,
                                                                                                        False]
-    assert "3/2025-2026" in pdf_text(storage.absolute(sealed[2].path).read_bytes())
+    assert f"3/{DEMO_YEAR.name}" in pdf_text(storage.absolute(sealed[2].path).read_bytes())
 
 
 def test_a_delegated_vice_principals_minutes_say_under_which_delegation(demo, django_capture_on_commit_callbacks):
@@ -118,7 +121,7 @@ def test_before_the_seal_the_minutes_are_printed_from_the_same_data(demo, login)
     response = login("principal").get(reverse("archive:correction_minutes", args=(request.pk,)))
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
-    assert "1/2025-2026" in text and "Lê Minh Quang" in text
+    assert f"1/{DEMO_YEAR.name}" in text and "Lê Minh Quang" in text
 
 
 def test_a_homeroom_correction_seals_its_own_minutes_once(
@@ -138,7 +141,7 @@ def test_a_homeroom_correction_seals_its_own_minutes_once(
         demo.school_class("6A1"), 1, demo.user("principal"),
         f"Minutes no. 1 of homeroom correction request no. {request.pk}")
     text = pdf_text(storage.absolute(sealed.path).read_bytes())
-    for expected in ("1/2025-2026", "Phòng họp hội đồng", student.full_name, "Ghi nhầm mức rèn luyện",
+    for expected in (f"1/{DEMO_YEAR.name}", "Phòng họp hội đồng", student.full_name, "Ghi nhầm mức rèn luyện",
                      "bien-ban.pdf", "Nguyễn Văn Thành"):
         assert expected in text, expected
 

@@ -1,6 +1,5 @@
 """The printed forms: what the PDFs say, read back from the PDF text."""
 
-import datetime
 
 import pytest
 
@@ -8,8 +7,11 @@ from archive import pdf, rendering
 from archive.models import Kind
 from gradebook import api as seams
 from gradebook import printed
+from seed.demo import demo_year
 
 from .conftest import pdf_text
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ def test_ledger_shows_every_student_with_vietnamese_names_scores_averages_exempt
     for average in ("8,7", "9,3", "9,1", "6,6", "7,0", "6,9", "8,5", "9,5"):
         assert average in text
     assert "Giấy khám sức khoẻ" in text  # the exemption's reason, beside "Miễn"
-    assert "16/02/2027" in text  # the transfer date
+    assert f"16/02/{DEMO_YEAR.first + 2}" in text  # the transfer date
     assert embedded_fonts(rendered.pdf.content) >= {"Form-Serif", "Form-Sans-Bold"}  # DejaVu, under the forms' names
 
 
@@ -55,21 +57,21 @@ def test_report_card_and_parent_slip_show_the_students_results_remark_and_absenc
     slips = rendering.student_documents(Kind.PARENT_SLIP, small.school_class, 1)
     text = pdf_text(slips[0].pdf.content)
     assert "Nguyễn Thị Ánh Dương" in text and "8,7" in text and "Chăm ngoan, học tốt." in text
-    assert "10/2026" in text
+    assert f"10/{DEMO_YEAR.first + 1}" in text
 
 
 def test_transfer_print_has_the_years_so_far_then_blank_years_and_two_spare_pages(small):
     leaving = small.enrolments["ARC003"]
     data = printed.report_card(leaving, 2, transfer=True)
-    assert [year.year for year in data.years] == ["2026-2027"]
+    assert [year.year for year in data.years] == [f"{DEMO_YEAR.next.name}"]
     # grades 7, 8 and 9 still to come at a lower-secondary school, then two spare pages (seed 000 art. 12.3)
     assert len(data.blank_years) == 3 + 2
     assert [label[-1] for label in data.blank_years[:3]] == ["7", "8", "9"]
     rendered = rendering.student_documents(Kind.REPORT_CARD, small.school_class, 2, enrolments=[leaving],
-                                           transfer=True, print_date=datetime.date(2027, 2, 16))[0]
+                                           transfer=True, print_date=DEMO_YEAR.next.on(2, 16))[0]
     text = pdf_text(rendered.pdf.content)
     assert "Lê Hoàng Yến" in text and "5,0" in text
-    assert text.count("16/02/2027") >= rendered.pdf.pages  # the print date on every page
+    assert text.count(f"16/02/{DEMO_YEAR.first + 2}") >= rendered.pdf.pages  # the print date on every page
 
 
 def test_ledger_marks_corrected_cells_and_lists_the_approved_corrections(small):
@@ -77,14 +79,14 @@ def test_ledger_marks_corrected_cells_and_lists_the_approved_corrections(small):
         number=1, enrolment_id=small.enrolments["ARC002"].pk, student_name="Trần Văn Đức", subject_id=small.toan.pk,
         subject_name="Toán", term_number=1, kind="ck", index=1, column_label="ĐĐGck", old_value="4", new_value="7",
         reason="Cộng sai điểm bài kiểm tra", requested_by="Đỗ Thị Mai", approved_by="Nguyễn Văn Thành",
-        approved_on=datetime.date(2027, 1, 8),
+        approved_on=DEMO_YEAR.next.on(1, 8),
     )
     data = printed.ledger(small.school_class, 1, corrections=[correction])
     toan = next(table for table in data.terms[0].subjects if table.subject == "Toán")
     row = next(row for row in toan.rows if row.full_name == "Trần Văn Đức")
     assert [(cell.text, cell.correction, cell.old) for cell in row.cells if cell.correction] == [("7", 1, "4")]
     text = pdf_text(pdf.html_to_pdf(rendering._html(Kind.LEDGER, {"data": data})).content)
-    assert "Cộng sai điểm bài kiểm tra" in text and "08/01/2027" in text
+    assert "Cộng sai điểm bài kiểm tra" in text and f"08/01/{DEMO_YEAR.first + 2}" in text
 
 
 def test_no_correction_is_invented_without_an_approved_request(small):

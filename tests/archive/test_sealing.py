@@ -14,8 +14,11 @@ from django.utils import translation
 
 from archive import export, jobs, rendering, selectors, services, storage, tasks
 from archive.models import ArchivedDocument, Kind, Mode, RenderBatch, RenderJob, SealedError
+from seed.demo import demo_year
 
 from .conftest import pdf_text
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +46,7 @@ def test_a_batch_seals_one_document_per_job_with_its_hashes_pages_and_who(small)
         Kind.SUMMARY, 1, None, "clerk")
     assert (document.year, document.term.number, document.school_class, document.student) == (
         small.year, 1, small.school_class, None)
-    assert document.file_name == "Bang-tong-hop-6A1-HK1-2026-2027-v1.pdf"
+    assert document.file_name == f"Bang-tong-hop-6A1-HK1-{DEMO_YEAR.next.name}-v1.pdf"
     assert oct(os.stat(storage.absolute(document.path)).st_mode & 0o777) == "0o440"  # read-only, and only for the owner and ARCHIVE_GROUP
 
 
@@ -52,7 +55,7 @@ def test_per_student_documents_are_one_file_each_for_the_students_in_the_class_a
     assert (batch.total, batch.done) == (2, 2)
     documents = ArchivedDocument.objects.filter(job__batch=batch).order_by("student__code")
     assert [(d.student.code, d.file_name) for d in documents] == [
-        ("ARC001", "Phieu-lien-lac-6A1-ARC001-HK2-2026-2027-v1.pdf"), ("ARC002", "Phieu-lien-lac-6A1-ARC002-HK2-2026-2027-v1.pdf")]
+        ("ARC001", f"Phieu-lien-lac-6A1-ARC001-HK2-{DEMO_YEAR.next.name}-v1.pdf"), ("ARC002", f"Phieu-lien-lac-6A1-ARC002-HK2-{DEMO_YEAR.next.name}-v1.pdf")]
     assert "Nguyễn Thị Ánh Dương" in pdf_text(storage.read(documents[0].path))
     assert "Nguyễn Thị Ánh Dương" not in pdf_text(storage.read(documents[1].path))
 
@@ -204,7 +207,7 @@ def test_transfer_print_is_an_ad_hoc_batch_of_one_report_card(small, django_capt
     document = ArchivedDocument.objects.get(job__batch=batch)
     assert (batch.term.number, batch.mode, document.variant, document.student.code) == (2, "ad_hoc", "transfer",
                                                                                        "ARC003")
-    assert document.file_name == "Hoc-ba-6A1-ARC003-HK2-2026-2027-chuyen-truong-v1.pdf"
+    assert document.file_name == f"Hoc-ba-6A1-ARC003-HK2-{DEMO_YEAR.next.name}-chuyen-truong-v1.pdf"
 
 
 # --- snapshots -------------------------------------------------------------------------------------
@@ -220,9 +223,9 @@ def test_a_snapshot_seals_the_terms_scores_as_csv_once_per_occasion(small, djang
     assert "6A1,ARC001,Nguyễn Thị Ánh Dương,toan,Toán,1,gk,8.5" in text
     assert len(lines) == 1 + 3 * 6 + 2 * 5  # Toán for three students, GDTC for two (one is exempt)
     with django_capture_on_commit_callbacks(execute=True):
-        jobs.snapshot_for_window_closed(term_id=small.term1.pk, window_key="7@2027-01-05")
-        jobs.snapshot_for_window_closed(term_id=small.term1.pk, window_key="7@2027-01-05")
-    window = ArchivedDocument.objects.get(idempotency_key="snapshot:window:7@2027-01-05")
+        jobs.snapshot_for_window_closed(term_id=small.term1.pk, window_key=f"7@{DEMO_YEAR.first + 2}-01-05")
+        jobs.snapshot_for_window_closed(term_id=small.term1.pk, window_key=f"7@{DEMO_YEAR.first + 2}-01-05")
+    window = ArchivedDocument.objects.get(idempotency_key=f"snapshot:window:7@{DEMO_YEAR.first + 2}-01-05")
     assert (window.mode, window.version, window.supersedes, window.data_hash) == (
         "periodic", 2, first, first.data_hash)
 
@@ -234,7 +237,7 @@ def test_closing_an_entry_window_seals_one_snapshot_of_its_term(small, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         for _twice in range(2):
             signals.send_on_commit(signals.window_closed, window_id=7, term_id=small.term1.pk,
-                                   key="7:20270105T170000", actor_id=board.pk)
+                                   key=f"7:{DEMO_YEAR.first + 2}0105T170000", actor_id=board.pk)
     snapshot = ArchivedDocument.objects.get(kind=Kind.SNAPSHOT)
     assert (snapshot.mode, snapshot.term, snapshot.created_by.username) == ("periodic", small.term1, "board")
 
@@ -285,8 +288,8 @@ def test_a_class_zip_holds_every_version_and_a_manifest_that_matches(small):
         names = archive.namelist()
         manifest = archive.read("MANIFEST.csv").decode("utf-8-sig").splitlines()
         sums = archive.read("SHA256SUMS").decode().splitlines()
-        assert sorted(names) == sorted(["2026-2027/6A1/Bang-tong-hop-6A1-HK1-2026-2027-v1.pdf",
-                                        "2026-2027/6A1/Bang-tong-hop-6A1-HK1-2026-2027-v2.pdf", "MANIFEST.csv",
+        assert sorted(names) == sorted([f"{DEMO_YEAR.next.name}/6A1/Bang-tong-hop-6A1-HK1-{DEMO_YEAR.next.name}-v1.pdf",
+                                        f"{DEMO_YEAR.next.name}/6A1/Bang-tong-hop-6A1-HK1-{DEMO_YEAR.next.name}-v2.pdf", "MANIFEST.csv",
                                         "SHA256SUMS"])
         for line in sums:
             digest, name = line.split("  ")
@@ -297,20 +300,20 @@ def test_a_class_zip_holds_every_version_and_a_manifest_that_matches(small):
 
 def test_the_command_renders_and_reports_with_wait(small):
     out = io.StringIO()
-    call_command("archive_render", "--year", "2026-2027", "--term", "1", "--kind", "summary", "--class", "6A1",
+    call_command("archive_render", "--year", f"{DEMO_YEAR.next.name}", "--term", "1", "--kind", "summary", "--class", "6A1",
                  "--ad-hoc", "--wait", stdout=out)
     text = out.getvalue()
-    assert "ok     Bang-tong-hop-6A1-HK1-2026-2027-v1.pdf" in text
+    assert f"ok     Bang-tong-hop-6A1-HK1-{DEMO_YEAR.next.name}-v1.pdf" in text
     assert "1 of 1 document(s) sealed" in text
     with pytest.raises(CommandError, match="6A1"):  # the class still open, in whichever language
-        call_command("archive_render", "--year", "2026-2027", "--term", "1", "--kind", "summary", "--wait",
+        call_command("archive_render", "--year", f"{DEMO_YEAR.next.name}", "--term", "1", "--kind", "summary", "--wait",
                      stdout=io.StringIO())
 
 
 def test_the_command_queues_without_wait(small, django_capture_on_commit_callbacks):
     out = io.StringIO()
     with django_capture_on_commit_callbacks(execute=True):
-        call_command("archive_render", "--year", "2026-2027", "--term", "1", "--kind", "summary", "--ad-hoc",
+        call_command("archive_render", "--year", f"{DEMO_YEAR.next.name}", "--term", "1", "--kind", "summary", "--ad-hoc",
                      stdout=out)
     assert "1 document(s) queued" in out.getvalue()
     assert ArchivedDocument.objects.filter(kind=Kind.SUMMARY, year=small.year).count() == 1

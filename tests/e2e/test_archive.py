@@ -59,7 +59,7 @@ def test_clerk_starts_a_ledger_batch_for_6a1_watches_it_finish_and_downloads_the
     with page.expect_download() as download_info:
         page.get_by_role("link", name=document.file_name).click()
     download = download_info.value
-    assert download.suggested_filename == document.file_name == "So-theo-doi-6A1-HK1-2025-2026-v1.pdf"
+    assert download.suggested_filename == document.file_name == f"So-theo-doi-6A1-HK1-{demo_school['year'].name}-v1.pdf"
     content = download.path().read_bytes()
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(content)).pages)
     first_student = document.school_class.enrolments.order_by("student__full_name").first().student.full_name

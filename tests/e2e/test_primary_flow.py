@@ -23,8 +23,9 @@ from tests.e2e.test_grid import log_in
 
 pytestmark = pytest.mark.e2e
 
-# The demo built as on the day after term I ended: both points of term I are filled for every student
-# (levels, tests, qualities and competencies); the fixture then takes one student's Toán away.
+# The demo built as on a day after term I ended (10 January, seed.calendar): both points of term I are
+# filled for every student (levels, tests, qualities and competencies); the fixture then takes one
+# student's Toán away.
 BUILT_ON = datetime.date(2027, 1, 16)
 
 

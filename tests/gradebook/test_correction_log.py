@@ -21,6 +21,10 @@ from gradebook.models import CorrectionChange, CorrectionEvidence, CorrectionReq
 from gradebook.scores.services import CellInput, scores_save
 from gradebook.windows import services as locks
 from schoolrecords import models as sm
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
+OCTOBER = DEMO_YEAR.month(10)
 
 TX = Score.Kind.REGULAR
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -77,12 +81,12 @@ def ids(log) -> list[int]:
     return [entry.request_id for entry in log.entries]
 
 
-def teacher_log(demo, reader, teacher="teacher_math", month=(2025, 10)):
+def teacher_log(demo, reader, teacher="teacher_math", month=OCTOBER):
     return selectors.teacher_log(actor=demo.user(reader), teacher_id=demo.user(teacher).pk, year=month[0],
                                  month=month[1])
 
 
-def department_log(demo, reader, department="Tổ Toán - Tin", month=(2025, 10)):
+def department_log(demo, reader, department="Tổ Toán - Tin", month=OCTOBER):
     return selectors.department_log(actor=demo.user(reader), department_id=sm.Department.objects.get(
         school=demo.school, name=department).pk, year=month[0], month=month[1])
 
@@ -123,12 +127,12 @@ def test_approved_requests_and_applied_reentries_are_logged_but_not_open_rejecte
 
 
 @pytest.mark.parametrize("moment, month", [
-    (at(2025, 10, 1, 0, 0), (2025, 10)),  # the first instant of October, school time
-    (at(2025, 9, 30, 23, 59), (2025, 9)),  # 16:59 UTC on the 30th: still September
-    (at(2025, 10, 31, 23, 30), (2025, 10)),  # 16:30 UTC on the 31st
-    (at(2025, 11, 1, 0, 30), (2025, 11)),  # 17:30 UTC on 31 October, but November for the school
-    (at(2025, 12, 31, 23, 59), (2025, 12)),
-    (at(2026, 1, 1, 0, 0), (2026, 1)),  # December's next month is January of the next year
+    (at(DEMO_YEAR.on(10, 1).year, 10, 1, 0, 0), DEMO_YEAR.month(10)),  # the first instant of October, school time
+    (at(DEMO_YEAR.on(9, 30).year, 9, 30, 23, 59), DEMO_YEAR.month(9)),  # 16:59 UTC on the 30th: still September
+    (at(DEMO_YEAR.on(10, 31).year, 10, 31, 23, 30), DEMO_YEAR.month(10)),  # 16:30 UTC on the 31st
+    (at(DEMO_YEAR.on(11, 1).year, 11, 1, 0, 30), DEMO_YEAR.month(11)),  # 17:30 UTC on 31 October, but November for the school
+    (at(DEMO_YEAR.on(12, 31).year, 12, 31, 23, 59), DEMO_YEAR.month(12)),
+    (at(DEMO_YEAR.on(1, 1).year, 1, 1, 0, 0), DEMO_YEAR.month(1)),  # December's next month is January of the next year
 ])
 @pytest.mark.parametrize("status, decided", [("approved", True), ("applied", True), ("applied", False)])
 def test_a_change_belongs_to_the_month_of_the_schools_clock_when_it_took_effect(demo, moment, month, status,
@@ -145,8 +149,8 @@ def test_a_change_belongs_to_the_month_of_the_schools_clock_when_it_took_effect(
 
 
 def test_a_log_is_in_the_order_the_changes_took_effect_with_each_requests_cells(demo):
-    later = logged(demo, when=at(2025, 10, 20, 9), cells=3)
-    earlier = logged(demo, status="applied", kind="reentry", when=at(2025, 10, 3, 9), decided=False)
+    later = logged(demo, when=at(DEMO_YEAR.on(10, 20).year, 10, 20, 9), cells=3)
+    earlier = logged(demo, status="applied", kind="reentry", when=at(DEMO_YEAR.on(10, 3).year, 10, 3, 9), decided=False)
 
     log = teacher_log(demo, "principal")
 
@@ -156,10 +160,10 @@ def test_a_log_is_in_the_order_the_changes_took_effect_with_each_requests_cells(
 
 
 def test_a_teachers_log_holds_their_own_requests_and_a_departments_log_the_changes_of_its_subjects(demo):
-    math = logged(demo, when=at(2025, 10, 5, 9))
-    tin = logged(demo, teacher="gv_tin", subject="tin", when=at(2025, 10, 6, 9))
-    literature = logged(demo, teacher="homeroom_6a1", subject="van", when=at(2025, 10, 7, 9))
-    hdtn = logged(demo, subject="hdtn", when=at(2025, 10, 8, 9))  # teacher_math's homeroom activity: not Toán - Tin
+    math = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    tin = logged(demo, teacher="gv_tin", subject="tin", when=at(DEMO_YEAR.on(10, 6).year, 10, 6, 9))
+    literature = logged(demo, teacher="homeroom_6a1", subject="van", when=at(DEMO_YEAR.on(10, 7).year, 10, 7, 9))
+    hdtn = logged(demo, subject="hdtn", when=at(DEMO_YEAR.on(10, 8).year, 10, 8, 9))  # teacher_math's homeroom activity: not Toán - Tin
 
     assert ids(teacher_log(demo, "principal")) == [math.pk, hdtn.pk]
     assert ids(teacher_log(demo, "principal", teacher="gv_tin")) == [tin.pk]
@@ -169,8 +173,8 @@ def test_a_teachers_log_holds_their_own_requests_and_a_departments_log_the_chang
 
 
 def test_each_entry_says_its_kind_lateness_minutes_and_who_decided(demo):
-    logged(demo, late=True, minutes_number=7, when=at(2025, 10, 5, 9))
-    logged(demo, status="applied", kind="reentry", when=at(2025, 10, 6, 9))
+    logged(demo, late=True, minutes_number=7, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    logged(demo, status="applied", kind="reentry", when=at(DEMO_YEAR.on(10, 6).year, 10, 6, 9))
 
     late, applied = teacher_log(demo, "principal").entries
 
@@ -186,8 +190,8 @@ def test_each_entry_says_its_kind_lateness_minutes_and_who_decided(demo):
 
 @pytest.mark.parametrize("reader", ["principal", "vice", "board", "teacher_math"])
 def test_the_leadership_the_board_and_the_teacher_read_the_teachers_whole_log(demo, reader):
-    math = logged(demo, when=at(2025, 10, 5, 9))
-    hdtn = logged(demo, subject="hdtn", when=at(2025, 10, 8, 9))
+    math = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    hdtn = logged(demo, subject="hdtn", when=at(DEMO_YEAR.on(10, 8).year, 10, 8, 9))
 
     log = teacher_log(demo, reader)
 
@@ -195,8 +199,8 @@ def test_the_leadership_the_board_and_the_teacher_read_the_teachers_whole_log(de
 
 
 def test_a_department_head_reads_a_members_log_of_the_departments_subjects_only(demo):
-    math = logged(demo, when=at(2025, 10, 5, 9))
-    logged(demo, subject="hdtn", when=at(2025, 10, 8, 9))
+    math = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    logged(demo, subject="hdtn", when=at(DEMO_YEAR.on(10, 8).year, 10, 8, 9))
 
     log = teacher_log(demo, "head_math")
 
@@ -207,7 +211,7 @@ def test_a_department_head_reads_a_members_log_of_the_departments_subjects_only(
 
 @pytest.mark.parametrize("reader", ["gv_tin", "homeroom_6a1", "clerk", "gv_van2"])
 def test_a_colleague_the_clerk_and_another_departments_head_are_refused_a_teachers_log(demo, reader):
-    logged(demo, when=at(2025, 10, 5, 9))
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
     with pytest.raises(PermissionDenied):
         teacher_log(demo, reader)
 
@@ -216,7 +220,7 @@ def test_a_colleague_the_clerk_and_another_departments_head_are_refused_a_teache
                                              ("head_math", True), ("gv_van2", False), ("teacher_math", False),
                                              ("clerk", False)])
 def test_a_departments_log_is_for_the_leadership_and_its_head(demo, reader, allowed):
-    math = logged(demo, when=at(2025, 10, 5, 9))
+    math = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
     if allowed:
         assert ids(department_log(demo, reader)) == [math.pk]
     else:
@@ -231,9 +235,9 @@ def test_another_schools_teacher_or_department_is_a_404(demo, other_school):
     for actor in (demo.user("principal"), other_school["teacher"]):
         with pytest.raises(Http404):
             selectors.teacher_log(actor=actor, teacher_id=(other_school["teacher"] if actor.pk != other_school[
-                "teacher"].pk else demo.user("teacher_math")).pk, year=2025, month=10)
+                "teacher"].pk else demo.user("teacher_math")).pk, year=OCTOBER[0], month=10)
     with pytest.raises(Http404):
-        selectors.department_log(actor=demo.user("principal"), department_id=department.pk, year=2025, month=10)
+        selectors.department_log(actor=demo.user("principal"), department_id=department.pk, year=OCTOBER[0], month=10)
 
 
 def test_the_pickers_offer_what_each_reader_may_open(demo):
@@ -254,71 +258,71 @@ def test_the_pickers_offer_what_each_reader_may_open(demo):
 
 
 def test_the_teachers_page_shows_every_part_of_each_entry(demo, login):
-    request = logged(demo, late=True, minutes_number=12, when=at(2025, 10, 5, 9, 15), evidence="so-diem-ca-nhan.pdf",
+    request = logged(demo, late=True, minutes_number=12, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9, 15), evidence="so-diem-ca-nhan.pdf",
                      reason="Nhập nhầm cột")
-    applied = logged(demo, status="applied", kind="reentry", when=at(2025, 10, 9, 14, 0), decided=False)
+    applied = logged(demo, status="applied", kind="reentry", when=at(DEMO_YEAR.on(10, 9).year, 10, 9, 14, 0), decided=False)
     student = enrolments(demo, count=1)[0].student
 
     page = login("principal").get(reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)),
-                                  {"month": "2025-10"})
+                                  {"month": f"{DEMO_YEAR.first}-10"})
 
     html = page.content.decode()
     assert page.status_code == 200
-    for text in ("05/10/2025 09:15", "09/10/2025 14:00", "6A1", "Toán", student.full_name, "6 → <b>8,5</b>",
+    for text in (f"05/10/{DEMO_YEAR.first} 09:15", f"09/10/{DEMO_YEAR.first} 14:00", "6A1", "Toán", student.full_name, "6 → <b>8,5</b>",
                  "Nhập nhầm cột", "so-diem-ca-nhan.pdf", demo.user("principal").profile.full_name,
                  demo.user("board").profile.full_name, "12",
                  reverse("gradebook:correction_evidence", args=(request.pk, request.evidence.get().pk)),
                  reverse("gradebook:correction", args=(applied.pk,)),
-                 reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10))):
+                 reverse("archive:correction_log", args=(demo.user("teacher_math").pk, *OCTOBER))):
         assert text in html, text
     assert 'class="log-entry kind-reentry"' in html and 'class="log-entry kind-correction"' in html
     assert 'class="badge warn"' in html  # the late mark
 
 
 def test_a_head_sees_the_evidence_names_of_a_department_log_without_links(demo, login):
-    request = logged(demo, when=at(2025, 10, 5, 9), evidence="bai-kiem-tra.pdf")
+    request = logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9), evidence="bai-kiem-tra.pdf")
     department = sm.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
 
     html = login("head_math").get(reverse("gradebook:correction_log_department", args=(department.pk,)),
-                                  {"month": "10/2025"}).content.decode()
+                                  {"month": f"10/{DEMO_YEAR.first}"}).content.decode()
 
     assert "bai-kiem-tra.pdf" in html and demo.user("teacher_math").profile.full_name in html
     assert reverse("gradebook:correction_evidence", args=(request.pk, request.evidence.get().pk)) not in html
-    assert reverse("archive:department_correction_log", args=(department.pk, 2025, 10)) in html
+    assert reverse("archive:department_correction_log", args=(department.pk, *OCTOBER)) in html
 
 
 def test_the_overview_counts_the_months_changes_per_department_and_teacher(demo, login):
-    logged(demo, when=at(2025, 10, 5, 9), cells=2)
-    logged(demo, teacher="gv_tin", subject="tin", when=at(2025, 10, 6, 9))
-    logged(demo, when=at(2025, 11, 1, 0, 5))  # November
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9), cells=2)
+    logged(demo, teacher="gv_tin", subject="tin", when=at(DEMO_YEAR.on(10, 6).year, 10, 6, 9))
+    logged(demo, when=at(DEMO_YEAR.on(11, 1).year, 11, 1, 0, 5))  # November
 
     overview = selectors.log_overview(actor=demo.user("principal"),
-                                      choices=selectors.log_choices(actor=demo.user("principal")), year=2025,
+                                      choices=selectors.log_choices(actor=demo.user("principal")), year=OCTOBER[0],
                                       month=10)
 
     assert [(row.name, row.requests, row.cells) for row in overview.teachers] == [
         (demo.user("gv_tin").profile.full_name, 1, 1), (demo.user("teacher_math").profile.full_name, 1, 2)]
     math = next(row for row in overview.departments if row.name == "Tổ Toán - Tin")
     assert (math.requests, math.cells) == (2, 3)
-    html = login("principal").get(reverse("gradebook:correction_log"), {"month": "2025-10"}).content.decode()
-    assert reverse("gradebook:correction_log_teacher", args=(demo.user("gv_tin").pk,)) + "?month=2025-10" in html
-    assert reverse("archive:department_correction_log", args=(math.pk, 2025, 10)) in html
+    html = login("principal").get(reverse("gradebook:correction_log"), {"month": f"{DEMO_YEAR.first}-10"}).content.decode()
+    assert reverse("gradebook:correction_log_teacher", args=(demo.user("gv_tin").pk,)) + f"?month={DEMO_YEAR.first}-10" in html
+    assert reverse("archive:department_correction_log", args=(math.pk, *OCTOBER)) in html
 
 
 def test_the_picker_leads_to_the_chosen_log_and_a_teacher_straight_to_their_own(demo, login):
     gv_tin = demo.user("gv_tin")
-    picked = login("principal").get(reverse("gradebook:correction_log"), {"month": "2025-10",
+    picked = login("principal").get(reverse("gradebook:correction_log"), {"month": f"{DEMO_YEAR.first}-10",
                                                                           "of": f"teacher-{gv_tin.pk}"})
     assert picked.status_code == 302
-    assert picked["Location"] == reverse("gradebook:correction_log_teacher", args=(gv_tin.pk,)) + "?month=2025-10"
-    own = login("teacher_math").get(reverse("gradebook:correction_log"), {"month": "10/2025"})
+    assert picked["Location"] == reverse("gradebook:correction_log_teacher", args=(gv_tin.pk,)) + f"?month={DEMO_YEAR.first}-10"
+    own = login("teacher_math").get(reverse("gradebook:correction_log"), {"month": f"10/{DEMO_YEAR.first}"})
     assert own["Location"] == reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)) + (
-        "?month=10%2F2025")
+        f"?month=10%2F{DEMO_YEAR.first}")
 
 
 def test_a_month_that_cannot_be_read_says_so_and_shows_this_month(demo, login):
     page = login("teacher_math").get(reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)),
-                                     {"month": "13/2025"})
+                                     {"month": f"13/{DEMO_YEAR.first}"})
     assert page.status_code == 200
     assert 'id="log-error"' in page.content.decode()
     assert page.context["month"] == timezone.localdate().replace(day=1)
@@ -366,22 +370,22 @@ def squeezed(text: str) -> str:
 
 
 def test_the_printed_logs_carry_the_entries(demo, login):
-    logged(demo, when=at(2025, 10, 5, 9), minutes_number=4, reason="Nhầm cột")
-    logged(demo, teacher="gv_tin", subject="tin", status="applied", kind="reentry", when=at(2025, 10, 9, 9),
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9), minutes_number=4, reason="Nhầm cột")
+    logged(demo, teacher="gv_tin", subject="tin", status="applied", kind="reentry", when=at(DEMO_YEAR.on(10, 9).year, 10, 9, 9),
            decided=False)
     student = enrolments(demo, count=1)[0].student
     department = sm.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
     client = login("principal")
 
-    teacher = client.get(reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10)))
-    whole = client.get(reverse("archive:department_correction_log", args=(department.pk, 2025, 10)))
+    teacher = client.get(reverse("archive:correction_log", args=(demo.user("teacher_math").pk, *OCTOBER)))
+    whole = client.get(reverse("archive:department_correction_log", args=(department.pk, *OCTOBER)))
 
     for response in (teacher, whole):
         assert response["Content-Type"] == "application/pdf" and response.content.startswith(b"%PDF")
     text = pdf_text(teacher.content)
     for expected in ("NHẬT KÝ SỬA ĐIỂM", demo.user("teacher_math").profile.full_name, student.full_name,
-                     "05/10/2025", "Nhầm cột", "Biên bản số 4",
-                     "bai-kiem-tra.pdf", "10/2025", demo.user("board").profile.full_name):
+                     f"05/10/{DEMO_YEAR.first}", "Nhầm cột", "Biên bản số 4",
+                     "bai-kiem-tra.pdf", f"10/{DEMO_YEAR.first}", demo.user("board").profile.full_name):
         assert squeezed(expected) in text, expected
     assert squeezed(demo.user("gv_tin").profile.full_name) not in text
     department_text = pdf_text(whole.content)
@@ -391,7 +395,7 @@ def test_the_printed_logs_carry_the_entries(demo, login):
 
 
 def test_the_printed_log_answers_by_the_same_rule(demo, login, other_school):
-    url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10))
+    url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, *OCTOBER))
     assert login("gv_tin").get(url).status_code == 403
     assert login("head_math").get(url).status_code == 200
     assert login("principal").get(reverse("archive:correction_log", args=(other_school["teacher"].pk, 2025,
@@ -420,10 +424,10 @@ PDF_QUERIES = 11
 def grow(demo):
     """Two more requests of each teacher of Toán - Tin, with more cells: the second size."""
     for day in (12, 13):
-        logged(demo, when=at(2025, 10, day, 9), cells=3)
-        logged(demo, teacher="gv_tin", subject="tin", when=at(2025, 10, day, 10), cells=2, witness="board",
+        logged(demo, when=at(OCTOBER[0], 10, day, 9), cells=3)
+        logged(demo, teacher="gv_tin", subject="tin", when=at(OCTOBER[0], 10, day, 10), cells=2, witness="board",
                evidence="so-diem.pdf")
-        logged(demo, status="applied", kind="reentry", when=at(2025, 10, day, 11), decided=False)
+        logged(demo, status="applied", kind="reentry", when=at(OCTOBER[0], 10, day, 11), decided=False)
 
 
 @pytest.mark.parametrize("reader, page, expected", [
@@ -435,7 +439,7 @@ def grow(demo):
 ])
 def test_the_log_pages_cost_the_same_queries_for_one_change_or_many(demo, login, django_assert_num_queries, reader,
                                                                      page, expected):
-    logged(demo, when=at(2025, 10, 5, 9))
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
     department = sm.Department.objects.get(school=demo.school, name="Tổ Toán - Tin")
     url = {"teacher": reverse("gradebook:correction_log_teacher", args=(demo.user("teacher_math").pk,)),
            "department": reverse("gradebook:correction_log_department", args=(department.pk,)),
@@ -443,18 +447,18 @@ def test_the_log_pages_cost_the_same_queries_for_one_change_or_many(demo, login,
     client = login(reader)
     client.get(url)  # once, for what the process keeps (the content types guardian looks up)
     with django_assert_num_queries(expected):
-        assert client.get(url, {"month": "2025-10"}).status_code == 200
+        assert client.get(url, {"month": f"{DEMO_YEAR.first}-10"}).status_code == 200
     grow(demo)
     with django_assert_num_queries(expected):
-        response = client.get(url, {"month": "2025-10"})
+        response = client.get(url, {"month": f"{DEMO_YEAR.first}-10"})
     assert response.status_code == 200
     if page != "overview":
         assert len(response.context["log"].entries) >= 5
 
 
 def test_the_printed_log_costs_the_same_queries_for_one_change_or_many(demo, login, django_assert_num_queries):
-    logged(demo, when=at(2025, 10, 5, 9))
-    url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, 2025, 10))
+    logged(demo, when=at(DEMO_YEAR.on(10, 5).year, 10, 5, 9))
+    url = reverse("archive:correction_log", args=(demo.user("teacher_math").pk, *OCTOBER))
     client = login("principal")
     with django_assert_num_queries(PDF_QUERIES):
         client.get(url)

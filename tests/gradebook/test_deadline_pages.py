@@ -12,12 +12,15 @@ from gradebook.models import TermSchedule
 from gradebook.windows import services as locks
 from gradebook.windows.selectors import regular_correction_deadline
 from schoolrecords import services
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
 
 def _schedule_post(term, **values):
-    data = {"term": term.pk, f"t{term.pk}-midterm_test_on": "03/11/2025", f"t{term.pk}-final_test_on": "22/12/2025",
+    data = {"term": term.pk, f"t{term.pk}-midterm_test_on": f"03/11/{DEMO_YEAR.first}", f"t{term.pk}-final_test_on": f"22/12/{DEMO_YEAR.first}",
             f"t{term.pk}-midterm_entry_days": "14", f"t{term.pk}-regular_correction_days": "7"}
     data.update({f"t{term.pk}-{key}": value for key, value in values.items()})
     return data
@@ -28,14 +31,14 @@ def test_the_board_sets_a_terms_test_dates_typed_dd_mm_yyyy(demo, login):
     response = login("board").post(reverse("gradebook:deadlines"), _schedule_post(term))
     assert response.status_code == 302
     schedule = TermSchedule.objects.get(term=term)
-    assert schedule.midterm_test_on == datetime.date(2025, 11, 3)
-    assert regular_correction_deadline(schedule) == datetime.date(2025, 12, 15)
+    assert schedule.midterm_test_on == DEMO_YEAR.on(11, 3)
+    assert regular_correction_deadline(schedule) == DEMO_YEAR.on(12, 15)
     assert schedule.history.latest().history_user.username == "board"
 
 
 def test_an_end_of_term_test_before_the_mid_term_is_refused_at_its_field(demo, login):
     term = demo.year.terms.get(number=1)
-    response = login("board").post(reverse("gradebook:deadlines"), _schedule_post(term, final_test_on="01/10/2025"))
+    response = login("board").post(reverse("gradebook:deadlines"), _schedule_post(term, final_test_on=f"01/10/{DEMO_YEAR.first}"))
     assert response.status_code == 200
     form = dict(response.context["schedule_forms"])[term]
     assert form.errors["final_test_on"]
@@ -67,8 +70,8 @@ def _extra_class(demo, name):
 def test_the_pages_take_the_same_queries_with_more_classes_and_windows(demo, login, url_name):
     term = demo.year.terms.get(number=1)
     board = demo.user("board")
-    locks.schedule_save(actor=board, term=term, midterm_test_on=datetime.date(2025, 11, 3),
-                        final_test_on=datetime.date(2025, 12, 22))
+    locks.schedule_save(actor=board, term=term, midterm_test_on=DEMO_YEAR.on(11, 3),
+                        final_test_on=DEMO_YEAR.on(12, 22))
     locks.window_create(actor=board, term=term, opens_at=timezone.now() - datetime.timedelta(days=1))
     client = login("board")
     client.get(reverse(url_name))

@@ -6,7 +6,6 @@ score for a student who left before that test, the year column of a student exem
 and "010" read as 10.
 """
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -23,12 +22,15 @@ from gradebook.scores.selectors import grid
 from gradebook.scores.services import CellInput, Outcome
 from gradebook.windows import services as locks
 from schoolrecords import services as setup
+from seed.demo import demo_year
 
 from .test_scores import save, studying, term
 
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
+
 TX, GK, CK = slots.REGULAR, slots.MIDTERM, slots.FINAL
-START, END = datetime.date(2025, 9, 5), datetime.date(2026, 1, 10)
-MIDTERM_TEST, FINAL_TEST = datetime.date(2025, 11, 3), datetime.date(2025, 12, 22)
+START, END = DEMO_YEAR.on(9, 5), DEMO_YEAR.on(1, 10)
+MIDTERM_TEST, FINAL_TEST = DEMO_YEAR.on(11, 3), DEMO_YEAR.on(12, 22)
 
 
 def facts(**changes) -> Facts:
@@ -38,9 +40,9 @@ def facts(**changes) -> Facts:
 
 
 STAYING = Student(1, START)
-LEFT_IN_NOVEMBER = Student(2, START, datetime.date(2025, 11, 20))  # after the mid-term test, before the final
-LEFT_IN_OCTOBER = Student(3, START, datetime.date(2025, 10, 1))
-LEFT_BEFORE_TERM = Student(4, datetime.date(2025, 5, 1), datetime.date(2025, 8, 1))
+LEFT_IN_NOVEMBER = Student(2, START, DEMO_YEAR.on(11, 20))  # after the mid-term test, before the final
+LEFT_IN_OCTOBER = Student(3, START, DEMO_YEAR.on(10, 1))
+LEFT_BEFORE_TERM = Student(4, DEMO_YEAR.previous.on(5, 1), DEMO_YEAR.on(8, 1))
 
 
 @pytest.mark.parametrize(("given", "student", "kind", "index", "message", "remedy"), [
@@ -79,7 +81,7 @@ def test_a_refusal_says_its_date_and_count_in_the_persons_language():
     left = entry.judge(facts(), LEFT_IN_OCTOBER, GK, 1)
     count = entry.judge(facts(), STAYING, TX, 4)
 
-    assert left.text(lambda text: text) == "This student left the class on 01/10/2025, before this test."
+    assert left.text(lambda text: text) == f"This student left the class on 01/10/{DEMO_YEAR.first}, before this test."
     assert count.text(lambda text: text) == "This subject has 3 regular assessments per term."
     assert entry.ALLOWED.text(lambda text: text) == ""
 
@@ -135,28 +137,28 @@ def _test_dates(demo, number, *, midterm, final):
 def test_a_score_of_a_test_after_the_students_transfer_is_refused_by_the_save_and_read_only_in_the_grid(demo):
     leaving, staying = studying(demo)[:2]
     setup.enrolment_end(actor=demo.user("board"), enrolment=leaving, status="transferred_out",
-                        end_date=datetime.date(2025, 11, 20), reason="Chuyển trường")
-    _test_dates(demo, 1, midterm=datetime.date(2025, 11, 3), final=datetime.date(2025, 12, 22))
+                        end_date=DEMO_YEAR.on(11, 20), reason="Chuyển trường")
+    _test_dates(demo, 1, midterm=DEMO_YEAR.on(11, 3), final=DEMO_YEAR.on(12, 22))
 
     result = save(demo, [CellInput(leaving.pk, TX, 1, "8"), CellInput(leaving.pk, GK, 1, "7"),
                          CellInput(leaving.pk, CK, 1, "9"), CellInput(staying.pk, CK, 1, "9")])
     shown = grid(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=term(demo, 1))
 
     assert [cell.outcome for cell in result.cells] == [Outcome.SAVED, Outcome.SAVED, Outcome.REFUSED, Outcome.SAVED]
-    assert result.cells[2].message == gettext(entry.MSG_LEFT_BEFORE_TEST) % {"date": "20/11/2025"}
+    assert result.cells[2].message == gettext(entry.MSG_LEFT_BEFORE_TEST) % {"date": f"20/11/{DEMO_YEAR.first}"}
     assert not Score.objects.filter(enrolment=leaving, kind=CK).exists()
     row = next(row for row in shown.rows if row.enrolment.pk == leaving.pk)
     keys = [column.key for column in shown.entry_columns]
     assert dict(zip(keys, row.open_cells, strict=True)) == {"tx1": True, "tx2": True, "tx3": True, "tx4": True,
                                                               "gk": True, "ck": False}
-    assert row.refusals == {"ck": gettext(entry.MSG_LEFT_BEFORE_TEST) % {"date": "20/11/2025"}}
+    assert row.refusals == {"ck": gettext(entry.MSG_LEFT_BEFORE_TEST) % {"date": f"20/11/{DEMO_YEAR.first}"}}
 
 
 def test_the_grid_page_shows_the_transferred_students_end_of_term_cell_read_only(demo, login):
     leaving = studying(demo)[0]
     setup.enrolment_end(actor=demo.user("board"), enrolment=leaving, status="transferred_out",
-                        end_date=datetime.date(2025, 11, 20), reason="Chuyển trường")
-    _test_dates(demo, 1, midterm=datetime.date(2025, 11, 3), final=datetime.date(2025, 12, 22))
+                        end_date=DEMO_YEAR.on(11, 20), reason="Chuyển trường")
+    _test_dates(demo, 1, midterm=DEMO_YEAR.on(11, 3), final=DEMO_YEAR.on(12, 22))
     assignment = demo.assignment("6A1", "toan")
 
     page = login("teacher_math").get(f"/scores/{assignment.pk}/term/1/").content.decode()
@@ -165,7 +167,7 @@ def test_the_grid_page_shows_the_transferred_students_end_of_term_cell_read_only
     row = row[:row.index("</tr>")]
     assert row.count('<input class="cell"') == 5  # four ĐĐGtx and ĐĐGgk; not ĐĐGck
     end_of_term = row[row.index('data-col="ck"'):]
-    assert 'title="Học sinh này đã rời lớp ngày 20/11/2025, trước ngày kiểm tra này."' in end_of_term[:200]
+    assert f'title="Học sinh này đã rời lớp ngày 20/11/{DEMO_YEAR.first}, trước ngày kiểm tra này."' in end_of_term[:200]
 
 
 def test_the_grids_year_column_of_a_student_exempt_in_term_one_only_is_the_term_two_result(demo):
@@ -189,8 +191,8 @@ def test_the_grids_year_column_of_a_student_exempt_in_term_one_only_is_the_term_
 def test_a_correction_request_is_refused_for_an_open_cell_and_for_a_test_the_student_missed(demo):
     leaving = studying(demo)[0]
     setup.enrolment_end(actor=demo.user("board"), enrolment=leaving, status="transferred_out",
-                        end_date=datetime.date(2025, 11, 20), reason="Chuyển trường")
-    _test_dates(demo, 1, midterm=datetime.date(2025, 11, 3), final=datetime.date(2025, 12, 22))
+                        end_date=DEMO_YEAR.on(11, 20), reason="Chuyển trường")
+    _test_dates(demo, 1, midterm=DEMO_YEAR.on(11, 3), final=DEMO_YEAR.on(12, 22))
     save(demo, [CellInput(leaving.pk, GK, 1, "8")])
     evidence = _pdf()
     ask = [corrections.ChangeInput(leaving.pk, GK, 1, "9")]  # they sat the mid-term test

@@ -14,6 +14,9 @@ from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup
 from schoolrecords.selectors import sort_vietnamese
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +89,7 @@ def test_rows_are_every_enrolment_in_vietnamese_order_with_the_transferred_stude
     assert [row.number for row in result.rows] == list(range(1, 41))
     [gone] = [row for row in result.rows if row.has_left]
     assert gone.enrolment.status == sm.Enrolment.Status.TRANSFERRED_OUT
-    assert gone.left_on == datetime.date(2026, 2, 16)
+    assert gone.left_on == DEMO_YEAR.on(2, 16)
     assert gone.writable  # left in the middle of term II: the weeks before still count
     assert all(len(row.cells) == 6 for row in result.rows)
 
@@ -94,7 +97,7 @@ def test_rows_are_every_enrolment_in_vietnamese_order_with_the_transferred_stude
 def test_a_student_who_left_before_the_term_is_shown_but_not_writable(demo):
     leaving = studying(demo)[0]
     setup.enrolment_end(actor=demo.user("board"), enrolment=leaving, status=sm.Enrolment.Status.DROPPED,
-                        end_date=datetime.date(2025, 12, 1), reason="Nghỉ học")
+                        end_date=DEMO_YEAR.on(12, 1), reason="Nghỉ học")
 
     assert not row_of(grid_of(demo, number=2), leaving).writable
     assert row_of(grid_of(demo, number=1), leaving).writable
@@ -259,7 +262,7 @@ def test_another_schools_cell_history_is_not_found(demo, other_school):
                          cells=[CellInput(other_school["enrolment"].pk, TX, 1, "8")])
     assert result.ok
     with pytest.raises(Http404):
-        score_history(actor=demo.user("principal"), score=Score.objects.get().pk)
+        score_history(actor=demo.user("principal"), score=Score.objects.get(enrolment__school_class__year__is_current=True).pk)
 
 
 # --- queries -----------------------------------------------------------------------------------

@@ -20,6 +20,9 @@ from gradebook.scores.services import CellInput, scores_save
 from gradebook.windows import services as locks
 from schoolrecords import models as sm
 from schoolrecords import services as setup
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 TX = Score.Kind.REGULAR
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -109,10 +112,10 @@ def test_a_delegation_of_another_year_does_not_reach_this_years_requests(demo, e
     [request] = requests_for(demo)
     system = setup.system_user()
     later = setup.school_year_create(
-        actor=system, school=demo.school, name="2026-2027", start_date=datetime.date(2026, 9, 5),
-        end_date=datetime.date(2027, 5, 31),
-        term_dates=((datetime.date(2026, 9, 5), datetime.date(2027, 1, 10)),
-                    (datetime.date(2027, 1, 12), datetime.date(2027, 5, 25))))
+        actor=system, school=demo.school, name=f"{DEMO_YEAR.next.name}", start_date=DEMO_YEAR.next.on(9, 5),
+        end_date=DEMO_YEAR.next.on(5, 31),
+        term_dates=((DEMO_YEAR.next.on(9, 5), DEMO_YEAR.next.on(1, 10)),
+                    (DEMO_YEAR.next.on(1, 12), DEMO_YEAR.next.on(5, 25))))
     delegation.delegation_grant(actor=demo.user("principal"), year=later, delegate=demo.user("vice"),
                                 starts_on=later.start_date)
     with pytest.raises(PermissionDenied):
@@ -227,11 +230,11 @@ def test_only_a_vice_principal_of_the_school_inside_the_year_without_overlap_is_
     assert "delegate" in refused(delegate=demo.user("board"))
     assert "starts_on" in refused(starts_on=year.start_date - datetime.timedelta(days=1))
     assert "ends_on" in refused(ends_on=year.end_date + datetime.timedelta(days=1))
-    assert "ends_on" in refused(starts_on=datetime.date(2025, 10, 1), ends_on=datetime.date(2025, 9, 30))
+    assert "ends_on" in refused(starts_on=DEMO_YEAR.on(10, 1), ends_on=DEMO_YEAR.on(9, 30))
     assert not DecisionDelegation.objects.exists()
-    grant(demo, starts_on=datetime.date(2025, 10, 1), ends_on=datetime.date(2025, 12, 31))
-    assert "already has a delegation" in refused(starts_on=datetime.date(2025, 12, 1))["starts_on"][0]
-    grant(demo, starts_on=datetime.date(2026, 1, 1))  # the next days: no overlap
+    grant(demo, starts_on=DEMO_YEAR.on(10, 1), ends_on=DEMO_YEAR.on(12, 31))
+    assert "already has a delegation" in refused(starts_on=DEMO_YEAR.on(12, 1))["starts_on"][0]
+    grant(demo, starts_on=DEMO_YEAR.on(1, 1))  # the next days: no overlap
     assert DecisionDelegation.objects.count() == 2
 
 
@@ -249,19 +252,19 @@ def test_only_the_principal_grants_or_revokes(demo, username):
 def test_the_principal_grants_and_revokes_on_the_delegation_page(demo, login):
     client = login("principal")
     url = reverse("gradebook:delegations")
-    bad = client.post(url, {"delegate": demo.user("board").pk, "starts_on": "01/10/2025"})
+    bad = client.post(url, {"delegate": demo.user("board").pk, "starts_on": f"01/10/{DEMO_YEAR.first}"})
     assert bad.status_code == 400 and "delegate" in bad.context["form"].errors
     assert not DecisionDelegation.objects.exists()
-    outside = client.post(url, {"delegate": demo.user("vice").pk, "starts_on": "01/10/2024"})
+    outside = client.post(url, {"delegate": demo.user("vice").pk, "starts_on": f"01/10/{DEMO_YEAR.first - 1}"})
     assert outside.status_code == 400 and "starts_on" in outside.context["form"].errors
-    done = client.post(url, {"delegate": demo.user("vice").pk, "starts_on": "01/10/2025", "ends_on": "",
+    done = client.post(url, {"delegate": demo.user("vice").pk, "starts_on": f"01/10/{DEMO_YEAR.first}", "ends_on": "",
                              "note": "Đi công tác"})
     assert done.status_code == 302
     given = DecisionDelegation.objects.get()
     assert (given.delegate, given.starts_on, given.ends_on, given.granted_by) == (
-        demo.user("vice"), datetime.date(2025, 10, 1), None, demo.user("principal"))
+        demo.user("vice"), DEMO_YEAR.on(10, 1), None, demo.user("principal"))
     page = client.get(url).content.decode()
-    assert "Trần Thị Hương" in page and "01/10/2025" in page
+    assert "Trần Thị Hương" in page and f"01/10/{DEMO_YEAR.first}" in page
     revoke = reverse("gradebook:delegation_revoke", args=(given.pk,))
     client.post(revoke, {"reason": "   "})
     assert DecisionDelegation.objects.get().revoked_at is None
@@ -275,11 +278,11 @@ def test_a_teacher_cannot_open_or_use_the_delegation_page(demo, login):
     teacher = login("teacher_math")
     assert teacher.get(reverse("gradebook:delegations")).status_code == 403
     assert teacher.post(reverse("gradebook:delegations"), {"delegate": demo.user("vice").pk,
-                                                           "starts_on": "01/10/2025"}).status_code == 403
+                                                           "starts_on": f"01/10/{DEMO_YEAR.first}"}).status_code == 403
     vice = login("vice")
     assert vice.get(reverse("gradebook:delegations")).status_code == 200
     assert vice.post(reverse("gradebook:delegations"), {"delegate": demo.user("vice").pk,
-                                                        "starts_on": "01/10/2025"}).status_code == 403
+                                                        "starts_on": f"01/10/{DEMO_YEAR.first}"}).status_code == 403
     assert not DecisionDelegation.objects.exists()
 
 
@@ -297,7 +300,7 @@ def test_the_delegation_list_costs_the_same_queries_for_one_delegation_or_three(
     with CaptureQueriesContext(connection) as one:
         client.get(url)
     grant(demo, delegate="vice2")
-    grant(demo, delegate="vice3", ends_on=datetime.date(2026, 1, 31))
+    grant(demo, delegate="vice3", ends_on=DEMO_YEAR.on(1, 31))
     with CaptureQueriesContext(connection) as three:
         page = client.get(url)
     assert len(three) == len(one)

@@ -228,7 +228,7 @@ def test_approval_is_refused_while_anything_is_missing_and_says_what(primary, kl
                            "qualities and competencies.")
     assert messages[2] == ("Lê Minh Châu (End of term I): the level of Tiếng Việt, Toán, Tiếng Anh, Đạo đức; the "
                            "test score of Tiếng Việt, Toán, Tiếng Anh; the qualities and competencies.")
-    assert len(messages) == 3 and not ResultApproval.objects.exists()
+    assert len(messages) == 3 and not ResultApproval.objects.filter(school_class=klass).exists()
 
 
 def test_the_principal_approves_term_one_then_its_points_are_frozen(primary, klass, django_capture_on_commit_callbacks):
@@ -275,7 +275,7 @@ def test_only_the_principal_approves(primary, klass, username):
     complete_class(primary, klass, points=("gk1", "ck1"))
     with pytest.raises(PermissionDenied):
         services.primary_approve(actor=primary.user(username), school_class=klass, number=1)
-    assert not ResultApproval.objects.exists()
+    assert not ResultApproval.objects.filter(school_class=klass).exists()
 
 
 def test_term_two_alone_and_a_secondary_class_are_not_approved_here(primary, klass, demo):
@@ -461,10 +461,10 @@ def test_the_principal_approves_from_the_results_page(primary, klass, login_prim
     url = reverse("gradebook:primary_approve", args=[klass.pk, 1])
     client = login_primary("th_principal")
     response = client.post(url, {"note": ""}, follow=True)
-    assert not ResultApproval.objects.exists() and "Nguyễn Văn An" in response.content.decode()
+    assert not ResultApproval.objects.filter(school_class=klass).exists() and "Nguyễn Văn An" in response.content.decode()
     complete_class(primary, klass, points=("gk1", "ck1"))
     client.post(url, {"note": "Duyệt"})
-    assert ResultApproval.objects.get().note == "Duyệt"
+    assert ResultApproval.objects.get(school_class=klass).note == "Duyệt"
     assert login_primary("th_board").post(reverse("gradebook:primary_approve", args=[klass.pk, "year"])
                                           ).status_code == 403
 

@@ -1,6 +1,5 @@
 """Entry progress that acts (issue 13, item 7): who is behind, reminders (home card, e-mail), the monthly record."""
 
-import datetime
 import email
 import email.policy
 
@@ -16,14 +15,17 @@ from gradebook.progress import selectors, services
 from gradebook.results.selectors import progress
 from schoolrecords import services as setup
 from schoolrecords.services import system_user
+from seed.demo import demo_year
 
 from .test_correction_log import pdf_text
 from .test_results import fill_scores, studying
 from .test_results_views import _counted_get, add_students
 
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
+
 pytestmark = pytest.mark.django_db
 
-NOVEMBER = datetime.date(2025, 11, 1)
+NOVEMBER = DEMO_YEAR.on(11, 1)
 
 
 def remind(demo, teacher="teacher_math", sender="vice", **kwargs):
@@ -195,8 +197,8 @@ def test_the_monthly_record_is_taken_once_per_month(demo):
     fill_scores(demo, 1)  # later entries do not change a month already recorded
 
     again = services.progress_record_take(actor=system_user(), school=demo.school,
-                                          month=datetime.date(2025, 11, 20))
-    call_command("progress_snapshot", month="2025-11")
+                                          month=DEMO_YEAR.on(11, 20))
+    call_command("progress_snapshot", month=f"{DEMO_YEAR.first}-11")
 
     assert again.pk == first.pk and ProgressRecord.objects.filter(month=NOVEMBER).count() == 1
     assert ProgressRecordRow.objects.filter(record=first).count() == rows > 0
@@ -208,7 +210,7 @@ def test_beat_records_last_month_on_the_first(demo, settings):
 
     entry = settings.CELERY_BEAT_SCHEDULE["gradebook-progress-monthly"]
     assert entry["task"] == "gradebook.tasks.progress_records_monthly"
-    taken = services.progress_records_due(actor=system_user(), today=datetime.date(2025, 12, 1))
+    taken = services.progress_records_due(actor=system_user(), today=DEMO_YEAR.on(12, 1))
     assert [each.month for each in taken] == [NOVEMBER]
     assert tasks.progress_records_monthly.name == entry["task"]
 
@@ -225,11 +227,11 @@ def test_the_months_page_and_the_pdf_carry_the_numbers(demo, login):
     client = login("vice")
 
     html = client.get(reverse("gradebook:progress_records")).content.decode()
-    assert "11/2025" in html and f'href="{reverse("archive:progress_record", args=[taken.pk])}"' in html
+    assert f"11/{DEMO_YEAR.first}" in html and f'href="{reverse("archive:progress_record", args=[taken.pk])}"' in html
 
     response = client.get(reverse("archive:progress_record", args=[taken.pk]))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
-    assert "Tien-do-nhap-diem-11-2025.pdf" in response["Content-Disposition"]
+    assert f"Tien-do-nhap-diem-11-{DEMO_YEAR.first}.pdf" in response["Content-Disposition"]
     text = pdf_text(response.content)
     assert (toan.filled, toan.required) == (120, 240)
     assert "120/240" in text and "BẢNGTHEODÕITIẾNĐỘNHẬPĐIỂMHẰNGTHÁNG" in text.upper()
@@ -269,7 +271,7 @@ def test_the_months_page_costs_the_same_with_more_months(demo, login, django_ass
     services.progress_record_take(actor=system_user(), school=demo.school, month=NOVEMBER)
     _counted_get(client, reverse("gradebook:progress_records"), django_assert_num_queries, RECORDS_QUERIES)
     for month in (9, 10, 12):
-        services.progress_record_take(actor=system_user(), school=demo.school, month=datetime.date(2025, month, 1))
+        services.progress_record_take(actor=system_user(), school=demo.school, month=DEMO_YEAR.on(month, 1))
     response = _counted_get(client, reverse("gradebook:progress_records"), django_assert_num_queries,
                             RECORDS_QUERIES)
     assert response.content.decode().count("progress-record-pdf") == 4

@@ -18,6 +18,9 @@ from gradebook.rules.entry import ChangeRules, Facts, Recorded, Remedy
 from gradebook.scores.services import CellInput, Outcome, scores_save
 from gradebook.windows import services as windows
 from schoolrecords import models as sm
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 TX, GK, CK = Score.Kind.REGULAR, Score.Kind.MIDTERM, Score.Kind.FINAL
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -47,27 +50,27 @@ def save(demo, text, *, session, kind=TX, version=None):
 
 # --- the rule, pure ------------------------------------------------------------------------------------
 
-FACTS = Facts(term_start=datetime.date(2026, 9, 5), term_end=datetime.date(2027, 1, 10), regular_required=3,
-              is_teacher=True, midterm_test_on=datetime.date(2026, 11, 2), final_test_on=datetime.date(2026, 12, 28),
-              today=datetime.date(2026, 11, 20))
-EARLY, LATE = Recorded(datetime.date(2026, 10, 1)), Recorded(datetime.date(2026, 11, 10))
+FACTS = Facts(term_start=DEMO_YEAR.next.on(9, 5), term_end=DEMO_YEAR.next.on(1, 10), regular_required=3,
+              is_teacher=True, midterm_test_on=DEMO_YEAR.next.on(11, 2), final_test_on=DEMO_YEAR.next.on(12, 28),
+              today=DEMO_YEAR.next.on(11, 20))
+EARLY, LATE = Recorded(DEMO_YEAR.next.on(10, 1)), Recorded(DEMO_YEAR.next.on(11, 10))
 
 
 @pytest.mark.parametrize("rules, today, kind, recorded, remedy, deadline", [
-    (ChangeRules(), None, TX, None, Remedy.NONE, datetime.date(2026, 12, 21)),  # entered in this session: typed freely
-    (ChangeRules(), None, TX, EARLY, Remedy.REENTRY, datetime.date(2026, 12, 21)),  # seed 000: a week before
-    (ChangeRules(regular_correction_days=40), None, TX, EARLY, Remedy.CORRECTION, datetime.date(2026, 11, 18)),
-    (ChangeRules(), datetime.date(2026, 12, 22), TX, EARLY, Remedy.CORRECTION, datetime.date(2026, 12, 21)),
+    (ChangeRules(), None, TX, None, Remedy.NONE, DEMO_YEAR.next.on(12, 21)),  # entered in this session: typed freely
+    (ChangeRules(), None, TX, EARLY, Remedy.REENTRY, DEMO_YEAR.next.on(12, 21)),  # seed 000: a week before
+    (ChangeRules(regular_correction_days=40), None, TX, EARLY, Remedy.CORRECTION, DEMO_YEAR.next.on(11, 18)),
+    (ChangeRules(), DEMO_YEAR.next.on(12, 22), TX, EARLY, Remedy.CORRECTION, DEMO_YEAR.next.on(12, 21)),
     # seed 003: two weeks before the mid-term test for scores dated before it, the end-of-term test after
-    (ChangeRules(regular_deadline="each"), None, TX, EARLY, Remedy.CORRECTION, datetime.date(2026, 10, 19)),
-    (ChangeRules(regular_deadline="each"), None, TX, LATE, Remedy.REENTRY, datetime.date(2026, 12, 14)),
-    (ChangeRules(), None, GK, LATE, Remedy.CORRECTION, datetime.date(2026, 11, 7)),  # 5 days after the test
-    (ChangeRules(test_correction_days=30), None, GK, LATE, Remedy.CORRECTION, datetime.date(2026, 12, 2)),
-    (ChangeRules(), None, CK, LATE, Remedy.CORRECTION, datetime.date(2027, 1, 2)),
+    (ChangeRules(regular_deadline="each"), None, TX, EARLY, Remedy.CORRECTION, DEMO_YEAR.next.on(10, 19)),
+    (ChangeRules(regular_deadline="each"), None, TX, LATE, Remedy.REENTRY, DEMO_YEAR.next.on(12, 14)),
+    (ChangeRules(), None, GK, LATE, Remedy.CORRECTION, DEMO_YEAR.next.on(11, 7)),  # 5 days after the test
+    (ChangeRules(test_correction_days=30), None, GK, LATE, Remedy.CORRECTION, DEMO_YEAR.next.on(12, 2)),
+    (ChangeRules(), None, CK, LATE, Remedy.CORRECTION, DEMO_YEAR.next.on(1, 2)),
 ])
 def test_the_rule_for_recorded_scores(rules, today, kind, recorded, remedy, deadline):
     facts = Facts(**{**FACTS.__dict__, "rules": rules, "today": today or FACTS.today})
-    student = rule.Student(enrolment_id=1, start_date=datetime.date(2026, 9, 5))
+    student = rule.Student(enrolment_id=1, start_date=DEMO_YEAR.next.on(9, 5))
     verdict = rule.judge(facts, student, kind, 1, recorded)
     assert (verdict.allowed, verdict.remedy) == (recorded is None, remedy)
     assert rule.change_deadline(facts, kind, recorded.entered_on if recorded else None) == deadline
@@ -77,7 +80,7 @@ def test_the_rule_for_recorded_scores(rules, today, kind, recorded, remedy, dead
 
 def test_approved_results_are_changed_by_a_correction_request():
     facts = Facts(**{**FACTS.__dict__, "results_approved": True})
-    student = rule.Student(enrolment_id=1, start_date=datetime.date(2026, 9, 5))
+    student = rule.Student(enrolment_id=1, start_date=DEMO_YEAR.next.on(9, 5))
     assert rule.judge(facts, student, TX, 1).remedy == Remedy.CORRECTION
     assert rule.correctable(facts, student, TX, 1)
 

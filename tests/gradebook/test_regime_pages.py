@@ -14,8 +14,11 @@ from gradebook.scores.services import CellInput, scores_save
 from gradebook.windows import services as windows
 from gradebook.windows.selectors import column_fill
 from schoolrecords import models as sm
+from seed.demo import demo_year
 
 from .test_results import fill_scores, set_conduct
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 TX, GK = Score.Kind.REGULAR, Score.Kind.MIDTERM
 
@@ -208,21 +211,21 @@ def test_the_notes_read_in_vietnamese(demo, client, login, settings):
 
 
 @pytest.mark.parametrize("kind, entered, locked, today, deadline, late", [
-    (TX, datetime.date(2026, 10, 1), False, datetime.date(2026, 11, 20), datetime.date(2026, 12, 21), False),
-    (TX, datetime.date(2026, 10, 1), False, datetime.date(2026, 12, 22), datetime.date(2026, 12, 21), True),
-    (GK, datetime.date(2026, 11, 3), False, datetime.date(2026, 11, 20), datetime.date(2026, 11, 7), True),
-    (TX, None, True, datetime.date(2026, 11, 20), datetime.date(2026, 12, 21), False),  # an empty locked cell
-    (TX, datetime.date(2026, 10, 1), True, datetime.date(2026, 12, 22), datetime.date(2026, 12, 21), True),
+    (TX, DEMO_YEAR.next.on(10, 1), False, DEMO_YEAR.next.on(11, 20), DEMO_YEAR.next.on(12, 21), False),
+    (TX, DEMO_YEAR.next.on(10, 1), False, DEMO_YEAR.next.on(12, 22), DEMO_YEAR.next.on(12, 21), True),
+    (GK, DEMO_YEAR.next.on(11, 3), False, DEMO_YEAR.next.on(11, 20), DEMO_YEAR.next.on(11, 7), True),
+    (TX, None, True, DEMO_YEAR.next.on(11, 20), DEMO_YEAR.next.on(12, 21), False),  # an empty locked cell
+    (TX, DEMO_YEAR.next.on(10, 1), True, DEMO_YEAR.next.on(12, 22), DEMO_YEAR.next.on(12, 21), True),
 ])
 def test_a_refusal_with_a_remedy_carries_its_deadline_and_whether_it_passed(kind, entered, locked, today, deadline,
                                                                             late):
     from gradebook.rules import entry as rule
 
-    facts = rule.Facts(term_start=datetime.date(2026, 9, 5), term_end=datetime.date(2027, 1, 10),
-                       regular_required=3, is_teacher=True, midterm_test_on=datetime.date(2026, 11, 2),
-                       final_test_on=datetime.date(2026, 12, 28), today=today,
+    facts = rule.Facts(term_start=DEMO_YEAR.next.on(9, 5), term_end=DEMO_YEAR.next.on(1, 10),
+                       regular_required=3, is_teacher=True, midterm_test_on=DEMO_YEAR.next.on(11, 2),
+                       final_test_on=DEMO_YEAR.next.on(12, 28), today=today,
                        columns=rule.Columns(locked_columns=frozenset({(kind, 1)}) if locked else frozenset()))
-    student = rule.Student(enrolment_id=1, start_date=datetime.date(2026, 9, 5))
+    student = rule.Student(enrolment_id=1, start_date=DEMO_YEAR.next.on(9, 5))
     verdict = rule.judge(facts, student, kind, 1, rule.Recorded(entered) if entered else None)
     assert not verdict.allowed and verdict.remedy != rule.Remedy.NONE
     assert (verdict.deadline, verdict.late) == (deadline, late)

@@ -4,7 +4,6 @@ Scores are entered through gradebook.scores.services.scores_save as the assigned
 assignment and term), conduct and absences through the homeroom service, so history exists.
 """
 
-import datetime
 from decimal import Decimal
 
 import pytest
@@ -28,6 +27,9 @@ from gradebook.results.services import (
 )
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -237,9 +239,9 @@ def test_e8_more_than_45_sessions_absent_in_the_year_repeats_the_grade(demo, une
     enrolment = one_student(demo, ["8.0"] * 8)
     school_class = demo.school_class("6A1")
     homeroom_save(actor=demo.user("homeroom_6a1"), school_class=school_class, term=term(demo, 1),
-                  entries=[HomeroomEntry(enrolment.pk, conduct="tot", absences={(2025, 10): (20, 0)})])
+                  entries=[HomeroomEntry(enrolment.pk, conduct="tot", absences={DEMO_YEAR.month(10): (20, 0)})])
     homeroom_save(actor=demo.user("homeroom_6a1"), school_class=school_class, term=term(demo, 2),
-                  entries=[HomeroomEntry(enrolment.pk, conduct="tot", absences={(2026, 3): (0, unexcused)})])
+                  entries=[HomeroomEntry(enrolment.pk, conduct="tot", absences={DEMO_YEAR.month(3): (0, unexcused)})])
 
     row = row_of(results(demo), enrolment)
     assert (row.excused, row.unexcused) == (20, unexcused)
@@ -250,8 +252,8 @@ def test_e8_more_than_45_sessions_absent_in_the_year_repeats_the_grade(demo, une
 def test_each_month_counts_in_the_term_holding_most_of_its_days(demo):
     months = term_months(demo.year.terms.all())
 
-    assert months[1] == [(2025, 9), (2025, 10), (2025, 11), (2025, 12)]
-    assert months[2] == [(2026, 1), (2026, 2), (2026, 3), (2026, 4), (2026, 5)]
+    assert months[1] == [DEMO_YEAR.month(9), DEMO_YEAR.month(10), DEMO_YEAR.month(11), DEMO_YEAR.month(12)]
+    assert months[2] == [DEMO_YEAR.month(1), DEMO_YEAR.month(2), DEMO_YEAR.month(3), DEMO_YEAR.month(4), DEMO_YEAR.month(5)]
 
 
 # --- exemptions -----------------------------------------------------------------------------------------
@@ -372,4 +374,4 @@ def test_a_student_who_left_in_term_two_has_term_one_results_due_but_not_the_yea
     assert row_of(results(demo, 1), left).required
     assert not row_of(results(demo, 2), left).required
     assert not row_of(results(demo), left).required
-    assert left.end_date == datetime.date(2026, 2, 16)
+    assert left.end_date == DEMO_YEAR.on(2, 16)

@@ -18,8 +18,11 @@ from gradebook.models import (
 from gradebook.results.services import field_key
 from schoolrecords import models as sm
 from schoolrecords import services as setup
+from seed.demo import demo_year
 
 from .test_results import complete_year, fill_scores, one_student, set_conduct, studying
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,14 +52,14 @@ def test_the_homeroom_sheet_shows_every_student_with_conduct_the_terms_months_an
     html = response.content.decode()
     enrolment = studying(demo)[0]
     assert f'name="{field_key("conduct", enrolment.pk)}"' in html
-    assert f'name="{field_key("excused", enrolment.pk, (2025, 12))}"' in html
-    assert f'name="{field_key("excused", enrolment.pk, (2026, 1))}"' not in html  # January counts in term II
+    assert f'name="{field_key("excused", enrolment.pk, DEMO_YEAR.month(12))}"' in html
+    assert f'name="{field_key("excused", enrolment.pk, DEMO_YEAR.month(1))}"' not in html  # January counts in term II
     assert html.count('<tr') == 2 + 40  # two header rows, 40 students (the one who left in February included)
     # ... and the sheet says where January went; every box is named for a screen reader (issue 13)
-    assert 'id="months-elsewhere"' in html and "01/2026" in html.split('id="months-elsewhere"')[1].split("</p>")[0]
+    assert 'id="months-elsewhere"' in html and f"01/{DEMO_YEAR.first + 1}" in html.split('id="months-elsewhere"')[1].split("</p>")[0]
     name = enrolment.student.full_name
-    assert re.search(rf'aria-label="[^"]*{re.escape(name)}[^"]*12/2025"[^>]*name="{field_key("excused", enrolment.pk, (2025, 12))}"'
-                     rf'|name="{field_key("excused", enrolment.pk, (2025, 12))}"[^>]*aria-label="[^"]*{re.escape(name)}', html)
+    assert re.search(rf'aria-label="[^"]*{re.escape(name)}[^"]*12/{DEMO_YEAR.first}"[^>]*name="{field_key("excused", enrolment.pk, DEMO_YEAR.month(12))}"'
+                     rf'|name="{field_key("excused", enrolment.pk, DEMO_YEAR.month(12))}"[^>]*aria-label="[^"]*{re.escape(name)}', html)
     assert html.count('aria-label=') >= 40 * (1 + 2 * 4 + 1)  # conduct, P and K of 4 months, remark
     assert "data-unsaved-warning=" in html and html.count("Lưu bảng") + html.count("Save the sheet") >= 2
 
@@ -66,7 +69,7 @@ def _sheet_post(demo, enrolments, **overrides):
     for enrolment in enrolments:
         data[field_key("conduct", enrolment.pk)] = "tot"
         data[field_key("remark", enrolment.pk)] = ""
-        for month in [(2025, 9), (2025, 10), (2025, 11), (2025, 12)]:
+        for month in [DEMO_YEAR.month(9), DEMO_YEAR.month(10), DEMO_YEAR.month(11), DEMO_YEAR.month(12)]:
             data[field_key("excused", enrolment.pk, month)] = ""
             data[field_key("unexcused", enrolment.pk, month)] = ""
     data.update(overrides)
@@ -76,7 +79,7 @@ def _sheet_post(demo, enrolments, **overrides):
 def test_saving_the_sheet_records_everything_and_comes_back_to_it(demo, login):
     first, second = studying(demo)[:2]
     data = _sheet_post(demo, [first, second], **{
-        field_key("conduct", second.pk): "dat", field_key("excused", first.pk, (2025, 10)): "2",
+        field_key("conduct", second.pk): "dat", field_key("excused", first.pk, DEMO_YEAR.month(10)): "2",
         field_key("remark", first.pk): "Ngoan, học tốt",
     })
     response = login("homeroom_6a1").post(url("homeroom", demo, 1), data)
@@ -90,7 +93,7 @@ def test_saving_the_sheet_records_everything_and_comes_back_to_it(demo, login):
 def test_a_bad_entry_is_shown_at_its_field_and_nothing_is_saved(demo, login):
     first, second = studying(demo)[:2]
     data = _sheet_post(demo, [first, second], **{
-        field_key("excused", second.pk, (2025, 11)): "-3", field_key("unexcused", first.pk, (2025, 9)): "hai",
+        field_key("excused", second.pk, DEMO_YEAR.month(11)): "-3", field_key("unexcused", first.pk, DEMO_YEAR.month(9)): "hai",
         field_key("remark", first.pk): "Ngoan",
     })
     response = login("homeroom_6a1").post(url("homeroom", demo, 1), data)
@@ -100,7 +103,7 @@ def test_a_bad_entry_is_shown_at_its_field_and_nothing_is_saved(demo, login):
     assert "Số buổi nghỉ học không được là số âm." in html  # already in the catalogue
     assert html.count('class="c invalid"') == 2
     assert 'value="-3"' in html and 'value="hai"' in html  # what was typed stays on screen
-    assert not ConductResult.objects.exists() and not StudentRemark.objects.exists()
+    assert not ConductResult.objects.filter(enrolment__school_class__year__is_current=True).exists() and not StudentRemark.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 @pytest.mark.parametrize(("username", "status"), [
@@ -157,12 +160,12 @@ def test_the_year_page_gives_the_homeroom_teacher_the_retest_and_summer_forms(de
     response = client.post(url("retests_save", demo), {field_key("retest", retest.pk, cn.pk): "6,5",
                                                        field_key("retest", retest.pk, tin.pk): "abc"})
     assert response.status_code == 400
-    assert "Điểm phải là một số" in response.content.decode() and not RetestResult.objects.exists()
+    assert "Điểm phải là một số" in response.content.decode() and not RetestResult.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
     response = client.post(url("retests_save", demo), {field_key("retest", retest.pk, cn.pk): "6,5",
                                                        field_key("retest", retest.pk, tin.pk): "5"})
     assert response.status_code == 302
-    assert RetestResult.objects.count() == 2
+    assert RetestResult.objects.filter(enrolment__school_class__year__is_current=True).count() == 2
     assert login("principal").post(url("retests_save", demo), {}).status_code == 403
 
 
@@ -186,13 +189,13 @@ def test_the_approve_button_is_disabled_with_the_gaps_listed_until_every_cell_is
     assert 'id="gaps"' not in html and not re.search(r"<button type=\"submit\" disabled>", html)
     response = client.post(url("results_approve", demo, 1), {"note": "Đã kiểm tra"})
     assert response.status_code == 302
-    assert ResultApproval.objects.get().note == "Đã kiểm tra"
+    assert ResultApproval.objects.get(school_class__year__is_current=True).note == "Đã kiểm tra"
 
 
 def test_an_early_approval_is_refused_with_a_message(demo, login):
     response = login("principal").post(url("results_approve", demo, 1), follow=True)
 
-    assert response.status_code == 200 and not ResultApproval.objects.exists()
+    assert response.status_code == 200 and not ResultApproval.objects.filter(school_class__year__is_current=True).exists()
     assert "Toán" in response.content.decode()  # the gaps are named
 
 
@@ -201,7 +204,7 @@ def test_only_the_principal_approves_through_the_page(demo, login):
     set_conduct(demo, 1)
     assert login("vice").post(url("results_approve", demo, 1)).status_code == 403
     assert login("homeroom_6a1").post(url("results_approve", demo, 1)).status_code == 403
-    assert not ResultApproval.objects.exists()
+    assert not ResultApproval.objects.filter(school_class__year__is_current=True).exists()
 
 
 # --- exemptions -----------------------------------------------------------------------------------------
@@ -274,9 +277,9 @@ def test_progress_counts_filled_and_required_cells_per_teacher_class_and_subject
 def test_progress_defaults_to_the_term_under_way(demo):
     from gradebook.results.selectors import progress
 
-    assert progress(actor=demo.user("vice"), today=datetime.date(2025, 11, 1)).term.number == 1
-    assert progress(actor=demo.user("vice"), today=datetime.date(2026, 3, 1)).term.number == 2
-    assert progress(actor=demo.user("vice"), today=datetime.date(2026, 7, 1)).term.number == 2
+    assert progress(actor=demo.user("vice"), today=DEMO_YEAR.on(11, 1)).term.number == 1
+    assert progress(actor=demo.user("vice"), today=DEMO_YEAR.on(3, 1)).term.number == 2
+    assert progress(actor=demo.user("vice"), today=DEMO_YEAR.next.on(7, 1)).term.number == 2
 
 
 # --- the home page fragment ----------------------------------------------------------------------------------

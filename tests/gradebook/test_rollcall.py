@@ -13,15 +13,32 @@ from gradebook.results.compute import load_class, year_results
 from gradebook.results.services import field_key
 from gradebook.rules import rollcall as rules
 from schoolrecords import models as sm
+from seed.demo import demo_year
 
 from .test_results import complete_year, studying, term
 from .test_results_services import approve, complete_term
 
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
+
 pytestmark = pytest.mark.django_db
 
-WEDNESDAY = datetime.date(2025, 10, 1)
-THURSDAY = datetime.date(2025, 10, 2)
-SUNDAY = datetime.date(2025, 10, 5)
+# The first Wednesday of October in the demo's year, the Thursday after it, and the Sunday of that week.
+WEDNESDAY = DEMO_YEAR.on(10, 1) + datetime.timedelta(days=(2 - DEMO_YEAR.on(10, 1).weekday()) % 7)
+THURSDAY = WEDNESDAY + datetime.timedelta(days=1)
+SUNDAY = WEDNESDAY + datetime.timedelta(days=4)
+OCTOBER = DEMO_YEAR.month(10)
+LATER = WEDNESDAY + datetime.timedelta(days=19)  # a Monday, two weeks and a half later
+
+
+def day(value: datetime.date) -> str:
+    return f"{value:%d/%m/%Y}"
+
+
+def weekdays(month: tuple[int, int]) -> int:
+    """Monday to Friday in the month (the school days the reminder counts)."""
+    first = datetime.date(*month, 1)
+    following = datetime.date(month[0] + month[1] // 12, month[1] % 12 + 1, 1)
+    return sum(1 for n in range((following - first).days) if (first + datetime.timedelta(days=n)).weekday() < 5)
 
 
 def take(demo, day, marks, *, username="homeroom_6a1", class_name="6A1", reason="Điểm danh", today=None):
@@ -29,7 +46,7 @@ def take(demo, day, marks, *, username="homeroom_6a1", class_name="6A1", reason=
                          reason=reason, today=today)
 
 
-def monthly(enrolment, month=(2025, 10)):
+def monthly(enrolment, month=OCTOBER):
     row = MonthlyAbsence.objects.filter(enrolment=enrolment, year=month[0], month=month[1]).first()
     return (row.excused, row.unexcused) if row else None
 
@@ -72,7 +89,7 @@ def test_clearing_a_mark_deletes_it_with_history_and_lowers_the_total(demo):
 def test_the_first_day_taken_replaces_the_totals_typed_on_the_month_sheet(demo):
     first, second = studying(demo)[:2]
     homeroom_save(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"), term=term(demo, 1),
-                  entries=[HomeroomEntry(first.pk, absences={(2025, 10): (4, 2)})])
+                  entries=[HomeroomEntry(first.pk, absences={DEMO_YEAR.month(10): (4, 2)})])
 
     result = take(demo, WEDNESDAY, {})  # everyone present that day
 
@@ -85,11 +102,11 @@ def test_the_month_sheet_refuses_typed_absences_of_a_month_kept_by_day(demo):
     take(demo, WEDNESDAY, {enrolment.pk: "P"})
 
     error = vietnamese(homeroom_save, actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
-                       term=term(demo, 1), entries=[HomeroomEntry(enrolment.pk, absences={(2025, 10): (3, 0)})])
-    assert error.messages == ["Số buổi nghỉ của 10/2025 được tính từ điểm danh hằng ngày: hãy sửa trên bảng điểm danh."]
+                       term=term(demo, 1), entries=[HomeroomEntry(enrolment.pk, absences={DEMO_YEAR.month(10): (3, 0)})])
+    assert error.messages == [f"Số buổi nghỉ của 10/{DEMO_YEAR.first} được tính từ điểm danh hằng ngày: hãy sửa trên bảng điểm danh."]
     assert monthly(enrolment) == (1, 0)
     assert homeroom_sheet(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
-                          number=1).daily == {(2025, 10)}
+                          number=1).daily == {DEMO_YEAR.month(10)}
 
 
 def test_the_years_results_count_the_days_absent(demo):
@@ -107,38 +124,39 @@ def test_the_years_results_count_the_days_absent(demo):
 
 
 @pytest.mark.parametrize(("day", "today", "message"), [
-    (datetime.date(2025, 10, 20), datetime.date(2025, 10, 17),
-     "Ngày 20/10/2025 chưa đến: điểm danh được ghi trong ngày hoặc sau đó."),
-    (SUNDAY, None, "Ngày 05/10/2025 là Chủ nhật: không có điểm danh."),
-    (datetime.date(2026, 5, 27), None, "Ngày 27/05/2026 nằm ngoài các học kì của năm học này."),
-    (datetime.date(2025, 8, 29), None, "Ngày 29/08/2025 nằm ngoài các học kì của năm học này."),
+    (LATER, LATER - datetime.timedelta(days=3),
+     f"Ngày {day(LATER)} chưa đến: điểm danh được ghi trong ngày hoặc sau đó."),
+    (SUNDAY, None, f"Ngày {day(SUNDAY)} là Chủ nhật: không có điểm danh."),
+    (DEMO_YEAR.on(5, 27), DEMO_YEAR.on(5, 31),
+     f"Ngày 27/05/{DEMO_YEAR.first + 1} nằm ngoài các học kì của năm học này."),
+    (DEMO_YEAR.on(8, 29), None, f"Ngày 29/08/{DEMO_YEAR.first} nằm ngoài các học kì của năm học này."),
 ])
 def test_a_day_the_roll_call_does_not_cover_is_refused_with_its_reason(demo, day, today, message):
     enrolment = studying(demo)[0]
     error = vietnamese(take, demo, day, {enrolment.pk: "P"}, today=today)
 
     assert error.messages == [message]
-    assert not DailyAbsence.objects.exists() and not RollCallDay.objects.exists()
+    assert not DailyAbsence.objects.filter(enrolment__school_class__year__is_current=True).exists() and not RollCallDay.objects.exists()
 
 
 def test_a_day_after_the_student_left_is_refused_at_the_students_mark(demo):
     left = sm.Enrolment.objects.get(school_class=demo.school_class("6A1"), end_date__isnull=False)
     present = studying(demo)[0]
-    error = vietnamese(take, demo, datetime.date(2026, 2, 17), {present.pk: "P", left.pk: "K"})
+    error = vietnamese(take, demo, DEMO_YEAR.on(2, 17), {present.pk: "P", left.pk: "K"}, today=DEMO_YEAR.on(5, 1))
 
     assert error.message_dict == {field_key("mark", left.pk): [
-        f"{left.student.full_name} đã rời lớp ngày 16/02/2026, trước ngày 17/02/2026."]}
-    assert not DailyAbsence.objects.exists()  # all or nothing
-    take(demo, datetime.date(2026, 2, 16), {left.pk: "K"})  # their last day is theirs
+        f"{left.student.full_name} đã rời lớp ngày 16/02/{DEMO_YEAR.first + 1}, trước ngày 17/02/{DEMO_YEAR.first + 1}."]}
+    assert not DailyAbsence.objects.filter(enrolment__school_class__year__is_current=True).exists()  # all or nothing
+    take(demo, DEMO_YEAR.on(2, 16), {left.pk: "K"}, today=DEMO_YEAR.on(5, 1))  # their last day is theirs
 
 
 def test_a_day_before_the_student_joined_is_refused(demo):
     enrolment = studying(demo)[0]
-    sm.Enrolment.objects.filter(pk=enrolment.pk).update(start_date=datetime.date(2025, 10, 2))  # no history needed
+    sm.Enrolment.objects.filter(pk=enrolment.pk).update(start_date=THURSDAY)  # no history needed
     error = vietnamese(take, demo, WEDNESDAY, {enrolment.pk: "P"})
 
     assert error.message_dict == {field_key("mark", enrolment.pk): [
-        f"{enrolment.student.full_name} vào lớp ngày 02/10/2025, sau ngày 01/10/2025."]}
+        f"{enrolment.student.full_name} vào lớp ngày {day(THURSDAY)}, sau ngày {day(WEDNESDAY)}."]}
 
 
 def test_a_mark_other_than_p_or_k_is_refused(demo):
@@ -176,46 +194,50 @@ def test_a_student_of_another_class_is_refused(demo):
 def test_the_sheet_shows_the_days_marks_and_totals_and_which_days_are_open(demo):
     first = studying(demo)[0]
     take(demo, WEDNESDAY, {first.pk: "P"})
-    sheet = rollcall_sheet(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"), month=(2025, 10),
-                           today=datetime.date(2025, 10, 8))
+    today = WEDNESDAY + datetime.timedelta(days=7)
+    sheet = rollcall_sheet(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"), month=OCTOBER,
+                           today=today)
 
     assert len(sheet.days) == 31 and sheet.term_number == 1
     columns = {column.date.day: column for column in sheet.days}
-    assert columns[1].taken and columns[1].open and not columns[1].weekend
-    assert columns[4].weekend and columns[4].open  # a Saturday may be marked
-    assert not columns[5].open and not columns[9].open  # a Sunday, a day to come
-    assert sheet.due == 5  # 2, 3, 6, 7 and 8 October (today)
+    taken, saturday, sunday = WEDNESDAY.day, SUNDAY.day - 1, SUNDAY.day
+    assert columns[taken].taken and columns[taken].open and not columns[taken].weekend
+    assert columns[saturday].weekend and columns[saturday].open  # a Saturday may be marked
+    assert not columns[sunday].open and not columns[today.day + 1].open  # a Sunday, a day to come
+    # Due: Monday to Friday from 1 October to today, but the day taken.
+    school_days = sum(1 for n in range(1, today.day + 1) if datetime.date(*OCTOBER, n).weekday() < 5)
+    assert sheet.due == school_days - 1
     row = next(row for row in sheet.rows if row.enrolment.pk == first.pk)
-    assert (row.cells[0].mark, row.excused, row.unexcused) == ("P", 1, 0)
-    assert row.cells[0].label == f"{first.student.full_name}, 01/10"
-    assert sheet.previous == (2025, 9) and sheet.following == (2025, 11)
+    assert (row.cells[taken - 1].mark, row.excused, row.unexcused) == ("P", 1, 0)
+    assert row.cells[taken - 1].label == f"{first.student.full_name}, {WEDNESDAY:%d/%m}"
+    assert sheet.previous == DEMO_YEAR.month(9) and sheet.following == DEMO_YEAR.month(11)
 
 
 def test_the_ledgers_marks_are_only_those_of_months_kept_by_day(demo):
     first = studying(demo)[0]
     take(demo, WEDNESDAY, {first.pk: "K"})
 
-    assert daily_marks(demo.school_class("6A1"), [(2025, 9), (2025, 10)]) == {(2025, 10): {first.pk: {1: "K"}}}
+    assert daily_marks(demo.school_class("6A1"), [DEMO_YEAR.month(9), DEMO_YEAR.month(10)]) == {DEMO_YEAR.month(10): {first.pk: {WEDNESDAY.day: "K"}}}
 
 
 def test_the_reminder_counts_the_school_days_not_taken_on_the_first_three_days_of_the_next_month(demo):
     school_class = demo.school_class("6A1")
     take(demo, WEDNESDAY, {})
 
-    [entry] = rollcall_home(classes=[school_class], today=datetime.date(2025, 11, 3))
-    assert (entry.reminded, entry.due, entry.deadline) == ((2025, 10), 22, datetime.date(2025, 11, 3))
-    assert entry.month == (2025, 11)
-    [entry] = rollcall_home(classes=[school_class], today=datetime.date(2025, 11, 4))
-    assert (entry.reminded, entry.due, entry.month) == (None, 0, (2025, 11))
-    [entry] = rollcall_home(classes=[school_class], today=datetime.date(2025, 9, 2))  # August: no term
-    assert (entry.reminded, entry.month) == (None, (2025, 9))
-    [entry] = rollcall_home(classes=[school_class], today=datetime.date(2026, 12, 2))  # after the year: its last month
-    assert (entry.reminded, entry.month) == (None, (2026, 5))
+    [entry] = rollcall_home(classes=[school_class], today=DEMO_YEAR.on(11, 3))
+    assert (entry.reminded, entry.due, entry.deadline) == (DEMO_YEAR.month(10), weekdays(DEMO_YEAR.month(10)) - 1, DEMO_YEAR.on(11, 3))
+    assert entry.month == DEMO_YEAR.month(11)
+    [entry] = rollcall_home(classes=[school_class], today=DEMO_YEAR.on(11, 4))
+    assert (entry.reminded, entry.due, entry.month) == (None, 0, DEMO_YEAR.month(11))
+    [entry] = rollcall_home(classes=[school_class], today=DEMO_YEAR.on(9, 2))  # August: no term
+    assert (entry.reminded, entry.month) == (None, DEMO_YEAR.month(9))
+    [entry] = rollcall_home(classes=[school_class], today=DEMO_YEAR.next.on(12, 2))  # after the year: its last month
+    assert (entry.reminded, entry.month) == (None, DEMO_YEAR.month(5))
 
 
 def test_a_month_fully_taken_has_no_reminder(demo):
-    for day in rules.days_to_check((2025, 10), terms=demo.year.terms.all(), today=datetime.date(2025, 11, 1)):
+    for day in rules.days_to_check(DEMO_YEAR.month(10), terms=demo.year.terms.all(), today=DEMO_YEAR.on(11, 1)):
         take(demo, day, {})
 
-    [entry] = rollcall_home(classes=[demo.school_class("6A1")], today=datetime.date(2025, 11, 1))
+    [entry] = rollcall_home(classes=[demo.school_class("6A1")], today=DEMO_YEAR.on(11, 1))
     assert entry.reminded is None

@@ -13,12 +13,18 @@ from gradebook.homeroom.services import rollcall_save
 from gradebook.models import DailyAbsence, MonthlyAbsence
 from schoolrecords import models as sm
 from schoolrecords import services as setup
+from seed.demo import demo_year
 
 from .test_results import studying
 
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
+
 pytestmark = pytest.mark.django_db
 
-OCTOBER = (2025, 10)
+OCTOBER = DEMO_YEAR.month(10)
+SUNDAYS = [n for n in range(1, 32) if datetime.date(*OCTOBER, n).weekday() == 6]  # of October in the demo's year
+DAY = 2 if 2 not in SUNDAYS else 3  # a school day early in October
+WEEKDAYS = sum(1 for n in range(1, 32) if datetime.date(*OCTOBER, n).weekday() < 5)
 
 
 def sheet_url(demo, month=OCTOBER, class_name="6A1"):
@@ -48,16 +54,17 @@ def add_students(demo, count: int) -> list[sm.Enrolment]:
 def test_the_sheet_has_a_labelled_input_per_student_and_open_day_and_greys_sundays(demo, login):
     first = studying(demo)[0]
     rollcall_save(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
-                  day=datetime.date(2025, 10, 1), marks={first.pk: "P"})
+                  day=DEMO_YEAR.on(10, 1), marks={first.pk: "P"})
     response = login("homeroom_6a1").get(sheet_url(demo))
 
     html = response.content.decode()
     assert response.status_code == 200
     assert f'aria-label="{first.student.full_name}, 01/10"' in html
     assert 'value="P" maxlength="1"' in html
-    # 5, 12, 19, 26 October are Sundays: no inputs on them; 27 other days per student (all 40 in the class then)
-    assert html.count('class="rc"') == 27 * sm.Enrolment.objects.filter(school_class=demo.school_class("6A1")).count()
-    assert 'class="d weekend off" data-day="5"' in html
+    # The Sundays of October have no inputs; every other day has one per student (all in the class then)
+    students = sm.Enrolment.objects.filter(school_class=demo.school_class("6A1")).count()
+    assert html.count('class="rc"') == (31 - len(SUNDAYS)) * students
+    assert f'class="d weekend off" data-day="{SUNDAYS[0]}"' in html
     assert "gradebook/rollcall.js" in html
     assert 'id="rollcall-config"' in html
 
@@ -65,12 +72,12 @@ def test_the_sheet_has_a_labelled_input_per_student_and_open_day_and_greys_sunda
 def test_a_mark_is_saved_by_json_and_answers_the_months_totals(demo, login):
     first = studying(demo)[0]
     client = login("homeroom_6a1")
-    response = post(client, save_url(demo), {"day": 2, "marks": {str(first.pk): "k"}})
+    response = post(client, save_url(demo), {"day": DAY, "marks": {str(first.pk): "k"}})
 
     assert response.status_code == 200
     body = response.json()
     assert body["marks"] == {str(first.pk): "K"} and body["totals"][str(first.pk)] == [0, 1]
-    assert DailyAbsence.objects.get(enrolment=first).date == datetime.date(2025, 10, 2)
+    assert DailyAbsence.objects.get(enrolment=first).date == DEMO_YEAR.on(10, DAY)
     mark = DailyAbsence.objects.get(enrolment=first)
     assert mark.history.get().history_user == demo.user("homeroom_6a1")
 
@@ -79,13 +86,13 @@ def test_a_refused_mark_answers_its_reason_in_vietnamese(demo, login):
     first = studying(demo)[0]
     client = login("homeroom_6a1")
     with translation.override("vi"):
-        response = post(client, save_url(demo), {"day": 5, "marks": {str(first.pk): "P"}})
+        response = post(client, save_url(demo), {"day": SUNDAYS[0], "marks": {str(first.pk): "P"}})
 
     assert response.status_code == 400
-    assert response.json()["error"] == "Ngày 05/10/2025 là Chủ nhật: không có điểm danh."
+    assert response.json()["error"] == f"Ngày {SUNDAYS[0]:02d}/10/{DEMO_YEAR.first} là Chủ nhật: không có điểm danh."
     assert post(client, save_url(demo), {"day": 40, "marks": {}}).status_code == 400
     assert post(client, save_url(demo), {"marks": {}}).status_code == 400
-    assert not DailyAbsence.objects.exists()
+    assert not DailyAbsence.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_another_teacher_is_refused_and_another_schools_class_is_not_found(demo, login, other_school):
@@ -98,8 +105,8 @@ def test_another_teacher_is_refused_and_another_schools_class_is_not_found(demo,
 
 def test_a_month_outside_the_year_is_not_found(demo, login):
     client = login("homeroom_6a1")
-    assert client.get(sheet_url(demo, (2025, 8))).status_code == 404
-    assert client.get(sheet_url(demo, (2025, 13))).status_code == 404
+    assert client.get(sheet_url(demo, DEMO_YEAR.month(8))).status_code == 404
+    assert client.get(sheet_url(demo, (DEMO_YEAR.first, 13))).status_code == 404
 
 
 # --- the month sheet and the home page ----------------------------------------------------------------------
@@ -108,13 +115,13 @@ def test_a_month_outside_the_year_is_not_found(demo, login):
 def test_the_month_sheet_shows_a_month_kept_by_day_read_only_and_links_each_month_to_its_roll_call(demo, login):
     first = studying(demo)[0]
     rollcall_save(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
-                  day=datetime.date(2025, 10, 1), marks={first.pk: "P"})
+                  day=DEMO_YEAR.on(10, 1), marks={first.pk: "P"})
     html = login("homeroom_6a1").get(reverse("gradebook:homeroom", args=[demo.school_class("6A1").pk, 1])
                                      ).content.decode()
 
-    assert f'name="excused-{first.pk}-2025-10"' not in html  # counted from the days
-    assert f'name="excused-{first.pk}-2025-9"' in html  # typed
-    for month in [(2025, 9), (2025, 10), (2025, 11), (2025, 12)]:
+    assert f'name="excused-{first.pk}-{DEMO_YEAR.first}-10"' not in html  # counted from the days
+    assert f'name="excused-{first.pk}-{DEMO_YEAR.first}-9"' in html  # typed
+    for month in [DEMO_YEAR.month(9), DEMO_YEAR.month(10), DEMO_YEAR.month(11), DEMO_YEAR.month(12)]:
         assert f'href="{sheet_url(demo, month)}"' in html
 
 
@@ -123,10 +130,10 @@ def test_saving_the_month_sheet_keeps_the_totals_counted_from_the_days(demo, log
 
     first = studying(demo)[0]
     rollcall_save(actor=demo.user("homeroom_6a1"), school_class=demo.school_class("6A1"),
-                  day=datetime.date(2025, 10, 1), marks={first.pk: "K"})
+                  day=DEMO_YEAR.on(10, 1), marks={first.pk: "K"})
     client = login("homeroom_6a1")
     data = _sheet_post(demo, studying(demo))
-    data[f"excused-{first.pk}-2025-9"] = "2"
+    data[f"excused-{first.pk}-{DEMO_YEAR.first}-9"] = "2"
     response = client.post(reverse("gradebook:homeroom", args=[demo.school_class("6A1").pk, 1]), data)
 
     assert response.status_code == 302
@@ -136,13 +143,13 @@ def test_saving_the_month_sheet_keeps_the_totals_counted_from_the_days(demo, log
 
 def test_the_home_card_reminds_of_the_days_not_checked_and_links_the_sheet(demo):
     school_class = demo.school_class("6A1")
-    entries = rollcall_home(classes=[school_class], today=datetime.date(2025, 11, 2))
+    entries = rollcall_home(classes=[school_class], today=DEMO_YEAR.on(11, 2))
     with translation.override("vi"):
         html = render_to_string("gradebook/_home_homeroom.html", {"homeroom": [school_class], "rollcall": entries})
 
-    assert "Điểm danh tháng 10/2025 (6A1): còn 23 ngày chưa điểm danh — hạn nhập 03/11." in html
-    assert f'href="{reverse("gradebook:rollcall", args=[school_class.pk, 2025, 10])}"' in html
-    assert f'href="{reverse("gradebook:rollcall", args=[school_class.pk, 2025, 11])}"' in html  # this month
+    assert f"Điểm danh tháng 10/{DEMO_YEAR.first} (6A1): còn {WEEKDAYS} ngày chưa điểm danh — hạn nhập 03/11." in html
+    assert f'href="{reverse("gradebook:rollcall", args=[school_class.pk, *OCTOBER])}"' in html
+    assert f'href="{reverse("gradebook:rollcall", args=[school_class.pk, *DEMO_YEAR.month(11)])}"' in html  # this month
 
 
 def test_the_home_page_links_the_homeroom_teacher_to_the_roll_call(demo, login):
@@ -164,12 +171,12 @@ ROLLCALL_QUERIES = 15
 def test_the_sheet_costs_the_same_queries_for_40_and_50_students(demo, login, django_assert_num_queries):
     client, url = login("homeroom_6a1"), sheet_url(demo)
     homeroom = demo.user("homeroom_6a1")
-    rollcall_save(actor=homeroom, school_class=demo.school_class("6A1"), day=datetime.date(2025, 10, 1),
+    rollcall_save(actor=homeroom, school_class=demo.school_class("6A1"), day=DEMO_YEAR.on(10, 1),
                   marks={enrolment.pk: "P" for enrolment in studying(demo)[:5]})
     with django_assert_num_queries(ROLLCALL_QUERIES):
         first = client.get(url)
     added = add_students(demo, 10)
-    rollcall_save(actor=homeroom, school_class=demo.school_class("6A1"), day=datetime.date(2025, 10, 2),
+    rollcall_save(actor=homeroom, school_class=demo.school_class("6A1"), day=DEMO_YEAR.on(10, 2),
                   marks={enrolment.pk: "K" for enrolment in added})
     with django_assert_num_queries(ROLLCALL_QUERIES):
         second = client.get(url)

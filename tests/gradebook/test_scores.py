@@ -14,6 +14,9 @@ from gradebook.scores import services, writer
 from gradebook.scores.services import CellInput, Outcome, scores_save
 from schoolrecords import models as sm
 from schoolrecords import services as setup
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -207,7 +210,7 @@ def test_an_unknown_column_is_refused(demo, kind, index):
 def test_a_student_of_another_class_or_who_left_before_the_term_has_no_slot(demo):
     leaving, staying = studying(demo)[:2]
     setup.enrolment_end(actor=demo.user("board"), enrolment=leaving, status=sm.Enrolment.Status.TRANSFERRED_OUT,
-                        end_date=datetime.date(2025, 12, 1), reason="Chuyển trường")
+                        end_date=DEMO_YEAR.on(12, 1), reason="Chuyển trường")
     elsewhere = studying(demo, "7A1")[0]
 
     term2 = save(demo, [CellInput(leaving.pk, TX, 1, "8"), CellInput(elsewhere.pk, TX, 1, "8"),
@@ -230,7 +233,7 @@ def test_a_block_far_larger_than_a_class_is_refused_whole(demo):
     enrolment = studying(demo)[0]
     with pytest.raises(ValidationError):
         save(demo, [CellInput(enrolment.pk, TX, 1, "8")] * (services.MAX_CELLS + 1))
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_a_save_without_a_reason_is_recorded_as_score_entry(demo):
@@ -307,7 +310,7 @@ def test_another_schools_assignment_is_not_found(demo, other_school):
     with pytest.raises(Http404):  # and a term of another school's year does not fit the demo's assignment
         scores_save(session="test-session", actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"), term=other_term,
                     cells=cells, reason="test")
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 # --- the database's own guard ------------------------------------------------------------------
@@ -346,7 +349,7 @@ def test_a_stored_score_never_has_two_decimals(demo):
     if connection.vendor == "postgresql":
         # numeric(3,1) rounds the second decimal away before any check constraint sees it.
         _row(demo, value=Decimal("7.25")).save()
-        assert Score.objects.get().value == Decimal("7.3")
+        assert Score.objects.get(enrolment__school_class__year__is_current=True).value == Decimal("7.3")
     else:
         # SQLite has no numeric type: the check constraint is what refuses it.
         with pytest.raises(IntegrityError), transaction.atomic():

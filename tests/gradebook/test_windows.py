@@ -65,7 +65,7 @@ def test_a_closed_window_for_every_column_refuses_the_whole_save_and_changes_not
     locks.window_close(actor=demo.user("board"), window=EntryWindow.objects.get())
     with pytest.raises(PermissionDenied, match="closed"):
         save(demo, [CellInput(first_student(demo).pk, TX, 1, "7")])
-    assert not Score.objects.exists()
+    assert not Score.objects.filter(enrolment__school_class__year__is_current=True).exists()
 
 
 def test_a_closed_window_of_one_class_leaves_the_other_classes_open(demo):
@@ -81,7 +81,7 @@ def test_a_closed_mid_term_window_refuses_only_the_mid_term_cells(demo):
     assert result.for_slot(student, TX, 1).outcome == Outcome.SAVED
     refused = result.for_slot(student, GK, 1)
     assert refused.outcome == Outcome.REFUSED and "closed" in refused.message
-    assert not Score.objects.filter(kind=GK).exists()
+    assert not Score.objects.filter(kind=GK, enrolment__school_class__year__is_current=True).exists()
 
 
 def test_a_window_that_has_not_opened_yet_keeps_what_it_covers_closed(demo):
@@ -153,7 +153,7 @@ def test_a_teacher_locks_their_column_and_its_cells_are_refused_one_by_one(demo)
     assert result.for_slot(student, TX, 1).outcome == Outcome.REFUSED
     assert "locked" in result.for_slot(student, TX, 1).message
     assert result.for_slot(student, TX, 2).outcome == Outcome.SAVED
-    assert Score.objects.get(kind=TX, index=1).value == 7
+    assert Score.objects.get(kind=TX, index=1, enrolment__school_class__year__is_current=True).value == 7
 
 
 def test_a_teacher_cannot_lock_another_teachers_column(demo):
@@ -240,7 +240,7 @@ def test_a_save_racing_a_close_commits_before_it_or_is_refused_never_after():
             try:
                 barrier.wait()
                 result = save(demo, [CellInput(student, TX, 1, str(n + 1),
-                                               expected_version=Score.objects.filter(kind=TX, index=1).values_list(
+                                               expected_version=Score.objects.filter(kind=TX, index=1, enrolment__school_class__year__is_current=True).values_list(
                                                    "version", flat=True).first())])
                 outcome["saved"] = result.ok and timezone.now()
             except PermissionDenied:
@@ -261,7 +261,7 @@ def test_a_save_racing_a_close_commits_before_it_or_is_refused_never_after():
             thread.start()
         for thread in threads:
             thread.join()
-        latest = Score.objects.filter(kind=TX, index=1).first()
+        latest = Score.objects.filter(kind=TX, index=1, enrolment__school_class__year__is_current=True).first()
         if outcome["saved"]:
             # the save's history row was written inside its transaction, before the close committed
             assert latest.history.first().history_date <= outcome["closed_at"]

@@ -11,11 +11,14 @@ from gradebook.models import Score
 from gradebook.results.compute import load_class, missing_cells, results_for
 from schoolrecords import models as sm
 from schoolrecords import selectors, services
+from seed.demo import demo_year
 from tests.gradebook.test_results import fill_scores, set_conduct, studying, term
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 D = datetime.date
-ARRIVAL = datetime.date(2026, 2, 2)
+ARRIVAL = DEMO_YEAR.on(2, 2)
 
 
 def board(demo):
@@ -44,7 +47,7 @@ def backdate_scores(enrolment, day):
 def test_a_transfer_in_during_term_ii_is_due_for_term_ii_only_and_does_not_block_term_i(demo):
     movement = transfer_in(demo)
     arrived = movement.enrolment
-    assert arrived.start_date == D(2026, 2, 2) and movement.other_school == "THCS Lê Lợi"
+    assert arrived.start_date == DEMO_YEAR.on(2, 2) and movement.other_school == "THCS Lê Lợi"
     school_class = sm.SchoolClass.objects.select_related("year").get(pk=demo.school_class("6A1").pk)
     fill_scores(demo, 1)
     set_conduct(demo, 1)
@@ -70,9 +73,9 @@ def test_the_ledger_and_report_card_show_the_transfer_in_with_the_other_school(d
     with translation.override("vi"):
         ledger = printed.ledger(demo.school_class("6A1"), 2)
         record = next(s for s in ledger.students if s.enrolment_id == arrived.pk)
-        assert "THCS Lê Lợi" in record.change and "02/02/2026" in record.change
+        assert "THCS Lê Lợi" in record.change and f"02/02/{DEMO_YEAR.first + 1}" in record.change
         card = printed.report_card(sm.Enrolment.objects.select_related("school_class__year").get(pk=arrived.pk), 2)
-        assert card.history[0] == ("2025-2026", "", "THCS Lê Lợi")
+        assert card.history[0] == (f"{DEMO_YEAR.name}", "", "THCS Lê Lợi")
         assert card.history[1][1] == "6A1"
 
 
@@ -82,7 +85,7 @@ def test_a_student_placed_twice_or_a_date_outside_the_year_is_refused_at_the_fie
         transfer_in(demo, student=placed.student, class_name="8A1")
     assert "school_class" in refused.value.message_dict
     with pytest.raises(ValidationError) as refused:
-        transfer_in(demo, on=D(2026, 7, 1))
+        transfer_in(demo, on=DEMO_YEAR.next.on(7, 1))
     assert "date" in refused.value.message_dict
     assert not sm.Student.objects.filter(code="HS-MOVE-1", enrolments__isnull=False).exists()
     with pytest.raises(ValidationError) as refused:
@@ -95,14 +98,14 @@ def test_a_student_placed_twice_or_a_date_outside_the_year_is_refused_at_the_fie
 def test_a_transfer_out_before_the_last_recorded_score_is_refused_and_nothing_is_saved(demo):
     enrolment = studying(demo)[0]
     fill_scores(demo, 1, students=[enrolment])
-    backdate_scores(enrolment, D(2025, 12, 1))
+    backdate_scores(enrolment, DEMO_YEAR.on(12, 1))
     with pytest.raises(ValidationError) as refused:
-        services.student_transfer_out(actor=board(demo), enrolment=enrolment, on=D(2025, 11, 30),
+        services.student_transfer_out(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(11, 30),
                                       reason="Chuyển nhà", to_school="THCS Nguyễn Du")
-    assert "01/12/2025" in refused.value.message_dict["date"][0]
+    assert f"01/12/{DEMO_YEAR.first}" in refused.value.message_dict["date"][0]
     enrolment.refresh_from_db()
     assert enrolment.is_active and not sm.Movement.objects.filter(student=enrolment.student).exists()
-    movement = services.student_transfer_out(actor=board(demo), enrolment=enrolment, on=D(2025, 12, 1),
+    movement = services.student_transfer_out(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(12, 1),
                                              reason="Chuyển nhà", to_school="THCS Nguyễn Du")
     enrolment.refresh_from_db()
     assert enrolment.status == sm.Enrolment.Status.TRANSFERRED_OUT and movement.other_school == "THCS Nguyễn Du"
@@ -111,15 +114,15 @@ def test_a_transfer_out_before_the_last_recorded_score_is_refused_and_nothing_is
 
 def test_a_drop_out_and_a_return_reopen_the_place_and_keep_both_dates(demo):
     enrolment = studying(demo)[0]
-    services.student_drop_out(actor=board(demo), enrolment=enrolment, on=D(2025, 10, 6), reason="Hoàn cảnh khó khăn")
+    services.student_drop_out(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(10, 6), reason="Hoàn cảnh khó khăn")
     with pytest.raises(ValidationError) as refused:
-        services.student_return(actor=board(demo), enrolment=enrolment, on=D(2025, 10, 6), reason="Đi học lại")
+        services.student_return(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(10, 6), reason="Đi học lại")
     assert "date" in refused.value.message_dict
-    services.student_return(actor=board(demo), enrolment=enrolment, on=D(2026, 2, 9), reason="Đi học lại")
+    services.student_return(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(2, 9), reason="Đi học lại")
     enrolment.refresh_from_db()
     assert enrolment.is_active and enrolment.end_date is None
     kinds = list(sm.Movement.objects.filter(student=enrolment.student).values_list("kind", "date"))
-    assert kinds == [("drop_out", D(2025, 10, 6)), ("return", D(2026, 2, 9))]
+    assert kinds == [("drop_out", DEMO_YEAR.on(10, 6)), ("return", DEMO_YEAR.on(2, 9))]
     assert services_status(demo, enrolment.student) == "07"
 
 
@@ -129,14 +132,14 @@ def test_a_class_change_carries_the_term_in_progress_and_keeps_the_history(demo)
     enrolment = studying(demo)[0]
     fill_scores(demo, 1, students=[enrolment])
     fill_scores(demo, 2, students=[enrolment])
-    backdate_scores(enrolment, D(2026, 1, 5))
+    backdate_scores(enrolment, DEMO_YEAR.on(1, 5))
     term_ii_scores = set(Score.objects.filter(enrolment=enrolment, term=term(demo, 2)).values_list("pk", flat=True))
     movement = services.student_class_change(actor=board(demo), enrolment=enrolment,
-                                             to_class=demo.school_class("6A2"), on=D(2026, 2, 2),
+                                             to_class=demo.school_class("6A2"), on=DEMO_YEAR.on(2, 2),
                                              reason="Cân đối sĩ số")
     new = movement.enrolment
     enrolment.refresh_from_db()
-    assert enrolment.status == sm.Enrolment.Status.CLASS_CHANGED and enrolment.end_date == D(2026, 2, 2)
+    assert enrolment.status == sm.Enrolment.Status.CLASS_CHANGED and enrolment.end_date == DEMO_YEAR.on(2, 2)
     assert new.school_class.name == "6A2" and movement.previous_id == enrolment.pk
     # term II follows the student; term I stays with the old class's (approved or not) results
     assert set(Score.objects.filter(enrolment=new).values_list("pk", flat=True)) == term_ii_scores
@@ -156,7 +159,7 @@ def test_a_class_change_to_the_same_class_or_another_year_is_refused(demo):
     enrolment = studying(demo)[0]
     with pytest.raises(ValidationError) as refused:
         services.student_class_change(actor=board(demo), enrolment=enrolment, to_class=enrolment.school_class,
-                                      on=D(2026, 2, 2), reason="x")
+                                      on=DEMO_YEAR.on(2, 2), reason="x")
     assert "school_class" in refused.value.message_dict
     enrolment.refresh_from_db()
     assert enrolment.is_active
@@ -171,14 +174,14 @@ def test_the_student_page_shows_the_status_code_and_records_a_movement_with_erro
     page = client.get(url).content.decode()
     assert 'id="movements"' in page and "01 —" in page
     answer = client.post(reverse("setup:student_movement", args=[enrolment.student_id]), {
-        "kind": "transfer_out", "transfer_out-date": "01/07/2026", "transfer_out-reason": "Chuyển nhà",
+        "kind": "transfer_out", "transfer_out-date": f"01/07/{DEMO_YEAR.first + 1}", "transfer_out-reason": "Chuyển nhà",
         "transfer_out-other_school": "THCS Nguyễn Du"})
     assert answer.status_code == 200
     assert "Ngày phải nằm trong năm học" in answer.content.decode()
     enrolment.refresh_from_db()
     assert enrolment.is_active
     answer = client.post(reverse("setup:student_movement", args=[enrolment.student_id]), {
-        "kind": "transfer_out", "transfer_out-date": "02/03/2026", "transfer_out-reason": "Chuyển nhà",
+        "kind": "transfer_out", "transfer_out-date": f"02/03/{DEMO_YEAR.first + 1}", "transfer_out-reason": "Chuyển nhà",
         "transfer_out-other_school": "THCS Nguyễn Du"})
     assert answer.status_code == 302
     assert "08 —" in client.get(url).content.decode()
@@ -191,7 +194,7 @@ def test_the_year_list_transfers_in_a_new_student_and_is_reached_from_the_setup_
     answer = client.post(url, {
         "transfer_in-code": "HS-NEW-9", "transfer_in-full_name": "Lê Văn Đến", "transfer_in-date_of_birth": "02/02/2014",
         "transfer_in-gender": "male", "transfer_in-school_class": demo.school_class("6A1").pk,
-        "transfer_in-date": "02/02/2026", "transfer_in-other_school": "THCS Lê Lợi", "transfer_in-reason": "Chuyển nhà"})
+        "transfer_in-date": f"02/02/{DEMO_YEAR.first + 1}", "transfer_in-other_school": "THCS Lê Lợi", "transfer_in-reason": "Chuyển nhà"})
     assert answer.status_code == 302
     assert "Lê Văn Đến" in client.get(url).content.decode()
 
@@ -262,9 +265,9 @@ def test_a_class_change_in_term_ii_carries_term_i_results_so_the_new_class_has_t
     enrolment = studying(demo)[0]
     fill_scores(demo, 1, students=[enrolment], scored="9")
     fill_scores(demo, 2, students=[enrolment], scored="6")
-    backdate_scores(enrolment, D(2026, 1, 5))
+    backdate_scores(enrolment, DEMO_YEAR.on(1, 5))
     new = services.student_class_change(actor=board(demo), enrolment=enrolment, to_class=demo.school_class("6A2"),
-                                        on=D(2026, 2, 2), reason="Cân đối sĩ số").enrolment
+                                        on=DEMO_YEAR.on(2, 2), reason="Cân đối sĩ số").enrolment
     assert new.earlier_results.filter(term__number=1, source__endswith=" 6A1").exists()  # "lớp 6A1"
     assert _subject(_year_row(demo, new, "6A2"), "toan").value == Decimal("7.0")  # (9 + 2 × 6) / 3
 
@@ -290,7 +293,7 @@ def test_the_rollover_reads_a_student_who_changed_class_once_from_the_new_class(
 
     enrolment = studying(demo)[0]
     new = services.student_class_change(actor=board(demo), enrolment=enrolment, to_class=demo.school_class("6A2"),
-                                        on=D(2026, 2, 2), reason="Cân đối sĩ số").enrolment
+                                        on=DEMO_YEAR.on(2, 2), reason="Cân đối sĩ số").enrolment
     rows = [row for row in year_outcomes(demo.year) if row.student_id == enrolment.student_id]
     assert [(row.enrolment_id, row.class_name) for row in rows] == [(new.pk, "6A2")]
 
@@ -299,8 +302,8 @@ def test_the_sector_export_reads_the_codes_from_the_movements(demo):
     from schoolrecords import sector
 
     enrolment = studying(demo)[0]
-    services.student_drop_out(actor=board(demo), enrolment=enrolment, on=D(2025, 10, 6), reason="Hoàn cảnh khó khăn")
-    services.student_return(actor=board(demo), enrolment=enrolment, on=D(2026, 2, 9), reason="Đi học lại")
+    services.student_drop_out(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(10, 6), reason="Hoàn cảnh khó khăn")
+    services.student_return(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(2, 9), reason="Đi học lại")
     arrived = transfer_in(demo).enrolment
     codes = {line.enrolment.student_id: line.code for line in sector.student_lines(demo.year)}
     assert codes[enrolment.student_id] == "07" and codes[arrived.student_id] == "06"

@@ -24,9 +24,12 @@ from django.db import connection
 from django.test import override_settings
 
 from schoolrecords import backup
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 ON_POSTGRESQL = connection.vendor == "postgresql"
-MEDIA = {"eledger/2025-2026/ke-hoach.pdf": b"%PDF-1.4 a teacher's plan", "students/photos/ARC001.png": b"\x89PNG photo"}
+MEDIA = {f"eledger/{DEMO_YEAR.name}/ke-hoach.pdf": b"%PDF-1.4 a teacher's plan", "students/photos/ARC001.png": b"\x89PNG photo"}
 DOCUMENTS = [(b"class,student,score\n6A1,ARC001,9.5\n", ".csv"), (b"%PDF-1.4 ledger 6A1", ".pdf"),
              (b"%PDF-1.4 report card ARC001", ".pdf")]
 
@@ -99,8 +102,8 @@ def _insert_documents(database: dict, archive_root: Path, ids: dict) -> list[dic
         for number, item in enumerate(stored, start=1):
             values = (ids["school"], "ledger", "", "ad_hoc", ids["year"], ids["term"], f"ledger:test:{number}", 1,
                       item.path, f"document_{number}", "application/pdf", item.sha256, item.size, "0" * 64,
-                      "2026-01-10", "", ids["user"], "2026-01-10T08:00:00+00:00", f"test-backup-{number}",
-                          f"BKUP{number:06d}")
+                      f"{DEMO_YEAR.first + 1}-01-10", "", ids["user"], f"{DEMO_YEAR.first + 1}-01-10T08:00:00+00:00",
+                      f"test-backup-{number}", f"BKUP{number:06d}")
             client.execute(statement.format(", ".join(columns), ", ".join([placeholder] * len(columns))), values)
         found = client.execute("SELECT id, path, sha256, size FROM archive_archiveddocument ORDER BY id").fetchall()
     finally:
@@ -114,7 +117,7 @@ def _insert_documents(database: dict, archive_root: Path, ids: dict) -> list[dic
 def source(django_db_setup, django_db_blocker, tmp_path_factory):
     from schoolrecords import models as sm
     from schoolrecords.services import system_user
-    from seed.demo import SCHOOL_CODE, YEAR_NAME
+    from seed.demo import SCHOOL_CODE, current_year_name
 
     folder = tmp_path_factory.mktemp("backup_source")
     media_root, archive_root = folder / "media", folder / "archive"
@@ -122,7 +125,7 @@ def source(django_db_setup, django_db_blocker, tmp_path_factory):
         (media_root / name).parent.mkdir(parents=True, exist_ok=True)
         (media_root / name).write_bytes(content)
     with django_db_blocker.unblock():
-        year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=YEAR_NAME)
+        year = sm.SchoolYear.objects.get(school__code=SCHOOL_CODE, name=current_year_name())
         ids = {"school": year.school_id, "year": year.pk, "term": sm.Term.objects.get(year=year, number=1).pk,
                "user": system_user().pk}
         database = _copy_test_database(f"{connection.settings_dict['NAME']}_bsrc" if ON_POSTGRESQL

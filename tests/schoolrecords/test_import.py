@@ -20,6 +20,9 @@ from django.utils import translation
 
 from schoolrecords import importing, services
 from schoolrecords import models as m
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
@@ -477,10 +480,10 @@ def test_another_schools_year_is_not_found(demo, login):
     system = services.system_user()
     other = m.School.objects.create(code="THCS-KHAC", name="Trường THCS Khác")
     year = services.school_year_create(
-        actor=system, school=other, name="2025-2026", start_date=datetime.date(2025, 9, 5),
-        end_date=datetime.date(2026, 5, 31),
-        term_dates=((datetime.date(2025, 9, 5), datetime.date(2026, 1, 10)),
-                    (datetime.date(2026, 1, 12), datetime.date(2026, 5, 25))))
+        actor=system, school=other, name=f"{DEMO_YEAR.name}", start_date=DEMO_YEAR.on(9, 5),
+        end_date=DEMO_YEAR.on(5, 31),
+        term_dates=((DEMO_YEAR.on(9, 5), DEMO_YEAR.on(1, 10)),
+                    (DEMO_YEAR.on(1, 12), DEMO_YEAR.on(5, 25))))
     client = login("board")
     assert client.get(reverse("setup:import", args=[year.pk])).status_code == 404
     assert preview(client, year, "a.xlsx", xlsx(good_rows())).status_code == 404
@@ -695,8 +698,10 @@ def test_a_grade_the_school_does_not_teach_is_a_row_error(demo, grade, message):
 
 
 @pytest.mark.parametrize(("born", "message"), [
-    ("01/01/2020", "Dòng 2, cột Ngày sinh: Học sinh sẽ 5 tuổi vào đầu năm học; tuổi học sinh phải từ 9 đến 25."),
-    ("04/09/1999", "Dòng 2, cột Ngày sinh: Học sinh sẽ 26 tuổi vào đầu năm học; tuổi học sinh phải từ 9 đến 25."),
+    (f"01/01/{DEMO_YEAR.first - 5}",
+     "Dòng 2, cột Ngày sinh: Học sinh sẽ 5 tuổi vào đầu năm học; tuổi học sinh phải từ 9 đến 25."),
+    (f"04/09/{DEMO_YEAR.first - 26}",
+     "Dòng 2, cột Ngày sinh: Học sinh sẽ 26 tuổi vào đầu năm học; tuổi học sinh phải từ 9 đến 25."),
 ])
 def test_an_impossible_age_at_the_start_of_the_year_is_a_row_error(demo, born, message):
     parsed = importing.read_file(xlsx([student("NK0001", **{"Ngày sinh": born})]))
@@ -704,10 +709,10 @@ def test_an_impossible_age_at_the_start_of_the_year_is_a_row_error(demo, born, m
 
 
 def test_ages_9_and_25_at_the_start_of_the_year_are_accepted(demo):
-    start = demo.year.start_date  # 05/09/2025
+    start = demo.year.start_date  # 05/09 of the demo's year
     parsed = importing.read_file(xlsx([
         student("NK0001", **{"Ngày sinh": start.replace(year=start.year - 9).strftime("%d/%m/%Y")}),
-        student("NK0002", **{"Ngày sinh": "06/09/1999"}),
+        student("NK0002", **{"Ngày sinh": f"06/09/{DEMO_YEAR.first - 26}"}),
     ]))
     assert not importing.plan_import(demo.year, parsed.rows).has_errors
 

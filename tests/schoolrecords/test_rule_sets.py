@@ -1,8 +1,6 @@
 """A year records its rule set: a primary school's years follow TT27 and hold grades 1-5, a secondary
 school's TT22; the set-up screens, the services and the import refuse a mismatch at its field."""
 
-import datetime
-
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
@@ -10,15 +8,14 @@ from django.urls import reverse
 from schoolrecords import models as m
 from schoolrecords import services
 
-from .test_setup_views import GOOD_YEAR
+from .test_setup_views import DEMO_YEAR, GOOD_YEAR
 
-TERMS = ((datetime.date(2026, 9, 5), datetime.date(2027, 1, 15)), (datetime.date(2027, 1, 18), datetime.date(2027, 5, 31)))
+NEXT = DEMO_YEAR.next  # a year the demo school does not have yet
 
 
 def _year(school, actor, **more):
-    return services.school_year_create(actor=actor, school=school, name="2026-2027",
-                                       start_date=datetime.date(2026, 9, 5), end_date=datetime.date(2027, 5, 31),
-                                       term_dates=TERMS, **more)
+    return services.school_year_create(actor=actor, school=school, name=NEXT.name, start_date=NEXT.start_date,
+                                       end_date=NEXT.end_date, term_dates=NEXT.term_dates, **more)
 
 
 @pytest.fixture
@@ -39,7 +36,7 @@ def test_a_secondary_rule_set_for_a_primary_school_is_refused_and_nothing_saved(
     with pytest.raises(ValidationError) as caught:
         _year(primary_school, demo.user("board"), rule_set="TT22")
     assert "rule_set" in caught.value.message_dict
-    assert not m.SchoolYear.objects.filter(name="2026-2027").exists()
+    assert not m.SchoolYear.objects.filter(school=demo.school, name=NEXT.name).exists()
 
 
 def test_the_settings_form_refuses_tt27_for_a_lower_secondary_year(demo, login):
@@ -57,7 +54,7 @@ def test_the_new_year_form_offers_the_school_levels_rule_set(demo, login):
     assert response.context["form"]["rule_set"].initial == "TT22"
     response = login("board").post(reverse("setup:year_list"), GOOD_YEAR | {"rule_set": "TT27"})
     assert response.status_code == 200 and response.context["form"].errors["rule_set"]
-    assert not m.SchoolYear.objects.filter(name="2026-2027").exists()
+    assert not m.SchoolYear.objects.filter(school=demo.school, name=NEXT.name).exists()
 
 
 @pytest.mark.parametrize(("level", "grade", "fits"), [

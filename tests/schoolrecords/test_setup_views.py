@@ -8,48 +8,51 @@ from django.urls import reverse
 from schoolrecords import models as m
 from schoolrecords import services
 from schoolrecords.permissions import allowed
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
 
 pytestmark = pytest.mark.django_db
 
 GOOD_YEAR = {
-    "name": "2026-2027", "start_date": "05/09/2026", "end_date": "31/05/2027",
-    "term1_start": "05/09/2026", "term1_end": "16/01/2027", "term2_start": "18/01/2027",
-    "term2_end": "25/05/2027", "make_current": "",
+    "name": f"{DEMO_YEAR.next.name}", "start_date": f"05/09/{DEMO_YEAR.first + 1}", "end_date": f"31/05/{DEMO_YEAR.first + 2}",
+    "term1_start": f"05/09/{DEMO_YEAR.first + 1}", "term1_end": f"16/01/{DEMO_YEAR.first + 2}", "term2_start": f"18/01/{DEMO_YEAR.first + 2}",
+    "term2_end": f"25/05/{DEMO_YEAR.first + 2}", "make_current": "",
 }
 
 
 def test_board_creates_a_year_with_its_two_terms_typed_as_dd_mm_yyyy(demo, login):
     response = login("board").post(reverse("setup:year_list"), GOOD_YEAR)
-    year = m.SchoolYear.objects.get(school=demo.school, name="2026-2027")
+    year = m.SchoolYear.objects.get(school=demo.school, name=f"{DEMO_YEAR.next.name}")
     assert response.status_code == 302
     assert [(t.number, t.start_date) for t in year.terms.order_by("number")] == [
-        (1, datetime.date(2026, 9, 5)), (2, datetime.date(2027, 1, 18))]
+        (1, DEMO_YEAR.next.on(9, 5)), (2, DEMO_YEAR.next.on(1, 18))]
     assert year.history.get().history_user.username == "board"
     assert not year.is_current  # the demo's year stays current unless asked
 
 
 @pytest.mark.parametrize(
     ("change", "field", "message"),
-    [({"name": "2026-2028"}, "name", "2025-2026"),
-     ({"term2_start": "01/01/2027"}, "term2_start", ""),
-     ({"end_date": "31/02/2027"}, "end_date", "")],
+    [({"name": f"{DEMO_YEAR.first + 1}-{DEMO_YEAR.first + 3}"}, "name", "2025-2026"),  # the form's example
+     ({"term2_start": f"01/01/{DEMO_YEAR.first + 2}"}, "term2_start", ""),
+     ({"end_date": f"31/02/{DEMO_YEAR.first + 2}"}, "end_date", "")],
 )
 def test_a_wrong_year_is_refused_at_its_field_and_nothing_is_saved(demo, login, change, field, message):
     response = login("board").post(reverse("setup:year_list"), GOOD_YEAR | change)
     assert response.status_code == 200
     assert response.context["form"].errors[field]
     assert message in " ".join(response.context["form"].errors[field])
-    assert not m.SchoolYear.objects.filter(name__in=["2026-2027", "2026-2028"]).exists()
-    assert not m.Term.objects.filter(start_date__gte=datetime.date(2026, 9, 1)).exists()
+    assert not m.SchoolYear.objects.filter(name__in=[DEMO_YEAR.next.name, f"{DEMO_YEAR.first + 1}-{DEMO_YEAR.first + 3}"]).exists()
+    assert not m.Term.objects.filter(start_date__gte=DEMO_YEAR.next.on(9, 1)).exists()
 
 
 def test_term_dates_change_with_history(demo, login):
     term = demo.year.terms.get(number=2)
     response = login("board").post(reverse("setup:year_edit", args=[demo.year.pk]), {
-        "term": term.pk, f"t{term.pk}-start_date": "13/01/2026", f"t{term.pk}-end_date": "24/05/2026"})
+        "term": term.pk, f"t{term.pk}-start_date": f"13/01/{DEMO_YEAR.first + 1}", f"t{term.pk}-end_date": f"24/05/{DEMO_YEAR.first + 1}"})
     assert response.status_code == 302
     term.refresh_from_db()
-    assert term.start_date == datetime.date(2026, 1, 13)
+    assert term.start_date == DEMO_YEAR.on(1, 13)
     assert term.history.latest().history_user.username == "board"
 
 
@@ -113,10 +116,10 @@ def test_changing_a_teacher_moves_the_score_entry_right(demo, login):
 def test_a_transfer_ends_the_enrolment_but_keeps_it(demo, login):
     enrolment = m.Enrolment.objects.filter(school_class=demo.school_class("7A1")).first()
     response = login("board").post(reverse("setup:enrolment_end", args=[enrolment.pk]), {
-        "status": "transferred_out", "end_date": "02/03/2026", "reason": "Chuyển về Hải Phòng"})
+        "status": "transferred_out", "end_date": f"02/03/{DEMO_YEAR.first + 1}", "reason": "Chuyển về Hải Phòng"})
     assert response.status_code == 302
     enrolment.refresh_from_db()
-    assert enrolment.status == "transferred_out" and enrolment.end_date == datetime.date(2026, 3, 2)
+    assert enrolment.status == "transferred_out" and enrolment.end_date == DEMO_YEAR.on(3, 2)
     assert enrolment.history.latest().history_change_reason == "Chuyển về Hải Phòng"
 
 

@@ -509,7 +509,9 @@ def _period_of_assignment(obj) -> dict:
 
 
 def _month(obj) -> dict:
-    return {"pk": obj.pk, "year": 2025, "month": 10}
+    from seed.demo import demo_year
+
+    return {"pk": obj.pk, "year": demo_year().on(10, 1).year, "month": 10}  # October of the demo's year
 
 
 def _year_id(obj) -> dict:

@@ -71,6 +71,10 @@ from django.db import connection
 from django.urls import reverse
 from django.utils.html import escape
 
+from seed.demo import demo_year
+
+DEMO_YEAR = demo_year()  # the demo's school year (seed.demo)
+
 pytestmark = pytest.mark.django_db
 
 XSS = "<script>alert(1)</script>"
@@ -170,9 +174,9 @@ YEAR = {
 }
 STAFF = {"username": "nguoimoi", "full_name": "Người Mới", "position": "Giáo viên", "department": "",
          "phone": "0912345678", "password1": "mat-khau-rat-dai-2026", "password2": "mat-khau-rat-dai-2026"}
-WINDOW = {"kind": "", "grade": "", "school_class": "", "subject": "", "opens_at": "01/10/2025 07:00",
+WINDOW = {"kind": "", "grade": "", "school_class": "", "subject": "", "opens_at": f"01/10/{DEMO_YEAR.first} 07:00",
           "closes_at": "", "note": ""}
-SCHEDULE = {"midterm_test_on": "01/11/2025", "final_test_on": "20/12/2025", "midterm_entry_days": "14",
+SCHEDULE = {"midterm_test_on": f"01/11/{DEMO_YEAR.first}", "final_test_on": f"20/12/{DEMO_YEAR.first}", "midterm_entry_days": "14",
             "regular_correction_days": "7"}
 
 
@@ -297,7 +301,7 @@ def deactivated(objects: Objects) -> None:
 
     objects.left = objects.demo.user("gv_gdtc").profile
     services.staff_deactivate(actor=objects.demo.user("board"), profile=objects.left,
-                              left_on=datetime.date(2025, 10, 1), reason="Chuyển trường")
+                              left_on=DEMO_YEAR.on(10, 1), reason="Chuyển trường")
 
 
 def window_case(name, changes, field_name, expect=""):
@@ -441,7 +445,7 @@ FORM_CASES = [
     Case("enrolment-end-text-date", "board", lambda o: reverse("setup:enrolment_end", args=(o.enrolment.pk,)),
          lambda o: {"status": "dropped", "end_date": "abc", "reason": "Lý do"}, None, None),
     Case("enrolment-end-oversized", "board", lambda o: reverse("setup:enrolment_end", args=(o.enrolment.pk,)),
-         lambda o: {"status": "dropped", "end_date": "01/10/2025", "reason": LONG}, None, None),
+         lambda o: {"status": "dropped", "end_date": f"01/10/{DEMO_YEAR.first}", "reason": LONG}, None, None),
     # --- staff and departments ---
     staff_case("empty", {"username": "", "full_name": ""}, "username", "bắt buộc"),
     staff_case("oversized-username", {"username": "u" * 200}, "username"),
@@ -463,7 +467,7 @@ FORM_CASES = [
     Case("staff-deactivate-text-date", "board", lambda o: reverse("setup:staff_deactivate", args=(o.profile.pk,)),
          lambda o: {"left_on": "hôm nay", "reason": "Chuyển trường", "confirmed": "1"}, ctx("form"), "left_on"),
     Case("staff-deactivate-blank-reason", "board", lambda o: reverse("setup:staff_deactivate", args=(o.profile.pk,)),
-         lambda o: {"left_on": "2025-10-01", "reason": "   ", "confirmed": "1"}, ctx("form"), "reason"),
+         lambda o: {"left_on": f"{DEMO_YEAR.first}-10-01", "reason": "   ", "confirmed": "1"}, ctx("form"), "reason"),
     Case("staff-reactivate-oversized", "board", lambda o: reverse("setup:staff_reactivate", args=(o.left.pk,)),
          lambda o: {"reason": LONG}, ctx("form"), "reason", prepare=deactivated),
     Case("department-empty", "board", lambda o: reverse("setup:department_list"), lambda o: {"name": ""},
@@ -477,11 +481,11 @@ FORM_CASES = [
     # --- gradebook forms ---
     window_case("empty-opening", {"opens_at": ""}, "opens_at", "bắt buộc"),
     window_case("text-opening", {"opens_at": "sáng mai"}, "opens_at"),
-    window_case("impossible-opening", {"opens_at": "31/02/2026 07:00"}, "opens_at"),
-    window_case("closes-before-opening", {"closes_at": "01/09/2025 07:00"}, "closes_at"),
+    window_case("impossible-opening", {"opens_at": f"31/02/{DEMO_YEAR.first + 1} 07:00"}, "opens_at"),
+    window_case("closes-before-opening", {"closes_at": f"01/09/{DEMO_YEAR.first} 07:00"}, "closes_at"),
     window_case("oversized-note", {"note": LONG}, "note"),
-    window_case("ancient-opening", {"opens_at": "01/01/0001 00:00"}, "opens_at", "2025-2026"),
-    window_case("far-closing", {"closes_at": "31/12/9999 23:59"}, "closes_at", "2025-2026"),
+    window_case("ancient-opening", {"opens_at": "01/01/0001 00:00"}, "opens_at", f"{DEMO_YEAR.name}"),
+    window_case("far-closing", {"closes_at": "31/12/9999 23:59"}, "closes_at", f"{DEMO_YEAR.name}"),
     window_case("unknown-column", {"kind": SQL}, "kind"),
     window_case("unknown-grade", {"grade": "13"}, "grade"),
     window_case("class-text", {"school_class": "abc"}, "school_class"),
@@ -490,7 +494,7 @@ FORM_CASES = [
     schedule_case("text-date", {"midterm_test_on": "abc"}, "midterm_test_on"),
     schedule_case("days-out-of-range", {"midterm_entry_days": "61"}, "midterm_entry_days"),
     schedule_case("days-text", {"regular_correction_days": "bảy"}, "regular_correction_days"),
-    schedule_case("final-before-midterm", {"final_test_on": "01/10/2025"}, "final_test_on"),
+    schedule_case("final-before-midterm", {"final_test_on": f"01/10/{DEMO_YEAR.first}"}, "final_test_on"),
     schedule_case("far-test-date", {"midterm_test_on": "31/12/9999", "final_test_on": ""}, "midterm_test_on"),
     schedule_case("ancient-test-date", {"final_test_on": "01/01/0001", "midterm_test_on": ""}, "final_test_on"),
     Case("exemption-empty", "principal", lambda o: reverse("gradebook:exemptions", args=(o.class_6a1.pk,)),

@@ -21,10 +21,11 @@ def test_demo_school_has_grades_6_to_9_with_two_classes_each(demo):
 
 def test_every_class_has_about_forty_students_with_vietnamese_names(demo):
     for school_class in m.SchoolClass.objects.filter(year=demo.year):
-        assert school_class.enrolments.count() == 40
+        # Forty new students in grade 6 (and last year's repeaters); last year's class, less who left or repeats.
+        assert 36 <= school_class.enrolments.count() <= 44
     names = list(m.Student.objects.filter(school=demo.school).values_list("full_name", flat=True))
     assert any(ch in "".join(names) for ch in "ăâđêôơư")
-    assert m.Enrolment.objects.filter(status=m.Enrolment.Status.TRANSFERRED_OUT).exists()
+    assert m.Enrolment.objects.filter(school_class__year=demo.year, status=m.Enrolment.Status.TRANSFERRED_OUT).exists()
 
 
 def test_subjects_carry_their_real_periods_and_assessment_modes(demo):
@@ -80,4 +81,6 @@ def test_demo_rows_record_who_made_them_and_why(demo):
 def test_a_larger_school_can_be_built_for_benchmarks(db):
     built = demo_module.build_demo_school(demo_module.DemoSize(classes_per_grade=3, students_per_class=5))
     assert len(built["classes"]) == 12
-    assert m.Enrolment.objects.filter(school_class__name="9A3").count() == 5
+    # The new classes this year (built on the demo of two classes a grade): five newcomers in 6A3,
+    # and 9A3 waits for the rollover of next year to be filled from 8A3.
+    assert m.Enrolment.objects.filter(school_class=built["classes"]["6A3"]).count() == 5

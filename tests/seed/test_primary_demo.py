@@ -14,6 +14,7 @@ from gradebook.models import PrimaryAssessment, PrimaryTraitAssessment
 from gradebook.rules import tt27
 from schoolrecords import models as m
 from seed import primary
+from seed.demo import demo_year
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2027, 2, 20)  # term II: mid-term I and end of term I are past
@@ -32,11 +33,12 @@ def test_the_default_size_is_two_classes_of_thirty_five_per_grade():
     assert primary.PrimarySize() == primary.PrimarySize(classes_per_grade=2, students_per_class=35)
 
 
-@pytest.mark.parametrize(("today", "name"), [(datetime.date(2026, 12, 3), "2026-2027"),
-                                             (datetime.date(2027, 5, 10), "2026-2027"),
-                                             (datetime.date(2027, 9, 10), "2027-2028")])
-def test_the_year_contains_today(today, name):
-    assert primary.year_bounds(today)[1] == name
+def test_the_year_is_the_demo_calendar_s_school_year_of_today(built):
+    """The primary demo's year is the one all the demo schools live in (seed.calendar): its dates, its terms."""
+    year, calendar = built["year"], demo_year(TODAY)
+    assert (year.name, year.start_date, year.end_date) == (calendar.name, calendar.start_date, calendar.end_date)
+    assert [(t.start_date, t.end_date) for t in year.terms.order_by("number")] == list(calendar.term_dates)
+    assert year.start_date <= TODAY <= year.end_date
 
 
 def test_a_primary_school_with_a_tt27_year_of_ten_classes(built):

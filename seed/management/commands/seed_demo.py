@@ -9,8 +9,9 @@ LOWER, PRIMARY, UPPER, ALL = "lower", "primary", "upper", "all"
 
 
 class Command(BaseCommand):
-    help = ("Build a demo school and print its logins: the lower-secondary school for 2025-2026 (the default), "
-            "the primary school (--school primary), or all of them (--school all).")
+    help = ("Build a demo school in the current school year and print its logins: the lower-secondary school "
+            "(the default, with last year rolled over into it), the primary school (--school primary), the "
+            "upper-secondary one (--school upper), or all of them (--school all).")
 
     def add_arguments(self, parser):
         parser.add_argument("--school", choices=(LOWER, PRIMARY, UPPER, ALL), default=LOWER,
@@ -31,9 +32,11 @@ class Command(BaseCommand):
         size = demo.DemoSize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
         built = demo.build_demo_school(size)
         families.build_demo_family(built, demo.DEMO_PASSWORD)
+        previous = built["previous"]
         self.stdout.write(self.style.SUCCESS(
-            f"Demo school: {built['school'].name}, year {built['year'].name}, "
-            f"{len(built['classes'])} classes."
+            f"Demo school: {built['school'].name}, year {built['year'].name}"
+            + (f" (rolled over from {previous.name})" if previous else "")
+            + f", {len(built['classes'])} classes."
         ))
         self._logins([
             ("principal", "Hiệu trưởng"), ("vice", "Phó hiệu trưởng"), ("board", "Ban quản trị"),
@@ -46,6 +49,11 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"Signing: {len(pins)} demo SoftHSM2 tokens under var/signing; every staff token's PIN "
                               f"is {signing_demo.DEMO_PIN} (the seal's is the server's).")
+            if previous:  # the closed year: its term I is entered and approved (today's is in progress)
+                shared = (f"--school {built['school'].code} --year {previous.name} --term 1 --kind report_card "
+                          f"--class 6A1")
+                self.stdout.write(f"Sign last year's report cards of 6A1: manage.py archive_render {shared} --ad-hoc "
+                                  f"--wait, then manage.py archive_sign {shared}")
 
     def _primary(self, classes_per_grade: int, students_per_class: int) -> None:
         size = primary.PrimarySize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
