@@ -31,6 +31,7 @@ from gradebook.results.compute import (
     ClassData,
     ClassResults,
     load_class,
+    outcome_label,
     staff_name,
     term_results,
     year_results,
@@ -159,6 +160,9 @@ class SummaryRow:
     exam: str = ""  # grade 12: eligible for the graduation exam or not
     outcome_after: str = ""
     title: str = ""
+    # The outcomes' codes (gradebook.rules.tt22.Outcome values): a printed form may word them its own way.
+    outcome_code: str = ""
+    outcome_after_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,9 @@ class SummaryPart:
     rows: list[SummaryRow]
     totals: dict[str, list[tuple[str, int]]]
     approval: str
-    final_grade: bool = False  # grade 12: the year's classification shows the programme and the exam
+    final_grade: bool = False
+    # The totals' outcome labels → their codes (gradebook.rules.tt22.Outcome values): the printed form words them.
+    codes: dict[str, str] = dataclasses.field(default_factory=dict)  # grade 12: the year's classification shows the programme and the exam
 
     @property
     def is_year(self) -> bool:
@@ -199,6 +205,8 @@ def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
                 "summer_conduct": row.summer_conduct_label,
                 "outcome": row.outcome_label,
                 "outcome_after": row.outcome_after_label,
+                "outcome_code": row.outcome.value if row.outcome else "",
+                "outcome_after_code": row.outcome_after.value if row.outcome_after else "",
                 "title": row.title_label,
                 "programme": row.completes_programme_label,
                 "exam": row.exam_eligible_label,
@@ -213,6 +221,7 @@ def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
         number=results.term_number, label=_period_label(results.term_number),
         subjects=[info.subject.name for info in data.subjects], rows=rows,
         totals={key: [(label, count) for label, count in values] for key, values in results.totals.items()},
+        codes={outcome_label(value): value.value for value in Outcome},
         approval=_approval_text(data, results.term_number), final_grade=results.is_final_grade,
     )
 
