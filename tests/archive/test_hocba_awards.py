@@ -72,7 +72,7 @@ def test_the_years_summary_page_prints_the_awards_and_the_xml_carries_them(small
     ns = {"h": hocba.NAMESPACE}
     year = root.find("h:ketquanamhoc", ns)
     assert year.findtext("h:kquathamgiacuocthi", namespaces=ns) == f"Thi Olympic Toán cấp thị xã — Giải Ba — {day:%d/%m/%Y}"
-    assert year.findtext("h:ndungkhenthuong", namespaces=ns).endswith("Giấy khen của Chủ tịch UBND thị xã")
+    assert year.findtext("h:ndungkhenthuong", namespaces=ns).endswith(f"Giấy khen của Chủ tịch UBND thị xã — {day:%d/%m/%Y}")
     [certificate] = root.findall("h:chungchi", ns)
     assert certificate.get("namhoc") == small.year.name
     assert (certificate.findtext("h:tenchungchi", namespaces=ns),
