@@ -494,3 +494,115 @@ class SigningAttempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.code} by {self.actor_id}"
+
+
+class AgentBatch(models.Model):
+    """A batch of documents prepared for the signing agent on a signer's computer (interrupted signing).
+
+    The board gives the signer a one-time code (only its SHA-256 is kept) that lets the agent fetch what
+    to sign and post the signature values once, before ``expires_at``. Working state, never sealed: the
+    signed versions are sealed as the server's own signatures are (archive.signing.services).
+    """
+
+    school = models.ForeignKey(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    signer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                               verbose_name=_("signer"))
+    role = models.CharField(_("stage"), max_length=20, choices=SigningRole.choices)
+    certificate = models.ForeignKey(SigningCertificate, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("certificate"))
+    code_hash = models.CharField(_("code (SHA-256)"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("prepared at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    used_at = models.DateTimeField(_("used at"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("signing agent batch")
+        verbose_name_plural = _("signing agent batches")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"agent batch {self.pk} {self.role} by {self.signer_id}"
+
+
+class PreparedSignature(models.Model):
+    """One document's signature laid out and waiting for the agent's value (archive.signing.interrupted.Prepared).
+
+    ``tail`` is the incremental update to append to the version's file (with the empty placeholder);
+    ``signed_attrs`` what the key signs. Written once when the batch is prepared, never changed.
+    """
+
+    batch = models.ForeignKey(AgentBatch, on_delete=models.CASCADE, related_name="items", verbose_name=_("batch"))
+    document = models.ForeignKey(ArchivedDocument, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("version to sign"))
+    content_sha256 = models.CharField(_("SHA-256 of the version's file"), max_length=64)
+    field_name = models.CharField(_("signature field"), max_length=80)
+    tail = models.BinaryField(_("prepared update"))
+    document_digest = models.BinaryField(_("byte-range digest"))
+    reserved_start = models.PositiveIntegerField(_("placeholder start"))
+    reserved_end = models.PositiveIntegerField(_("placeholder end"))
+    signed_attrs = models.BinaryField(_("signed attributes"))
+
+    class Meta:
+        verbose_name = _("prepared signature")
+        verbose_name_plural = _("prepared signatures")
+        ordering = ["batch", "pk"]
+        constraints = [models.UniqueConstraint(fields=["batch", "document"], name="archive_prepared_once_per_batch")]
+
+    def __str__(self) -> str:
+        return f"prepared {self.field_name} of {self.document_id}"
+class RemoteSigningService(models.Model):
+    """A school's remote-signing service speaking the Cloud Signature Consortium API v2 (VNPT SmartCA, Viettel…).
+
+    The principal sets it up: the service's address, how this server logs in to it (``auth/login`` with
+    the client id and secret the provider issued, or a bearer access token), the secret encrypted with
+    the server's key (archive.signing.csc_services; never shown back). The staff's credentials at the
+    service are RemoteCredential rows.
+    """
+
+    class AuthMode(models.TextChoices):
+        LOGIN = "login", _("Client id and secret (auth/login)")
+        TOKEN = "token", _("Access token (bearer)")
+
+    school = models.OneToOneField(School, on_delete=models.PROTECT, related_name="+", verbose_name=_("school"))
+    name = models.CharField(_("service name"), max_length=100)
+    base_url = models.URLField(_("service address"), max_length=300)
+    auth_mode = models.CharField(_("authentication"), max_length=10, choices=AuthMode.choices,
+                                 default=AuthMode.LOGIN)
+    client_id = models.CharField(_("client id"), max_length=200, blank=True)
+    secret = models.TextField(_("secret (encrypted)"), blank=True)
+    enabled = models.BooleanField(_("in use"), default=True)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("updated by"))
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    history = HistoricalRecords(excluded_fields=["secret"])
+
+    class Meta:
+        verbose_name = _("remote-signing service")
+        verbose_name_plural = _("remote-signing services")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.base_url})"
+
+
+class RemoteCredential(models.Model):
+    """A staff member's credential at their school's remote-signing service: its id there and the certificate
+    (a SigningCertificate, registered through the same checks as any other) it signs for."""
+
+    certificate = models.OneToOneField(SigningCertificate, on_delete=models.PROTECT, related_name="remote",
+                                       verbose_name=_("certificate"))
+    service = models.ForeignKey(RemoteSigningService, on_delete=models.PROTECT, related_name="credentials",
+                                verbose_name=_("service"))
+    credential_id = models.CharField(_("credential id"), max_length=200)
+    user_id = models.CharField(_("user id at the service"), max_length=200, blank=True)
+    registered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                      verbose_name=_("registered by"))
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("remote-signing credential")
+        verbose_name_plural = _("remote-signing credentials")
+
+    def __str__(self) -> str:
+        return f"{self.credential_id} @ {self.service_id}"

@@ -13,6 +13,7 @@ fonts. ``ARCHIVE_FONT_DIR`` (setting or environment) points elsewhere when the f
 elsewhere.
 """
 
+import contextvars
 import io
 import mimetypes
 import os
@@ -21,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+import weasyprint.layout as weasyprint_layout
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
@@ -143,25 +145,82 @@ class LocalFetcher(URLFetcher):
         return URLFetcherResponse(path.as_uri(), path.read_bytes(), {"Content-Type": content_type})
 
 
+# --- page numbers per file ------------------------------------------------------------------------
+#
+# Several files laid out as one document (a class's report cards, split per student) number their
+# own pages: counter(page) and counter(pages) in the page margins (forms.css) read 1..N within the
+# part the page belongs to, not the page of the whole batch. WeasyPrint lays the margin boxes out
+# after the whole document is paginated, from each page's counter state; while a document with
+# parts is rendered, that state is given the part's numbers. The parts start at element ids, as
+# split_by_anchor cuts them.
+
+_PARTS: contextvars.ContextVar[frozenset[str] | None] = contextvars.ContextVar("archive_pdf_parts", default=None)
+_weasyprint_margin_boxes = weasyprint_layout.make_margin_boxes
+
+
+def part_numbers(anchors_by_page: list[list[str]], parts: frozenset[str]) -> list[tuple[int, int]]:
+    """(page number within its part, pages of the part) for each page, parts starting at the pages whose
+    anchors name one of ``parts``; pages before the first part count as a part of their own."""
+    starts = [0]
+    seen: set[str] = set()
+    for number, anchors in enumerate(anchors_by_page):
+        started = [anchor for anchor in anchors if anchor in parts and anchor not in seen]
+        seen.update(started)
+        if started and number not in starts:
+            starts.append(number)
+    starts.append(len(anchors_by_page))
+    numbers = []
+    for first, end in zip(starts, starts[1:], strict=False):
+        numbers.extend((position + 1, end - first) for position in range(end - first))
+    return numbers
+
+
+def _margin_boxes(context, page, state):
+    parts = _PARTS.get()
+    if parts:
+        numbers = getattr(context, "archive_part_numbers", None)
+        if numbers is None:
+            # page_maker[n - 1] holds what page n's layout found, its anchors among it; the state's
+            # "pages" counter is the document's length once the pagination is done.
+            total = state[1]["pages"][0]
+            anchors = [list(context.page_maker[number][-1].get("anchors", ())) for number in range(total)]
+            numbers = context.archive_part_numbers = part_numbers(anchors, parts)
+        number, pages = numbers[context.current_page - 1]
+        quote_depth, counter_values, counter_scopes, page_groups = state
+        state = (quote_depth, {**counter_values, "page": [number], "pages": [pages]}, counter_scopes, page_groups)
+    return _weasyprint_margin_boxes(context, page, state)
+
+
+weasyprint_layout.make_margin_boxes = _margin_boxes
+
+
 @dataclass(frozen=True)
 class Pdf:
     content: bytes
     pages: int
 
 
-def render(html: str, *, print_date: str | None = None):
+def render(html: str, *, print_date: str | None = None, parts: list[str] | None = None, extra_css: str = ""):
     """Lay out ``html`` (a whole printed form) and return WeasyPrint's document, not yet written.
 
-    ``print_date``: the label an ad-hoc print carries at the bottom right of every page.
+    ``print_date``: the label an ad-hoc print carries at the bottom right of every page. ``parts``:
+    the element ids at which the files laid out together start (split_by_anchor); each numbers its
+    own pages 1..N.
     """
     font_config = FontConfiguration()
     stylesheets = [CSS(string=font_css(), font_config=font_config)]
     if print_date:
         stylesheets.append(CSS(string=print_date_css(print_date), font_config=font_config))
+    if extra_css:
+        stylesheets.append(CSS(string=extra_css, font_config=font_config))
     fetcher = LocalFetcher()
-    document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
-        font_config=font_config, stylesheets=stylesheets
-    )
+    token = _PARTS.set(frozenset(parts) if parts else None)
+    try:
+        document = HTML(string=html, base_url=BASE_URL, url_fetcher=fetcher).render(
+            font_config=font_config, stylesheets=stylesheets
+        )
+    finally:
+        _PARTS.reset(token)
     return document
 
 
@@ -200,6 +259,135 @@ def write(document, pages=None, *, data_files: tuple[DataFile, ...] = ()) -> Pdf
 
 def html_to_pdf(html: str, *, print_date: str | None = None, data_files: tuple[DataFile, ...] = ()) -> Pdf:
     return write(render(html, print_date=print_date), data_files=data_files)
+
+
+# --- a long form in parts ---------------------------------------------------------------------------
+#
+# WeasyPrint keeps every page's boxes until the file is written: a class ledger of ~50 pages took a
+# worker ~360 MB. A form whose body is a run of <section>s (each starting on a new page, forms.css) is
+# laid out a few sections at a time, each part written at once and its layout let go, and the parts
+# joined (pypdf). Each part carries what every page shows (the verification mark, the running title);
+# the page numbers, "page / pages" of the whole file, are laid over the joined pages from a document of
+# empty pages of the same page types, so they read 1..N as a single layout would have them.
+
+SECTIONS_PER_PART = 8
+NO_PAGE_NUMBERS_CSS = "@page { @bottom-center { content: none !important; } }"  # over forms.css (a user sheet)
+_MARK_CLASSES = ("verify-mark",)  # running elements (position: running()) every part must carry
+_RUNNING_CLASS = "running"  # string-set elements (the running title): the last one met goes into each next part
+
+
+def _classes(element) -> set[str]:
+    return set((element.get("class") or "").split())
+
+
+def split_sections(html: str, per_part: int) -> list[str] | None:
+    """The form cut into standalone documents of at most ``per_part`` top-level sections (the first also holds
+    what comes before the first section); None when it has no more sections than that."""
+    import lxml.html
+
+    root = lxml.html.document_fromstring(html)
+    body = root.body
+    children = [child for child in body if isinstance(child.tag, str)]
+    sections = [child for child in children if child.tag == "section"]
+    if len(sections) <= per_part:
+        return None
+    marks = [child for child in children if _classes(child) & set(_MARK_CLASSES)]
+    groups: list[list] = [[]]
+    count = 0
+    for child in children:
+        if child in marks:
+            continue
+        if child.tag == "section":
+            if count == per_part:
+                groups.append([])
+                count = 0
+            count += 1
+        groups[-1].append(child)
+    for child in list(body):
+        body.remove(child)
+    head = lxml.html.tostring(root, encoding="unicode").split("<body", 1)[0]
+    documents = []
+    running = None
+    for number, group in enumerate(groups):
+        parts = [lxml.html.tostring(mark, encoding="unicode") for mark in marks]
+        for position, element in enumerate(group):
+            text = lxml.html.tostring(element, encoding="unicode")
+            if position == 0 and number and running is not None:  # the running title from the part before
+                opening = text.index(">") + 1
+                text = text[:opening] + running + text[opening:]
+            parts.append(text)
+            found = element.find_class(_RUNNING_CLASS)
+            if found:
+                running = lxml.html.tostring(found[-1], encoding="unicode", with_tail=False)
+        documents.append(f"{head}<body>{''.join(parts)}</body></html>")
+    return documents
+
+
+def _page_numbers_overlay(page_types: list[str], stylesheet_links: str) -> bytes:
+    """A document of empty pages of the given page types (forms.css's named pages) whose only print is
+    forms.css's page number in the bottom margin."""
+    pages = "".join(f'<div style="page: {name or "auto"}; break-before: page; height: 1px"></div>'
+                    for name in page_types)
+    html = f"<!doctype html><html><head>{stylesheet_links}</head><body>{pages}</body></html>"
+    return write(render(html)).content
+
+
+def _stamp(writer, page, stamp, name: str) -> None:
+    """Draw page ``stamp`` over ``page`` as a form XObject: the page's own content is kept as it is (not
+    parsed again), wrapped in q … Q so that its graphics state does not reach the stamp."""
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    form = DecodedStreamObject()
+    form.set_data(stamp.get_contents().get_data())
+    form.update({NameObject("/Type"): NameObject("/XObject"), NameObject("/Subtype"): NameObject("/Form"),
+                 NameObject("/BBox"): stamp.mediabox,
+                 NameObject("/Resources"): stamp["/Resources"].get_object().clone(writer)})
+    form_ref = writer._add_object(form.flate_encode())
+    resources = page["/Resources"].get_object()
+    if "/XObject" not in resources:
+        resources[NameObject("/XObject")] = DictionaryObject()
+    xobjects = resources["/XObject"].get_object()
+    xobjects[NameObject(name)] = form_ref  # the pages share their resources: one name per page
+
+    def stream(data: bytes):
+        piece = DecodedStreamObject()
+        piece.set_data(data)
+        return writer._add_object(piece)
+
+    contents = page["/Contents"]
+    original = list(contents.get_object()) if isinstance(contents.get_object(), ArrayObject) else [contents]
+    page[NameObject("/Contents")] = ArrayObject([stream(b"q\n"), *original, stream(b"\nQ q " + name.encode() + b" Do Q\n")])
+
+
+def html_to_pdf_in_parts(html: str, *, print_date: str | None = None,
+                         per_part: int = SECTIONS_PER_PART) -> Pdf:
+    """``html_to_pdf`` for a long form: laid out ``per_part`` sections at a time, the parts joined."""
+    import lxml.html
+    from pypdf import PdfReader, PdfWriter
+
+    documents = split_sections(html, per_part)
+    if documents is None:
+        return html_to_pdf(html, print_date=print_date)
+    writer = PdfWriter()
+    page_types = []
+    for number, part in enumerate(documents):
+        document = render(part, print_date=print_date, extra_css=NO_PAGE_NUMBERS_CSS)
+        page_types.extend(page._page_box.page_type.name for page in document.pages)
+        content = write(document).content
+        del document
+        reader = PdfReader(io.BytesIO(content))
+        if number == 0 and reader.metadata:
+            writer.add_metadata(dict(reader.metadata))
+        writer.append(reader)
+    links = "".join(lxml.html.tostring(link, encoding="unicode")
+                    for link in lxml.html.document_fromstring(html).head.iter("link"))
+    overlay = PdfReader(io.BytesIO(_page_numbers_overlay(page_types, links)))
+    for number, (page, numbers) in enumerate(zip(writer.pages, overlay.pages, strict=True), start=1):
+        _stamp(writer, page, numbers, f"/PageNumber{number}")
+    writer.compress_identical_objects(remove_duplicates=True, remove_unreferenced=True)
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return Pdf(content=buffer.getvalue(), pages=len(page_types))
 
 
 def split_by_anchor(document, anchors: list[str]) -> dict[str, list]:

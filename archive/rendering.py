@@ -47,7 +47,7 @@ class Rendered:
     variant: str
     school_class: sm.SchoolClass
     student: sm.Student | None
-    pdf: pdf.Pdf
+    pdf: pdf.Pdf | None  # None: not rendered, the data are those of the version sealed already (``sealed``)
     data_hash: str
     code: str = ""
     version: int | None = None  # the version the file names inside it (a report card's XML), None: none
@@ -69,15 +69,20 @@ def _html(kind: str, context: dict) -> str:
 
 
 def _pdf(kind: str, context: dict, print_date: datetime.date | None) -> pdf.Pdf:
-    return pdf.html_to_pdf(_html(kind, context), print_date=print_date_label(print_date) if print_date else None)
+    """A class's form: laid out a few sections at a time and joined (pdf.html_to_pdf_in_parts), which keeps a
+    worker's memory flat however long the ledger (docs/benchmarks.md)."""
+    return pdf.html_to_pdf_in_parts(_html(kind, context),
+                                    print_date=print_date_label(print_date) if print_date else None)
 
 
 def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
-                   print_date: datetime.date | None = None, corrections=None, code: str | None = None) -> Rendered:
+                   print_date: datetime.date | None = None, corrections=None, code: str | None = None,
+                   sealed: str = "") -> Rendered:
     """The ledger or the summary table (secondary or primary) of a class. ``print_date``: an ad-hoc print,
     dated on every page.
 
-    ``code``: the verification code every page carries (a new one when not given).
+    ``code``: the verification code every page carries (a new one when not given). ``sealed``: the data
+    hash of the version that stands in the archive; the same data are not rendered again (``pdf`` None).
     """
     code = code or codes.new_code()
     with translation.override(settings.LANGUAGE_CODE):
@@ -89,9 +94,13 @@ def class_document(kind: str, school_class: sm.SchoolClass, term_number: int, *,
             data = primary.summary(school_class, term_number)
         else:
             raise ValueError(kind)
+        hashed = data_hash(data)
+        if sealed and hashed == sealed:
+            return Rendered(kind=kind, variant="", school_class=school_class, student=None, pdf=None,
+                            data_hash=hashed)
         document = _pdf(kind, {"data": data, "marks": {"": marks.mark(code)}}, print_date)
     return Rendered(kind=kind, variant="", school_class=school_class, student=None, pdf=document,
-                    data_hash=data_hash(data), code=code)
+                    data_hash=hashed, code=code)
 
 
 def card_context(school_class: sm.SchoolClass, student: sm.Student, *, code: str, version: int) -> hocba.Context:
@@ -130,22 +139,34 @@ def _student_forms(kind: str, school_class: sm.SchoolClass, term_number: int,
 def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int, *,
                       enrolments: list[sm.Enrolment] | None = None, transfer: bool = False,
                       print_date: datetime.date | None = None, split: bool | None = None,
-                      versions: dict[int, int] | None = None) -> list[Rendered]:
+                      versions: dict[int, int] | None = None, sealed: dict[int, str] | None = None
+                      ) -> list[Rendered]:
     """Report cards (secondary or primary) or parent slips of some students of a class (``enrolments``; None:
     every due student).
 
     ``transfer``: the report card's transfer print. ``split`` overrides ``SPLIT``. Each file gets its
     own verification code on every page; a report card is PDF/A-3b with its data as hocba.xml, which
-    names the version it will be sealed as (``versions``: by student id; 1 when not given).
+    names the version it will be sealed as (``versions``: by student id; 1 when not given). ``sealed``: by
+    student id, the data hash of the version that stands in the archive; a student whose data are the
+    same is not rendered again (his Rendered has no ``pdf``).
     """
     split = SPLIT if split is None else split
     variant = Variant.TRANSFER if transfer else Variant.STANDARD
     label = print_date_label(print_date) if print_date else None
     versions = versions or {}
+    sealed = sealed or {}
+    unchanged = []
     with translation.override(settings.LANGUAGE_CODE):
-        forms = _student_forms(kind, school_class, term_number, enrolments, transfer)
+        forms = []
+        for enrolment, data in _student_forms(kind, school_class, term_number, enrolments, transfer):
+            hashed = data_hash(data)
+            if sealed.get(enrolment.student_id) == hashed:
+                unchanged.append(Rendered(kind=kind, variant=variant, school_class=school_class,
+                                          student=enrolment.student, pdf=None, data_hash=hashed))
+            else:
+                forms.append((enrolment, data))
         if not forms:
-            return []
+            return unchanged
         form_codes = [codes.new_code() for _form in forms]
         data_files = [
             _data_files(kind, school_class, enrolment.student, data, code=code,
@@ -158,8 +179,10 @@ def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int,
             files = []
             for start in range(0, len(forms), SPLIT_CHUNK):
                 chunk = [data for _enrolment, data in forms[start:start + SPLIT_CHUNK]]
-                document = pdf.render(_html(kind, {"forms": chunk, "marks": form_marks}), print_date=label)
-                parts = pdf.split_by_anchor(document, [data.anchor for data in chunk])
+                anchors = [data.anchor for data in chunk]
+                document = pdf.render(_html(kind, {"forms": chunk, "marks": form_marks}), print_date=label,
+                                      parts=anchors)
+                parts = pdf.split_by_anchor(document, anchors)
                 files.extend(pdf.write(document, parts[data.anchor], data_files=data_files[start + position])
                              for position, data in enumerate(chunk))
                 del document, parts
@@ -167,7 +190,7 @@ def student_documents(kind: str, school_class: sm.SchoolClass, term_number: int,
             files = [pdf.html_to_pdf(_html(kind, {"forms": [data], "marks": form_marks}), print_date=label,
                                      data_files=attached)
                      for (_enrolment, data), attached in zip(forms, data_files, strict=True)]
-    return [
+    return unchanged + [
         Rendered(kind=kind, variant=variant, school_class=school_class, student=enrolment.student, pdf=file,
                  data_hash=data_hash(data), code=code,
                  version=versions.get(enrolment.student_id, 1) if kind == Kind.REPORT_CARD else None)

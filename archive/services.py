@@ -16,6 +16,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -241,6 +242,8 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
                                                started_at=timezone.now())
     batch = job.batch
     rendered = _render(job)
+    standing = _standing(job) if any(item.pdf is None for item in rendered) else {}
+    unchanged = []
     with transaction.atomic():
         job = RenderJob.objects.select_for_update().select_related("batch").get(pk=job.pk)
         # Another delivery may have finished (or given up on) this job while this one rendered.
@@ -251,6 +254,9 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
                                 term_number=batch.term.number, class_id=item.school_class.pk,
                                 student_id=item.student.pk if item.student else None)
                 idempotency_key = f"job{job.pk}:{key}"
+                if item.pdf is None:  # the same data as the version that stands: not printed again
+                    unchanged.append(standing[key])
+                    continue
                 if idempotency_key in sealed:
                     continue
                 _seal(content=item.pdf.content, suffix=".pdf", content_type=PDF, pages=item.pdf.pages,
@@ -262,7 +268,9 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
             job.status, job.finished_at, job.error = RenderJob.Status.DONE, timezone.now(), ""
             job.save(update_fields=["status", "finished_at", "error"])
             _count(job.batch_id, done=job.expected)
-    return list(job.documents.order_by("pk"))
+    if unchanged:
+        logger.info("render job %s: %s document(s) with unchanged data not printed again", job.pk, len(unchanged))
+    return unchanged + list(job.documents.order_by("pk"))
 
 
 def _next_versions(job: RenderJob) -> dict[str, int]:
@@ -279,9 +287,42 @@ def _next_versions(job: RenderJob) -> dict[str, int]:
     return {key: version + 1 for key, version in latest.items()}
 
 
+def _standing(job: RenderJob) -> dict[str, ArchivedDocument]:
+    """The version of each scope of the job that a print of the same data would only repeat, by scope key.
+
+    Periodic prints only (the year's set, its re-issues): the latest version of the scope, periodic too and
+    not revoked; a signed version counts (it carries the same data). Printing the same data again is
+    skipped: the job counts it done and lists that version. An ad-hoc print is always printed: it is a
+    copy dated the day it was asked for.
+    """
+    batch = job.batch
+    if batch.mode != Mode.PERIODIC or not settings.ARCHIVE_SKIP_UNCHANGED:
+        return {}
+    prefix = scope_key(kind=batch.kind, variant=batch.variant, year_id=batch.year_id,
+                       term_number=batch.term.number, class_id=job.school_class_id, student_id=job.student_id)
+    if job.student_id is None and batch.kind in PER_STUDENT_KINDS:
+        prefix = prefix[:prefix.rindex(":s") + 2]
+    latest: dict[str, ArchivedDocument] = {}
+    documents = ArchivedDocument.objects.filter(scope_key__startswith=prefix) if prefix.endswith(":s") else \
+        ArchivedDocument.objects.filter(scope_key=prefix)
+    for document in documents.select_related("revocation").order_by("scope_key", "version"):
+        latest[document.scope_key] = document
+    standing = {}
+    for key, document in latest.items():
+        if document.mode == Mode.PERIODIC and getattr(document, "revocation", None) is None:
+            standing[key] = document
+    return standing
+
+
+def _student_of(key: str) -> int | None:
+    student = key.rsplit(":s", 1)[1]
+    return int(student) if student.isdecimal() else None
+
+
 def _render(job: RenderJob) -> list[rendering.Rendered]:
     batch = job.batch
     versions = _next_versions(job)
+    standing = _standing(job)
     term_number = batch.term.number
     print_date = batch.print_date if batch.mode == Mode.AD_HOC else None
     if batch.kind in PER_STUDENT_KINDS:
@@ -289,15 +330,14 @@ def _render(job: RenderJob) -> list[rendering.Rendered]:
         if job.student_id is not None:
             enrolments = [sm.Enrolment.objects.select_related("student", "school_class__year").get(
                 school_class=job.school_class, student_id=job.student_id)]
-        by_student = {}
-        for key, version in versions.items():
-            student = key.rsplit(":s", 1)[1]
-            if student.isdecimal():
-                by_student[int(student)] = version
+        by_student = {_student_of(key): version for key, version in versions.items() if _student_of(key)}
+        sealed = {_student_of(key): document.data_hash for key, document in standing.items() if _student_of(key)}
         return rendering.student_documents(batch.kind, job.school_class, term_number, enrolments=enrolments,
                                            transfer=batch.variant == Variant.TRANSFER, print_date=print_date,
-                                           versions=by_student)
-    return [rendering.class_document(batch.kind, job.school_class, term_number, print_date=print_date)]
+                                           versions=by_student, sealed=sealed)
+    sealed = next((document.data_hash for document in standing.values()), "")
+    return [rendering.class_document(batch.kind, job.school_class, term_number, print_date=print_date,
+                                     sealed=sealed)]
 
 
 def _count(batch_id: int, *, done: int = 0, failed: int = 0) -> None:

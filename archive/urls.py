@@ -3,6 +3,8 @@
 from django.urls import path
 
 from . import views
+from .signing import agent_views
+from .signing import csc_views as signing_remote_views
 from .signing import views as signing_views
 
 app_name = "archive"
@@ -28,4 +30,9 @@ urlpatterns = [
     path("signing/", signing_views.waiting, name="signing_waiting"),
     path("signing/classes/<int:pk>/", signing_views.board, name="signing_board"),
     path("signing/certificate/", signing_views.certificate, name="signing_certificate"),
+    path("signing/classes/<int:pk>/agent/", agent_views.prepare, name="signing_agent_prepare"),
+    path("signing/agent/", agent_views.api, name="signing_agent_api"),
+    path("signing/classes/<int:pk>/remote/", signing_remote_views.sign, name="signing_remote_sign"),
+    path("signing/remote/", signing_remote_views.credential, name="signing_remote_credential"),
+    path("signing/remote/service/", signing_remote_views.service_settings, name="signing_remote_settings"),
 ]

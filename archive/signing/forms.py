@@ -44,3 +44,14 @@ class CertificateForm(forms.Form):
         if data.get("token_label") and upload is None and not data.get("pin"):
             self.add_error("pin", _("Enter the token's PIN to read its certificate."))
         return data
+
+
+class AgentSignForm(forms.Form):
+    """The board's "Sign with my USB token": the stage and the documents (no PIN: the agent asks for it)."""
+
+    role = forms.ChoiceField(label=_("Stage"), choices=SigningRole.choices, widget=forms.HiddenInput)
+    documents = forms.TypedMultipleChoiceField(label=_("Documents"), coerce=int, widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, documents: list[int], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["documents"].choices = [(pk, pk) for pk in documents]

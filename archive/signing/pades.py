@@ -13,7 +13,9 @@ Where the key is, is a ``KeySource``: ``Pkcs11Key`` (a token on this server: the
 demo and CI every staff member's token). Other sources plug in here with the same ``signer()``: the
 interrupted-signing agent (pyHanko's ``PdfTBSDocument`` / ``ExternalSigner``: the server prepares
 the digest, the agent signs on the teacher's computer) and a CSC remote-signing service
-(``pyhanko.sign.signers.csc_signer.CSCSigner``). Neither is built yet. No Django here.
+(``pyhanko.sign.signers.csc_signer.CSCSigner``: archive.signing.csc). The agent's flow is built in
+archive.signing.interrupted (prepare, then finish with the value the agent posts: no ``KeySource``, the token
+is on another computer). No Django here.
 """
 
 import contextlib
@@ -125,9 +127,8 @@ class Trust:
             allow_fetching=self.fetch, revocation_mode="hard-fail")
 
 
-def sign(content: bytes, *, signer: signers.Signer, field_name: str, reason: str, location: str,
-         tsa_url: str, trust: Trust, name: str = "") -> bytes:
-    """``content`` with one more PAdES B-LT signature appended as an incremental update."""
+def _prepared(content: bytes, *, signer: signers.Signer, field_name: str, reason: str, location: str,
+              tsa_url: str, trust: Trust, name: str = "") -> tuple[IncrementalPdfFileWriter, signers.PdfSigner]:
     writer = IncrementalPdfFileWriter(io.BytesIO(content), strict=False)
     metadata = signers.PdfSignatureMetadata(
         field_name=field_name, md_algorithm="sha256", reason=reason, location=location, name=name or None,
@@ -136,12 +137,34 @@ def sign(content: bytes, *, signer: signers.Signer, field_name: str, reason: str
     )
     pdf_signer = signers.PdfSigner(metadata, signer=signer, timestamper=RequestsHTTPTimeStamper(tsa_url, timeout=15),
                                    new_field_spec=fields.SigFieldSpec(field_name))
-    output = io.BytesIO()
-    pdf_signer.sign_pdf(writer, output=output)
-    signed = output.getvalue()
+    return writer, pdf_signer
+
+
+def _appended(content: bytes, signed: bytes) -> bytes:
     if not signed.startswith(content):
         raise SigningError("the signature rewrote the document instead of appending to it")
     return signed
+
+
+def sign(content: bytes, *, signer: signers.Signer, field_name: str, reason: str, location: str,
+         tsa_url: str, trust: Trust, name: str = "") -> bytes:
+    """``content`` with one more PAdES B-LT signature appended as an incremental update."""
+    writer, pdf_signer = _prepared(content, signer=signer, field_name=field_name, reason=reason, location=location,
+                                   tsa_url=tsa_url, trust=trust, name=name)
+    output = io.BytesIO()
+    pdf_signer.sign_pdf(writer, output=output)
+    return _appended(content, output.getvalue())
+
+
+async def async_sign(content: bytes, *, signer: signers.Signer, field_name: str, reason: str, location: str,
+                     tsa_url: str, trust: Trust, name: str = "") -> bytes:
+    """``sign`` inside a running event loop: several documents signed at once share one batch of a remote
+    signer (one authorisation, one ``signatures/signHash`` for all of them)."""
+    writer, pdf_signer = _prepared(content, signer=signer, field_name=field_name, reason=reason, location=location,
+                                   tsa_url=tsa_url, trust=trust, name=name)
+    output = io.BytesIO()
+    await pdf_signer.async_sign_pdf(writer, output=output)
+    return _appended(content, output.getvalue())
 
 
 @dataclass(frozen=True)

@@ -315,6 +315,16 @@ def _sign_one(*, actor, document: ArchivedDocument, role: str, registered: Signi
     signed = pades.sign(content, signer=signer, field_name=field_name, reason=_reason(role),
                         location=document.school.name, tsa_url=tsa_url, trust=trust,
                         name=registered.subject_name)
+    return seal_signature(actor=actor, document=document, role=role, registered=registered, field_name=field_name,
+                          signed=signed)
+
+
+def seal_signature(*, actor, document: ArchivedDocument, role: str, registered: SigningCertificate, field_name: str,
+                   signed: bytes) -> Signature:
+    """The one writer of a signature: seal ``signed`` as ``document``'s next version and record who signed.
+
+    Called in the caller's transaction, ``document``'s row locked and its turn checked under the lock
+    (``_sign_one`` here; the signing agent's finish, archive.signing.agent_services)."""
     new = archive_services.seal_signed(document=document, content=signed, actor=actor,
                                        note=f"{_reason(role)}: {registered.subject_name}")
     signature = Signature(school=document.school, signed=document, document=new, scope_key=document.scope_key,

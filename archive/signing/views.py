@@ -13,7 +13,7 @@ from schoolrecords.forms import apply_service_errors
 from schoolrecords.permissions import found_or_hidden, user_school
 
 from ..models import ArchivedDocument, Kind, SigningRole
-from . import selectors, services
+from . import csc_services, selectors, services
 from .forms import CertificateForm, SignForm
 
 
@@ -80,6 +80,7 @@ def board(request, pk: int):
         "board": found, "form": form, "terms": terms, "term": term, "kind": kind,
         "kinds": [(k.value, k.label) for k in selectors.SIGNABLE_KINDS],
         "roles": dict(SigningRole.choices), "seal": SigningRole.SEAL,
+        "remote": csc_services.remote_available(request.user),
     }, status=status)
 
 

@@ -33,3 +33,27 @@ def print_report_cards(small):
                 .order_by("student__code"))
 
 
+
+
+def keep_token_cccds(usernames) -> None:
+    """After a transactional test rebuilt the demo school (new ids), give each signer's profile the CCCD that the
+    session's token already certifies for them (the demo gives a CCCD made from the id), so the tokens still match."""
+    from archive.signing import config, pki, tokens
+    from schoolrecords.services import system_user
+    from tests.conftest import Demo
+
+    module = config.module()
+    labels = set(tokens.token_labels(module))
+    demo = Demo()
+    for username in usernames:
+        label = f"staff-{username}"[:32]
+        if label not in labels:
+            continue
+        with tokens.session(module, label, demo_pki.DEMO_PIN) as session:
+            [(_label, certificate)] = tokens.read_certificates(session)
+        profile = demo.user(username).profile
+        _name, cccd = pki.holder(certificate)
+        if profile.cccd != cccd:
+            profile.cccd = cccd
+            profile._history_user, profile._change_reason = system_user(), "test: the token's CCCD"
+            profile.save(update_fields=["cccd"])

@@ -92,8 +92,9 @@ def test_the_certificate_page_refuses_someone_elses_certificate_then_registers_o
 
 
 # The board's page: the session and user, the class, its terms, the documents, their signatures, the plan, the
-# subject teachers, the roles, the page's frame; the same for one summary table or three report cards.
-QUERIES = 13
+# subject teachers, the roles, whether remote signing is offered, the page's frame; the same for one summary
+# table or three report cards.
+QUERIES = 14
 
 
 @pytest.mark.parametrize("kind", [Kind.SUMMARY, Kind.REPORT_CARD])

@@ -35,6 +35,10 @@ NOT_PAGES = {
     "verify:code",
     # the primary grid's save (its script's) and a cell's history (a dialog)
     "gradebook:primary_grid_save", "gradebook:primary_grid_history",
+    # the signing board's "Sign with my USB token" (a POST), and the signing agent's JSON endpoint
+    "archive:signing_agent_prepare", "archive:signing_agent_api",
+    # the signing board's form sent to remote signing (a POST)
+    "archive:signing_remote_sign",
 }
 
 

@@ -801,6 +801,17 @@ MATRIX: dict[str, Row] = {
                                  "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
     "archive:signing_waiting": Row(None, "l o o o o o o o o o", kwargs=_none),
     "archive:signing_certificate": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
+    # signing with my USB token: the board's button prepares a batch (POST only; the empty POST is the board
+    # again with the form's errors); the signing agent's endpoint answers only a one-time code, never a session
+    "archive:signing_agent_prepare": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                         "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
+    "archive:signing_agent_api": Row(None, "d d d d d d d d d d", "d d d d d d d d d d", kwargs=_none),
+    # remote signing (CSC): the principal sets the school's service up; each staff member registers their credential
+    # (the world's school has no service: the POST is answered at the form); the board's form signs remotely
+    "archive:signing_remote_settings": Row(None, "l o d d d d d d d d", "l b d d d d d d d d", kwargs=_none),
+    "archive:signing_remote_credential": Row(None, "l o o o o o o o o o", "l b b b b b b b b b", kwargs=_none),
+    "archive:signing_remote_sign": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
+                                       "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
 }
 
 
