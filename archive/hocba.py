@@ -151,7 +151,8 @@ def report_card_xml(card: ReportCardData, context: Context) -> bytes:
         _add(result, "ndunghoanthanh", year.completion or year.programme)
         _add(result, "renluyenlai", _level(year.conduct_reassessed))
         _add(result, "kqhoctaplai", _level(year.learning_reassessed))
-        _add(result, "ndungkhenthuong", year.title)
+        _add(result, "kquathamgiacuocthi", "; ".join(year.competitions))
+        _add(result, "ndungkhenthuong", year.awards_line)
         _add(result, "nxetgvcn", year.remark)
         scores = _add(result, "bangdiem")
         for subject in year.subjects:
@@ -165,6 +166,13 @@ def report_card_xml(card: ReportCardData, context: Context) -> bytes:
             _add(row, "gvbm", subject.teacher)
             _add(row, "soddcngvbm", "")
 
+    # The certificates (thongtinsohocbasothcsthpt_chungchi: tenchungchi, loaichungchi) of every year printed.
+    for year in card.years:
+        for name, kind in year.certificate_entries:
+            certificate = _add(root, "chungchi")
+            certificate.set("namhoc", year.year)
+            _add(certificate, "tenchungchi", name)
+            _add(certificate, "loaichungchi", kind)
     signers = _add(root, "chuky")
     for signer in context.signers:
         element = _add(signers, "nguoiky")

@@ -1429,3 +1429,50 @@ class PrimaryYearRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.enrolment_id}: {self.decision or '-'}"
+
+
+MAX_AWARD_TEXT = 500  # one line of the học bạ's year summary page
+MAX_AWARD_LEVEL = 100
+
+
+class StudentAward(models.Model):
+    """A certificate, a competition result or an award of a student in a school year (the học bạ's year page).
+
+    The enrolment ties it to the class and so to the school year; entered by the homeroom teacher or the
+    leadership (gradebook.awards.services), with its history.
+    """
+
+    class Kind(models.TextChoices):
+        CERTIFICATE = "certificate", pgettext_lazy("award", "Certificate")
+        COMPETITION = "competition", pgettext_lazy("award", "Competition result")
+        AWARD = "award", pgettext_lazy("award", "Award")
+
+    enrolment = models.ForeignKey(Enrolment, on_delete=models.PROTECT, related_name="awards",
+                                  verbose_name=_("enrolment"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    text = models.CharField(_("name"), max_length=MAX_AWARD_TEXT)
+    level = models.CharField(_("level or rank"), max_length=MAX_AWARD_LEVEL, blank=True)
+    awarded_on = models.DateField(_("date"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("changed at"), default=timezone.now)
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                   verbose_name=_("changed by"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("certificate or award")
+        verbose_name_plural = _("certificates and awards")
+        ordering = ["enrolment_id", "kind", "awarded_on", "pk"]
+        constraints = [models.CheckConstraint(condition=~Q(text=""), name="award_not_empty")]
+
+    def __str__(self) -> str:
+        return f"{self.enrolment_id} {self.kind}: {self.text[:30]}"
+
+    @property
+    def printed(self) -> str:
+        """The line the học bạ prints: the name, then the level or rank and the date when given."""
+        parts = [self.text]
+        if self.level:
+            parts.append(self.level)
+        if self.awarded_on:
+            parts.append(self.awarded_on.strftime("%d/%m/%Y"))
+        return " — ".join(parts)

@@ -426,3 +426,15 @@ def require_primary_results_reader(user, school_class: sm.SchoolClass) -> None:
     _wall(user, school_class)
     if not can_read_primary_results(user, school_class):
         raise PermissionDenied(_("You do not have permission to see the results of this class."))
+
+
+def may_enter_awards(user, school_class: sm.SchoolClass) -> bool:
+    """Certificates, competition results and awards of a class's students: its homeroom teacher or the leadership."""
+    return _usable(user) and same_school(user, school_class) and (is_leader(user) or is_homeroom(user, school_class))
+
+
+def require_awards_writer(user, school_class: sm.SchoolClass) -> None:
+    _wall(user, school_class)
+    if not may_enter_awards(user, school_class):
+        raise PermissionDenied(_("Only the homeroom teacher of the class or the school's leadership may enter "
+                                 "certificates and awards."))

@@ -22,14 +22,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from gradebook.awards.selectors import awards_by_enrolment
 from gradebook.corrections.selectors import Correction, approved_corrections
 from gradebook.homeroom.selectors import daily_marks
-from gradebook.models import Score, column_label, format_average, format_comment, format_result
+from gradebook.models import Score, StudentAward, column_label, format_average, format_comment, format_result
 from gradebook.results.compute import (
     YEAR,
     ClassData,
     ClassResults,
     load_class,
+    outcome_label,
     staff_name,
     term_results,
     year_results,
@@ -158,6 +160,9 @@ class SummaryRow:
     exam: str = ""  # grade 12: eligible for the graduation exam or not
     outcome_after: str = ""
     title: str = ""
+    # The outcomes' codes (gradebook.rules.tt22.Outcome values): a printed form may word them its own way.
+    outcome_code: str = ""
+    outcome_after_code: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,7 +173,9 @@ class SummaryPart:
     rows: list[SummaryRow]
     totals: dict[str, list[tuple[str, int]]]
     approval: str
-    final_grade: bool = False  # grade 12: the year's classification shows the programme and the exam
+    final_grade: bool = False
+    # The totals' outcome labels → their codes (gradebook.rules.tt22.Outcome values): the printed form words them.
+    codes: dict[str, str] = dataclasses.field(default_factory=dict)  # grade 12: the year's classification shows the programme and the exam
 
     @property
     def is_year(self) -> bool:
@@ -198,6 +205,8 @@ def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
                 "summer_conduct": row.summer_conduct_label,
                 "outcome": row.outcome_label,
                 "outcome_after": row.outcome_after_label,
+                "outcome_code": row.outcome.value if row.outcome else "",
+                "outcome_after_code": row.outcome_after.value if row.outcome_after else "",
                 "title": row.title_label,
                 "programme": row.completes_programme_label,
                 "exam": row.exam_eligible_label,
@@ -212,6 +221,7 @@ def summary_part(data: ClassData, results: ClassResults) -> SummaryPart:
         number=results.term_number, label=_period_label(results.term_number),
         subjects=[info.subject.name for info in data.subjects], rows=rows,
         totals={key: [(label, count) for label, count in values] for key, values in results.totals.items()},
+        codes={outcome_label(value): value.value for value in Outcome},
         approval=_approval_text(data, results.term_number), final_grade=results.is_final_grade,
     )
 
@@ -557,6 +567,16 @@ class CardYear:
     completion: str = ""  # "Hoàn thành chương trình lớp 6" / "… trung học cơ sở"; "" while undecided
     # The approved corrections of the student's scores that year ("Trong trang này có sửa chữa ở … chỗ").
     corrections: list[CardCorrection] = dataclasses.field(default_factory=list)
+    # The year's certificates, competition results and awards (gradebook.models.StudentAward), printed lines.
+    certificates: list[str] = dataclasses.field(default_factory=list)
+    competitions: list[str] = dataclasses.field(default_factory=list)
+    awards: list[str] = dataclasses.field(default_factory=list)
+    certificate_entries: list[tuple[str, str]] = dataclasses.field(default_factory=list)  # (name, level) for the XML
+
+    @property
+    def awards_line(self) -> str:
+        """The "Khen thưởng" line: the year's title, then the awards entered for the year."""
+        return "; ".join(each for each in [self.title, *self.awards] if each)
 
     @property
     def corrected_subjects(self) -> list[str]:
@@ -662,7 +682,8 @@ def plan_note(data: ClassData, enrolment: sm.Enrolment) -> str:
 
 
 def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms: dict[int, ClassResults],
-               whole: ClassResults | None, corrections: list[Correction]) -> CardYear:
+               whole: ClassResults | None, corrections: list[Correction],
+               awards: list[StudentAward] = ()) -> CardYear:
     rows = {number: next((row for row in results.rows if row.enrolment.pk == enrolment.pk), None)
             for number, results in terms.items()}
     year_row = next((row for row in whole.rows if row.enrolment.pk == enrolment.pk), None) if whole else None
@@ -716,6 +737,10 @@ def _card_year(data: ClassData, enrolment: sm.Enrolment, term_number: int, terms
         conduct_reassessed=year_row.summer_conduct_label if year_row else "",
         completion=completion_label(data.school_class.grade, year_row.final_outcome) if year_row else "",
         corrections=card_corrections([each for each in corrections if each.enrolment_id == enrolment.pk]),
+        certificates=[each.printed for each in awards if each.kind == StudentAward.Kind.CERTIFICATE],
+        competitions=[each.printed for each in awards if each.kind == StudentAward.Kind.COMPETITION],
+        awards=[each.printed for each in awards if each.kind == StudentAward.Kind.AWARD],
+        certificate_entries=[(each.text, each.level) for each in awards if each.kind == StudentAward.Kind.CERTIFICATE],
     )
 
 
@@ -725,14 +750,14 @@ def only(data: ClassData, enrolment: sm.Enrolment) -> ClassData:
 
 
 def _year_of(data: ClassData, enrolment: sm.Enrolment, term_number: int,
-             corrections: list[Correction] | None = None) -> CardYear:
+             corrections: list[Correction] | None = None, awards: list[StudentAward] = ()) -> CardYear:
     data = only(data, enrolment)
     numbers = [number for number in (1, 2) if number <= term_number and number in data.terms]
     if corrections is None:
         corrections = approved_corrections(data.school_class, tuple(numbers))
     terms = {number: term_results(data, number) for number in numbers}
     whole = year_results(data) if term_number == 2 else None
-    return _card_year(data, enrolment, term_number, terms, whole, corrections)
+    return _card_year(data, enrolment, term_number, terms, whole, corrections, awards)
 
 
 # The transfers in that started an enrolment: the học bạ's school history names the school before.
@@ -742,7 +767,8 @@ ARRIVALS = Prefetch("movements", queryset=sm.Movement.objects.filter(kind=sm.Mov
 
 def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = False,
                 data: ClassData | None = None, history: list[sm.Enrolment] | None = None,
-                corrections: list[Correction] | None = None) -> ReportCardData:
+                corrections: list[Correction] | None = None,
+                awards: dict[int, list[StudentAward]] | None = None) -> ReportCardData:
     """A student's report card for the enrolment's year, printed at the end of term ``term_number``.
 
     The transfer print (``transfer``) holds every year at this school so far, then blank year pages
@@ -760,13 +786,15 @@ def report_card(enrolment: sm.Enrolment, term_number: int, *, transfer: bool = F
                        .select_related("school_class__year", "school_class__homeroom_teacher__profile")
                        .prefetch_related(ARRIVALS))
     history = sorted(history, key=lambda each: (each.school_class.year.start_date, each.start_date))
+    if awards is None:
+        awards = awards_by_enrolment([enrolment.pk, *(each.pk for each in history)] if transfer else [enrolment.pk])
     years = []
     if transfer:
         for earlier in history:
             if earlier.school_class.year.start_date < year.start_date:
                 earlier_data = load_class(earlier.school_class)
-                years.append(_year_of(earlier_data, earlier, 2))
-    years.append(_year_of(data, enrolment, term_number, corrections))
+                years.append(_year_of(earlier_data, earlier, 2, awards=awards.get(earlier.pk, [])))
+    years.append(_year_of(data, enrolment, term_number, corrections, awards.get(enrolment.pk, [])))
     blank = []
     if transfer:
         last = LAST_GRADE.get(year.school.level, 9)
@@ -797,8 +825,9 @@ def report_cards_of_class(school_class: sm.SchoolClass, term_number: int,
         school_class__year__school_id=data.year.school_id,
     ).select_related("school_class__year").prefetch_related(ARRIVALS):
         histories[each.student_id].append(each)
+    awards = awards_by_enrolment(enrolment.pk for enrolment in enrolments)
     return [(enrolment, report_card(enrolment, term_number, data=data, history=histories[enrolment.student_id],
-                                    corrections=corrections))
+                                    corrections=corrections, awards=awards))
             for enrolment in enrolments]
 
 

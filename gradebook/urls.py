@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("gradebook.scores.urls")),
     path("", include("gradebook.homeroom.urls")),
     path("", include("gradebook.remarks.urls")),
+    path("", include("gradebook.awards.urls")),
     path("", include("gradebook.corrections.homeroom_urls")),
     path("", include("gradebook.results.urls")),
     path("", include("gradebook.plans.urls")),

@@ -20,6 +20,18 @@ def fill(label, value) -> str:
     return str(label) % {"value": value}
 
 
+@register.filter
+def ledger_outcome(label, code) -> str:
+    """An outcome as the ledger's form words it (``row.outcome|ledger_outcome:row.outcome_code``)."""
+    return str(ledger.OUTCOMES.get(code, label))
+
+
+@register.filter
+def ledger_total(label, part) -> str:
+    """A line of a summary part's totals as the form words it (``label|ledger_total:part``)."""
+    return ledger_outcome(label, part.codes.get(str(label), ""))
+
+
 @register.simple_tag
 def minutes_number(data) -> str:
     """The minutes' "Số: 3/2026-2027/BB-SĐ" (``data``: gradebook.api.MinutesData)."""

@@ -133,6 +133,9 @@ AFTER_SUMMER = pgettext_lazy("ledger", "After the re-assessment or summer traini
 REASSESSMENT_RESULTS = pgettext_lazy("ledger", "Re-assessment results")
 TITLE_COLUMN = pgettext_lazy("ledger", "Title awarded")
 AWARDS = pgettext_lazy("ledger", "Awards")
+# The promotion column and totals: the form's words where the app's pages say it otherwise (code → label;
+# gradebook.rules.tt22.Outcome values). The app's "Re-test" (Kiểm tra lại) is the form's "Đánh giá lại".
+OUTCOMES = {"retest": REASSESSMENT}
 
 # --- the principal's page: one row a month ------------------------------------------------------------
 PRINCIPAL_PAGE = pgettext_lazy("ledger", "REMARKS OF THE PRINCIPAL")

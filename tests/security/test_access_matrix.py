@@ -699,6 +699,9 @@ MATRIX: dict[str, Row] = {
     "gradebook:rollcall_save": Row("class", "xxx xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                    "uuu ddn ddn ddn ddn ddn ddn odn ddn nno", kwargs=_month,
                                    json=lambda _obj: {"day": 1, "marks": {}}),
+    # the year's certificates, competition results and awards: the homeroom teacher or the leadership; an empty
+    # POST names no student: the page again with the errors at the fields
+    "gradebook:awards": Row("class", "lll oon oon ddn ddn ddn ddn odn ddn nno", "lll bbn bbn ddn ddn ddn ddn bdn ddn nnb"),
     "gradebook:results": Row("class", "lll oon oon ddn ddn ddn ddn odn ddn nno", kwargs=_period),
     "gradebook:results_approve": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                      "lll rrn ddn ddn ddn ddn ddn ddn ddn nnd", kwargs=_period),
