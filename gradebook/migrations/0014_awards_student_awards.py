@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('gradebook', '0012_upper_fifth_regular'),
+        ('gradebook', '0013_rush_term_rules'),
         ('schoolrecords', '0008_hocbaform_school_commune'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
