@@ -127,6 +127,7 @@ def class_families(request, class_id: int):
     return render(request, "families/class_families.html", {
         "school_class": school_class, "lines": selectors.class_families(school_class), "form": f.InvitationForm(),
         "can_invite": policy.may_invite(request.user, school_class),
+        "can_reopen": policy.may_reopen(request.user, school_class),
         "terms": sm.Term.objects.filter(year_id=school_class.year_id).order_by("number")})
 
 
