@@ -115,9 +115,9 @@ def test_a_parent_with_a_child_in_another_school_keeps_the_login_and_only_this_s
     here = Guardianship.objects.get(parent=parent, student=first_student(demo))
     client = login("homeroom_6a1")
     url = reverse("families:parent_close", args=[demo.school_class("6A1").pk, parent.pk])
-    with translation.override("en"):
-        response = client.post(url, {"reason": "Học sinh đã chuyển trường"}, follow=True)
-    assert "stays open for their children in another school" in response.content.decode()
+    with translation.override("vi"):
+        response = client.post(url, {"reason": "Học sinh đã chuyển trường"}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+    assert "tài khoản vẫn mở để phụ huynh xem con ở trường khác" in response.content.decode()
     parent.user.refresh_from_db()
     here.refresh_from_db()
     there.refresh_from_db()
