@@ -8,6 +8,7 @@ passes the term's gate first (gradebook.gate), so nothing it read can change unt
 """
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
@@ -25,6 +26,8 @@ from .rules import entry, slots
 from .rules.entry import ChangeRules, Facts, Recorded, Remedy, Student, Verdict
 from .rules.tt22 import PlanMode
 from .windows.selectors import columns_from, columns_rows, columns_state
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -144,18 +147,27 @@ def can_write(actor, assignment: sm.TeachingAssignment, term: sm.Term) -> bool:
     return True
 
 
-def _cached_rows(assignment: sm.TeachingAssignment, term: sm.Term, version: int) -> tuple[list, list]:
+def _cached_rows(assignment: sm.TeachingAssignment, term: sm.Term, version: int | None) -> tuple[list, list]:
     """The windows and locks of the assignment in ``term`` at rules ``version``: from the cache, or read and kept.
 
     Only a save calls it, after passing the term's gate and reading ``version`` there: no change of a
     window or a lock can commit until it does (they pass the gate alone), and each bumps the version,
     so rows kept under ``version`` are the rows of that version, in every process sharing the cache.
     """
+    if version is None:  # no version yet (a term whose rules never changed, or rows bulk-loaded): read them
+        return columns_rows(assignment, term)
     key = f"gradebook:rules:{term.pk}:{version}:{assignment.school_class_id}:{assignment.subject_id}"
-    rows = cache.get(key)
+    try:
+        rows = cache.get(key)
+    except Exception:  # the cache is down (Redis restarting): the save reads the rows, it does not fail
+        logger.warning("rules cache unreachable: reading the windows and locks", exc_info=True)
+        return columns_rows(assignment, term)
     if rows is None:
         rows = columns_rows(assignment, term)
-        cache.set(key, rows, RULES_CACHE_SECONDS)
+        try:
+            cache.set(key, rows, RULES_CACHE_SECONDS)
+        except Exception:
+            logger.warning("rules cache unreachable: not kept", exc_info=True)
     return rows
 
 
@@ -163,7 +175,7 @@ RULES_CACHE_SECONDS = 6 * 60 * 60  # an entry is never stale (its version is its
 
 
 def _term_facts(school_class_id: int, term: sm.Term
-                ) -> tuple[bool, datetime.date | None, datetime.date | None, ChangeRules, int]:
+                ) -> tuple[bool, datetime.date | None, datetime.date | None, ChangeRules, int | None]:
     """Whether the class's results are approved for the term or its year, the term's test dates, the
     school's rules for changing recorded scores and the term's rules version (one query)."""
     approved = ResultApproval.objects.filter(Q(term_id=OuterRef("pk")) | Q(term__isnull=True),
@@ -184,7 +196,7 @@ def _term_facts(school_class_id: int, term: sm.Term
         test_correction_days=defaults.test_correction_days if test_days is None else test_days,
         reentry_needs_approval=defaults.reentry_needs_approval if needs_approval is None else needs_approval,
     )
-    return approved, midterm, final, rules, version or 0
+    return approved, midterm, final, rules, version
 
 
 def exempt_enrolment_ids(assignment: sm.TeachingAssignment, term: sm.Term) -> frozenset[int]:

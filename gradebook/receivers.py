@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
+from schoolrecords.models import Term
+
 from . import gate, signals, tasks
 from .models import EntryWindow, ScoreLock
 
@@ -24,3 +26,11 @@ def rules_changed(sender, instance, **kwargs) -> None:
     """Any write of a window or a lock (the services, the admin, a command) gives its term new rules: the
     saves' cached windows and locks of the older version are never read again (gradebook.gate)."""
     gate.bump_rules(instance.term_id)
+
+
+@receiver(post_save, sender=Term, dispatch_uid="gradebook-term-created-rules")
+def term_created(sender, instance, created: bool, **kwargs) -> None:
+    """A new term starts with a random rules version: one the saves may cache under. A term without one (rows
+    bulk-loaded with no signal) is never cached: its saves read the windows and locks each time."""
+    if created:
+        gate.bump_rules(instance.pk)

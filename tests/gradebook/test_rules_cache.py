@@ -158,3 +158,24 @@ def test_with_two_connections_a_close_committed_by_one_refuses_the_next_save_of_
     locks.window_close(actor=demo.user("board"), window=window)  # committed by this one
     in_another_connection(second, "8")
     assert outcomes == [True, "EntryClosed"]
+
+
+def test_a_new_term_has_a_random_version_and_a_term_without_one_is_never_cached(demo):
+    assert version(demo) > 0  # given when the term was made (gradebook.receivers.term_created)
+    TermRules.objects.filter(term=term(demo)).delete()  # as rows bulk-loaded with no signal
+    first, second = students(demo)[:2]
+    cold, result = queries_of(lambda: save(demo, first, "7"))
+    assert result.ok and sum("gradebook_entrywindow" in sql for sql in cold) == 1
+    again, result = queries_of(lambda: save(demo, second, "8"))
+    assert result.ok and sum("gradebook_entrywindow" in sql for sql in again) == 1  # read again: no key to trust
+
+
+def test_a_cache_that_is_down_does_not_fail_a_save(demo, monkeypatch):
+    def down(*args, **kwargs):
+        raise ConnectionError("redis is restarting")
+
+    monkeypatch.setattr(cache, "get", down)
+    monkeypatch.setattr(cache, "set", down)
+    first = students(demo)[0]
+    captured, result = queries_of(lambda: save(demo, first, "7"))
+    assert result.ok and sum("gradebook_entrywindow" in sql for sql in captured) == 1
