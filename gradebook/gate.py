@@ -8,10 +8,11 @@ therefore do not wait for each other, while a save racing any of those changes e
 before it does, or waits for it and then reads the new state and is refused: never a save after
 a close or a lock.
 
-Passing the gate alone also bumps the term's rules version (gradebook.models.TermRules), as does
-every save or delete of a window or a lock (gradebook.receivers): a save reads the version after
-the gate and keeps the windows and locks in the cache under it, so a change is seen by the very
-next save, whichever process serves it.
+Every save or delete of a window or a lock bumps the term's rules version (gradebook.models.TermRules;
+gradebook.receivers, in the change's transaction, which holds the gate alone): a save reads the version
+after the gate and keeps the windows and locks in the cache under it, so a change is seen by the very
+next save, whichever process serves it. Passing the gate writes nothing itself: a change refused after
+it (no permission) leaves the database as it was.
 """
 
 import secrets
@@ -33,7 +34,6 @@ def pass_term_gate(term_id: int, *, exclusive: bool = False) -> None:
     ``FOR SHARE`` row lock taken by many saves at once rewrites the row's list of lockers each
     time. It is a statement of its own, so the save's next reads see what a change it waited for
     committed. Elsewhere, the term's row locked for update (SQLite serialises writers anyway).
-    Alone, it bumps the term's rules version in the same transaction.
     """
     if connection.vendor == "postgresql":
         function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
@@ -41,8 +41,6 @@ def pass_term_gate(term_id: int, *, exclusive: bool = False) -> None:
             cursor.execute(f"SELECT {function}(%s, %s)", [_GATE_NAMESPACE, term_id])
     else:
         sm.Term.objects.select_for_update().filter(pk=term_id).exists()
-    if exclusive:
-        bump_rules(term_id)
 
 
 def bump_rules(term_id: int) -> None:

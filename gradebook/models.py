@@ -716,8 +716,8 @@ class ScoreLock(models.Model):
 class TermRules(models.Model):
     """The version of a term's entry rules (its windows and locks): a key for what saves keep in the cache.
 
-    Every change of a window or a lock bumps it in its own transaction (gradebook.gate.bump_rules:
-    under the term's gate, and on every save or delete of those rows), so a save that passed the
+    Every change of a window or a lock bumps it in its own transaction (gradebook.gate.bump_rules, on
+    every save or delete of those rows, while the change holds the term's gate), so a save that passed the
     gate and reads the version reads the windows and locks of that version: what is cached under
     an older one is never used again (gradebook.entry). Not history: a counter, not a record.
     """
