@@ -7,7 +7,6 @@ import time
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from archive.models import Signature, SigningAttempt, SigningBatch, SigningBatchItem, SigningRole
 from archive.signing import batch as signing_batch
