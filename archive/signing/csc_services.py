@@ -219,16 +219,35 @@ def documents_sign_remote(*, actor, documents: list[ArchivedDocument], role: str
                 raise SigningRefused("remote_bad_signature", _("The remote-signing service's signature does not "
                                                                "verify against your certificate: nothing was "
                                                                "sealed."))
+        for document, content in zip(documents, contents, strict=True):  # all checked before any is sealed
+            first = document
+            services._check_turn(actor=actor, document=document, role=role)
+            if storage.read(document.path) != content:
+                raise SigningRefused("changed", _("The document changed while it was being signed: sign it again."))
+        first = documents[0]
         made = []
-        for document, content, signed in zip(documents, contents, result.signed, strict=True):
-            made.append(_seal_one(actor=actor, document=document, role=role, registered=registered,
-                                  content=content, signed=signed))
-            first = None
+        try:
+            for document, content, signed in zip(documents, contents, result.signed, strict=True):
+                made.append(_seal_one(actor=actor, document=document, role=role, registered=registered,
+                                      content=content, signed=signed))
+                first = None
+        except (SigningRefused, PermissionDenied):
+            raise
+        except Exception:
+            logger.exception("remote batch: sealing stopped after %s document(s)", len(made))
+            raise services.failed(done=len(made), total=len(documents)) from None
         logger.info("remote batch of %s signed with %s authorisation(s)", len(made), result.authorisations)
         return made
     except SigningRefused as refusal:
         services._log(actor=actor, school=school, document=first, action="sign", refusal=refusal)
         raise
+    except PermissionDenied:
+        raise
+    except Exception:  # pyHanko, the TSA, a server not configured (config.NotConfigured): logged, not a 500
+        logger.exception("remote batch: signing failed before any document was sealed")
+        refusal = services.failed(done=0, total=len(documents))
+        services._log(actor=actor, school=school, document=documents[0], action="sign", refusal=refusal)
+        raise refusal from None
 
 
 def _field(role: str, actor, document: ArchivedDocument) -> str:

@@ -170,3 +170,40 @@ def test_bad_requests_and_token_reports(pki_ready, small, client):
     assert SigningAttempt.objects.get().code == "token_pin"
     assert AgentBatch.objects.get().used_at is None  # the code is still good for the right PIN
     assert client.put(API, headers=headers).status_code == 405
+
+
+def prepared(small):
+    documents = print_report_cards(small)
+    subject_teachers_sign(small, documents)
+    batch, code = agent_services.batch_prepare(actor=small.demo.user("homeroom_6a1"),
+                                               documents=[latest(d) for d in documents], role=SigningRole.HOMEROOM)
+    return documents, batch, code, agent_values(agent_services.batch_payload(batch))
+
+
+def test_a_file_changed_on_the_last_document_seals_none_of_the_batch(pki_ready, small, monkeypatch):
+    documents, batch, code, values = prepared(small)
+    changed = latest(documents[-1]).path
+    real_read = storage.read
+    monkeypatch.setattr(storage, "read", lambda path: real_read(path) + b"%" if path == changed else real_read(path))
+    with pytest.raises(agent_services.SigningRefused) as caught:
+        agent_services.batch_finish(code=code, values=values)
+    assert caught.value.reason == "changed"
+    assert not Signature.objects.filter(role=SigningRole.HOMEROOM).exists()
+    assert SigningAttempt.objects.get().code == "changed"
+
+
+def test_a_failure_of_the_signing_library_is_a_logged_refusal_not_a_server_error(pki_ready, small, client,
+                                                                                 monkeypatch):
+    from archive.signing import interrupted
+
+    documents, batch, code, values = prepared(small)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pyHanko could not embed the signature")
+
+    monkeypatch.setattr(interrupted, "finish", broken)
+    response = post_values(client, code, values)
+    assert response.status_code == 409, response.content
+    assert "thử lại" in response.json()["message"]
+    assert SigningAttempt.objects.get().code == "sign_failed"
+    assert not Signature.objects.filter(role=SigningRole.HOMEROOM).exists()

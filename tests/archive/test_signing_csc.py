@@ -284,3 +284,36 @@ def test_a_bearer_access_token_is_an_auth_mode_too(remote, small):
     teacher = small.demo.user("teacher_math")
     credential = csc_services.credential_register(actor=teacher, user=teacher)
     assert credential.credential_id == "cred-math" and remote.count("auth/login") == 0
+
+
+def test_a_document_out_of_turn_after_the_remote_signing_seals_none_of_the_batch(remote, small, monkeypatch):
+    teacher = small.demo.user("teacher_math")
+    csc_services.credential_register(actor=teacher, user=teacher)
+    documents = print_report_cards(small)
+    real_sign_batch = csc.sign_batch
+
+    def meanwhile(*args, **kwargs):  # the other subject teacher signs the last one while the service signs
+        result = real_sign_batch(*args, **kwargs)
+        services.documents_sign(actor=small.demo.user("gv_gdtc"), documents=[documents[-1]],
+                                role=SigningRole.SUBJECT_TEACHERS, pin=demo_pki.DEMO_PIN)
+        return result
+
+    monkeypatch.setattr(csc, "sign_batch", meanwhile)
+    refused(lambda: csc_services.documents_sign_remote(actor=teacher, documents=documents,
+                                                       role=SigningRole.SUBJECT_TEACHERS, pin=PIN), "superseded")
+    assert not Signature.objects.filter(signer=teacher).exists()
+
+
+def test_a_failure_of_the_signing_library_is_a_logged_refusal(remote, small, monkeypatch):
+    teacher = small.demo.user("teacher_math")
+    csc_services.credential_register(actor=teacher, user=teacher)
+    documents = print_report_cards(small)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pyHanko could not embed the signature")
+
+    monkeypatch.setattr(csc, "sign_batch", broken)
+    message = refused(lambda: csc_services.documents_sign_remote(actor=teacher, documents=documents,
+                                                                 role=SigningRole.SUBJECT_TEACHERS, pin=PIN),
+                      "sign_failed")
+    assert "thử lại" in message and SigningAttempt.objects.get().code == "sign_failed"
