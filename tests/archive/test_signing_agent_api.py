@@ -207,3 +207,17 @@ def test_a_failure_of_the_signing_library_is_a_logged_refusal_not_a_server_error
     assert "thử lại" in response.json()["message"]
     assert SigningAttempt.objects.get().code == "sign_failed"
     assert not Signature.objects.filter(role=SigningRole.HOMEROOM).exists()
+
+
+def test_a_batch_body_above_the_anonymous_limit_reaches_the_agent_endpoint(pki_ready, small, client):
+    from django.conf import settings
+
+    documents, batch, code, values = prepared(small)
+    body = {"signatures": [{"id": pk, "value": base64.b64encode(v).decode()} for pk, v in values.items()],
+            "agent": "x" * (settings.ANONYMOUS_REQUEST_MAX_BYTES + 1024)}  # a class of 45: well above 64 KB
+    response = client.post(API, body, content_type="application/json", headers={"X-Signing-Code": code})
+    assert response.status_code == 200, response.content
+    assert Signature.objects.filter(role=SigningRole.HOMEROOM).count() == len(documents)
+    too_big = {"signatures": body["signatures"], "agent": "x" * settings.SIGNING_AGENT_MAX_BODY}
+    assert client.post(API, too_big, content_type="application/json",
+                       headers={"X-Signing-Code": code}).status_code == 413
