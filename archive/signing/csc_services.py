@@ -111,10 +111,11 @@ def service_configure(*, actor, school: sm.School, name: str, base_url: str, aut
 # --- a staff member's credential --------------------------------------------------------------------
 
 
-def credential_register(*, actor, user, credential_id: str = "", user_id: str = "") -> RemoteCredential:
+def credential_register(*, actor, user, credential_id: str = "") -> RemoteCredential:
     """Register ``user``'s credential at their school's service: read its certificate (credentials/info), check
-    it like any certificate, and keep the credential id. No id: the service's credentials of ``user_id``
-    (default: the CCCD of the staff profile) are listed and the first whose certificate names ``user`` is taken."""
+    it like any certificate, and keep the credential id. No id: the service's credentials of the CCCD of
+    ``user``'s staff profile (never a typed user id: nobody lists another's) are listed and the first whose
+    certificate names ``user`` is taken."""
     school = user.profile.school
     service = service_of(school)
     try:
@@ -123,7 +124,7 @@ def credential_register(*, actor, user, credential_id: str = "", user_id: str = 
         if service is None:
             raise SigningRefused("remote_none_configured", _("Your school has no remote-signing service set up."))
         remote = client(service)
-        user_id = user_id or getattr(user.profile, "cccd", "") or ""
+        user_id = getattr(user.profile, "cccd", "") or ""
         try:
             token = csc.login(remote)
             if credential_id:

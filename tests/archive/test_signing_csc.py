@@ -317,3 +317,17 @@ def test_a_failure_of_the_signing_library_is_a_logged_refusal(remote, small, mon
                                                                  role=SigningRole.SUBJECT_TEACHERS, pin=PIN),
                       "sign_failed")
     assert "thử lại" in message and SigningAttempt.objects.get().code == "sign_failed"
+
+
+def test_a_staff_member_cannot_list_anothers_credentials_by_typing_their_user_id(remote, small, login):
+    from django.urls import reverse
+
+    homeroom = small.demo.user("homeroom_6a1")
+    add_credential(remote, homeroom, "cred-home", multisign=10)
+    client = login("teacher_math")
+    response = client.post(reverse("archive:signing_remote_credential"),
+                           {"credential_id": "", "user_id": homeroom.profile.cccd})
+    assert response.status_code == 302  # the typed id is not read: the teacher's own CCCD is asked
+    assert RemoteCredential.objects.get().credential_id == "cred-math"
+    assert not SigningAttempt.objects.exists()
+    assert homeroom.profile.full_name not in client.get(reverse("archive:signing_remote_credential")).content.decode()
