@@ -241,8 +241,8 @@ def job_run(*, job_id: int) -> list[ArchivedDocument]:
     RenderJob.objects.filter(pk=job.pk).update(status=RenderJob.Status.RUNNING, attempts=F("attempts") + 1,
                                                started_at=timezone.now())
     batch = job.batch
-    rendered = _render(job)
-    standing = _standing(job) if any(item.pdf is None for item in rendered) else {}
+    standing = _standing(job)  # read once: what the render skips is what the job lists
+    rendered = _render(job, standing)
     unchanged = []
     with transaction.atomic():
         job = RenderJob.objects.select_for_update().select_related("batch").get(pk=job.pk)
@@ -319,10 +319,9 @@ def _student_of(key: str) -> int | None:
     return int(student) if student.isdecimal() else None
 
 
-def _render(job: RenderJob) -> list[rendering.Rendered]:
+def _render(job: RenderJob, standing: dict[str, ArchivedDocument]) -> list[rendering.Rendered]:
     batch = job.batch
     versions = _next_versions(job)
-    standing = _standing(job)
     term_number = batch.term.number
     print_date = batch.print_date if batch.mode == Mode.AD_HOC else None
     if batch.kind in PER_STUDENT_KINDS:

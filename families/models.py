@@ -291,7 +291,17 @@ class CorrectionMessage(models.Model):
     """A parent told that an approved correction changed a score they can see: once per correction, parent
     and child (the unique constraint), shown on the child's page and e-mailed through families.channels."""
 
+    class Kind(models.TextChoices):
+        SCORE = "score", _("score correction")
+        HOMEROOM = "homeroom", _("homeroom correction")  # conduct, learning result, remark, exemption, re-test
+
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SCORE)
     correction_id = models.PositiveIntegerField(_("correction request"))
+    # The term whose values changed (None on messages made before it was kept: shown no more); ``regular``: every
+    # line is a regular score, shown while the school shows regular scores as entered even with no publication.
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+                             verbose_name=_("term"))
+    regular = models.BooleanField(_("regular scores only"), default=False)
     parent = models.ForeignKey(Parent, on_delete=models.PROTECT, related_name="correction_messages",
                                verbose_name=_("parent"))
     student = models.ForeignKey(Student, on_delete=models.PROTECT, related_name="+", verbose_name=_("student"))
@@ -306,7 +316,8 @@ class CorrectionMessage(models.Model):
         verbose_name_plural = _("corrections told to parents")
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["correction_id", "parent", "student"], name="correction_told_once"),
+            models.UniqueConstraint(fields=["kind", "correction_id", "parent", "student"],
+                                    name="correction_told_once"),
         ]
 
     def __str__(self) -> str:

@@ -95,6 +95,19 @@ def require_deactivate(user, school_class: sm.SchoolClass) -> None:
                                  "parent's account."))
 
 
+def may_reopen(user, school_class: sm.SchoolClass) -> bool:
+    """Who opens a closed parent's account again: the admin board or the leadership of the class's school (not
+    the homeroom teacher alone)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active or not same_school(user, school_class):
+        return False
+    return has_role(user, *INVITERS) or is_leader(user, user_school(user))
+
+
+def require_reopen(user, school_class: sm.SchoolClass) -> None:
+    if not may_reopen(user, school_class):
+        raise PermissionDenied(_("Only the admin board or the leadership may reopen a parent's account."))
+
+
 def may_publish(user, school: sm.School | None = None) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active or user_school(user) is None:
         return False

@@ -116,7 +116,8 @@ def child_page(student: sm.Student, parent: Parent | None = None) -> ChildPage:
         today = timezone.localdate()
         wanted += [t for t in terms if t.number not in publications and t.start_date <= today]
     slips = _slip_lines(enrolment, parent)
-    told = list(CorrectionMessage.objects.filter(student=student, parent=parent)[:20]) if parent else []
+    told = _corrections(student, parent, published=[t.pk for t in terms if t.number in publications],
+                        regular=[t.pk for t in wanted if t.number not in publications])
     if not wanted:
         return ChildPage(student=student, enrolment=enrolment, terms=[], slips=slips, corrections=told)
     data = api.load_class(school_class)
@@ -128,6 +129,16 @@ def child_page(student: sm.Student, parent: Parent | None = None) -> ChildPage:
                               published_at=publication.published_at if publication else None,
                               slip=slip if publication else _regular_only(slip), regular_only=publication is None))
     return ChildPage(student=student, enrolment=enrolment, terms=views, slips=slips, corrections=told)
+
+
+def _corrections(student: sm.Student, parent: Parent | None, *, published: list[int],
+                 regular: list[int]) -> list[CorrectionMessage]:
+    """The parent's messages of corrections still in sight: of a term with a live publication, or of regular
+    scores of a term shown as entered; none after the term's publication is withdrawn (one query)."""
+    if parent is None or not (published or regular):
+        return []
+    return list(CorrectionMessage.objects.filter(student=student, parent=parent)
+                .filter(Q(term_id__in=published) | Q(term_id__in=regular, regular=True))[:20])
 
 
 def _slip_lines(enrolment: sm.Enrolment, parent: Parent | None) -> list[SlipLine]:

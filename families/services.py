@@ -195,8 +195,13 @@ def child_add(*, actor, code: str, relation: str) -> Guardianship:
 
 @transaction.atomic
 def parent_deactivate(*, actor, parent: Parent, school_class: sm.SchoolClass, reason: str) -> Parent:
-    """The homeroom teacher of a child's class, the admin board or the leadership closes a parent's account:
-    it cannot log in (its sessions end); the account, its links and its history stay."""
+    """The homeroom teacher of a child's class, the admin board or the leadership closes a parent's account.
+
+    When the parent is still linked to children of another school, only this school's links end (with the
+    reason and history) and the login stays, for those other children. Otherwise the login is turned off (its
+    sessions end); the account, its links and its history stay, and the school's board or leadership may reopen
+    it (``parent_reopen``). Read ``parent.user.is_active`` afterwards to know which happened.
+    """
     policy.require_deactivate(actor, school_class)
     parent = Parent.objects.select_for_update().select_related("user").get(pk=parent.pk)
     if not Guardianship.objects.filter(parent=parent, ended_at__isnull=True, student__enrolments__school_class=school_class,
@@ -207,9 +212,40 @@ def parent_deactivate(*, actor, parent: Parent, school_class: sm.SchoolClass, re
         raise ValidationError({"reason": _("Give the reason for closing the account.")})
     if not parent.user.is_active:
         raise ValidationError(_("This account is already closed."))
+    school_id = school_class.year.school_id
+    live = list(Guardianship.objects.select_for_update().filter(parent=parent, ended_at__isnull=True)
+                .select_related("student").order_by("pk"))
+    if any(link.student.school_id != school_id for link in live):
+        now = timezone.now()
+        for link in live:
+            if link.student.school_id == school_id:
+                link.ended_at = now
+                record(link, actor=actor, reason=_("Link ended by the school: %(reason)s") % {"reason": reason},
+                       update_fields=["ended_at"])
+        return record(parent, actor=actor, reason=_("Links to this school's children ended (the account stays open "
+                                                    "for children in another school): %(reason)s") % {
+            "reason": reason})
     parent.user.is_active = False
     record(parent.user, actor=actor, reason=reason, update_fields=["is_active"])
     return record(parent, actor=actor, reason=_("Account closed: %(reason)s") % {"reason": reason})
+
+
+@transaction.atomic
+def parent_reopen(*, actor, parent: Parent, school_class: sm.SchoolClass, reason: str) -> Parent:
+    """The admin board or the leadership of a school the parent is linked to opens a closed account again."""
+    policy.require_reopen(actor, school_class)
+    parent = Parent.objects.select_for_update().select_related("user").get(pk=parent.pk)
+    if not Guardianship.objects.filter(parent=parent, ended_at__isnull=True,
+                                       student__school_id=school_class.year.school_id).exists():
+        raise PermissionDenied(_("This parent is not linked to a student of the school."))
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for reopening the account.")})
+    if parent.user.is_active:
+        raise ValidationError(_("This account is open."))
+    parent.user.is_active = True
+    record(parent.user, actor=actor, reason=reason, update_fields=["is_active"])
+    return record(parent, actor=actor, reason=_("Account reopened: %(reason)s") % {"reason": reason})
 
 
 # --- publication ----------------------------------------------------------------------------------
@@ -456,49 +492,65 @@ def _parents_see(data, kind: str) -> bool:
 
 
 @transaction.atomic
-def correction_tell(*, request_id: int, actor_id: int | None = None) -> list[CorrectionMessage]:
-    """A message to each linked parent of a child whose visible score an approved correction changed.
+def correction_tell(*, request_id: int, actor_id: int | None = None,
+                    kind: str = CorrectionMessage.Kind.SCORE) -> list[CorrectionMessage]:
+    """A message to each linked parent of a child whose visible value an approved correction changed: a score
+    (``kind`` "score", gradebook.api.correction_minutes) or a homeroom value after publication (conduct, learning
+    result, remark …: "homeroom", gradebook.api.homeroom_correction_minutes).
 
     Once per correction, parent and child: heard twice (a retried task), nothing new is made. Returns the
     messages made now; their e-mails go out after the commit (signals.correction_told).
     """
-    data = gradebook.correction_minutes(request_id)
+    homeroom = kind == CorrectionMessage.Kind.HOMEROOM
+    data = (gradebook.homeroom_correction_minutes if homeroom else gradebook.correction_minutes)(request_id)
     if data is None:
         return []
     lines: dict[int, list[str]] = {}
+    kinds: dict[int, set[str]] = {}
     for cell in data.cells:
         if cell.student_id and _parents_see(data, cell.kind):
             lines.setdefault(cell.student_id, []).append(
                 f"{cell.column}: {cell.old or '—'} → {cell.new or '—'}")
+            kinds.setdefault(cell.student_id, set()).add(cell.kind)
     if not lines:
         return []
     actor = User.objects.filter(pk=actor_id).first() if actor_id else None
-    told = set(CorrectionMessage.objects.filter(correction_id=request_id).values_list("parent_id", "student_id"))
+    told = set(CorrectionMessage.objects.filter(kind=kind, correction_id=request_id)
+               .values_list("parent_id", "student_id"))
     made = []
     for link in (Guardianship.objects.filter(student_id__in=lines, ended_at__isnull=True, parent__user__is_active=True)
                  .order_by("pk")):
         if (link.parent_id, link.student_id) in told:
             continue
-        made.append(record(CorrectionMessage(correction_id=request_id, parent_id=link.parent_id,
+        made.append(record(CorrectionMessage(kind=kind, correction_id=request_id, term_id=data.term_id,
+                                             regular=kinds[link.student_id] == {"tx"}, parent_id=link.parent_id,
                                              student_id=link.student_id, subject=data.subject_name,
                                              changes="\n".join(lines[link.student_id])),
                            actor=actor, reason=_("Parent told of a correction #%(number)s") % {"number": request_id}))
     if made:
-        transaction.on_commit(lambda: signals.correction_told.send(sender=CorrectionMessage, request_id=request_id))
+        transaction.on_commit(lambda: signals.correction_told.send(sender=CorrectionMessage, request_id=request_id,
+                                                                   kind=kind))
     return made
 
 
-def correction_deliver(*, request_id: int) -> int:
+def correction_deliver(*, request_id: int, kind: str = CorrectionMessage.Kind.SCORE) -> int:
     """E-mail (the channels) each message of a correction not yet delivered; idempotent; the number delivered."""
     delivered = 0
-    for message in (CorrectionMessage.objects.filter(correction_id=request_id, emailed_at__isnull=True)
+    for message in (CorrectionMessage.objects.filter(kind=kind, correction_id=request_id, emailed_at__isnull=True)
                     .select_related("parent", "student__school").order_by("pk")):
         with translation.override(settings.LANGUAGE_CODE):
-            subject = _("%(school)s: a score of %(student)s was corrected") % {
-                "school": message.student.school.name, "student": message.student.full_name}
+            names = {"school": message.student.school.name, "student": message.student.full_name,
+                     "subject": message.subject}
+            if message.kind == CorrectionMessage.Kind.HOMEROOM:
+                subject = _("%(school)s: a result of %(student)s was corrected") % names
+                first = _("The school corrected %(student)s's %(subject)s after an approved correction request:") \
+                    % names
+            else:
+                subject = _("%(school)s: a score of %(student)s was corrected") % names
+                first = _("The school corrected %(student)s's %(subject)s score after an approved correction "
+                          "request:") % names
             body = "\n".join([
-                _("The school corrected %(student)s's %(subject)s score after an approved correction request:")
-                % {"student": message.student.full_name, "subject": message.subject},
+                first,
                 message.changes,
                 _("The child's page shows the corrected results: %(url)s")
                 % {"url": settings.FAMILIES_JOIN_URL.replace("join/", "")},

@@ -8,5 +8,6 @@ invitation_issued = Signal()
 # A notice was sent (approved, or written by the leadership): notice_id; its receipts exist.
 notice_sent = Signal()
 
-# Parents were told of an approved correction of a score they see: request_id; the messages exist.
+# Parents were told of an approved correction of a value they see: request_id, kind (CorrectionMessage.Kind:
+# "score" or "homeroom"); the messages exist.
 correction_told = Signal()

@@ -127,6 +127,7 @@ def class_families(request, class_id: int):
     return render(request, "families/class_families.html", {
         "school_class": school_class, "lines": selectors.class_families(school_class), "form": f.InvitationForm(),
         "can_invite": policy.may_invite(request.user, school_class),
+        "can_reopen": policy.may_reopen(request.user, school_class),
         "terms": sm.Term.objects.filter(year_id=school_class.year_id).order_by("number")})
 
 
@@ -137,19 +138,34 @@ def parent_close(request, class_id: int, parent_id: int):
                                    .select_related("year__school"), request.user, pk=class_id)
     policy.require_deactivate(request.user, school_class)
     parent = found_or_hidden(selectors.parents_of_class(school_class), request.user, pk=parent_id)
+    reopening = "reopen" in request.POST
     form = f.CloseAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.parent_deactivate(actor=request.user, parent=parent, school_class=school_class,
+            if reopening:
+                services.parent_reopen(actor=request.user, parent=parent, school_class=school_class,
                                        reason=form.cleaned_data["reason"])
+            else:
+                parent = services.parent_deactivate(actor=request.user, parent=parent, school_class=school_class,
+                                                    reason=form.cleaned_data["reason"])
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            messages.success(request, _("%(name)s's account is closed: they can no longer log in.")
-                             % {"name": parent.full_name})
+            if reopening:
+                messages.success(request, _("%(name)s's account is open again: they can log in.")
+                                 % {"name": parent.full_name})
+                return redirect("families:parent_close", class_id=school_class.pk, parent_id=parent.pk)
+            if parent.user.is_active:
+                messages.success(request, _("%(name)s is no longer linked to this school's children; their account "
+                                            "stays open for their children in another school.")
+                                 % {"name": parent.full_name})
+            else:
+                messages.success(request, _("%(name)s's account is closed: they can no longer log in.")
+                                 % {"name": parent.full_name})
             return redirect("families:class_families", class_id=school_class.pk)
     return render(request, "families/parent_close.html", {
-        "school_class": school_class, "parent": parent, "form": form,
+        "school_class": school_class, "parent": parent, "form": form, "reopening": reopening,
+        "may_reopen": policy.may_reopen(request.user, school_class),
         "history": parent.history.select_related("history_user").order_by("-history_date")[:20]},
         status=400 if form.is_bound and form.errors else 200)
 

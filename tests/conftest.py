@@ -14,6 +14,19 @@ if os.environ.get("DJANGO_SETTINGS_MODULE"):  # absent when a pure module is tes
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _a_cold_cache():
+    """Each test starts with an empty local cache: what an earlier test kept (the saves' rules cache, the rate
+    limits' counters) must not change a later test's pinned query counts or refusals."""
+    if os.environ.get("DJANGO_SETTINGS_MODULE"):
+        from django.core.cache import caches
+
+        for cache in caches.all(initialized_only=True):
+            if type(cache).__name__ == "LocMemCache":
+                cache.clear()
+    yield
+
+
 def pytest_collection_modifyitems(config, items):
     # Browser tests use transactional databases that are flushed afterwards, so they run last.
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)

@@ -45,9 +45,9 @@ def _open(request, token: str):
     state = share.state_on(timezone.localdate())
     if state == "live":
         return share, None
-    if state != "waiting":
-        services.access_record(share=share, action=ShareAccess.Action.REFUSED, address=_address(request),
-                               user_agent=request.headers.get("User-Agent", ""))
+    # Refused, and logged, whether the link is over or not open yet (used before its first day).
+    services.access_record(share=share, action=ShareAccess.Action.REFUSED, address=_address(request),
+                           user_agent=request.headers.get("User-Agent", ""))
     return share, _private(render(request, "archive/inspection/closed.html", {"share": share, "state": state},
                                   status=410 if state != "waiting" else 403))
 

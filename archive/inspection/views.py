@@ -7,6 +7,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +19,7 @@ from . import policy, selectors, services
 from .forms import RevokeShareForm, ShareForm
 
 PAGE_SIZE = 50
+LINK_KEY = "archive-inspection-new-link"  # the session's one-time copy of a new share's link
 
 
 @login_required
@@ -41,9 +43,10 @@ def shares(request):
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
-            # The link is shown once, here: only its token's hash is kept.
-            return render(request, "archive/inspection/created.html", {
-                "share": share, "link": request.build_absolute_uri(reverse("inspect:home", args=[token]))})
+            # The link is shown once, on the next page (post/redirect/get): only its token's hash is kept.
+            request.session[LINK_KEY] = {"share": share.pk,
+                                         "link": request.build_absolute_uri(reverse("inspect:home", args=[token]))}
+            return redirect("archive:share", pk=share.pk)
     school = user_school(request.user)
     page = Paginator(selectors.shares(actor=request.user, school=school), PAGE_SIZE).get_page(request.GET.get("page"))
     today = timezone.localdate()
@@ -59,6 +62,12 @@ def shares(request):
 def share(request, pk: int):
     """One share: what it opens, its state, every use (who, what, when), its history; revoke it early."""
     found = selectors.share_for(actor=request.user, pk=pk)
+    new = request.session.get(LINK_KEY)
+    if request.method == "GET" and new and new.get("share") == found.pk:
+        del request.session[LINK_KEY]  # shown this once, then dropped
+        response = render(request, "archive/inspection/created.html", {"share": found, "link": new["link"]})
+        patch_cache_control(response, private=True, no_store=True)
+        return response
     form = RevokeShareForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

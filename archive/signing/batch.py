@@ -16,13 +16,8 @@ from Redis afterwards opens nothing once the key's owner rotated SECRET_KEY or t
 seal's stage needs no PIN from the signer (the server's configuration holds it) and sends none.
 """
 
-import base64
 import logging
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -31,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from schoolrecords import models as sm
 from schoolrecords.permissions import same_school
+from schoolrecords.sealing import InvalidToken, fernet, seal, unseal
 
 from ..models import ArchivedDocument, Signature, SigningBatch, SigningBatchItem
 from . import services, tokens
@@ -40,15 +36,16 @@ logger = logging.getLogger(__name__)
 PIN_TTL = 15 * 60  # seconds: a batch's worker starts well within this; after it, the PIN is gone
 
 
-def _fernet() -> Fernet:
-    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=b"archive.signing.batch",
-               info=b"token PIN for a signing batch").derive(settings.SECRET_KEY.encode())
-    return Fernet(base64.urlsafe_b64encode(key))
+_KEY = {"salt": b"archive.signing.batch", "info": b"token PIN for a signing batch"}
+
+
+def _fernet():
+    return fernet(**_KEY)
 
 
 def pin_seal(pin: str) -> str:
     """The PIN, encrypted for the worker (empty stays empty: the seal's stage sends none)."""
-    return _fernet().encrypt(pin.encode()).decode() if pin else ""
+    return seal(pin, **_KEY) if pin else ""
 
 
 def pin_open(sealed: str, *, ttl: int = PIN_TTL) -> str:
@@ -56,7 +53,7 @@ def pin_open(sealed: str, *, ttl: int = PIN_TTL) -> str:
     if not sealed:
         return ""
     try:
-        return _fernet().decrypt(sealed.encode(), ttl=ttl).decode()
+        return unseal(sealed, ttl=ttl, **_KEY)
     except InvalidToken:
         raise services.SigningRefused("pin_expired", _("The PIN given for this batch has expired (the batch waited "
                                                        "too long to start): sign the remaining documents again.")) \

@@ -311,7 +311,8 @@ def homeroom_minutes_data(request_id: int) -> MinutesData | None:
         witness=_person(found.witness) if found.witness_id else "",
         cells=(MinutesCell(student=found.enrolment.student.full_name, column=found.get_field_display(),
                            old=homeroom_values.display(found.field, found.old_value),
-                           new=homeroom_values.display(found.field, found.new_value)),),
+                           new=homeroom_values.display(found.field, found.new_value),
+                           student_id=found.enrolment.student_id),),
         reason=found.reason, evidence=(found.evidence_name,), decision_note=found.decision_note,
     )
 

@@ -174,8 +174,10 @@ def test_the_link_is_emailed_to_the_inspector_after_the_commit(demo, smtp_server
             "scope": "year", "inspector_name": "Phạm Thu Hà", "organisation": "Sở GD&ĐT Hà Nội",
             "email": "ha.pt@sogd.test", "purpose": "Thanh tra", "starts_on": _today().isoformat(),
             "ends_on": (_today() + datetime.timedelta(days=6)).isoformat(), "year": demo.year.pk})
-    assert response.status_code == 200
-    link = response.context["link"]
+    assert response.status_code == 302  # post/redirect/get: the link is not the POST's answer
+    shown = client.get(response["Location"])
+    link = shown.context["link"]
+    assert shown.status_code == 200 and link in shown.content.decode() and "no-store" in shown["Cache-Control"]
     [mail] = smtp_server.messages
     assert mail["to"] == ["ha.pt@sogd.test"]
     body = email.message_from_bytes(mail["data"], policy=email.policy.default).get_body().get_content()
@@ -202,3 +204,42 @@ def test_query_counts_of_the_share_list_and_the_inspectors_page(demo, login, dja
 # uses (one query, annotated), the navigation's reads. The link: the share, the logged view, the count, the page.
 LIST_QUERIES = 11
 PUBLIC_QUERIES = 4
+
+
+def test_the_new_link_is_shown_once_after_a_redirect_and_then_dropped(demo, login):
+    client = login("principal")
+    response = client.post(reverse("archive:shares"), {
+        "scope": "year", "inspector_name": "Phạm Thu Hà", "organisation": "Sở GD&ĐT Hà Nội", "purpose": "Thanh tra",
+        "starts_on": _today().isoformat(), "ends_on": (_today() + datetime.timedelta(days=6)).isoformat(),
+        "year": demo.year.pk})
+    found = InspectionShare.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("archive:share", args=[found.pk])
+    assert "/inspect/" not in response.content.decode()
+    first = client.get(response["Location"])
+    link = first.context["link"]
+    assert services.token_hash(link.rstrip("/").rsplit("/", 1)[1]) == found.token_hash
+    assert link in first.content.decode()
+    again = client.get(response["Location"])  # a reload: the link is gone, the share's page is shown
+    assert again.status_code == 200 and link not in again.content.decode() and "link" not in again.context
+
+
+def test_a_link_used_before_its_first_day_is_refused_and_logged(demo):
+    found, token = share(demo, "year", starts_on=_today() + datetime.timedelta(days=2), days=3,
+                         ends_on=_today() + datetime.timedelta(days=4))
+    page = Client().get(reverse("inspect:home", args=[token]), HTTP_USER_AGENT="Sớm quá")
+    assert page.status_code == 403
+    [refused] = ShareAccess.objects.filter(share=found)
+    assert refused.action == "refused" and refused.user_agent == "Sớm quá"
+
+
+def test_the_link_is_not_in_clear_in_the_broker(demo, monkeypatch, django_capture_on_commit_callbacks):
+    from archive.inspection import tasks
+    from schoolrecords import sealing
+
+    queued = []
+    monkeypatch.setattr(tasks.email_share, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        found, token = share(demo, "year", email="ha.pt@sogd.test", link_base="https://truong.test/inspect/")
+    [(share_id, sealed)] = queued
+    assert share_id == found.pk and token not in sealed
+    assert sealing.unseal(sealed, **tasks.LINK_KEY) == f"https://truong.test/inspect/{token}/"

@@ -90,3 +90,19 @@ def test_a_new_layout_revision_prints_unchanged_data_again(small, monkeypatch):
     monkeypatch.setattr("archive.rendering.LAYOUT_REVISION", "a later layout")
     [again] = sealed_by(print_batch(small, Kind.SUMMARY))  # same data, new form: the new layout is sealed
     assert (again.version, again.supersedes) == (2, summary) and again.data_hash != summary.data_hash
+
+
+def test_a_version_revoked_while_the_job_renders_does_not_break_the_job(small, monkeypatch):
+    from archive import rendering
+
+    small.approve_term1()
+    [summary] = sealed_by(print_batch(small, Kind.SUMMARY))
+    original = rendering.class_document
+
+    def revoking(*args, **kwargs):  # the principal revokes the standing version meanwhile
+        services.document_revoke(actor=small.principal, document=summary, reason="Thu hồi khi đang in")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(rendering, "class_document", revoking)
+    batch = print_batch(small, Kind.SUMMARY)
+    assert (batch.total, batch.done, batch.failed) == (1, 1, 0)  # skipped on what was read before the render

@@ -88,3 +88,70 @@ def test_regular_scores_shown_as_entered_are_told_without_a_publication(demo, sm
     _corrected(demo, student, django_capture_on_commit_callbacks)
     [message] = CorrectionMessage.objects.all()
     assert message.parent == parent and message.emailed_at is None and smtp_server.messages == []
+
+
+def _page(login, parent, student):
+    return login(parent.user.username).get(reverse("families:child", args=[student.pk])).content.decode()
+
+
+def test_the_message_is_no_longer_shown_once_the_terms_publication_is_withdrawn(
+        demo, smtp_server, eager_celery, django_capture_on_commit_callbacks, login):
+    student, parent = _family(demo)
+    term = demo.year.terms.get(number=1)
+    publication = services.publish(actor=demo.user("principal"), school_class=demo.school_class("6A1"), term=term)
+    _corrected(demo, student, django_capture_on_commit_callbacks)
+    [message] = CorrectionMessage.objects.all()
+    assert (message.term, message.kind, message.regular) == (term, "score", True)
+    assert "ĐĐGtx1: 6 → 8,5" in _page(login, parent, student)
+    services.withdraw(actor=demo.user("principal"), publication=publication, reason="Công bố nhầm")
+    page = _page(login, parent, student)
+    assert 'id="corrections"' not in page and "ĐĐGtx1: 6 → 8,5" not in page
+    services.publish(actor=demo.user("principal"), school_class=demo.school_class("6A1"), term=term)
+    assert "ĐĐGtx1: 6 → 8,5" in _page(login, parent, student)  # published again: shown again
+
+
+def test_a_regular_score_message_stays_while_the_school_shows_regular_scores(
+        demo, smtp_server, eager_celery, django_capture_on_commit_callbacks, login):
+    student, parent = _family(demo, address="")
+    services.settings_save(actor=demo.user("principal"), school=demo.school, publish_regular_scores=True)
+    _corrected(demo, student, django_capture_on_commit_callbacks)
+    assert "ĐĐGtx1: 6 → 8,5" in _page(login, parent, student)
+    services.settings_save(actor=demo.user("principal"), school=demo.school, publish_regular_scores=False)
+    assert "ĐĐGtx1: 6 → 8,5" not in _page(login, parent, student)
+
+
+def test_an_older_message_without_its_term_is_not_shown(demo, login):
+    from schoolrecords.services import record
+
+    student, parent = _family(demo)
+    services.publish(actor=demo.user("principal"), school_class=demo.school_class("6A1"),
+                     term=demo.year.terms.get(number=1))
+    record(CorrectionMessage(correction_id=999, parent=parent, student=student, subject="Toán",
+                             changes="ĐĐGtx2: 5 → 7"), actor=None, reason="old row")
+    assert "ĐĐGtx2: 5 → 7" not in _page(login, parent, student)
+
+
+def test_a_homeroom_correction_after_publication_tells_the_parents_once(
+        demo, smtp_server, eager_celery, django_capture_on_commit_callbacks, login):
+    from tests.gradebook.test_homeroom_corrections import decide, submit
+    from tests.gradebook.test_results_services import approve, complete_term
+
+    student, parent = _family(demo)
+    term = demo.year.terms.get(number=1)
+    complete_term(demo, 1)
+    approve(demo, 1)
+    services.publish(actor=demo.user("principal"), school_class=demo.school_class("6A1"), term=term)
+    enrolment = sm.Enrolment.objects.get(school_class=demo.school_class("6A1"), student=student)
+    request = submit(demo, "conduct", enrolment=enrolment, shown="tot", new="kha")
+    with django_capture_on_commit_callbacks(execute=True):
+        decide(demo, request, place="Phòng họp")
+    [message] = CorrectionMessage.objects.all()
+    assert (message.kind, message.correction_id, message.parent, message.term) == ("homeroom", request.pk, parent,
+                                                                                  term)
+    assert "→" in message.changes and message.emailed_at is not None
+    [mail] = smtp_server.messages
+    assert student.full_name in email.message_from_bytes(mail["data"], policy=email.policy.default)["subject"]
+    with django_capture_on_commit_callbacks(execute=True):  # heard again: nothing new
+        services.correction_tell(request_id=request.pk, kind="homeroom")
+    assert CorrectionMessage.objects.count() == 1 and len(smtp_server.messages) == 1
+    assert message.changes in _page(login, parent, student)

@@ -313,3 +313,19 @@ def test_the_homeroom_teacher_prints_the_mid_term_slips_and_the_parent_confirms_
     end = teacher.get(reverse("families:class_slips", args=[school_class.pk, 1, "end"]))
     assert "9" in next(s for s in dict(end.context["slips"])[student.pk].subjects if s.name == "Toán").cells
     assert login("teacher_math").get(url).status_code == 403  # (the fixture's one client, now another user)
+
+
+def test_the_invitation_code_is_not_in_clear_in_the_broker(demo, monkeypatch, django_capture_on_commit_callbacks):
+    from families import tasks
+    from schoolrecords import sealing
+
+    queued = []
+    monkeypatch.setattr(tasks.send_invitation, "delay", lambda *args: queued.append(args))
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation, code = services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo),
+                                                     email="hanh@nha.test")
+    [(invitation_id, sealed)] = queued
+    assert invitation_id == invitation.pk and code not in sealed
+    assert sealing.unseal(sealed, **tasks.CODE_KEY) == code
+    with pytest.raises(sealing.InvalidToken):  # another purpose's key opens nothing
+        sealing.unseal(sealed, salt=b"archive.inspection", info=b"an inspector's link in a task")

@@ -95,3 +95,64 @@ def test_the_leadership_sees_the_class_families_and_closes_an_account_but_gives_
     assert client.post(close_url, {"reason": "Gia đình đề nghị"}).status_code == 302
     parent.user.refresh_from_db()
     assert not parent.user.is_active
+
+
+def _sibling_in(other_school, parent):
+    """The parent adds a child of another school with that school's code (the homeroom teacher's)."""
+    from families.models import Guardianship
+
+    _invitation, code = services.invitation_issue(actor=other_school["teacher"], student=other_school["student"])
+    services.child_add(actor=parent.user, code=code, relation="mother")
+    return Guardianship.objects.get(parent=parent, student=other_school["student"])
+
+
+def test_a_parent_with_a_child_in_another_school_keeps_the_login_and_only_this_schools_links_end(
+        demo, login, other_school):
+    from families.models import Guardianship
+
+    parent = _parent(demo)
+    there = _sibling_in(other_school, parent)
+    here = Guardianship.objects.get(parent=parent, student=first_student(demo))
+    client = login("homeroom_6a1")
+    url = reverse("families:parent_close", args=[demo.school_class("6A1").pk, parent.pk])
+    with translation.override("vi"):
+        response = client.post(url, {"reason": "Học sinh đã chuyển trường"}, follow=True, HTTP_ACCEPT_LANGUAGE="vi")
+    assert "tài khoản vẫn mở để phụ huynh xem con ở trường khác" in response.content.decode()
+    parent.user.refresh_from_db()
+    here.refresh_from_db()
+    there.refresh_from_db()
+    assert parent.user.is_active and here.ended_at is not None and there.ended_at is None
+    assert "Học sinh đã chuyển trường" in here.history.order_by("-history_date").first().history_change_reason
+    assert here.history.first().history_user == demo.user("homeroom_6a1")
+    parent_client = Client()
+    parent_client.post(reverse("login"), {"username": "0912345678", "password": PASSWORD})
+    assert parent_client.get(reverse("families:child", args=[other_school["student"].pk])).status_code == 200
+    assert parent_client.get(reverse("families:child", args=[first_student(demo).pk])).status_code == 404
+
+
+def test_the_board_or_leadership_reopens_a_closed_account_with_a_reason(demo, login):
+    parent = _parent(demo)
+    school_class = demo.school_class("6A1")
+    services.parent_deactivate(actor=demo.user("homeroom_6a1"), parent=parent, school_class=school_class,
+                               reason="Nhầm tài khoản")
+    with pytest.raises(PermissionDenied):  # the homeroom teacher closes, but does not reopen
+        services.parent_reopen(actor=demo.user("homeroom_6a1"), parent=parent, school_class=school_class, reason="x")
+    url = reverse("families:parent_close", args=[school_class.pk, parent.pk])
+    assert 'id="reopen-account"' not in login("homeroom_6a1").get(url).content.decode()
+
+    client = login("board")
+    families_page = client.get(reverse("families:class_families", args=[school_class.pk])).content.decode()
+    assert url in families_page
+    assert 'id="reopen-account"' in client.get(url).content.decode()
+    response = client.post(url, {"reason": " ", "reopen": "1"})
+    assert response.status_code == 400 and "reason" in response.context["form"].errors
+    parent.user.refresh_from_db()
+    assert not parent.user.is_active  # nothing half-done
+    assert client.post(url, {"reason": "Gia đình đề nghị mở lại", "reopen": "1"}).status_code == 302
+    parent.user.refresh_from_db()
+    assert parent.user.is_active
+    last = parent.history.order_by("-history_date").first()
+    assert last.history_user == demo.user("board") and "Gia đình đề nghị mở lại" in last.history_change_reason
+    with pytest.raises(ValidationError):  # open already
+        services.parent_reopen(actor=demo.user("principal"), parent=parent, school_class=school_class, reason="y")
+    assert Client().post(reverse("login"), {"username": "0912345678", "password": PASSWORD}).status_code == 302
