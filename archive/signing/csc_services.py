@@ -11,6 +11,7 @@ service's secret is kept encrypted with a key derived from the server's SECRET_K
 import base64
 import hashlib
 import logging
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -84,12 +85,24 @@ def _refusal(error: csc.CscError) -> SigningRefused:
 # --- the school's service ---------------------------------------------------------------------------
 
 
+def secure_address(url: str) -> bool:
+    """https, or plain http only to this machine itself (a test's or a local relay's service)."""
+    parts = urlsplit(url or "")
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and (parts.hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
+
 @transaction.atomic
 def service_configure(*, actor, school: sm.School, name: str, base_url: str, auth_mode: str, client_id: str = "",
                       secret: str = "", enabled: bool = True, reason: str = "") -> RemoteSigningService:
     """Set the school's remote-signing service (the principal); a blank ``secret`` keeps the stored one."""
     if not (actor.is_superuser or (has_role(actor, roles.PRINCIPAL) and same_school(actor, school))):
         raise PermissionDenied(_("Only the principal sets up the remote-signing service."))
+    if not secure_address(base_url):
+        raise ValidationError({"base_url": _("The remote-signing service's address must begin with https:// (the "
+                                             "PIN and the documents' digests travel over it).")})
     service = RemoteSigningService.objects.select_for_update().filter(school=school).first()
     if service is None:
         service = RemoteSigningService(school=school, updated_by=actor)

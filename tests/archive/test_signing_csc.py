@@ -331,3 +331,16 @@ def test_a_staff_member_cannot_list_anothers_credentials_by_typing_their_user_id
     assert RemoteCredential.objects.get().credential_id == "cred-math"
     assert not SigningAttempt.objects.exists()
     assert homeroom.profile.full_name not in client.get(reverse("archive:signing_remote_credential")).content.decode()
+
+
+def test_the_services_address_must_be_https_except_on_this_machine(remote, small):
+    from django.core.exceptions import ValidationError
+
+    principal = small.demo.user("principal")
+    for address in ("http://smartca.example.vn/csc/v1", "ftp://smartca.example.vn", "https://"):
+        with pytest.raises(ValidationError) as caught:
+            csc_services.service_configure(actor=principal, school=small.demo.school, name="SmartCA",
+                                           base_url=address, auth_mode="login", client_id=CLIENT_ID)
+        assert "https://" in str(caught.value.message_dict["base_url"])
+    assert csc_services.secure_address("https://smartca.example.vn/csc/v1")
+    assert csc_services.secure_address(remote.url)  # the test's service on 127.0.0.1
