@@ -332,7 +332,10 @@ VERIFY_RATE_LIMIT = int(os.environ.get("VERIFY_RATE_LIMIT", "20"))
 VERIFY_RATE_WINDOW = timedelta(minutes=int(os.environ.get("VERIFY_RATE_WINDOW_MINUTES", "10")))
 # Not logged in, the public verification page takes a PDF from anyone (rate-limited, the file checked
 # against its own limit as it arrives, nothing of it kept but its hash): its request may be that large.
-ANONYMOUS_REQUEST_PATHS = {"/verify/": UPLOAD_LIMITS["verify:index"] + 64 * 1024}
+# the signing agent posts without a session (its one-time code in a header): a class's batch of signature values
+SIGNING_AGENT_MAX_BODY = 256 * 1024
+ANONYMOUS_REQUEST_PATHS = {"/verify/": UPLOAD_LIMITS["verify:index"] + 64 * 1024,
+                           "/archive/signing/agent/": SIGNING_AGENT_MAX_BODY}
 
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 # Eager without a broker (the embedded demo); tests may force eager under a real broker URL.

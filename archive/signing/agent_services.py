@@ -202,14 +202,26 @@ def batch_finish(*, code: str, values: dict[int, bytes]) -> list[Signature]:
                 raise SigningRefused("bad_value", _("The signature value does not match the digest sent for this "
                                                     "document and your registered certificate: nothing was "
                                                     "signed."))
+        for item in items:  # every turn and file checked before any is sealed (again under each lock below)
+            first = item.document
+            services._check_turn(actor=actor, document=item.document, role=batch.role)
+            if hashlib.sha256(storage.read(item.document.path)).hexdigest() != item.content_sha256:
+                raise SigningRefused("changed", _("The archived file changed since the batch was prepared: "
+                                                  "nothing was signed."))
         made = []
-        with config.timestamp_service() as tsa_url:
-            trust = config.trust()
-            for item in items:
-                first = item.document
-                made.append(_finish_one(actor=actor, item=item, role=batch.role, registered=registered,
-                                        certificate=certificate, value=values[item.pk], tsa_url=tsa_url,
-                                        trust=trust))
+        try:
+            with config.timestamp_service() as tsa_url:
+                trust = config.trust()
+                for item in items:
+                    first = item.document
+                    made.append(_finish_one(actor=actor, item=item, role=batch.role, registered=registered,
+                                            certificate=certificate, value=values[item.pk], tsa_url=tsa_url,
+                                            trust=trust))
+        except (SigningRefused, PermissionDenied):
+            raise
+        except Exception:  # the TSA, pyHanko, a server not configured: a logged refusal, not a 500
+            logger.exception("agent batch %s: signing stopped after %s document(s)", batch.pk, len(made))
+            raise services.failed(done=len(made), total=len(items)) from None
         return made
     except SigningRefused as refusal:
         services._log(actor=actor, school=school, document=first, action="agent_sign", refusal=refusal)

@@ -10,6 +10,7 @@ import base64
 import binascii
 import json
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, JsonResponse
@@ -31,7 +32,7 @@ from .forms import AgentSignForm
 from .services import SigningRefused
 from .views import _kind, _may_see_board, _staff
 
-MAX_BODY = 256 * 1024
+MAX_BODY = settings.SIGNING_AGENT_MAX_BODY  # also the request-size middleware's limit for this path
 MAX_VALUE = 2048  # bytes of one signature value (RSA 4096: 512)
 
 

@@ -99,12 +99,17 @@ def batch_start(*, actor, school_class: sm.SchoolClass, term: sm.Term, kind: str
     return batch
 
 
-def _finish(item: SigningBatchItem, *, signature=None, message: str = "") -> None:
+def _finish(item: SigningBatchItem, *, signature=None, message: str = "") -> bool:
+    """Record one item's outcome once: an item no longer waiting (the task delivered again, at least once) is left
+    as it is and counted no second time. Returns whether it was recorded."""
     with transaction.atomic():
         batch = SigningBatch.objects.select_for_update().get(pk=item.batch_id)
-        item.status = SigningBatchItem.Status.SIGNED if signature else SigningBatchItem.Status.REFUSED
-        item.signature, item.message, item.finished_at = signature, message[:500], timezone.now()
-        item.save(update_fields=["status", "signature", "message", "finished_at"])
+        locked = SigningBatchItem.objects.select_for_update().get(pk=item.pk)
+        if locked.status != SigningBatchItem.Status.PENDING:
+            return False
+        locked.status = SigningBatchItem.Status.SIGNED if signature else SigningBatchItem.Status.REFUSED
+        locked.signature, locked.message, locked.finished_at = signature, message[:500], timezone.now()
+        locked.save(update_fields=["status", "signature", "message", "finished_at"])
         if signature:
             batch.signed += 1
         else:
@@ -114,15 +119,31 @@ def _finish(item: SigningBatchItem, *, signature=None, message: str = "") -> Non
             batch.finished_at = timezone.now()
             fields.append("finished_at")
         batch.save(update_fields=fields)
+    return True
 
 
-def _signed_since(document_id: int) -> int:
+def batch_unsent(batch_id: int) -> None:
+    """The batch's task could not be sent (the broker down): every waiting item refused, logged, to sign again."""
+    batch = SigningBatch.objects.select_related("requested_by", "school").get(pk=batch_id)
+    refusal = services.SigningRefused("not_sent", _("The signing service could not be reached: nothing was "
+                                                    "signed, try again in a moment."))
+    logger.exception("signing batch %s: its task could not be sent", batch_id)
+    services._log(actor=batch.requested_by, school=batch.school, document=None, action="sign", refusal=refusal)
+    for item in batch.items.filter(status=SigningBatchItem.Status.PENDING).order_by("pk"):
+        _finish(item, message=str(refusal.messages[0]))
+
+
+def _signed_since(document_id: int, *, signer_id: int, role: str) -> tuple[int, Signature | None]:
     """The version the chosen one became through signatures made since (another subject teacher signing in
-    parallel): that one is signed. A re-print is not followed: its data changed, its signer must see it."""
-    current = document_id
-    while (made := Signature.objects.filter(signed_id=current).values_list("document_id", flat=True).first()):
-        current = made
-    return current
+    parallel): that one is signed. A re-print is not followed: its data changed, its signer must see it.
+    With it, the signature of ``signer_id`` at ``role`` found on the way (the same signer signed it another way
+    meanwhile, or an earlier delivery of the task did): the item is signed already."""
+    current, already = document_id, None
+    while (made := Signature.objects.filter(signed_id=current).first()):
+        if made.signer_id == signer_id and made.role == role:
+            already = made
+        current = made.document_id
+    return current, already
 
 
 def batch_run(*, batch_id: int, sealed_pin: str) -> int:
@@ -147,8 +168,12 @@ def batch_run(*, batch_id: int, sealed_pin: str) -> int:
         if stop:
             _finish(item, message=stop)
             continue
+        current, already = _signed_since(item.document_id, signer_id=actor.pk, role=batch.role)
+        if already is not None:
+            _finish(item, signature=already)
+            continue
         document = (ArchivedDocument.objects.select_related("school", "school_class", "year", "term", "student")
-                    .get(pk=_signed_since(item.document_id)))
+                    .get(pk=current))
         try:
             made = services.documents_sign(actor=actor, documents=[document], role=batch.role, pin=pin)
         except services.SigningRefused as refusal:
@@ -158,8 +183,13 @@ def batch_run(*, batch_id: int, sealed_pin: str) -> int:
             _finish(item, message=message)
         except PermissionDenied as error:
             _finish(item, message=str(error))
+        except Exception:  # anything else (the TSA, pyHanko, the database): this one refused, the batch goes on
+            logger.exception("signing batch %s: document %s could not be signed", batch.pk, document.pk)
+            refusal = services.SigningRefused("sign_failed", _("This document could not be signed: try again."))
+            services._log(actor=actor, school=batch.school, document=document, action="sign", refusal=refusal)
+            _finish(item, message=str(refusal.messages[0]))
         else:
-            signed += 1
-            _finish(item, signature=made[0])
-    logger.info("signing batch %s: %s signed, %s refused", batch.pk, signed, len(pending) - signed)
+            if _finish(item, signature=made[0]):
+                signed += 1
+    logger.info("signing batch %s: %s signed by this run of %s waiting", batch.pk, signed, len(pending))
     return signed

@@ -24,8 +24,7 @@ class ServiceForm(forms.Form):
 class CredentialForm(forms.Form):
     credential_id = forms.CharField(label=_("Credential id at the service"), max_length=200, required=False,
                                     help_text=_("Leave blank to find it: the service lists your credentials."))
-    user_id = forms.CharField(label=_("Your user id at the service"), max_length=200, required=False,
-                              help_text=_("Blank: the CCCD number of your staff profile."))
+    # no user id to type: the service is asked only for the credentials of the CCCD of one's own staff profile
 
 
 class RemoteSignForm(SignForm):

@@ -11,6 +11,7 @@ service's secret is kept encrypted with a key derived from the server's SECRET_K
 import base64
 import hashlib
 import logging
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
@@ -84,12 +85,24 @@ def _refusal(error: csc.CscError) -> SigningRefused:
 # --- the school's service ---------------------------------------------------------------------------
 
 
+def secure_address(url: str) -> bool:
+    """https, or plain http only to this machine itself (a test's or a local relay's service)."""
+    parts = urlsplit(url or "")
+    if parts.scheme == "https" and parts.hostname:
+        return True
+    return parts.scheme == "http" and (parts.hostname or "") in ("127.0.0.1", "localhost", "::1")
+
+
+
 @transaction.atomic
 def service_configure(*, actor, school: sm.School, name: str, base_url: str, auth_mode: str, client_id: str = "",
                       secret: str = "", enabled: bool = True, reason: str = "") -> RemoteSigningService:
     """Set the school's remote-signing service (the principal); a blank ``secret`` keeps the stored one."""
     if not (actor.is_superuser or (has_role(actor, roles.PRINCIPAL) and same_school(actor, school))):
         raise PermissionDenied(_("Only the principal sets up the remote-signing service."))
+    if not secure_address(base_url):
+        raise ValidationError({"base_url": _("The remote-signing service's address must begin with https:// (the "
+                                             "PIN and the documents' digests travel over it).")})
     service = RemoteSigningService.objects.select_for_update().filter(school=school).first()
     if service is None:
         service = RemoteSigningService(school=school, updated_by=actor)
@@ -111,10 +124,11 @@ def service_configure(*, actor, school: sm.School, name: str, base_url: str, aut
 # --- a staff member's credential --------------------------------------------------------------------
 
 
-def credential_register(*, actor, user, credential_id: str = "", user_id: str = "") -> RemoteCredential:
+def credential_register(*, actor, user, credential_id: str = "") -> RemoteCredential:
     """Register ``user``'s credential at their school's service: read its certificate (credentials/info), check
-    it like any certificate, and keep the credential id. No id: the service's credentials of ``user_id``
-    (default: the CCCD of the staff profile) are listed and the first whose certificate names ``user`` is taken."""
+    it like any certificate, and keep the credential id. No id: the service's credentials of the CCCD of
+    ``user``'s staff profile (never a typed user id: nobody lists another's) are listed and the first whose
+    certificate names ``user`` is taken."""
     school = user.profile.school
     service = service_of(school)
     try:
@@ -123,7 +137,7 @@ def credential_register(*, actor, user, credential_id: str = "", user_id: str = 
         if service is None:
             raise SigningRefused("remote_none_configured", _("Your school has no remote-signing service set up."))
         remote = client(service)
-        user_id = user_id or getattr(user.profile, "cccd", "") or ""
+        user_id = getattr(user.profile, "cccd", "") or ""
         try:
             token = csc.login(remote)
             if credential_id:
@@ -219,16 +233,35 @@ def documents_sign_remote(*, actor, documents: list[ArchivedDocument], role: str
                 raise SigningRefused("remote_bad_signature", _("The remote-signing service's signature does not "
                                                                "verify against your certificate: nothing was "
                                                                "sealed."))
+        for document, content in zip(documents, contents, strict=True):  # all checked before any is sealed
+            first = document
+            services._check_turn(actor=actor, document=document, role=role)
+            if storage.read(document.path) != content:
+                raise SigningRefused("changed", _("The document changed while it was being signed: sign it again."))
+        first = documents[0]
         made = []
-        for document, content, signed in zip(documents, contents, result.signed, strict=True):
-            made.append(_seal_one(actor=actor, document=document, role=role, registered=registered,
-                                  content=content, signed=signed))
-            first = None
+        try:
+            for document, content, signed in zip(documents, contents, result.signed, strict=True):
+                made.append(_seal_one(actor=actor, document=document, role=role, registered=registered,
+                                      content=content, signed=signed))
+                first = None
+        except (SigningRefused, PermissionDenied):
+            raise
+        except Exception:
+            logger.exception("remote batch: sealing stopped after %s document(s)", len(made))
+            raise services.failed(done=len(made), total=len(documents)) from None
         logger.info("remote batch of %s signed with %s authorisation(s)", len(made), result.authorisations)
         return made
     except SigningRefused as refusal:
         services._log(actor=actor, school=school, document=first, action="sign", refusal=refusal)
         raise
+    except PermissionDenied:
+        raise
+    except Exception:  # pyHanko, the TSA, a server not configured (config.NotConfigured): logged, not a 500
+        logger.exception("remote batch: signing failed before any document was sealed")
+        refusal = services.failed(done=0, total=len(documents))
+        services._log(actor=actor, school=school, document=documents[0], action="sign", refusal=refusal)
+        raise refusal from None
 
 
 def _field(role: str, actor, document: ArchivedDocument) -> str:

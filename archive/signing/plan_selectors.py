@@ -4,6 +4,7 @@ kind part-way through signing, a signer's batch and its items. A fixed number of
 from dataclasses import dataclass
 
 from schoolrecords import models as sm
+from schoolrecords import selectors as sm_selectors
 from schoolrecords.permissions import found_or_hidden, user_school
 
 from ..models import ArchivedDocument, Kind, Signature, SigningBatch, SigningBatchItem, SigningStage
@@ -33,12 +34,17 @@ def plans(school_id: int) -> list[KindPlan]:
 
 
 def part_way(school_id: int, kind: str) -> list[str]:
-    """The names of the classes with a document of ``kind`` signed by some but not all of its stages (three queries).
+    """The names of the classes with a document of ``kind`` of the current school year (or a later one being set up)
+    signed by some but not all of its stages (four queries).
 
     A change of the plan would reorder what is left of those documents' signatures against what
-    they already carry: the plan waits until they are fully signed (or printed again)."""
-    rows = list(ArchivedDocument.objects.filter(school_id=school_id, kind=kind, superseded_by__isnull=True,
-                                                signature__isnull=False)
+    they already carry: the plan waits until they are fully signed (or printed again). A past year's
+    documents left part-way (nobody will finish them now) do not block it."""
+    year = sm_selectors.current_year(sm.School(pk=school_id))
+    if year is None:
+        return []
+    rows = list(ArchivedDocument.objects.filter(school_id=school_id, kind=kind, year__start_date__gte=year.start_date,
+                                                superseded_by__isnull=True, signature__isnull=False)
                 .values_list("pk", "scope_key", "school_class_id", "school_class__name"))
     if not rows:
         return []

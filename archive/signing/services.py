@@ -40,6 +40,15 @@ class SigningRefused(ValidationError):
         super().__init__(message, code=code)
 
 
+def failed(*, done: int, total: int) -> SigningRefused:
+    """An unexpected failure (the time-stamping service, the signing library, the server's configuration)."""
+    if not done:
+        return SigningRefused("sign_failed", _("The documents could not be signed (the time-stamping service or "
+                                               "the signing library failed): nothing was signed, try again."))
+    return SigningRefused("sign_failed", _("Signing stopped on an error: %(done)s of %(total)s document(s) were "
+                                           "signed, try again for the others.") % {"done": done, "total": total})
+
+
 def _log(*, actor, school, document, action: str, refusal: SigningRefused) -> None:
     SigningAttempt.objects.create(school=school, actor=actor, document=document, action=action,
                                   code=refusal.reason, message=str(refusal.messages[0])[:500])

@@ -2,7 +2,8 @@
 
 Registered with Celery through archive.tasks (autodiscovered). Delivered at least once: run again,
 batch_run takes up the documents still waiting. Not retried on an error: a document that cannot be
-signed is refused with its reason, and the signer starts a new batch for what is left.
+signed is refused with its reason, and the signer starts a new batch for what is left. No ``expires``: a
+task taken up late is refused inside (the PIN's Fernet TTL), so its batch is always finished.
 """
 
 from celery import shared_task
@@ -10,6 +11,6 @@ from celery import shared_task
 from . import batch
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, expires=batch.PIN_TTL)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def sign_batch(batch_id: int, sealed_pin: str = "") -> int:
     return batch.batch_run(batch_id=batch_id, sealed_pin=sealed_pin)

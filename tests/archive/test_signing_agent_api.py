@@ -170,3 +170,54 @@ def test_bad_requests_and_token_reports(pki_ready, small, client):
     assert SigningAttempt.objects.get().code == "token_pin"
     assert AgentBatch.objects.get().used_at is None  # the code is still good for the right PIN
     assert client.put(API, headers=headers).status_code == 405
+
+
+def prepared(small):
+    documents = print_report_cards(small)
+    subject_teachers_sign(small, documents)
+    batch, code = agent_services.batch_prepare(actor=small.demo.user("homeroom_6a1"),
+                                               documents=[latest(d) for d in documents], role=SigningRole.HOMEROOM)
+    return documents, batch, code, agent_values(agent_services.batch_payload(batch))
+
+
+def test_a_file_changed_on_the_last_document_seals_none_of_the_batch(pki_ready, small, monkeypatch):
+    documents, batch, code, values = prepared(small)
+    changed = latest(documents[-1]).path
+    real_read = storage.read
+    monkeypatch.setattr(storage, "read", lambda path: real_read(path) + b"%" if path == changed else real_read(path))
+    with pytest.raises(agent_services.SigningRefused) as caught:
+        agent_services.batch_finish(code=code, values=values)
+    assert caught.value.reason == "changed"
+    assert not Signature.objects.filter(role=SigningRole.HOMEROOM).exists()
+    assert SigningAttempt.objects.get().code == "changed"
+
+
+def test_a_failure_of_the_signing_library_is_a_logged_refusal_not_a_server_error(pki_ready, small, client,
+                                                                                 monkeypatch):
+    from archive.signing import interrupted
+
+    documents, batch, code, values = prepared(small)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pyHanko could not embed the signature")
+
+    monkeypatch.setattr(interrupted, "finish", broken)
+    response = post_values(client, code, values)
+    assert response.status_code == 409, response.content
+    assert "thử lại" in response.json()["message"]
+    assert SigningAttempt.objects.get().code == "sign_failed"
+    assert not Signature.objects.filter(role=SigningRole.HOMEROOM).exists()
+
+
+def test_a_batch_body_above_the_anonymous_limit_reaches_the_agent_endpoint(pki_ready, small, client):
+    from django.conf import settings
+
+    documents, batch, code, values = prepared(small)
+    body = {"signatures": [{"id": pk, "value": base64.b64encode(v).decode()} for pk, v in values.items()],
+            "agent": "x" * (settings.ANONYMOUS_REQUEST_MAX_BYTES + 1024)}  # a class of 45: well above 64 KB
+    response = client.post(API, body, content_type="application/json", headers={"X-Signing-Code": code})
+    assert response.status_code == 200, response.content
+    assert Signature.objects.filter(role=SigningRole.HOMEROOM).count() == len(documents)
+    too_big = {"signatures": body["signatures"], "agent": "x" * settings.SIGNING_AGENT_MAX_BODY}
+    assert client.post(API, too_big, content_type="application/json",
+                       headers={"X-Signing-Code": code}).status_code == 413

@@ -284,3 +284,63 @@ def test_a_bearer_access_token_is_an_auth_mode_too(remote, small):
     teacher = small.demo.user("teacher_math")
     credential = csc_services.credential_register(actor=teacher, user=teacher)
     assert credential.credential_id == "cred-math" and remote.count("auth/login") == 0
+
+
+def test_a_document_out_of_turn_after_the_remote_signing_seals_none_of_the_batch(remote, small, monkeypatch):
+    teacher = small.demo.user("teacher_math")
+    csc_services.credential_register(actor=teacher, user=teacher)
+    documents = print_report_cards(small)
+    real_sign_batch = csc.sign_batch
+
+    def meanwhile(*args, **kwargs):  # the other subject teacher signs the last one while the service signs
+        result = real_sign_batch(*args, **kwargs)
+        services.documents_sign(actor=small.demo.user("gv_gdtc"), documents=[documents[-1]],
+                                role=SigningRole.SUBJECT_TEACHERS, pin=demo_pki.DEMO_PIN)
+        return result
+
+    monkeypatch.setattr(csc, "sign_batch", meanwhile)
+    refused(lambda: csc_services.documents_sign_remote(actor=teacher, documents=documents,
+                                                       role=SigningRole.SUBJECT_TEACHERS, pin=PIN), "superseded")
+    assert not Signature.objects.filter(signer=teacher).exists()
+
+
+def test_a_failure_of_the_signing_library_is_a_logged_refusal(remote, small, monkeypatch):
+    teacher = small.demo.user("teacher_math")
+    csc_services.credential_register(actor=teacher, user=teacher)
+    documents = print_report_cards(small)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("pyHanko could not embed the signature")
+
+    monkeypatch.setattr(csc, "sign_batch", broken)
+    message = refused(lambda: csc_services.documents_sign_remote(actor=teacher, documents=documents,
+                                                                 role=SigningRole.SUBJECT_TEACHERS, pin=PIN),
+                      "sign_failed")
+    assert "thử lại" in message and SigningAttempt.objects.get().code == "sign_failed"
+
+
+def test_a_staff_member_cannot_list_anothers_credentials_by_typing_their_user_id(remote, small, login):
+    from django.urls import reverse
+
+    homeroom = small.demo.user("homeroom_6a1")
+    add_credential(remote, homeroom, "cred-home", multisign=10)
+    client = login("teacher_math")
+    response = client.post(reverse("archive:signing_remote_credential"),
+                           {"credential_id": "", "user_id": homeroom.profile.cccd})
+    assert response.status_code == 302  # the typed id is not read: the teacher's own CCCD is asked
+    assert RemoteCredential.objects.get().credential_id == "cred-math"
+    assert not SigningAttempt.objects.exists()
+    assert homeroom.profile.full_name not in client.get(reverse("archive:signing_remote_credential")).content.decode()
+
+
+def test_the_services_address_must_be_https_except_on_this_machine(remote, small):
+    from django.core.exceptions import ValidationError
+
+    principal = small.demo.user("principal")
+    for address in ("http://smartca.example.vn/csc/v1", "ftp://smartca.example.vn", "https://"):
+        with pytest.raises(ValidationError) as caught:
+            csc_services.service_configure(actor=principal, school=small.demo.school, name="SmartCA",
+                                           base_url=address, auth_mode="login", client_id=CLIENT_ID)
+        assert "https://" in str(caught.value.message_dict["base_url"])
+    assert csc_services.secure_address("https://smartca.example.vn/csc/v1")
+    assert csc_services.secure_address(remote.url)  # the test's service on 127.0.0.1

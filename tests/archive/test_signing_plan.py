@@ -131,3 +131,26 @@ def test_the_page_runs_the_same_queries_whatever_the_school_changed(demo, login,
         text = client.get(URL).content.decode()
     assert text.count("do nhà trường đặt") == 3 and text.count("Quyết định số 12/QĐ-THCS") == 6
 
+
+
+def test_a_past_years_document_left_part_way_does_not_block_a_change(pki_ready, small, login):
+    import datetime
+
+    from schoolrecords import services as sm_services
+
+    documents = print_report_cards(small)
+    services.documents_sign(actor=small.demo.user("teacher_math"), documents=[documents[0]],
+                            role=SigningRole.SUBJECT_TEACHERS, pin="123456")
+    old = small.school_class.year
+    start = old.end_date + datetime.timedelta(days=1)
+    end = start + datetime.timedelta(days=364)
+    middle = start + datetime.timedelta(days=150)
+    sm_services.school_year_create(actor=sm_services.system_user(), school=old.school,
+                                   name=f"{start.year}-{start.year + 1}", start_date=start, end_date=end,
+                                   term_dates=((start, middle), (middle + datetime.timedelta(days=1), end)),
+                                   make_current=True)
+    response = post(login("principal"), Kind.REPORT_CARD, SigningRole.HOMEROOM, SigningRole.PRINCIPAL,
+                    SigningRole.SEAL)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert selectors.plan(small.demo.school.pk, Kind.REPORT_CARD) == (SigningRole.HOMEROOM, SigningRole.PRINCIPAL,
+                                                                      SigningRole.SEAL)
