@@ -32,7 +32,7 @@ def log_out(page) -> None:
 
 
 def _math():
-    return sm.TeachingAssignment.objects.get(school_class__name="6A1", subject__code="toan", end_date__isnull=True)
+    return sm.TeachingAssignment.objects.get(school_class__name="6A1", school_class__year__is_current=True, subject__code="toan", end_date__isnull=True)
 
 
 def _teacher_enters_then_files_a_re_entry(page, base_url: str) -> tuple[CorrectionRequest, sm.Enrolment, str]:

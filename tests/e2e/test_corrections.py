@@ -31,7 +31,7 @@ def log_in(page, base_url: str, username: str) -> None:
 def test_board_closes_the_window_teacher_files_a_correction_principal_approves_and_the_grid_shows_it(
         live_server, demo_school, page, screenshot, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-    math = sm.TeachingAssignment.objects.get(school_class__name="6A1", subject__code="toan", end_date__isnull=True)
+    math = sm.TeachingAssignment.objects.get(school_class__name="6A1", school_class__year__is_current=True, subject__code="toan", end_date__isnull=True)
     term = math.year.terms.get(number=1)
     first = sm.Enrolment.objects.filter(school_class=math.school_class,
                                         status=sm.Enrolment.Status.STUDYING).order_by("pk").first()

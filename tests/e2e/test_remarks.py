@@ -15,7 +15,7 @@ pytestmark = pytest.mark.e2e
 
 
 def remarks_url(base_url: str, period="1") -> str:
-    assignment = sm.TeachingAssignment.objects.get(school_class__name="6A1", subject__code="toan",
+    assignment = sm.TeachingAssignment.objects.get(school_class__name="6A1", school_class__year__is_current=True, subject__code="toan",
                                                    end_date__isnull=True)
     return base_url + reverse("gradebook:remarks", args=(assignment.pk, period))
 
