@@ -93,7 +93,7 @@ def test_a_task_killed_while_rendering_finishes_on_its_second_delivery(small):
 def test_a_failing_job_is_retried_then_counted_as_failed_with_its_error(small, monkeypatch):
     calls = []
 
-    def broken(job):
+    def broken(job, standing):
         calls.append(job.pk)
         raise OSError("disk full")
 
@@ -109,11 +109,11 @@ def test_a_failing_job_is_retried_then_counted_as_failed_with_its_error(small, m
 def test_a_job_that_fails_once_succeeds_on_its_retry(small, monkeypatch):
     real, calls = services._render, []
 
-    def flaky(job):
+    def flaky(job, standing):
         calls.append(job.pk)
         if len(calls) == 1:
             raise OSError("worker lost")
-        return real(job)
+        return real(job, standing)
 
     monkeypatch.setattr(services, "_render", flaky)
     batch = run_all(start(small))

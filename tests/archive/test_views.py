@@ -179,7 +179,7 @@ def test_index_queries_do_not_grow_with_the_batches(login, small, django_assert_
 def test_batch_page_queries_do_not_grow_with_its_documents(login, small, monkeypatch, django_assert_num_queries):
     from archive import pdf, rendering
 
-    def fake_render(job):  # sealing is what this test is about, not WeasyPrint
+    def fake_render(job, standing):  # sealing is what this test is about, not WeasyPrint
         return [rendering.Rendered(kind=Kind.PARENT_SLIP, variant="", school_class=job.school_class,
                                    student=enrolment.student, pdf=pdf.Pdf(f"%PDF {enrolment.pk}".encode(), 1),
                                    data_hash="0" * 64)
