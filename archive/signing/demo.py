@@ -60,9 +60,13 @@ def _token(module: str, label: str, pin: str, root: pki.Issued, subject) -> "pki
         tokens.rescan(module)
     with tokens.session(module, label, pin, write=True) as session:
         found = tokens.read_certificates(session)
-        if found:
+        if found and found[0][1].subject == subject:
             return found[0][1]
-        public = tokens.key_generate(session, label=label, key_id=KEY_ID)
+        if found:  # the same person's token, their name or CCCD since changed: the same key, a new certificate
+            public = found[0][1].public_key()
+            tokens.certificates_remove(session)
+        else:
+            public = tokens.key_generate(session, label=label, key_id=KEY_ID)
         certificate = pki.issue(root, subject=subject, public_key=public).certificate
         tokens.certificate_store(session, certificate, label=label, key_id=KEY_ID)
         return certificate

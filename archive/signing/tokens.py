@@ -127,6 +127,12 @@ def key_generate(session, *, label: str, key_id: bytes):
     return serialization.load_der_public_key(encode_ec_public_key(public))
 
 
+def certificates_remove(session) -> None:
+    """Destroy every certificate object on the token (the keys stay)."""
+    for obj in list(session.get_objects({Attribute.CLASS: ObjectClass.CERTIFICATE})):
+        obj.destroy()
+
+
 def certificate_store(session, certificate: x509.Certificate, *, label: str, key_id: bytes) -> None:
     session.create_object({
         Attribute.CLASS: ObjectClass.CERTIFICATE,

@@ -376,4 +376,4 @@ def test_the_home_page_costs_the_same_queries_with_more_students(school, extra, 
 # permissions, the class's subjects, the approvals, the class list, the assessments. The same at 4 and 34 students.
 QUERIES_GRID = 15
 QUERIES_SAVE = 20
-QUERIES_HOME = 23
+QUERIES_HOME = 22
