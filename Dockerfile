@@ -32,6 +32,8 @@ COPY seed ./seed
 COPY templates ./templates
 COPY static ./static
 COPY locale ./locale
+# The signing agent the board offers for download (it runs on a teacher's computer, not here).
+COPY scripts/signing_agent.py ./scripts/signing_agent.py
 
 # The settings need a SECRET_KEY to load; this throw-away one exists only during the build.
 RUN export DEBUG=0 SECRET_KEY=build-time-only-not-used-at-run-time \

@@ -113,6 +113,6 @@ def snapshots_due() -> int:
     return len(documents)
 
 
-# The signing worker's task lives with signing (archive/signing/tasks.py); imported here so that the
-# worker's autodiscovery of archive.tasks registers it.
-from .signing.tasks import sign_batch  # noqa: E402, F401
+# The signing worker's tasks live with signing (archive/signing/tasks.py); imported here so that the
+# worker's autodiscovery of archive.tasks registers them.
+from .signing.tasks import agent_batches_clean, sign_batch  # noqa: E402, F401

@@ -38,6 +38,7 @@ urlpatterns = [
     path("signing/batches/<int:pk>/progress/", signing_views.batch_progress, name="signing_batch_progress"),
     path("signing/classes/<int:pk>/agent/", agent_views.prepare, name="signing_agent_prepare"),
     path("signing/agent/", agent_views.api, name="signing_agent_api"),
+    path("signing/agent/signing_agent.py", agent_views.download, name="signing_agent_download"),
     path("signing/classes/<int:pk>/remote/", signing_remote_views.sign, name="signing_remote_sign"),
     path("signing/remote/", signing_remote_views.credential, name="signing_remote_credential"),
     path("signing/remote/service/", signing_remote_views.service_settings, name="signing_remote_settings"),

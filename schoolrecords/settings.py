@@ -385,6 +385,12 @@ CELERY_BEAT_SCHEDULE = {
         # Not started within 6 hours (the worker was down): skipped, not run during school hours.
         "options": {"expires": 6 * 3600},
     },
+    # The signing agent's batches whose one-time code expired unused (archive.signing.agent_services.batches_clean).
+    "archive-agent-batches-clean": {
+        "task": "archive.signing.tasks.agent_batches_clean",
+        "schedule": crontab(minute=17),
+        "options": {"expires": 3000},
+    },
     # The month's record of entry progress (seed 000 art. 9.3), on the first of the next month; once per month.
     "gradebook-progress-monthly": {
         "task": "gradebook.tasks.progress_records_monthly",

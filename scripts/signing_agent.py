@@ -15,6 +15,7 @@ at the token (no token plugged in, a wrong PIN) is reported to the server, which
 with the message to show; the code stays usable until it expires.
 
 Needs only the standard library, python-pkcs11 and cryptography (README, "Signing with a USB token").
+What it prints to the teacher is Vietnamese (the strings below; the server's answers are Vietnamese too).
 Exit status: 0 signed; 2 usage; 3 the server refused (code, turn, value); 4 the token could not sign;
 5 the server could not be reached.
 """
@@ -51,7 +52,7 @@ class Server:
     def __init__(self, base: str, code: str, cafile: str | None = None):
         parsed = urllib.parse.urlsplit(base)
         if parsed.scheme != "https" and not _loopback(parsed.hostname or ""):
-            raise Refused("The server must be reached over HTTPS (https://…).", 2)
+            raise Refused("Địa chỉ máy chủ phải bắt đầu bằng https:// (kết nối được mã hóa).", 2)
         self.url = base.rstrip("/") + ENDPOINT
         self.code = code
         self.context = ssl.create_default_context(cafile=cafile) if parsed.scheme == "https" else None
@@ -69,9 +70,10 @@ class Server:
                 answer = json.loads(error.read() or b"{}")
             except ValueError:
                 answer = {}
-            raise Refused(answer.get("message") or f"The server answered {error.code}.", 3) from None
+            raise Refused(answer.get("message") or f"Máy chủ từ chối yêu cầu (mã {error.code}).", 3) from None
         except (urllib.error.URLError, OSError) as error:
-            raise Refused(f"The server cannot be reached: {error}", 5) from None
+            raise Refused(f"Không kết nối được máy chủ {self.url}: {_reason(error)}. Kiểm tra mạng và địa chỉ --server "
+                          "rồi chạy lại.", 5) from None
 
     def batch(self) -> dict:
         return self._call("GET")
@@ -83,9 +85,9 @@ class Server:
     def report(self, reason: str, token: str = "") -> str:
         """Tell the server what went wrong at the token (it logs it); its answer is the message to show."""
         try:
-            return self._call("POST", {"refused": reason, "token": token}).get("message", reason)
+            return self._call("POST", {"refused": reason, "token": token}).get("message") or TOKEN_MESSAGES[reason]
         except Refused as refused:
-            return str(refused)
+            return f"{TOKEN_MESSAGES.get(reason, TOKEN_MESSAGES['module'])}\n{refused}"
 
 
 def _loopback(host: str) -> bool:
@@ -95,6 +97,21 @@ def _loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def _reason(error: Exception) -> str:
+    return str(getattr(error, "reason", "") or error)
+
+
+# What went wrong at the token, said here when the server (which logs it and has its own words) cannot be told.
+TOKEN_MESSAGES = {
+    "absent": "Chưa cắm USB token (hoặc máy không nhận ra token): cắm token rồi chạy lại. Chưa ký văn bản nào.",
+    "pin": "Sai mã PIN của token: chưa văn bản nào được ký. Nhập sai nhiều lần token sẽ bị khóa.",
+    "locked": "Token đã bị khóa vì nhập sai mã PIN nhiều lần: liên hệ nhà cung cấp chứng thư số để mở khóa.",
+    "no_key": "Token không ký được bằng khóa của chứng thư đã đăng ký: chưa văn bản nào được ký.",
+    "module": "Không mở được thư viện PKCS#11 của token (--module): kiểm tra đường dẫn và trình điều khiển token.",
+    "other_certificate": "Token đang cắm không chứa chứng thư số đã đăng ký của thầy/cô: chưa văn bản nào được ký.",
+}
 
 
 class TokenProblem(Exception):
@@ -180,8 +197,7 @@ def sign_batch(batch: dict, *, module: str, label: str | None, pin: str) -> dict
         for document in batch["documents"]:
             data = base64.b64decode(document["to_sign"])
             if hashlib.sha256(data).hexdigest() != document["digest"]:
-                raise Refused("The server sent a digest that is not the one of the data to sign: nothing was signed.",
-                              3)
+                raise Refused("Máy chủ gửi mã băm không khớp với dữ liệu cần ký: chưa văn bản nào được ký.", 3)
             if batch["algorithm"] == "ecdsa-sha256":
                 value = encode_ecdsa_signature(key.sign(hashlib.sha256(data).digest(), mechanism=Mechanism.ECDSA))
             else:
@@ -195,26 +211,29 @@ def sign_batch(batch: dict, *, module: str, label: str | None, pin: str) -> dict
 def _pin(from_stdin: bool) -> str:
     if from_stdin or not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\r\n")
-    return getpass.getpass("PIN: ")
+    return getpass.getpass("Mã PIN của USB token: ")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--server", required=True, help="the school records server, https://…")
-    parser.add_argument("--code", required=True, help="the one-time code shown on the signing board")
+    parser = argparse.ArgumentParser(description="Trình ký số: ký bằng USB token trên máy này các văn bản mà máy chủ "
+                                                 "hồ sơ nhà trường đã chuẩn bị (mã ký trên bảng ký).")
+    parser.add_argument("--server", required=True, help="địa chỉ máy chủ hồ sơ nhà trường, https://…")
+    parser.add_argument("--code", required=True, help="mã ký dùng một lần hiện trên bảng ký")
     parser.add_argument("--module", default=os.environ.get("PKCS11_MODULE", ""),
-                        help="the token's PKCS#11 module (.so / .dll); default: $PKCS11_MODULE")
-    parser.add_argument("--token", default="", help="the token's label (default: the token holding the certificate)")
-    parser.add_argument("--cafile", default=None, help="the CA certificates that the server's HTTPS certificate "
-                                                       "is checked against (default: the system's)")
-    parser.add_argument("--pin-stdin", action="store_true", help="read the PIN from the standard input")
+                        help="thư viện PKCS#11 của token (.so / .dll / .dylib); mặc định: $PKCS11_MODULE")
+    parser.add_argument("--token", default="", help="nhãn của token (mặc định: token chứa chứng thư số)")
+    parser.add_argument("--cafile", default=None, help="các chứng thư CA để kiểm tra chứng thư HTTPS của máy "
+                                                       "chủ (mặc định: của hệ thống)")
+    parser.add_argument("--pin-stdin", action="store_true", help="đọc mã PIN từ đầu vào chuẩn (stdin)")
     args = parser.parse_args(argv)
     if not args.module:
-        parser.error("name the token's PKCS#11 module (--module or PKCS11_MODULE)")
+        parser.error("hãy chỉ ra thư viện PKCS#11 của token (--module hoặc biến PKCS11_MODULE), ví dụ "
+                     "--module /usr/lib/softhsm/libsofthsm2.so")
     try:
         server = Server(args.server, args.code, args.cafile)
+        print("Đang lấy các văn bản cần ký từ máy chủ…")
         batch = server.batch()
-        print(f"{batch['signer']} — {batch['role_label']}: {len(batch['documents'])}")
+        print(f"{batch['signer']} — {batch['role_label']}: {len(batch['documents'])} văn bản")
         for document in batch["documents"]:
             print(f"  {document['title']}")
         try:
@@ -222,11 +241,12 @@ def main(argv: list[str] | None = None) -> int:
         except TokenProblem as problem:
             print(server.report(problem.reason, args.token), file=sys.stderr)
             return 4
+        print("Đã ký trên token; đang gửi chữ ký về máy chủ (máy chủ gắn dấu thời gian và lưu)…")
         answer = server.send(values)
     except Refused as refused:
         print(str(refused), file=sys.stderr)
         return refused.status
-    print(answer.get("message", ""))
+    print(answer.get("message") or "Đã ký xong.")
     return 0
 
 

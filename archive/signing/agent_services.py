@@ -39,6 +39,14 @@ CODE_LENGTH = 12  # 60 bits, for a quarter of an hour
 MAX_DOCUMENTS = 200
 # What the agent may report it could not do at the token (tokens.TokenError codes, and a token whose
 # certificate is not the registered one).
+# The usual places of a token's PKCS#11 library (the agent's --module), shown beside the command; the token
+# vendor's installer names its own (a .dll on Windows, .so on Linux, .dylib on macOS).
+PKCS11_MODULES = (
+    ("SoftHSM2", "/usr/lib/softhsm/libsofthsm2.so"),
+    ("SafeNet eToken (Windows)", r"C:\Windows\System32\eTPKCS11.dll"),
+    ("SafeNet eToken (Linux)", "/usr/lib/libeTPkcs11.so"),
+    ("OpenSC", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"),
+)
 REPORTABLE = ("absent", "pin", "locked", "no_key", "module", "other_certificate")
 
 
@@ -243,3 +251,30 @@ def _finish_one(*, actor, item: PreparedSignature, role: str, registered, certif
                                 name=registered.subject_name, tsa_url=tsa_url, trust=trust)
     return services.seal_signature(actor=actor, document=document, role=role, registered=registered,
                                    field_name=item.field_name, signed=signed)
+
+
+USED_ITEMS_KEPT = datetime.timedelta(days=1)  # a used batch's prepared signatures, kept a day for a look at a refusal
+
+
+def batches_clean(*, now: datetime.datetime | None = None) -> tuple[int, int]:
+    """Delete what the signing agent will never use: the batches whose code expired unused (with their prepared
+    signatures), and the prepared signatures of batches used more than ``USED_ITEMS_KEPT`` ago.
+
+    What the school keeps: each deleted batch's history (who prepared what stage with which certificate,
+    when; the deletion's own record says why), a used batch's row, every refusal in SigningAttempt and, of
+    course, the sealed signatures, which never point at a batch. A batch being finished is locked and
+    skipped. Returns (batches deleted, prepared signatures deleted); Beat sends it every hour
+    (settings.CELERY_BEAT_SCHEDULE)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        expired = list(AgentBatch.objects.select_for_update(skip_locked=True)
+                       .filter(used_at__isnull=True, expires_at__lte=now).order_by("pk"))
+        items = PreparedSignature.objects.filter(batch__in=expired).count()
+        for batch in expired:
+            batch._history_user, batch._change_reason = None, "code expired unused: prepared signatures deleted"
+            batch.delete()
+        used, _counts = PreparedSignature.objects.filter(batch__used_at__lte=now - USED_ITEMS_KEPT).delete()
+    if expired or used:
+        logger.info("agent batches cleaned: %s expired unused (%s prepared signatures), %s prepared signatures of "
+                    "used batches", len(expired), items, used)
+    return len(expired), items + used

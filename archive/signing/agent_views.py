@@ -13,71 +13,56 @@ import json
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, JsonResponse
+from django.http import FileResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from schoolrecords import models as sm
 from schoolrecords.forms import apply_service_errors
-from schoolrecords.permissions import found_or_hidden, user_school
 from schoolrecords.signals import log_refusal
 
-from ..models import ArchivedDocument, SigningRole
-from . import agent_services, selectors
+from . import agent_services
 from .forms import AgentSignForm
 from .services import SigningRefused
-from .views import _kind, _may_see_board, _staff
+from .views import BoardPage, _staff
 
+AGENT_SCRIPT = settings.BASE_DIR / "scripts" / "signing_agent.py"  # the agent the board's code is for
 MAX_BODY = settings.SIGNING_AGENT_MAX_BODY  # also the request-size middleware's limit for this path
 MAX_VALUE = 2048  # bytes of one signature value (RSA 4096: 512)
-
-
-def _class_and_term(request, pk: int):
-    _staff(request.user)
-    school_class = found_or_hidden(sm.SchoolClass.objects.filter(year__school=user_school(request.user))
-                                   .select_related("year", "homeroom_teacher__profile"), request.user, "archive", pk=pk)
-    _may_see_board(request.user, school_class)
-    terms = list(sm.Term.objects.filter(year=school_class.year).order_by("number"))
-    number = request.GET.get("term")
-    term = next((t for t in terms if str(t.number) == number), terms[0] if terms else None)
-    if term is None:
-        raise Http404("no term")
-    return school_class, terms, term
 
 
 @login_required
 @require_POST
 def prepare(request, pk: int):
-    """The board's "Sign with my USB token": prepare the chosen documents and show the agent's one-time code."""
-    school_class, terms, term = _class_and_term(request, pk)
-    kind = _kind(request)
-    documents = selectors.latest_documents(school_class=school_class, term=term, kind=kind)
-    form = AgentSignForm(request.POST, documents=[document.pk for document in documents])
+    """The board's "Sign with my USB token": prepare the chosen documents and show the agent's one-time code;
+    refused, the board again (everything it offers) with the reason at the field."""
+    page = BoardPage(request, pk)
+    form = AgentSignForm(request.POST, documents=page.document_ids)
     if form.is_valid():
         data = form.cleaned_data
-        chosen = list(ArchivedDocument.objects.filter(pk__in=data["documents"]).select_related(
-            "school", "school_class", "year", "term", "student"))
+        chosen = page.chosen(data["documents"])
         try:
             batch, code = agent_services.batch_prepare(actor=request.user, documents=chosen, role=data["role"])
         except ValidationError as error:
             apply_service_errors(form, error, default_field="documents")
         else:
-            board_url = f"{reverse('archive:signing_board', args=[school_class.pk])}?term={term.number}&kind={kind}"
             return render(request, "archive/signing/agent.html", {
                 "batch": batch, "code": agent_services.display(code), "count": len(chosen),
-                "school_class": school_class, "board_url": board_url,
+                "school_class": page.school_class, "board_url": page.url,
                 "server": request.build_absolute_uri("/").rstrip("/"),
-                "minutes": agent_services.CODE_MINUTES})
-    found = selectors.board(actor=request.user, school_class=school_class, term=term, kind=kind)
-    return render(request, "archive/signing/board.html", {
-        "board": found, "form": form, "terms": terms, "term": term, "kind": kind,
-        "kinds": [(k.value, k.label) for k in selectors.SIGNABLE_KINDS],
-        "roles": dict(SigningRole.choices), "seal": SigningRole.SEAL,
-    }, status=400)
+                "minutes": agent_services.CODE_MINUTES, "modules": agent_services.PKCS11_MODULES})
+    return page.render(request, form=form, status=400)
+
+
+@login_required
+@require_GET
+def download(request):
+    """The signing agent itself (scripts/signing_agent.py), for the staff who sign with their own USB token."""
+    _staff(request.user)
+    return FileResponse(AGENT_SCRIPT.open("rb"), as_attachment=True, filename=AGENT_SCRIPT.name,
+                        content_type="text/x-python; charset=utf-8")
 
 
 def _answer(request, refusal: SigningRefused, status: int) -> JsonResponse:

@@ -4,20 +4,18 @@ documents remotely (the board's form, sent here)."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from schoolrecords import models as sm
 from schoolrecords import roles
 from schoolrecords.forms import apply_service_errors
-from schoolrecords.permissions import found_or_hidden, has_role, user_school
+from schoolrecords.permissions import has_role, user_school
 
-from ..models import ArchivedDocument, RemoteSigningService, SigningRole
-from . import csc_services, selectors
+from ..models import RemoteSigningService
+from . import csc_services
 from .csc_forms import CredentialForm, RemoteSignForm, ServiceForm
-from .views import _kind, _may_see_board, _staff
+from .views import BoardPage, _staff
 
 
 @login_required
@@ -79,25 +77,13 @@ def credential(request):
 def sign(request, pk: int):
     """The signing board's form with "remote signing" chosen: signed, back to the board; refused, the board
     again with the reason at the field."""
-    _staff(request.user)
-    school_class = found_or_hidden(sm.SchoolClass.objects.filter(year__school=user_school(request.user))
-                                   .select_related("year", "homeroom_teacher__profile"), request.user, "archive", pk=pk)
-    _may_see_board(request.user, school_class)
-    terms = list(sm.Term.objects.filter(year=school_class.year).order_by("number"))
-    number = request.GET.get("term")
-    term = next((t for t in terms if str(t.number) == number), terms[0] if terms else None)
-    if term is None:
-        raise Http404("no term")
-    kind = _kind(request)
-    found = selectors.board(actor=request.user, school_class=school_class, term=term, kind=kind)
-    form = RemoteSignForm(request.POST, documents=[row.document.pk for row in found.rows])
+    page = BoardPage(request, pk)
+    form = RemoteSignForm(request.POST, documents=page.document_ids)
     if form.is_valid():
         data = form.cleaned_data
-        documents = list(ArchivedDocument.objects.filter(pk__in=data["documents"]).select_related(
-            "school", "school_class", "year", "term", "student").order_by("pk"))
         try:
-            made = csc_services.documents_sign_remote(actor=request.user, documents=documents, role=data["role"],
-                                                      pin=data["pin"], otp=data["otp"])
+            made = csc_services.documents_sign_remote(actor=request.user, documents=page.chosen(data["documents"]),
+                                                      role=data["role"], pin=data["pin"], otp=data["otp"])
         except csc_services.SigningRefused as refusal:
             field = "otp" if refusal.reason == "remote_otp" else "pin" if refusal.reason in (
                 "remote_pin", "remote_down", "remote_login") else "documents"
@@ -106,9 +92,5 @@ def sign(request, pk: int):
             apply_service_errors(form, error, default_field="documents")
         else:
             messages.success(request, _("%(count)s document(s) signed.") % {"count": len(made)})
-            return redirect(f"{request.path.rsplit('remote/', 1)[0]}?term={term.number}&kind={kind}")
-    return render(request, "archive/signing/board.html", {
-        "board": found, "form": form, "terms": terms, "term": term, "kind": kind,
-        "kinds": [(k.value, k.label) for k in selectors.SIGNABLE_KINDS],
-        "roles": dict(SigningRole.choices), "seal": SigningRole.SEAL, "remote": True,
-    }, status=400)
+            return redirect(page.url)
+    return page.render(request, form=form, status=400)

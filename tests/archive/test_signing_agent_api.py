@@ -221,3 +221,85 @@ def test_a_batch_body_above_the_anonymous_limit_reaches_the_agent_endpoint(pki_r
     too_big = {"signatures": body["signatures"], "agent": "x" * settings.SIGNING_AGENT_MAX_BODY}
     assert client.post(API, too_big, content_type="application/json",
                        headers={"X-Signing-Code": code}).status_code == 413
+
+
+def test_the_agent_page_shows_the_whole_command_and_the_agent_is_downloaded_from_the_server(
+        pki_ready, small, login, client):
+    documents = print_report_cards(small)
+    subject_teachers_sign(small, documents)
+    homeroom = login("homeroom_6a1")
+    text = homeroom.post(prepare_url(small), {"role": SigningRole.HOMEROOM,
+                                              "documents": [latest(d).pk for d in documents]}).content.decode()
+    command = re.search(r'<pre id="agent-command">(.*?)</pre>', text, re.S).group(1)
+    code = re.search(r'id="agent-code">([A-Z0-9-]+)<', text).group(1)
+    assert f"--code {code}" in command and "--module /usr/lib/softhsm/libsofthsm2.so" in command
+    assert "thư viện PKCS#11 của USB token" in text and "eTPKCS11.dll" in text
+    download = reverse("archive:signing_agent_download")
+    assert f'href="{download}"' in text and "Tải trình ký số về máy" in text
+    response = homeroom.get(download)
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == 'attachment; filename="signing_agent.py"'
+    assert b"".join(response.streaming_content) == AGENT.read_bytes()
+    client.logout()
+    assert client.get(download).status_code == 302  # to the log-in page: only the staff download it
+
+
+def test_expired_unused_batches_are_deleted_with_their_prepared_signatures_and_their_history_kept(
+        pki_ready, small):
+    from archive.models import PreparedSignature
+    from archive.signing import tasks
+
+    documents = print_report_cards(small)
+    subject_teachers_sign(small, documents)
+    homeroom = small.demo.user("homeroom_6a1")
+    expired, _code = agent_services.batch_prepare(actor=homeroom, documents=[latest(documents[0])],
+                                                  role=SigningRole.HOMEROOM)
+    waiting, code = agent_services.batch_prepare(actor=homeroom, documents=[latest(documents[1])],
+                                                 role=SigningRole.HOMEROOM)
+    used, used_code = agent_services.batch_prepare(actor=homeroom, documents=[latest(documents[2])],
+                                                   role=SigningRole.HOMEROOM)
+    agent_services.batch_finish(code=used_code, values=agent_values(agent_services.batch_payload(used)))
+    past = expired.created_at - datetime.timedelta(minutes=1)
+    AgentBatch.objects.filter(pk__in=[expired.pk, used.pk]).update(expires_at=past)
+    assert tasks.agent_batches_clean.apply().get() == 1
+    assert set(AgentBatch.objects.values_list("pk", flat=True)) == {waiting.pk, used.pk}
+    assert not PreparedSignature.objects.filter(batch_id=expired.pk).exists()
+    deleted = AgentBatch.history.filter(id=expired.pk).order_by("-history_id").first()
+    assert deleted.history_type == "-" and deleted.history_change_reason.startswith("code expired unused")
+    assert agent_services.batch_for_code(code) == waiting  # a code still in its quarter of an hour works
+    # A used batch's row stays; its prepared signatures go a day after its use.
+    assert PreparedSignature.objects.filter(batch=used).count() == 1
+    assert agent_services.batches_clean(now=used.created_at + datetime.timedelta(days=2)) == (1, 2)
+    assert AgentBatch.objects.filter(pk=used.pk).exists() and not PreparedSignature.objects.filter(batch=used)
+    assert Signature.objects.filter(role=SigningRole.HOMEROOM).count() == 1
+
+
+def test_beat_cleans_the_agents_batches_every_hour():
+    from celery.schedules import crontab
+    from django.conf import settings
+
+    from schoolrecords.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["archive-agent-batches-clean"]
+    assert entry["task"] == "archive.signing.tasks.agent_batches_clean" and entry["task"] in app.tasks
+    assert entry["schedule"] == crontab(minute=17)
+
+
+def test_the_agent_speaks_vietnamese_when_the_server_cannot_be_reached_or_is_not_https(capsys):
+    import socket
+
+    agent = load_agent()
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    status = agent.main(["--server", f"http://127.0.0.1:{port}", "--code", "ABCD", "--module", "/no/such.so"])
+    assert status == 5 and "Không kết nối được máy chủ" in capsys.readouterr().err
+    status = agent.main(["--server", "http://hocba.example.edu.vn", "--code", "ABCD", "--module", "/no/such.so"])
+    assert status == 2 and "phải bắt đầu bằng https://" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        agent.main(["--server", "https://hocba.example.edu.vn", "--code", "ABCD", "--module", ""])
+    assert "thư viện PKCS#11 của token (--module" in capsys.readouterr().err
+    # A token problem the server could not be told of is said here, in Vietnamese.
+    server = agent.Server(f"http://127.0.0.1:{port}", "ABCD")
+    said = server.report("pin")
+    assert said.startswith("Sai mã PIN của token") and "Không kết nối được máy chủ" in said

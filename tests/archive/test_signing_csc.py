@@ -344,3 +344,29 @@ def test_the_services_address_must_be_https_except_on_this_machine(remote, small
         assert "https://" in str(caught.value.message_dict["base_url"])
     assert csc_services.secure_address("https://smartca.example.vn/csc/v1")
     assert csc_services.secure_address(remote.url)  # the test's service on 127.0.0.1
+
+
+def test_a_refused_usb_token_signing_renders_the_board_with_remote_signing_still_offered(remote, small, login):
+    from django.urls import reverse
+
+    documents = print_report_cards(small)
+    teacher = small.demo.user("teacher_math")
+    csc_services.credential_register(actor=teacher, user=teacher)
+    client = login("teacher_math")
+    prepare = f"{reverse('archive:signing_agent_prepare', args=[small.school_class.pk])}?term=1&kind=report_card"
+    # The principal's stage is not a subject teacher's: refused, the very board again.
+    response = client.post(prepare, {"role": SigningRole.PRINCIPAL, "documents": [d.pk for d in documents]})
+    assert response.status_code == 400
+    page = response.content.decode()
+    errors = page.split('id="documents-errors">', 1)[1].split("</div>", 1)[0]
+    assert "Thầy/cô không phải người ký bước này" in errors, errors
+    assert 'id="remote-signing"' in page and 'name="otp"' in page and "Ký bằng ký số từ xa" in page
+    assert 'id="sign-with-agent"' in page and 'id="signing-board"' in page and 'name="pin"' in page
+    assert page.count('name="documents"') == len(documents)
+    # And a refused remote signing keeps "Sign with my USB token" and the remote form.
+    response = client.post(board_url(small, remote_sign=True), {
+        "role": SigningRole.SUBJECT_TEACHERS, "documents": [d.pk for d in documents], "pin": "999999"})
+    page = response.content.decode()
+    assert response.status_code == 400 and "Sai mã PIN của dịch vụ ký số từ xa" in page
+    assert 'id="remote-signing"' in page and 'id="sign-with-agent"' in page
+    assert not Signature.objects.exists()

@@ -39,6 +39,8 @@ NOT_PAGES = {
     "archive:signing_batch_progress",
     # the signing board's "Sign with my USB token" (a POST), and the signing agent's JSON endpoint
     "archive:signing_agent_prepare", "archive:signing_agent_api",
+    # the signing agent's download, linked from the page "Sign with my USB token" shows (after a POST)
+    "archive:signing_agent_download",
     # the signing board's form sent to remote signing (a POST)
     "archive:signing_remote_sign",
 }

@@ -859,6 +859,8 @@ MATRIX: dict[str, Row] = {
     "archive:signing_agent_prepare": Row("class", "lll xxx xxx xxx xxx xxx xxx xxx xxx xxx",
                                          "lll bbn bbn ddn bbn dbn bdn bdn bbn nnb"),
     "archive:signing_agent_api": Row(None, "d d d d d d d d d d", "d d d d d d d d d d", kwargs=_none),
+    # the signing agent itself, downloaded from the agent page: every staff member (anyone of a school)
+    "archive:signing_agent_download": Row(None, "l o o o o o o o o o", kwargs=_none),
     # remote signing (CSC): the principal sets the school's service up; each staff member registers their credential
     # (the world's school has no service: the POST is answered at the form); the board's form signs remotely
     "archive:signing_remote_settings": Row(None, "l o d d d d d d d d", "l b d d d d d d d d", kwargs=_none),
