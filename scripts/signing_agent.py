@@ -105,7 +105,7 @@ def _reason(error: Exception) -> str:
 
 # What went wrong at the token, said here when the server (which logs it and has its own words) cannot be told.
 TOKEN_MESSAGES = {
-    "absent": "Chưa cắm USB token (hoặc máy không nhận ra token): cắm token rồi chạy lại. Chưa ký văn bản nào.",
+    "absent": "Chưa cắm USB token (hoặc máy không nhận ra token): cắm token rồi chạy lại. Chưa văn bản nào được ký.",
     "pin": "Sai mã PIN của token: chưa văn bản nào được ký. Nhập sai nhiều lần token sẽ bị khóa.",
     "locked": "Token đã bị khóa vì nhập sai mã PIN nhiều lần: liên hệ nhà cung cấp chứng thư số để mở khóa.",
     "no_key": "Token không ký được bằng khóa của chứng thư đã đăng ký: chưa văn bản nào được ký.",
@@ -179,7 +179,10 @@ def sign_batch(batch: dict, *, module: str, label: str | None, pin: str) -> dict
     der = certificate.public_bytes(serialization.Encoding.DER)
     if not os.path.exists(module):
         raise TokenProblem("module")
-    lib = pkcs11.lib(module)
+    try:
+        lib = pkcs11.lib(module)
+    except (OSError, RuntimeError, p11.PKCS11Error):  # not a PKCS#11 library, or one that does not load here
+        raise TokenProblem("module") from None
     token = _token(lib, label, der)
     if not pin:
         raise TokenProblem("pin")
@@ -225,6 +228,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cafile", default=None, help="các chứng thư CA để kiểm tra chứng thư HTTPS của máy "
                                                        "chủ (mặc định: của hệ thống)")
     parser.add_argument("--pin-stdin", action="store_true", help="đọc mã PIN từ đầu vào chuẩn (stdin)")
+    for stream in (sys.stdout, sys.stderr):  # a console that is not UTF-8 (Windows): "?" rather than a crash
+        if hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors="replace")
     args = parser.parse_args(argv)
     if not args.module:
         parser.error("hãy chỉ ra thư viện PKCS#11 của token (--module hoặc biến PKCS11_MODULE), ví dụ "
