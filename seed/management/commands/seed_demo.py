@@ -11,8 +11,9 @@ LOWER, PRIMARY, UPPER, ALL = "lower", "primary", "upper", "all"
 
 class Command(BaseCommand):
     help = ("Build a demo school in the current school year and print its logins: the lower-secondary school "
-            "(the default, with last year rolled over into it), the primary school (--school primary), the "
-            "upper-secondary one (--school upper), or all of them (--school all).")
+            "(the default, with last year rolled over into it and this year's work entered up to today), the "
+            "primary school (--school primary), the upper-secondary one (--school upper), or all of them "
+            "(--school all).")
 
     def add_arguments(self, parser):
         parser.add_argument("--school", choices=(LOWER, PRIMARY, UPPER, ALL), default=LOWER,
