@@ -28,8 +28,9 @@ import random
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
+from gradebook.homeroom.selectors import taken_months
 from gradebook.models import Score
-from gradebook.results.compute import ClassData, load_class
+from gradebook.results.compute import YEAR, ClassData, load_class
 from gradebook.results.homeroom_write import homeroom_write
 from gradebook.rules.slots import FINAL, MIDTERM, REGULAR, left_before, studies_during
 from gradebook.scores import writer
@@ -62,15 +63,16 @@ def column_days(term: m.Term, slots: list[tuple[str, int]], rng: random.Random) 
 
 
 @transaction.atomic
-def enter_so_far(*, year: m.SchoolYear, today: datetime.date, reason: str,
-                 classes: list[m.SchoolClass] | None = None) -> dict[str, int]:
-    """Enter the year's work that has come due by ``today`` (see the module docstring); returns rows by model."""
+def enter_so_far(*, year: m.SchoolYear, today: datetime.date, reason: str) -> dict[str, int]:
+    """Enter the year's work that has come due by ``today`` (see the module docstring); returns rows by model.
+
+    A term whose results the principal has approved is left as it is, and so is a month the class
+    takes by the daily roll-call (its totals are counted from the days).
+    """
     principal = (User.objects.filter(profile__school_id=year.school_id, groups__name=roles.PRINCIPAL, is_active=True)
                  .order_by("pk").first())
     written: dict[str, int] = {}
-    if classes is None:
-        classes = list(m.SchoolClass.objects.filter(year=year).select_related("year").order_by("grade", "name"))
-    for school_class in classes:
+    for school_class in m.SchoolClass.objects.filter(year=year).select_related("year").order_by("grade", "name"):
         data = load_class(school_class)
         teacher_of = yearwork.subject_teachers(school_class)
         users = User.objects.in_bulk({*teacher_of.values(), school_class.homeroom_teacher_id} - {None})
@@ -88,7 +90,7 @@ def _scores(data: ClassData, *, today, teacher_of, users, fallback, reason: str)
     year, school_class = data.year, data.school_class
     count = 0
     for number, term in sorted(data.terms.items()):
-        if term.start_date > today:
+        if term.start_date > today or number in data.approvals or YEAR in data.approvals:
             continue
         studying = [enrolment for enrolment in data.enrolments if studies_during(enrolment, term)]
         for info in data.subjects:
@@ -130,7 +132,13 @@ def _absences(data: ClassData, *, today, actor, reason: str) -> int:
     count = 0
     year = data.year
     for number, term in sorted(data.terms.items()):
-        for month in data.months.get(number, []):
+        if number in data.approvals or YEAR in data.approvals:
+            continue
+        months = data.months.get(number, [])
+        by_day = taken_months(data.school_class, months)
+        for month in months:
+            if month in by_day:
+                continue
             following = datetime.date(month[0] + month[1] // 12, month[1] % 12 + 1, 1)
             if following > today:
                 continue

@@ -116,3 +116,16 @@ def test_a_score_someone_entered_is_kept(demo):
     kept = Score.objects.get(enrolment=enrolment, subject__code="toan", term__number=1, term__year=demo.year,
                              kind="tx", index=1)
     assert kept.value == 4.5 and kept.updated_by.username == "teacher_math" and kept.history.count() == 1
+
+
+def test_a_month_taken_by_the_daily_roll_call_is_left_to_it(demo):
+    from gradebook.homeroom.services import rollcall_save
+
+    school_class = demo.school_class("6A1")
+    rollcall_save(actor=demo.user("homeroom_6a1"), school_class=school_class, day=CALENDAR.on(10, 14, 2), marks={},
+                  reason="test", today=DECEMBER)
+    enter(demo, DECEMBER)
+    calendar_year, month = CALENDAR.month(10)
+    seeded = MonthlyAbsence.history.filter(enrolment__school_class=school_class, history_change_reason=demo_module.REASON)
+    assert seeded.exists()
+    assert not seeded.filter(year=calendar_year, month=month).exists()
