@@ -10,8 +10,10 @@ The demo lives in the current school year (``demo_year``), and looks back on the
   user the demo's board member, with a reason): promoted students move up, repeaters stay, grade 9
   completes; the demo then confirms the rollover's proposals the way the board would (the
   teachers keep their subjects and grades, the homeroom teachers their class names), enrols the
-  new grade-6 students and makes the year current. Term I is what the demo has always had: the
-  classes, the assignments and the students, nothing entered yet.
+  new grade-6 students and makes the year current. ``build_demo_school`` enters nothing of the
+  current year: the classes, the assignments and the students only (what the test database holds,
+  so that tests type into empty cells). ``manage.py seed_demo`` then enters this year's work up to
+  today (seed.termwork.enter_so_far: the scores whose columns have come due, absences).
 
 Run again in the same school year it changes nothing. Run in a later school year, it rolls the
 demo forward one year at a time: the year that was current is completed (what was entered in it

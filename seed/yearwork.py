@@ -55,11 +55,11 @@ RETEST_PASS = "6,0"
 RETEST_FAIL = "3,0"
 
 
-def _moment(day: datetime.date, hour: int = 10) -> datetime.datetime:
+def moment(day: datetime.date, hour: int = 10) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(hour), tzinfo=TZ)
 
 
-def _score(value: float) -> Decimal:
+def score(value: float) -> Decimal:
     """A score as teachers write it (whole or halves), from 0 to 10."""
     return SCORES[max(0, min(100, int(value * 2) * 5))]
 
@@ -73,7 +73,7 @@ class _Student:
         self.ability = rng.uniform(3.2, 4.2) if weak else rng.uniform(5.6, 9.3)
 
     def score(self) -> Decimal:
-        return _score(self.rng.gauss(self.ability, 0.9))
+        return score(self.rng.gauss(self.ability, 0.9))
 
     def comment(self) -> bool:
         return self.rng.random() < 0.85 if self.weak else True
@@ -105,7 +105,7 @@ def _class_complete(school_class: m.SchoolClass, *, principal, reason: str) -> d
     data = load_class(school_class)
     if YEAR in data.approvals:
         return {}
-    teacher_of = _teacher_of(school_class)
+    teacher_of = subject_teachers(school_class)
     users = User.objects.in_bulk(_teacher_ids(school_class, teacher_of))
     homeroom = users.get(school_class.homeroom_teacher_id) or principal
     written: dict[str, int] = {}
@@ -143,14 +143,14 @@ def _class_complete(school_class: m.SchoolClass, *, principal, reason: str) -> d
                         continue
                     day = term.start_date + datetime.timedelta(days=span * (position + 1) // (len(slots) + 1)
                                                                + person.rng.randint(0, 6))
-                    moment = _moment(day, 8 + person.rng.randint(0, 8))
+                    when = moment(day, 8 + person.rng.randint(0, 8))
                     score = Score(enrolment_id=enrolment.pk, subject_id=info.subject.pk, term_id=term.pk, kind=kind,
-                                  index=index, version=1, updated_at=moment, updated_by_id=teacher.pk,
+                                  index=index, version=1, updated_at=when, updated_by_id=teacher.pk,
                                   value=None if info.is_commented else person.score(),
                                   comment_passed=person.comment() if info.is_commented else None)
-                    score._history_date, score._history_user = moment, teacher
+                    score._history_date, score._history_user = when, teacher
                     scores.append(score)
-        end = _moment(term.end_date, 16)
+        end = moment(term.end_date, 16)
         for enrolment in due:
             if (enrolment.pk, number) not in data.conduct:
                 conduct.append(ConductResult(enrolment=enrolment, term=term, level=people[enrolment.pk].conduct(),
@@ -159,7 +159,7 @@ def _class_complete(school_class: m.SchoolClass, *, principal, reason: str) -> d
                 remarks.append(StudentRemark(enrolment=enrolment, term=term, updated_at=end, updated_by=homeroom,
                                              text=people[enrolment.pk].rng.choice(REMARKS)))
     _bulk(scores, Score, homeroom, reason, None, written)
-    end_of_year = _moment(year.end_date, 16)
+    end_of_year = moment(year.end_date, 16)
     _bulk(conduct, ConductResult, homeroom, reason, end_of_year, written)
     _bulk(remarks, StudentRemark, homeroom, reason, end_of_year, written)
     _bulk(_absences(data, order, people, homeroom), MonthlyAbsence, homeroom, reason, end_of_year, written)
@@ -177,7 +177,7 @@ def _class_complete(school_class: m.SchoolClass, *, principal, reason: str) -> d
             else:
                 parsed[row.enrolment.pk, subject.info.subject.pk] = (tt22.parse_score(text), None)
             originals[row.enrolment.pk, subject.info.subject.pk] = subject.value
-    summer_day = _moment(year.end_date + datetime.timedelta(days=60), 9)
+    summer_day = moment(year.end_date + datetime.timedelta(days=60), 9)
     if parsed:
         written["gradebook.RetestResult"] = retests_write(actor=homeroom, school_class=school_class, parsed=parsed,
                                                           originals=originals, reason=reason, now=summer_day)
@@ -197,9 +197,9 @@ def _class_complete(school_class: m.SchoolClass, *, principal, reason: str) -> d
     for number, term in sorted(data.terms.items()):
         if number not in data.approvals:
             approvals.append(ResultApproval(school_class=school_class, term=term, approved_by=principal,
-                                            approved_at=_moment(term.end_date + datetime.timedelta(days=5), 15)))
+                                            approved_at=moment(term.end_date + datetime.timedelta(days=5), 15)))
     approvals.append(ResultApproval(school_class=school_class, term=None, approved_by=principal,
-                                    approved_at=_moment(year.end_date + datetime.timedelta(days=70), 15)))
+                                    approved_at=moment(year.end_date + datetime.timedelta(days=70), 15)))
     for approval in approvals:
         approval._history_date = approval.approved_at
     _bulk(approvals, ResultApproval, principal, reason, None, written)
@@ -213,7 +213,7 @@ def _teacher_ids(school_class: m.SchoolClass, teacher_of: dict[int, int]) -> set
     return ids
 
 
-def _teacher_of(school_class: m.SchoolClass) -> dict[int, int]:
+def subject_teachers(school_class: m.SchoolClass) -> dict[int, int]:
     """Subject → the teacher who taught it (the assignment in force at the end, else the last one)."""
     teacher_of: dict[int, int] = {}
     for subject_id, teacher_id in (m.TeachingAssignment.objects.filter(school_class=school_class)
@@ -241,7 +241,7 @@ def _absences(data, order, people, homeroom) -> list[MonthlyAbsence]:
             unexcused = person.rng.randint(1, 2) if person.absent else person.rng.randint(0, 1)
             rows.append(MonthlyAbsence(enrolment=enrolment, year=calendar_year, month=month, excused=excused,
                                        unexcused=unexcused, updated_by=homeroom,
-                                       updated_at=_moment(datetime.date(calendar_year, month, 28), 16)))
+                                       updated_at=moment(datetime.date(calendar_year, month, 28), 16)))
     return rows
 
 

@@ -54,6 +54,8 @@ def django_db_setup(django_db_setup, django_db_blocker):
     from seed.demo import build_demo_school
 
     with django_db_blocker.unblock():
+        # The demo without this year's work (seed_demo enters it: seed.termwork, tests/seed/test_demo_now.py):
+        # the tests type into this year's cells of 6A1 and expect them empty.
         build_demo_school()
 
 

@@ -12,10 +12,12 @@ from django.utils import timezone, translation
 
 from families import services
 from families.models import Guardianship, Invitation, Parent, Publication, SlipConfirmation, SlipIssue
+from gradebook.models import Score, format_result
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords.services import record
-from seed.demo import DEMO_PASSWORD
+from seed import termwork
+from seed.demo import DEMO_PASSWORD, REASON, demo_year
 from seed.families import build_demo_family
 
 PASSWORD = "bo-me-an-2026"
@@ -173,6 +175,19 @@ def test_the_demo_family_sees_its_child_with_term_one_published(demo, family):
     assert student.full_name in home.content.decode()
     page = client.get(reverse("families:child", args=[student.pk])).content.decode()
     assert 'id="term-1"' in page and 'id="term-2"' not in page and "8,5" in page
+
+
+def test_the_demo_family_sees_this_years_scores_entered_so_far(demo, family):
+    """What seed_demo enters of this year (seed.termwork) is what the parent reads on the published term I."""
+    parent, client = family
+    student = parent.links.get().student
+    termwork.enter_so_far(year=demo.year, today=demo_year().on(12, 3), reason=REASON)
+    entered = Score.objects.filter(enrolment__student=student, term__year=demo.year, term__number=1)
+    assert entered.filter(kind="gk").exists() and not entered.filter(kind="ck").exists()
+    page = client.get(reverse("families:child", args=[student.pk])).content.decode()
+    assert 'id="term-1"' in page
+    for score in entered.filter(subject__code__in=("toan", "van")):
+        assert format_result(score.value, score.comment_passed) in page
 
 
 def test_a_withdrawn_term_is_hidden_again_and_stays_in_history(demo, family):

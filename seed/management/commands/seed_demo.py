@@ -1,17 +1,19 @@
 """Build the demo schools (idempotent) and print their logins."""
 
 from django.core.management.base import BaseCommand
+from django.utils import timezone
 
 from archive.signing import demo as signing_demo
-from seed import demo, families, primary, upper
+from seed import demo, families, primary, termwork, upper
 
 LOWER, PRIMARY, UPPER, ALL = "lower", "primary", "upper", "all"
 
 
 class Command(BaseCommand):
     help = ("Build a demo school in the current school year and print its logins: the lower-secondary school "
-            "(the default, with last year rolled over into it), the primary school (--school primary), the "
-            "upper-secondary one (--school upper), or all of them (--school all).")
+            "(the default, with last year rolled over into it and this year's work entered up to today), the "
+            "primary school (--school primary), the upper-secondary one (--school upper), or all of them "
+            "(--school all).")
 
     def add_arguments(self, parser):
         parser.add_argument("--school", choices=(LOWER, PRIMARY, UPPER, ALL), default=LOWER,
@@ -32,12 +34,17 @@ class Command(BaseCommand):
         size = demo.DemoSize(classes_per_grade=classes_per_grade, students_per_class=students_per_class)
         built = demo.build_demo_school(size)
         families.build_demo_family(built, demo.DEMO_PASSWORD)
+        today = timezone.localdate()
+        entered = termwork.enter_so_far(year=built["year"], today=today, reason=demo.REASON)
         previous = built["previous"]
         self.stdout.write(self.style.SUCCESS(
             f"Demo school: {built['school'].name}, year {built['year'].name}"
             + (f" (rolled over from {previous.name})" if previous else "")
             + f", {len(built['classes'])} classes."
         ))
+        self.stdout.write(f"This year's work up to {today:%d/%m/%Y}, newly entered: "
+                          f"{entered.get('gradebook.Score', 0)} scores, "
+                          f"{entered.get('gradebook.MonthlyAbsence', 0)} monthly absence rows.")
         self._logins([
             ("principal", "Hiệu trưởng"), ("vice", "Phó hiệu trưởng"), ("board", "Ban quản trị"),
             ("clerk", "Văn thư"), ("head_math", "Tổ trưởng Toán - Tin"), ("teacher_math", "Giáo viên Toán 6A1"),
