@@ -218,7 +218,7 @@ def _pin(from_stdin: bool) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Trình ký số: ký bằng USB token trên máy này các văn bản mà máy chủ "
+    parser = argparse.ArgumentParser(description="Chương trình ký: ký bằng USB token trên máy này các văn bản mà máy chủ "
                                                  "hồ sơ nhà trường đã chuẩn bị (mã ký trên bảng ký).")
     parser.add_argument("--server", required=True, help="địa chỉ máy chủ hồ sơ nhà trường, https://…")
     parser.add_argument("--code", required=True, help="mã ký dùng một lần hiện trên bảng ký")

@@ -37,8 +37,6 @@ CODE_MINUTES = 15
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off a screen and typed
 CODE_LENGTH = 12  # 60 bits, for a quarter of an hour
 MAX_DOCUMENTS = 200
-# What the agent may report it could not do at the token (tokens.TokenError codes, and a token whose
-# certificate is not the registered one).
 # The usual places of a token's PKCS#11 library (the agent's --module), shown beside the command; the token
 # vendor's installer names its own (a .dll on Windows, .so on Linux, .dylib on macOS).
 PKCS11_MODULES = (
@@ -47,6 +45,8 @@ PKCS11_MODULES = (
     ("SafeNet eToken (Linux)", "/usr/lib/libeTPkcs11.so"),
     ("OpenSC", "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so"),
 )
+# What the agent may report it could not do at the token (tokens.TokenError codes, and a token whose
+# certificate is not the registered one).
 REPORTABLE = ("absent", "pin", "locked", "no_key", "module", "other_certificate")
 
 

@@ -232,10 +232,12 @@ def test_the_agent_page_shows_the_whole_command_and_the_agent_is_downloaded_from
                                               "documents": [latest(d).pk for d in documents]}).content.decode()
     command = re.search(r'<pre id="agent-command">(.*?)</pre>', text, re.S).group(1)
     code = re.search(r'id="agent-code">([A-Z0-9-]+)<', text).group(1)
-    assert f"--code {code}" in command and "--module /usr/lib/softhsm/libsofthsm2.so" in command
+    assert f"--code {code}" in command and "--module &lt;thư viện PKCS#11 của USB token&gt;" in command
+    assert "\n" not in command.strip() and "\\" not in command  # one line: cmd and PowerShell know no "\" continuation
+    assert "/usr/lib/softhsm/libsofthsm2.so" in text and "bắt đầu bằng py" in text
     assert "thư viện PKCS#11 của USB token" in text and "eTPKCS11.dll" in text
     download = reverse("archive:signing_agent_download")
-    assert f'href="{download}"' in text and "Tải trình ký số về máy" in text
+    assert f'href="{download}"' in text and "Tải chương trình ký về máy" in text
     response = homeroom.get(download)
     assert response.status_code == 200
     assert response["Content-Disposition"] == 'attachment; filename="signing_agent.py"'
