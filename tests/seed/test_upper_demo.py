@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from gradebook.models import ConductResult, Score
+from gradebook.models import ConductResult, MonthlyAbsence, Score
 from schoolrecords import models as m
 from schoolrecords import selectors
 from seed import demo as demo_module
@@ -88,6 +88,20 @@ def test_the_pages_have_scores_to_show(built):
         assert ConductResult.objects.filter(term__year=year).exists()
 
 
+def test_the_months_so_far_have_their_absences_entered_with_history(built):
+    """The months of the year that have ended or begun have absence rows, each written with the demo's reason."""
+    year = selectors.current_year(school())
+    rows = MonthlyAbsence.objects.filter(enrolment__school_class__year=year)
+    if timezone.localdate() < year.start_date:
+        assert not rows.exists()
+        return
+    assert rows.exists()
+    assert "monthly absence rows" in built
+    reasons = set(MonthlyAbsence.history.filter(id__in=rows.values("pk")).values_list("history_change_reason",
+                                                                                      flat=True))
+    assert reasons == {upper_module.REASON}
+
+
 @pytest.mark.parametrize("username", LOGINS)
 def test_every_login_works_with_the_demo_password(built, client, username):
     response = client.post(reverse("login"), {"username": username, "password": "demo-2026"}, follow=True)
@@ -102,7 +116,7 @@ def test_the_command_prints_the_logins(built):
 
 def test_building_it_again_changes_nothing(built):
     tables = [m.SchoolClass, m.Student, m.Enrolment, m.ClassSubject, m.GradeSubject, m.TeachingAssignment,
-              m.StaffProfile, Score, ConductResult]
+              m.StaffProfile, Score, ConductResult, MonthlyAbsence]
     before = {model: model.objects.count() for model in tables}
     history = m.ClassSubject.history.count()
     call_command("seed_demo", "--school", "upper", stdout=io.StringIO())

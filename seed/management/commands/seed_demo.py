@@ -77,10 +77,16 @@ class Command(BaseCommand):
     def _upper(self, classes_per_grade: int, students_per_class: int | None) -> None:
         # Its classes are the six of seed/upper.py (each its own elective combination): no classes-per-grade.
         built = upper.build_upper_school(students_per_class=students_per_class or upper.STUDENTS_PER_CLASS)
+        # Its scores and conduct so far are seed/upper.py's; the months' absences are the term work's.
+        today = timezone.localdate()
+        entered = termwork.enter_so_far(year=built["year"], today=today, reason=upper.REASON)
         self.stdout.write(self.style.SUCCESS(
             f"Upper-secondary demo school: {built['school'].name}, year {built['year'].name}, "
             f"{len(built['classes'])} classes."
         ))
+        self.stdout.write(f"This year's work up to {today:%d/%m/%Y}, newly entered: "
+                          f"{entered.get('gradebook.Score', 0)} scores, "
+                          f"{entered.get('gradebook.MonthlyAbsence', 0)} monthly absence rows.")
         self._logins(upper.LOGINS)
 
     def _logins(self, logins: list[tuple[str, str]]) -> None:
