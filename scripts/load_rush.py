@@ -16,7 +16,9 @@ For each ``--gunicorn`` configuration (``class:workers[xthreads]``, e.g. ``gthre
 ``sync:3``) it starts ``.venv/bin/gunicorn schoolrecords.wsgi`` on 127.0.0.1:``--port`` with
 production settings (DEBUG off, a SECRET_KEY, ALLOWED_HOSTS=127.0.0.1, no TLS redirect,
 persistent database connections, WhiteNoise for static files), then lets the virtual
-teachers loose (aiohttp, one connection and cookie jar each, as one browser tab):
+teachers loose (``--driver locust``, the default: scripts/locust_rush.py run by locust headless, one user
+and HTTP session each; ``--driver aiohttp``: this file's generator, one connection and cookie jar each;
+either way as one browser tab):
 
 * during the ramp-up (``--ramp`` seconds) they arrive one after another, each opening the
   login page, logging in through the real form (CSRF token and all: the password hash makes a
@@ -673,6 +675,70 @@ async def _drive(seats: list[Seat], *, port: int, ramp: float, duration: float, 
     return log, window, load
 
 
+def _drive_locust(seats: list[Seat], *, args, on_open, var_dir: Path) -> tuple[RunLog, "SimpleWindow", list, float]:
+    """The same teachers driven by locust (scripts/locust_rush.py, one user per seat), headless in its own process.
+
+    Returns the run's log, its window, the load average every 5 s, and locust's own CPU seconds.
+    """
+    origin = time.monotonic()
+    plan_path, out_path, window_path = (var_dir / name for name in ("plan.json", "out.json", "window.json"))
+    for path in (out_path, window_path):
+        path.unlink(missing_ok=True)
+    plan_path.write_text(json.dumps({
+        "seats": [vars(seat) for seat in seats], "think": list(args.think), "overwrite": args.overwrite,
+        "paste": args.paste, "ramp": args.ramp, "duration": args.duration, "seed": args.seed, "origin": origin,
+    }))
+    rate = max(len(seats) / args.ramp, 0.01) if args.ramp else len(seats)
+    limit = 3 * args.ramp + 60 + args.duration + 120  # as the other driver's: nobody saves after the window
+    command = [
+        str(ROOT / ".venv" / "bin" / "locust"), "-f", str(ROOT / "scripts" / "locust_rush.py"), "--headless",
+        "--users", str(len(seats)), "--spawn-rate", f"{rate:.4f}", "--host", f"http://127.0.0.1:{args.port}",
+        "--run-time", f"{math.ceil(limit)}s", "--stop-timeout", "70", "--only-summary", "--loglevel", "WARNING",
+        "--skip-log-setup",
+    ]
+    env = {**os.environ, "LOAD_RUSH_PLAN": str(plan_path), "LOAD_RUSH_OUT": str(out_path),
+           "LOAD_RUSH_WINDOW": str(window_path)}
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process = subprocess.Popen(command, cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                               stderr=open(var_dir / "locust.log", "w"))  # noqa: SIM115 - closed with the process
+    load: list[tuple[float, float]] = []
+    opened = False
+    try:
+        while process.poll() is None:
+            now = time.monotonic() - origin
+            if not load or now - load[-1][0] >= 5:
+                load.append((now, os.getloadavg()[0]))
+            if not opened and window_path.exists():
+                opened = True
+                on_open()
+            time.sleep(0.2)
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(timeout=60)
+    children_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    client_cpu = ((children_after.ru_utime + children_after.ru_stime)
+                  - (children_before.ru_utime + children_before.ru_stime))
+    if not out_path.exists():
+        raise RuntimeError(f"locust wrote no log (exit {process.returncode}); see {var_dir / 'locust.log'}:\n"
+                           + (var_dir / "locust.log").read_text(errors="replace")[-3000:])
+    out = json.loads(out_path.read_text())
+    log = RunLog(outcomes=Counter(out["outcomes"]), overwrites=out["overwrites"], teachers_ready=out["ready"])
+    log.samples = [Sample(*row) for row in out["samples"]]
+    for slot, value, version, count, doubtful, doubtful_total in out["cells"]:
+        log.cells[tuple(slot)] = CellLog(value=as_decimal(value or ""), version=version, count=count,
+                                         doubtful=[as_decimal(text or "") for text in doubtful],
+                                         doubtful_total=doubtful_total)
+    window = SimpleWindow(start=out["start"] if out["start"] is not None else math.inf, stop=out["stop"])
+    return log, window, [(at, value) for at, value in load if at <= window.stop], client_cpu
+
+
+@dataclass
+class SimpleWindow:
+    start: float
+    stop: float
+
+
 # --- one run ----------------------------------------------------------------------------------------
 
 
@@ -725,10 +791,20 @@ def _run_once(config: GunicornConfig, seats: list[Seat], args, var_dir: Path, da
             connections.close_all()
             return _cpu_seconds(pids)
 
-        log, window, load = asyncio.run(main())
+        def sample_cpu_now() -> None:
+            cpu_before.update(_cpu_seconds(server.pids()))
+            db_before.update(_db_cpu())
+
+        if args.driver == "locust":
+            log, window, load, client_cpu = _drive_locust(seats, args=args, on_open=sample_cpu_now, var_dir=var_dir)
+        else:
+            log, window, load = asyncio.run(main())
         cpu_after = _cpu_seconds(server.pids())
         db_after = _db_cpu()
         client_after = resource.getrusage(resource.RUSAGE_SELF)
+        if args.driver != "locust":
+            client_cpu = ((client_after.ru_utime + client_after.ru_stime)
+                          - (client_before.ru_utime + client_before.ru_stime))
     finally:
         server.stop()
     server_log = server.log_text()
@@ -752,7 +828,7 @@ def _run_once(config: GunicornConfig, seats: list[Seat], args, var_dir: Path, da
         load=[value for at, value in load if at >= window.start], window_start=window.start,
         worker_timeouts=server_log.count("WORKER TIMEOUT"),
         server_cpu=delta(cpu_after, cpu_before), db_cpu=delta(db_after, db_before),
-        client_cpu=(client_after.ru_utime + client_after.ru_stime) - (client_before.ru_utime + client_before.ru_stime),
+        client_cpu=client_cpu,
         attempts=1,
     )
     return report, restarted
@@ -848,8 +924,13 @@ def _markdown(reports: list[RunReport], *, args, command: str, setup_seconds: fl
         f"~{args.students} cells; a quarter of the pastes are blocks of 2–3 columns). A column is an empty one, "
         f"or with probability {args.overwrite:g} one that already holds scores (saved against the versions on the "
         f"screen). Measured for {args.duration:g} s from when every teacher had logged in (at the earliest "
-        f"after the ramp-up). HTTP/1.1 with aiohttp, one connection per "
-        f"teacher, on loopback; gunicorn with DEBUG off, persistent database connections (`DB_CONN_MAX_AGE=600`), "
+        f"after the ramp-up). "
+        + (f"Driven by locust {versions.get('locust', '')} (scripts/locust_rush.py, headless, one user and one HTTP "
+           "session per teacher)" if args.driver == "locust" else "HTTP/1.1 with aiohttp, one connection per teacher")
+        + ", on loopback; "
+        + ("sessions and each term's rules cached in Redis (`CACHE_URL`); " if os.environ.get("CACHE_URL") else
+           "sessions in PostgreSQL, no shared cache (`CACHE_URL` unset); ")
+        + f"gunicorn with DEBUG off, persistent database connections (`DB_CONN_MAX_AGE=600`), "
         f"keep-alive {args.keep_alive} s, and PostgreSQL on the same machine. Latency: from sending the request to "
         "the last byte of the answer, in ms; "
         "saves started during the measured window only.",
@@ -906,7 +987,7 @@ def _markdown(reports: list[RunReport], *, args, command: str, setup_seconds: fl
         "",
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Linux {platform.release()}; PostgreSQL "
         f"{server_version} on the same machine; Python {platform.python_version()}, Django {versions['django']}, "
-        f"gunicorn {versions['gunicorn']}, aiohttp {versions['aiohttp']}. The client runs on the same cores as the "
+        f"gunicorn {versions['gunicorn']}, {args.driver} {versions[args.driver]}. The client runs on the same cores as the "
         f"server; the load average before the first run was {loaded_before[0]:.1f} (1 min) / {loaded_before[1]:.1f} "
         "(5 min). "
         + ("The scratch database was kept from an earlier run (`--reuse`)." if setup_seconds is None else
@@ -960,6 +1041,8 @@ def main() -> None:
     parser.add_argument("--gunicorn", action="append", type=GunicornConfig.parse, metavar="CLASS:WORKERS[xTHREADS]",
                         help=f"a configuration to run; repeat for several (default {' '.join(DEFAULT_CONFIGS)})")
     parser.add_argument("--keep-alive", type=int, default=5, help="gunicorn --keep-alive seconds (5)")
+    parser.add_argument("--driver", choices=("locust", "aiohttp"), default="locust",
+                        help="the load tool: locust (scripts/locust_rush.py, the default) or the aiohttp generator")
     parser.add_argument("--port", type=int, default=8105)
     parser.add_argument("--seed", type=int, default=2026, help="random seed of the teachers' choices")
     parser.add_argument("--write", action="store_true", help=f"write the report into {DOCS.relative_to(ROOT)}")
@@ -1028,10 +1111,9 @@ def main() -> None:
         if not args.keep:
             _drop(server)
 
-    import aiohttp
-    import gunicorn
+    from importlib.metadata import version
 
-    versions = {"django": django.get_version(), "gunicorn": gunicorn.__version__, "aiohttp": aiohttp.__version__}
+    versions = {"django": django.get_version(), "gunicorn": version("gunicorn"), args.driver: version(args.driver)}
     think = f"{args.think[0]:g}-{args.think[1]:g}"
     command = (
         f".venv/bin/python scripts/load_rush.py {_shown_url(server)} --teachers {','.join(map(str, args.teachers))} "
@@ -1039,6 +1121,7 @@ def main() -> None:
         f"--overwrite {args.overwrite:g} --paste {args.paste:g} --keep-alive {args.keep_alive} "
         + " ".join(f"--gunicorn {c.worker_class}:{c.workers}" + (f"x{c.threads}" if c.worker_class == "gthread" else "")
                    for c in configs)
+        + (f" --driver {args.driver}" if args.driver != "locust" else "")
         + (" --write" if args.write else "")
     )
     text = _markdown(reports, args=args, command=command, setup_seconds=None if reused else setup_seconds,
