@@ -5,9 +5,11 @@ import re
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import models as m
+from .formats import csdl
 from .staff_forms import phone_validator
 from .text import is_class_name
 
@@ -34,6 +36,13 @@ def apply_service_errors(form: forms.Form, error: ValidationError, *, default_fi
             form.add_error(name, errors)
     else:
         form.add_error(default_field, error.error_list)
+
+
+def code_elsewhere(code: str, school_id: int) -> None:
+    """A new student's code that a student of another school has is refused: the sector's codes are one per
+    student in the whole sector (the sector database's import refuses it the same way)."""
+    if m.Student.objects.filter(code=code).exclude(school_id=school_id).exists():
+        raise ValidationError(gettext(csdl.MSG_CODE_ELSEWHERE) % {"code": code})
 
 
 class DateInput(forms.DateInput):
@@ -309,6 +318,8 @@ class StudentForm(forms.ModelForm):
         clash = m.Student.objects.filter(school=self.school, code=code).exclude(pk=self.instance.pk)
         if clash.exists():
             raise ValidationError(_("Another student already has this code."))
+        if code != self.instance.code:
+            code_elsewhere(code, self.school.pk)
         return code
 
     def clean_registration_number(self):
@@ -372,6 +383,32 @@ class RegistrationNumbersForm(forms.Form):
 
 
 # --- movements during the year -----------------------------------------------------------------
+
+class ClassStudentForm(StudentForm):
+    """The class page's new student: from the year's start, or (with a date) arriving from another school."""
+
+    MOVEMENT_FIELDS = ("arrived_on", "other_school", "reason")
+
+    arrived_on = forms.DateField(
+        label=_("Arrived during the year on"), widget=DateInput(), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
+        required=False,
+        help_text=_("Leave empty for a student of the class from the year's start. With a date, the student is "
+                    "a transfer in: due only for the periods from that day on."),
+    )
+    other_school = forms.CharField(label=_("School the student comes from"), max_length=200, required=False)
+    reason = forms.CharField(label=_("Reason"), max_length=255, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("arrived_on"):
+            for name in ("other_school", "reason"):
+                if not (data.get(name) or "").strip():
+                    self.add_error(name, _("A student who arrives during the year needs this."))
+        return data
+
+    def student_data(self) -> dict:
+        return {name: value for name, value in self.cleaned_data.items() if name not in self.MOVEMENT_FIELDS}
+
 
 class MovementForm(forms.Form):
     """The fields every movement has: the date and the reason (the other school where there is one)."""
@@ -444,6 +481,11 @@ class NewStudentTransferInForm(TransferInForm):
         code = (data.get("code") or "").strip()
         self.student = m.Student.objects.filter(school_id=self.year.school_id, code=code).first() if code else None
         if code and self.student is None:
+            try:
+                code_elsewhere(code, self.year.school_id)
+            except ValidationError as error:
+                self.add_error("code", error)
+                return data
             for name in ("full_name", "date_of_birth", "gender"):
                 if not data.get(name):
                     self.add_error(name, _("No student has this code yet: give this to create one."))

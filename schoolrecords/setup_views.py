@@ -260,8 +260,8 @@ def class_edit(request, pk: int):
         request.POST if "save_assignments" in request.POST else None,
         studied=selectors.class_subjects(school_class), teachers=teachers, current=current,
     )
-    student_form = f.StudentForm(request.POST if "add_student" in request.POST else None,
-                                 school=year.school, prefix="student")
+    student_form = f.ClassStudentForm(request.POST if "add_student" in request.POST else None,
+                                      school=year.school, prefix="student")
     if request.method == "POST":
         if class_form.is_bound and class_form.is_valid():
             try:
@@ -286,10 +286,16 @@ def class_edit(request, pk: int):
             try:
                 with transaction.atomic():
                     student = services.student_save(actor=request.user, school=year.school,
-                                                    **student_form.cleaned_data)
-                    services.enrolment_create(actor=request.user, student=student, school_class=school_class)
+                                                    **student_form.student_data())
+                    arrived = student_form.cleaned_data["arrived_on"]
+                    if arrived:  # a transfer in: due only for the periods from that day on
+                        services.student_transfer_in(actor=request.user, student=student, school_class=school_class,
+                                                     on=arrived, reason=student_form.cleaned_data["reason"],
+                                                     from_school=student_form.cleaned_data["other_school"])
+                    else:
+                        services.enrolment_create(actor=request.user, student=student, school_class=school_class)
             except ValidationError as error:
-                apply_service_errors(student_form, error)
+                apply_service_errors(student_form, error, field_map={"date": "arrived_on"})
             else:
                 messages.success(request, _("%(name)s added to the class.") % {"name": student.full_name})
                 return redirect("setup:class_edit", pk=school_class.pk)

@@ -59,6 +59,15 @@ def test_a_transfer_in_during_term_ii_is_due_for_term_ii_only_and_does_not_block
     assert services_status(demo, arrived.student) == "06"
 
 
+def test_a_transfer_in_during_term_i_is_due_for_both_terms_with_the_term_i_arrival_code(demo):
+    arrived = transfer_in(demo, on=DEMO_YEAR.on(11, 2)).enrolment
+    school_class = sm.SchoolClass.objects.select_related("year").get(pk=demo.school_class("6A1").pk)
+    data = load_class(school_class)
+    for number in (1, 2):  # in the class at the end of each term: its scores are due, typed here or brought
+        assert all(arrived in students for _info, _count, students in missing_cells(data, number))
+    assert services_status(demo, arrived.student) == "02"
+
+
 def services_status(demo, student):
     return selectors.status_code_of(sm.Movement.objects.filter(student=student, year=demo.year),
                                     demo.year.terms.all())
@@ -124,6 +133,24 @@ def test_a_drop_out_and_a_return_reopen_the_place_and_keep_both_dates(demo):
     kinds = list(sm.Movement.objects.filter(student=enrolment.student).values_list("kind", "date"))
     assert kinds == [("drop_out", DEMO_YEAR.on(10, 6)), ("return", DEMO_YEAR.on(2, 9))]
     assert services_status(demo, enrolment.student) == "07"
+
+
+def test_the_ledger_shows_a_drop_out_and_the_return_with_both_dates(demo):
+    from django.utils import translation
+
+    from gradebook import printed
+
+    enrolment = studying(demo)[0]
+    services.student_drop_out(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(10, 6), reason="Hoàn cảnh khó khăn")
+    with translation.override("vi"):
+        ledger = printed.ledger(enrolment.school_class, 1)
+        left = next(s for s in ledger.students if s.enrolment_id == enrolment.pk)
+        assert f"06/10/{DEMO_YEAR.first}" in left.change and "Hoàn cảnh khó khăn" in left.change and left.left
+        services.student_return(actor=board(demo), enrolment=enrolment, on=DEMO_YEAR.on(2, 9), reason="Đi học lại")
+        ledger = printed.ledger(enrolment.school_class, 2)
+        back = next(s for s in ledger.students if s.enrolment_id == enrolment.pk)
+    assert f"06/10/{DEMO_YEAR.first}" in back.change and f"09/02/{DEMO_YEAR.first + 1}" in back.change
+    assert not back.left
 
 
 # --- class change ------------------------------------------------------------------------------------------

@@ -144,6 +144,68 @@ def test_adding_a_student_enrols_them_and_a_bad_date_saves_nothing(demo, login):
     assert m.Enrolment.objects.filter(student__code="HSNEW1", school_class=school_class).exists()
 
 
+def test_a_student_added_on_the_class_page_with_an_arrival_date_is_a_transfer_in_due_from_that_day(demo, login):
+    from gradebook.results.compute import load_class, missing_cells
+
+    school_class = demo.school_class("6A2")
+    url = reverse("setup:class_edit", args=[school_class.pk])
+    data = {"add_student": "1", "student-code": "HSNEW2", "student-full_name": "Trần Văn Đến",
+            "student-date_of_birth": "01/03/2014", "student-gender": "male", "student-ethnicity": "Kinh",
+            "student-arrived_on": DEMO_YEAR.on(2, 2).strftime("%d/%m/%Y")}
+    client = login("board")
+    response = client.post(url, data)  # the school it comes from and the reason are missing
+    errors = response.context["student_form"].errors
+    assert set(errors) == {"other_school", "reason"}
+    assert not m.Student.objects.filter(code="HSNEW2").exists()
+    outside = data | {"student-other_school": "THCS Lê Lợi", "student-reason": "Gia đình chuyển nơi ở",
+                      "student-arrived_on": DEMO_YEAR.next.on(7, 1).strftime("%d/%m/%Y")}
+    response = client.post(url, outside)  # after the year's end: refused at the date, nothing half-saved
+    assert list(response.context["student_form"].errors) == ["arrived_on"]
+    assert not m.Student.objects.filter(code="HSNEW2").exists()
+
+    response = client.post(url, outside | {"student-arrived_on": DEMO_YEAR.on(2, 2).strftime("%d/%m/%Y")})
+
+    assert response.status_code == 302
+    enrolment = m.Enrolment.objects.get(student__code="HSNEW2", school_class=school_class)
+    assert enrolment.start_date == DEMO_YEAR.on(2, 2)
+    movement = m.Movement.objects.get(student=enrolment.student)
+    assert (movement.kind, movement.other_school, movement.date) == (
+        m.Movement.Kind.TRANSFER_IN, "THCS Lê Lợi", DEMO_YEAR.on(2, 2))
+    assert movement.history.get().history_user.username == "board"
+    data = load_class(m.SchoolClass.objects.select_related("year").get(pk=school_class.pk))
+    due_term_i = {each.pk for _info, _count, enrolments in missing_cells(data, 1) for each in enrolments}
+    due_term_ii = {each.pk for _info, _count, enrolments in missing_cells(data, 2) for each in enrolments}
+    assert enrolment.pk not in due_term_i and enrolment.pk in due_term_ii
+
+
+def test_a_student_added_on_the_class_page_without_a_date_studies_from_the_years_start(demo, login):
+    school_class = demo.school_class("6A2")
+    response = login("board").post(reverse("setup:class_edit", args=[school_class.pk]), {
+        "add_student": "1", "student-code": "HSNEW3", "student-full_name": "Phạm Thị Đầu",
+        "student-date_of_birth": "01/03/2014", "student-gender": "female", "student-ethnicity": "Kinh"})
+    assert response.status_code == 302
+    enrolment = m.Enrolment.objects.get(student__code="HSNEW3", school_class=school_class)
+    assert enrolment.start_date == school_class.year.start_date
+    assert not m.Movement.objects.filter(student=enrolment.student).exists()
+
+
+def test_a_new_student_with_the_code_of_another_schools_student_is_refused_at_the_code(demo, login, other_school):
+    school_class = demo.school_class("6A2")
+    client = login("board")
+    response = client.post(reverse("setup:class_edit", args=[school_class.pk]), {
+        "add_student": "1", "student-code": "X001", "student-full_name": "Trần Văn Xa",
+        "student-date_of_birth": "01/03/2014", "student-gender": "male", "student-ethnicity": "Kinh"})
+    assert list(response.context["student_form"].errors) == ["code"]
+    assert "X001" in response.context["student_form"].errors["code"][0]
+    response = client.post(reverse("setup:movements", args=[school_class.year.pk]), {
+        "transfer_in-code": "X001", "transfer_in-full_name": "Trần Văn Xa", "transfer_in-date_of_birth": "01/03/2014",
+        "transfer_in-gender": "male", "transfer_in-school_class": school_class.pk,
+        "transfer_in-date": DEMO_YEAR.on(2, 2).strftime("%d/%m/%Y"), "transfer_in-other_school": "THCS Khác",
+        "transfer_in-reason": "Chuyển nhà"})
+    assert list(response.context["form"].errors) == ["code"]
+    assert list(m.Student.objects.filter(code="X001").values_list("school", flat=True)) == [other_school["school"].pk]
+
+
 def test_student_details_keep_their_history(demo, login):
     student = m.Student.objects.filter(school=demo.school).first()
     client = login("board")
