@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 from gradebook import api as gradebook
 from schoolrecords import models as sm
 from schoolrecords.services import record
+from schoolrecords.text import phone_digits
 
 from . import channels, policy, selectors, signals
 from .models import (
@@ -43,7 +44,6 @@ User = get_user_model()
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read off paper and typed on a phone
 CODE_LENGTH = 10
 INVITATION_DAYS = 30
-_PHONE = re.compile(r"0\d{9,10}")
 
 
 def code_hash(code: str) -> str:
@@ -57,12 +57,8 @@ def format_code(code: str) -> str:
 
 def normalized_phone(text: str) -> str:
     """A Vietnamese phone number as its ten or eleven digits starting with 0 ('+84 912 345 678' → '0912345678')."""
-    digits = re.sub(r"[\s.\-()]", "", text)
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    if not _PHONE.fullmatch(digits):
+    digits = phone_digits(text)
+    if digits is None:
         raise ValidationError({"phone": _("Write the phone number with its 10 digits, for example 0912345678.")})
     return digits
 

@@ -32,6 +32,8 @@ from django.db.models import Count, F, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from .text import login_key
+
 USERNAME_LENGTH = 255  # axes' AccessAttempt.username column
 DEVICE_SALT = "schoolrecords.lockout.device"
 DEVICE_AGENT_PREFIX = "device:"
@@ -40,11 +42,12 @@ log = logging.getLogger("schoolrecords.security")
 
 
 def attempted_username(request, credentials: dict | None = None) -> str | None:
-    """The login name as typed, cut to the length axes stores: a longer one would make the failed
-    login's INSERT fail on PostgreSQL (a server error instead of "wrong login name or password")."""
+    """The login name in its one spelling (schoolrecords.text.login_key: a parent's phone as its digits, an
+    e-mail in lower case), cut to the length axes stores: a longer one would make the failed login's INSERT
+    fail on PostgreSQL (a server error instead of "wrong login name or password")."""
     data = credentials or getattr(request, "data", None) or getattr(request, "POST", None) or {}
     username = data.get("username")
-    return username[:USERNAME_LENGTH] if isinstance(username, str) else username
+    return login_key(username)[:USERNAME_LENGTH] if isinstance(username, str) else username
 
 
 # --- the known device ---------------------------------------------------------------------------

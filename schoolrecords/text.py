@@ -1,5 +1,6 @@
 """Text rules with no Django in them: alphabetical order of Vietnamese names, spreadsheet-safe cells."""
 
+import re
 import unicodedata
 
 # A text cell starting with one of these is read as a formula by spreadsheets (CSV/formula injection).
@@ -95,3 +96,30 @@ def download_name(name: str, content_type: str) -> str:
         return name
     stem, dot, _suffix = name.rpartition(".")
     return (stem if dot and stem else name) + extensions[0]
+
+
+_PHONE_TYPED = re.compile(r"[+\d\s.\-()]{8,20}")
+_PHONE = re.compile(r"0\d{9,10}")
+
+
+def phone_digits(text: str) -> str | None:
+    """A Vietnamese phone number as its ten or eleven digits starting with 0 ('+84 912 345 678' → '0912345678'),
+    or None when ``text`` is not one."""
+    digits = re.sub(r"[\s.\-()]", "", text)
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits if _PHONE.fullmatch(digits) else None
+
+
+def login_key(typed: str) -> str:
+    """The one spelling of a login name that the log-in's failure counts use: a phone number as its digits and
+    an e-mail address in lower case, since a parent logs in with either in any usual spelling (families.auth),
+    and every spelling of one account must count against the same limit. Anything else as typed."""
+    typed = typed.strip()
+    if "@" in typed:
+        return typed.lower()
+    if _PHONE_TYPED.fullmatch(typed):
+        return phone_digits(typed) or typed
+    return typed

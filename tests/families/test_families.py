@@ -63,6 +63,30 @@ def test_a_parent_logs_in_with_the_phone_as_they_write_it_or_the_email(demo, pho
         assert client.get(reverse("home")).url == reverse("families:home")
 
 
+def test_every_spelling_of_a_parents_phone_or_email_counts_against_one_lockout(demo, settings):
+    """Five wrong passwords typed with five spellings of one phone (and the e-mail in two cases) lock the account:
+    the spellings are one login name for the failure counts, as they are one account for the log-in."""
+    from axes.models import AccessAttempt
+
+    settings.AXES_FAILURE_LIMIT = 5
+    _invitation, code = services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo))
+    make_account(code, email_address="hanh@nha.test")
+    client = Client()
+    answers = [client.post(reverse("login"), {"username": login, "password": "sai-mat-khau"},
+                           REMOTE_ADDR="198.51.100.20").status_code
+               for login in ("0912 345 678", "+84 912 345 678", "0912.345.678", "84912345678", "0912-345-678")]
+    assert answers == [200, 200, 200, 200, 429]  # the fifth failure locks, whatever the spelling
+    assert set(AccessAttempt.objects.values_list("username", flat=True)) == {"0912345678"}
+
+    locked = client.post(reverse("login"), {"username": "0912345678", "password": PASSWORD},
+                         REMOTE_ADDR="198.51.100.20")
+    assert locked.status_code == 429  # the right password, with yet another spelling: still locked
+    for login in ("HANH@nha.test", "hanh@NHA.test"):
+        client.post(reverse("login"), {"username": login, "password": "sai"}, REMOTE_ADDR="198.51.100.21")
+    assert AccessAttempt.objects.get(ip_address="198.51.100.21").username == "hanh@nha.test"
+    assert AccessAttempt.objects.get(ip_address="198.51.100.21").failures_since_start == 2
+
+
 def test_a_wrong_used_replaced_or_expired_code_is_refused_at_the_field_and_nothing_saved(demo):
     homeroom, student = demo.user("homeroom_6a1"), first_student(demo)
     before = Parent.objects.count()
