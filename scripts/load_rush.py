@@ -209,7 +209,13 @@ def as_decimal(text: str) -> Decimal | None:
 
 
 class GridPage(HTMLParser):
-    """The editable cells of a grid page: {(enrolment, kind, index): [shown text, version or None]}."""
+    """The cells a teacher types in on a grid page: {(enrolment, kind, index): [shown text, version or None]}.
+
+    A recorded cell (class ``rec``: entered in an earlier login session, by someone else or by a
+    correction) is left out: the grid lets a teacher type over it only to be told it takes a
+    correction request, which no teacher in a rush does twice; the scratch database kept with
+    ``--reuse`` holds the earlier runs' scores, recorded for this run's sessions.
+    """
 
     def __init__(self, html: str):
         super().__init__()
@@ -225,7 +231,9 @@ class GridPage(HTMLParser):
             self._row = int(attrs["data-e"]) if "data-e" in attrs else None
         elif tag == "td":
             self._slot = (attrs["data-k"], int(attrs["data-i"])) if "data-k" in attrs else None
-        elif tag == "input" and "cell" in (attrs.get("class") or "").split() and self._row and self._slot:
+        elif tag == "input" and "cell" in (classes := (attrs.get("class") or "").split()) and self._row and self._slot:
+            if "rec" in classes:
+                return
             version = attrs.get("data-v") or ""
             self.cells[(self._row, *self._slot)] = [attrs.get("value") or "", int(version) if version else None]
         elif tag == "input" and attrs.get("name") == "csrfmiddlewaretoken":

@@ -70,12 +70,13 @@ def test_typed_scores_use_the_decimal_comma_and_always_change_the_cell():
     assert any("," in text for text in texts) and not any("." in text for text in texts)
 
 
-def test_the_grid_page_reader_finds_the_editable_cells_with_their_versions():
+def test_the_grid_page_reader_finds_the_editable_cells_with_their_versions_and_skips_recorded_ones():
     html = """<meta name="csrf-token" content="tok">
     <table><tbody>
     <tr data-e="11" data-n="1"><td>1</td>
       <td class="c" data-k="tx" data-i="1"><input class="cell" type="text" value="7,5" data-v="3" data-s="recorded"></td>
       <td class="c" data-k="gk" data-i="1"><input class="cell" type="text" value="" data-v="" data-s=""></td>
+      <td class="c rec" data-k="tx" data-i="2"><input class="cell rec" type="text" value="8" data-v="2"></td>
       <td class="avg" data-col="term">7,5</td></tr>
     <tr data-e="12" data-n="2" class="left"><td class="c ro" data-k="tx" data-i="1">6</td></tr>
     </tbody></table>"""
