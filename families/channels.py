@@ -31,5 +31,4 @@ class EmailChannel:
 
 
 def channels() -> list[Channel]:
-    return [import_string(path)() for path in getattr(settings, "FAMILIES_CHANNELS", [
-        "families.channels.EmailChannel"])]
+    return [import_string(path)() for path in settings.FAMILIES_CHANNELS]

@@ -434,3 +434,7 @@ LOGGING = {
 
 # The address printed and e-mailed with a family's invitation code (families.services).
 FAMILIES_JOIN_URL = os.environ.get("FAMILIES_JOIN_URL", "http://localhost:8000/family/join/")
+# How a notice or a correction's message reaches a parent besides their page (families.channels): dotted paths of
+# channel classes, comma-separated; e-mail is built in (docs/operations.md, "Families").
+FAMILIES_CHANNELS = [path.strip() for path in os.environ.get(
+    "FAMILIES_CHANNELS", "families.channels.EmailChannel").split(",") if path.strip()]

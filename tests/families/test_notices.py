@@ -118,6 +118,32 @@ def test_delivery_is_retried_after_the_smtp_server_was_down_and_sends_each_once(
     assert sorted(m["to"][0] for m in server.messages) == ["an@nha.test", "hanh@nha.test"]
 
 
+class LogChannel:
+    """A second channel as a Zalo OA or SMS gateway would plug in (docs/operations.md, "Families"): it reaches
+    parents without an e-mail too."""
+
+    name = "log"
+    handed: list = []
+
+    def deliver(self, receipt, subject, body):
+        LogChannel.handed.append((receipt.parent.phone, subject))
+        return True
+
+
+def test_a_channel_named_in_the_settings_delivers_beside_the_email(demo, smtp_server):
+    parent_of(demo)
+    parent_of(demo, "6A2", phone="0987000111", email_address="")  # no e-mail: only the second channel
+    notice = write(demo, "principal", audience="grade", school_class=None, grade=6)
+    LogChannel.handed = []
+    with override_settings(FAMILIES_CHANNELS=["families.channels.EmailChannel",
+                                              "tests.families.test_notices.LogChannel"]):
+        assert services.notice_deliver(notice_id=notice.pk) == 2
+        assert services.notice_deliver(notice_id=notice.pk) == 0
+    subject = "Trường THCS Nguyễn Du: Họp phụ huynh"
+    assert sorted(LogChannel.handed) == [("0912345678", subject), ("0987000111", subject)]
+    assert [m["to"] for m in smtp_server.messages] == [["hanh@nha.test"]]
+
+
 def test_the_notice_pages_through_the_forms(demo, login):
     client = login("homeroom_6a1")
     page = client.get(reverse("families:staff_notices"))
