@@ -86,8 +86,8 @@ def current_enrolment(student: sm.Student) -> sm.Enrolment | None:
 def _without_results(slip: api.ParentSlipData, dropped: int) -> api.ParentSlipData:
     """The slip without its last ``dropped`` score columns (end-of-term, mid-term) and without any result."""
     width = len(slip.headings) - dropped
-    return replace(slip, headings=slip.headings[:width], learning="", conduct="",
-                   subjects=[replace(s, cells=s.cells[:width], term="") for s in slip.subjects])
+    return replace(slip, headings=slip.headings[:width], learning="", conduct="", year=None,
+                   subjects=[replace(s, cells=s.cells[:width], term="", remark="") for s in slip.subjects])
 
 
 def midterm_only(slip: api.ParentSlipData) -> api.ParentSlipData:

@@ -848,6 +848,18 @@ class SlipSubject:
     name: str
     cells: list[str]
     term: str
+    remark: str = ""  # the subject teacher's remark of the term
+
+
+@dataclass(frozen=True)
+class SlipYear:
+    """The year's results on a parent's term II page, once the principal has approved them."""
+
+    subjects: list[tuple[str, str]]  # (subject, the year's average or level)
+    learning: str
+    conduct: str
+    title: str
+    outcome: str
 
 
 @dataclass(frozen=True)
@@ -867,6 +879,26 @@ class ParentSlipData:
     months: list[tuple[str, str]]  # ("9/2025", "P 1 · K 0")
     remark: str
     anchor: str = ""
+    year: SlipYear | None = None
+
+    @property
+    def subject_remarks(self) -> list[tuple[str, str]]:
+        """(subject, the subject teacher's remark) of the subjects that have one."""
+        return [(subject.name, subject.remark) for subject in self.subjects if subject.remark]
+
+
+def _slip_year(data: ClassData, enrolment: sm.Enrolment) -> SlipYear | None:
+    """The year's results of the student, when the class's year results are approved (None before)."""
+    if YEAR not in data.approvals:
+        return None
+    row = next((each for each in year_results(data).rows if each.enrolment.pk == enrolment.pk), None)
+    if row is None:
+        return None
+    return SlipYear(
+        subjects=[(info.subject.name, row.subjects[position].display) for position, info in enumerate(data.subjects)],
+        learning=row.learning_label, conduct=row.conduct_label, title=row.title_label,
+        outcome=row.final_outcome_label,
+    )
 
 
 def parent_slip(enrolment: sm.Enrolment, term_number: int, *, data: ClassData | None = None) -> ParentSlipData:
@@ -887,7 +919,8 @@ def parent_slip(enrolment: sm.Enrolment, term_number: int, *, data: ClassData | 
             slot = held.get((kind, 1))
             cells.append(format_result(slot.value, slot.comment_passed) if slot else "")
         subjects.append(SlipSubject(name=info.subject.name, cells=cells,
-                                    term=row.subjects[position].display if row else ""))
+                                    term=row.subjects[position].display if row else "",
+                                    remark=data.subject_remarks.get((enrolment.pk, info.subject.pk, term_number), "")))
     absences = data.absences.get(enrolment.pk, {})
     months = []
     for month in data.months.get(term_number, []):
@@ -902,6 +935,7 @@ def parent_slip(enrolment: sm.Enrolment, term_number: int, *, data: ClassData | 
         learning=row.learning_label if row else "", conduct=row.conduct_label if row else "",
         excused=row.excused if row else 0, unexcused=row.unexcused if row else 0, months=months,
         remark=data.remarks.get((enrolment.pk, term_number), ""), anchor=f"student-{enrolment.student_id}",
+        year=_slip_year(data, enrolment) if term_number == 2 else None,
     )
 
 

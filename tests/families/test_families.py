@@ -17,7 +17,7 @@ from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from schoolrecords.services import record
 from seed import termwork
-from seed.demo import DEMO_PASSWORD, REASON, demo_year
+from seed.demo import DEMO_PASSWORD, REASON, SUBJECTS, demo_year
 from seed.families import build_demo_family
 
 PASSWORD = "bo-me-an-2026"
@@ -212,6 +212,35 @@ def test_the_demo_family_sees_this_years_scores_entered_so_far(demo, family):
     assert 'id="term-1"' in page
     for score in entered.filter(subject__code__in=("toan", "van")):
         assert format_result(score.value, score.comment_passed) in page
+
+
+def test_the_parent_reads_the_subject_teachers_remarks_and_once_approved_the_years_results(demo, family):
+    from gradebook.remarks.services import subject_remarks_save
+    from gradebook.results.services import results_approve
+    from tests.gradebook.test_results import complete_year
+
+    parent, client = family
+    student = parent.links.get().student
+    enrolment = sm.Enrolment.objects.get(student=student, school_class__year=demo.year)
+    subject_remarks_save(actor=demo.user("teacher_math"), assignment=demo.assignment("6A1", "toan"),
+                         term=demo.year.terms.get(number=1), texts={enrolment.pk: "Tiến bộ rõ, chăm chỉ"},
+                         reason="Nhận xét cuối kì")
+    page = client.get(reverse("families:child", args=[student.pk])).content.decode()
+    assert "Tiến bộ rõ, chăm chỉ" in page and 'id="year"' not in page
+
+    scored = {code: "9" for code, _name, mode, *_rest in SUBJECTS if mode == "scores"}
+    complete_year(demo, marks={enrolment.pk: scored})
+    services.publish(actor=demo.user("principal"), school_class=demo.school_class("6A1"),
+                     term=demo.year.terms.get(number=2))
+    page = client.get(reverse("families:child", args=[student.pk])).content.decode()
+    assert 'id="term-2"' in page and 'id="year"' not in page  # term II published, the year not yet approved
+
+    results_approve(actor=demo.user("principal"), school_class=demo.school_class("6A1"), term=None)
+    with translation.override("vi"):
+        page = client.get(reverse("families:child", args=[student.pk]), HTTP_ACCEPT_LANGUAGE="vi").content.decode()
+    year = page[page.index('id="year"'):]
+    assert "Kết quả cả năm" in year and "Lên lớp" in year
+    assert "Học sinh Xuất sắc" in year and "9,0" in year  # 9 in every scored subject, conduct Tốt: the top title
 
 
 def test_a_withdrawn_term_is_hidden_again_and_stays_in_history(demo, family):
