@@ -324,16 +324,24 @@ def test_joining_on_the_page_logs_the_parent_in(demo):
     assert Guardianship.objects.filter(parent__phone="0912345678").count() == 1
 
 
+# The session, the user, the parent, the links and this year's classes, the publications, the unread notices …:
+# the same for one child or three, for a class of 40 or of 10.
+HOME_QUERIES = 12
+CHILD_QUERIES = 30
+
+
 def test_the_parent_pages_take_a_fixed_number_of_queries(demo, family):
     parent, client = family
     student = parent.links.get().student
     client.get(reverse("families:home"))
     one_child = _count(client, reverse("families:home"))
+    assert one_child == HOME_QUERIES
     for class_name in ("7A1", "8A1"):
         _inv, code = services.invitation_issue(actor=demo.user("board"), student=first_student(demo, class_name))
         services.child_add(actor=parent.user, code=code, relation="mother")
     assert _count(client, reverse("families:home")) == one_child
     page = _count(client, reverse("families:child", args=[student.pk]))
+    assert page == CHILD_QUERIES
     small = sm.Enrolment.objects.filter(school_class=demo.school_class("6A1")).exclude(student=student)
     for enrolment in list(small)[:30]:
         enrolment.status, enrolment.end_date = sm.Enrolment.Status.TRANSFERRED_OUT, demo.year.start_date
