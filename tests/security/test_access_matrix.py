@@ -242,10 +242,12 @@ class World:
         from families.models import Guardianship, Notice, Parent  # noqa: PLC0415
 
         # A parent's account linked to the first student of each class (whose account staff may close).
+        self.parents = {}
         for number, name in enumerate(THREE):
             account = get_user_model().objects.create_user(f"09123400{number}0", password="bo-me-2026")
             parent = services.record(Parent(user=account, full_name=f"Phụ Huynh {number}", phone=account.username),
                                      actor=system, reason="matrix")
+            self.parents[name] = parent
             services.record(Guardianship(parent=parent, student=enrolments[name].student, relation="mother"),
                             actor=system, reason="matrix")
 
@@ -254,6 +256,13 @@ class World:
             title="Họp phụ huynh", body="Chủ nhật", author=user("principal") if name == "ours" else other["teacher"],
             state="waiting"), actor=system, reason="matrix")
             for name, school_class in (("ours", classes["own"]), ("foreign", classes["foreign"]))}
+        from families.models import NoticeReceipt  # noqa: PLC0415
+
+        # The receipts of a notice: the 6A1 parent's own, and another parent's (of the other school's class).
+        self.receipts = {name: services.record(NoticeReceipt(
+            notice=notices[notice], parent=self.parents[parent], student=enrolments[parent].student),
+            actor=system, reason="matrix") for name, notice, parent in (("own", "ours", "own"),
+                                                                       ("foreign", "foreign", "foreign"))}
         from archive.models import InspectionShare  # noqa: PLC0415
 
         # An inspector's access to each school's year archive (open this week), shared by its principal.
@@ -294,6 +303,7 @@ class World:
         }
         self.sessions = {name: self._session(each) for name, each in self.users.items()}
         self.sessions["superuser"] = self._session(self.superuser)
+        self.sessions["parent"] = self._session(self.parents["own"].user)  # the parent of 6A1's first student
         self._client = Client()
         self._axes_rows()
 
@@ -961,6 +971,82 @@ def test_access(world, db, key):
             problems.append(f"{method} row seen: {seen!r}")
             problems += wrong
     assert not problems, f"{key}\n" + "\n".join(problems)
+
+
+# --- a parent's session ---------------------------------------------------------------------------------
+#
+# A parent (of 6A1's first student, the "own" and "ours" student) is not a role of the school: their session
+# reaches only the families' pages and logging in and out, the password and the language
+# (families.middleware); every other page is a 404 logged as a refusal, whatever the parent's children.
+# The families' own pages, per object variant as in MATRIX ("-" for a URL without an object):
+
+PARENT_ROWS: dict[str, tuple[str, str | None]] = {
+    "families:home": ("o", None),
+    "families:child": ("on", None),  # their own child; another school's student
+    "families:child_add": ("o", "o"),  # the POST without a code: the form again, with its message
+    "families:join": ("r", "r"),  # already logged in: to their page
+    "families:notices": ("o", None),
+    # their own receipt of a notice (an empty POST: the form again); another parent's. Opening their own marks it
+    # read (the one GET that writes: the teacher sees who has read the notice), allowed below.
+    "families:notice": ("on", "on"),
+    # the school's pages about families: refused
+    "families:publications": ("d", None),
+    "families:staff_notices": ("d", "d"),
+    "families:withdraw": ("xx", "nn"),
+    # what every account may do (families.middleware.OPEN_TO_PARENTS)
+    "home": ("r", None),  # to the families' page
+    "login": ("r", "r"),
+    "logout": ("x", "r"),
+    "password_change": ("o", "o"),
+    "password_change_done": ("o", None),
+    "set_language": ("r", "r"),
+    "favicon": ("r", None),
+}
+
+
+def _marks_read(problem: str) -> bool:
+    """A parent's GET of their own notice wrote its read mark (the receipt and its history row) and nothing else."""
+    if "wrote to the database" not in problem:
+        return False
+    statements = problem.split(": ", 1)[1]
+    return all(('"families_noticereceipt"' in statement or '"families_historicalnoticereceipt"' in statement)
+               for statement in statements.strip("[]").split("', '"))
+
+
+def _parent_expected(key: str, method: str, variants: tuple[str, ...]) -> str:
+    if key in PARENT_ROWS:
+        get, post = PARENT_ROWS[key]
+        return get if method == "GET" else post
+    return "n" * len(variants)  # every other page, the families' staff pages among them
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX))
+def test_a_parents_session_reaches_only_the_families_pages(world, db, key):
+    row = MATRIX[key]
+    variants = ("own", "foreign") if key == "families:notice" else world.variants(row.family)
+    problems, seen_all = [], []
+    for method in ("GET", "POST") if row.post else ("GET",):
+        expected = _parent_expected(key, method, variants)
+        seen = ""
+        for variant, letter in zip(variants, expected, strict=True):
+            obj = world.objects[row.family][variant] if row.family else None
+            url = reverse(key, kwargs=row.kwargs(obj))
+            if key == "families:notice":  # MATRIX's row has no object (staff are refused any): the receipts
+                url = reverse(key, kwargs={"pk": world.receipts[variant].pk})
+            if method == "POST" and row.query_posted:
+                url += "?" + urlencode(row.query(obj))
+            data = row.query(obj) if method == "GET" and row.query else None
+            if method == "POST" and row.json:
+                got, wrong = check(world, "parent", "POST", url, letter, data=json.dumps(row.json(obj)),
+                                   content_type="application/json", logged=True)
+            else:
+                got, wrong = check(world, "parent", method, url, letter, data=data, logged=True)
+            if key == "families:notice" and variant == "own" and method == "GET":
+                wrong = [problem for problem in wrong if not _marks_read(problem)]
+            seen += got
+            problems += [f"[{variant}] {problem}" for problem in wrong]
+        seen_all.append(f"{method} {seen}")
+    assert not problems, f"{key}: seen {seen_all}\n" + "\n".join(problems)
 
 
 # --- the Django admin, by rule ------------------------------------------------------------------------
