@@ -61,7 +61,7 @@ def child(request, student_id: int):
 @login_required
 def child_add(request):
     _parent(request)
-    form = f.ChildForm(request.POST or None)
+    form = f.ChildForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             link = services.child_add(actor=request.user, code=form.cleaned_data["code"],
@@ -78,7 +78,7 @@ def join(request):
     """An account from the code on the school's paper (no login): then logged in."""
     if request.user.is_authenticated:  # a parent adds a child from their account; staff make no parent account
         return redirect("families:child_add" if policy.is_parent(request.user) else "home")
-    form = f.AccountForm(request.POST or None)
+    form = f.AccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -254,7 +254,7 @@ def parent_notice(request, pk: int):
     parent = _parent(request)
     receipt = found_or_hidden(NoticeReceipt.objects.filter(parent=parent).select_related("notice__school", "student"),
                               request.user, pk=pk)
-    form = f.ReplyForm(request.POST or None)
+    form = f.ReplyForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.receipt_acknowledge(actor=request.user, receipt=receipt, reply=form.cleaned_data["reply"])
@@ -263,7 +263,8 @@ def parent_notice(request, pk: int):
         else:
             messages.success(request, _("Thank you: the school sees that you have read it."))
             return redirect("families:notice", pk=receipt.pk)
-    receipt = services.receipt_read(actor=request.user, receipt=receipt)
+    if request.method == "GET":  # opening it is reading it (the teacher sees who has); a refused reply changes nothing
+        receipt = services.receipt_read(actor=request.user, receipt=receipt)
     return render(request, "families/notice.html", {"receipt": receipt, "notice": receipt.notice, "form": form})
 
 
@@ -288,7 +289,7 @@ def staff_notices(request):
     if not choices:
         raise PermissionDenied(_("A homeroom teacher writes to their own class's families; the principal and the "
                                  "vice principals to a grade or the whole school."))
-    form = f.NoticeForm(request.POST or None, choices=choices)
+    form = f.NoticeForm(request.POST if request.method == "POST" else None, choices=choices)
     if request.method == "POST" and form.is_valid():
         kind, _sep, value = form.cleaned_data["to"].partition(":")
         school_class = sm.SchoolClass.objects.filter(year=year, pk=_int(value)).first() if kind == "class" else None

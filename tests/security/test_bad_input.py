@@ -41,6 +41,8 @@ CR/LF, 400 characters, HTML).
 | document lists            | eledger:list, my_folder, lesson_name                 | query string          | T I P     |
 | archive forms             | archive:batch_start, transfer_print, snapshot        | BatchForm, …          | E O T I   |
 | archive lists             | archive:index, documents                             | query string          | T I       |
+| inspectors, parents       | archive:shares, share, families:parent_close         | ShareForm, …          | E O T I   |
+| families                  | families:join, child_add, staff_notices, notice      | AccountForm, …        | E O T I   |
 (* the demo has nobody on the re-test and summer lists: garbage fields are posted and ignored)
 
 Exports checked for formula injection (a text cell starting with = + - @, tab or line break is
@@ -81,7 +83,7 @@ XSS = "<script>alert(1)</script>"
 SQL = "'; DROP TABLE x; --"
 # Letters only Vietnamese has (and the tone-marked vowels): an untranslated English message has none.
 VIETNAMESE = re.compile("[ăâđêôơưĂÂĐÊÔƠƯàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữựỳýỷỹỵ]")
-APPS = ("schoolrecords", "gradebook", "eledger", "archive", "auth", "guardian")
+APPS = ("schoolrecords", "gradebook", "eledger", "archive", "families", "auth", "guardian")
 
 
 # --- fixtures --------------------------------------------------------------------------------------
@@ -244,6 +246,29 @@ def a_parent(objects) -> None:
     _invitation, code = families.invitation_issue(actor=objects.demo.user("board"), student=objects.student)
     objects.parent = families.account_create(code=code, full_name="Lê Thị Hạnh", phone="0912345678", email="",
                                              password="bo-me-an-2026", relation="mother")
+
+
+def an_invitation(objects) -> None:
+    from families import services as families  # noqa: PLC0415
+
+    _invitation, objects.code = families.invitation_issue(actor=objects.demo.user("homeroom_6a1"),
+                                                          student=objects.student)
+
+
+def join_data(objects, **change) -> dict:
+    return {"code": getattr(objects, "code", "AAAAA-BBBBB"), "relation": "mother", "full_name": "Lê Thị Hạnh",
+            "phone": "0912345678", "email": "", "password1": "bo-me-an-2026", "password2": "bo-me-an-2026"} | change
+
+
+def a_parents_notice(objects) -> None:
+    """A parent (0912345678) and the school's notice they received."""
+    from families import services as families  # noqa: PLC0415
+    from families.models import NoticeReceipt  # noqa: PLC0415
+
+    a_parent(objects)
+    families.notice_write(actor=objects.demo.user("principal"), year=objects.year, audience="school",
+                          title="Họp phụ huynh", body="Chủ nhật, 8 giờ.")
+    objects.receipt = NoticeReceipt.objects.get(parent=objects.parent)
 
 
 def plan_url(objects) -> str:
@@ -593,6 +618,32 @@ FORM_CASES = [
     Case("parent-close-oversized", "homeroom_6a1",
          lambda o: reverse("families:parent_close", args=(o.class_6a1.pk, o.parent.pk)),
          lambda o: {"reason": LONG}, ctx("form"), "reason", prepare=a_parent),
+    # --- the families' own forms (issue 18): joining, adding a child, notices and replies ---
+    Case("join-empty", "", lambda o: reverse("families:join"), lambda o: {}, ctx("form"), "code", "bắt buộc"),
+    Case("join-code-wrong", "", lambda o: reverse("families:join"), lambda o: join_data(o, code="AAAAA-BBBBB"),
+         ctx("form"), "code"),
+    Case("join-code-sql", "", lambda o: reverse("families:join"), lambda o: join_data(o, code=SQL), ctx("form"),
+         "code"),
+    Case("join-phone-text", "", lambda o: reverse("families:join"), lambda o: join_data(o, phone="mười hai"),
+         ctx("form"), "phone", prepare=an_invitation),
+    Case("join-name-oversized", "", lambda o: reverse("families:join"), lambda o: join_data(o, full_name=LONG),
+         ctx("form"), "full_name", prepare=an_invitation),
+    Case("join-email-xss", "", lambda o: reverse("families:join"),
+         lambda o: join_data(o, phone="", email=XSS), ctx("form"), "email", prepare=an_invitation),
+    Case("join-passwords-differ", "", lambda o: reverse("families:join"),
+         lambda o: join_data(o, password2="khac-han-2026"), ctx("form"), "password2", prepare=an_invitation),
+    Case("join-relation-unknown", "", lambda o: reverse("families:join"), lambda o: join_data(o, relation=XSS),
+         ctx("form"), "relation", prepare=an_invitation),
+    Case("child-add-code-wrong", "0912345678", lambda o: reverse("families:child_add"),
+         lambda o: {"code": "AAAAA-BBBBB", "relation": "mother"}, ctx("form"), "code", prepare=a_parent),
+    Case("notice-empty", "homeroom_6a1", lambda o: reverse("families:staff_notices"), lambda o: {},
+         ctx("form"), "title", "bắt buộc"),
+    Case("notice-title-oversized", "homeroom_6a1", lambda o: reverse("families:staff_notices"),
+         lambda o: {"to": f"class:{o.class_6a1.pk}", "title": LONG, "body": "Họp"}, ctx("form"), "title"),
+    Case("notice-to-another-class", "homeroom_6a1", lambda o: reverse("families:staff_notices"),
+         lambda o: {"to": "class:999999", "title": "Họp", "body": "Họp"}, ctx("form"), "to"),
+    Case("notice-reply-oversized", "0912345678", lambda o: reverse("families:notice", args=(o.receipt.pk,)),
+         lambda o: {"reply": LONG}, ctx("form"), "reply", prepare=a_parents_notice),
 ]
 
 
