@@ -1,9 +1,9 @@
-"""The demo's family: a parent of a 6A1 student with an account, and term I of 6A1 published."""
+"""The demo's family: a parent of a 6A1 student with an account, term I of 6A1 published, and the school's notice."""
 
 from django.contrib.auth import get_user_model
 
 from families import services as families
-from families.models import Guardianship, Parent, Publication, Relation
+from families.models import Guardianship, Notice, Parent, Publication, Relation
 from schoolrecords import models as m
 from schoolrecords import services
 
@@ -11,11 +11,15 @@ User = get_user_model()
 
 PARENT_USERNAME = "parent_6a1"
 PARENT_PHONE = "0900000601"
+NOTICE_TITLE = "Họp phụ huynh học sinh đầu năm học"
+NOTICE_BODY = ("Kính mời quý phụ huynh dự họp phụ huynh học sinh đầu năm học tại lớp của con, lúc 7 giờ 30 "
+               "sáng Chủ nhật. Nhà trường trân trọng cảm ơn.")
 
 
 def build_demo_family(built: dict, password: str) -> Parent:
     """Create what is missing: the parent's account linked (through an invitation) to the first student
-    of 6A1, and 6A1's term I published by the principal. Running it again changes nothing."""
+    of 6A1, 6A1's term I published by the principal, and the principal's notice to every family (the
+    parent's receipt unread). Running it again changes nothing."""
     year, users = built["year"], built["users"]
     school_class = built["classes"]["6A1"]
     enrolment = (m.Enrolment.objects.filter(school_class=school_class, status=m.Enrolment.Status.STUDYING)
@@ -32,4 +36,7 @@ def build_demo_family(built: dict, password: str) -> Parent:
     term = year.terms.get(number=1)
     if not Publication.objects.filter(school_class=school_class, term=term, withdrawn_at__isnull=True).exists():
         families.publish(actor=users["principal"], school_class=school_class, term=term, reason="seed_demo")
+    if not Notice.objects.filter(year=year, title=NOTICE_TITLE).exists():  # the principal's, to every family
+        families.notice_write(actor=users["principal"], year=year, audience=Notice.Audience.SCHOOL,
+                              title=NOTICE_TITLE, body=NOTICE_BODY, reason="seed_demo")
     return parent

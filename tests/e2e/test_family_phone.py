@@ -1,5 +1,5 @@
 """A parent on a phone (issue 18): logs in with the phone number, sees the published term I of their 6A1
-child, and cannot open another student's page."""
+child and the school's notice, and cannot open another student's page."""
 
 import pytest
 from playwright.sync_api import expect
@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 from gradebook.scores.services import CellInput, scores_save
 from schoolrecords import models as sm
 from seed.demo import DEMO_PASSWORD
-from seed.families import PARENT_PHONE, build_demo_family
+from seed.families import NOTICE_TITLE, PARENT_PHONE, build_demo_family
 
 pytestmark = pytest.mark.e2e
 
@@ -44,5 +44,8 @@ def test_a_parent_reads_the_published_term_on_a_phone(phone, live_server, demo_s
     expect(term.locator("table.slip")).to_contain_text("Toán")
     expect(term.locator("table.slip")).to_contain_text("9")
     assert phone.evaluate("document.documentElement.scrollWidth") <= 360  # no page-wide sideways scroll
+    phone.goto(f"{live_server.url}/family/notices/")  # the demo's notice from the principal
+    phone.get_by_text(NOTICE_TITLE).click()
+    expect(phone.locator("main")).to_contain_text("7 giờ 30")
     assert phone.goto(f"{live_server.url}/family/child/{other.pk}/").status == 404
     assert phone.goto(f"{live_server.url}/scores/corrections/").status == 404
