@@ -27,8 +27,26 @@ def _a_cold_cache():
     yield
 
 
+# Fixtures that commit to the test database, which pytest-django empties afterwards (the demo school built once
+# for the session is then gone); pg_demo asks for transactional_db itself.
+COMMITTING_FIXTURES = {"transactional_db", "live_server", "django_db_reset_sequences", "pg_demo", "demo_school"}
+
+
+def _commits(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+                               or (marker.args and marker.args[0])):
+        return True
+    return bool(COMMITTING_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
 def pytest_collection_modifyitems(config, items):
-    # Browser tests use transactional databases that are flushed afterwards, so they run last.
+    # Tests that commit empty the database afterwards: they are marked "transactional", so that scripts/test.sh
+    # runs them after the others on its workers (-m), and in one process they run last (pytest-django orders them
+    # after the others; browser tests, the slowest, at the very end).
+    for item in items:
+        if _commits(item):
+            item.add_marker(pytest.mark.transactional)
     items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
 
 
