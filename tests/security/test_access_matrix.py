@@ -272,6 +272,23 @@ class World:
             starts_on=today, ends_on=today + datetime.timedelta(days=6), token_hash=f"{number}" * 64,
             purpose="Kiểm tra", created_by=user("principal") if name == "ours" else system), actor=system,
             reason="matrix") for number, (name, year) in enumerate((("ours", demo.year), ("foreign", other["year"])))}
+        # A link that was open last month and is over (its token known, as the inspector holds it).
+        from archive.inspection.services import token_hash  # noqa: PLC0415
+
+        self.expired_token = "het-han-thang-truoc-matrix"
+        services.record(InspectionShare(
+            school=demo.school, year=demo.year, scope="year", inspector_name="Phạm Thu Hà",
+            organisation="Phòng GD&ĐT", starts_on=today - datetime.timedelta(days=40),
+            ends_on=today - datetime.timedelta(days=10), token_hash=token_hash(self.expired_token),
+            purpose="Kiểm tra", created_by=user("principal")), actor=system, reason="matrix")
+        # A parent of two children (6A1's first student and the other school's), as siblings in two schools are.
+        sibling = services.record(Parent(user=get_user_model().objects.create_user("0912340090", password="bo-me-2026"),
+                                         full_name="Phụ Huynh Hai Con", phone="0912340090"), actor=system,
+                                  reason="matrix")
+        for name in ("own", "foreign"):
+            services.record(Guardianship(parent=sibling, student=enrolments[name].student, relation="father"),
+                            actor=system, reason="matrix")
+        self.parents["sibling"] = sibling
         self.objects: dict[str, dict[str, object]] = {
             "share": shares,
             "publication": {"ours": publications["own"], "foreign": publications["foreign"]},
@@ -304,6 +321,8 @@ class World:
         self.sessions = {name: self._session(each) for name, each in self.users.items()}
         self.sessions["superuser"] = self._session(self.superuser)
         self.sessions["parent"] = self._session(self.parents["own"].user)  # the parent of 6A1's first student
+        self.sessions["parent_of_8a1"] = self._session(self.parents["other"].user)  # another family of the school
+        self.sessions["parent_of_two"] = self._session(sibling.user)
         self._client = Client()
         self._axes_rows()
 
@@ -986,9 +1005,9 @@ PARENT_ROWS: dict[str, tuple[str, str | None]] = {
     "families:child_add": ("o", "o"),  # the POST without a code: the form again, with its message
     "families:join": ("r", "r"),  # already logged in: to their page
     "families:notices": ("o", None),
-    # their own receipt of a notice (an empty POST: the form again); another parent's. Opening their own marks it
-    # read (the one GET that writes: the teacher sees who has read the notice), allowed below.
-    "families:notice": ("on", "on"),
+    # their own receipt of a notice (a POST without a reply acknowledges it); another parent's. Opening their own
+    # marks it read (the one GET that writes: the teacher sees who has read the notice), allowed below.
+    "families:notice": ("on", "rn"),
     # the school's pages about families: refused
     "families:publications": ("d", None),
     "families:staff_notices": ("d", "d"),
@@ -1047,6 +1066,35 @@ def test_a_parents_session_reaches_only_the_families_pages(world, db, key):
             problems += [f"[{variant}] {problem}" for problem in wrong]
         seen_all.append(f"{method} {seen}")
     assert not problems, f"{key}: seen {seen_all}\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize(("role", "expected"), [("parent", "on"), ("parent_of_two", "oo"), ("parent_of_8a1", "nn")])
+def test_a_parent_opens_the_pages_of_their_own_children_only(world, db, role, expected):
+    """6A1's first student ("ours") and the other school's first student ("foreign"): the parent of the first sees
+    one, the parent of both (siblings in two schools) both, another family of the same school neither."""
+    seen, problems = "", []
+    for variant, letter in zip(("ours", "foreign"), expected, strict=True):
+        url = reverse("families:child", kwargs={"student_id": world.objects["student"][variant].pk})
+        got, wrong = check(world, role, "GET", url, letter, logged=True)
+        seen += got
+        problems += wrong
+    assert not problems, f"{role}: seen {seen}\n" + "\n".join(problems)
+
+
+def test_an_expired_inspectors_link_is_gone_for_everyone_and_only_the_refusal_is_kept(world, db):
+    urls = [reverse("inspect:home", kwargs={"token": world.expired_token}),
+            reverse("inspect:download", kwargs={"token": world.expired_token, "pk": 1})]
+    for role in ROLES:  # (a parent's session reaches no page outside the families' own: a 404, above)
+        for url in urls:
+            outcome = send(world, role, "GET", url)
+            assert (outcome.status, outcome.writes) == (410, []), (role, url, outcome)  # beside the refusal's row
+    from archive.models import ShareAccess  # noqa: PLC0415
+
+    with transaction.atomic():
+        before = ShareAccess.objects.filter(action=ShareAccess.Action.REFUSED).count()
+        assert world.client("anonymous").get(urls[0]).status_code == 410
+        assert ShareAccess.objects.filter(action=ShareAccess.Action.REFUSED).count() == before + 1
+        transaction.set_rollback(True)
 
 
 # --- the Django admin, by rule ------------------------------------------------------------------------
