@@ -201,6 +201,22 @@ def test_the_demo_family_sees_its_child_with_term_one_published(demo, family):
     assert 'id="term-1"' in page and 'id="term-2"' not in page and "8,5" in page
 
 
+def test_the_parent_reads_the_absences_by_month_and_the_homeroom_remark_of_a_published_term(demo, family):
+    from gradebook.homeroom.services import HomeroomEntry, homeroom_save
+
+    parent, client = family
+    student = parent.links.get().student
+    enrolment = sm.Enrolment.objects.get(student=student, school_class__year=demo.year)
+    school_class = demo.school_class("6A1")
+    october = (demo_year().first, 10)
+    homeroom_save(actor=school_class.homeroom_teacher, school_class=school_class,
+                  term=demo.year.terms.get(number=1), reason="Sổ chủ nhiệm",
+                  entries=[HomeroomEntry(enrolment.pk, absences={october: (2, 1)}, remark="Ngoan, cần mạnh dạn hơn")])
+    page = client.get(reverse("families:child", args=[student.pk])).content.decode()
+    term = page[page.index('id="term-1"'):]
+    assert f"10/{october[0]}: P 2 · K 1" in term and "Ngoan, cần mạnh dạn hơn" in term
+
+
 def test_the_demo_family_sees_this_years_scores_entered_so_far(demo, family):
     """What seed_demo enters of this year (seed.termwork) is what the parent reads on the published term I."""
     parent, client = family

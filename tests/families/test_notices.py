@@ -5,6 +5,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.test import Client, override_settings
 from django.urls import reverse
+from django.utils import timezone
 
 from families import services
 from families.models import Notice, NoticeReceipt
@@ -97,6 +98,48 @@ def test_the_parent_reads_acknowledges_and_replies_and_the_teacher_sees_it(demo,
     stranger = Client()
     stranger.force_login(other.user)
     assert stranger.get(reverse("families:notice", args=[receipt.pk])).status_code == 404
+
+
+def test_the_homeroom_author_of_a_class_notice_sees_who_has_read_and_acknowledged_it(demo, login):
+    services.settings_save(actor=demo.user("principal"), school=demo.school, publish_regular_scores=False,
+                           class_notices_need_approval=False)
+    parent = parent_of(demo)
+    notice = write(demo)  # the homeroom teacher's, to 6A1: out at once with the setting off
+    receipt = NoticeReceipt.objects.get(notice=notice, parent=parent)
+    teacher = login("homeroom_6a1")
+    assert "Lê Thị Hạnh" in teacher.get(reverse("families:staff_notice", args=[notice.pk])).content.decode()
+    client = Client()
+    client.force_login(parent.user)
+    client.get(reverse("families:notice", args=[receipt.pk]))
+    client.post(reverse("families:notice", args=[receipt.pk]), {"reply": ""})
+    receipt.refresh_from_db()
+    page = teacher.get(reverse("families:staff_notice", args=[notice.pk])).content.decode()
+    assert receipt.read_at and receipt.acknowledged_at
+    assert timezone.localtime(receipt.acknowledged_at).strftime("%d/%m/%Y") in page
+
+
+def test_the_notice_task_retries_while_the_smtp_server_is_down(demo, settings, eager_celery,
+                                                               django_capture_on_commit_callbacks):
+    from families import tasks
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: connection refused
+    parent_of(demo)
+    retried = []
+    original = tasks.deliver_notice.retry
+
+    def note_retry(*args, **kwargs):
+        retried.append(kwargs.get("exc"))
+        raise kwargs.get("exc") or OSError("down")
+
+    tasks.deliver_notice.retry = note_retry
+    try:
+        with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
+            write(demo, "principal")
+    finally:
+        tasks.deliver_notice.retry = original
+    assert retried and isinstance(retried[0], OSError)
+    assert NoticeReceipt.objects.filter(emailed_at__isnull=True).count() == 1  # delivered on a later try
 
 
 def test_delivery_is_retried_after_the_smtp_server_was_down_and_sends_each_once(demo):
