@@ -189,6 +189,9 @@ def family(demo):
 
 def test_the_demo_family_sees_its_child_with_term_one_published(demo, family):
     parent, client = family
+    by_name = Client()  # the README's login: parent_6a1 / demo-2026 (or the phone)
+    assert by_name.post(reverse("login"), {"username": "parent_6a1", "password": DEMO_PASSWORD}).status_code == 302
+    assert by_name.get(reverse("home")).url == reverse("families:home")
     student = parent.links.get().student
     teacher, assignment = demo.user("teacher_math"), demo.assignment("6A1", "toan")
     enrolment = sm.Enrolment.objects.get(student=student, school_class__year=demo.year)
