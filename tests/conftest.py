@@ -43,11 +43,13 @@ def _commits(item) -> bool:
 def pytest_collection_modifyitems(config, items):
     # Tests that commit empty the database afterwards: they are marked "transactional", so that scripts/test.sh
     # runs them after the others on its workers (-m), and in one process they run last (pytest-django orders them
-    # after the others; browser tests, the slowest, at the very end).
+    # after the others).
     for item in items:
         if _commits(item):
             item.add_marker(pytest.mark.transactional)
-    items.sort(key=lambda item: item.get_closest_marker("e2e") is not None)
+    # Tests with a browser run after every other one of their process: Playwright's sync API keeps an event loop
+    # running in the main thread from the first browser on, and the code under test calls asyncio.run (pyHanko).
+    items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
 
 
 @pytest.fixture(scope="session", autouse=True)
