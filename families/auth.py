@@ -1,13 +1,11 @@
 """Parents log in with their phone number (as they write it) or their e-mail address."""
 
-import re
-
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.core.exceptions import ValidationError
+
+from schoolrecords.text import PHONE_TYPED, phone_digits
 
 from .models import Parent
-from .services import normalized_phone
 
 UserModel = get_user_model()
 
@@ -18,10 +16,9 @@ def _login_of(identifier: str) -> str | None:
         return identifier
     if "@" in identifier:
         parent = Parent.objects.filter(email__iexact=identifier).select_related("user").first()
-    elif re.fullmatch(r"[+\d\s.\-()]{8,20}", identifier):
-        try:
-            phone = normalized_phone(identifier)
-        except ValidationError:
+    elif PHONE_TYPED.fullmatch(identifier):
+        phone = phone_digits(identifier)
+        if phone is None:
             return None
         parent = Parent.objects.filter(phone=phone).select_related("user").first()
     else:

@@ -58,8 +58,8 @@ class DateInput(forms.DateInput):
                                                    **kwargs.pop("attrs", {})}, **kwargs)
 
 
-def date_field(label):
-    return forms.DateField(label=label, widget=DateInput(), input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+def date_field(label, **options):
+    return forms.DateField(label=label, widget=DateInput(), input_formats=["%d/%m/%Y", "%Y-%m-%d"], **options)
 
 
 class SchoolYearForm(forms.Form):
@@ -389,9 +389,8 @@ class ClassStudentForm(StudentForm):
 
     MOVEMENT_FIELDS = ("arrived_on", "other_school", "reason")
 
-    arrived_on = forms.DateField(
-        label=_("Arrived during the year on"), widget=DateInput(), input_formats=["%d/%m/%Y", "%Y-%m-%d"],
-        required=False,
+    arrived_on = date_field(
+        _("Arrived during the year on"), required=False,
         help_text=_("Leave empty for a student of the class from the year's start. With a date, the student is "
                     "a transfer in: due only for the periods from that day on."),
     )

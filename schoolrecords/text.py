@@ -98,7 +98,7 @@ def download_name(name: str, content_type: str) -> str:
     return (stem if dot and stem else name) + extensions[0]
 
 
-_PHONE_TYPED = re.compile(r"[+\d\s.\-()]{8,20}")
+PHONE_TYPED = re.compile(r"[+\d\s.\-()]{8,20}")  # what a typed phone number looks like, spaces and all
 _PHONE = re.compile(r"0\d{9,10}")
 
 
@@ -120,6 +120,6 @@ def login_key(typed: str) -> str:
     typed = typed.strip()
     if "@" in typed:
         return typed.lower()
-    if _PHONE_TYPED.fullmatch(typed):
+    if PHONE_TYPED.fullmatch(typed):
         return phone_digits(typed) or typed
     return typed

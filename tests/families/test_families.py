@@ -1,5 +1,6 @@
 """Parents' accounts from invitations, links to children, publication and what parents see (issue 18)."""
 
+import contextlib
 import datetime
 import email
 import email.policy
@@ -33,6 +34,23 @@ def english():
 def first_student(demo, class_name="6A1"):
     return (sm.Enrolment.objects.filter(school_class=demo.school_class(class_name))
             .select_related("student").order_by("student__code").first().student)
+
+
+@contextlib.contextmanager
+def noting_retries(task):
+    """The task's retries, noted (the exception each was asked with) and raised at once instead of waiting."""
+    retried = []
+    original = task.retry
+
+    def note_retry(*args, **kwargs):
+        retried.append(kwargs.get("exc"))
+        raise kwargs.get("exc") or OSError("down")
+
+    task.retry = note_retry
+    try:
+        yield retried
+    finally:
+        task.retry = original
 
 
 def make_account(code, phone="0912345678", email_address="", name="Lê Thị Hạnh"):
@@ -157,20 +175,9 @@ def test_the_invitation_email_is_retried_when_the_smtp_server_is_down(demo, sett
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: connection refused
-    retried = []
-    original = tasks.send_invitation.retry
-
-    def note_retry(*args, **kwargs):
-        retried.append(kwargs.get("exc"))
-        raise kwargs.get("exc") or OSError("down")
-
-    tasks.send_invitation.retry = note_retry
-    try:
-        with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
-            services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo),
-                                      email="hanh@nha.test")
-    finally:
-        tasks.send_invitation.retry = original
+    with noting_retries(tasks.send_invitation) as retried, pytest.raises(OSError), \
+            django_capture_on_commit_callbacks(execute=True):
+        services.invitation_issue(actor=demo.user("homeroom_6a1"), student=first_student(demo), email="hanh@nha.test")
     assert retried and isinstance(retried[0], OSError)
     assert Invitation.objects.filter(email="hanh@nha.test", used_at__isnull=True).exists()  # the code still stands
 

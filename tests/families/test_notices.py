@@ -11,7 +11,7 @@ from families import services
 from families.models import Notice, NoticeReceipt
 from tests.mailserver import TinySMTP
 
-from .test_families import first_student, make_account
+from .test_families import first_student, make_account, noting_retries
 
 
 def parent_of(demo, class_name="6A1", phone="0912345678", email_address="hanh@nha.test"):
@@ -125,19 +125,9 @@ def test_the_notice_task_retries_while_the_smtp_server_is_down(demo, settings, e
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens: connection refused
     parent_of(demo)
-    retried = []
-    original = tasks.deliver_notice.retry
-
-    def note_retry(*args, **kwargs):
-        retried.append(kwargs.get("exc"))
-        raise kwargs.get("exc") or OSError("down")
-
-    tasks.deliver_notice.retry = note_retry
-    try:
-        with pytest.raises(OSError), django_capture_on_commit_callbacks(execute=True):
-            write(demo, "principal")
-    finally:
-        tasks.deliver_notice.retry = original
+    with noting_retries(tasks.deliver_notice) as retried, pytest.raises(OSError), \
+            django_capture_on_commit_callbacks(execute=True):
+        write(demo, "principal")
     assert retried and isinstance(retried[0], OSError)
     assert NoticeReceipt.objects.filter(emailed_at__isnull=True).count() == 1  # delivered on a later try
 
