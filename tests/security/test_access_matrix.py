@@ -942,22 +942,27 @@ def observe_row(world: World, key: str, method: str) -> tuple[str, list[str]]:
         assert len(group) == len(variants), f"{key}: {role}'s {method} group needs one letter per {variants}"
         seen = ""
         for variant, letter in zip(variants, group, strict=True):
-            obj = world.objects[row.family][variant] if row.family else None
-            url = reverse(key, kwargs=row.kwargs(obj))
-            if method == "POST" and row.query_posted:
-                url += "?" + urlencode(row.query(obj))
-            if method == "GET":
-                got, wrong = check(world, role, "GET", url, letter, data=row.query(obj) if row.query else None,
-                                   logged=True)
-            elif row.json:
-                got, wrong = check(world, role, "POST", url, letter, data=json.dumps(row.json(obj)),
-                                   content_type="application/json", logged=True)
-            else:
-                got, wrong = check(world, role, "POST", url, letter, logged=True)
+            got, wrong = try_row(world, key, method, role, variant, letter)
             seen += got
             problems += [f"[{variant}] {problem}" for problem in wrong]
         seen_groups.append(seen)
     return " ".join(seen_groups), problems
+
+
+def try_row(world: World, key: str, method: str, role: str, variant: str, letter: str,
+            url: str | None = None) -> tuple[str, list[str]]:
+    """One request of a MATRIX row as ``role`` on one object variant (``url`` instead of the row's own)."""
+    row = MATRIX[key]
+    obj = world.objects[row.family][variant] if row.family else None
+    url = url or reverse(key, kwargs=row.kwargs(obj))
+    if method == "POST" and row.query_posted:
+        url += "?" + urlencode(row.query(obj))
+    if method == "GET":
+        return check(world, role, "GET", url, letter, data=row.query(obj) if row.query else None, logged=True)
+    if row.json:
+        return check(world, role, "POST", url, letter, data=json.dumps(row.json(obj)),
+                     content_type="application/json", logged=True)
+    return check(world, role, "POST", url, letter, logged=True)
 
 
 def test_every_url_of_the_site_has_a_row_and_every_row_a_url():
@@ -1048,18 +1053,11 @@ def test_a_parents_session_reaches_only_the_families_pages(world, db, key):
         expected = _parent_expected(key, method, variants)
         seen = ""
         for variant, letter in zip(variants, expected, strict=True):
-            obj = world.objects[row.family][variant] if row.family else None
-            url = reverse(key, kwargs=row.kwargs(obj))
             if key == "families:notice":  # MATRIX's row has no object (staff are refused any): the receipts
-                url = reverse(key, kwargs={"pk": world.receipts[variant].pk})
-            if method == "POST" and row.query_posted:
-                url += "?" + urlencode(row.query(obj))
-            data = row.query(obj) if method == "GET" and row.query else None
-            if method == "POST" and row.json:
-                got, wrong = check(world, "parent", "POST", url, letter, data=json.dumps(row.json(obj)),
-                                   content_type="application/json", logged=True)
+                got, wrong = try_row(world, key, method, "parent", "-", letter,
+                                     url=reverse(key, kwargs={"pk": world.receipts[variant].pk}))
             else:
-                got, wrong = check(world, "parent", method, url, letter, data=data, logged=True)
+                got, wrong = try_row(world, key, method, "parent", variant, letter)
             if key == "families:notice" and variant == "own" and method == "GET":
                 wrong = [problem for problem in wrong if not _marks_read(problem)]
             seen += got
