@@ -47,8 +47,9 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if _commits(item):
             item.add_marker(pytest.mark.transactional)
-    # Tests with a browser run after every other one of their process: Playwright's sync API keeps an event loop
-    # running in the main thread from the first browser on, and the code under test calls asyncio.run (pyHanko).
+    # Tests with a browser run after the other tests of their file: Playwright's sync API keeps an event loop
+    # running in the main thread while the browser is open (one per file, tests/e2e/conftest.py), and the code
+    # under test calls asyncio.run (pyHanko). Across files pytest-xdist chooses the order (biggest files first).
     items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
 
 

@@ -16,8 +16,11 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
+    """One chromium per test file. Not one per session: Playwright's sync API keeps an event loop running in this
+    thread while it is open, and code under test calls asyncio.run (pyHanko); pytest-xdist sends a worker the
+    files biggest first, so a file without a browser may come after one with it, and it must find no loop."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: scripts/test.sh installs Debian's chromium")
     from playwright.sync_api import sync_playwright
@@ -25,7 +28,7 @@ def browser():
     # Playwright's sync API runs an event loop in this thread, and Django then refuses synchronous
     # database calls from it (SynchronousOnlyOperation), the test database's flush included. This
     # is Django's documented switch for such code; it is set only while the browser runs (the
-    # browser tests run last) so that no other test, nor a `check --deploy` subprocess, sees it.
+    # browser tests of a file run last in it) so that no other test, nor a `check --deploy` subprocess, sees it.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     try:
