@@ -380,7 +380,7 @@ def overview(request):
 def settings_view(request):
     school = _school(request)
     require_configure(request.user, school)
-    form = f.SettingsForm(request.POST or None, instance=services.settings_for(school))
+    form = f.SettingsForm(request.POST if request.method == "POST" else None, instance=services.settings_for(school))
     if request.method == "POST" and form.is_valid():
         try:
             services.document_settings_save(actor=request.user, school=school, **form.cleaned_data)
@@ -401,7 +401,7 @@ def kind_edit(request, pk: int):
     kind = found_or_hidden(DocumentKind.objects.filter(school=school), request.user, "configure", pk=pk)
     initial = {"name": kind.name, "description": kind.description, "requires_review": kind.requires_review,
                "is_active": kind.is_active}
-    form = f.KindForm(request.POST or None, initial=initial)
+    form = f.KindForm(request.POST if request.method == "POST" else None, initial=initial)
     if kind.has_lesson_fields:
         form.fields["requires_review"].disabled = True
     if request.method == "POST" and form.is_valid():

@@ -70,7 +70,8 @@ def class_photos(request, pk: int):
         raise Http404
     school_class = found_or_hidden(m.SchoolClass.objects.select_related("year").filter(year__school=school),
                                    request.user, SETUP, pk=pk)
-    form = f.ClassPhotosForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = f.ClassPhotosForm(request.POST if posted else None, request.FILES if posted else None)
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.class_photos_import(actor=request.user, school_class=school_class,

@@ -55,7 +55,8 @@ def index(request):
 @login_required
 def year_list(request):
     school = _school(request)
-    form = f.SchoolYearForm(request.POST or None, initial={"rule_set": levels.RULE_SET_OF_LEVEL[school.level]})
+    form = f.SchoolYearForm(request.POST if request.method == "POST" else None,
+                            initial={"rule_set": levels.RULE_SET_OF_LEVEL[school.level]})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -167,7 +168,7 @@ def _draft_target(queryset, request, field: str):
 @login_required
 def subject_list(request):
     school = _school(request)
-    form = f.SubjectForm(request.POST or None, school=school)
+    form = f.SubjectForm(request.POST if request.method == "POST" else None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
             services.subject_save(actor=request.user, school=school, **form.cleaned_data)
@@ -185,7 +186,7 @@ def subject_list(request):
 def subject_edit(request, pk: int):
     school = _school(request)
     subject = found_or_hidden(m.Subject.objects.filter(school=school), request.user, SETUP, pk=pk)
-    form = f.SubjectForm(request.POST or None, instance=subject, school=school)
+    form = f.SubjectForm(request.POST if request.method == "POST" else None, instance=subject, school=school)
     if request.method == "POST" and form.is_valid():
         try:
             services.subject_save(actor=request.user, school=school, subject=subject, **form.cleaned_data)
@@ -205,7 +206,7 @@ def periods(request, pk: int):
     year = _year(request, pk)
     grades = GRADES[year.school.level]
     subjects = list(selectors.subjects_of(year.school))
-    form = f.PeriodsForm(request.POST or None, grades=grades, subjects=subjects,
+    form = f.PeriodsForm(request.POST if request.method == "POST" else None, grades=grades, subjects=subjects,
                          initial_periods=selectors.periods_matrix(year))
     if request.method == "POST" and form.is_valid():
         try:
@@ -227,7 +228,8 @@ def periods(request, pk: int):
 def class_list(request, pk: int):
     year = _year(request, pk)
     teachers = list(selectors.active_teachers(year.school))
-    form = f.SchoolClassForm(request.POST or None, grades=GRADES[year.school.level], teachers=teachers, year=year)
+    form = f.SchoolClassForm(request.POST if request.method == "POST" else None, grades=GRADES[year.school.level],
+                             teachers=teachers, year=year)
     if request.method == "POST" and form.is_valid():
         try:
             school_class = services.school_class_save(
@@ -376,7 +378,7 @@ def enrolment_end(request, pk: int):
 def student_edit(request, pk: int):
     school = _school(request)
     student = found_or_hidden(m.Student.objects.filter(school=school), request.user, SETUP, pk=pk)
-    form = f.StudentForm(request.POST or None, instance=student, school=school)
+    form = f.StudentForm(request.POST if request.method == "POST" else None, instance=student, school=school)
     if request.method == "POST" and form.is_valid():
         try:
             services.student_save(actor=request.user, school=school, student=student, **form.cleaned_data)
@@ -492,7 +494,8 @@ def student_movement(request, pk: int):
 def movements(request, pk: int):
     """The year's movements, and the transfer in of a student from another school."""
     year = _year(request, pk)
-    form = f.NewStudentTransferInForm(request.POST or None, year=year, prefix="transfer_in")
+    form = f.NewStudentTransferInForm(request.POST if request.method == "POST" else None, year=year,
+                                      prefix="transfer_in")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

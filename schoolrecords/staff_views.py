@@ -117,7 +117,7 @@ def staff_list(request):
 @login_required
 def staff_create(request):
     school = _board_school(request)
-    form = StaffCreateForm(request.POST or None, school=school)
+    form = StaffCreateForm(request.POST if request.method == "POST" else None, school=school)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -148,7 +148,7 @@ def staff_edit(request, pk: int):
         "phone": profile.phone, "cccd": profile.cccd,
         "roles": [name for name in services.ASSIGNABLE_ROLES if name in held],
     }
-    form = StaffEditForm(request.POST or None, initial=initial, school=profile.school)
+    form = StaffEditForm(request.POST if request.method == "POST" else None, initial=initial, school=profile.school)
     if request.method == "POST" and form.is_valid():
         try:
             services.staff_update_with_roles(actor=request.user, profile=profile, details=form.details(),
@@ -172,7 +172,7 @@ def staff_edit(request, pk: int):
 @login_required
 def staff_password(request, pk: int):
     profile = _profile(request, pk)
-    form = StaffPasswordForm(request.POST or None, user=profile.user)
+    form = StaffPasswordForm(request.POST if request.method == "POST" else None, user=profile.user)
     if request.method == "POST" and form.is_valid():
         try:
             services.staff_reset_password(actor=request.user, profile=profile,
@@ -200,7 +200,8 @@ def staff_deactivate(request, pk: int):
         messages.info(request, _("%(name)s has already left the school.") % {"name": profile.full_name})
         return redirect("setup:staff_edit", pk=profile.pk)
     is_self = profile.user_id == request.user.pk
-    form = StaffDeactivateForm(request.POST or None, initial={"left_on": timezone.localdate()})
+    form = StaffDeactivateForm(request.POST if request.method == "POST" else None,
+                               initial={"left_on": timezone.localdate()})
     confirming = False
     if request.method == "POST" and form.is_valid():
         if is_self:
@@ -230,7 +231,7 @@ def staff_reactivate(request, pk: int):
     if profile.status == m.StaffProfile.Status.ACTIVE:
         messages.info(request, _("%(name)s is still working at the school.") % {"name": profile.full_name})
         return redirect("setup:staff_edit", pk=profile.pk)
-    form = StaffReactivateForm(request.POST or None)
+    form = StaffReactivateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.staff_reactivate(actor=request.user, profile=profile, reason=form.cleaned_data["reason"])
@@ -250,7 +251,7 @@ def staff_reactivate(request, pk: int):
 @login_required
 def department_list(request):
     school = _board_school(request)
-    form = DepartmentNameForm(request.POST or None, school=school)
+    form = DepartmentNameForm(request.POST if request.method == "POST" else None, school=school)
     if request.method == "POST" and form.is_valid():
         try:
             department = services.department_save(actor=request.user, school=school, name=form.cleaned_data["name"])

@@ -27,7 +27,7 @@ def _year(request, pk: int) -> sm.SchoolYear:
 def rollover(request, pk: int):
     year = _year(request, pk)
     to_year = services.next_year_name(year.name) or ""
-    form = RolloverForm(request.POST or None)
+    form = RolloverForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             done = services.apply(actor=request.user, from_year=year, to_year=to_year,

@@ -42,8 +42,8 @@ def window_list(request):
         raise PermissionDenied(_("You do not have permission to see the entry windows."))
     year = _current_year(request.user)
     is_board = policy.may_set_up(request.user, year)
-    form = WindowForm(request.POST or None, year=year, initial={"opens_at": timezone.localtime().strftime(
-        "%d/%m/%Y %H:%M")})
+    form = WindowForm(request.POST if request.method == "POST" else None, year=year,
+                      initial={"opens_at": timezone.localtime().strftime("%d/%m/%Y %H:%M")})
     if request.method == "POST":
         if not is_board:
             raise PermissionDenied(_("Only the admin board opens and closes entry windows."))

@@ -689,6 +689,31 @@ def test_a_form_refuses_bad_input_at_its_field_in_vietnamese_and_saves_nothing(c
     assert snapshot(private_folders) == before
 
 
+# A POST with no fields at all (not even the empty ones a browser sends) is a bound form too: it says at the field
+# what is missing, instead of coming back as a blank form that says nothing. (Not the class page's forms: the
+# button pressed, a field of the POST, says which of its three forms is sent.)
+NO_FIELD_CASES = [case for case in FORM_CASES
+                  if "empty" in case.id and case.form is not None and case.field and case.expect == "bắt buộc"
+                  and not case.id.startswith("class-student-")]
+
+
+@pytest.mark.parametrize("case", NO_FIELD_CASES, ids=[case.id for case in NO_FIELD_CASES])
+def test_a_form_posted_with_no_fields_at_all_says_at_the_field_what_is_missing(case, demo, client, private_folders):
+    objects = Objects(demo)
+    if case.prepare:
+        case.prepare(objects)
+    if case.user:
+        client.force_login(demo.user(case.user))
+    before = snapshot(private_folders)
+
+    response = client.post(case.url(objects), {})
+
+    assert response.status_code in (200, 400), response.status_code
+    errors = case.form(response.context).errors.get(_field(case, objects))
+    assert errors and "bắt buộc" in " ".join(errors), errors
+    assert snapshot(private_folders) == before
+
+
 # --- text that looks like code is kept as text and shown escaped ---------------------------------------
 
 
