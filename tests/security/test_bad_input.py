@@ -655,13 +655,19 @@ def _field(case: Case, objects: Objects) -> str | None:
     return case.field.format(toan=objects.toan.pk)
 
 
-@pytest.mark.parametrize("case", FORM_CASES, ids=[case.id for case in FORM_CASES])
-def test_a_form_refuses_bad_input_at_its_field_in_vietnamese_and_saves_nothing(case, demo, client, private_folders):
+def _prepared(case: Case, demo, client) -> Objects:
+    """The case's objects, made ready, and the client logged in as the case's user (if any)."""
     objects = Objects(demo)
     if case.prepare:
         case.prepare(objects)
     if case.user:
         client.force_login(demo.user(case.user))
+    return objects
+
+
+@pytest.mark.parametrize("case", FORM_CASES, ids=[case.id for case in FORM_CASES])
+def test_a_form_refuses_bad_input_at_its_field_in_vietnamese_and_saves_nothing(case, demo, client, private_folders):
+    objects = _prepared(case, demo, client)
     url, data = case.url(objects), case.data(objects)
     before = snapshot(private_folders)
 
@@ -699,11 +705,7 @@ NO_FIELD_CASES = [case for case in FORM_CASES
 
 @pytest.mark.parametrize("case", NO_FIELD_CASES, ids=[case.id for case in NO_FIELD_CASES])
 def test_a_form_posted_with_no_fields_at_all_says_at_the_field_what_is_missing(case, demo, client, private_folders):
-    objects = Objects(demo)
-    if case.prepare:
-        case.prepare(objects)
-    if case.user:
-        client.force_login(demo.user(case.user))
+    objects = _prepared(case, demo, client)
     before = snapshot(private_folders)
 
     response = client.post(case.url(objects), {})
